@@ -1,0 +1,29 @@
+{
+    'name': 'Ameyo Contact Center',
+    'version': '19.0.1.0.0',
+    'category': 'Sales/CRM',
+    'sequence': 120,
+    'summary': 'Screen-pop, disposition, click-to-dial and recordings for Ameyo agents',
+    'author': 'crm_ameyo developers',
+    'website': 'https://github.com/crm-ameyo/crm_ameyo',
+    'license': 'LGPL-3',
+    'depends': ['crm', 'phone_validation'],
+    'data': [
+        # groups first: the access CSV and the record rules reference them
+        'security/crm_ameyo_security.xml',
+        'security/ir.model.access.csv',
+        'views/ameyo_campaign_views.xml',
+        'views/ameyo_server_views.xml',
+        'views/ameyo_queue_views.xml',
+        'views/ameyo_disposition_views.xml',
+        'views/ameyo_call_views.xml',
+        'views/res_users_views.xml',
+        'views/res_config_settings_views.xml',
+        # menus last: they reference the actions above
+        'views/crm_ameyo_menus.xml',
+    ],
+    'demo': [
+        'data/crm_ameyo_demo.xml',
+    ],
+    'application': True,
+}

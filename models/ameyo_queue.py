@@ -1,0 +1,37 @@
+from odoo import api, fields, models
+from odoo.exceptions import ValidationError
+
+from ..tools.ameyo_params import AMEYO_ID_RE
+
+
+class AmeyoQueue(models.Model):
+    _name = 'ameyo.queue'
+    _description = 'Ameyo Queue'
+    _order = 'campaign_id, sequence, id'
+    _check_company_auto = True
+
+    name = fields.Char(required=True, help="The queueName Ameyo sends.")
+    sequence = fields.Integer(default=10)
+    active = fields.Boolean(default=True)
+    campaign_id = fields.Many2one(
+        'ameyo.campaign', required=True, index=True, ondelete='cascade', check_company=True)
+    company_id = fields.Many2one(related='campaign_id.company_id', store=True, index=True, precompute=True)
+    ameyo_queue_id = fields.Char(string="Ameyo Queue ID", required=True, help="The queueId Ameyo sends.")
+    action_id = fields.Many2one(
+        'ir.actions.act_window', string="Opens Action",
+        help="Window action the screen-pop opens for calls of this queue; the campaign's default when empty.")
+    view_id = fields.Many2one('ir.ui.view', string="Opens View", domain=[('type', '=', 'form')])
+    team_id = fields.Many2one('crm.team', string="Sales Team", check_company=True)
+    tag_ids = fields.Many2many('crm.tag', string="Lead Tags")
+    guidance = fields.Html(help="Script or checklist shown to the agent during calls of this queue.")
+
+    _queue_uniq = models.Constraint(
+        'UNIQUE(campaign_id, ameyo_queue_id)', "This Ameyo queue ID is already configured on this campaign.")
+
+    @api.constrains('ameyo_queue_id')
+    def _check_ameyo_queue_id(self):
+        for queue in self:
+            if not AMEYO_ID_RE.match(queue.ameyo_queue_id or ''):
+                raise ValidationError(self.env._(
+                    "The Ameyo queue ID %(value)r may hold letters, digits and - _ . @ : only.",
+                    value=queue.ameyo_queue_id))

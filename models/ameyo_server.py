@@ -1,0 +1,204 @@
+import re
+from urllib.parse import urlsplit
+
+from markupsafe import Markup, escape
+
+from odoo import api, fields, models
+from odoo.exceptions import ValidationError
+from odoo.tools import LazyTranslate
+
+from odoo.addons.base.models.res_partner import _tz_get
+
+_lt = LazyTranslate(__name__)
+
+# The lifecycle pages Ameyo loads in the agent's embedded browser, with the
+# parameters Ameyo appends to each (camelCase, as real Ameyo servers send them).
+LIFECYCLE_URLS = (
+    ('kb', _lt('Knowledge base URL (agent login)'), 'userId, sessionId, campaignId, userCrtObjectIds'),
+    ('customer', _lt('Customer URL (call connect)'),
+     'sessionId, campaignId, crtObjectId, userCrtObjectId, userId, customerId, phone, queueId, queueName, callType'),
+    ('preview', _lt('Preview URL'), 'same as the customer URL'),
+    ('dispose', _lt('Dispose URL'), 'sessionId, campaignId, crtObjectId, userCrtObjectId, userId, customerId, phone, '
+                               'dispositionCode, dispositionAttribute'),
+)
+AGENT_LEG_JSON_KEYS = {'upper_crt': 'userCRTObjectId', 'camel_crt': 'userCrtObjectId'}
+ORIGIN_RE = re.compile(r'^https?://[A-Za-z0-9.-]+(:\d{1,5})?$')
+
+
+class AmeyoServer(models.Model):
+    _name = 'ameyo.server'
+    _description = 'Ameyo Server'
+    _order = 'sequence, id'
+    _check_company_auto = True
+
+    name = fields.Char(required=True)
+    sequence = fields.Integer(default=10)
+    active = fields.Boolean(default=True)
+    company_id = fields.Many2one(
+        'res.company', required=True, index=True, default=lambda self: self.env.company)
+    base_url = fields.Char(
+        string="Base URL", required=True,
+        help="Scheme, host and port of the Ameyo application server, e.g. https://acme.ameyoemerge.in:8443")
+    api_flavour = fields.Selection(
+        [('rest', 'REST (/ameyorestapi)'), ('legacy', 'Legacy (/ameyowebaccess)')],
+        string="API Flavour", required=True, default='rest')
+
+    # Token-policy credentials (headers hash-key / policy-name / requesting-host).
+    hash_key = fields.Char(copy=False, groups='base.group_system')
+    requesting_host = fields.Char(
+        copy=False, help="The host name Ameyo registered with the hash key (header requesting-host).")
+    policy_name = fields.Char(default='token-based-authorization-policy')
+    dispose_token = fields.Char(
+        string="Dispose Authorization Token", copy=False, groups='base.group_system',
+        help="Token sent to disposeCallForUser in the header named below.")
+    dispose_token_header = fields.Char(default='authorization', required=True)
+    admin_user_id = fields.Char(
+        string="Admin User ID", copy=False, groups='base.group_system',
+        help="Optional Ameyo user the connector logs in as to read campaigns and disposition plans.")
+    admin_password = fields.Char(copy=False, groups='base.group_system')
+    url_token = fields.Char(
+        string="Static URL Token", copy=False, groups='base.group_system',
+        help="Optional shared token Ameyo's URLs must carry. Required when the session mode is 'No authentication'.")
+
+    # Deployment differences public sources disagree on.
+    # Selection keys differ by more than case: Odoo derives xml ids of selection values in lower case.
+    agent_leg_json_key = fields.Selection(
+        [('upper_crt', 'userCRTObjectId (seen in working code)'),
+         ('camel_crt', 'userCrtObjectId (vendor guide)')],
+        string="Agent Leg JSON Key", required=True, default='upper_crt',
+        help="How this Ameyo server spells the agent leg in the JSON body of disposeCallForUser.")
+    callback_time_format = fields.Char(
+        required=True, default='%Y-%m-%d %H:%M:%S',
+        help="strftime format of callback date-times sent to Ameyo (Ameyo validates yyyy-MM-dd HH:mm:ss).")
+    callback_tz = fields.Selection(
+        _tz_get, string="Ameyo Time Zone", required=True, default=lambda self: self.env.user.tz or 'UTC',
+        help="Time zone in which Ameyo expects callback date-times.")
+
+    # Sessions and embedding.
+    session_mode = fields.Selection(
+        [('none', 'No authentication (discouraged)'), ('cookie', 'Odoo session cookie'), ('sso', 'Single sign-on')],
+        required=True, default='cookie')
+    frame_origins = fields.Text(
+        string="Allowed Embedding Origins",
+        help="One origin per line (scheme://host[:port]) allowed to show Odoo in an iframe, "
+             "e.g. the Ameyo web agent UI https://acme.ameyoemerge.in:8443")
+
+    # Transport.
+    verify_tls = fields.Boolean(string="Verify TLS Certificate", default=True)
+    ca_bundle = fields.Char(
+        string="CA Bundle Path",
+        help="Path, on the Odoo server, of a PEM bundle to trust instead of the system CAs "
+             "(Ameyo servers often use an internal CA).")
+    timeout = fields.Integer(string="Timeout (s)", required=True, default=10)
+
+    # Recordings.
+    recording_format = fields.Selection([('mp3', 'MP3'), ('wav', 'WAV')], required=True, default='mp3')
+    recording_retention_days = fields.Integer(
+        string="Live Retention (days)", required=True, default=7,
+        help="How long the Ameyo voice-log server keeps recordings; they are fetched before that.")
+
+    campaign_ids = fields.One2many('ameyo.campaign', 'server_id', string="Campaigns")
+    campaign_count = fields.Integer(compute='_compute_campaign_count')
+    integration_urls_html = fields.Html(
+        string="Integration URLs", compute='_compute_integration_urls_html', sanitize=False)
+
+    _timeout_range = models.Constraint(
+        'CHECK(timeout BETWEEN 1 AND 120)', "The timeout must be between 1 and 120 seconds.")
+    _retention_positive = models.Constraint(
+        'CHECK(recording_retention_days > 0)', "The live retention must be at least one day.")
+
+    @api.depends('campaign_ids')
+    def _compute_campaign_count(self):
+        counts = dict(self.env['ameyo.campaign']._read_group(
+            [('server_id', 'in', self.ids)], ['server_id'], ['__count']))
+        for server in self:
+            server.campaign_count = counts.get(server, 0)
+
+    @api.constrains('base_url')
+    def _check_base_url(self):
+        for server in self:
+            parts = urlsplit(server.base_url or '')
+            if parts.scheme not in ('http', 'https') or not parts.hostname or parts.query or parts.fragment:
+                raise ValidationError(self.env._(
+                    "The base URL of %(server)s must look like https://ameyo.example.com:8443 (got %(url)s).",
+                    server=server.name, url=server.base_url))
+
+    @api.constrains('frame_origins')
+    def _check_frame_origins(self):
+        for server in self:
+            for origin in server._get_frame_origins():
+                if not ORIGIN_RE.match(origin):
+                    raise ValidationError(self.env._(
+                        "%(origin)s is not an origin: write one scheme://host[:port] per line, without a path.",
+                        origin=origin))
+
+    @api.constrains('session_mode', 'url_token')
+    def _check_session_mode(self):
+        for server in self.sudo():
+            if server.session_mode == 'none' and not server.url_token:
+                raise ValidationError(self.env._(
+                    "The 'No authentication' session mode requires a static URL token on %(server)s.",
+                    server=server.name))
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        for vals in vals_list:
+            if vals.get('base_url'):
+                vals['base_url'] = vals['base_url'].strip().rstrip('/')
+        return super().create(vals_list)
+
+    def write(self, vals):
+        if vals.get('base_url'):
+            vals['base_url'] = vals['base_url'].strip().rstrip('/')
+        return super().write(vals)
+
+    def _get_agent_leg_json_key(self):
+        """Return the JSON key of the agent leg as this server expects it."""
+        self.ensure_one()
+        return AGENT_LEG_JSON_KEYS[self.agent_leg_json_key]
+
+    def _get_frame_origins(self):
+        """Return the embedding origins of this server as a list of stripped, non-empty lines."""
+        self.ensure_one()
+        return [line.strip().rstrip('/') for line in (self.frame_origins or '').splitlines() if line.strip()]
+
+    def _get_lifecycle_url(self, event, *, per_server=False):
+        """Return the absolute URL Ameyo must load for ``event`` ('kb', 'customer', 'preview', 'dispose', 'sso').
+
+        ``per_server`` gives the path that names this server explicitly, for
+        databases connected to several Ameyo servers.
+        """
+        self.ensure_one()
+        base = self.get_base_url().rstrip('/')
+        if per_server:
+            return f'{base}/ameyo/{self.id}/{event}'
+        return f'{base}/ameyo/{event}'
+
+    @api.depends('session_mode')
+    @api.depends_context('uid')
+    def _compute_integration_urls_html(self):
+        for server in self:
+            if not server.id:
+                server.integration_urls_html = Markup('<p>%s</p>') % self.env._(
+                    "Save the server to see the URLs to paste into Ameyo.")
+                continue
+            rows = Markup()
+            for event, label, params in LIFECYCLE_URLS:
+                rows += Markup(
+                    '<tr><td class="fw-bold">%s</td><td><code>%s</code><br/><code class="text-muted">%s</code></td>'
+                    '<td class="text-muted small">%s</td></tr>'
+                ) % (str(label), server._get_lifecycle_url(event),
+                     server._get_lifecycle_url(event, per_server=True), params)
+            rows += Markup(
+                '<tr><td class="fw-bold">%s</td><td><code>%s</code></td><td class="text-muted small">%s</td></tr>'
+            ) % (self.env._("SSO login/logout API (POST)"), server._get_lifecycle_url('sso'),
+                 self.env._("command=login with userId and password; command=logout with crmSessionId"))
+            server.integration_urls_html = Markup(
+                '<table class="table table-sm o_ameyo_integration_urls"><thead><tr><th>%s</th><th>%s</th><th>%s</th>'
+                '</tr></thead><tbody>%s</tbody></table><p class="text-muted small">%s</p>'
+            ) % (self.env._("Ameyo setting"), self.env._("URL (the second form names this server)"),
+                 self.env._("Parameters Ameyo appends"), rows,
+                 escape(self.env._(
+                     "Paste each URL as it is into the campaign settings in Ameyo's administrator console; "
+                     "Ameyo appends its parameters itself. Use the second form when this database serves "
+                     "several Ameyo servers.")))

@@ -1,0 +1,18 @@
+from odoo import fields, models
+
+
+class ResConfigSettings(models.TransientModel):
+    _inherit = 'res.config.settings'
+
+    ameyo_phone_country_code = fields.Char(
+        string="Home Country Calling Code", config_parameter='crm_ameyo.phone_country_code', default='91',
+        help="Calling code of numbers Ameyo sends without one (91 for India).")
+    ameyo_phone_key_digits = fields.Integer(
+        string="Significant Digits", config_parameter='crm_ameyo.phone_key_digits', default=10,
+        help="How many trailing digits identify a number in the caller lookup (10 for Indian numbers).")
+    ameyo_server_count = fields.Integer(compute='_compute_ameyo_server_count')
+
+    def _compute_ameyo_server_count(self):
+        count = self.env['ameyo.server'].search_count([])
+        for settings in self:
+            settings.ameyo_server_count = count
