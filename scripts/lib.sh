@@ -1,0 +1,107 @@
+# Shared helpers of scripts/run.sh and scripts/test.sh (sourced, not executed).
+# Everything here runs on loopback only and keeps its state under one temporary folder.
+
+set -euo pipefail
+
+REPO_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+PYTHON="${PYTHON:-python3}"
+
+log() { printf '[crm_ameyo] %s\n' "$*" >&2; }
+
+require_odoo() {
+    if ! "$PYTHON" -c 'import odoo.release, sys; sys.exit(odoo.release.version_info[0] != 19)' >/dev/null 2>&1; then
+        echo "Odoo 19 is not importable by $PYTHON: install Odoo 19.0 Community first (README, 'Install Odoo 19'), then run this again." >&2
+        exit 2
+    fi
+    ODOO_ROOT="$("$PYTHON" -c 'import odoo, os; print(os.path.dirname(list(odoo.__path__)[0]))')"
+    ADDONS_PATH=""
+    if [ -d "$ODOO_ROOT/addons/web" ]; then
+        ADDONS_PATH="$ODOO_ROOT/addons"
+    fi
+}
+
+# Debian and Python packages the stack needs; installed only when missing.
+ensure_dependencies() {
+    local apt_pkgs=()
+    find_pg_bin >/dev/null 2>&1 || apt_pkgs+=(postgresql)
+    command -v chromium >/dev/null 2>&1 || apt_pkgs+=(chromium)
+    command -v rsync >/dev/null 2>&1 || apt_pkgs+=(rsync)
+    if [ ${#apt_pkgs[@]} -gt 0 ]; then
+        log "installing Debian packages: ${apt_pkgs[*]}"
+        local sudo=""
+        [ "$(id -u)" -eq 0 ] || sudo="sudo"
+        $sudo apt-get update -qq >/dev/null
+        DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${apt_pkgs[@]}" >/dev/null
+    fi
+    if ! "$PYTHON" - <<'PY' >/dev/null 2>&1
+import importlib.metadata as md
+for dist in ('websocket-client', 'responses', 'ruff', 'pylint-odoo'):
+    md.version(dist)
+PY
+    then
+        log "installing Python packages from requirements-dev.txt"
+        "$PYTHON" -m pip install -q -r "$REPO_DIR/requirements-dev.txt" >&2
+    fi
+}
+
+find_pg_bin() {
+    local initdb
+    initdb="$(command -v initdb 2>/dev/null || ls -1d /usr/lib/postgresql/*/bin/initdb 2>/dev/null | sort -V | tail -n 1)"
+    [ -n "$initdb" ] && [ -x "$initdb" ] || return 1
+    # PATH may hold a lone symlink to initdb: the other binaries sit beside its target.
+    dirname "$(readlink -f "$initdb")"
+}
+
+free_port() {
+    "$PYTHON" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()'
+}
+
+# Run a PostgreSQL command as a non-root user: initdb refuses to run as root.
+as_pg_user() {
+    if [ "$(id -u)" -eq 0 ]; then
+        id postgres >/dev/null 2>&1 || useradd --system --no-create-home postgres
+        runuser -u postgres -- "$@"
+    else
+        "$@"
+    fi
+}
+
+# start_postgres DIR PORT: a private cluster in DIR listening on 127.0.0.1:PORT, with a role "odoo".
+start_postgres() {
+    local dir="$1" port="$2" bin
+    bin="$(find_pg_bin)"
+    mkdir -p "$dir"
+    [ "$(id -u)" -eq 0 ] && { id postgres >/dev/null 2>&1 || useradd --system --no-create-home postgres; chown postgres "$dir"; }
+    if [ ! -f "$dir/PG_VERSION" ]; then
+        as_pg_user "$bin/initdb" -D "$dir" -U postgres --auth=trust --encoding=UTF8 --locale=C.UTF-8 >/dev/null
+    fi
+    as_pg_user "$bin/pg_ctl" -D "$dir" -l "$dir/server.log" -w -t 60 \
+        -o "-p $port -k $dir -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200" \
+        start >/dev/null
+    as_pg_user "$bin/psql" -h 127.0.0.1 -p "$port" -U postgres -d postgres -qtAc \
+        "DO \$\$BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'odoo') THEN CREATE ROLE odoo LOGIN CREATEDB; END IF; END\$\$;" >/dev/null
+    PG_PORT="$port"
+    PG_DIR="$dir"
+}
+
+stop_postgres() {
+    local dir="$1" bin
+    bin="$(find_pg_bin)" || return 0
+    [ -f "$dir/postmaster.pid" ] && as_pg_user "$bin/pg_ctl" -D "$dir" -m fast -w stop >/dev/null 2>&1 || true
+}
+
+# stage_addon DEST: copy the working tree into DEST/crm_ameyo (Odoo and pytest-odoo need that folder name).
+stage_addon() {
+    local dest="$1"
+    mkdir -p "$dest/crm_ameyo"
+    rsync -a --delete --exclude '.git' --exclude '__pycache__' --exclude '.ruff_cache' --exclude '/.run' "$REPO_DIR/" "$dest/crm_ameyo/"
+}
+
+# odoo_cmd [shell|server] OPTIONS...: Odoo on the private cluster with our staged addon.
+odoo_cmd() {
+    local paths="$STAGE_DIR" subcommand=()
+    [ -n "$ADDONS_PATH" ] && paths="$ADDONS_PATH,$STAGE_DIR"
+    case "${1:-}" in shell|server) subcommand=("$1"); shift ;; esac
+    "$PYTHON" -m odoo "${subcommand[@]}" --db_host=127.0.0.1 --db_port="$PG_PORT" --db_user=odoo \
+        --addons-path="$paths" "$@"
+}
