@@ -1,6 +1,7 @@
 from odoo import api, fields, models
-from odoo.exceptions import ValidationError
+from odoo.exceptions import UserError, ValidationError
 
+from ..tools.ameyo_client import AmeyoError
 from ..tools.ameyo_params import AMEYO_ID_RE
 
 
@@ -37,6 +38,7 @@ class AmeyoCampaign(models.Model):
     guidance = fields.Html(help="Script or checklist shown to the agent during calls of this campaign.")
     disposition_ids = fields.One2many('ameyo.disposition', 'campaign_id', string="Disposition Plan")
     queue_ids = fields.One2many('ameyo.queue', 'campaign_id', string="Queues")
+    can_sync = fields.Boolean(related='server_id.can_sync')
 
     _campaign_uniq = models.Constraint(
         'UNIQUE(server_id, ameyo_campaign_id)', "This Ameyo campaign ID is already configured on this server.")
@@ -55,3 +57,43 @@ class AmeyoCampaign(models.Model):
     def _compute_display_name(self):
         for campaign in self:
             campaign.display_name = f'{campaign.name} [{campaign.ameyo_campaign_id}]' if campaign.name else ''
+
+    def action_sync_dispositions(self):
+        """Add the disposition codes Ameyo has for these campaigns; keep hand-made ones. Idempotent.
+
+        A campaign Ameyo refuses to describe (no rights) is reported and skipped,
+        the others are still synchronized.
+        """
+        if not self:
+            raise UserError(self.env._("There is no active campaign to synchronize."))
+        Disposition = self.env['ameyo.disposition'].with_context(active_test=False)
+        report = []
+        for server, campaigns in self.grouped('server_id').items():
+            def sync(client, session_id, campaigns=campaigns):
+                for campaign in campaigns:
+                    try:
+                        codes = client.get_disposition_codes(session_id, campaign.ameyo_campaign_id)
+                    except AmeyoError as error:
+                        if error.kind not in ('auth', 'refused'):
+                            raise
+                        report.append(self.env._("%(campaign)s: %(reason)s", campaign=campaign.display_name,
+                                                 reason=error.reason or error.args[0]))
+                        continue
+                    known = set(Disposition.search([('campaign_id', '=', campaign.id)]).mapped('code'))
+                    new_codes = []
+                    for item in codes:
+                        code = str((item or {}).get('dispositionCodeName') or '').strip()[:128] \
+                            if isinstance(item, dict) else ''
+                        if code and code not in known:
+                            known.add(code)
+                            new_codes.append(code)
+                    sequence = len(known)
+                    Disposition.create([{'campaign_id': campaign.id, 'code': code, 'name': code,
+                                         'sequence': sequence + index,
+                                         'is_callback': 'callback' in code.lower()}
+                                        for index, code in enumerate(new_codes)])
+                    report.append(self.env._("%(campaign)s: %(total)s codes in Ameyo, %(new)s added.",
+                                             campaign=campaign.display_name, total=len(codes), new=len(new_codes)))
+            server._with_rest_session(sync)
+        return self.env['ameyo.server']._notify(
+            self.env._("Disposition plans synchronized"), '\n'.join(report), 'success')

@@ -4,10 +4,12 @@ from urllib.parse import urlsplit
 from markupsafe import Markup, escape
 
 from odoo import api, fields, models
-from odoo.exceptions import ValidationError
+from odoo.exceptions import UserError, ValidationError
 from odoo.tools import LazyTranslate
 
 from odoo.addons.base.models.res_partner import _tz_get
+
+from ..tools.ameyo_client import AmeyoClient, AmeyoError
 
 _lt = LazyTranslate(__name__)
 
@@ -99,6 +101,10 @@ class AmeyoServer(models.Model):
 
     campaign_ids = fields.One2many('ameyo.campaign', 'server_id', string="Campaigns")
     campaign_count = fields.Integer(compute='_compute_campaign_count')
+    can_sync = fields.Boolean(
+        compute='_compute_can_sync',
+        help="Campaigns and disposition plans can be read from Ameyo: an admin login is configured "
+             "or an agent's Ameyo session is known.")
     integration_urls_html = fields.Html(
         string="Integration URLs", compute='_compute_integration_urls_html', sanitize=False)
 
@@ -113,6 +119,14 @@ class AmeyoServer(models.Model):
             [('server_id', 'in', self.ids)], ['server_id'], ['__count']))
         for server in self:
             server.campaign_count = counts.get(server, 0)
+
+    @api.depends('admin_user_id', 'admin_password')
+    def _compute_can_sync(self):
+        sessions = self.env['ameyo.agent.session'].sudo()
+        for server in self:
+            secrets = server.sudo()
+            server.can_sync = bool(secrets.admin_user_id and secrets.admin_password) or bool(
+                server.id and sessions.search_count([('server_id', '=', server.id)], limit=1))
 
     @api.constrains('base_url')
     def _check_base_url(self):
@@ -202,3 +216,100 @@ class AmeyoServer(models.Model):
                      "Paste each URL as it is into the campaign settings in Ameyo's administrator console; "
                      "Ameyo appends its parameters itself. Use the second form when this database serves "
                      "several Ameyo servers.")))
+
+    # ------------------------------------------------------------------
+    # Calling Ameyo
+    # ------------------------------------------------------------------
+
+    def _get_ameyo_client(self):
+        """Return the :class:`AmeyoClient` of this server, reading its secrets as superuser.
+
+        Call it only after the caller authenticated whoever the request acts for.
+        """
+        self.ensure_one()
+        return AmeyoClient(self.sudo())
+
+    def _format_ameyo_datetime(self, value):
+        """Format a UTC datetime the way this Ameyo server expects callback times (its format and time zone)."""
+        self.ensure_one()
+        localized = fields.Datetime.context_timestamp(self.with_context(tz=self.callback_tz or 'UTC'), value)
+        return localized.strftime(self.callback_time_format or '%Y-%m-%d %H:%M:%S')
+
+    def _notify(self, title, message, notification_type='info', sticky=False):
+        return {
+            'type': 'ir.actions.client',
+            'tag': 'display_notification',
+            'params': {'title': title, 'message': message, 'type': notification_type, 'sticky': sticky,
+                       'next': {'type': 'ir.actions.client', 'tag': 'soft_reload'}},
+        }
+
+    def action_test_connection(self):
+        """Check that Ameyo is reachable and accepts our credentials; say exactly what is wrong otherwise."""
+        self.ensure_one()
+        checks = self._get_ameyo_client().check_connection()
+        failed = [message for ok, message in checks if not ok]
+        lines = '\n'.join(('✔ ' if ok else '✘ ') + message for ok, message in checks)
+        if not failed:
+            return self._notify(self.env._("Connection OK"), lines, 'success')
+        reached = checks and checks[0][0]
+        return self._notify(
+            self.env._("Connection works, with warnings") if reached else self.env._("Connection failed"),
+            lines, 'warning' if reached else 'danger', sticky=True)
+
+    def _with_rest_session(self, callback):
+        """Call ``callback(client, session_id)`` with an Ameyo REST session.
+
+        The admin login configured on the server is preferred (logged out after);
+        otherwise the most recent Ameyo session of an agent, dropped if Ameyo
+        says it is dead.
+        """
+        self.ensure_one()
+        client = self._get_ameyo_client()
+        server = self.sudo()
+        if server.admin_user_id and server.admin_password:
+            session_id = client.login(server.admin_user_id, server.admin_password)
+            try:
+                return callback(client, session_id)
+            finally:
+                client.logout(session_id)
+        agent_session = self.env['ameyo.agent.session'].sudo().search([('server_id', '=', self.id)], limit=1)
+        if not agent_session:
+            raise UserError(self.env._(
+                "Odoo needs an Ameyo session to read from %(server)s: configure an admin login on the server, "
+                "or let an agent log in to Ameyo with the knowledge-base URL first.", server=self.name))
+        try:
+            return callback(client, agent_session.session_id)
+        except AmeyoError as error:
+            if error.kind == 'auth':
+                agent_session.unlink()
+            raise
+
+    def action_sync_campaigns(self):
+        """Create the campaigns Ameyo assigns to the session's user; rename the known ones. Idempotent."""
+        self.ensure_one()
+        ameyo_campaigns = self._with_rest_session(lambda client, session_id: client.get_assigned_campaigns(session_id))
+        Campaign = self.env['ameyo.campaign'].with_context(active_test=False)
+        known = {campaign.ameyo_campaign_id: campaign
+                 for campaign in Campaign.search([('server_id', '=', self.id)])}
+        created = updated = 0
+        for item in ameyo_campaigns:
+            if not isinstance(item, dict) or item.get('campaignId') in (None, ''):
+                continue
+            campaign_id = str(item['campaignId'])
+            name = str(item.get('campaignName') or campaign_id)[:200]
+            if campaign_id in known:
+                if known[campaign_id].name != name:
+                    known[campaign_id].name = name
+                    updated += 1
+            else:
+                known[campaign_id] = Campaign.create(
+                    {'server_id': self.id, 'ameyo_campaign_id': campaign_id, 'name': name})
+                created += 1
+        return self._notify(self.env._("Campaigns synchronized"), self.env._(
+            "%(total)s campaigns in Ameyo: %(created)s created, %(updated)s renamed.",
+            total=len(ameyo_campaigns), created=created, updated=updated), 'success')
+
+    def action_sync_dispositions(self):
+        """Read the disposition plan of every active campaign of this server from Ameyo."""
+        self.ensure_one()
+        return self.campaign_ids.filtered('active').action_sync_dispositions()

@@ -62,10 +62,12 @@ failed=$((t_failed + t_errors + t_skipped))
 [ "$odoo_rc" -eq 0 ] || [ "$failed" -gt 0 ] || { log "Odoo exited with $odoo_rc"; failed=$((failed + 1)); }
 log "Odoo tests: $t_run run, $t_failed failed, $t_errors errors, $t_skipped skipped"
 
-# 2. Our module must install and run without warnings of its own (missing ACLs, deprecated syntax...).
-warnings="$(grep -E ' (WARNING|ERROR|CRITICAL) ' "$ODOO_LOG" | grep -iE 'ameyo' | grep -vE 'odoo\.addons\.crm_ameyo\.tests' || true)"
+# 2. Our module must install without warnings of its own (missing ACLs, deprecated syntax...): the log
+#    up to the first test of ours (tests provoke warnings on purpose and assert on them themselves).
+install_log="$(sed -n '/odoo\.addons\.crm_ameyo\.tests.*Starting /q;p' "$ODOO_LOG")"
+warnings="$(grep -E ' (WARNING|ERROR|CRITICAL) ' <<<"$install_log" | grep -iE 'ameyo' || true)"
 [ -z "$warnings" ] || { log "warnings or errors about crm_ameyo in the Odoo log:"; printf '%s\n' "$warnings" | head -n 40 >&2; }
-check "no warning or error of crm_ameyo in the install and test log" "$([ -z "$warnings" ]; echo $?)"
+check "no warning or error of crm_ameyo while installing" "$([ -z "$warnings" ]; echo $?)"
 
 # 3. Uninstall leaves no table or model behind.
 set +e
@@ -91,7 +93,7 @@ check "uninstall removes every table, model and column" "$([ "$uninstall_line" =
 set +e
 (cd "$REPO_DIR" && "$PYTHON" -m ruff check --quiet . >&2)
 check "ruff" $?
-(cd "$STAGE_DIR" && "$PYTHON" -m pylint --rcfile="$REPO_DIR/.pylintrc-mandatory" crm_ameyo >&2)
+(cd "$STAGE_DIR" && "$PYTHON" -m pylint --rcfile="$REPO_DIR/.pylintrc-mandatory" --ignore=simulator crm_ameyo >&2)
 check "pylint-odoo mandatory checks" $?
 set -e
 

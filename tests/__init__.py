@@ -1,4 +1,5 @@
 from . import test_access
+from . import test_ameyo_client
 from . import test_browser
 from . import test_constraints
 from . import test_integration_urls

@@ -16,7 +16,9 @@ SECRET_PARAMETERS = ('sessionid', 'crmsessionid', 'token', 'password', 'hash-key
 _SECRET_VALUE_RE = re.compile(
     r'(?i)([?&;](?:%s)=)[^&;\s"]*' % '|'.join(re.escape(name) for name in SECRET_PARAMETERS)
 )
-_OUR_PATH_MARKER = '/ameyo/'
+# Request lines that may carry Ameyo credentials: our routes (werkzeug's request log) and
+# Ameyo's own APIs (urllib3 logs each outbound request line at DEBUG level).
+_PATH_MARKERS = ('/ameyo/', '/ameyorestapi/', '/ameyowebaccess/', '/dacx/')
 
 
 def mask_secrets(text):
@@ -24,25 +26,27 @@ def mask_secrets(text):
     return _SECRET_VALUE_RE.sub(r'\1***', text)
 
 
+def _concerns_ameyo(text):
+    return isinstance(text, str) and any(marker in text for marker in _PATH_MARKERS)
+
+
 class AmeyoSecretFilter(logging.Filter):
-    """Mask credential query parameters in request-log records of our routes."""
+    """Mask credential query parameters in request-log records that concern Ameyo."""
 
     def filter(self, record):
         if isinstance(record.args, tuple) and record.args:
-            record.args = tuple(
-                mask_secrets(arg) if isinstance(arg, str) and _OUR_PATH_MARKER in arg else arg
-                for arg in record.args
-            )
-        elif isinstance(record.msg, str) and _OUR_PATH_MARKER in record.msg:
+            record.args = tuple(mask_secrets(arg) if _concerns_ameyo(arg) else arg for arg in record.args)
+        if _concerns_ameyo(record.msg):
             record.msg = mask_secrets(record.msg)
         return True
 
 
-def install(logger_name='werkzeug'):
-    """Attach the filter once to ``logger_name`` (idempotent across module reloads)."""
-    logger = logging.getLogger(logger_name)
-    if not any(isinstance(existing, AmeyoSecretFilter) for existing in logger.filters):
-        logger.addFilter(AmeyoSecretFilter())
+def install(logger_names=('werkzeug', 'urllib3.connectionpool')):
+    """Attach the filter once to each logger (idempotent across module reloads)."""
+    for name in logger_names:
+        logger = logging.getLogger(name)
+        if not any(isinstance(existing, AmeyoSecretFilter) for existing in logger.filters):
+            logger.addFilter(AmeyoSecretFilter())
 
 
 install()

@@ -1,0 +1,607 @@
+"""The one place through which Odoo calls Ameyo.
+
+Every outbound request to an Ameyo server goes through :class:`AmeyoClient`:
+explicit timeouts, TLS verification as the server record says, the
+authentication each API wants (token-policy headers, the agent's ``sessionId``,
+the dispose token), retries only for transient failures of requests that a
+retry cannot turn against another call, responses read whatever their shape
+(JSON, plain text, HTML, audio), and failures turned into :class:`AmeyoError`
+with a translated message that carries Ameyo's own reason.
+
+Nothing here logs a header, a body, a query string or an exception text:
+Ameyo's URLs and bodies carry session ids and tokens. Log lines name the API,
+the HTTP status, the elapsed time and Ameyo's reason (masked).
+"""
+
+import json
+import logging
+import re
+import time
+import uuid
+from dataclasses import dataclass, field
+
+import requests
+
+from odoo.exceptions import UserError
+
+from .log_masking import mask_secrets
+
+_logger = logging.getLogger(__name__)
+
+# Public samples keep requestId within 21 characters (reference 1.5).
+REQUEST_ID_LENGTH = 20
+MAX_VOICE_LOG_BYTES = 64 * 1024 * 1024
+RETRY_DELAYS = (0.5, 1.5)
+TRANSIENT_STATUSES = {502, 503, 504}
+# Ameyo's login can fail transiently while it fetches user info (reference 1.8).
+TRANSIENT_MESSAGES = {'SessionService.login.failed.not.able.to.fetch.user.info'}
+DISPOSE_SUCCESS_TEXTS = {'dispose successfully', 'ok', 'success'}
+_HTML_TITLE_RE = re.compile(r'<title[^>]*>(.*?)</title>|<h1[^>]*>(.*?)</h1>', re.I | re.S)
+_TAG_RE = re.compile(r'<[^>]+>')
+
+
+def new_request_id():
+    """Return a fresh requestId: 20 hex characters, unique enough, within Ameyo's 21."""
+    return uuid.uuid4().hex[:REQUEST_ID_LENGTH]
+
+
+class AmeyoError(UserError):
+    """A failed call to Ameyo, with a message fit for the agent.
+
+    ``kind`` says what went wrong: ``unreachable``, ``timeout``, ``tls``,
+    ``auth`` (token or session rejected), ``refused`` (Ameyo said no, with a
+    reason), ``server`` (5xx or HTML error page), ``bad_response``.
+    ``reason`` is Ameyo's own words, when it gave any. ``sent`` tells whether
+    the request may have reached Ameyo (a read timeout or dropped connection
+    after sending: the outcome is unknown).
+    """
+
+    def __init__(self, message, *, kind, reason=None, status=None, sent=True, transient=False):
+        super().__init__(message)
+        self.kind = kind
+        self.reason = reason
+        self.status = status
+        self.sent = sent
+        self.transient = transient
+
+
+@dataclass
+class AmeyoResponse:
+    """What Ameyo answered, read once whatever its shape."""
+    status: int
+    content_type: str
+    body: bytes
+    data: object = None          # parsed JSON, when the body is JSON
+    text: str = ''               # the body as text (empty for binary)
+    headers: dict = field(default_factory=dict)
+
+    @property
+    def is_html(self):
+        return 'html' in self.content_type or self.text.lstrip()[:15].lower().startswith(('<!doctype', '<html'))
+
+
+def read_response(response):
+    """Return an :class:`AmeyoResponse` for a ``requests`` response, parsing JSON when it is JSON."""
+    content_type = (response.headers.get('Content-Type') or '').split(';')[0].strip().lower()
+    body = response.content or b''
+    result = AmeyoResponse(status=response.status_code, content_type=content_type, body=body,
+                           headers=dict(response.headers))
+    if content_type.startswith(('audio/', 'application/octet-stream')):
+        return result
+    result.text = body.decode(response.encoding or 'utf-8', errors='replace') if body else ''
+    stripped = result.text.strip()
+    if stripped[:1] in ('{', '[') or stripped == 'null':
+        try:
+            result.data = json.loads(stripped)
+        except ValueError:
+            result.data = None
+    return result
+
+
+def ameyo_reason(response):
+    """Return Ameyo's reason for a failure, from whichever error shape it used, or None."""
+    data = response.data
+    if isinstance(data, dict):
+        # REST envelope {message, code, info, status}: message may be null, info is often the key.
+        # Legacy {status: error, reason, details}; manual dial {result: failure, reason}.
+        for key in ('reason', 'message', 'info', 'details', 'error'):
+            value = data.get(key)
+            if value and isinstance(value, str | int):
+                parts = [str(value)]
+                if key == 'message' and data.get('info') and data.get('info') != value:
+                    parts.append(str(data['info']))
+                return mask_secrets(' / '.join(parts))[:500]
+        return None
+    if response.is_html:
+        match = _HTML_TITLE_RE.search(response.text)
+        text = next((group for group in match.groups() if group), '') if match else ''
+        body = _TAG_RE.sub(' ', response.text)
+        # an uncaught Java exception shows its class name in the page body
+        exception = re.search(r'\b(?:java|javax)\.[\w.]+(?:Exception|Error)\b', body)
+        text = ' '.join(filter(None, (_TAG_RE.sub('', text).strip(), exception and exception.group(0))))
+        return mask_secrets(text)[:300] or None
+    text = response.text.strip()
+    return mask_secrets(text)[:300] if text else None
+
+
+class AmeyoClient:
+    """Calls one Ameyo server, as its ``ameyo.server`` record configures.
+
+    Build it with ``server._get_ameyo_client()``: the record is read with sudo
+    by the server model (the secrets are for system admins only), after the
+    caller authenticated whoever it acts for.
+    """
+
+    def __init__(self, server):
+        server.ensure_one()
+        self.env = server.env
+        self.server = server
+        self.base_url = server.base_url.rstrip('/')
+        self.timeout = server.timeout or 10
+        if not server.verify_tls:
+            self.verify = False
+        else:
+            self.verify = server.ca_bundle or True
+        self.session = requests.Session()
+        # Every credential this client sends, scrubbed from any text it logs or shows.
+        self._secrets = {value for value in (server.hash_key, server.dispose_token, server.admin_password,
+                                             server.url_token) if value}
+
+    # ------------------------------------------------------------------
+    # Transport
+    # ------------------------------------------------------------------
+
+    def _token_headers(self):
+        server = self.server
+        if not server.hash_key:
+            raise AmeyoError(
+                self.env._("The Ameyo server %(server)s has no hash key: set its token-policy credentials.",
+                           server=server.name), kind='auth', sent=False)
+        return {
+            'hash-key': server.hash_key,
+            'policy-name': server.policy_name or 'token-based-authorization-policy',
+            'requesting-host': server.requesting_host or '',
+        }
+
+    def _send(self, api, method, path, *, headers=None, params=None, json_body=None, form=None,
+                 idempotent=False, stream=False):
+        """Send one request and return an :class:`AmeyoResponse`.
+
+        A request that never reached Ameyo (connection refused, connect timeout) is
+        sent again; one that may have reached it (read timeout, dropped connection,
+        502/503/504, Ameyo's transient login 512) only when ``idempotent``, i.e. when
+        sending it twice cannot act on another call. Transport failures raise
+        :class:`AmeyoError`; HTTP errors are returned for the caller to interpret.
+        """
+        url = f'{self.base_url}{path}'
+        self._secrets.update(value for value in (headers or {}).values() if value)
+        attempts = 1 + len(RETRY_DELAYS)
+        for attempt in range(attempts):
+            last_attempt = attempt + 1 == attempts
+            started = time.monotonic()
+            try:
+                try:
+                    raw = self.session.request(
+                        method, url, headers=headers, params=params, json=json_body, data=form,
+                        timeout=self.timeout, verify=self.verify, allow_redirects=False, stream=stream)
+                    response = self._read(raw, stream)
+                except requests.exceptions.RequestException as exc:
+                    raise self._transport_error(exc) from None
+            except AmeyoError as error:
+                self._log(api, None, started, error.kind)
+                # Nothing reached Ameyo: any request may be sent again. Otherwise only idempotent ones.
+                if last_attempt or not error.transient or (error.sent and not idempotent):
+                    raise
+            else:
+                transient = response.status in TRANSIENT_STATUSES or (
+                    response.status == 512 and isinstance(response.data, dict)
+                    and response.data.get('message') in TRANSIENT_MESSAGES)
+                self._log(api, response, started)
+                if last_attempt or not (transient and idempotent):
+                    return response
+            time.sleep(RETRY_DELAYS[attempt])
+        raise AssertionError('unreachable')  # pragma: no cover
+
+    def _read(self, raw, stream):
+        try:
+            if stream:
+                chunks, size = [], 0
+                for chunk in raw.iter_content(65536):
+                    size += len(chunk)
+                    if size > MAX_VOICE_LOG_BYTES:
+                        raw.close()
+                        raise AmeyoError(self.env._(
+                            "Ameyo sent a recording larger than %(size)s MB: it was not stored.",
+                            size=MAX_VOICE_LOG_BYTES // (1024 * 1024)), kind='bad_response')
+                    chunks.append(chunk)
+                raw._content = b''.join(chunks)
+            return read_response(raw)
+        finally:
+            raw.close()
+
+    def _transport_error(self, exc):
+        """Map a ``requests`` exception to an :class:`AmeyoError` (never quoting it: it holds the URL)."""
+        server = self.server.name
+        if isinstance(exc, requests.exceptions.SSLError):
+            return AmeyoError(self.env._(
+                "The TLS certificate of Ameyo server %(server)s is not trusted. Install its CA bundle on the "
+                "Odoo server and set its path on the server record.", server=server), kind='tls', sent=False)
+        if isinstance(exc, requests.exceptions.ConnectTimeout):
+            return AmeyoError(self.env._(
+                "Ameyo server %(server)s did not accept the connection within %(timeout)s s.",
+                server=server, timeout=self.timeout), kind='timeout', sent=False, transient=True)
+        if isinstance(exc, requests.exceptions.ReadTimeout):
+            return AmeyoError(self.env._(
+                "Ameyo server %(server)s did not answer within %(timeout)s s; the request may or may not "
+                "have been carried out.", server=server, timeout=self.timeout), kind='timeout', transient=True)
+        if isinstance(exc, requests.exceptions.ConnectionError) and _connection_was_established(exc):
+            return AmeyoError(self.env._(
+                "Ameyo server %(server)s closed the connection without answering; the request may or may not "
+                "have been carried out.", server=server), kind='unreachable', transient=True)
+        if isinstance(exc, requests.exceptions.ConnectionError):
+            return AmeyoError(self.env._(
+                "Ameyo server %(server)s is unreachable at %(url)s (connection refused or unknown host).",
+                server=server, url=self.base_url), kind='unreachable', sent=False, transient=True)
+        return AmeyoError(self.env._(
+            "The request to Ameyo server %(server)s failed: %(error)s.", server=server,
+            error=type(exc).__name__), kind='unreachable', sent=False)
+
+    def _log(self, api, response, started, error_kind=None):
+        elapsed = (time.monotonic() - started) * 1000
+        if response is None:
+            _logger.warning("Ameyo %s on server %s: %s after %.0f ms", api, self.server.id, error_kind, elapsed)
+        elif response.status >= 400:
+            _logger.warning("Ameyo %s on server %s: HTTP %s in %.0f ms (%s)", api, self.server.id,
+                            response.status, elapsed, self._reason(response) or 'no reason given')
+        else:
+            _logger.info("Ameyo %s on server %s: HTTP %s in %.0f ms", api, self.server.id, response.status, elapsed)
+
+    # ------------------------------------------------------------------
+    # Interpreting answers
+    # ------------------------------------------------------------------
+
+    def _scrub(self, text):
+        """Return ``text`` without any credential this client sent (Ameyo may echo them)."""
+        if not text:
+            return text
+        for secret in sorted(self._secrets, key=len, reverse=True):
+            if len(secret) >= 4:
+                text = text.replace(secret, '***')
+        return text
+
+    def _reason(self, response):
+        return self._scrub(ameyo_reason(response))
+
+    def _fail(self, api_label, response):
+        """Raise the :class:`AmeyoError` that describes a failed answer."""
+        reason = self._reason(response)
+        server = self.server.name
+        status = response.status
+        reason_key = (reason or '').lower()
+        if status in (401, 403) or 'invalid.session.id' in reason_key or 'invalid session id' in reason_key \
+                or 'token' in reason_key and ('invalid' in reason_key or 'reject' in reason_key):
+            message = self.env._(
+                "Ameyo server %(server)s rejected the credentials of %(api)s: %(reason)s. Check the hash key and "
+                "requesting host, the dispose token, or log in to Ameyo again.",
+                server=server, api=api_label, reason=reason or self.env._("HTTP %s", status))
+            kind = 'auth'
+        elif response.is_html and status >= 500:
+            message = self.env._(
+                "Ameyo server %(server)s failed with an internal error (HTTP %(status)s) on %(api)s%(detail)s.",
+                server=server, status=status, api=api_label, detail=f': {reason}' if reason else '')
+            kind = 'server'
+        elif response.is_html:
+            message = self.env._(
+                "Ameyo server %(server)s answered %(api)s with a web page instead of data (HTTP %(status)s%(detail)s): "
+                "check the base URL and the credentials.",
+                server=server, api=api_label, status=status, detail=f', {reason}' if reason else '')
+            kind = 'bad_response'
+        elif reason and (status < 500 or status == 512 or isinstance(response.data, dict)):
+            # 4xx, Ameyo's own 512, or any JSON reason: Ameyo understood the request and said no.
+            message = self.env._("Ameyo refused %(api)s: %(reason)s", api=api_label, reason=reason)
+            kind = 'refused'
+        elif reason:
+            message = self.env._("Ameyo server %(server)s failed on %(api)s (HTTP %(status)s): %(reason)s",
+                                 server=server, api=api_label, status=status, reason=reason)
+            kind = 'server'
+        else:
+            message = self.env._("Ameyo server %(server)s answered %(api)s with HTTP %(status)s and no reason.",
+                                 server=server, api=api_label, status=status)
+            kind = 'server' if status >= 500 else 'refused'
+        raise AmeyoError(message, kind=kind, reason=reason, status=status)
+
+    def _expect_json(self, api_label, response, types=(dict, list)):
+        if response.status != 200 or not isinstance(response.data, types):
+            self._fail(api_label, response)
+        if isinstance(response.data, dict) and (
+                response.data.get('status') == 'error' or response.data.get('result') == 'failure'):
+            self._fail(api_label, response)
+        return response.data
+
+    def _expect_text(self, api_label, response):
+        if response.status == 200 and response.text.strip().strip('"').lower() in DISPOSE_SUCCESS_TEXTS:
+            return response.text.strip()
+        self._fail(api_label, response)
+
+    # ------------------------------------------------------------------
+    # Sessions
+    # ------------------------------------------------------------------
+
+    def login(self, user_id, password):
+        """Log ``user_id`` in to Ameyo and return his new ``sessionId``."""
+        label = self.env._("login")
+        self._secrets.add(password)
+        if self.server.api_flavour == 'legacy':
+            response = self._send('login', 'POST', '/ameyowebaccess/command', params={'command': 'login'},
+                                  form={'data': json.dumps({'userId': user_id, 'password': password})},
+                                  idempotent=True)
+            data = self._expect_json(label, response, dict)
+            session_id = data.get('sessionId')
+        else:
+            response = self._send('login', 'POST', '/ameyorestapi/userLogin/login', idempotent=True,
+                                  json_body={'userId': user_id, 'token': password, 'forceLogin': True})
+            data = self._expect_json(label, response, dict)
+            session_id = (data.get('userSessionInfo') or {}).get('sessionId') or data.get('sessionId')
+        if not session_id:
+            raise AmeyoError(self.env._("Ameyo accepted the login of %(user)s but returned no session id.",
+                                        user=user_id), kind='bad_response')
+        self._secrets.add(session_id)
+        return session_id
+
+    def logout(self, session_id):
+        """End an Ameyo session; failures are logged, never raised (the session expires anyway)."""
+        self._secrets.add(session_id)
+        try:
+            if self.server.api_flavour == 'legacy':
+                self._send('logout', 'POST', '/ameyowebaccess/command', params={'command': 'logout'},
+                           form={'data': json.dumps({'sessionId': session_id})})
+            else:
+                self._send('logout', 'POST', '/ameyorestapi/session/userLogout', headers={'sessionId': session_id})
+        except AmeyoError as error:
+            _logger.info("Ameyo logout on server %s failed: %s", self.server.id, error.kind)
+
+    def ping_session(self, session_id):
+        """Return True when ``session_id`` is a live Ameyo session (legacy ``ping-session``)."""
+        self._secrets.add(session_id)
+        response = self._send('ping-session', 'POST', '/ameyowebaccess/command', params={'command': 'ping-session'},
+                              form={'data': json.dumps({'sessionId': session_id, 'sessionPushSeqNo': '0'})},
+                              idempotent=True)
+        if response.status == 200 and isinstance(response.data, dict) and response.data.get('alive') is True:
+            return True
+        if response.status == 200 and isinstance(response.data, dict) and response.data.get('status') == 'error':
+            return False
+        self._fail(self.env._("session check"), response)
+
+    # ------------------------------------------------------------------
+    # Configuration reads (REST, with a session)
+    # ------------------------------------------------------------------
+
+    def get_assigned_campaigns(self, session_id):
+        """Return ``[{campaignId, campaignName, campaignType, ...}]`` assigned to the session's user."""
+        response = self._send('campaigns', 'GET', '/ameyorestapi/cc/campaigns/getAssigned',
+                              headers={'sessionId': session_id}, idempotent=True)
+        if response.status == 512 and isinstance(response.data, dict) \
+                and response.data.get('message') == 'user.not.assigned.to.any.campaign':
+            return []
+        return self._expect_json(self.env._("the campaign list"), response, list)
+
+    def get_disposition_codes(self, session_id, campaign_id):
+        """Return ``[{dispositionCodeId, dispositionCodeName, dispositionClassId}]`` of a campaign."""
+        response = self._send('disposition codes', 'GET', '/ameyorestapi/cc/dispositionCodes/getByCampaign',
+                              headers={'sessionId': session_id}, idempotent=True,
+                              params={'campaignId': campaign_id, 'info': 'false'})
+        return self._expect_json(self.env._("the disposition plan of campaign %s", campaign_id), response, list)
+
+    # ------------------------------------------------------------------
+    # Dispose
+    # ------------------------------------------------------------------
+
+    def dispose_call_for_user(self, user_id, disposition_code, *, request_id, notes=None, callback_time=None,
+                              self_callback=False, phone=None):
+        """REST ``disposeCallForUser``: dispose whatever call ``user_id`` is on.
+
+        It names no call, so it is never retried here: a retry after Ameyo's wrap
+        timeout would dispose the agent's next call. The caller owns that decision.
+        """
+        server = self.server
+        if not server.dispose_token:
+            raise AmeyoError(self.env._(
+                "The Ameyo server %(server)s has no dispose authorization token.", server=server.name),
+                kind='auth', sent=False)
+        params = {'isSelfCallback': bool(self_callback)}
+        if callback_time:
+            params['callbackTime'] = callback_time
+        if phone:
+            params['phone'] = phone
+        body = {'userId': user_id, 'dispositionCodeName': disposition_code, 'dispositionParams': params,
+                'requestId': request_id, 'notes': notes or ''}
+        response = self._send('disposeCallForUser', 'POST', '/ameyorestapi/voice/disposeCallForUser',
+                              headers={server.dispose_token_header or 'authorization': server.dispose_token},
+                              json_body=body)
+        return self._expect_text(self.env._("the dispose"), response)
+
+    def dispose_legacy(self, *, session_id, campaign_id, crt_object_id, user_crt_object_id, disposition_code,
+                       phone=None, customer_id='-1', disposition_attribute=None, self_callback=None, user_id=None):
+        """Legacy ``GET /dacx/dispose``: names the call, so a transient failure is retried."""
+        self._secrets.add(session_id)
+        params = {
+            'phone': phone or '', 'campaignId': campaign_id, 'crtObjectId': crt_object_id,
+            'userCrtObjectId': user_crt_object_id, 'customerId': customer_id or '-1',
+            'dispositionCode': disposition_code, 'sessionId': session_id,
+        }
+        if disposition_attribute:
+            params['dispositionAttr'] = disposition_attribute
+        if self_callback is not None:
+            params['selfCallback'] = 'true' if self_callback else 'false'
+        if user_id:
+            params['userId'] = user_id
+        response = self._send('dacx/dispose', 'GET', '/dacx/dispose', params=params, idempotent=True)
+        return self._expect_text(self.env._("the dispose"), response)
+
+    def dispose_and_manual_dial(self, *, session_id, campaign_id, crt_object_id, user_crt_object_id,
+                                disposition_code, phone, request_id, customer_id='-1'):
+        """REST ``disposeAndManualDial``: dispose the named call and dial ``phone``."""
+        body = {
+            'campaignContextId': _as_number(campaign_id),
+            self.server._get_agent_leg_json_key(): user_crt_object_id,
+            'crtObjectId': crt_object_id,
+            'dispositionCode': disposition_code,
+            'phone': phone,
+            'customerId': str(customer_id or '-1'),
+            'requestId': request_id,
+        }
+        response = self._send('disposeAndManualDial', 'POST', '/ameyorestapi/voice/disposeAndManualDial',
+                              headers={'sessionId': session_id}, json_body=body, idempotent=True)
+        return self._expect_text(self.env._("the dispose and redial"), response)
+
+    # ------------------------------------------------------------------
+    # Dial
+    # ------------------------------------------------------------------
+
+    def manual_dial(self, *, session_id, campaign_id, phone, request_id, user_crt_object_id=None,
+                    customer_id=-1):
+        """REST ``manualdial`` with the agent's session. Not retried: a retry could dial twice."""
+        body = {'campaignId': _as_number(campaign_id), 'phone': phone, 'customerId': customer_id,
+                'shouldAddCustomer': True, 'requestId': request_id, 'additionalParams': None}
+        if user_crt_object_id:
+            body[self.server._get_agent_leg_json_key()] = user_crt_object_id
+        response = self._send('manualdial', 'POST', '/ameyorestapi/voice/manualdial',
+                              headers={'sessionId': session_id}, json_body=body)
+        return self._expect_json(self.env._("the call"), response, dict)
+
+    def click_to_dial(self, *, user_id, campaign_id, phone, asynchronous=True):
+        """Legacy ``clickToDialWithToken[Async]`` with the token-policy headers. Not retried."""
+        command = 'clickToDialWithTokenAsync' if asynchronous else 'clickToDialWithToken'
+        data = {'userId': user_id, 'campaignId': str(campaign_id), 'phone': phone, 'shouldAddCustomer': False}
+        response = self._send(command, 'POST', '/ameyowebaccess/command/', params={'command': command},
+                              headers=self._token_headers(), form={'data': json.dumps(data)})
+        return self._expect_json(self.env._("the call"), response, dict)
+
+    # ------------------------------------------------------------------
+    # Recordings
+    # ------------------------------------------------------------------
+
+    def download_voice_log(self, crt_object_id, *, target_format='mp3', campaign_id=None, call_id=None,
+                           session_id=None):
+        """Return the recording of a call as ``(bytes, mimetype)``.
+
+        REST with a session when one is given, else legacy with the token headers.
+        Ameyo answers failures with HTTP 200 and a non-audio body (empty, ``null``,
+        an HTML login page, JSON): the bytes are checked before anything is returned.
+        """
+        if session_id:
+            params = {'crtObjectId': crt_object_id, 'targetFormat': target_format}
+            if campaign_id:
+                params['campaignId'] = campaign_id
+            if call_id:
+                params['filters'] = json.dumps({'callId': call_id})
+            response = self._send('downloadVoiceLog', 'GET', '/ameyorestapi/cc/downloadVoiceLog',
+                                  headers={'sessionId': session_id}, params=params, idempotent=True, stream=True)
+        else:
+            data = json.dumps({'crtObjectId': crt_object_id, 'targetFormat': target_format})
+            response = self._send('downloadVoiceLog', 'GET', '/ameyowebaccess/command',
+                                  params={'command': 'downloadVoiceLog', 'data': data},
+                                  headers=self._token_headers(), idempotent=True, stream=True)
+        mimetype = audio_mimetype(response.body)
+        if response.status == 200 and mimetype:
+            return response.body, mimetype
+        if response.status == 200 and not response.body.strip(b' \r\n\t'):
+            reason = self.env._("no recording (empty answer)")
+        elif response.status == 200 and response.body.strip() == b'null':
+            reason = self.env._("no recording (Ameyo answered null)")
+        else:
+            reason = self._reason(response) or self.env._("not an audio file")
+        raise AmeyoError(self.env._("Ameyo has no recording for call %(call)s: %(reason)s",
+                                    call=crt_object_id, reason=reason),
+                         kind='refused' if response.status == 200 else 'server', reason=reason,
+                         status=response.status)
+
+    # ------------------------------------------------------------------
+    # Diagnostics
+    # ------------------------------------------------------------------
+
+    def check_connection(self):
+        """Run the checks of "Test connection"; return ``[(ok, message), ...]``, one per check."""
+        checks = []
+        server = self.server
+        # 1. reachable, TLS trusted, and it is Ameyo: an unauthenticated read must answer Ameyo's way.
+        try:
+            if server.api_flavour == 'legacy':
+                probe = json.dumps({'sessionId': 'crm-ameyo-test', 'sessionPushSeqNo': '0'})
+                response = self._send('ping-session', 'POST', '/ameyowebaccess/command',
+                                      params={'command': 'ping-session'}, form={'data': probe})
+                looks_like_ameyo = isinstance(response.data, dict) and ('alive' in response.data
+                                                                        or response.data.get('status') == 'error')
+            else:
+                response = self._send('campaigns', 'GET', '/ameyorestapi/cc/campaigns/getAssigned',
+                                      headers={'sessionId': 'crm-ameyo-test'})
+                looks_like_ameyo = isinstance(response.data, dict) and {'message', 'code'} <= set(response.data)
+        except AmeyoError as error:
+            return [(False, str(error.args[0]))]
+        if looks_like_ameyo:
+            checks.append((True, self.env._("Ameyo server reached at %(url)s.", url=self.base_url)))
+        else:
+            checks.append((False, self.env._(
+                "%(url)s answered (HTTP %(status)s) but not as an Ameyo server does: check the base URL and port.",
+                url=self.base_url, status=response.status)))
+            return checks
+        # 2. token policy: a read with the token headers (a probe call id, so nothing can be touched).
+        if server.hash_key:
+            try:
+                self.download_voice_log('crm-ameyo-connection-test')
+                checks.append((True, self.env._("Hash key and requesting host accepted.")))
+            except AmeyoError as error:
+                if error.kind in ('auth', 'unreachable', 'timeout', 'tls', 'server'):
+                    checks.append((False, self.env._("Hash key, policy name or requesting host rejected: %(reason)s",
+                                            reason=error.reason or error.args[0])))
+                else:
+                    checks.append((True, self.env._("Hash key and requesting host accepted.")))
+        else:
+            checks.append((False, self.env._(
+                "No hash key: click-to-dial and recordings need the token-policy credentials.")))
+        # 3. admin login, used to sync campaigns and dispositions.
+        if server.admin_user_id and server.admin_password:
+            try:
+                session_id = self.login(server.admin_user_id, server.admin_password)
+            except AmeyoError as error:
+                checks.append((False, self.env._("Admin login of %(user)s failed: %(reason)s",
+                                        user=server.admin_user_id, reason=error.reason or error.args[0])))
+            else:
+                self.logout(session_id)
+                checks.append((True, self.env._("Admin login of %(user)s works.", user=server.admin_user_id)))
+        if not server.dispose_token and server.api_flavour == 'rest':
+            checks.append((False, self.env._(
+                "No dispose authorization token: Odoo cannot free agents with disposeCallForUser.")))
+        return checks
+
+
+def _as_number(value):
+    """Ameyo wants numeric campaign ids as numbers in JSON bodies; keep anything else as it is."""
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return value
+
+
+def _connection_was_established(exc):
+    """Tell a dropped connection (request possibly received) from one that was never opened."""
+    text = repr(exc.args[0]) if exc.args else ''
+    never_opened = ('NewConnectionError', 'Connection refused', 'Name or service not known',
+                    'nodename nor servname', 'Failed to resolve', 'No route to host', 'Network is unreachable')
+    return not any(marker in text for marker in never_opened)
+
+
+def audio_mimetype(data):
+    """Return the mimetype of ``data`` when its magic bytes are those of a WAV or MP3 file, else None."""
+    if len(data) < 12:
+        return None
+    if data[:4] == b'RIFF' and data[8:12] == b'WAVE':
+        return 'audio/wav'
+    if data[:3] == b'ID3':
+        return 'audio/mpeg'
+    if data[0] == 0xFF and (data[1] & 0xE0) == 0xE0:  # MPEG audio frame sync
+        version, layer = (data[1] >> 3) & 0x03, (data[1] >> 1) & 0x03
+        bitrate, sampling = data[2] >> 4, (data[2] >> 2) & 0x03
+        if version != 1 and layer != 0 and bitrate not in (0, 0x0F) and sampling != 3:
+            return 'audio/mpeg'
+    return None
