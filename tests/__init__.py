@@ -1,5 +1,6 @@
 from . import test_access
 from . import test_ameyo_client
+from . import test_simulator_client
 from . import test_browser
 from . import test_constraints
 from . import test_integration_urls

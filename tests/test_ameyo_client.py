@@ -228,7 +228,6 @@ class TestAmeyoClient(AmeyoTransactionCase):
         failures = [
             (b'', 'text/plain', 'empty answer'),
             (b'null', 'text/plain', 'null'),
-            (HTML_LOGIN.encode(), 'text/html', 'Ameyo - Login'),
             (b'{"message":"Voice log not found for crtObjectId"}', 'application/json', 'Voice log not found'),
             (b'{"error":"file missing"}', 'application/json', 'file missing'),
             (b'GIF89a' + b'\x00' * 20, 'audio/mpeg', 'not an audio file'),
@@ -236,6 +235,13 @@ class TestAmeyoClient(AmeyoTransactionCase):
         for body, content_type, expected in failures:
             self.mock.replace(responses.GET, url, body=body, content_type=content_type)
             with self.subTest(body=body[:20]), self.assertAmeyoError('refused', expected):
+                self.client.download_voice_log('c')
+        # a login page or a token error: the credentials were not accepted
+        for body, content_type, expected in (
+                (HTML_LOGIN.encode(), 'text/html', 'Ameyo - Login'),
+                (b'{"status":"error","reason":"Invalid token","details":"x"}', 'application/json', 'Invalid token')):
+            self.mock.replace(responses.GET, url, body=body, content_type=content_type)
+            with self.subTest(body=body[:20]), self.assertAmeyoError('auth', expected):
                 self.client.download_voice_log('c')
 
     def test_voice_log_rest_with_session(self):

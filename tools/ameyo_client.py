@@ -505,16 +505,23 @@ class AmeyoClient:
         mimetype = audio_mimetype(response.body)
         if response.status == 200 and mimetype:
             return response.body, mimetype
-        if response.status == 200 and not response.body.strip(b' \r\n\t'):
+        if response.status != 200:
+            self._fail(self.env._("the recording download"), response)
+        kind = 'refused'
+        if not response.body.strip(b' \r\n\t'):
             reason = self.env._("no recording (empty answer)")
-        elif response.status == 200 and response.body.strip() == b'null':
+        elif response.body.strip() == b'null':
             reason = self.env._("no recording (Ameyo answered null)")
         else:
             reason = self._reason(response) or self.env._("not an audio file")
+            lowered = reason.lower()
+            # a login page, or an error about the token or session: Ameyo did not accept our credentials
+            if response.is_html and 'login' in lowered or isinstance(response.data, dict) and (
+                    'token' in lowered or 'session' in lowered):
+                kind = 'auth'
         raise AmeyoError(self.env._("Ameyo has no recording for call %(call)s: %(reason)s",
                                     call=crt_object_id, reason=reason),
-                         kind='refused' if response.status == 200 else 'server', reason=reason,
-                         status=response.status)
+                         kind=kind, reason=reason, status=response.status)
 
     # ------------------------------------------------------------------
     # Diagnostics

@@ -1,0 +1,296 @@
+"""Every Ameyo API of the client, end to end against the simulator on a loopback port."""
+import logging
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+from odoo.tools import mute_logger
+
+from ..simulator.ameyo_simulator import HTML_LOGIN_PAGE, AmeyoSimulator
+from ..tools.ameyo_client import AmeyoError, new_request_id
+from .common import AmeyoTransactionCase
+
+CLIENT_LOGGER = 'odoo.addons.crm_ameyo.tools.ameyo_client'
+
+
+class _NotAmeyoHandler(BaseHTTPRequestHandler):
+    def do_GET(self):
+        self.send_response(200)
+        self.send_header('Content-Type', 'text/html')
+        self.end_headers()
+        self.wfile.write(b'<html><body>It works!</body></html>')
+
+    def log_message(self, *args):
+        return
+
+
+class SimulatorCase(AmeyoTransactionCase):
+    """A simulator with the credentials of the test server, reset before each test."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.sim = AmeyoSimulator(
+            hash_key='test-hash-key-SECRET', requesting_host='odoo.test', dispose_token='test-dispose-token-SECRET',
+            admin_user_id='admin', admin_password='admin-password-SECRET').start()
+        cls.addClassCleanup(cls.sim.stop)
+        cls.server.base_url = cls.sim.url
+
+    def setUp(self):
+        super().setUp()
+        self.sim.reset()
+        self.sim.add_campaign('101', 'Test Campaign', dispositions=('Sale', 'Callback', 'Not Interested'))
+        self.sim.add_campaign('102', 'Other Campaign', dispositions=('Paid',))
+        self.session_a = self.sim.add_agent('t.agent-a@acme', password='pw-a', campaigns=('101',))
+        self.client = self.server._get_ameyo_client()
+
+
+class TestSimulatorClient(SimulatorCase):
+
+    def test_dispose_call_for_user_frees_the_agent(self):
+        call = self.sim.start_call('t.agent-a@acme', '101', '9876543210')
+        self.sim.hangup(call)
+        self.assertEqual(self.sim.agent_state('t.agent-a@acme'), 'wrap')
+        request_id = new_request_id()
+        self.client.dispose_call_for_user('t.agent-a@acme', 'Callback', request_id=request_id, notes='later',
+                                          callback_time='2026-11-27 10:00:00', self_callback=True)
+        self.assertEqual(self.sim.agent_state('t.agent-a@acme'), 'ready')
+        [disposition] = self.sim.dispositions_of(call)
+        self.assertEqual((disposition['code'], disposition['requestId'], disposition['callbackTime']),
+                         ('Callback', request_id, '2026-11-27 10:00:00'))
+
+    def test_dispose_refusals(self):
+        call = self.sim.start_call('t.agent-a@acme', '101', '9876543210')
+        self.sim.hangup(call)
+        with self.assertRaises(AmeyoError) as caught, mute_logger(CLIENT_LOGGER):
+            self.client.dispose_call_for_user('t.agent-a@acme', 'Paid', request_id='r1')
+        self.assertEqual(caught.exception.kind, 'refused')
+        self.assertIn('disposition.code.not.in.plan', caught.exception.args[0])
+        self.assertEqual(self.sim.agent_state('t.agent-a@acme'), 'wrap')
+        with self.assertRaises(AmeyoError) as caught, mute_logger(CLIENT_LOGGER):
+            self.client.dispose_call_for_user('nobody', 'Sale', request_id='r2')
+        self.assertIn('user.not.found', caught.exception.args[0])
+        self.server.dispose_token = 'wrong'
+        with self.assertRaises(AmeyoError) as caught, mute_logger(CLIENT_LOGGER):
+            self.server._get_ameyo_client().dispose_call_for_user('t.agent-a@acme', 'Sale', request_id='r3')
+        self.assertEqual(caught.exception.kind, 'auth')
+
+    def test_dropped_dispose_call_for_user_is_not_resent(self):
+        call = self.sim.start_call('t.agent-a@acme', '101', '9876543210')
+        self.sim.hangup(call)
+        self.sim.inject('disposeCallForUser', drop=True)
+        with self.assertRaises(AmeyoError) as caught, mute_logger(CLIENT_LOGGER):
+            self.client.dispose_call_for_user('t.agent-a@acme', 'Sale', request_id='r1')
+        self.assertTrue(caught.exception.sent)
+        self.assertTrue(caught.exception.transient)
+        self.assertEqual(len(self.sim.requests_for('disposeCallForUser')), 1)
+
+    def test_legacy_dispose_is_retried_after_a_drop(self):
+        call = self.sim.start_call('t.agent-a@acme', '101', '9876543210')
+        self.sim.hangup(call)
+        self.sim.inject('/dacx/dispose', drop=True)
+        with mute_logger(CLIENT_LOGGER):
+            self.client.dispose_legacy(
+                session_id=self.session_a, campaign_id='101', crt_object_id=call['crtObjectId'],
+                user_crt_object_id=call['userCrtObjectId'], disposition_code='Not Interested', phone=call['phone'])
+        self.assertEqual(len(self.sim.requests_for('/dacx/dispose')), 2)
+        self.assertEqual([d['code'] for d in self.sim.dispositions_of(call)], ['Not Interested'])
+        self.assertEqual(self.sim.agent_state('t.agent-a@acme'), 'ready')
+
+    def test_legacy_dispose_refusals(self):
+        call = self.sim.start_call('t.agent-a@acme', '101', '9876543210')
+        self.sim.hangup(call)
+        cases = ((dict(session_id='dead-session'), 'auth', 'Invalid session Id'),
+                 (dict(crt_object_id='unknown'), 'refused', 'Invalid crtObjectId'),
+                 (dict(disposition_code='Paid'), 'refused', 'Disposition code not in plan'))
+        for override, kind, text in cases:
+            kwargs = dict(session_id=self.session_a, campaign_id='101', crt_object_id=call['crtObjectId'],
+                          user_crt_object_id=call['userCrtObjectId'], disposition_code='Sale')
+            kwargs.update(override)
+            with self.subTest(text), self.assertRaises(AmeyoError) as caught, mute_logger(CLIENT_LOGGER):
+                self.client.dispose_legacy(**kwargs)
+            self.assertEqual(caught.exception.kind, kind)
+            self.assertIn(text, caught.exception.args[0])
+
+    def test_dispose_and_manual_dial(self):
+        call = self.sim.start_call('t.agent-a@acme', '101', '9876543210')
+        self.sim.hangup(call)
+        self.client.dispose_and_manual_dial(
+            session_id=self.session_a, campaign_id='101', crt_object_id=call['crtObjectId'],
+            user_crt_object_id=call['userCrtObjectId'], disposition_code='Sale', phone='9123456780',
+            request_id=new_request_id())
+        self.assertEqual([d['code'] for d in self.sim.dispositions_of(call)], ['Sale'])
+        self.assertEqual(self.sim.agent_state('t.agent-a@acme'), 'in_call')
+        self.assertEqual(self.sim.requests_for('disposeAndManualDial')[0]['json']['campaignContextId'], 101)
+        with self.assertRaises(AmeyoError) as caught, mute_logger(CLIENT_LOGGER):
+            self.client.dispose_and_manual_dial(
+                session_id=self.session_a, campaign_id='101', crt_object_id='no-such-crt',
+                user_crt_object_id='x', disposition_code='Sale', phone='9', request_id='r2')
+        self.assertIn('invalid.crt.object.id', caught.exception.args[0])
+
+    def test_manual_dial_and_click_to_dial(self):
+        result = self.client.manual_dial(session_id=self.session_a, campaign_id='101', phone='9876543210',
+                                         request_id=new_request_id())
+        self.assertEqual(result['result'], 'success')
+        self.assertEqual(self.sim.agent_state('t.agent-a@acme'), 'in_call')
+        with self.assertRaises(AmeyoError) as caught, mute_logger(CLIENT_LOGGER):
+            self.client.click_to_dial(user_id='t.agent-a@acme', campaign_id='101', phone='9876500000',
+                                      asynchronous=False)
+        self.assertIn('User is not in ready state', caught.exception.args[0])
+        self.sim.add_agent('t.agent-b@acme', campaigns=('101',))
+        self.assertEqual(self.client.click_to_dial(user_id='t.agent-b@acme', campaign_id='101',
+                                                   phone='9876500000')['result'], 'success')
+        with self.assertRaises(AmeyoError) as caught, mute_logger(CLIENT_LOGGER):
+            self.client.click_to_dial(user_id='ghost', campaign_id='101', phone='1')
+        self.assertIn('User not found', caught.exception.args[0])
+
+    def test_sessions(self):
+        self.assertTrue(self.client.ping_session(self.session_a))
+        self.assertFalse(self.client.ping_session('d928-0-ses-nobody-0-0'))
+        session_id = self.client.login('admin', 'admin-password-SECRET')
+        self.assertTrue(self.client.ping_session(session_id))
+        self.client.logout(session_id)
+        self.assertFalse(self.client.ping_session(session_id))
+        with self.assertRaises(AmeyoError) as caught, mute_logger(CLIENT_LOGGER):
+            self.client.login('admin', 'wrong')
+        self.assertIn('Incorrect password', caught.exception.args[0])
+        self.server.api_flavour = 'legacy'
+        legacy = self.server._get_ameyo_client()
+        self.assertTrue(legacy.ping_session(legacy.login('t.agent-a@acme', 'pw-a')))
+
+    def test_campaigns_and_dispositions(self):
+        campaigns = self.client.get_assigned_campaigns(self.session_a)
+        self.assertEqual([str(c['campaignId']) for c in campaigns], ['101'])
+        codes = self.client.get_disposition_codes(self.session_a, '101')
+        self.assertEqual([c['dispositionCodeName'] for c in codes], ['Sale', 'Callback', 'Not Interested'])
+        with self.assertRaises(AmeyoError) as caught, mute_logger(CLIENT_LOGGER):
+            self.client.get_disposition_codes(self.session_a, '102')
+        self.assertEqual(caught.exception.kind, 'auth')
+        lonely = self.sim.add_agent('lonely')
+        with mute_logger(CLIENT_LOGGER):
+            self.assertEqual(self.client.get_assigned_campaigns(lonely), [])
+
+    def test_voice_logs(self):
+        call = self.sim.start_call('t.agent-a@acme', '101', '9876543210')
+        self.sim.set_voice_log(call['crtObjectId'], fmt='mp3')
+        data, mimetype = self.client.download_voice_log(call['crtObjectId'])
+        self.assertEqual(mimetype, 'audio/mpeg')
+        self.sim.set_voice_log(call['crtObjectId'], fmt='wav')
+        data, mimetype = self.client.download_voice_log(call['crtObjectId'], target_format='wav', campaign_id='101',
+                                                        call_id=call['callId'], session_id=self.session_a)
+        self.assertEqual((mimetype, data[:4]), ('audio/wav', b'RIFF'))
+        for body, kind in ((b'', 'refused'), (b'null', 'refused'), (HTML_LOGIN_PAGE, 'auth'),
+                           (b'{"message": "voice log not found"}', 'refused')):
+            self.sim.set_voice_log(call['crtObjectId'], body=body)
+            with self.subTest(body=body[:20]), self.assertRaises(AmeyoError) as caught, mute_logger(CLIENT_LOGGER):
+                self.client.download_voice_log(call['crtObjectId'])
+            self.assertEqual(caught.exception.kind, kind)
+
+    def test_html_500_and_512(self):
+        self.sim.inject('getAssigned', status=500)
+        with self.assertRaises(AmeyoError) as caught, mute_logger(CLIENT_LOGGER):
+            self.client.get_assigned_campaigns(self.session_a)
+        self.assertEqual(caught.exception.kind, 'server')
+        self.assertIn('NullPointerException', caught.exception.args[0])
+        self.sim.inject('userLogin/login', status=512, times=1, body='{"message": '
+                        '"SessionService.login.failed.not.able.to.fetch.user.info", "code": 0, "info": null, '
+                        '"status": 512}', content_type='application/json')
+        with mute_logger(CLIENT_LOGGER):
+            self.assertTrue(self.client.login('admin', 'admin-password-SECRET'))
+        self.assertEqual(len(self.sim.requests_for('userLogin/login')), 2)
+
+    def test_no_secret_in_logs(self):
+        """A debug-level capture of every call, failures included, holds no credential."""
+        call = self.sim.start_call('t.agent-a@acme', '101', '9876543210')
+        self.sim.hangup(call)
+        secrets = ['test-hash-key-SECRET', 'test-dispose-token-SECRET', 'admin-password-SECRET', self.session_a]
+        with self.assertLogs(logging.getLogger(), level=logging.DEBUG) as captured:
+            admin_session = self.client.login('admin', 'admin-password-SECRET')
+            secrets.append(admin_session)
+            self.client.get_disposition_codes(admin_session, '101')
+            self.sim.inject('/dacx/dispose', status=500, times=1)
+            for failing in (
+                    lambda: self.client.dispose_legacy(
+                        session_id=self.session_a, campaign_id='101', crt_object_id=call['crtObjectId'],
+                        user_crt_object_id=call['userCrtObjectId'], disposition_code='Sale'),
+                    lambda: self.client.login('admin', 'wrong-password-SECRET'),
+                    lambda: self.client.dispose_call_for_user('t.agent-a@acme', 'Sale', request_id='r'),
+                    lambda: self.client.click_to_dial(user_id='t.agent-a@acme', campaign_id='101', phone='1'),
+                    lambda: self.client.download_voice_log('nothing-here')):
+                try:
+                    failing()
+                except AmeyoError as error:
+                    logging.getLogger(CLIENT_LOGGER).info('agent sees: %s', error.args[0])
+        text = '\n'.join(record.getMessage() for record in captured.records)
+        self.assertIn('/dacx/dispose', text)  # urllib3's request line was captured, masked
+        for secret in secrets + ['wrong-password-SECRET']:
+            self.assertNotIn(secret, text)
+
+
+class TestServerActions(SimulatorCase):
+
+    def test_test_connection_ok(self):
+        action = self.server.action_test_connection()
+        self.assertEqual(action['params']['type'], 'success', action['params']['message'])
+        self.assertIn('Admin login of admin works', action['params']['message'])
+
+    def test_test_connection_says_what_is_wrong(self):
+        self.server.requesting_host = 'wrong.example.com'
+        with mute_logger(CLIENT_LOGGER):
+            action = self.server.action_test_connection()
+        self.assertEqual(action['params']['type'], 'warning')
+        self.assertIn('Hash key, policy name or requesting host rejected', action['params']['message'])
+        self.server.requesting_host = 'odoo.test'
+        self.server.admin_password = 'wrong'
+        with mute_logger(CLIENT_LOGGER):
+            action = self.server.action_test_connection()
+        self.assertIn('Admin login of admin failed: invalid.credentials', action['params']['message'])
+
+    def test_test_connection_unreachable_and_not_ameyo(self):
+        self.server.base_url = 'http://127.0.0.1:9'  # discard port: nothing listens
+        with mute_logger(CLIENT_LOGGER):
+            action = self.server.action_test_connection()
+        self.assertEqual(action['params']['type'], 'danger')
+        self.assertIn('unreachable', action['params']['message'])
+        # a web server that is not Ameyo (a wrong port, say): reached, but it does not answer as Ameyo does
+        not_ameyo = ThreadingHTTPServer(('127.0.0.1', 0), _NotAmeyoHandler)
+        threading.Thread(target=not_ameyo.serve_forever, daemon=True).start()
+        self.addCleanup(not_ameyo.server_close)
+        self.addCleanup(not_ameyo.shutdown)
+        self.server.base_url = f'http://127.0.0.1:{not_ameyo.server_address[1]}'
+        with mute_logger(CLIENT_LOGGER):
+            action = self.server.action_test_connection()
+        self.assertEqual(action['params']['type'], 'danger')
+        self.assertIn('not as an Ameyo server does', action['params']['message'])
+
+    def test_sync_campaigns_is_idempotent(self):
+        self.sim.add_campaign('103', 'Renewals', dispositions=('Renewed',))
+        self.assertTrue(self.server.can_sync)
+        self.server.action_sync_campaigns()
+        self.server.action_sync_campaigns()
+        campaigns = self.server.campaign_ids
+        self.assertEqual(sorted(campaigns.mapped('ameyo_campaign_id')), ['101', '102', '103'])
+        self.assertEqual(campaigns.filtered(lambda c: c.ameyo_campaign_id == '103').name, 'Renewals')
+        self.assertEqual(campaigns.filtered(lambda c: c.ameyo_campaign_id == '101'), self.campaign)
+
+    def test_sync_dispositions_keeps_hand_made_codes(self):
+        self.env['ameyo.disposition'].create({'campaign_id': self.campaign.id, 'code': 'Local Only', 'name': 'x'})
+        self.campaign.action_sync_dispositions()
+        self.campaign.action_sync_dispositions()
+        self.assertEqual(sorted(self.campaign.disposition_ids.mapped('code')),
+                         ['Callback', 'Local Only', 'Not Interested', 'Sale'])
+        self.assertTrue(self.campaign.disposition_ids.filtered(lambda d: d.code == 'Callback').is_callback)
+
+    def test_sync_with_an_agent_session_only(self):
+        self.server.write({'admin_user_id': False, 'admin_password': False})
+        self.assertFalse(self.server.can_sync)
+        self.env['ameyo.agent.session'].create(
+            {'user_id': self.agent_a.id, 'server_id': self.server.id, 'session_id': self.session_a})
+        self.server.invalidate_recordset(['can_sync'])
+        self.assertTrue(self.server.can_sync)
+        other = self.env['ameyo.campaign'].create(
+            {'server_id': self.server.id, 'ameyo_campaign_id': '102', 'name': 'Not assigned to the agent'})
+        with mute_logger(CLIENT_LOGGER):
+            action = self.server.action_sync_dispositions()
+        self.assertIn('invalid.session.id', action['params']['message'])  # 102: no rights, reported
+        self.assertFalse(other.disposition_ids)
+        self.assertIn('Sale', self.campaign.disposition_ids.mapped('code'))
