@@ -19,6 +19,8 @@
         'views/ameyo_call_views.xml',
         'views/res_users_views.xml',
         'views/res_config_settings_views.xml',
+        'views/ameyo_pop_views.xml',
+        'views/ameyo_pages.xml',
         # menus last: they reference the actions above
         'views/crm_ameyo_menus.xml',
     ],

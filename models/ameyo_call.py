@@ -1,4 +1,13 @@
+from psycopg2.errors import UniqueViolation
+
 from odoo import api, fields, models
+from odoo.exceptions import ConcurrencyError
+
+from ..tools.phone_key import key_digits, phone_key
+
+# How many candidates a chooser offers at most.
+MAX_CANDIDATES = 50
+DISPOSED_STATES = ('dispose_pending', 'disposed', 'dispose_failed')
 
 CALL_STATES = [
     ('preview', 'Preview'),
@@ -68,7 +77,263 @@ class AmeyoCall(models.Model):
         "This agent leg of the call is already logged.")
     _user_state_idx = models.Index('(user_id, state)')
 
+    guidance = fields.Html(compute='_compute_guidance', help="The queue's script, else the campaign's.")
+    is_callback_call = fields.Boolean(compute='_compute_is_callback_call')
+
+    @api.depends('queue_id.guidance', 'campaign_id.guidance')
+    def _compute_guidance(self):
+        for call in self:
+            call.guidance = call.queue_id.guidance or call.campaign_id.guidance
+
+    @api.depends('call_type')
+    def _compute_is_callback_call(self):
+        for call in self:
+            call.is_callback_call = call.call_type == 'outbound.callback.dial'
+
     @api.depends('crt_object_id', 'phone')
     def _compute_display_name(self):
         for call in self:
             call.display_name = ' / '.join(part for part in (call.phone, call.crt_object_id) if part)
+
+    # ------------------------------------------------------------------
+    # Lifecycle URLs (called by the controller once it knows the agent)
+    # ------------------------------------------------------------------
+
+    @api.model
+    def _ameyo_register_leg(self, server, params, event, agent):
+        """Create or update the agent leg a lifecycle URL is about, and return it (as superuser).
+
+        One leg per (server, crtObjectId, userCrtObjectId): a repeated or concurrent
+        throw of the same URL updates it. A connect that follows a preview (which
+        carries no agent leg) takes over the agent's preview leg. Runs after the
+        controller authenticated ``agent``.
+        """
+        Call = self.sudo()
+        crt, agent_leg = params['crtObjectId'], params.get('userCrtObjectId') or False
+        domain = [('server_id', '=', server.id), ('crt_object_id', '=', crt)]
+        leg = Call.search(domain + [('user_crt_object_id', '=', agent_leg)], limit=1)
+        if not leg and agent_leg:
+            leg = Call.search(domain + [('user_crt_object_id', '=', False), ('user_id', '=', agent.id),
+                                        ('state', '=', 'preview')], limit=1)
+        campaign = server._ameyo_find_campaign(params.get('campaignId'))
+        queue = campaign._ameyo_find_or_create_queue(params.get('queueId'), params.get('queueName'))
+        values = {
+            'user_id': agent.id,
+            'campaign_id': campaign.id,
+            'queue_id': queue.id,
+            'ameyo_campaign_ref': params.get('campaignId') or False,
+            'ameyo_queue_ref': ' / '.join(filter(None, (params.get('queueId'), params.get('queueName')))) or False,
+            'ameyo_user_ref': params['userId'],
+        }
+        for field_name, param in (('phone', 'phone'), ('call_type', 'callType'), ('ameyo_customer_id', 'customerId')):
+            if params.get(param) and not (param == 'customerId' and params[param] == '-1'):
+                values[field_name] = params[param]
+        if event == 'customer':
+            if not leg or leg.state == 'preview':
+                values.update(state='connected', connected_at=fields.Datetime.now())
+        if leg:
+            if agent_leg and not leg.user_crt_object_id:
+                values['user_crt_object_id'] = agent_leg
+            leg.write(values)
+            return leg
+        values.update(server_id=server.id, crt_object_id=crt, user_crt_object_id=agent_leg,
+                      state='preview' if event == 'preview' else values.get('state', 'connected'))
+        if event == 'dispose':
+            values['state'] = 'connected'
+        try:
+            with self.env.cr.savepoint():
+                return Call.create(values)
+        except UniqueViolation as error:
+            # Another request created this leg after our transaction began: Odoo replays
+            # the whole request, which then finds and updates it.
+            raise ConcurrencyError("concurrent creation of the same Ameyo call leg") from error
+
+    def _ameyo_find_callers(self, model):
+        """Return the records of ``model`` ('res.partner' or 'crm.lead') that have this leg's number.
+
+        Searched as the agent (``self.env``): active records of his allowed
+        companies only, through the indexed lookup key, in a fixed order.
+        """
+        self.ensure_one()
+        key = phone_key(self.phone, key_digits(self.env))
+        if not key:
+            return self.env[model]
+        order = 'id' if model == 'res.partner' else 'id desc'
+        return self.env[model].search([('ameyo_phone_key', '=', key)], order=order, limit=MAX_CANDIDATES)
+
+    def _ameyo_resolve_pop(self, create_allowed=True):
+        """Decide what the agent sees for this leg; link the leg to its record.
+
+        Return ``('open', record)``, ``('choose', records)`` or ``('new', model)``.
+        """
+        self.ensure_one()
+        campaign = self.campaign_id
+        model = 'crm.lead' if campaign.pop_target == 'lead' else 'res.partner'
+        Partner = self.env['res.partner']
+        # Ameyo's customerId, once linked, names the contact.
+        if self.ameyo_customer_id:
+            partner = Partner.search([('ameyo_customer_id', '=', self.ameyo_customer_id)], order='id', limit=1)
+            if partner and model == 'res.partner':
+                self._ameyo_link(partner)
+                return 'open', partner
+        candidates = self._ameyo_find_callers(model)
+        if len(candidates) > 1:
+            pick = self.env['ameyo.phone.pick'].sudo().search(
+                [('phone_key', '=', phone_key(self.phone, key_digits(self.env))), ('res_model', '=', model)], limit=1)
+            if pick and pick.res_id in candidates.ids:
+                candidates = candidates.browse(pick.res_id)
+        if len(candidates) == 1:
+            self._ameyo_link(candidates)
+            return 'open', candidates
+        if candidates:
+            return 'choose', candidates
+        if model == 'crm.lead':
+            partners = self._ameyo_find_callers('res.partner')
+            if len(partners) == 1:
+                self.sudo().partner_id = partners
+        if create_allowed and campaign.create_on_no_match:
+            record = self.env[model].create(self._ameyo_new_record_values(model))
+            self._ameyo_link(record)
+            return 'open', record
+        return 'new', model
+
+    def _ameyo_new_record_values(self, model):
+        """Default values of a contact or lead created for this leg's caller."""
+        self.ensure_one()
+        phone = self._ameyo_display_phone()
+        if model == 'res.partner':
+            values = {'name': phone or self.env._("Unknown caller"), 'phone': phone}
+            if self.ameyo_customer_id:
+                values['ameyo_customer_id'] = self.ameyo_customer_id
+            return values
+        team = self.queue_id.team_id or self.campaign_id.team_id
+        return {
+            'name': self.env._("Call from %(phone)s", phone=phone or self.env._("unknown number")),
+            'phone': phone,
+            'type': 'lead' if not self.partner_id else 'opportunity',
+            'partner_id': self.partner_id.id,
+            'team_id': team.id,
+            'user_id': self.user_id.id,
+            'tag_ids': [fields.Command.set(self.queue_id.tag_ids.ids)],
+        }
+
+    def _ameyo_display_phone(self):
+        """The caller's number, in international form when Ameyo sent a bare national number."""
+        phone = (self.phone or '').strip()
+        digits = ''.join(char for char in phone if char.isdigit())
+        if phone and not phone.startswith('+') and not phone.startswith('00'):
+            country = self.env['ir.config_parameter'].sudo().get_param('crm_ameyo.phone_country_code', '91')
+            if len(digits) == key_digits(self.env) and country and country.isdigit():
+                return f'+{country} {digits}'
+        return phone
+
+    def _ameyo_link(self, record):
+        """Attach the leg to the contact or lead it is about (and remember Ameyo's customerId)."""
+        self.ensure_one()
+        leg = self.sudo()
+        if record._name == 'res.partner':
+            leg.partner_id = record
+            if leg.ameyo_customer_id and not record.ameyo_customer_id:
+                record.sudo().ameyo_customer_id = leg.ameyo_customer_id
+        else:
+            leg.write({'lead_id': record.id, 'partner_id': record.partner_id.id or leg.partner_id.id})
+
+    def _ameyo_remember_pick(self, record):
+        """Remember the agent's choice among several records sharing this leg's number, and link it."""
+        self.ensure_one()
+        key = phone_key(self.phone, key_digits(self.env))
+        if key:
+            Pick = self.env['ameyo.phone.pick'].sudo()
+            pick = Pick.search([('phone_key', '=', key), ('res_model', '=', record._name)], limit=1)
+            values = {'res_id': record.id, 'user_id': self.env.uid}
+            if pick:
+                pick.write(values)
+            else:
+                Pick.create(dict(values, phone_key=key, res_model=record._name))
+        self._ameyo_link(record)
+
+    def _ameyo_record_disposition(self, params):
+        """Record Ameyo's disposition (dispose URL) on this leg; notes saved in Odoo stay as they are."""
+        self.ensure_one()
+        leg = self.sudo()
+        code = params['dispositionCode']
+        disposition = leg.campaign_id.disposition_ids.filtered(lambda d: d.code == code)[:1]
+        leg.write({
+            'disposition_code': code,
+            'disposition_id': disposition.id,
+            'disposition_attribute': params.get('dispositionAttribute') or leg.disposition_attribute,
+            'state': 'disposed',
+            'disposed_at': fields.Datetime.now(),
+            'dispose_error': False,
+        })
+        leg.message_post(body=self.env._("Ameyo disposed this call with code %(code)s.", code=code))
+
+    def _ameyo_pop_window_action(self):
+        """The window action showing this leg's contact or lead (or a new one, prefilled), queue-aware.
+
+        A preview opens the record read-only when the campaign says so.
+        """
+        self.ensure_one()
+        campaign = self.campaign_id
+        model = 'crm.lead' if campaign.pop_target == 'lead' else 'res.partner'
+        record = self.lead_id if model == 'crm.lead' else self.partner_id
+        queue_action = self.queue_id.action_id
+        if queue_action and queue_action.res_model == model:
+            action = queue_action.sudo()._get_action_dict()
+        else:
+            action = {'type': 'ir.actions.act_window', 'res_model': model}
+        context = {'ameyo_call_id': self.id}
+        team = self.queue_id.team_id or campaign.team_id
+        if model == 'crm.lead' and team:
+            context['default_team_id'] = team.id
+        readonly = self.state == 'preview' and (campaign.preview_readonly if campaign else True)
+        if readonly:
+            view = self.env.ref('crm_ameyo.res_partner_view_form_ameyo_preview' if model == 'res.partner'
+                                else 'crm_ameyo.crm_lead_view_form_ameyo_preview')
+        else:
+            view = self.queue_id.view_id if self.queue_id.view_id.model == model else self.env['ir.ui.view']
+        if not record:
+            context.update({f'default_{name}': value for name, value in self._ameyo_new_record_values(model).items()
+                            if name != 'tag_ids' and value})
+            if model == 'crm.lead' and self.queue_id.tag_ids:
+                context['default_tag_ids'] = self.queue_id.tag_ids.ids
+        action.update({
+            'name': self.env._("Call from %(phone)s", phone=self.phone or '?'),
+            'view_mode': 'form',
+            'views': [(view.id or False, 'form')],
+            'res_id': record.id or False,
+            'target': 'current',
+            'context': context,
+        })
+        action.pop('domain', None)
+        action.pop('search_view_id', None)
+        return action
+
+    def _ameyo_notify_agent(self):
+        """Tell the agent's open Odoo tabs about his live call (the call banner listens)."""
+        self.ensure_one()
+        self.env['bus.bus']._sendone(self.user_id.partner_id, 'crm_ameyo/call', self._ameyo_banner_data())
+
+    def _ameyo_banner_data(self):
+        self.ensure_one()
+        return {
+            'id': self.id,
+            'phone': self.phone or '',
+            'state': self.state,
+            'campaign': self.campaign_id.name or self.ameyo_campaign_ref or '',
+            'queue': self.queue_id.name or self.ameyo_queue_ref or '',
+            'record': (self.lead_id or self.partner_id).display_name or '',
+            'guidance': self.guidance or '',
+        }
+
+    @api.model
+    def get_current_call(self):
+        """The agent's live call for the call banner: his latest leg in preview or connected state."""
+        leg = self.search([('user_id', '=', self.env.uid), ('state', 'in', ('preview', 'connected'))],
+                          order='write_date desc, id desc', limit=1)
+        return leg._ameyo_banner_data() if leg else False
+
+    def action_open_pop(self):
+        """Open what the screen-pop opens (used by the pop URL and the call banner)."""
+        self.ensure_one()
+        return self._ameyo_pop_window_action()

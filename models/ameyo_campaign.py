@@ -1,5 +1,7 @@
+from psycopg2.errors import UniqueViolation
+
 from odoo import api, fields, models
-from odoo.exceptions import UserError, ValidationError
+from odoo.exceptions import ConcurrencyError, UserError, ValidationError
 
 from ..tools.ameyo_client import AmeyoError
 from ..tools.ameyo_params import AMEYO_ID_RE
@@ -57,6 +59,28 @@ class AmeyoCampaign(models.Model):
     def _compute_display_name(self):
         for campaign in self:
             campaign.display_name = f'{campaign.name} [{campaign.ameyo_campaign_id}]' if campaign.name else ''
+
+    def _ameyo_find_or_create_queue(self, queue_ref, queue_name):
+        """Return this campaign's queue for Ameyo's queueId (or queueName), creating it the first time.
+
+        A queue Odoo does not know yet is created once, with no mapping of its own,
+        so the campaign's defaults apply until an admin configures it.
+        """
+        Queue = self.env['ameyo.queue'].sudo()
+        if not self or not (queue_ref or queue_name):
+            return Queue
+        self.ensure_one()
+        queue_ref = queue_ref or queue_name
+        queue = Queue.with_context(active_test=False).search(
+            [('campaign_id', '=', self.id), ('ameyo_queue_id', '=', queue_ref)], limit=1)
+        if queue or not AMEYO_ID_RE.match(queue_ref):
+            return queue
+        try:
+            with self.env.cr.savepoint():
+                return Queue.create({'campaign_id': self.id, 'ameyo_queue_id': queue_ref,
+                                     'name': queue_name or queue_ref})
+        except UniqueViolation as error:
+            raise ConcurrencyError("concurrent creation of the same Ameyo queue") from error
 
     def action_sync_dispositions(self):
         """Add the disposition codes Ameyo has for these campaigns; keep hand-made ones. Idempotent.

@@ -5,7 +5,7 @@ from markupsafe import Markup, escape
 
 from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
-from odoo.tools import LazyTranslate
+from odoo.tools import LazyTranslate, consteq
 
 from odoo.addons.base.models.res_partner import _tz_get
 
@@ -313,3 +313,56 @@ class AmeyoServer(models.Model):
         """Read the disposition plan of every active campaign of this server from Ameyo."""
         self.ensure_one()
         return self.campaign_ids.filtered('active').action_sync_dispositions()
+
+    # ------------------------------------------------------------------
+    # Lifecycle URLs
+    # ------------------------------------------------------------------
+
+    @api.model
+    def _ameyo_resolve(self, server_id=None, campaign_ref=None):
+        """Return the active server a lifecycle URL is for (as superuser), or an empty recordset.
+
+        The per-server path names it; otherwise the server whose campaign has
+        this Ameyo campaign id, or the only active server.
+        """
+        Server = self.sudo()
+        if server_id:
+            return Server.search([('id', '=', server_id)], limit=1)
+        if campaign_ref:
+            servers = self.env['ameyo.campaign'].sudo().search(
+                [('ameyo_campaign_id', '=', campaign_ref), ('server_id.active', '=', True)]).server_id
+            if len(servers) == 1:
+                return servers
+            if len(servers) > 1:
+                return Server
+        servers = Server.search([], limit=2)
+        return servers if len(servers) == 1 else Server
+
+    def _ameyo_find_campaign(self, campaign_ref):
+        """Return this server's campaign with Ameyo id ``campaign_ref`` (as superuser), or an empty one."""
+        self.ensure_one()
+        if not campaign_ref:
+            return self.env['ameyo.campaign'].sudo()
+        return self.env['ameyo.campaign'].sudo().search(
+            [('server_id', '=', self.id), ('ameyo_campaign_id', '=', campaign_ref)], limit=1)
+
+    def _ameyo_record_agent_session(self, user, session_id):
+        """Keep the agent's current Ameyo sessionId (a credential) where only the connector reads it."""
+        self.ensure_one()
+        if not session_id:
+            return
+        Session = self.env['ameyo.agent.session'].sudo()
+        current = Session.search([('user_id', '=', user.id), ('server_id', '=', self.id)], limit=1)
+        if current.session_id == session_id:
+            return
+        values = {'session_id': session_id, 'seen_at': fields.Datetime.now()}
+        if current:
+            current.write(values)
+        else:
+            Session.create(dict(values, user_id=user.id, server_id=self.id))
+
+    def _ameyo_check_url_token(self, token):
+        """Compare a URL's token with this server's static URL token, in constant time."""
+        self.ensure_one()
+        expected = self.sudo().url_token
+        return bool(expected and token) and consteq(expected, token)

@@ -12,6 +12,16 @@ class ResConfigSettings(models.TransientModel):
         help="How many trailing digits identify a number in the caller lookup (10 for Indian numbers).")
     ameyo_server_count = fields.Integer(compute='_compute_ameyo_server_count')
 
+    def set_values(self):
+        old_digits = self.env['ir.config_parameter'].sudo().get_param('crm_ameyo.phone_key_digits')
+        super().set_values()
+        if str(self.ameyo_phone_key_digits) != str(old_digits or 10):
+            # every stored key changes: recompute them (once, for all contacts and leads)
+            for model in ('res.partner', 'crm.lead'):
+                records = self.env[model].with_context(active_test=False).search([])
+                self.env.add_to_compute(records._fields['ameyo_phone_key'], records)
+            self.env.flush_all()
+
     def _compute_ameyo_server_count(self):
         count = self.env['ameyo.server'].search_count([])
         for settings in self:

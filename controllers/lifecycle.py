@@ -1,0 +1,161 @@
+"""The pages Ameyo's agent client loads: knowledge base, customer, preview, dispose.
+
+Each request is validated first (a clear 400 page, nothing written), then the
+agent is authenticated (one place: :meth:`AmeyoLifecycle._authenticate_agent`),
+then the models do the work. Paths are a contract with Ameyo's configuration.
+"""
+
+import logging
+from urllib.parse import urlencode
+
+from odoo import fields, http, models
+from odoo.http import request
+
+from ..tools.ameyo_params import AmeyoParamError, parse_id_list, parse_lifecycle_params
+
+_logger = logging.getLogger(__name__)
+
+EVENTS = ('kb', 'customer', 'preview', 'dispose')
+
+
+class AmeyoLifecycle(http.Controller):
+
+    @http.route(['/ameyo/<string:event>', '/ameyo/<int:server_id>/<string:event>'], type='http', auth='public',
+                methods=['GET'], sitemap=False, readonly=False)
+    def ameyo_lifecycle(self, event, server_id=None, **_kwargs):
+        if event not in EVENTS:
+            return self._page(request.env._("Unknown Ameyo page"), request.env._(
+                "%(path)s is not one of Odoo's Ameyo URLs (kb, customer, preview, dispose).",
+                path=request.httprequest.path), status=404)
+        httprequest = request.httprequest
+        try:
+            params = parse_lifecycle_params(list(httprequest.args.items(multi=True)), event,
+                                            httprequest.query_string.decode('latin-1'))
+        except AmeyoParamError as error:
+            return self._bad_parameter(error)
+
+        server = request.env['ameyo.server']._ameyo_resolve(server_id, params.get('campaignId'))
+        if not server:
+            return self._page(request.env._("Which Ameyo server?"), request.env._(
+                "Odoo cannot tell which Ameyo server this URL is for: use the URL that names the server "
+                "(see the server's Integration URLs)."), status=400)
+
+        agent = self._authenticate_agent(server, params)
+        if not isinstance(agent, models.BaseModel):
+            return agent  # the login page, or a refusal
+
+        server._ameyo_record_agent_session(agent, params.get('sessionId'))
+        if event == 'kb':
+            return self._workspace(server, agent, params)
+        leg = request.env['ameyo.call']._ameyo_register_leg(server, params, event, agent)
+        if event == 'dispose':
+            leg._ameyo_record_disposition(params)
+            return self._page(request.env._("Call disposed"), request.env._(
+                "Ameyo disposed the call with %(phone)s as %(code)s. Odoo recorded it.",
+                phone=leg.phone or leg.crt_object_id, code=params['dispositionCode']), status=200,
+                links=[(request.env._("Open the call"), f'/odoo/ameyo-calls/{leg.id}')])
+        leg = leg.with_user(agent).with_env(request.env)
+        outcome, records = leg._ameyo_resolve_pop(create_allowed=event == 'customer')
+        leg._ameyo_notify_agent()
+        if outcome == 'choose':
+            return request.render('crm_ameyo.ameyo_chooser_page', {
+                'leg': leg, 'candidates': records, 'title': request.env._("Who is calling?")})
+        if outcome == 'new' and event == 'preview':
+            return self._page(request.env._("No match"), request.env._(
+                "No contact or lead has the number %(phone)s.", phone=leg.phone or '-'), status=200,
+                links=[(request.env._("Open the call"), f'/odoo/ameyo-calls/{leg.id}')])
+        return request.redirect(self._pop_url(leg), local=True)
+
+    @http.route('/ameyo/pick', type='http', auth='user', methods=['POST'], sitemap=False)
+    def ameyo_pick(self, leg_id=None, res_model=None, res_id=None, **_kwargs):
+        """The agent chose one of several records sharing the caller's number."""
+        try:
+            leg_id, res_id = int(leg_id), int(res_id)
+        except (TypeError, ValueError):
+            return self._page(request.env._("Invalid choice"), request.env._("The choice is incomplete."), status=400)
+        if res_model not in ('res.partner', 'crm.lead'):
+            return self._page(request.env._("Invalid choice"), request.env._("The choice is incomplete."), status=400)
+        leg = request.env['ameyo.call'].search([('id', '=', leg_id)])
+        record = request.env[res_model].search([('id', '=', res_id)])
+        if not leg or not record or record not in leg._ameyo_find_callers(res_model):
+            return self._page(request.env._("Invalid choice"), request.env._(
+                "This call or record is not yours to choose, or no longer has the caller's number."), status=403)
+        leg._ameyo_remember_pick(record)
+        return request.redirect(self._pop_url(leg), local=True)
+
+    # ------------------------------------------------------------------
+    # Who is the agent
+    # ------------------------------------------------------------------
+
+    def _authenticate_agent(self, server, params):
+        """Return the Odoo user the URL acts for, or the response to send instead.
+
+        Cookie mode: the agent's Odoo session; without one, Odoo's login page,
+        which brings him back to this very URL. The URL's Ameyo userId must be the
+        logged-in user's: the call is never logged to someone else.
+        """
+        user = request.env.user
+        if server.session_mode == 'none' and not server._ameyo_check_url_token(params.get('token')):
+            return self._page(request.env._("Access refused"), request.env._(
+                "This Ameyo URL does not carry the URL token configured on the Ameyo server in Odoo."), status=403)
+        if user._is_public():
+            login_url = '/web/login?' + urlencode({'redirect': request.httprequest.full_path})
+            return request.redirect(login_url, local=True)
+        if (user.ameyo_user_id or '').casefold() != params['userId'].casefold():
+            logout_url = '/web/session/logout?' + urlencode({'redirect': request.httprequest.full_path})
+            if user.ameyo_user_id:
+                message = request.env._(
+                    "You are logged in to Odoo as %(user)s, whose Ameyo user is %(mine)s, but Ameyo sent this "
+                    "call for %(theirs)s. Nothing was recorded. Log out and log in as the Odoo user of %(theirs)s.",
+                    user=user.name, mine=user.ameyo_user_id, theirs=params['userId'])
+            else:
+                message = request.env._(
+                    "You are logged in to Odoo as %(user)s, who is not mapped to an Ameyo user, but Ameyo sent this "
+                    "call for %(theirs)s. Nothing was recorded. Log out and log in as the Odoo user of %(theirs)s, "
+                    "or ask an administrator to set the Ameyo user ID on your user.",
+                    user=user.name, theirs=params['userId'])
+            return self._page(request.env._("Wrong Odoo user"), message, status=403,
+                              links=[(request.env._("Log out and log in again"), logout_url)])
+        return user
+
+    # ------------------------------------------------------------------
+    # Pages
+    # ------------------------------------------------------------------
+
+    def _workspace(self, server, agent, params):
+        Call = request.env['ameyo.call']
+        in_progress = Call.search([('user_id', '=', agent.id), ('state', 'in', ('preview', 'connected')),
+                                   ('server_id', '=', server.id)], limit=20)
+        failed = Call.search([('user_id', '=', agent.id), ('state', 'in', ('dispose_pending', 'dispose_failed'))],
+                             limit=20)
+        callbacks = request.env['mail.activity'].search([
+            ('user_id', '=', agent.id), ('res_model', 'in', ('res.partner', 'crm.lead', 'ameyo.call')),
+            ('date_deadline', '<=', fields.Date.context_today(agent)),
+        ], order='date_deadline', limit=20)
+        recent = Call.search([('user_id', '=', agent.id)], limit=10)
+        return request.render('crm_ameyo.ameyo_workspace_page', {
+            'title': request.env._("Ameyo workspace"),
+            'agent': agent,
+            'server': server,
+            'in_progress': in_progress,
+            'failed': failed,
+            'callbacks': callbacks,
+            'recent': recent,
+            'agent_legs': parse_id_list(params.get('userCrtObjectIds')),
+            'logout_url': '/web/session/logout?redirect=/web/login',
+        })
+
+    def _pop_url(self, leg):
+        # /odoo/<active_id>/<action>: the web client runs the pop action on this leg
+        return f'/odoo/{leg.id}/action-crm_ameyo.ameyo_call_pop_action'
+
+    def _bad_parameter(self, error):
+        return self._page(request.env._("Invalid Ameyo URL"), request.env._(
+            "The parameter %(param)s is %(problem)s. Nothing was recorded: check the URL configured in Ameyo.",
+            param=error.param, problem=error.problem), status=400)
+
+    def _page(self, title, message, status=200, links=()):
+        response = request.render('crm_ameyo.ameyo_message_page', {
+            'title': title, 'message': message, 'links': links}, status=status)
+        return response
+

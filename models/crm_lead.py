@@ -1,0 +1,31 @@
+from odoo import api, fields, models
+
+from ..tools.phone_key import key_digits, phone_key
+
+
+class CrmLead(models.Model):
+    _inherit = 'crm.lead'
+
+    ameyo_phone_key = fields.Char(
+        string="Phone Lookup Key", compute='_compute_ameyo_phone_key', store=True, index='btree_not_null',
+        copy=False, help="Trailing significant digits of the phone number, used to find callers.")
+    ameyo_call_ids = fields.One2many('ameyo.call', 'lead_id', string="Ameyo Calls")
+
+    @api.depends('phone')
+    def _compute_ameyo_phone_key(self):
+        digits = key_digits(self.env)
+        for lead in self:
+            lead.ameyo_phone_key = phone_key(lead.phone, digits)
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        records = super().create(vals_list)
+        # created from a screen-pop's prefilled form: attach the call leg to the new record
+        call_id = self.env.context.get('ameyo_call_id')
+        if call_id and len(records) == 1:
+            leg = self.env['ameyo.call'].browse(call_id).exists()
+            # only the record of the caller's number (not, say, a company quick-created from the form)
+            if leg and leg.user_id == self.env.user and not leg.lead_id \
+                    and records.ameyo_phone_key == phone_key(leg.phone, key_digits(self.env)):
+                leg._ameyo_link(records)
+        return records

@@ -1,0 +1,36 @@
+"""The caller-lookup key of a phone number.
+
+A number is stored and sent in many shapes: ``+91 98765 43210``, ``098765-43210``,
+``(+91) 98765.43210``, ``0091 9876543210``, ``9876543210``. Its key is its trailing
+significant digits (10 by default, the length of an Indian national number): the
+prefixes (``+91``, ``0091``, a trunk ``0``) fall off, so every shape of one number
+has one key, and lookups are an equality on an indexed column.
+"""
+
+import re
+
+DEFAULT_KEY_DIGITS = 10
+MIN_KEY_DIGITS = 4
+_NON_DIGITS_RE = re.compile(r'\D+')
+
+
+def phone_key(number, digits=DEFAULT_KEY_DIGITS):
+    """Return the lookup key of ``number`` (a string of digits), or False when it has too few digits."""
+    if not number:
+        return False
+    all_digits = _NON_DIGITS_RE.sub('', number)
+    if len(all_digits) >= digits:
+        return all_digits[-digits:]
+    # shorter than a national number (an extension, a short code): drop trunk zeros only
+    short = all_digits.lstrip('0')
+    return short if len(short) >= MIN_KEY_DIGITS else False
+
+
+def key_digits(env):
+    """The number of significant digits configured in Settings (bounded to something sensible)."""
+    value = env['ir.config_parameter'].sudo().get_param('crm_ameyo.phone_key_digits')
+    try:
+        digits = int(value) if value else DEFAULT_KEY_DIGITS
+    except ValueError:
+        digits = DEFAULT_KEY_DIGITS
+    return min(max(digits, 6), 15)
