@@ -24,6 +24,11 @@
         # menus last: they reference the actions above
         'views/crm_ameyo_menus.xml',
     ],
+    'assets': {
+        'web.assets_backend': [
+            'crm_ameyo/static/src/**/*',
+        ],
+    },
     'demo': [
         'data/crm_ameyo_demo.xml',
     ],

@@ -81,6 +81,7 @@ class AmeyoLifecycle(http.Controller):
             return self._page(request.env._("Invalid choice"), request.env._(
                 "This call or record is not yours to choose, or no longer has the caller's number."), status=403)
         leg._ameyo_remember_pick(record)
+        leg._ameyo_notify_agent()
         return request.redirect(self._pop_url(leg), local=True)
 
     # ------------------------------------------------------------------

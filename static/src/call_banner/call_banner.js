@@ -1,0 +1,58 @@
+import { Component, markup, onWillStart, useState } from "@odoo/owl";
+
+import { registry } from "@web/core/registry";
+import { user } from "@web/core/user";
+import { useService } from "@web/core/utils/hooks";
+
+const LIVE_STATES = ["preview", "connected"];
+
+/** The guidance is HTML an administrator wrote (sanitized by Odoo's Html field). */
+function withMarkup(call) {
+    return call && LIVE_STATES.includes(call.state) ? { ...call, guidance: markup(call.guidance || "") } : false;
+}
+
+/**
+ * The agent's live Ameyo call, on every Odoo page: number, campaign, queue, guidance,
+ * the caller's record and a Dispose button. Loaded once, then kept current by the
+ * bus notifications each screen-pop sends to the agent.
+ */
+export class AmeyoCallBanner extends Component {
+    static props = [];
+    static template = "crm_ameyo.CallBanner";
+
+    setup() {
+        this.orm = useService("orm");
+        this.action = useService("action");
+        this.busService = useService("bus_service");
+        this.state = useState({ call: false, isAgent: false, showGuidance: false });
+        onWillStart(async () => {
+            this.state.isAgent = await user.hasGroup("crm_ameyo.group_ameyo_agent");
+            if (this.state.isAgent) {
+                this.state.call = withMarkup(await this.orm.call("ameyo.call", "get_current_call", []));
+            }
+        });
+        this.busService.subscribe("crm_ameyo/call", (call) => {
+            this.state.call = withMarkup(call);
+        });
+    }
+
+    async openRecord() {
+        const action = await this.orm.call("ameyo.call", "action_open_pop", [[this.state.call.id]]);
+        await this.action.doAction(action);
+    }
+
+    async dispose() {
+        const action = await this.orm.call("ameyo.call", "action_dispose", [[this.state.call.id]]);
+        await this.action.doAction(action, {
+            onClose: async () => {
+                this.state.call = withMarkup(await this.orm.call("ameyo.call", "get_current_call", []));
+            },
+        });
+    }
+
+    toggleGuidance() {
+        this.state.showGuidance = !this.state.showGuidance;
+    }
+}
+
+registry.category("systray").add("crm_ameyo.CallBanner", { Component: AmeyoCallBanner }, { sequence: 5 });
