@@ -14,13 +14,14 @@ class ResConfigSettings(models.TransientModel):
 
     def set_values(self):
         old_digits = self.env['ir.config_parameter'].sudo().get_param('crm_ameyo.phone_key_digits')
-        super().set_values()
+        result = super().set_values()
         if str(self.ameyo_phone_key_digits) != str(old_digits or 10):
-            # every stored key changes: recompute them (once, for all contacts and leads)
+            # every stored key changes: recompute them for all contacts and leads that have a number
             for model in ('res.partner', 'crm.lead'):
-                records = self.env[model].with_context(active_test=False).search([])
+                records = self.env[model].with_context(active_test=False).search([('phone', '!=', False)])
                 self.env.add_to_compute(records._fields['ameyo_phone_key'], records)
             self.env.flush_all()
+        return result
 
     def _compute_ameyo_server_count(self):
         count = self.env['ameyo.server'].search_count([])
