@@ -12,6 +12,7 @@
         # groups first: the access CSV and the record rules reference them
         'security/crm_ameyo_security.xml',
         'security/ir.model.access.csv',
+        'data/ameyo_cron.xml',
         'views/ameyo_campaign_views.xml',
         'views/ameyo_server_views.xml',
         'views/ameyo_queue_views.xml',
@@ -21,6 +22,8 @@
         'views/res_config_settings_views.xml',
         'views/ameyo_pop_views.xml',
         'views/ameyo_pages.xml',
+        'views/ameyo_dispose_wizard_views.xml',
+        'views/res_partner_views.xml',
         # menus last: they reference the actions above
         'views/crm_ameyo_menus.xml',
     ],

@@ -9,3 +9,4 @@ from . import res_config_settings
 from . import res_partner
 from . import crm_lead
 from . import ameyo_phone_pick
+from . import ameyo_call_dispose

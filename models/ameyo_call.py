@@ -333,17 +333,6 @@ class AmeyoCall(models.Model):
                           order='write_date desc, id desc', limit=1)
         return leg._ameyo_banner_data() if leg else False
 
-    def action_dispose(self):
-        """The call banner's Dispose button: the call's form until the disposition wizard exists."""
-        self.ensure_one()
-        return {
-            'type': 'ir.actions.act_window',
-            'res_model': 'ameyo.call',
-            'res_id': self.id,
-            'views': [(False, 'form')],
-            'target': 'current',
-        }
-
     def action_open_pop(self):
         """Open what the screen-pop opens (used by the pop URL and the call banner)."""
         self.ensure_one()

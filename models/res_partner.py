@@ -13,6 +13,29 @@ class ResPartner(models.Model):
         string="Ameyo Customer ID", copy=False, index='btree_not_null',
         help="The customerId Ameyo knows this contact by; set from the first call that names it.")
 
+    ameyo_open_call_id = fields.Many2one(
+        'ameyo.call', compute='_compute_ameyo_open_call_id',
+        help="The current user's call with this record that is not disposed yet.")
+
+    @api.depends_context('uid')
+    def _compute_ameyo_open_call_id(self):
+        Call = self.env['ameyo.call']
+        if not self.env.user.has_group('crm_ameyo.group_ameyo_agent'):
+            self.ameyo_open_call_id = Call
+            return
+        legs = Call.search([('partner_id', 'in', self.ids), ('user_id', '=', self.env.uid),
+                            ('state', 'in', ('preview', 'connected', 'dispose_failed'))], order='id desc')
+        latest = {}
+        for leg in legs:
+            latest.setdefault(leg.partner_id.id, leg)
+        for record in self:
+            record.ameyo_open_call_id = latest.get(record.id, Call)
+
+    def action_ameyo_dispose(self):
+        """Dispose the current user's call with this record (the form saved itself before)."""
+        self.ensure_one()
+        return self.env['ameyo.call']._ameyo_open_leg_for(self).action_dispose()
+
     @api.depends('phone')
     def _compute_ameyo_phone_key(self):
         digits = key_digits(self.env)

@@ -1,0 +1,319 @@
+"""Disposing a call leg: saved in Odoo first, then Ameyo is told, and nothing is lost when it says no.
+
+The order is the seed's: the outcome, notes and callback are committed in Odoo (the
+wizard's transaction), then a second request tells Ameyo (:meth:`action_send_dispose`),
+so a closed tab or a refusal never loses what the agent typed.
+
+``disposeCallForUser`` names no call: it disposes whatever call the agent is on. It is
+sent only while that can still be this leg: within a window shorter than the campaign's
+wrap timeout, and before the agent's next pop. Otherwise, and for background retries,
+Odoo uses ``dacx/dispose``, which names the call, when it knows the agent's Ameyo
+session; failing both, the agent is told to dispose in Ameyo. Every send carries the
+leg's one requestId; a row lock keeps two workers from sending the same leg.
+"""
+
+import logging
+from datetime import timedelta
+
+from psycopg2.errors import LockNotAvailable
+
+from odoo import api, fields, models
+from odoo.exceptions import UserError
+from odoo.tools import mute_logger
+
+from ..tools.ameyo_client import AmeyoError, new_request_id
+
+_logger = logging.getLogger(__name__)
+
+MAX_DISPOSE_ATTEMPTS = 5
+RETRY_BACKOFF_MINUTES = (1, 2, 5, 15, 60)
+# disposeCallForUser is only sent within this share of the campaign's wrap timeout.
+WRAP_WINDOW_SHARE = 0.8
+# A leg saved this long ago and still pending: its tab closed before it told Ameyo.
+ORPHAN_DELAY = timedelta(seconds=30)
+
+
+class AmeyoCall(models.Model):
+    _inherit = 'ameyo.call'
+
+    dispose_request_id = fields.Char(
+        string="Dispose Request ID", readonly=True, copy=False,
+        help="The requestId every dispose of this leg carries, so that a retry never disposes twice.")
+    dispose_saved_at = fields.Datetime(string="Outcome Saved At", readonly=True, copy=False)
+    dispose_api = fields.Char(string="Dispose API Used", readonly=True, copy=False)
+    dispose_attempts = fields.Integer(readonly=True, copy=False)
+    dispose_next_try = fields.Datetime(string="Next Dispose Retry", readonly=True, copy=False, index='btree_not_null')
+    redial_phone = fields.Char(string="Redial Number", copy=False)
+    callback_user_id = fields.Many2one('res.users', string="Callback By", copy=False)
+    is_stuck_in_wrap = fields.Boolean(
+        compute='_compute_is_stuck_in_wrap', search='_search_is_stuck_in_wrap',
+        help="The call is over in Odoo's eyes but Ameyo was not told: the agent may be stuck in wrap.")
+
+    @api.depends('state')
+    def _compute_is_stuck_in_wrap(self):
+        for call in self:
+            call.is_stuck_in_wrap = call.state in ('dispose_pending', 'dispose_failed')
+
+    def _search_is_stuck_in_wrap(self, operator, value):
+        if operator not in ('=', '!=') or not isinstance(value, bool):
+            raise UserError(self.env._("Unsupported search on stuck calls."))
+        positive = (operator == '=') == value
+        return [('state', 'in' if positive else 'not in', ('dispose_pending', 'dispose_failed'))]
+
+    # ------------------------------------------------------------------
+    # Entry points
+    # ------------------------------------------------------------------
+
+    def action_dispose(self):
+        """Open the disposition wizard on this leg (call banner, call log)."""
+        self.ensure_one()
+        self._ameyo_check_can_dispose()
+        return {
+            'type': 'ir.actions.act_window',
+            'name': self.env._("Dispose call"),
+            'res_model': 'ameyo.dispose.wizard',
+            'view_mode': 'form',
+            'views': [(False, 'form')],
+            'target': 'new',
+            'context': {'default_call_id': self.id},
+        }
+
+    def _ameyo_check_can_dispose(self):
+        """Refuse what cannot be disposed: a disposed leg, another agent's leg (unless supervisor)."""
+        for call in self:
+            if call.state == 'disposed' and call.campaign_id.dispose_mode != 'ameyo_only':
+                raise UserError(self.env._("This call is already disposed (%(code)s).",
+                                           code=call.disposition_code or '-'))
+            if call.user_id != self.env.user and not self.env.user.has_group('crm_ameyo.group_ameyo_supervisor'):
+                raise UserError(self.env._("Only %(agent)s or a supervisor can dispose this call.",
+                                           agent=call.user_id.name))
+
+    @api.model
+    def _ameyo_open_leg_for(self, record):
+        """The current user's latest leg about ``record`` (a contact or lead) that is not disposed yet."""
+        field_name = 'lead_id' if record._name == 'crm.lead' else 'partner_id'
+        leg = self.search([(field_name, '=', record.id), ('user_id', '=', self.env.uid),
+                           ('state', 'in', ('preview', 'connected', 'dispose_failed'))],
+                          order='create_date desc, id desc', limit=1)
+        if not leg:
+            raise UserError(self.env._("You have no call with %(name)s to dispose.", name=record.display_name))
+        return leg
+
+    # ------------------------------------------------------------------
+    # Saving the outcome (the wizard's transaction)
+    # ------------------------------------------------------------------
+
+    def _ameyo_save_outcome(self, disposition, notes, callback_at=False, callback_user=False,
+                            callback_attribute=False, redial_phone=False):
+        """Record the agent's outcome on the leg, in the chatter and as a callback activity.
+
+        Return True when Ameyo must still be told (CRM-only mode), False otherwise.
+        """
+        self.ensure_one()
+        self._ameyo_check_can_dispose()
+        mode = self.campaign_id.dispose_mode or 'crm_only'
+        values = {'notes': notes}
+        if mode != 'ameyo_only':
+            values.update({
+                'disposition_id': disposition.id,
+                'disposition_code': disposition.code,
+                'callback_at': callback_at or False,
+                'callback_user_id': callback_user.id if callback_at and callback_user else False,
+                'disposition_attribute': callback_attribute or False,
+                'redial_phone': redial_phone or False,
+            })
+        if mode == 'crm_only':
+            values.update({
+                'state': 'dispose_pending',
+                'dispose_saved_at': fields.Datetime.now(),
+                'dispose_request_id': self.dispose_request_id or new_request_id(),
+                'dispose_error': False,
+                'dispose_next_try': False,
+            })
+        elif mode == 'dual':
+            values.update({'state': 'disposed', 'disposed_at': fields.Datetime.now()})
+        self.write(values)
+        if mode != 'ameyo_only':
+            self._ameyo_log_outcome(disposition, notes, callback_at, callback_user)
+        return mode == 'crm_only'
+
+    def _ameyo_log_outcome(self, disposition, notes, callback_at, callback_user):
+        """Post the outcome on the contact's or lead's chatter; plan the callback as an activity."""
+        self.ensure_one()
+        target = self.lead_id or self.partner_id
+        body = self.env._("Call %(phone)s disposed: %(outcome)s", phone=self.phone or '',
+                          outcome=disposition.name or disposition.code)
+        if notes:
+            body = f'{body}\n{notes}'
+        for record in (target, self):
+            if record:
+                record.message_post(body=body, subtype_xmlid='mail.mt_note')
+        if callback_at:
+            deadline = fields.Datetime.context_timestamp(self.with_user(callback_user or self.env.user),
+                                                         callback_at).date()
+            (target or self).activity_schedule(
+                'mail.mail_activity_data_call', date_deadline=deadline,
+                summary=self.env._("Call back %(phone)s at %(time)s", phone=self.phone or '',
+                                   time=fields.Datetime.to_string(callback_at)),
+                note=notes or '', user_id=(callback_user or self.env.user).id)
+
+    # ------------------------------------------------------------------
+    # Telling Ameyo (its own transaction)
+    # ------------------------------------------------------------------
+
+    def action_send_dispose(self):
+        """Tell Ameyo about the outcome saved on this leg; return a notification for the agent."""
+        self.ensure_one()
+        if self.state != 'disposed':
+            self._ameyo_check_can_dispose()
+        if not self._ameyo_lock():
+            return self._ameyo_dispose_notification()
+        self.sudo()._ameyo_send_dispose(background=False)
+        return self._ameyo_dispose_notification()
+
+    def _ameyo_lock(self):
+        """Lock this pending leg for the send; False when another worker holds it or it is not pending."""
+        self.ensure_one()
+        try:
+            with mute_logger('odoo.sql_db'), self.env.cr.savepoint():
+                self.env.cr.execute(
+                    "SELECT id FROM ameyo_call WHERE id = %s AND state IN ('dispose_pending', 'dispose_failed') "
+                    "FOR UPDATE NOWAIT", [self.id])
+                return bool(self.env.cr.fetchone())
+        except LockNotAvailable:
+            return False
+
+    def _ameyo_dispose_notification(self):
+        self.ensure_one()
+        self.invalidate_recordset()
+        if self.state == 'disposed':
+            params = {'type': 'success', 'title': self.env._("Call disposed"),
+                      'message': self.env._("Saved in Odoo and Ameyo freed you for the next call.")}
+        elif self.state == 'dispose_pending':
+            params = {'type': 'warning', 'title': self.env._("Saved in Odoo"),
+                      'message': self.env._("Your outcome is saved; Odoo is still telling Ameyo.")}
+        else:
+            params = {'type': 'danger', 'sticky': True, 'title': self.env._("Saved in Odoo, not in Ameyo"),
+                      'message': self.env._(
+                          "Your outcome and notes are saved. Ameyo did not accept the dispose: %(reason)s "
+                          "%(advice)s", reason=self.dispose_error or '',
+                          advice=self.env._("Odoo retries on its own; if Ameyo still shows the call, "
+                                            "dispose it in Ameyo.") if self.dispose_next_try else
+                          self.env._("Dispose the call in Ameyo."))}
+        params['next'] = {'type': 'ir.actions.act_window_close'}
+        return {'type': 'ir.actions.client', 'tag': 'display_notification', 'params': params}
+
+    def _ameyo_has_newer_pop(self):
+        """Did Ameyo give this agent another call since this leg? Then disposeCallForUser would hit it."""
+        self.ensure_one()
+        return bool(self.search_count([('user_id', '=', self.user_id.id), ('id', '!=', self.id),
+                                       ('create_date', '>', self.create_date)], limit=1))
+
+    def _ameyo_in_wrap_window(self):
+        self.ensure_one()
+        wrap = self.campaign_id.wrap_timeout or 60
+        saved = self.dispose_saved_at or self.write_date
+        return fields.Datetime.now() - saved < timedelta(seconds=wrap * WRAP_WINDOW_SHARE)
+
+    def _ameyo_choose_dispose_api(self, background):
+        """The API to tell Ameyo with, as the server's flavour and the leg's situation allow, or None."""
+        self.ensure_one()
+        session = self._ameyo_agent_session()
+        if self.redial_phone:
+            return 'dispose_dial' if session else None
+        if self.server_id.api_flavour == 'legacy':
+            return 'legacy' if session else None
+        # disposeCallForUser names no call: only while this leg is surely the agent's current call
+        can_name_none = self._ameyo_in_wrap_window() and not self._ameyo_has_newer_pop()
+        if not background and can_name_none:
+            return 'rest'
+        if session:
+            return 'legacy'  # dacx/dispose names the call: safe at any time
+        return 'rest' if can_name_none else None
+
+    def _ameyo_agent_session(self):
+        self.ensure_one()
+        return self.env['ameyo.agent.session'].sudo().search(
+            [('user_id', '=', self.user_id.id), ('server_id', '=', self.server_id.id)], limit=1).session_id
+
+    def _ameyo_send_dispose(self, background):
+        """Send the dispose once (the caller holds the row lock) and record Ameyo's answer."""
+        self.ensure_one()
+        api_name = self._ameyo_choose_dispose_api(background)
+        if not api_name:
+            self._ameyo_dispose_failed(self.env._(
+                "Odoo cannot tell Ameyo safely any more (the wrap time is over or another call arrived, and "
+                "Odoo has no Ameyo session of the agent to name this call)."), retry=False)
+            return
+        client = self.server_id._get_ameyo_client()
+        user_ref = self.ameyo_user_ref or self.user_id.ameyo_user_id
+        self.write({'dispose_api': api_name, 'dispose_attempts': self.dispose_attempts + 1})
+        try:
+            if api_name == 'rest':
+                client.dispose_call_for_user(
+                    user_ref, self.disposition_code, request_id=self.dispose_request_id, notes=self.notes,
+                    callback_time=self.callback_at and self.server_id._format_ameyo_datetime(self.callback_at),
+                    self_callback=bool(self.callback_at and self.callback_user_id == self.user_id),
+                    phone=self.phone if self.callback_at else None)
+            elif api_name == 'legacy':
+                client.dispose_legacy(
+                    session_id=self._ameyo_agent_session(), campaign_id=self.ameyo_campaign_ref,
+                    crt_object_id=self.crt_object_id, user_crt_object_id=self.user_crt_object_id or '',
+                    disposition_code=self.disposition_code, phone=self.phone,
+                    customer_id=self.ameyo_customer_id or '-1',
+                    disposition_attribute=self.disposition_attribute,
+                    self_callback=bool(self.callback_at and self.callback_user_id == self.user_id) or None,
+                    user_id=user_ref)
+            else:
+                client.dispose_and_manual_dial(
+                    session_id=self._ameyo_agent_session(), campaign_id=self.ameyo_campaign_ref,
+                    crt_object_id=self.crt_object_id, user_crt_object_id=self.user_crt_object_id or '',
+                    disposition_code=self.disposition_code, phone=self.redial_phone,
+                    request_id=self.dispose_request_id, customer_id=self.ameyo_customer_id or '-1')
+        except AmeyoError as error:
+            already = 'already disposed' in (error.reason or '').lower()
+            if already:  # a resend after Ameyo accepted the first one
+                self._ameyo_mark_disposed()
+                return
+            retry = error.transient or error.kind in ('server', 'unreachable', 'timeout')
+            self._ameyo_dispose_failed(str(error.args[0]), retry=retry)
+            return
+        self._ameyo_mark_disposed()
+
+    def _ameyo_mark_disposed(self):
+        self.ensure_one()
+        self.write({'state': 'disposed', 'disposed_at': fields.Datetime.now(), 'dispose_error': False,
+                    'dispose_next_try': False})
+
+    def _ameyo_dispose_failed(self, message, retry):
+        self.ensure_one()
+        attempts = self.dispose_attempts
+        next_try = False
+        if retry and attempts < MAX_DISPOSE_ATTEMPTS:
+            delay = RETRY_BACKOFF_MINUTES[min(attempts, len(RETRY_BACKOFF_MINUTES) - 1)]
+            next_try = fields.Datetime.now() + timedelta(minutes=delay)
+        self.write({'state': 'dispose_failed', 'dispose_error': message[:500], 'dispose_next_try': next_try})
+        self.message_post(body=self.env._("Ameyo did not accept the dispose: %(reason)s", reason=message))
+
+    @api.model
+    def _cron_retry_dispose(self, limit=50):
+        """Resend the disposes that failed for a transient reason, and those whose tab closed before sending.
+
+        Each leg is locked (SKIP LOCKED) so two workers never send the same one.
+        """
+        now = fields.Datetime.now()
+        candidates = self.sudo().search([
+            '|',
+            '&', ('state', '=', 'dispose_failed'), ('dispose_next_try', '<=', now),
+            '&', ('state', '=', 'dispose_pending'), ('dispose_saved_at', '<=', now - ORPHAN_DELAY),
+        ], order='dispose_next_try, id', limit=limit)
+        for leg in candidates:
+            self.env.cr.execute(
+                "SELECT id FROM ameyo_call WHERE id = %s AND state IN ('dispose_pending', 'dispose_failed') "
+                "FOR UPDATE SKIP LOCKED", [leg.id])
+            if not self.env.cr.fetchone():
+                continue
+            leg.invalidate_recordset()
+            leg._ameyo_send_dispose(background=True)
+            if self.env.context.get('cron_id'):
+                self.env['ir.cron']._commit_progress(1)  # each leg's outcome is durable on its own

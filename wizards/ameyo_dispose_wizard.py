@@ -1,0 +1,96 @@
+from datetime import timedelta
+
+from odoo import api, fields, models
+from odoo.exceptions import UserError
+
+CALLBACK_MODES = [
+    ('local', 'At this date and time'),
+    ('customer', "At this date and time, in the customer's time zone"),
+    ('after', 'After a delay'),
+]
+
+
+class AmeyoDisposeWizard(models.TransientModel):
+    """The agent's outcome of a call: disposition, notes, callback, redial."""
+    _name = 'ameyo.dispose.wizard'
+    _description = 'Dispose an Ameyo Call'
+
+    call_id = fields.Many2one('ameyo.call', required=True, ondelete='cascade')
+    campaign_id = fields.Many2one(related='call_id.campaign_id')
+    dispose_mode = fields.Selection(related='call_id.campaign_id.dispose_mode')
+    phone = fields.Char(related='call_id.phone')
+    disposition_id = fields.Many2one(
+        'ameyo.disposition', string="Disposition", domain="[('campaign_id', '=', campaign_id)]")
+    is_callback = fields.Boolean(related='disposition_id.is_callback')
+    notes = fields.Text()
+    callback_mode = fields.Selection(CALLBACK_MODES, default='local', required=True)
+    callback_at = fields.Datetime(string="Callback At", help="In your time zone.")
+    callback_after_hours = fields.Integer(string="Call Back After (hours)", default=1)
+    callback_user_id = fields.Many2one(
+        'res.users', string="Callback By", default=lambda self: self.env.user,
+        help="Yourself, or the agent who will call back.")
+    redial = fields.Boolean(string="Dispose and Redial")
+    redial_phone = fields.Char(string="Redial Number")
+
+    @api.model
+    def default_get(self, fields_list):
+        values = super().default_get(fields_list)
+        call = self.env['ameyo.call'].browse(values.get('call_id')).exists()
+        if call:
+            values.setdefault('notes', call.notes)
+            if call.disposition_id:
+                values.setdefault('disposition_id', call.disposition_id.id)
+        return values
+
+    @api.onchange('redial')
+    def _onchange_redial(self):
+        if self.redial and not self.redial_phone:
+            self.redial_phone = self.call_id.phone
+
+    def _callback_values(self):
+        """Return ``(callback_at UTC, Ameyo disposition attribute)`` for a callback code, else (False, False)."""
+        self.ensure_one()
+        if not self.is_callback:
+            return False, False
+        server = self.call_id.server_id
+        if self.callback_mode == 'after':
+            if self.callback_after_hours <= 0:
+                raise UserError(self.env._("Give a positive delay for the callback."))
+            callback_at = fields.Datetime.now() + timedelta(hours=self.callback_after_hours)
+            days, hours = divmod(self.callback_after_hours, 24)
+            # Ameyo's relative form: after-DD-MM-YYYY HH:mm:ss holding an offset (3 days 2 h: after-03-00-0000 02:00:00)
+            return callback_at, f'after-{days:02d}-00-0000 {hours:02d}:00:00'
+        if not self.callback_at:
+            raise UserError(self.env._("Choose when to call back."))
+        if self.callback_at <= fields.Datetime.now():
+            raise UserError(self.env._("The callback must be in the future."))
+        if self.callback_mode == 'customer':
+            customer_tz = (self.call_id.partner_id.tz or self.call_id.lead_id.partner_id.tz or server.callback_tz)
+            moment = server.with_context(tz=customer_tz)
+            local = fields.Datetime.context_timestamp(moment, self.callback_at)
+            return self.callback_at, 'customer-' + local.strftime(server.callback_time_format or '%Y-%m-%d %H:%M:%S')
+        return self.callback_at, 'local-' + server._format_ameyo_datetime(self.callback_at)
+
+    def action_confirm(self):
+        """Save the outcome (durable once this transaction commits), then have the client tell Ameyo."""
+        self.ensure_one()
+        call = self.call_id
+        if call.campaign_id.dispose_mode != 'ameyo_only' and not self.disposition_id:
+            raise UserError(self.env._("Choose a disposition."))
+        if self.redial and not (self.redial_phone or '').strip():
+            raise UserError(self.env._("Give the number to redial."))
+        callback_at, attribute = self._callback_values()
+        must_tell_ameyo = call._ameyo_save_outcome(
+            self.disposition_id, self.notes, callback_at=callback_at, callback_user=self.callback_user_id,
+            callback_attribute=attribute, redial_phone=self.redial and self.redial_phone.strip())
+        if must_tell_ameyo:
+            # a second request, after this one committed: what the agent typed is safe whatever Ameyo says
+            return {'type': 'ir.actions.client', 'tag': 'crm_ameyo.send_dispose', 'params': {'call_id': call.id}}
+        message = {
+            'dual': self.env._("Saved in Odoo. Dispose the call in Ameyo too (dual entry)."),
+            'forced': self.env._("Saved in Odoo. Ameyo disposes the call itself and tells Odoo."),
+            'ameyo_only': self.env._("Notes saved. Dispose the call in Ameyo."),
+        }[call.campaign_id.dispose_mode]
+        return {'type': 'ir.actions.client', 'tag': 'display_notification', 'params': {
+            'type': 'success', 'title': self.env._("Saved"), 'message': message,
+            'next': {'type': 'ir.actions.act_window_close'}}}
