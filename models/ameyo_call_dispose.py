@@ -206,8 +206,7 @@ class AmeyoCall(models.Model):
     def _ameyo_has_newer_pop(self):
         """Did Ameyo give this agent another call since this leg? Then disposeCallForUser would hit it."""
         self.ensure_one()
-        return bool(self.search_count([('user_id', '=', self.user_id.id), ('id', '!=', self.id),
-                                       ('create_date', '>', self.create_date)], limit=1))
+        return bool(self.search_count([('user_id', '=', self.user_id.id), ('id', '>', self.id)], limit=1))
 
     def _ameyo_in_wrap_window(self):
         self.ensure_one()

@@ -20,11 +20,11 @@ class AmeyoDisposeWizard(models.TransientModel):
     dispose_mode = fields.Selection(related='call_id.campaign_id.dispose_mode')
     phone = fields.Char(related='call_id.phone')
     disposition_id = fields.Many2one(
-        'ameyo.disposition', string="Disposition", domain="[('campaign_id', '=', campaign_id)]")
+        'ameyo.disposition', domain="[('campaign_id', '=', campaign_id)]")
     is_callback = fields.Boolean(related='disposition_id.is_callback')
     notes = fields.Text()
     callback_mode = fields.Selection(CALLBACK_MODES, default='local', required=True)
-    callback_at = fields.Datetime(string="Callback At", help="In your time zone.")
+    callback_at = fields.Datetime(help="In your time zone.")
     callback_after_hours = fields.Integer(string="Call Back After (hours)", default=1)
     callback_user_id = fields.Many2one(
         'res.users', string="Callback By", default=lambda self: self.env.user,

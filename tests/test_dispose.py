@@ -1,0 +1,281 @@
+"""Disposition end to end against the simulator: save first, then Ameyo; nothing lost when it says no."""
+from datetime import timedelta
+from unittest.mock import patch
+
+from odoo import fields
+from odoo.exceptions import AccessError, UserError
+from odoo.tools import mute_logger
+
+from .test_simulator_client import CLIENT_LOGGER, SimulatorCase
+
+DISPOSE_LOGGER = 'odoo.addons.crm_ameyo.models.ameyo_call_dispose'
+
+
+class DisposeCase(SimulatorCase):
+
+    def setUp(self):
+        super().setUp()
+        self.env['ir.config_parameter'].sudo().set_param('crm_ameyo.phone_key_digits', 10)
+        self.server.write({'callback_tz': 'Asia/Kolkata', 'api_flavour': 'rest'})
+        self.campaign.write({'dispose_mode': 'crm_only', 'wrap_timeout': 60})
+        self.env['ameyo.disposition'].create([
+            {'campaign_id': self.campaign.id, 'code': 'Callback', 'name': 'Call back', 'is_callback': True},
+            {'campaign_id': self.campaign.id, 'code': 'Not In Ameyo Plan', 'name': 'Odoo only'},
+        ])
+        # a number of its own (the demo data may hold others)
+        self.partner = self.env['res.partner'].create({'name': 'Meera Iyer', 'phone': '+91 97400 11223'})
+        self.env['ameyo.agent.session'].search([('user_id', '=', self.agent_a.id)]).unlink()
+
+    def pop(self, agent=None, phone='9740011223', user_id='t.agent-a@acme', record_session=False):
+        """Ameyo connects a call to the agent and throws the customer URL: the leg Odoo records."""
+        agent = agent or self.agent_a
+        call = self.sim.start_call(user_id, '101', phone)
+        params = {'crtObjectId': call['crtObjectId'], 'userCrtObjectId': call['userCrtObjectId'],
+                  'userId': user_id, 'campaignId': '101', 'phone': phone, 'sessionId': call['sessionId'],
+                  'callType': call['callType'], 'customerId': '-1'}
+        if record_session:
+            self.server._ameyo_record_agent_session(agent, call['sessionId'])
+        leg = self.env['ameyo.call']._ameyo_register_leg(self.server, params, 'customer', agent)
+        leg.with_user(agent)._ameyo_resolve_pop()
+        return call, leg.with_user(agent)
+
+    def confirm(self, leg, code='Sale', notes='Wants the gold plan', **values):
+        disposition = self.campaign.disposition_ids.filtered(lambda d: d.code == code)
+        wizard = self.env['ameyo.dispose.wizard'].with_user(leg.env.user).create(
+            {'call_id': leg.id, 'disposition_id': disposition.id, 'notes': notes, **values})
+        return wizard.action_confirm()
+
+    def send(self, leg):
+        with mute_logger(CLIENT_LOGGER, DISPOSE_LOGGER):
+            return leg.action_send_dispose()
+
+
+class TestDispose(DisposeCase):
+
+    def test_crm_only_saves_first_then_frees_the_agent(self):
+        call, leg = self.pop()
+        self.assertEqual(leg.partner_id, self.partner)
+        action = self.confirm(leg)
+        # saved, Ameyo not told yet: the client sends the second request
+        self.assertEqual(action['tag'], 'crm_ameyo.send_dispose')
+        self.assertEqual(leg.state, 'dispose_pending')
+        self.assertEqual((leg.disposition_code, leg.notes), ('Sale', 'Wants the gold plan'))
+        self.assertFalse(self.sim.requests_for('disposeCallForUser'))
+        self.assertIn('Wants the gold plan', self.partner.message_ids[0].body)
+        result = leg.action_send_dispose()
+        self.assertEqual(result['params']['type'], 'success')
+        self.assertEqual(leg.state, 'disposed')
+        self.assertEqual(leg.dispose_api, 'rest')
+        self.assertEqual(self.sim.agent_state('t.agent-a@acme'), 'ready')
+        [disposition] = self.sim.dispositions_of(call)
+        self.assertEqual((disposition['code'], disposition['requestId']), ('Sale', leg.dispose_request_id))
+        self.assertLessEqual(len(leg.dispose_request_id), 21)
+        with self.assertRaises(UserError):
+            leg.action_dispose()  # a disposed leg cannot be disposed again by mistake
+
+    def test_callback_in_ameyo_time_zone_and_activity(self):
+        call, leg = self.pop()
+        self.agent_a.tz = 'Europe/Paris'
+        callback_at = fields.Datetime.now().replace(microsecond=0) + timedelta(days=1)
+        self.confirm(leg, code='Callback', callback_at=callback_at, callback_user_id=self.agent_b.id)
+        self.assertEqual(leg.callback_at, callback_at)
+        self.assertTrue(leg.disposition_attribute.startswith('local-'))
+        activity = self.partner.activity_ids
+        self.assertEqual(activity.user_id, self.agent_b)
+        self.send(leg)
+        self.assertEqual(leg.state, 'disposed')
+        [disposition] = self.sim.dispositions_of(call)
+        expected = (callback_at + timedelta(hours=5, minutes=30)).strftime('%Y-%m-%d %H:%M:%S')  # Asia/Kolkata
+        self.assertEqual(disposition['callbackTime'], expected)
+        self.assertFalse(disposition['selfCallback'])  # another agent calls back
+
+    def test_refusal_keeps_everything_and_says_why(self):
+        call, leg = self.pop()
+        self.confirm(leg, code='Not In Ameyo Plan', notes='Customer asked for a quote')
+        result = self.send(leg)
+        self.assertEqual(leg.state, 'dispose_failed')
+        self.assertIn('disposition.code.not.in.plan', leg.dispose_error)
+        self.assertEqual(result['params']['type'], 'danger')
+        self.assertIn('Dispose the call in Ameyo', result['params']['message'])
+        self.assertFalse(leg.dispose_next_try)  # a refusal is not retried
+        self.assertEqual((leg.notes, leg.disposition_code), ('Customer asked for a quote', 'Not In Ameyo Plan'))
+        self.assertEqual(self.sim.agent_state('t.agent-a@acme'), 'in_call')
+        # the agent fixes the code and confirms again: same requestId, now accepted
+        request_id = leg.dispose_request_id
+        self.confirm(leg, code='Sale', notes='Customer asked for a quote')
+        self.send(leg)
+        self.assertEqual(leg.state, 'disposed')
+        self.assertEqual(leg.dispose_request_id, request_id)
+
+    def test_dropped_connection_then_retry_that_ameyo_sees_once(self):
+        call, leg = self.pop(record_session=True)
+        self.confirm(leg)
+        self.sim.inject('disposeCallForUser', drop=True)
+        self.send(leg)
+        self.assertEqual(leg.state, 'dispose_failed')
+        self.assertTrue(leg.dispose_next_try)
+        self.assertEqual(len(self.sim.requests_for('disposeCallForUser')), 1)
+        self.env['ameyo.call']._cron_retry_dispose()  # not due yet
+        self.assertEqual(leg.state, 'dispose_failed')
+        leg.sudo().dispose_next_try = fields.Datetime.now() - timedelta(seconds=1)
+        with mute_logger(CLIENT_LOGGER, DISPOSE_LOGGER):
+            self.env['ameyo.call']._cron_retry_dispose()
+        self.assertEqual(leg.state, 'disposed')
+        # the background retry names the call (dacx/dispose), with the agent's session
+        self.assertEqual(leg.dispose_api, 'legacy')
+        self.assertEqual(len(self.sim.requests_for('disposeCallForUser')), 1)
+        self.assertEqual(len(self.sim.requests_for('/dacx/dispose')), 1)
+        self.assertEqual(len(self.sim.dispositions_of(call)), 1)
+
+    def test_timeout_then_retry(self):
+        call, leg = self.pop(record_session=True)
+        self.confirm(leg)
+        self.sim.inject('disposeCallForUser', delay=12)  # past the client's timeout (10 s in tests)
+        self.send(leg)
+        self.assertEqual(leg.state, 'dispose_failed')
+        self.assertIn('did not answer', leg.dispose_error)
+        leg.sudo().dispose_next_try = fields.Datetime.now() - timedelta(seconds=1)
+        with mute_logger(CLIENT_LOGGER, DISPOSE_LOGGER):
+            self.env['ameyo.call']._cron_retry_dispose()
+        # Ameyo carried out one of the two sends (whichever came first); the leg ends disposed, once
+        self.assertEqual(leg.state, 'disposed')
+        self.assertEqual(len(self.sim.dispositions_of(call)), 1)
+
+    def test_no_dispose_call_for_user_after_the_next_pop(self):
+        call, leg = self.pop()
+        self.confirm(leg)
+        self.sim.inject('disposeCallForUser', status=503, body='Service Unavailable', content_type='text/plain')
+        self.send(leg)
+        self.assertEqual(leg.state, 'dispose_failed')
+        self.assertTrue(leg.dispose_next_try)
+        self.sim.hangup(call)
+        self.pop(phone='9740099887')  # the agent's next call arrived
+        leg.sudo().dispose_next_try = fields.Datetime.now() - timedelta(seconds=1)
+        with mute_logger(CLIENT_LOGGER, DISPOSE_LOGGER):
+            self.env['ameyo.call']._cron_retry_dispose()
+        self.assertEqual(len(self.sim.requests_for('disposeCallForUser')), 1)  # not resent
+        self.assertEqual(leg.state, 'dispose_failed')
+        self.assertIn('cannot tell Ameyo safely', leg.dispose_error)
+        self.assertFalse(leg.dispose_next_try)
+
+    def test_no_dispose_call_for_user_past_the_wrap_window(self):
+        call, leg = self.pop()
+        self.campaign.wrap_timeout = 30
+        self.confirm(leg)
+        leg.sudo().dispose_saved_at = fields.Datetime.now() - timedelta(seconds=25)  # 0.8 x 30 s is over
+        result = self.send(leg)
+        self.assertEqual(result['params']['type'], 'danger')
+        self.assertFalse(self.sim.requests_for('disposeCallForUser'))
+        self.assertEqual(self.sim.agent_state('t.agent-a@acme'), 'in_call')
+
+    def test_orphan_pending_leg_is_sent_by_the_cron(self):
+        """The tab closed between the save and the send: the cron sends it, within the window."""
+        call, leg = self.pop()
+        self.confirm(leg)
+        leg.sudo().dispose_saved_at = fields.Datetime.now() - timedelta(seconds=40)
+        self.campaign.wrap_timeout = 120
+        with mute_logger(CLIENT_LOGGER, DISPOSE_LOGGER):
+            self.env['ameyo.call']._cron_retry_dispose()
+        self.assertEqual(leg.state, 'disposed')
+        self.assertEqual(self.sim.agent_state('t.agent-a@acme'), 'ready')
+
+    def test_ameyo_accepts_then_odoo_fails(self):
+        """Ameyo disposed, Odoo's transaction failed: the resend (same requestId) ends it disposed, once."""
+        call, leg = self.pop()
+        self.confirm(leg)
+        call_class = type(self.env['ameyo.call'])
+        with patch.object(call_class, '_ameyo_mark_disposed', side_effect=RuntimeError('db down')), \
+                self.assertRaises(RuntimeError), self.env.cr.savepoint():
+            leg.action_send_dispose()
+        leg.invalidate_recordset()
+        self.assertEqual(leg.state, 'dispose_pending')  # the savepoint (the request) rolled back
+        self.assertEqual(self.sim.agent_state('t.agent-a@acme'), 'ready')
+        leg.sudo().dispose_saved_at = fields.Datetime.now() - timedelta(seconds=31)
+        with mute_logger(CLIENT_LOGGER, DISPOSE_LOGGER):
+            self.env['ameyo.call']._cron_retry_dispose()
+        self.assertEqual(leg.state, 'disposed')
+        [disposition] = self.sim.dispositions_of(call)
+        self.assertEqual(disposition['replays'], 1)  # Ameyo saw the requestId again, disposed nothing new
+
+    def test_legacy_flavour_and_dispose_and_redial(self):
+        self.server.api_flavour = 'legacy'
+        call, leg = self.pop(record_session=True)
+        self.confirm(leg)
+        self.send(leg)
+        self.assertEqual((leg.state, leg.dispose_api), ('disposed', 'legacy'))
+        self.assertEqual(self.sim.requests_for('/dacx/dispose')[0]['query']['crtObjectId'], [call['crtObjectId']])
+        self.server.api_flavour = 'rest'
+        call, leg = self.pop(phone='9740011223', record_session=True)
+        self.confirm(leg, redial=True, redial_phone='9000000001')
+        self.send(leg)
+        self.assertEqual((leg.state, leg.dispose_api), ('disposed', 'dispose_dial'))
+        self.assertEqual(self.sim.agent_state('t.agent-a@acme'), 'in_call')  # the redial started
+        self.assertEqual(self.sim.requests_for('disposeAndManualDial')[0]['json']['requestId'],
+                         leg.dispose_request_id)
+
+    def test_legacy_without_agent_session_says_what_to_do(self):
+        self.server.api_flavour = 'legacy'
+        call, leg = self.pop()
+        self.confirm(leg)
+        result = self.send(leg)
+        self.assertEqual(leg.state, 'dispose_failed')
+        self.assertIn('Dispose the call in Ameyo', result['params']['message'])
+
+
+class TestDisposeModes(DisposeCase):
+
+    def test_dual_entry_saves_without_calling_ameyo_then_ameyo_dispose_url_lands_on_the_leg(self):
+        self.campaign.dispose_mode = 'dual'
+        call, leg = self.pop()
+        action = self.confirm(leg, notes='Dual notes')
+        self.assertEqual(action['tag'], 'display_notification')
+        self.assertEqual(leg.state, 'disposed')
+        self.assertFalse(self.sim.requests_for('disposeCallForUser'))
+        params = {'crtObjectId': call['crtObjectId'], 'userCrtObjectId': call['userCrtObjectId'],
+                  'userId': 't.agent-a@acme', 'campaignId': '101', 'dispositionCode': 'Sale'}
+        same = self.env['ameyo.call']._ameyo_register_leg(self.server, params, 'dispose', self.agent_a)
+        same._ameyo_record_disposition(params)
+        self.assertEqual(same, leg.sudo())
+        self.assertEqual(self.env['ameyo.call'].search_count([('crt_object_id', '=', call['crtObjectId'])]), 1)
+        self.assertEqual(leg.notes, 'Dual notes')
+
+    def test_forced_dispose_keeps_notes(self):
+        self.campaign.dispose_mode = 'forced'
+        call, leg = self.pop()
+        self.confirm(leg, notes='Saved before the forced dispose')
+        self.assertNotEqual(leg.state, 'disposed')
+        params = {'crtObjectId': call['crtObjectId'], 'userCrtObjectId': call['userCrtObjectId'],
+                  'userId': 't.agent-a@acme', 'campaignId': '101', 'dispositionCode': 'Not Interested'}
+        same = self.env['ameyo.call']._ameyo_register_leg(self.server, params, 'dispose', self.agent_a)
+        same._ameyo_record_disposition(params)
+        self.assertEqual((leg.state, leg.disposition_code), ('disposed', 'Not Interested'))
+        self.assertEqual(leg.notes, 'Saved before the forced dispose')
+        self.assertFalse(self.sim.requests_for('disposeCallForUser'))
+
+    def test_ameyo_only_offers_notes_only(self):
+        self.campaign.dispose_mode = 'ameyo_only'
+        call, leg = self.pop()
+        wizard = self.env['ameyo.dispose.wizard'].with_user(self.agent_a).create(
+            {'call_id': leg.id, 'notes': 'Only notes'})
+        wizard.action_confirm()
+        self.assertEqual((leg.state, leg.notes, leg.disposition_code), ('connected', 'Only notes', False))
+        self.assertFalse(self.sim.requests_for('dispose'))
+
+    def test_only_the_agent_or_a_supervisor_disposes(self):
+        call, leg = self.pop()
+        with self.assertRaises(AccessError):
+            self.env['ameyo.dispose.wizard'].with_user(self.agent_b).create({'call_id': leg.id}).action_confirm()
+        supervisor_leg = leg.with_user(self.supervisor)
+        self.confirm(supervisor_leg, notes='By the supervisor')
+        self.assertEqual(leg.state, 'dispose_pending')
+
+    def test_dispose_from_the_contact_saves_its_edits_first(self):
+        call, leg = self.pop()
+        partner = self.partner.with_user(self.agent_a)
+        self.assertEqual(partner.ameyo_open_call_id, leg)
+        partner.write({'email': 'meera@example.com'})  # what the form's save does before the object button
+        action = partner.action_ameyo_dispose()
+        self.assertEqual(action['res_model'], 'ameyo.dispose.wizard')
+        self.assertEqual(action['context']['default_call_id'], leg.id)
+        self.confirm(leg)
+        self.assertEqual(self.partner.email, 'meera@example.com')
