@@ -31,6 +31,9 @@
         'web.assets_backend': [
             'crm_ameyo/static/src/**/*',
         ],
+        'web.assets_tests': [
+            'crm_ameyo/static/tests/tours/**/*',
+        ],
     },
     'demo': [
         'data/crm_ameyo_demo.xml',

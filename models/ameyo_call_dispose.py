@@ -283,6 +283,7 @@ class AmeyoCall(models.Model):
         self.ensure_one()
         self.write({'state': 'disposed', 'disposed_at': fields.Datetime.now(), 'dispose_error': False,
                     'dispose_next_try': False})
+        self._ameyo_notify_agent()  # his other tabs drop the call banner
 
     def _ameyo_dispose_failed(self, message, retry):
         self.ensure_one()

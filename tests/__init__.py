@@ -5,3 +5,6 @@ from . import test_browser
 from . import test_constraints
 from . import test_integration_urls
 from . import test_log_masking
+from . import test_screen_pop
+from . import test_dispose
+from . import test_dispose_tour

@@ -13,12 +13,18 @@ import re
 # Query parameters whose value is a credential, matched case-insensitively.
 SECRET_PARAMETERS = ('sessionid', 'crmsessionid', 'token', 'password', 'hash-key', 'hash_key', 'access_token')
 
+# A pop URL also travels percent-encoded (once or more) inside another URL: the
+# ``redirect`` of Odoo's login page and of the logout link sends the agent back to it.
+_ENCODED = r'%(?:25)*'
+_SEPARATOR = rf'(?:[?&;]|{_ENCODED}(?:3F|26|3B))'
+_EQUALS = rf'(?:=|{_ENCODED}3D)'
+_SECRET_NAMES = '|'.join(re.escape(name) for name in SECRET_PARAMETERS)
 _SECRET_VALUE_RE = re.compile(
-    r'(?i)([?&;](?:%s)=)[^&;\s"]*' % '|'.join(re.escape(name) for name in SECRET_PARAMETERS)
-)
+    rf'(?i)({_SEPARATOR}(?:{_SECRET_NAMES}){_EQUALS})(?:(?!{_ENCODED}(?:26|3B))[^&;\s"])*')
 # Request lines that may carry Ameyo credentials: our routes (werkzeug's request log) and
-# Ameyo's own APIs (urllib3 logs each outbound request line at DEBUG level).
-_PATH_MARKERS = ('/ameyo/', '/ameyorestapi/', '/ameyowebaccess/', '/dacx/')
+# Ameyo's own APIs (urllib3 logs each outbound request line at DEBUG level), also as the
+# encoded redirect target of another page.
+_PATH_MARKER_RE = re.compile(rf'(?i)(?:/|{_ENCODED}2F)(?:ameyo|ameyorestapi|ameyowebaccess|dacx)(?:/|{_ENCODED}2F)')
 
 
 def mask_secrets(text):
@@ -27,7 +33,7 @@ def mask_secrets(text):
 
 
 def _concerns_ameyo(text):
-    return isinstance(text, str) and any(marker in text for marker in _PATH_MARKERS)
+    return isinstance(text, str) and bool(_PATH_MARKER_RE.search(text))
 
 
 class AmeyoSecretFilter(logging.Filter):

@@ -6,7 +6,9 @@ import { registry } from "@web/core/registry";
  */
 async function sendDispose(env, action) {
     const callId = action.params.call_id;
-    return env.services.orm.call("ameyo.call", "action_send_dispose", [[callId]]);
+    const next = await env.services.orm.call("ameyo.call", "action_send_dispose", [[callId]]);
+    env.bus.trigger("CRM_AMEYO:CALL_CHANGED");  // the call banner reloads the live call
+    return next;
 }
 
 registry.category("actions").add("crm_ameyo.send_dispose", sendDispose);

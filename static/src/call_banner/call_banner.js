@@ -2,7 +2,7 @@ import { Component, markup, onWillStart, useState } from "@odoo/owl";
 
 import { registry } from "@web/core/registry";
 import { user } from "@web/core/user";
-import { useService } from "@web/core/utils/hooks";
+import { useBus, useService } from "@web/core/utils/hooks";
 
 const LIVE_STATES = ["preview", "connected"];
 
@@ -34,6 +34,11 @@ export class AmeyoCallBanner extends Component {
         this.busService.subscribe("crm_ameyo/call", (call) => {
             this.state.call = withMarkup(call);
         });
+        useBus(this.env.bus, "CRM_AMEYO:CALL_CHANGED", () => this.reload());
+    }
+
+    async reload() {
+        this.state.call = withMarkup(await this.orm.call("ameyo.call", "get_current_call", []));
     }
 
     async openRecord() {
@@ -44,9 +49,7 @@ export class AmeyoCallBanner extends Component {
     async dispose() {
         const action = await this.orm.call("ameyo.call", "action_dispose", [[this.state.call.id]]);
         await this.action.doAction(action, {
-            onClose: async () => {
-                this.state.call = withMarkup(await this.orm.call("ameyo.call", "get_current_call", []));
-            },
+            onClose: () => this.reload(),
         });
     }
 

@@ -1,0 +1,677 @@
+"""The screen-pop routes (/ameyo/kb, customer, preview, dispose, pick) through Odoo's HTTP stack."""
+
+import itertools
+import logging
+import re
+from concurrent.futures import ThreadPoolExecutor
+from unittest.mock import patch
+from urllib.parse import parse_qs, quote, urlencode, urlsplit
+
+import requests
+
+from odoo.exceptions import ConcurrencyError
+from odoo.tests import HttpCase, new_test_user, tagged
+from odoo.tools import SQL, mute_logger
+
+from .common import AmeyoCommon
+
+POP_PATH_RE = re.compile(r'^/odoo/(\d+)/action-crm_ameyo\.ameyo_call_pop_action$')
+# Every lookup key the tests use: demo records holding one of them are cleared first.
+KEYS = ('9876543210', '9770998902', '9123456780', '9000000001', '9000000002', '9000000003')
+AGENT_GROUPS = 'crm_ameyo.group_ameyo_agent,sales_team.group_sale_salesman'
+
+
+@tagged('post_install', '-at_install')
+class TestScreenPop(AmeyoCommon, HttpCase):
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.setup_ameyo_fixtures()
+        env = cls.env
+        # Demo data may hold these numbers (or not): the tests own every record that matches.
+        for model in ('res.partner', 'crm.lead'):
+            env[model].with_context(active_test=False).search([('ameyo_phone_key', 'in', KEYS)]).write(
+                {'phone': False})
+        env['ameyo.phone.pick'].search([('phone_key', 'in', KEYS)]).unlink()
+        cls.campaign.guidance = '<p>Campaign script: greet the caller.</p>'
+        cls.team_campaign = env['crm.team'].create({'name': 'Pop Campaign Team'})
+        cls.team_queue = env['crm.team'].create({'name': 'Pop Queue Team'})
+        cls.lead_campaign = env['ameyo.campaign'].create({
+            'server_id': cls.server.id, 'ameyo_campaign_id': '202', 'name': 'Lead Campaign',
+            'pop_target': 'lead', 'team_id': cls.team_campaign.id,
+        })
+        cls.lead_queue = env['ameyo.queue'].create({
+            'campaign_id': cls.lead_campaign.id, 'ameyo_queue_id': '8', 'name': 'Lead Queue',
+            'team_id': cls.team_queue.id, 'guidance': '<p>Queue script: ask for the budget.</p>',
+            'view_id': env.ref('crm.crm_lead_view_form').id,
+            'action_id': env.ref('crm.crm_lead_all_leads').id,
+        })
+        cls.partner_view = env.ref('base.view_partner_simple_form')
+        cls.queue.write({'guidance': '<p>Queue 7 checklist</p>', 'view_id': cls.partner_view.id})
+        cls.ref_campaign = env['ameyo.campaign'].create({
+            'server_id': cls.server.id, 'ameyo_campaign_id': '973', 'name': 'Reference Campaign'})
+        cls.agent_priyank = new_test_user(env, login='t_priyank', groups=AGENT_GROUPS,
+                                          ameyo_user_id='priyank@acme.com')
+        cls.crt_counter = itertools.count(1)
+
+    # ------------------------------------------------------------------
+    # Helpers
+    # ------------------------------------------------------------------
+
+    def setUp(self):
+        super().setUp()
+        self.authenticate('t_agent_a', 't_agent_a')
+
+    def _crt(self):
+        return f'd928-61955288-vce-{next(self.crt_counter)}'
+
+    def _params(self, crt, agent=None, **extra):
+        agent = agent or self.agent_a
+        params = {
+            'sessionId': f'd928-61955288-ses-{agent.ameyo_user_id}-22132',
+            'campaignId': '101',
+            'crtObjectId': crt,
+            'userCrtObjectId': f'{crt}-ses-{agent.ameyo_user_id}-uce-webrtc-10846',
+            'userId': agent.ameyo_user_id,
+            'customerId': '-1',
+            'phone': '9876543210',
+            'callType': 'inbound.call.dial',
+        }
+        params.update(extra)
+        return {key: value for key, value in params.items() if value is not None}
+
+    def _get(self, path, query=None):
+        url = path if query is None else f'{path}?{query if isinstance(query, str) else urlencode(query)}'
+        response = self.url_open(url, allow_redirects=False)
+        self.env.invalidate_all()
+        return response
+
+    def _throw(self, event='customer', prefix='/ameyo', **params):
+        return self._get(f'{prefix}/{event}', params)
+
+    def assertPops(self, response):
+        """The response is the 303 to the pop action of a leg: return that leg."""
+        self.assertEqual(response.status_code, 303, response.text[:2000])
+        path = urlsplit(response.headers['Location']).path
+        match = POP_PATH_RE.match(path)
+        self.assertTrue(match, f'not a pop URL: {response.headers["Location"]}')
+        leg = self.env['ameyo.call'].browse(int(match.group(1)))
+        self.assertTrue(leg.exists())
+        return leg
+
+    def _legs(self, crt):
+        return self.env['ameyo.call'].search([('crt_object_id', '=', crt)])
+
+    def _snapshot(self):
+        """What a rejected URL must leave untouched."""
+        counts = {model: self.env[model].sudo().with_context(active_test=False).search_count([])
+                  for model in ('ameyo.call', 'res.partner', 'crm.lead', 'ameyo.agent.session', 'ameyo.queue',
+                                'ameyo.phone.pick', 'ameyo.campaign')}
+        sessions = sorted(self.env['ameyo.agent.session'].sudo().search([]).mapped('session_id'))
+        self.env.cr.execute("SELECT max(write_date) FROM ameyo_call")
+        return counts, sessions, self.env.cr.fetchone()[0]
+
+    # ------------------------------------------------------------------
+    # The reference URL, the number formats, the chooser, no match
+    # ------------------------------------------------------------------
+
+    def test_reference_url_verbatim(self):
+        """Ameyo's real URL (reference section 2), with its JSON externalData, pops."""
+        self.authenticate('t_priyank', 't_priyank')
+        raw = ('crm_push_generated_time=1638033616069'
+               '&userCrtObjectId=d928-61955288-ses-priyank@acme.com-uce-webrtc_priyank-10846'
+               '&phone=9770998902&campaignId=973&associationType=manualdial.association'
+               '&crtObjectId=d928-61955288-vce-257459'
+               '&externalData=[{"recordName","url","phone","recordType":"Leads","recordId","relatedTo":null,'
+               '"integrationType":"ZOHO"}]'
+               '&sessionId=d928-61955288-ses-priyank@acme.com-22132&maskingEnabled=false'
+               '&userId=priyank@acme.com&callType=outbound.manual.dial')
+        # as a browser sends it: the query's double quotes percent-encoded, the rest as typed
+        query = quote(raw, safe="=&@:,[]{}/?!$'()*+;-._~")
+        self.assertIn('%22recordName%22', query)
+        before = self.env['ameyo.call'].search_count([])
+        leg = self.assertPops(self._get('/ameyo/customer', query))
+        self.assertEqual(self.env['ameyo.call'].search_count([]), before + 1)
+        self.assertEqual(len(self._legs('d928-61955288-vce-257459')), 1)
+        self.assertRecordValues(leg, [{
+            'server_id': self.server.id,
+            'campaign_id': self.ref_campaign.id,
+            'ameyo_campaign_ref': '973',
+            'user_id': self.agent_priyank.id,
+            'ameyo_user_ref': 'priyank@acme.com',
+            'crt_object_id': 'd928-61955288-vce-257459',
+            'user_crt_object_id': 'd928-61955288-ses-priyank@acme.com-uce-webrtc_priyank-10846',
+            'phone': '9770998902',
+            'call_type': 'outbound.manual.dial',
+            'state': 'connected',
+        }])
+        session = self.env['ameyo.agent.session'].sudo().search(
+            [('user_id', '=', self.agent_priyank.id), ('server_id', '=', self.server.id)])
+        self.assertEqual(session.session_id, 'd928-61955288-ses-priyank@acme.com-22132')
+        # the same URL fully percent-encoded (urllib style) is the same leg
+        self.assertEqual(self.assertPops(self._get('/ameyo/customer', quote(raw, safe='=&'))), leg)
+        self.assertEqual(len(self._legs('d928-61955288-vce-257459')), 1)
+
+    def test_number_formats(self):
+        stored_formats = ('+91 98765 43210', '098765-43210', '(+91) 98765.43210', '0091 9876543210', '9876543210')
+        sent_formats = ('9876543210', '+919876543210', '09876543210', '0091-98765-43210')
+        Partner = self.env['res.partner']
+        for stored in stored_formats:
+            partner = Partner.create({'name': f'Caller {stored}', 'phone': stored})
+            for sent in sent_formats:
+                with self.subTest(stored=stored, sent=sent):
+                    crt = self._crt()
+                    leg = self.assertPops(self._throw(**self._params(crt, phone=sent)))
+                    self.assertEqual(leg.crt_object_id, crt)
+                    self.assertEqual(leg.partner_id, partner)
+                    self.assertEqual(leg.phone, sent)
+            action = self.env['ameyo.call'].browse(leg.id).action_open_pop()
+            self.assertEqual((action['type'], action['res_model'], action['res_id'], action['view_mode']),
+                             ('ir.actions.act_window', 'res.partner', partner.id, 'form'))
+            partner.phone = False  # the next format gets the number to itself
+
+    def test_customer_id_links_partner(self):
+        partner = self.env['res.partner'].create({'name': 'Known Customer', 'phone': '+91 91234 56780'})
+        leg = self.assertPops(self._throw(**self._params(self._crt(), phone='9123456780', customerId='C-42')))
+        self.assertEqual(leg.partner_id, partner)
+        self.assertEqual(partner.ameyo_customer_id, 'C-42')
+        partner.phone = '+44 20 7946 0000'  # the number changed, Ameyo's customerId still names him
+        leg = self.assertPops(self._throw(**self._params(self._crt(), phone='9123456780', customerId='C-42')))
+        self.assertEqual(leg.partner_id, partner)
+
+    def test_several_matches_chooser_and_pick(self):
+        Partner = self.env['res.partner']
+        first = Partner.create({'name': 'Rahul First', 'phone': '+91 98765 43210'})
+        second = Partner.create({'name': 'Rahul Second', 'phone': '098765-43210'})
+        crt = self._crt()
+        response = self._throw(**self._params(crt))
+        self.assertEqual(response.status_code, 200)
+        self.assertIn('o_ameyo_chooser', response.text)
+        self.assertIn('Rahul First', response.text)
+        self.assertIn('Rahul Second', response.text)
+        leg = self._legs(crt)
+        self.assertEqual(len(leg), 1)
+        self.assertFalse(leg.partner_id)
+        token = re.search(r'name="csrf_token" value="([^"]+)"', response.text).group(1)
+
+        # a pick without the CSRF token is refused
+        with mute_logger('odoo.http'):
+            refused = self.url_open('/ameyo/pick', data={
+                'leg_id': leg.id, 'res_model': 'res.partner', 'res_id': second.id}, allow_redirects=False)
+        self.assertNotEqual(refused.status_code, 303)
+        self.env.invalidate_all()
+        self.assertFalse(self.env['ameyo.phone.pick'].search([('phone_key', '=', '9876543210')]))
+
+        response = self.url_open('/ameyo/pick', data={
+            'csrf_token': token, 'leg_id': leg.id, 'res_model': 'res.partner', 'res_id': second.id,
+        }, allow_redirects=False)
+        self.env.invalidate_all()
+        self.assertEqual(self.assertPops(response), leg)
+        self.assertEqual(leg.partner_id, second)
+        pick = self.env['ameyo.phone.pick'].search([('phone_key', '=', '9876543210')])
+        self.assertEqual((pick.res_model, pick.res_id, pick.user_id), ('res.partner', second.id, self.agent_a))
+
+        # the next call from that number (sent in another shape) opens the pick directly
+        leg2 = self.assertPops(self._throw(**self._params(self._crt(), phone='+91-98765-43210')))
+        self.assertNotEqual(leg2, leg)
+        self.assertEqual(leg2.partner_id, second)
+        self.assertNotEqual(first, second)
+
+    def test_pick_of_a_record_without_the_number_is_refused(self):
+        self.env['res.partner'].create([{'name': 'Twin A', 'phone': '9876543210'},
+                                        {'name': 'Twin B', 'phone': '09876543210'}])
+        stranger = self.env['res.partner'].create({'name': 'Stranger', 'phone': '9000000001'})
+        crt = self._crt()
+        response = self._throw(**self._params(crt))
+        token = re.search(r'name="csrf_token" value="([^"]+)"', response.text).group(1)
+        response = self.url_open('/ameyo/pick', data={
+            'csrf_token': token, 'leg_id': self._legs(crt).id, 'res_model': 'res.partner', 'res_id': stranger.id,
+        }, allow_redirects=False)
+        self.env.invalidate_all()
+        self.assertEqual(response.status_code, 403)
+        self.assertFalse(self._legs(crt).partner_id)
+        self.assertFalse(self.env['ameyo.phone.pick'].search([('phone_key', '=', '9876543210')]))
+
+    def test_no_match_opens_prefilled_form(self):
+        self.assertFalse(self.campaign.create_on_no_match)
+        partners = self.env['res.partner'].with_context(active_test=False).search_count([])
+        leg = self.assertPops(self._throw(**self._params(self._crt(), phone='9000000002')))
+        self.assertFalse(leg.partner_id)
+        self.assertEqual(self.env['res.partner'].with_context(active_test=False).search_count([]), partners)
+        action = self.env['ameyo.call'].browse(leg.id).action_open_pop()
+        self.assertEqual(action['res_model'], 'res.partner')
+        self.assertFalse(action['res_id'])
+        self.assertEqual(action['context']['default_phone'], '+91 9000000002')
+        self.assertEqual(action['context']['ameyo_call_id'], leg.id)
+        # the agent saves the prefilled form: the new contact is linked to the call
+        partner = self.env['res.partner'].with_user(self.agent_a).with_context(**action['context']).create(
+            {'name': 'New Caller'})
+        self.assertEqual(leg.partner_id, partner)
+
+    def test_no_match_creates_partner(self):
+        self.campaign.create_on_no_match = True
+        leg = self.assertPops(self._throw(**self._params(self._crt(), phone='9000000002')))
+        partner = self.env['res.partner'].search([('ameyo_phone_key', '=', '9000000002')])
+        self.assertEqual(len(partner), 1)
+        self.assertEqual(leg.partner_id, partner)
+        self.assertEqual(partner.phone, '+91 9000000002')
+        action = leg.action_open_pop()
+        self.assertEqual((action['res_model'], action['res_id']), ('res.partner', partner.id))
+        # the next call finds it instead of creating another one
+        self.assertEqual(self.assertPops(self._throw(**self._params(self._crt(), phone='09000000002'))).partner_id,
+                         partner)
+        self.assertEqual(self.env['res.partner'].search_count([('ameyo_phone_key', '=', '9000000002')]), 1)
+
+    def test_no_match_creates_lead_with_queue_team(self):
+        self.lead_campaign.create_on_no_match = True
+        leg = self.assertPops(self._throw(**self._params(
+            self._crt(), campaignId='202', queueId='8', queueName='Lead Queue', phone='9000000003')))
+        lead = self.env['crm.lead'].search([('ameyo_phone_key', '=', '9000000003')])
+        self.assertEqual(len(lead), 1)
+        self.assertEqual(leg.lead_id, lead)
+        self.assertEqual(lead.team_id, self.team_queue)
+        self.assertEqual(lead.user_id, self.agent_a)
+        self.assertFalse(self.env['res.partner'].search([('ameyo_phone_key', '=', '9000000003')]))
+        action = leg.action_open_pop()
+        self.assertEqual((action['res_model'], action['res_id']), ('crm.lead', lead.id))
+        # without a queue, the campaign's team
+        leg = self.assertPops(self._throw(**self._params(self._crt(), campaignId='202', phone='9123456780')))
+        self.assertEqual(leg.lead_id.team_id, self.team_campaign)
+
+    # ------------------------------------------------------------------
+    # Queues and campaigns
+    # ------------------------------------------------------------------
+
+    def test_known_queue_mapping(self):
+        # a contact campaign: the queue's view and guidance
+        partner = self.env['res.partner'].create({'name': 'Queue Caller', 'phone': '9876543210'})
+        leg = self.assertPops(self._throw(**self._params(self._crt(), queueId='7', queueName='Test Queue')))
+        self.assertEqual(leg.queue_id, self.queue)
+        self.assertEqual(leg.ameyo_queue_ref, '7 / Test Queue')
+        self.assertIn('Queue 7 checklist', leg.guidance)
+        self.assertIn('Queue 7 checklist', leg._ameyo_banner_data()['guidance'])
+        action = leg.action_open_pop()
+        self.assertEqual(action['views'], [(self.partner_view.id, 'form')])
+        self.assertEqual(action['res_id'], partner.id)
+        # a lead campaign: the queue's action, view, team and guidance
+        leg = self.assertPops(self._throw(**self._params(self._crt(), campaignId='202', queueId='8',
+                                                         phone='9000000003')))
+        self.assertEqual(leg.queue_id, self.lead_queue)
+        self.assertIn('ask for the budget', leg.guidance)
+        action = leg.action_open_pop()
+        self.assertEqual(action['id'], self.env.ref('crm.crm_lead_all_leads').id)
+        self.assertEqual(action['res_model'], 'crm.lead')
+        self.assertEqual(action['views'], [(self.env.ref('crm.crm_lead_view_form').id, 'form')])
+        self.assertEqual(action['context']['default_team_id'], self.team_queue.id)
+        self.assertEqual(action['context']['default_phone'], '+91 9000000003')
+        # the campaign's team when the call came through no queue
+        leg = self.assertPops(self._throw(**self._params(self._crt(), campaignId='202', phone='9000000003')))
+        self.assertFalse(leg.queue_id)
+        self.assertEqual(leg.action_open_pop()['context']['default_team_id'], self.team_campaign.id)
+
+    def test_unknown_queue_created_once(self):
+        Queue = self.env['ameyo.queue'].with_context(active_test=False)
+        legs = [self.assertPops(self._throw(**self._params(self._crt(), queueId='Q55', queueName='Billing')))
+                for _i in range(2)]
+        queue = Queue.search([('campaign_id', '=', self.campaign.id), ('ameyo_queue_id', '=', 'Q55')])
+        self.assertEqual(len(queue), 1)
+        self.assertEqual(queue.name, 'Billing')
+        self.assertEqual(legs[0].queue_id, queue)
+        self.assertEqual(legs[1].queue_id, queue)
+        # no mapping of its own yet: the campaign's guidance and default form
+        self.assertIn('Campaign script', legs[1].guidance)
+        self.assertEqual(legs[1].action_open_pop()['views'], [(False, 'form')])
+        # a queue known by its name only
+        for _i in range(2):
+            leg = self.assertPops(self._throw(**self._params(self._crt(), queueName='Overflow')))
+        queue = Queue.search([('campaign_id', '=', self.campaign.id), ('ameyo_queue_id', '=', 'Overflow')])
+        self.assertEqual(len(queue), 1)
+        self.assertEqual(leg.queue_id, queue)
+
+    def test_unknown_campaign_still_pops(self):
+        partner = self.env['res.partner'].create({'name': 'Campaignless', 'phone': '9876543210'})
+        # the per-server path names the server
+        crt = self._crt()
+        leg = self.assertPops(self._throw(prefix=f'/ameyo/{self.server.id}', **self._params(
+            crt, campaignId='555', queueId='9', queueName='Nowhere')))
+        self.assertRecordValues(leg, [{'server_id': self.server.id, 'campaign_id': False, 'queue_id': False,
+                                       'ameyo_campaign_ref': '555', 'ameyo_queue_ref': '9 / Nowhere',
+                                       'partner_id': partner.id}])
+        self.assertFalse(self.env['ameyo.campaign'].with_context(active_test=False).search(
+            [('ameyo_campaign_id', '=', '555')]))
+        # the plain path, when this is the only active server
+        self.env['ameyo.server'].search([('id', '!=', self.server.id)]).active = False
+        leg = self.assertPops(self._throw(**self._params(self._crt(), campaignId='555')))
+        self.assertEqual((leg.server_id, leg.ameyo_campaign_ref), (self.server, '555'))
+
+    # ------------------------------------------------------------------
+    # Preview, transfer, duplicates and concurrency
+    # ------------------------------------------------------------------
+
+    def test_preview_readonly_then_connect_takes_over(self):
+        self.campaign.create_on_no_match = True
+        partner = self.env['res.partner'].create({'name': 'Preview Caller', 'phone': '+91 98765 43210'})
+        crt = self._crt()
+        preview_params = self._params(crt, userCrtObjectId=None, callType='outbound.manual.preview.dial')
+        leg = self.assertPops(self._throw('preview', **preview_params))
+        self.assertRecordValues(leg, [{'state': 'preview', 'partner_id': partner.id, 'user_crt_object_id': False}])
+        action = self.env['ameyo.call'].browse(leg.id).action_open_pop()
+        self.assertEqual(action['views'], [(self.env.ref('crm_ameyo.res_partner_view_form_ameyo_preview').id,
+                                            'form')])
+        self.assertEqual(action['res_id'], partner.id)
+        # the customer URL (with the agent leg) takes over the preview leg
+        connected = self.assertPops(self._throw(**self._params(crt)))
+        self.assertEqual(connected, leg)
+        self.assertEqual(len(self._legs(crt)), 1)
+        self.assertRecordValues(leg, [{'state': 'connected', 'partner_id': partner.id,
+                                       'user_crt_object_id': self._params(crt)['userCrtObjectId']}])
+        self.assertTrue(leg.connected_at)
+        # once connected, the form is editable again
+        self.assertFalse(leg.queue_id)
+        self.assertEqual(leg.action_open_pop()['views'], [(False, 'form')])
+
+    def test_preview_creates_nothing(self):
+        self.campaign.create_on_no_match = True
+        before = self._snapshot()[0]
+        crt = self._crt()
+        response = self._throw('preview', **self._params(crt, userCrtObjectId=None, phone='9000000001'))
+        self.assertEqual(response.status_code, 200)
+        self.assertIn('No match', response.text)
+        leg = self._legs(crt)
+        self.assertRecordValues(leg, [{'state': 'preview', 'partner_id': False, 'lead_id': False}])
+        after = self._snapshot()[0]
+        self.assertEqual(after['res.partner'], before['res.partner'])
+        self.assertEqual(after['crm.lead'], before['crm.lead'])
+        self.assertEqual(after['ameyo.call'], before['ameyo.call'] + 1)
+        # the same with a lead campaign
+        self.lead_campaign.create_on_no_match = True
+        crt = self._crt()
+        response = self._throw('preview', **self._params(crt, userCrtObjectId=None, campaignId='202',
+                                                         phone='9000000001'))
+        self.assertEqual(response.status_code, 200)
+        self.assertEqual(self._snapshot()[0]['crm.lead'], before['crm.lead'])
+        self.assertEqual(self._legs(crt).state, 'preview')
+
+    def test_transfer_gives_each_agent_a_leg(self):
+        crt = self._crt()
+        leg_a = self.assertPops(self._throw(**self._params(crt)))
+        self.authenticate('t_agent_b', 't_agent_b')
+        leg_b = self.assertPops(self._throw(**self._params(crt, agent=self.agent_b)))
+        self.assertNotEqual(leg_a, leg_b)
+        legs = self._legs(crt)
+        self.assertEqual(len(legs), 2)
+        self.assertEqual(set(legs.mapped('user_id').ids), {self.agent_a.id, self.agent_b.id})
+        self.assertEqual(leg_b.user_crt_object_id, self._params(crt, agent=self.agent_b)['userCrtObjectId'])
+        self.assertEqual(leg_a.user_id, self.agent_a)
+
+    def test_same_url_twice_one_leg(self):
+        crt = self._crt()
+        params = self._params(crt)
+        leg = self.assertPops(self._throw(**params))
+        self.assertEqual(self.assertPops(self._throw(**dict(params, phone='09876543210'))), leg)
+        self.assertEqual(len(self._legs(crt)), 1)
+        self.assertEqual(leg.phone, '09876543210')  # the latest known data
+
+    def test_parallel_throws_one_leg(self):
+        crt = self._crt()
+        url = f'{self.base_url()}/ameyo/customer?{urlencode(self._params(crt))}'
+        self.env.flush_all()
+        self.env.invalidate_all()
+        with self.allow_requests():
+            cookies = self.opener.cookies
+
+            def throw(_index):
+                with requests.Session() as session:
+                    session.cookies.update(cookies)
+                    return session.get(url, allow_redirects=False, timeout=60)
+
+            with ThreadPoolExecutor(max_workers=8) as pool:
+                responses = list(pool.map(throw, range(10)))
+        self.env.invalidate_all()
+        self.assertEqual([response.status_code for response in responses], [303] * 10)
+        self.assertEqual(len({response.headers['Location'] for response in responses}), 1)
+        legs = self._legs(crt)
+        self.assertEqual(len(legs), 1)
+        self.assertEqual(self.assertPops(responses[0]), legs)
+
+    def test_register_leg_model_path(self):
+        Call = self.env['ameyo.call']
+        crt = self._crt()
+        existing = self.create_leg(crt, self.agent_a, self._params(crt)['userCrtObjectId'], phone='9000000001')
+        leg = Call._ameyo_register_leg(self.server, self._params(crt, phone='9000000002'), 'customer', self.agent_a)
+        self.assertEqual(leg, existing)
+        self.assertEqual(leg.phone, '9000000002')
+        self.assertEqual(Call.search_count([('crt_object_id', '=', crt)]), 1)
+        # the leg appears between our look-up and our insert (another request): a retryable concurrency error
+        crt = self._crt()
+        params = self._params(crt)
+        find_campaign = type(self.server)._ameyo_find_campaign
+
+        def racing_find_campaign(server, campaign_ref):
+            self.create_leg(crt, self.agent_a, params['userCrtObjectId'])
+            return find_campaign(server, campaign_ref)
+
+        with patch.object(type(self.server), '_ameyo_find_campaign', racing_find_campaign), \
+                mute_logger('odoo.sql_db'), self.assertRaises(ConcurrencyError):
+            Call._ameyo_register_leg(self.server, params, 'customer', self.agent_a)
+        # the transaction is still usable, and the retry finds the leg
+        leg = Call._ameyo_register_leg(self.server, params, 'customer', self.agent_a)
+        self.assertEqual(Call.search([('crt_object_id', '=', crt)]), leg)
+
+    # ------------------------------------------------------------------
+    # Bad input, authentication
+    # ------------------------------------------------------------------
+
+    def test_bad_input_is_refused_and_writes_nothing(self):
+        crt = self._crt()
+        base = urlencode(self._params(crt))
+        cases = [
+            ('crtObjectId', urlencode(self._params(crt, crtObjectId=None))),
+            ('userId', urlencode(self._params(crt, userId=None))),
+            ('crtObjectId', urlencode(self._params(crt, crtObjectId='<script>alert(1)</script>'))),
+            ('campaignId', urlencode(self._params(crt, campaignId="' OR 1=1 --"))),
+            ('queueName', base + '&queueName=Sales%01Queue'),
+            ('phone', urlencode(self._params(crt, phone=None)) + '&phone=98765%ff%fe43210'),
+            ('crtObjectId', urlencode(self._params(crt, crtObjectId='c' * 300))),
+            ('phone', urlencode(self._params(crt, phone='98765-CALL-ME'))),
+            ('sessionId', urlencode(self._params(crt, sessionId=None)) + '&sessionId=a&sessionid=b'),
+            ('userCrtObjectId', urlencode(self._params(crt, userCrtObjectId='leg"><img src=x>'))),
+            ('customerId', urlencode(self._params(crt, customerId='1;DROP TABLE res_partner'))),
+        ]
+        before = self._snapshot()
+        for param, query in cases:
+            with self.subTest(param=param, query=query):
+                response = self._get('/ameyo/customer', query)
+                self.assertEqual(response.status_code, 400)
+                self.assertIn(param, response.text)
+                self.assertIn('Invalid Ameyo URL', response.text)
+                self.assertNotIn('Traceback', response.text)
+                self.assertNotIn('<script>alert', response.text)
+                self.assertNotIn('<img src=x>', response.text)
+                self.assertEqual(self._snapshot(), before)
+        # dispose without its code, and the knowledge base without a userId
+        for path, query, param in (
+                ('/ameyo/dispose', base, 'dispositionCode'),
+                ('/ameyo/kb', 'sessionId=s1&campaignId=101', 'userId'),
+                ('/ameyo/dispose', base + '&dispositionCode=%3Cb%3ESale', 'dispositionCode')):
+            with self.subTest(path=path, param=param):
+                response = self._get(path, query)
+                self.assertEqual(response.status_code, 400)
+                self.assertIn(param, response.text)
+                self.assertEqual(self._snapshot(), before)
+        # unauthenticated, a bad URL is refused the same way before anything else
+        self.authenticate(None, None)
+        response = self._get('/ameyo/customer', urlencode(self._params(crt, crtObjectId=None)))
+        self.assertEqual(response.status_code, 400)
+        self.assertEqual(self._snapshot(), before)
+
+    def test_lenient_input_still_pops(self):
+        partner = self.env['res.partner'].create({'name': 'Lower Case', 'phone': '9876543210'})
+        crt = self._crt()
+        params = self._params(crt)
+        # lower-case parameter names, as some deployments send them
+        query = urlencode({key.lower(): value for key, value in params.items()})
+        self.assertIn('userid=', query)
+        self.assertIn('crtobjectid=', query)
+        leg = self.assertPops(self._get('/ameyo/customer', query))
+        self.assertEqual((leg.crt_object_id, leg.partner_id, leg.user_id), (crt, partner, self.agent_a))
+        # unknown parameters are ignored whatever they hold; the same value twice is fine
+        query = (urlencode(params) + '&foo=%3Cscript%3E&bar=%ff%fe&baz=%01%02&externalData=%7B%22a%22%3A1'
+                 + f"&dstPhone=abc&x=' OR 1=1 --&crtobjectid={crt}")
+        self.assertEqual(self.assertPops(self._get('/ameyo/customer', query)), leg)
+        self.assertEqual(len(self._legs(crt)), 1)
+
+    def test_login_round_trip(self):
+        self.authenticate(None, None)
+        crt = self._crt()
+        query = urlencode(self._params(crt))
+        before = self._snapshot()
+        response = self._get('/ameyo/customer', query)
+        self.assertEqual(response.status_code, 303)
+        location = urlsplit(response.headers['Location'])
+        self.assertEqual(location.path, '/web/login')
+        redirect = parse_qs(location.query)['redirect'][0]
+        self.assertEqual(redirect, f'/ameyo/customer?{query}')
+        self.assertEqual(self._snapshot(), before)
+        # the agent logs in and lands back on the same pop
+        login_page = self.url_open(f'/web/login?{location.query}')
+        token = re.search(r'name="csrf_token" value="([^"]+)"', login_page.text).group(1)
+        response = self.url_open('/web/login', data={
+            'login': 't_agent_a', 'password': 't_agent_a', 'redirect': redirect, 'csrf_token': token,
+        }, allow_redirects=False)
+        self.assertEqual(response.status_code, 303, response.text[:1000])
+        back = urlsplit(response.headers['Location'])
+        self.assertEqual(f'{back.path}?{back.query}', redirect)
+        leg = self.assertPops(self._get(redirect))
+        self.assertEqual((leg.crt_object_id, leg.user_id), (crt, self.agent_a))
+
+    def test_user_mismatch(self):
+        crt = self._crt()
+        before = self._snapshot()
+        response = self._throw(**self._params(crt, agent=self.agent_b))
+        self.assertEqual(response.status_code, 403)
+        self.assertIn('t.agent-a@acme', response.text)
+        self.assertIn('t.agent-b@acme', response.text)
+        self.assertIn('/web/session/logout?redirect=', response.text)
+        self.assertNotIn('Traceback', response.text)
+        self.assertEqual(self._snapshot(), before)
+        self.assertFalse(self._legs(crt))
+        # a user without an Ameyo user id is refused too
+        self.authenticate('t_supervisor', 't_supervisor')
+        response = self._throw(**self._params(crt))
+        self.assertEqual(response.status_code, 403)
+        self.assertIn('t.agent-a@acme', response.text)
+        self.assertEqual(self._snapshot(), before)
+
+    # ------------------------------------------------------------------
+    # Knowledge base, dispose, servers
+    # ------------------------------------------------------------------
+
+    def test_knowledge_base_records_session(self):
+        in_progress = self.create_leg('kb-live-call', self.agent_a, 'kb-live-leg', phone='+91 90000 00001')
+        response = self._get('/ameyo/kb', {
+            'userId': 't.agent-a@acme', 'sessionId': 'd928-61955288-ses-t.agent-a@acme-1',
+            'campaignId': '101', 'userCrtObjectIds': '[d928-uce-1,d928-uce-2]'})
+        self.assertEqual(response.status_code, 200)
+        self.assertIn('o_ameyo_in_progress', response.text)
+        self.assertIn(in_progress.phone, response.text)
+        self.assertIn('o_ameyo_logout', response.text)
+        Session = self.env['ameyo.agent.session'].sudo()
+        session = Session.search([('user_id', '=', self.agent_a.id), ('server_id', '=', self.server.id)])
+        self.assertEqual(session.session_id, 'd928-61955288-ses-t.agent-a@acme-1')
+        # a new Ameyo login replaces it
+        response = self._get('/ameyo/kb', {'userId': 't.agent-a@acme', 'sessionId': 'd928-ses-2', 'campaignId': '101'})
+        self.assertEqual(response.status_code, 200)
+        session = Session.search([('user_id', '=', self.agent_a.id), ('server_id', '=', self.server.id)])
+        self.assertEqual(session.session_id, 'd928-ses-2')
+        # an agent cannot read the session table himself
+        self.assertFalse(self.env['ameyo.agent.session'].with_user(self.agent_a).has_access('read'))
+
+    def test_dispose_url(self):
+        crt = self._crt()
+        params = self._params(crt)
+        leg = self.assertPops(self._throw(**params))
+        leg.notes = 'Customer wants a demo on Friday.'
+        response = self._throw('dispose', **params, dispositionCode='Sale',
+                               dispositionAttribute='local-2026-11-27 10:00:00')
+        self.assertEqual(response.status_code, 200)
+        self.assertEqual(len(self._legs(crt)), 1)
+        self.assertRecordValues(leg, [{
+            'state': 'disposed', 'disposition_code': 'Sale', 'disposition_id': self.disposition.id,
+            'disposition_attribute': 'local-2026-11-27 10:00:00', 'notes': 'Customer wants a demo on Friday.',
+        }])
+        self.assertTrue(leg.disposed_at)
+        # a code Odoo does not know is still recorded (Ameyo's own spelling: disposition / dispositionAttr)
+        crt = self._crt()
+        params = self._params(crt)
+        leg = self.assertPops(self._throw(**params))
+        response = self._throw('dispose', **params, disposition='Escalated To Legal', dispositionAttr='x-1')
+        self.assertEqual(response.status_code, 200)
+        self.assertRecordValues(leg, [{'state': 'disposed', 'disposition_code': 'Escalated To Legal',
+                                       'disposition_id': False, 'disposition_attribute': 'x-1'}])
+
+    def test_per_server_path_and_ambiguous_campaign(self):
+        server2 = self.env['ameyo.server'].create({'name': 'Second Ameyo', 'base_url': 'http://127.0.0.1:2/'})
+        self.env['ameyo.campaign'].create({'server_id': server2.id, 'ameyo_campaign_id': '101', 'name': 'Twin'})
+        crt = self._crt()
+        before = self._snapshot()
+        response = self._throw(**self._params(crt))
+        self.assertEqual(response.status_code, 400)
+        self.assertIn('Which Ameyo server', response.text)
+        self.assertNotIn('Traceback', response.text)
+        self.assertEqual(self._snapshot(), before)
+        leg = self.assertPops(self._throw(prefix=f'/ameyo/{self.server.id}', **self._params(crt)))
+        self.assertEqual((leg.server_id, leg.campaign_id), (self.server, self.campaign))
+        leg2 = self.assertPops(self._throw(prefix=f'/ameyo/{server2.id}', **self._params(crt)))
+        self.assertEqual(leg2.server_id, server2)
+        self.assertEqual(leg2.campaign_id.server_id, server2)
+        # an unknown page and an unknown server
+        self.assertEqual(self._get(f'/ameyo/{self.server.id}/hangup', urlencode(self._params(crt))).status_code, 404)
+        response = self._get(f'/ameyo/{server2.id + 1000}/customer', urlencode(self._params(crt)))
+        self.assertEqual(response.status_code, 400)
+
+    # ------------------------------------------------------------------
+    # Logs and query plans
+    # ------------------------------------------------------------------
+
+    def test_request_log_has_no_session_id(self):
+        crt = self._crt()
+        params = self._params(crt, sessionId='d928-SESSION-SECRET-1', crmSessionId='sso-TOKEN-SECRET-2')
+        self.authenticate(None, None)
+        with self.assertLogs('werkzeug', level=logging.INFO) as captured:
+            # the login round trip: the pop URL, Odoo's login page, the pop again once logged in
+            response = self._throw(**params)
+            self.url_open(response.headers['Location'], allow_redirects=False)
+            self.authenticate('t_agent_a', 't_agent_a')
+            self.assertPops(self._throw(**params))
+            # a refused URL and the wrong agent's page with its logout link
+            self._throw(**dict(params, phone='abc'))
+            response = self._throw(**self._params(crt, agent=self.agent_b, sessionId='d928-SESSION-SECRET-1'))
+            logout = re.search(r'href="(/web/session/logout[^"]+)"', response.text).group(1)
+            self.url_open(logout.replace('&amp;', '&'), allow_redirects=False)
+        lines = [record.getMessage() for record in captured.records]
+        self.assertGreaterEqual(len([line for line in lines if '/ameyo/customer' in line]), 4, lines)
+        for line in lines:
+            self.assertNotIn('SESSION-SECRET', line)
+            self.assertNotIn('TOKEN-SECRET', line)
+
+    def test_phone_lookup_uses_the_index(self):
+        Partner = self.env['res.partner']
+        Partner.create([{'name': f'Bulk {index}', 'phone': f'+91 8{index:09d}'} for index in range(2000)])
+        Partner.create({'name': 'Needle', 'phone': '+91 98765 43210'})
+        self.env.flush_all()
+        self.env.cr.execute("ANALYZE res_partner")
+        plans = {}
+        self.env.cr.execute("EXPLAIN SELECT id FROM res_partner WHERE ameyo_phone_key = '9876543210'")
+        plans['literal'] = '\n'.join(row[0] for row in self.env.cr.fetchall())
+        # the query the pop really runs, as the agent (active records, his companies, in order)
+        query = Partner.with_user(self.agent_a)._search([('ameyo_phone_key', '=', '9876543210')], order='id',
+                                                        limit=50)
+        self.env.cr.execute(SQL("EXPLAIN %s", query.select()))
+        plans['orm'] = '\n'.join(row[0] for row in self.env.cr.fetchall())
+        for name, plan in plans.items():
+            with self.subTest(query=name):
+                self.assertRegex(plan, r'(Index Scan|Bitmap Index Scan|Index Only Scan)(?: using| on) '
+                                       r'res_partner__ameyo_phone_key_index', plan)
+                self.assertNotIn('Seq Scan', plan)
