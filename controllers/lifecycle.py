@@ -54,7 +54,7 @@ class AmeyoLifecycle(http.Controller):
                 "Ameyo disposed the call with %(phone)s as %(code)s. Odoo recorded it.",
                 phone=leg.phone or leg.crt_object_id, code=params['dispositionCode']), status=200,
                 links=[(request.env._("Open the call"), f'/odoo/ameyo-calls/{leg.id}')])
-        leg = leg.with_user(agent).with_env(request.env)
+        leg = leg.with_env(request.env)  # the agent's environment: his rights and companies for the lookup
         outcome, records = leg._ameyo_resolve_pop(create_allowed=event == 'customer')
         leg._ameyo_notify_agent()
         if outcome == 'choose':

@@ -293,8 +293,9 @@ class AmeyoCall(models.Model):
         else:
             view = self.queue_id.view_id if self.queue_id.view_id.model == model else self.env['ir.ui.view']
         if not record:
+            # the agent types the caller's name: only the number (and links) are prefilled
             context.update({f'default_{name}': value for name, value in self._ameyo_new_record_values(model).items()
-                            if name != 'tag_ids' and value})
+                            if name not in ('tag_ids', 'name') and value})
             if model == 'crm.lead' and self.queue_id.tag_ids:
                 context['default_tag_ids'] = self.queue_id.tag_ids.ids
         action.update({

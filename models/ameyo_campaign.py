@@ -4,7 +4,7 @@ from odoo import api, fields, models
 from odoo.exceptions import ConcurrencyError, UserError, ValidationError
 
 from ..tools.ameyo_client import AmeyoError
-from ..tools.ameyo_params import AMEYO_ID_RE
+from ..tools.ameyo_params import AMEYO_ID_RE, TEXT_RE
 
 
 class AmeyoCampaign(models.Model):
@@ -73,7 +73,7 @@ class AmeyoCampaign(models.Model):
         queue_ref = queue_ref or queue_name
         queue = Queue.with_context(active_test=False).search(
             [('campaign_id', '=', self.id), ('ameyo_queue_id', '=', queue_ref)], limit=1)
-        if queue or not AMEYO_ID_RE.match(queue_ref):
+        if queue or not TEXT_RE.match(queue_ref):
             return queue
         try:
             with self.env.cr.savepoint():

@@ -1,7 +1,7 @@
 from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 
-from ..tools.ameyo_params import AMEYO_ID_RE
+from ..tools.ameyo_params import TEXT_RE
 
 
 class AmeyoQueue(models.Model):
@@ -31,7 +31,8 @@ class AmeyoQueue(models.Model):
     @api.constrains('ameyo_queue_id')
     def _check_ameyo_queue_id(self):
         for queue in self:
-            if not AMEYO_ID_RE.match(queue.ameyo_queue_id or ''):
+            # usually Ameyo's numeric queueId; its queueName when a deployment sends only that
+            if not TEXT_RE.match(queue.ameyo_queue_id or ''):
                 raise ValidationError(self.env._(
-                    "The Ameyo queue ID %(value)r may hold letters, digits and - _ . @ : only.",
+                    "The Ameyo queue ID %(value)r must be printable text without markup.",
                     value=queue.ameyo_queue_id))

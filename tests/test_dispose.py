@@ -55,6 +55,8 @@ class TestDispose(DisposeCase):
     def test_crm_only_saves_first_then_frees_the_agent(self):
         call, leg = self.pop()
         self.assertEqual(leg.partner_id, self.partner)
+        self.sim.hangup(call)  # the customer hung up: Ameyo holds the agent in wrap until the dispose
+        self.assertEqual(self.sim.agent_state('t.agent-a@acme'), 'wrap')
         action = self.confirm(leg)
         # saved, Ameyo not told yet: the client sends the second request
         self.assertEqual(action['tag'], 'crm_ameyo.send_dispose')

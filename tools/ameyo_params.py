@@ -21,7 +21,7 @@ _CALL_TYPE_RE = re.compile(r'^[A-Za-z._-]{1,64}$')
 _TOKEN_RE = re.compile(r'^[A-Za-z0-9._~-]{8,256}$')
 _ID_LIST_RE = re.compile(r'^\[?[A-Za-z0-9._@:+, -]{0,2048}\]?$')
 # Free text (queue names, disposition codes and attributes): printable, no markup.
-_TEXT_RE = re.compile(r'^[^\x00-\x1f\x7f<>"`{}\\]{1,128}$')
+TEXT_RE = re.compile(r'^[^\x00-\x1f\x7f<>"`{}\\]{1,128}$')
 
 MAX_QUERY_LENGTH = 16384
 
@@ -46,12 +46,12 @@ PARAMETERS = {
     'customerId': (('customerid',), _CUSTOMER_ID_RE, 'an Ameyo customer id'),
     'phone': (('phone',), _PHONE_RE, 'a phone number (digits, +, spaces, brackets, dots, dashes)'),
     'queueId': (('queueid',), _SHORT_ID_RE, 'a queue id (letters, digits, . _ -)'),
-    'queueName': (('queuename',), _TEXT_RE, 'a queue name without markup'),
+    'queueName': (('queuename',), TEXT_RE, 'a queue name without markup'),
     'callType': (('calltype',), _CALL_TYPE_RE, 'an Ameyo call type such as inbound.call.dial'),
     'crmSessionId': (('crmsessionid',), _TOKEN_RE, 'a CRM session token'),
     'token': (('token',), _TOKEN_RE, 'the URL token'),
-    'dispositionCode': (('dispositioncode', 'disposition'), _TEXT_RE, 'a disposition code without markup'),
-    'dispositionAttribute': (('dispositionattribute', 'dispositionattr'), _TEXT_RE,
+    'dispositionCode': (('dispositioncode', 'disposition'), TEXT_RE, 'a disposition code without markup'),
+    'dispositionAttribute': (('dispositionattribute', 'dispositionattr'), TEXT_RE,
                              'a disposition attribute such as local-2026-11-25 10:00:00'),
 }
 _ALIASES = {alias: name for name, (aliases, _re, _desc) in PARAMETERS.items() for alias in aliases}
