@@ -329,10 +329,12 @@ class AmeyoCall(models.Model):
 
     @api.model
     def get_current_call(self):
-        """The agent's live call for the call banner: his latest leg in preview or connected state."""
-        leg = self.search([('user_id', '=', self.env.uid), ('state', 'in', ('preview', 'connected'))],
-                          order='write_date desc, id desc', limit=1)
-        return leg._ameyo_banner_data() if leg else False
+        """The agent's live call for the call banner: his latest leg, while it is in preview or connected.
+
+        Only the latest: once Ameyo gave him another call, older legs are over even if never disposed.
+        """
+        leg = self.search([('user_id', '=', self.env.uid)], order='id desc', limit=1)
+        return leg._ameyo_banner_data() if leg.state in ('preview', 'connected') else False
 
     def action_open_pop(self):
         """Open what the screen-pop opens (used by the pop URL and the call banner)."""
