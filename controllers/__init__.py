@@ -1,1 +1,2 @@
 from . import lifecycle
+from . import sso

@@ -6,10 +6,10 @@ then the models do the work. Paths are a contract with Ameyo's configuration.
 """
 
 import logging
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urlsplit
 
 from odoo import fields, http, models
-from odoo.http import request
+from odoo.http import STORED_SESSION_BYTES, request, root
 
 from ..tools.ameyo_params import AmeyoParamError, parse_id_list, parse_lifecycle_params
 
@@ -91,14 +91,36 @@ class AmeyoLifecycle(http.Controller):
     def _authenticate_agent(self, server, params):
         """Return the Odoo user the URL acts for, or the response to send instead.
 
-        Cookie mode: the agent's Odoo session; without one, Odoo's login page,
-        which brings him back to this very URL. The URL's Ameyo userId must be the
-        logged-in user's: the call is never logged to someone else.
+        The one place that decides who the agent is. Cookie mode: the agent's Odoo
+        session; without one, Odoo's login page, which brings him back to this very URL.
+        SSO mode: a valid crmSessionId opens an Odoo session for its user. No-auth mode:
+        the server's URL token, then the user mapped to the URL's userId. In every mode
+        the URL's Ameyo userId must be the user's: a call is never logged to someone else.
         """
-        user = request.env.user
+        refusal = self._refuse_cross_site(server, params)
+        if refusal:
+            return refusal
         if server.session_mode == 'none' and not server._ameyo_check_url_token(params.get('token')):
             return self._page(request.env._("Access refused"), request.env._(
                 "This Ameyo URL does not carry the URL token configured on the Ameyo server in Odoo."), status=403)
+        if server.session_mode == 'sso' and params.get('crmSessionId'):
+            token = request.env['ameyo.sso.token']._find_valid(params['crmSessionId'])
+            if not token:
+                return self._page(request.env._("Single sign-on expired"), request.env._(
+                    "Your Ameyo single sign-on session has expired or was ended. Log out of Ameyo and log in "
+                    "again; nothing was recorded."), status=403)
+            if (token.user_id.ameyo_user_id or '').casefold() != params['userId'].casefold():
+                return self._page(request.env._("Wrong Odoo user"), request.env._(
+                    "This single sign-on session belongs to another Ameyo user than %(theirs)s. Nothing was "
+                    "recorded.", theirs=params['userId']), status=403)
+            self._open_session(token.user_id, token)
+        elif server.session_mode == 'none':
+            agent = request.env['res.users'].sudo().search([('ameyo_user_id', '=', params['userId'])], limit=1)
+            if not agent or agent.share:
+                return self._page(request.env._("Unknown agent"), request.env._(
+                    "No Odoo user has the Ameyo user ID %(user)s.", user=params['userId']), status=403)
+            self._open_session(agent)
+        user = request.env.user
         if user._is_public():
             login_url = '/web/login?' + urlencode({'redirect': request.httprequest.full_path})
             return request.redirect(login_url, local=True)
@@ -118,6 +140,40 @@ class AmeyoLifecycle(http.Controller):
             return self._page(request.env._("Wrong Odoo user"), message, status=403,
                               links=[(request.env._("Log out and log in again"), logout_url)])
         return user
+
+    def _open_session(self, user, token=None):
+        """Log the browser in as ``user`` (authenticated by an SSO token or the URL token)."""
+        session = request.session
+        if session.uid != user.id:
+            if session.uid:
+                session.logout(keep_db=True)
+            session['pre_login'] = user.login
+            session['pre_uid'] = user.id
+            session.finalize(request.env)
+            # rotate now (not at the end of the request) to know the session an SSO logout must end
+            root.session_store.rotate(session, request.env(user=user.id))
+            request.update_env(user=user.id)
+        if token:
+            token._remember_session(session.sid[:STORED_SESSION_BYTES])
+
+    def _refuse_cross_site(self, server, params):
+        """Refuse a pop another site made the agent's browser send (its cookie may be SameSite=None).
+
+        A request the browser marks cross-site passes only when it comes from one of the
+        server's embedding origins, or carries the server's URL token. Navigations that
+        are not cross-site (Ameyo's client opening the URL in a tab of its own) pass.
+        """
+        headers = request.httprequest.headers
+        if headers.get('Sec-Fetch-Site') != 'cross-site':
+            return None
+        origin = request_origin(headers)
+        if (origin and origin in server._get_frame_origins()) or \
+                server._ameyo_check_url_token(params.get('token')):
+            return None
+        return self._page(request.env._("Request refused"), request.env._(
+            "Another web site (%(origin)s) tried to open this Ameyo page in your browser. Nothing was recorded. "
+            "If it is your Ameyo web client, add its origin to the Ameyo server's embedding origins in Odoo.",
+            origin=origin or request.env._("unknown")), status=403)
 
     # ------------------------------------------------------------------
     # Pages
@@ -160,3 +216,14 @@ class AmeyoLifecycle(http.Controller):
             'title': title, 'message': message, 'links': links}, status=status)
         return response
 
+
+
+def request_origin(headers):
+    """The ``scheme://host[:port]`` the browser says the request comes from (Origin, else Referer)."""
+    value = headers.get('Origin') or headers.get('Referer') or ''
+    if not value or value == 'null':
+        return ''
+    parts = urlsplit(value)
+    if parts.scheme not in ('http', 'https') or not parts.netloc:
+        return ''
+    return f'{parts.scheme}://{parts.netloc}'.lower()

@@ -10,3 +10,5 @@ from . import res_partner
 from . import crm_lead
 from . import ameyo_phone_pick
 from . import ameyo_call_dispose
+from . import ameyo_sso_token
+from . import ir_http

@@ -3,7 +3,7 @@ from urllib.parse import urlsplit
 
 from markupsafe import Markup, escape
 
-from odoo import api, fields, models
+from odoo import api, fields, models, tools
 from odoo.exceptions import UserError, ValidationError
 from odoo.tools import LazyTranslate, consteq
 
@@ -159,12 +159,31 @@ class AmeyoServer(models.Model):
         for vals in vals_list:
             if vals.get('base_url'):
                 vals['base_url'] = vals['base_url'].strip().rstrip('/')
-        return super().create(vals_list)
+        servers = super().create(vals_list)
+        self.env.registry.clear_cache()  # the embedding origins
+        return servers
 
     def write(self, vals):
         if vals.get('base_url'):
             vals['base_url'] = vals['base_url'].strip().rstrip('/')
-        return super().write(vals)
+        result = super().write(vals)
+        if {'frame_origins', 'active'} & set(vals):
+            self.env.registry.clear_cache()
+        return result
+
+    def unlink(self):
+        result = super().unlink()
+        self.env.registry.clear_cache()
+        return result
+
+    @tools.ormcache()
+    def _ameyo_frame_origins_cached(self):
+        servers = self.sudo().search([])
+        return tuple(sorted({origin.lower() for server in servers for origin in server._get_frame_origins()}))
+
+    def _ameyo_frame_origins(self):
+        """Every origin an active Ameyo server allows to frame Odoo (cached; cleared when servers change)."""
+        return self._ameyo_frame_origins_cached()
 
     def _get_agent_leg_json_key(self):
         """Return the JSON key of the agent leg as this server expects it."""

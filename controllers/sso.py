@@ -1,0 +1,127 @@
+"""Ameyo's login/logout API, served by Odoo: POST /ameyo/sso.
+
+Ameyo calls it with ``command=login`` (userId, password) when the agent logs in to
+Ameyo and ``command=logout`` (crmSessionId) when he logs out. Every request form seen in
+the wild is accepted: a raw XML body ``<request><command/>...</request>``, a form field
+``requestXml`` with that XML, a JSON body, a form field ``request`` holding JSON. Names
+are case-insensitive. The answer uses the request's format. Nothing malformed or
+hostile gets past the parser, and no failure says whether the user exists.
+"""
+
+import json
+import logging
+
+from lxml import etree
+from markupsafe import escape
+
+from odoo import http
+from odoo.http import request
+
+_logger = logging.getLogger(__name__)
+
+MAX_BODY_BYTES = 16 * 1024
+_XML_PARSER = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False,
+                              remove_comments=True, remove_pis=True)
+FIELDS = {'command': 'command', 'userid': 'userId', 'password': 'password', 'crmsessionid': 'crmSessionId'}
+
+
+class SsoRequestError(ValueError):
+    """The body is not a request Odoo understands; the message says why (safe to show to Ameyo)."""
+
+
+def parse_sso_request(content_type, body, form):
+    """Return ``(format, {command, userId, password, crmSessionId})`` from any accepted request form."""
+    if len(body) > MAX_BODY_BYTES:
+        raise SsoRequestError('Request too large')
+    if form.get('requestXml'):
+        return 'xml', _parse_xml(form['requestXml'])
+    if form.get('request'):
+        raw = form['request'].strip()
+        return ('xml', _parse_xml(raw)) if raw.startswith('<') else ('json', _parse_json(raw))
+    text = body.decode('utf-8', errors='strict') if body else ''
+    stripped = text.strip()
+    if 'json' in content_type or stripped.startswith('{'):
+        return 'json', _parse_json(stripped)
+    if stripped.startswith('<'):
+        return 'xml', _parse_xml(stripped)
+    raise SsoRequestError('Invalid request format')
+
+
+def _normalize(pairs):
+    values = {}
+    for key, value in pairs:
+        name = FIELDS.get(str(key).strip().lower())
+        if name is None:
+            continue
+        if value is not None and not isinstance(value, str):
+            if isinstance(value, int | float) and not isinstance(value, bool) and name != 'command':
+                value = str(value)
+            else:
+                raise SsoRequestError(f'Invalid value for {name}')
+        values[name] = (value or '').strip()
+    return values
+
+
+def _parse_json(text):
+    try:
+        data = json.loads(text)
+    except ValueError as error:
+        raise SsoRequestError('Invalid JSON format') from error
+    if isinstance(data, dict) and isinstance(data.get('request'), dict):
+        data = data['request']
+    if not isinstance(data, dict):
+        raise SsoRequestError('Invalid JSON format')
+    return _normalize(data.items())
+
+
+def _parse_xml(text):
+    lowered = text[:4096].lower()
+    # no DTD, no entity: billion laughs and external entities never reach the parser
+    if '<!doctype' in lowered or '<!entity' in lowered:
+        raise SsoRequestError('Invalid XML format')
+    try:
+        root_element = etree.fromstring(text.encode('utf-8'), parser=_XML_PARSER)
+    except (etree.XMLSyntaxError, ValueError) as error:
+        raise SsoRequestError('Invalid XML format') from error
+    if any(len(child) for child in root_element):
+        raise SsoRequestError('Invalid XML format')
+    return _normalize((child.tag, child.text) for child in root_element if isinstance(child.tag, str))
+
+
+def render_sso_response(fmt, status, message, token=''):
+    if fmt == 'json':
+        body = json.dumps({'status': status, 'message': message, 'crmsessionid': token, 'crmSessionId': token})
+        return request.make_response(body, headers=[('Content-Type', 'application/json'),
+                                                    ('Cache-Control', 'no-store')])
+    body = (f'<response><status>{escape(status)}</status><message>{escape(message)}</message>'
+            f'<crmSessionId>{escape(token)}</crmSessionId></response>')
+    return request.make_response(body, headers=[('Content-Type', 'application/xml; charset=utf-8'),
+                                                ('Cache-Control', 'no-store')])
+
+
+class AmeyoSso(http.Controller):
+
+    @http.route(['/ameyo/sso', '/ameyo/<int:server_id>/sso'], type='http', auth='none', methods=['POST'],
+                csrf=False, save_session=False, readonly=False, sitemap=False)
+    def ameyo_sso(self, server_id=None, **_kwargs):
+        httprequest = request.httprequest
+        fmt = 'json' if 'json' in (httprequest.content_type or '') else 'xml'
+        try:
+            body = httprequest.get_data(cache=True)
+            form = httprequest.form if httprequest.mimetype in (
+                'application/x-www-form-urlencoded', 'multipart/form-data') else {}
+            fmt, values = parse_sso_request(httprequest.mimetype or '', body if not form else b'', form)
+        except (SsoRequestError, UnicodeDecodeError) as error:
+            message = str(error) if isinstance(error, SsoRequestError) else 'Invalid request format'
+            return render_sso_response(fmt, 'failed', message)
+        server = request.env['ameyo.server']._ameyo_resolve(server_id) if server_id else \
+            request.env['ameyo.server'].sudo().search([('session_mode', '=', 'sso')], limit=1)
+        command = values.get('command', '').lower()
+        if command == 'login':
+            status, message, token = request.env['ameyo.sso.token']._ameyo_sso_login(
+                server, values.get('userId'), values.get('password'))
+            return render_sso_response(fmt, status, message, token)
+        if command == 'logout':
+            request.env['ameyo.sso.token']._ameyo_sso_logout(values.get('crmSessionId'))
+            return render_sso_response(fmt, 'success', 'Logout Successful', values.get('crmSessionId') or '')
+        return render_sso_response(fmt, 'failed', 'Invalid command')

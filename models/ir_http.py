@@ -1,0 +1,82 @@
+"""Odoo inside Ameyo's agent iframe, for the origins configured on an Ameyo server and only them.
+
+Odoo 19 answers ``X-Frame-Options: DENY`` on the web client and ``frame-ancestors 'self'``
+on its login page, and browsers do not send its session cookie inside a cross-site
+iframe. For the pages the agent needs (login, web client, our routes), the configured
+origins are allowed as frame ancestors; every other origin keeps the protection. In a
+browser context that is such an embed, the session cookie goes out
+``SameSite=None; Secure; Partitioned`` every time Odoo sets it (login, rotation, logout).
+"""
+
+import re
+from urllib.parse import urlsplit
+
+from odoo import models
+from odoo.http import request
+
+EMBED_COOKIE = 'ameyo_embed'
+EMBED_COOKIE_ATTRIBUTES = 'Path=/; HttpOnly; SameSite=None; Secure; Partitioned'
+_FRAMED_PATHS = re.compile(r'^/(?:web(?:/login|/session/logout)?|odoo(?:/.*)?|ameyo/.*)$')
+_FRAME_ANCESTORS_RE = re.compile(r'frame-ancestors[^;]*;?\s*', re.I)
+_SAMESITE_RE = re.compile(r';\s*(?:SameSite=[^;]*|Secure|Partitioned)(?=;|$)', re.I)
+
+
+class IrHttp(models.AbstractModel):
+    _inherit = 'ir.http'
+
+    @classmethod
+    def _post_dispatch(cls, response):
+        super()._post_dispatch(response)
+        cls._ameyo_allow_embedding(response)
+
+    @classmethod
+    def _handle_error(cls, exception):
+        response = super()._handle_error(exception)
+        if hasattr(response, 'headers'):
+            cls._ameyo_allow_embedding(response)
+        return response
+
+    @classmethod
+    def _ameyo_allow_embedding(cls, response):
+        if not request or not request.db or not getattr(request, 'env', None):
+            return
+        try:
+            origins = request.env['ameyo.server']._ameyo_frame_origins()
+        except Exception:  # noqa: BLE001 - registry not ready (e.g. during install): change nothing
+            return
+        if not origins:
+            return
+        httprequest = request.httprequest
+        if _FRAMED_PATHS.match(httprequest.path) and 'html' in (response.headers.get('Content-Type') or ''):
+            response.headers.pop('X-Frame-Options', None)
+            policy = _FRAME_ANCESTORS_RE.sub('', response.headers.get('Content-Security-Policy', '')).strip()
+            ancestors = "frame-ancestors 'self' " + ' '.join(origins)
+            response.headers['Content-Security-Policy'] = f'{policy}; {ancestors}' if policy else ancestors
+        if cls._ameyo_is_embedded(origins):
+            cookies = response.headers.getlist('Set-Cookie')
+            if cookies or httprequest.cookies.get(EMBED_COOKIE) != '1':
+                response.headers.remove('Set-Cookie')
+                for cookie in cookies:
+                    if cookie.startswith('session_id='):
+                        cookie = _SAMESITE_RE.sub('', cookie) + '; SameSite=None; Secure; Partitioned'
+                    response.headers.add('Set-Cookie', cookie)
+                if httprequest.cookies.get(EMBED_COOKIE) != '1':
+                    response.headers.add('Set-Cookie', f'{EMBED_COOKIE}=1; {EMBED_COOKIE_ATTRIBUTES}')
+
+    @classmethod
+    def _ameyo_is_embedded(cls, origins):
+        """This browser context is Odoo inside an allowed Ameyo iframe.
+
+        The first request comes from the iframe (Sec-Fetch-Dest: iframe) of an allowed
+        origin; it leaves a partitioned marker cookie that only that iframe context sends
+        back, so later requests (logins, XHRs, logouts) are recognised too.
+        """
+        httprequest = request.httprequest
+        if httprequest.cookies.get(EMBED_COOKIE) == '1':
+            return True
+        headers = httprequest.headers
+        if headers.get('Sec-Fetch-Dest') != 'iframe' or headers.get('Sec-Fetch-Site') != 'cross-site':
+            return False
+        referer = headers.get('Referer') or headers.get('Origin') or ''
+        parts = urlsplit(referer)
+        return f'{parts.scheme}://{parts.netloc}'.lower() in origins
