@@ -167,7 +167,8 @@ class AmeyoLifecycle(http.Controller):
         if headers.get('Sec-Fetch-Site') != 'cross-site':
             return None
         origin = request_origin(headers)
-        if (origin and origin in server._get_frame_origins()) or \
+        # origins compare in lower case (browsers send them so; an admin may type capitals)
+        if (origin and origin in {allowed.lower() for allowed in server._get_frame_origins()}) or \
                 server._ameyo_check_url_token(params.get('token')):
             return None
         return self._page(request.env._("Request refused"), request.env._(

@@ -26,12 +26,19 @@ FIELDS = {'command': 'command', 'userid': 'userId', 'password': 'password', 'crm
 
 
 class SsoRequestError(ValueError):
-    """The body is not a request Odoo understands; the message says why (safe to show to Ameyo)."""
+    """The body is not a request Odoo understands; the message says why (safe to show to Ameyo).
+
+    ``fmt`` is the format the answer must use when the request's format is known ('xml' or 'json')."""
+
+    def __init__(self, message, fmt=None):
+        super().__init__(message)
+        self.fmt = fmt
 
 
 def parse_sso_request(content_type, body, form):
     """Return ``(format, {command, userId, password, crmSessionId})`` from any accepted request form."""
-    if len(body) > MAX_BODY_BYTES:
+    # form fields are parsed before the controller runs: their size counts as the body's
+    if len(body) > MAX_BODY_BYTES or sum(len(value) for value in form.values()) > MAX_BODY_BYTES:
         raise SsoRequestError('Request too large')
     if form.get('requestXml'):
         return 'xml', _parse_xml(form['requestXml'])
@@ -57,7 +64,7 @@ def _normalize(pairs):
             if isinstance(value, int | float) and not isinstance(value, bool) and name != 'command':
                 value = str(value)
             else:
-                raise SsoRequestError(f'Invalid value for {name}')
+                raise SsoRequestError(f'Invalid value for {name}', 'json')
         values[name] = (value or '').strip()
     return values
 
@@ -66,16 +73,16 @@ def _parse_json(text):
     try:
         data = json.loads(text)
     except ValueError as error:
-        raise SsoRequestError('Invalid JSON format') from error
+        raise SsoRequestError('Invalid JSON format', 'json') from error
     if isinstance(data, dict) and isinstance(data.get('request'), dict):
         data = data['request']
     if not isinstance(data, dict):
-        raise SsoRequestError('Invalid JSON format')
+        raise SsoRequestError('Invalid JSON format', 'json')
     return _normalize(data.items())
 
 
 def _parse_xml(text):
-    lowered = text[:4096].lower()
+    lowered = text.lower()  # the whole text (at most MAX_BODY_BYTES): a DTD may follow a long comment
     # no DTD, no entity: billion laughs and external entities never reach the parser
     if '<!doctype' in lowered or '<!entity' in lowered:
         raise SsoRequestError('Invalid XML format')
@@ -113,7 +120,7 @@ class AmeyoSso(http.Controller):
             fmt, values = parse_sso_request(httprequest.mimetype or '', body if not form else b'', form)
         except (SsoRequestError, UnicodeDecodeError) as error:
             message = str(error) if isinstance(error, SsoRequestError) else 'Invalid request format'
-            return render_sso_response(fmt, 'failed', message)
+            return render_sso_response(getattr(error, 'fmt', None) or fmt, 'failed', message)
         server = request.env['ameyo.server']._ameyo_resolve(server_id) if server_id else \
             request.env['ameyo.server'].sudo().search([('session_mode', '=', 'sso')], limit=1)
         command = values.get('command', '').lower()

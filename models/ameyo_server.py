@@ -178,7 +178,7 @@ class AmeyoServer(models.Model):
 
     @tools.ormcache()
     def _ameyo_frame_origins_cached(self):
-        servers = self.sudo().search([])
+        servers = self.sudo().search([('frame_origins', '!=', False)])
         return tuple(sorted({origin.lower() for server in servers for origin in server._get_frame_origins()}))
 
     def _ameyo_frame_origins(self):

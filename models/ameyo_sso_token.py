@@ -12,7 +12,6 @@ import secrets
 from datetime import timedelta
 
 from odoo import api, fields, models
-from odoo.exceptions import AccessDenied
 from odoo.http import root
 
 _logger = logging.getLogger(__name__)
@@ -159,18 +158,3 @@ class AmeyoSsoThrottle(models.Model):
     @api.model
     def _record_success(self, user_key):
         self._get(user_key).unlink()
-
-
-class ResUsers(models.Model):
-    _inherit = 'res.users'
-
-    def _ameyo_check_sso_password(self, password):
-        """Check the password Ameyo forwards against this user's Odoo credentials (non-interactive:
-        API keys are accepted; users with two-factor authentication must use one)."""
-        self.ensure_one()
-        try:
-            self.with_user(self)._check_credentials(
-                {'type': 'password', 'password': password}, {'interactive': False})
-        except AccessDenied:
-            return False
-        return True

@@ -26,8 +26,9 @@ class IrHttp(models.AbstractModel):
 
     @classmethod
     def _post_dispatch(cls, response):
-        super()._post_dispatch(response)
+        result = super()._post_dispatch(response)
         cls._ameyo_allow_embedding(response)
+        return result
 
     @classmethod
     def _handle_error(cls, exception):

@@ -1,5 +1,5 @@
 from odoo import api, fields, models
-from odoo.exceptions import ValidationError
+from odoo.exceptions import AccessDenied, ValidationError
 
 from ..tools.ameyo_params import AMEYO_ID_RE
 
@@ -37,3 +37,14 @@ class ResUsers(models.Model):
         if vals.get('ameyo_user_id'):
             vals['ameyo_user_id'] = vals['ameyo_user_id'].strip()
         return super().write(vals)
+
+    def _ameyo_check_sso_password(self, password):
+        """Check the password Ameyo forwards against this user's Odoo credentials (non-interactive:
+        API keys are accepted; users with two-factor authentication must use one)."""
+        self.ensure_one()
+        try:
+            self.with_user(self)._check_credentials(
+                {'type': 'password', 'password': password}, {'interactive': False})
+        except AccessDenied:
+            return False
+        return True

@@ -102,6 +102,6 @@ odoo_cmd() {
     local paths="$STAGE_DIR" subcommand=()
     [ -n "$ADDONS_PATH" ] && paths="$ADDONS_PATH,$STAGE_DIR"
     case "${1:-}" in shell|server) subcommand=("$1"); shift ;; esac
-    "$PYTHON" -m odoo "${subcommand[@]}" --db_host=127.0.0.1 --db_port="$PG_PORT" --db_user=odoo \
+    "$PYTHON" -m odoo "${subcommand[@]}" --db_host=127.0.0.1 --db_port="$PG_PORT" --db_user=odoo ${DATA_DIR:+--data-dir="$DATA_DIR"} \
         --addons-path="$paths" "$@"
 }

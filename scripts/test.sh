@@ -18,6 +18,7 @@ chmod 755 "$WORK_DIR"
 STAGE_DIR="$WORK_DIR/addons"
 DB="crm_ameyo_test"
 ODOO_LOG="$WORK_DIR/odoo.log"
+DATA_DIR="$WORK_DIR/data"  # filestore and sessions of the throw-away database
 cleanup() {
     stop_postgres "$WORK_DIR/pg"
     if [ "${KEEP:-0}" = "1" ]; then log "kept $WORK_DIR"; else rm -rf "$WORK_DIR"; fi

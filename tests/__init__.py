@@ -8,3 +8,5 @@ from . import test_log_masking
 from . import test_screen_pop
 from . import test_dispose
 from . import test_dispose_tour
+from . import test_embed_browser
+from . import test_sso

@@ -1,0 +1,645 @@
+"""Single sign-on with Ameyo (POST /ameyo/sso), the pops it authenticates, and Odoo inside
+Ameyo's iframe (framing headers, embed cookies, cross-site pops), through the real HTTP stack."""
+
+import base64
+import hashlib
+import json
+import os
+from contextlib import contextmanager
+from datetime import timedelta
+from unittest.mock import patch
+from urllib.parse import urlencode, urlsplit
+from xml.sax.saxutils import escape
+
+import requests
+from lxml import etree
+
+from odoo import fields
+from odoo.tests import HttpCase, new_test_user, tagged
+from odoo.tools import mute_logger
+
+from ..simulator.ameyo_simulator import AmeyoSimulator
+from .common import AmeyoCommon
+
+ALLOWED = 'https://agent.example.com'
+ALLOWED_MIXED_CASE = 'https://Agent2.Example.com:8443'  # browsers send origins in lower case
+EVIL = 'https://evil.example'
+URL_TOKEN = 'static-url-token-0123456789'
+PASSWORD_A = 'Agent-A-password-1'
+PASSWORD_B = 'Agent-B-password-2'
+PASSWORD_TOTP = 'Totp-agent-password-3'
+AGENT_GROUPS = 'crm_ameyo.group_ameyo_agent,sales_team.group_sale_salesman'
+EMBED_HEADERS = {'Sec-Fetch-Dest': 'iframe', 'Sec-Fetch-Site': 'cross-site', 'Sec-Fetch-Mode': 'navigate',
+                 'Referer': f'{ALLOWED}/x'}
+EMBED_ATTRIBUTES = '; SameSite=None; Secure; Partitioned'
+RPC = {'jsonrpc': '2.0', 'method': 'call', 'id': 1, 'params': {}}
+
+
+def sso_xml(pairs):
+    return '<request>' + ''.join(f'<{key}>{escape(value)}</{key}>' for key, value in pairs) + '</request>'
+
+
+@tagged('post_install', '-at_install')
+class TestSso(AmeyoCommon, HttpCase):
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        env = cls.env
+        # our server is the only active one, whatever the demo data holds
+        env['ameyo.server'].search([]).write({'active': False})
+        cls.setup_ameyo_fixtures()
+        cls.server.write({'session_mode': 'sso', 'frame_origins': f'{ALLOWED}\n{ALLOWED_MIXED_CASE}',
+                          'url_token': URL_TOKEN})
+        cls.agent_a.password = PASSWORD_A
+        cls.agent_b.password = PASSWORD_B
+        cls.agent_totp = new_test_user(env, login='t_agent_totp', password=PASSWORD_TOTP, groups=AGENT_GROUPS,
+                                       ameyo_user_id='t.totp@acme')
+        cls.sim = AmeyoSimulator(port=0).start()
+        cls.addClassCleanup(cls.sim.stop)
+        cls.crt_sequence = iter(range(1, 10 ** 6))
+
+    # ------------------------------------------------------------------
+    # Helpers
+    # ------------------------------------------------------------------
+
+    @contextmanager
+    def _server_calls(self):
+        """Requests from any client (ours with explicit cookies, the simulator's urllib) reach the test cursor."""
+        self.env.flush_all()
+        self.env.invalidate_all()
+        with self.allow_requests(), patch.object(self, 'http_request_allow_all', True):
+            yield
+        self.env.invalidate_all()
+
+    def _http(self, method, path, *, data=None, headers=None, cookies=None, timeout=30):
+        """One request from a browser without any stored cookie: only ``cookies`` are sent (Secure or not)."""
+        headers = dict(headers or {})
+        if cookies:
+            headers['Cookie'] = '; '.join(f'{name}={value}' for name, value in cookies.items())
+        with self._server_calls():
+            return requests.request(method, self.base_url() + path, data=data, headers=headers,
+                                    allow_redirects=False, timeout=timeout)
+
+    def _rpc(self, path, params=None, cookies=None):
+        return self._http('POST', path, data=json.dumps(dict(RPC, params=params or {})),
+                          headers={'Content-Type': 'application/json'}, cookies=cookies)
+
+    def _session_uid(self, sid):
+        """The user the session ``sid`` is authenticated as, or None."""
+        data = self._rpc('/web/session/get_session_info', cookies={'session_id': sid}).json()
+        if 'error' in data:
+            self.assertEqual(data['error']['data']['name'], 'odoo.http.SessionExpiredException', data)
+            return None
+        return data['result']['uid']
+
+    @staticmethod
+    def _set_cookies(response):
+        """{cookie name: full Set-Cookie line}"""
+        return {line.split('=', 1)[0]: line for line in response.raw.headers.getlist('Set-Cookie')}
+
+    @staticmethod
+    def _cookie_value(line):
+        return line.split(';', 1)[0].split('=', 1)[1]
+
+    def _post_sso(self, form, pairs, expected_format=None):
+        """POST ``pairs`` (name, value) to /ameyo/sso in ``form``; return the parsed answer."""
+        headers = {}
+        if form == 'xml':
+            data, headers['Content-Type'] = sso_xml(pairs).encode(), 'text/xml; charset=UTF-8'
+        elif form == 'requestXml':
+            data = {'requestXml': sso_xml(pairs)}
+        elif form == 'json':
+            data, headers['Content-Type'] = json.dumps(dict(pairs)), 'application/json'
+        elif form == 'request':
+            data = {'request': json.dumps(dict(pairs))}
+        elif form == 'request-xml':
+            data = {'request': sso_xml(pairs)}
+        else:
+            raise ValueError(form)
+        fmt = expected_format or ('json' if form in ('json', 'request') else 'xml')
+        return self._answer(self._http('POST', '/ameyo/sso', data=data, headers=headers), fmt)
+
+    def _answer(self, response, fmt):
+        """Check the answer is an HTTP 200 in ``fmt``, without traceback; return status, message, token."""
+        self.assertEqual(response.status_code, 200, response.text[:2000])
+        self.assertNotIn('Traceback', response.text)
+        self.assertEqual(response.headers.get('Cache-Control'), 'no-store')
+        if fmt == 'json':
+            self.assertEqual(response.headers['Content-Type'], 'application/json')
+            data = response.json()
+            self.assertLessEqual({'status', 'message', 'crmsessionid'}, set(data), data)
+            return {'status': data['status'], 'message': data['message'], 'token': data['crmsessionid']}
+        self.assertTrue(response.headers['Content-Type'].startswith('application/xml'), response.headers)
+        root = etree.fromstring(response.content)
+        self.assertEqual(root.tag, 'response')
+        self.assertEqual([child.tag for child in root], ['status', 'message', 'crmSessionId'], response.text)
+        return {'status': root.findtext('status'), 'message': root.findtext('message'),
+                'token': root.findtext('crmSessionId')}
+
+    def _login(self, agent=None, password=PASSWORD_A, form='xml'):
+        agent = agent or self.agent_a
+        answer = self._post_sso(form, [('command', 'login'), ('userId', agent.ameyo_user_id), ('password', password)])
+        self.assertEqual(answer['status'], 'success', answer)
+        return answer['token']
+
+    def _tokens(self, user=None):
+        domain = [('user_id', '=', user.id)] if user else []
+        return self.env['ameyo.sso.token'].sudo().search(domain)
+
+    def _token_record(self, token):
+        record = self.env['ameyo.sso.token'].sudo().search(
+            [('token_hash', '=', hashlib.sha256(token.encode()).hexdigest())])
+        self.assertEqual(len(record), 1)
+        return record
+
+    def _pop_query(self, agent=None, **extra):
+        agent = agent or self.agent_a
+        crt = f'd928-sso-vce-{next(self.crt_sequence)}'
+        params = {
+            'sessionId': f'd928-sso-ses-{agent.ameyo_user_id}-1', 'campaignId': '101', 'crtObjectId': crt,
+            'userCrtObjectId': f'{crt}-uce-1', 'userId': agent.ameyo_user_id, 'customerId': '-1',
+            'phone': '9000000909', 'callType': 'inbound.call.dial',
+        }
+        params.update(extra)
+        return urlencode({key: value for key, value in params.items() if value is not None})
+
+    def assertPops(self, response):
+        self.assertEqual(response.status_code, 303, response.text[:2000])
+        path = urlsplit(response.headers['Location']).path
+        self.assertRegex(path, r'^/odoo/\d+/action-crm_ameyo\.ameyo_call_pop_action$')
+        return self.env['ameyo.call'].browse(int(path.split('/')[2]))
+
+    def _snapshot(self):
+        """What a refused request must leave untouched."""
+        self.env.invalidate_all()
+        counts = {model: self.env[model].sudo().with_context(active_test=False).search_count([])
+                  for model in ('ameyo.call', 'ameyo.agent.session', 'res.partner', 'crm.lead', 'ameyo.sso.token',
+                                'ameyo.phone.pick')}
+        tokens = self._tokens().read(['session_identifiers', 'revoked', 'expires_at'])
+        sessions = self.env['ameyo.agent.session'].sudo().search([]).read(['session_id', 'seen_at'])
+        self.env.cr.execute("SELECT max(write_date) FROM ameyo_call")
+        return counts, self.env.cr.fetchone()[0], tokens, sessions
+
+    def assertNoSession(self, response):
+        """The response opened no authenticated Odoo session."""
+        cookie = self._set_cookies(response).get('session_id')
+        if cookie:
+            self.assertIsNone(self._session_uid(self._cookie_value(cookie)), cookie)
+
+    # ------------------------------------------------------------------
+    # The SSO API: request forms, answer formats, credentials
+    # ------------------------------------------------------------------
+
+    def test_every_request_form_and_name_case(self):
+        forms = ('xml', 'requestXml', 'json', 'request', 'request-xml')
+        user_keys = ('userId', 'userid', 'USERID')
+        session_keys = ('crmSessionId', 'crmsessionid', 'CRMSESSIONID')
+        for form in forms:
+            for user_key, session_key in zip(user_keys, session_keys, strict=True):
+                with self.subTest(form=form, key=user_key):
+                    command_key = 'COMMAND' if user_key == 'USERID' else 'command'
+                    answer = self._post_sso(form, [(command_key, 'login'), (user_key, self.agent_a.ameyo_user_id),
+                                                   ('password', PASSWORD_A)])
+                    self.assertEqual((answer['status'], answer['message']), ('success', 'Auth Successful'))
+                    token = answer['token']
+                    self.assertGreaterEqual(len(token), 32)
+                    record = self.env['ameyo.sso.token'].sudo().search(
+                        [('token_hash', '=', hashlib.sha256(token.encode()).hexdigest())])
+                    self.assertEqual((record.user_id, record.server_id, record.revoked),
+                                     (self.agent_a, self.server, False))
+                    answer = self._post_sso(form, [('command', 'logout'), (session_key, token)])
+                    self.assertEqual((answer['status'], answer['message']), ('success', 'Logout Successful'))
+                    self.assertTrue(record.revoked)
+        # the JSON answer carries crmsessionid (and Ameyo's camelCase spelling too)
+        response = self._http('POST', '/ameyo/sso', data=json.dumps(
+            {'command': 'login', 'userid': self.agent_a.ameyo_user_id, 'password': PASSWORD_A}),
+            headers={'Content-Type': 'application/json'})
+        data = response.json()
+        self.assertEqual(data['status'], 'success')
+        self.assertEqual(data['crmsessionid'], data['crmSessionId'])
+
+    def test_simulator_plays_ameyo(self):
+        url = f'{self.base_url()}/ameyo/sso'
+        for form in ('xml', 'requestXml', 'json', 'request'):
+            with self.subTest(form=form):
+                with self._server_calls():
+                    login = self.sim.sso_login(url, self.agent_b.ameyo_user_id, PASSWORD_B, form=form)
+                self.assertEqual((login['http_status'], login['status']), (200, 'success'), login)
+                record = self._tokens(self.agent_b).filtered(
+                    lambda token, login=login: token.token_hash == hashlib.sha256(
+                        login['crmSessionId'].encode()).hexdigest())
+                self.assertEqual(len(record), 1)
+                self.assertTrue(login['raw'].lstrip().startswith('{' if form in ('json', 'request') else '<'))
+                with self._server_calls():
+                    logout = self.sim.sso_logout(url, login['crmSessionId'], form=form)
+                self.assertEqual((logout['http_status'], logout['status']), (200, 'success'), logout)
+                self.assertTrue(record.revoked)
+                with self._server_calls():
+                    wrong = self.sim.sso_login(url, self.agent_b.ameyo_user_id, 'not-the-password', form=form)
+                self.assertEqual((wrong['status'], wrong['crmSessionId']), ('failed', ''), wrong)
+
+    def test_token_is_stored_as_a_hash_with_an_expiry(self):
+        before = fields.Datetime.now()
+        token = self._login()
+        record = self._tokens(self.agent_a)
+        self.assertEqual(len(record), 1)
+        self.assertEqual(record.token_hash, hashlib.sha256(token.encode()).hexdigest())
+        self.assertGreater(record.expires_at, before + timedelta(hours=1))
+        self.assertLessEqual(record.expires_at, fields.Datetime.now() + timedelta(hours=24))
+        self.env.cr.execute("SELECT row_to_json(t)::text FROM ameyo_sso_token t")
+        rows = [row[0] for row in self.env.cr.fetchall()]
+        self.assertTrue(rows)
+        for row in rows:
+            self.assertNotIn(token, row)
+        # a second login is another token
+        self.assertNotEqual(self._login(), token)
+        self.assertEqual(len(self._tokens(self.agent_a)), 2)
+
+    def test_wrong_password_and_unknown_user_answer_alike(self):
+        for form in ('xml', 'json'):
+            answers = [
+                self._post_sso(form, [('command', 'login'), ('userId', self.agent_a.ameyo_user_id),
+                                      ('password', 'wrong-password')]),
+                self._post_sso(form, [('command', 'login'), ('userId', 'nobody@acme'), ('password', PASSWORD_A)]),
+                self._post_sso(form, [('command', 'login'), ('userId', self.agent_a.ameyo_user_id)]),
+                # a user's Odoo login is not his Ameyo userId
+                self._post_sso(form, [('command', 'login'), ('userId', self.agent_a.login), ('password', PASSWORD_A)]),
+            ]
+            for answer in answers:
+                self.assertEqual(answer, {'status': 'failed', 'message': 'Invalid credentials', 'token': ''})
+        self.assertFalse(self._tokens())
+
+    def test_api_key_as_password(self):
+        key = self.env['res.users.apikeys'].with_user(self.agent_a).sudo()._generate(None, 'ameyo', None)
+        token = self._login(password=key)
+        self.assertEqual(self._tokens(self.agent_a).token_hash, hashlib.sha256(token.encode()).hexdigest())
+        # the key of one user is not another's password
+        answer = self._post_sso('xml', [('command', 'login'), ('userId', self.agent_b.ameyo_user_id),
+                                        ('password', key)])
+        self.assertEqual(answer['status'], 'failed')
+        self.assertFalse(self._tokens(self.agent_b))
+
+    def test_two_factor_user_needs_an_api_key(self):
+        agent = self.agent_totp
+        self._login(agent, PASSWORD_TOTP)  # before 2FA, his password works
+        agent.sudo().totp_secret = base64.b32encode(os.urandom(20)).decode()
+        agent.invalidate_recordset()
+        self.assertTrue(agent.totp_enabled)
+        answer = self._post_sso('json', [('command', 'login'), ('userId', agent.ameyo_user_id),
+                                         ('password', PASSWORD_TOTP)])
+        self.assertEqual(answer, {'status': 'failed', 'message': 'Invalid credentials', 'token': ''})
+        self.assertEqual(len(self._tokens(agent)), 1)
+        key = self.env['res.users.apikeys'].with_user(agent).sudo()._generate(None, 'ameyo', None)
+        token = self._login(agent, key, form='json')
+        self.assertIn(hashlib.sha256(token.encode()).hexdigest(), self._tokens(agent).mapped('token_hash'))
+
+    def test_throttle_is_per_ameyo_user(self):
+        self.env['ir.config_parameter'].sudo().set_param('base.login_cooldown_after', '0')  # Odoo's is off
+        failures = getattr(self.registry, '_login_failures', {})
+        odoo_failures_before = dict(failures)
+
+        def attempt(agent, password, key=None):
+            return self._post_sso('xml', [('command', 'login'), ('userId', key or agent.ameyo_user_id),
+                                          ('password', password)])
+
+        for _i in range(4):
+            self.assertEqual(attempt(self.agent_a, 'typo')['message'], 'Invalid credentials')
+        self.assertEqual(attempt(self.agent_a, PASSWORD_A)['status'], 'success')  # 4 typos lock nobody
+        for _i in range(5):
+            self.assertEqual(attempt(self.agent_a, 'typo')['message'], 'Invalid credentials')
+        locked = {'status': 'failed', 'message': 'Too many failed attempts, try again later', 'token': ''}
+        self.assertEqual(attempt(self.agent_a, PASSWORD_A), locked)
+        self.assertEqual(attempt(self.agent_a, PASSWORD_A, key=self.agent_a.ameyo_user_id.upper()), locked)
+        # the other agent, from the same address (Ameyo's server), still logs in
+        self.assertEqual(attempt(self.agent_b, PASSWORD_B)['status'], 'success')
+        self.assertEqual(len(self._tokens(self.agent_a)), 1)
+        # Odoo's per-address counter was not involved, its own lock is another message
+        self.assertEqual(dict(getattr(self.registry, '_login_failures', {})), odoo_failures_before)
+        throttle = self.env['ameyo.sso.throttle'].sudo().search([('user_key', '=', self.agent_a.ameyo_user_id)])
+        self.assertGreater(throttle.locked_until, fields.Datetime.now())
+        # once the lock is over, the right password works again
+        throttle.locked_until = fields.Datetime.now() - timedelta(seconds=1)
+        self.assertEqual(attempt(self.agent_a, PASSWORD_A)['status'], 'success')
+
+    def test_malformed_and_hostile_bodies(self):
+        user, password = self.agent_a.ameyo_user_id, PASSWORD_A
+        creds = f'<command>login</command><userId>{user}</userId><password>{password}</password>'
+        json_creds = {'command': 'login', 'userId': user, 'password': password}
+        laughs = ('<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol">'
+                  + ''.join(f'<!ENTITY lol{n} "{("&lol%s;" % (n - 1 or "")) * 10}">' for n in range(1, 10))
+                  + f']><request>{creds}<x>&lol9;</x></request>')
+        xxe = ('<?xml version="1.0"?><!DOCTYPE r [<!ENTITY x SYSTEM "file:///etc/passwd">]>'
+               f'<request>{creds}<x>&x;</x></request>')
+        late_doctype = (f'<?xml version="1.0"?><!-- {"c" * 6000} --><!DOCTYPE r [<!ENTITY x "y">]>'
+                        f'<request>{creds}<x>&x;</x></request>')
+        late_unused_doctype = (f'<?xml version="1.0"?><!-- {"c" * 6000} -->'
+                               f'<!DOCTYPE r [<!ENTITY x SYSTEM "file:///etc/passwd">]><request>{creds}</request>')
+        huge = f'<request>{creds}<padding>{"A" * 17000}</padding></request>'
+        xml_type = {'Content-Type': 'text/xml'}
+        json_type = {'Content-Type': 'application/json'}
+        cases = [
+            # (name, data, headers, answer format, message)
+            ('invalid XML', f'<request>{creds}', xml_type, 'xml', 'Invalid XML format'),
+            ('billion laughs', laughs, xml_type, 'xml', 'Invalid XML format'),
+            ('XXE', xxe, xml_type, 'xml', 'Invalid XML format'),
+            ('DOCTYPE after a long comment', late_doctype, xml_type, 'xml', 'Invalid XML format'),
+            ('unused DOCTYPE after a long comment', late_unused_doctype, xml_type, 'xml', 'Invalid XML format'),
+            ('XXE in requestXml', {'requestXml': xxe}, {}, 'xml', 'Invalid XML format'),
+            ('nested elements', f'<request>{creds}<extra><x>1</x></extra></request>', xml_type, 'xml',
+             'Invalid XML format'),
+            ('nested userId', f'<request><command>login</command><userId><v>{user}</v></userId>'
+                              f'<password>{password}</password></request>', xml_type, 'xml', 'Invalid XML format'),
+            ('huge body', huge, xml_type, 'xml', 'Request too large'),
+            ('huge requestXml', {'requestXml': huge}, {}, 'xml', 'Request too large'),
+            ('huge JSON', json.dumps(dict(json_creds, padding='A' * 17000)), json_type, 'json', 'Request too large'),
+            ('JSON list', json.dumps([json_creds]), json_type, 'json', 'Invalid JSON format'),
+            ('JSON number command', json.dumps(dict(json_creds, command=1)), json_type, 'json',
+             'Invalid value for command'),
+            ('JSON nested password', json.dumps(dict(json_creds, password={'value': password})), json_type, 'json',
+             'Invalid value for password'),
+            ('JSON list userId', json.dumps(dict(json_creds, userId=[user])), json_type, 'json',
+             'Invalid value for userId'),
+            ('JSON boolean password', json.dumps(dict(json_creds, password=True)), json_type, 'json',
+             'Invalid value for password'),
+            ('broken JSON', '{"command": "login", ', json_type, 'json', 'Invalid JSON format'),
+            ('JSON list in the request field', {'request': json.dumps([json_creds])}, {}, 'json',
+             'Invalid JSON format'),
+            ('unknown command', json.dumps(dict(json_creds, command='delete')), json_type, 'json', 'Invalid command'),
+            ('unknown XML command', f'<request><command>drop</command><userId>{user}</userId></request>', xml_type,
+             'xml', 'Invalid command'),
+            ('no command', f'<request><userId>{user}</userId><password>{password}</password></request>', xml_type,
+             'xml', 'Invalid command'),
+            ('empty body', b'', xml_type, 'xml', 'Invalid request format'),
+            ('plain text', b'command=login', {'Content-Type': 'text/plain'}, 'xml', 'Invalid request format'),
+            ('invalid UTF-8', f'<request>{creds}<x>'.encode() + b'\xff\xfe\xc3(</x></request>', xml_type, 'xml',
+             'Invalid request format'),
+            ('invalid UTF-8 JSON', b'{"command": "login", "userId": "\xff\xfe"}', json_type, 'json',
+             'Invalid request format'),
+        ]
+        for name, data, headers, fmt, message in cases:
+            with self.subTest(case=name):
+                tokens_before = self._tokens()
+                response = self._http('POST', '/ameyo/sso', data=data, headers=headers)
+                answer = self._answer(response, fmt)
+                self.assertEqual(answer, {'status': 'failed', 'message': message, 'token': ''})
+                self.assertNotIn('root:', response.text)
+                self.assertEqual(self._tokens(), tokens_before)
+        # the same credentials, well formed, do log in: the refusals above were the bodies'
+        self.assertEqual(self._post_sso('xml', [('command', 'login'), ('userId', user), ('password', password)])[
+            'status'], 'success')
+
+    def test_sso_refuses_get_and_other_methods(self):
+        response = self._http('GET', f'/ameyo/sso?command=login&userId={self.agent_a.ameyo_user_id}'
+                                     f'&password={PASSWORD_A}')
+        self.assertIn(response.status_code, (404, 405))
+        self.assertFalse(self._tokens())
+
+    # ------------------------------------------------------------------
+    # crmSessionId on lifecycle URLs
+    # ------------------------------------------------------------------
+
+    def test_lifecycle_url_with_a_token_opens_a_session(self):
+        token = self._login()
+        response = self._http('GET', f'/ameyo/customer?{self._pop_query(crmSessionId=token)}')
+        leg = self.assertPops(response)
+        self.assertEqual((leg.user_id, leg.server_id), (self.agent_a, self.server))
+        cookie = self._set_cookies(response)['session_id']
+        sid = self._cookie_value(cookie)
+        self.assertEqual(self._session_uid(sid), self.agent_a.id)
+        webclient = self._http('GET', '/odoo', cookies={'session_id': sid})
+        self.assertEqual(webclient.status_code, 200, webclient.headers.get('Location'))
+        self.assertIn('o_web_client', webclient.text)
+        record = self._tokens(self.agent_a)
+        self.assertEqual(record.session_identifiers.split(), [sid[:42]])
+        # a browser already logged in as someone else is switched to the token's user
+        self.authenticate('t_agent_b', PASSWORD_B)
+        response = self._http('GET', f'/ameyo/customer?{self._pop_query(crmSessionId=token)}',
+                              cookies={'session_id': self.session.sid})
+        self.assertEqual(self.assertPops(response).user_id, self.agent_a)
+        other_sid = self._cookie_value(self._set_cookies(response)['session_id'])
+        self.assertNotEqual(other_sid, self.session.sid)
+        self.assertEqual(self._session_uid(other_sid), self.agent_a.id)
+        self.assertEqual(len(record.session_identifiers.split()), 2)
+
+    def test_refused_tokens(self):
+        expired = self._login()
+        self._token_record(expired).expires_at = fields.Datetime.now() - timedelta(minutes=1)
+        revoked = self._login()
+        self._token_record(revoked).revoked = True
+        of_agent_b = self._login(self.agent_b, PASSWORD_B)
+        cases = [
+            ('expired', expired, 'Single sign-on expired'),
+            ('revoked', revoked, 'Single sign-on expired'),
+            ('unknown', 'x' * 43, 'Single sign-on expired'),
+            ("another agent's", of_agent_b, 'Wrong Odoo user'),
+        ]
+        for name, token, title in cases:
+            with self.subTest(token=name):
+                before = self._snapshot()
+                response = self._http('GET', f'/ameyo/customer?{self._pop_query(crmSessionId=token)}')
+                self.assertEqual(response.status_code, 403, response.text[:1000])
+                self.assertIn(title, response.text)
+                self.assertIn('nothing was recorded', response.text.lower())
+                self.assertNotIn('Traceback', response.text)
+                self.assertEqual(self._snapshot(), before)
+                self.assertNoSession(response)
+
+    def test_logout_ends_the_sessions_of_the_token(self):
+        token = self._login()
+        sids = []
+        for _browser in range(2):
+            response = self._http('GET', f'/ameyo/customer?{self._pop_query(crmSessionId=token)}')
+            self.assertPops(response)
+            sids.append(self._cookie_value(self._set_cookies(response)['session_id']))
+        other_token = self._login()
+        other = self._http('GET', f'/ameyo/customer?{self._pop_query(crmSessionId=other_token)}')
+        other_sid = self._cookie_value(self._set_cookies(other)['session_id'])
+        for sid in (*sids, other_sid):
+            self.assertEqual(self._session_uid(sid), self.agent_a.id)
+        with self._server_calls():
+            logout = self.sim.sso_logout(f'{self.base_url()}/ameyo/sso', token, form='request')
+        self.assertEqual(logout['status'], 'success', logout)
+        for sid in sids:
+            self.assertIsNone(self._session_uid(sid))
+            login_page = self._http('GET', '/odoo', cookies={'session_id': sid})
+            self.assertEqual(login_page.status_code, 303)
+            self.assertIn('/web/login', login_page.headers['Location'])
+        # the token no longer pops; the other token and its session live on
+        before = self._snapshot()
+        response = self._http('GET', f'/ameyo/customer?{self._pop_query(crmSessionId=token)}')
+        self.assertEqual(response.status_code, 403)
+        self.assertEqual(self._snapshot(), before)
+        self.assertEqual(self._session_uid(other_sid), self.agent_a.id)
+        self.assertPops(self._http('GET', f'/ameyo/customer?{self._pop_query(crmSessionId=other_token)}'))
+
+    # ------------------------------------------------------------------
+    # Embedding: framing headers and cookies
+    # ------------------------------------------------------------------
+
+    def test_framing_headers_for_allowed_origins(self):
+        expected = f"frame-ancestors 'self' {ALLOWED} {ALLOWED_MIXED_CASE.lower()}"
+        self.authenticate('t_agent_a', PASSWORD_A)
+        pages = {
+            '/web/login': self._http('GET', '/web/login'),
+            '/odoo': self._http('GET', '/odoo', cookies={'session_id': self.session.sid}),
+            '/ameyo/kb': self._http('GET', f'/ameyo/kb?userId={self.agent_a.ameyo_user_id}&campaignId=101',
+                                    cookies={'session_id': self.session.sid}),
+        }
+        for path, response in pages.items():
+            with self.subTest(path=path):
+                self.assertEqual(response.status_code, 200, response.headers.get('Location'))
+                self.assertNotIn('X-Frame-Options', response.headers)
+                policy = response.headers['Content-Security-Policy']
+                ancestors = [part.strip() for part in policy.split(';') if 'frame-ancestors' in part]
+                self.assertEqual(ancestors, [expected], policy)
+                self.assertNotIn(EVIL, policy)
+        self.assertIn('o_web_client', pages['/odoo'].text)
+        self.assertIn('o_ameyo', pages['/ameyo/kb'].text)
+
+    def test_framing_headers_without_origins(self):
+        self.env['ameyo.server'].with_context(active_test=False).search([]).write({'frame_origins': False})
+        self.authenticate('t_agent_a', PASSWORD_A)
+        login = self._http('GET', '/web/login', headers=EMBED_HEADERS)
+        self.assertEqual(login.headers['Content-Security-Policy'], "frame-ancestors 'self'")
+        self.assertEqual(login.headers['X-Frame-Options'], 'SAMEORIGIN')
+        webclient = self._http('GET', '/odoo', cookies={'session_id': self.session.sid}, headers=EMBED_HEADERS)
+        self.assertEqual(webclient.status_code, 200)
+        self.assertEqual(webclient.headers['X-Frame-Options'], 'DENY')
+        self.assertNotIn(ALLOWED, webclient.headers.get('Content-Security-Policy', ''))
+        cookies = self._set_cookies(webclient)
+        self.assertNotIn('ameyo_embed', cookies)
+        self.assertNotIn('SameSite=None', cookies['session_id'])
+
+    def assertEmbedCookie(self, line):
+        self.assertTrue(line.startswith('session_id='), line)
+        self.assertTrue(line.endswith(EMBED_ATTRIBUTES), line)
+        self.assertEqual(line.count('SameSite'), 1, line)
+        self.assertIn('HttpOnly', line)
+
+    def assertPlainCookie(self, line):
+        self.assertTrue(line.startswith('session_id='), line)
+        self.assertNotIn('SameSite=None', line)
+        self.assertNotIn('Partitioned', line)
+
+    def test_embed_cookie_attributes(self):
+        # the pop inside Ameyo's iframe, from a browser without a session
+        token = self._login()
+        response = self._http('GET', f'/ameyo/customer?{self._pop_query(crmSessionId=token)}', headers=EMBED_HEADERS)
+        self.assertPops(response)
+        cookies = self._set_cookies(response)
+        self.assertEmbedCookie(cookies['session_id'])
+        self.assertEqual(cookies['ameyo_embed'], 'ameyo_embed=1; Path=/; HttpOnly' + EMBED_ATTRIBUTES)
+        # the web client in the iframe
+        self.authenticate('t_agent_a', PASSWORD_A)
+        response = self._http('GET', '/odoo', cookies={'session_id': self.session.sid}, headers=EMBED_HEADERS)
+        self.assertEqual(response.status_code, 200)
+        self.assertEmbedCookie(self._set_cookies(response)['session_id'])
+        self.assertIn('ameyo_embed', self._set_cookies(response))
+        # the login page in the iframe, then a login through its form: a session rotation
+        login_page = self._http('GET', '/web/login', headers=EMBED_HEADERS)
+        page_cookies = {'ameyo_embed': '1'}
+        if 'session_id' in self._set_cookies(login_page):
+            self.assertEmbedCookie(self._set_cookies(login_page)['session_id'])
+            page_cookies['session_id'] = self._cookie_value(self._set_cookies(login_page)['session_id'])
+        csrf = etree.HTML(login_page.content).xpath('//input[@name="csrf_token"]/@value')[0]
+        response = self._http('POST', '/web/login', cookies=page_cookies, data={
+            'login': 't_agent_a', 'password': PASSWORD_A, 'csrf_token': csrf, 'redirect': '/odoo'})
+        self.assertEqual(response.status_code, 303, response.text[:2000])
+        rotated = self._set_cookies(response)['session_id']
+        self.assertEmbedCookie(rotated)
+        self.assertNotEqual(self._cookie_value(rotated), page_cookies.get('session_id'))
+        self.assertEqual(self._session_uid(self._cookie_value(rotated)), self.agent_a.id)
+        # a login through JSON-RPC, and a logout, in the iframe (marker cookie only)
+        response = self._rpc('/web/session/authenticate', {
+            'db': self.env.cr.dbname, 'login': 't_agent_b', 'password': PASSWORD_B}, cookies={'ameyo_embed': '1'})
+        self.assertEqual(response.json()['result']['uid'], self.agent_b.id)
+        authenticated = self._set_cookies(response)['session_id']
+        self.assertEmbedCookie(authenticated)
+        self.assertNotIn('ameyo_embed', self._set_cookies(response))  # already there
+        response = self._http('GET', '/web/session/logout', cookies={
+            'ameyo_embed': '1', 'session_id': self._cookie_value(authenticated)})
+        self.assertEmbedCookie(self._set_cookies(response)['session_id'])
+
+    def test_plain_cookie_outside_the_iframe(self):
+        token = self._login()
+        response = self._http('GET', f'/ameyo/customer?{self._pop_query(crmSessionId=token)}')
+        self.assertPops(response)
+        self.assertPlainCookie(self._set_cookies(response)['session_id'])
+        self.assertNotIn('ameyo_embed', self._set_cookies(response))
+        # a frame of another site, or a top-level page of the allowed one, is no embed
+        for headers in (dict(EMBED_HEADERS, Referer=f'{EVIL}/x'), {**EMBED_HEADERS, 'Sec-Fetch-Dest': 'document'}):
+            with self.subTest(headers=headers):
+                self.authenticate('t_agent_a', PASSWORD_A)
+                response = self._http('GET', '/odoo', cookies={'session_id': self.session.sid}, headers=headers)
+                self.assertPlainCookie(self._set_cookies(response)['session_id'])
+                self.assertNotIn('ameyo_embed', self._set_cookies(response))
+        login_page = self._http('GET', '/web/login')
+        page_cookies = {}
+        if 'session_id' in self._set_cookies(login_page):
+            page_cookies['session_id'] = self._cookie_value(self._set_cookies(login_page)['session_id'])
+        csrf = etree.HTML(login_page.content).xpath('//input[@name="csrf_token"]/@value')[0]
+        response = self._http('POST', '/web/login', cookies=page_cookies, data={
+            'login': 't_agent_a', 'password': PASSWORD_A, 'csrf_token': csrf, 'redirect': '/odoo'})
+        self.assertEqual(response.status_code, 303, response.text[:2000])
+        self.assertPlainCookie(self._set_cookies(response)['session_id'])
+        response = self._rpc('/web/session/authenticate', {
+            'db': self.env.cr.dbname, 'login': 't_agent_b', 'password': PASSWORD_B})
+        self.assertEqual(response.json()['result']['uid'], self.agent_b.id)
+        self.assertPlainCookie(self._set_cookies(response)['session_id'])
+        self.assertNotIn('ameyo_embed', self._set_cookies(response))
+
+    # ------------------------------------------------------------------
+    # Cross-site pops
+    # ------------------------------------------------------------------
+
+    def test_cross_site_forged_pop_is_refused(self):
+        self.authenticate('t_agent_a', PASSWORD_A)
+        session = {'session_id': self.session.sid}
+        refused = [
+            {'Sec-Fetch-Site': 'cross-site', 'Origin': EVIL},
+            {'Sec-Fetch-Site': 'cross-site', 'Referer': f'{EVIL}/page'},
+            {'Sec-Fetch-Site': 'cross-site'},
+            {'Sec-Fetch-Site': 'cross-site', 'Origin': 'null'},
+            {'Sec-Fetch-Site': 'cross-site', 'Origin': f'{ALLOWED}.evil.example'},
+        ]
+        for headers in refused:
+            with self.subTest(headers=headers):
+                before = self._snapshot()
+                response = self._http('GET', f'/ameyo/customer?{self._pop_query()}', headers=headers, cookies=session)
+                self.assertEqual(response.status_code, 403, response.text[:1000])
+                self.assertIn('Request refused', response.text)
+                self.assertIn('Nothing was recorded', response.text)
+                self.assertEqual(self._snapshot(), before)
+        # dispose URLs write too
+        before = self._snapshot()
+        response = self._http('GET', f'/ameyo/dispose?{self._pop_query(dispositionCode="Sale")}',
+                              headers={'Sec-Fetch-Site': 'cross-site', 'Origin': EVIL}, cookies=session)
+        self.assertEqual(response.status_code, 403)
+        self.assertEqual(self._snapshot(), before)
+        # a forged URL carrying a crmSessionId is refused before the token opens a session
+        token = self._login()
+        response = self._http('GET', f'/ameyo/customer?{self._pop_query(crmSessionId=token)}',
+                              headers={'Sec-Fetch-Site': 'cross-site', 'Origin': EVIL})
+        self.assertEqual(response.status_code, 403)
+        self.assertNoSession(response)
+        self.assertFalse(self._tokens(self.agent_a).session_identifiers)
+        accepted = [
+            ({'Sec-Fetch-Site': 'cross-site', 'Origin': ALLOWED}, {}),
+            ({'Sec-Fetch-Site': 'cross-site', 'Referer': f'{ALLOWED}/agent/ui'}, {}),
+            ({'Sec-Fetch-Site': 'cross-site', 'Origin': ALLOWED_MIXED_CASE.lower()}, {}),
+            ({'Sec-Fetch-Site': 'cross-site', 'Origin': EVIL}, {'token': URL_TOKEN}),
+            ({}, {}),  # Ameyo's desktop client: no Sec-Fetch-Site at all
+            ({'Sec-Fetch-Site': 'none'}, {}),
+            ({'Sec-Fetch-Site': 'same-origin'}, {}),
+        ]
+        for headers, extra in accepted:
+            with self.subTest(headers=headers, extra=extra):
+                leg = self.assertPops(self._http('GET', f'/ameyo/customer?{self._pop_query(**extra)}',
+                                                 headers=headers, cookies=session))
+                self.assertEqual(leg.user_id, self.agent_a)
+        # a wrong URL token does not help
+        with mute_logger('odoo.http'):
+            response = self._http('GET', f'/ameyo/customer?{self._pop_query(token="wrong-token-123")}',
+                                  headers={'Sec-Fetch-Site': 'cross-site', 'Origin': EVIL}, cookies=session)
+        self.assertEqual(response.status_code, 403)
