@@ -6,6 +6,7 @@ from . import ameyo_call
 from . import ameyo_agent_session
 from . import res_users
 from . import res_config_settings
+from . import ameyo_caller_mixin
 from . import res_partner
 from . import crm_lead
 from . import ameyo_phone_pick

@@ -1,54 +1,9 @@
-from odoo import api, fields, models
-
-from ..tools.phone_key import key_digits, phone_key
+from odoo import fields, models
 
 
 class CrmLead(models.Model):
-    _inherit = 'crm.lead'
+    _name = 'crm.lead'
+    _inherit = ['crm.lead', 'ameyo.caller.mixin']
+    _ameyo_leg_field = 'lead_id'
 
-    ameyo_phone_key = fields.Char(
-        string="Phone Lookup Key", compute='_compute_ameyo_phone_key', store=True, index='btree_not_null',
-        copy=False, help="Trailing significant digits of the phone number, used to find callers.")
     ameyo_call_ids = fields.One2many('ameyo.call', 'lead_id', string="Ameyo Calls")
-
-    ameyo_open_call_id = fields.Many2one(
-        'ameyo.call', compute='_compute_ameyo_open_call_id',
-        help="The current user's call with this record that is not disposed yet.")
-
-    @api.depends_context('uid')
-    def _compute_ameyo_open_call_id(self):
-        Call = self.env['ameyo.call']
-        if not self.env.user.has_group('crm_ameyo.group_ameyo_agent'):
-            self.ameyo_open_call_id = Call
-            return
-        legs = Call.search([('lead_id', 'in', self.ids), ('user_id', '=', self.env.uid),
-                            ('state', 'in', ('preview', 'connected', 'dispose_failed'))], order='id desc')
-        latest = {}
-        for leg in legs:
-            latest.setdefault(leg.lead_id.id, leg)
-        for record in self:
-            record.ameyo_open_call_id = latest.get(record.id, Call)
-
-    def action_ameyo_dispose(self):
-        """Dispose the current user's call with this record (the form saved itself before)."""
-        self.ensure_one()
-        return self.env['ameyo.call']._ameyo_open_leg_for(self).action_dispose()
-
-    @api.depends('phone')
-    def _compute_ameyo_phone_key(self):
-        digits = key_digits(self.env)
-        for lead in self:
-            lead.ameyo_phone_key = phone_key(lead.phone, digits)
-
-    @api.model_create_multi
-    def create(self, vals_list):
-        records = super().create(vals_list)
-        # created from a screen-pop's prefilled form: attach the call leg to the new record
-        call_id = self.env.context.get('ameyo_call_id')
-        if call_id and len(records) == 1:
-            leg = self.env['ameyo.call'].browse(call_id).exists()
-            # only the record of the caller's number (not, say, a company quick-created from the form)
-            if leg and leg.user_id == self.env.user and not leg.lead_id \
-                    and records.ameyo_phone_key == phone_key(leg.phone, key_digits(self.env)):
-                leg._ameyo_link(records)
-        return records
