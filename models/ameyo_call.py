@@ -48,6 +48,11 @@ class AmeyoCall(models.Model):
     ameyo_user_ref = fields.Char(string="Ameyo User ID", readonly=True)
     ameyo_customer_id = fields.Char(string="Ameyo Customer ID", readonly=True)
     phone = fields.Char(readonly=True)
+    phone_key = fields.Char(
+        string="Phone Lookup Key", compute='_compute_phone_key', store=True, index='btree_not_null')
+    callback_origin_id = fields.Many2one(
+        'ameyo.call', string="Callback Of", readonly=True, copy=False, index='btree_not_null',
+        help="The earlier call that scheduled this callback.")
     call_type = fields.Char(readonly=True, help="Ameyo's callType, e.g. inbound.call.dial, outbound.manual.dial.")
     user_id = fields.Many2one('res.users', string="Agent", index=True, tracking=True,
                               default=lambda self: self.env.user)
@@ -89,6 +94,12 @@ class AmeyoCall(models.Model):
     def _compute_is_callback_call(self):
         for call in self:
             call.is_callback_call = call.call_type == 'outbound.callback.dial'
+
+    @api.depends('phone')
+    def _compute_phone_key(self):
+        digits = key_digits(self.env)
+        for call in self:
+            call.phone_key = phone_key(call.phone, digits)
 
     @api.depends('crt_object_id', 'phone')
     def _compute_display_name(self):
@@ -170,6 +181,12 @@ class AmeyoCall(models.Model):
         campaign = self.campaign_id
         model = 'crm.lead' if campaign.pop_target == 'lead' else 'res.partner'
         Partner = self.env['res.partner']
+        # Ameyo calls back a number with a pending callback: the call that scheduled it names the record.
+        origin = self._ameyo_link_callback_origin()
+        origin_record = origin.lead_id if model == 'crm.lead' else origin.partner_id
+        if origin_record and origin_record.with_env(self.env).has_access('read'):
+            self._ameyo_link(origin_record.with_env(self.env))
+            return 'open', origin_record.with_env(self.env)
         # Ameyo's customerId, once linked, names the contact.
         if self.ameyo_customer_id:
             partner = Partner.search([('ameyo_customer_id', '=', self.ameyo_customer_id)], order='id', limit=1)
@@ -196,6 +213,21 @@ class AmeyoCall(models.Model):
             self._ameyo_link(record)
             return 'open', record
         return 'new', model
+
+    def _ameyo_link_callback_origin(self):
+        """For a callback call, link the latest earlier call of this number whose callback is pending."""
+        self.ensure_one()
+        leg = self.sudo()
+        if self.call_type != 'outbound.callback.dial' or not self.phone_key:
+            return leg.callback_origin_id
+        if not leg.callback_origin_id:
+            answered = leg.search([('callback_origin_id', '!=', False), ('phone_key', '=', self.phone_key)])
+            origin = leg.search([
+                ('phone_key', '=', self.phone_key), ('callback_at', '!=', False), ('id', '!=', self.id),
+                ('id', 'not in', answered.callback_origin_id.ids), ('server_id', '=', self.server_id.id),
+            ], order='callback_at desc, id desc', limit=1)
+            leg.callback_origin_id = origin
+        return leg.callback_origin_id
 
     def _ameyo_new_record_values(self, model):
         """Default values of a contact or lead created for this leg's caller."""

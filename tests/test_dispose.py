@@ -91,6 +91,24 @@ class TestDispose(DisposeCase):
         self.assertEqual(disposition['callbackTime'], expected)
         self.assertFalse(disposition['selfCallback'])  # another agent calls back
 
+    def test_callback_call_links_the_call_that_scheduled_it(self):
+        twin = self.env['res.partner'].create({'name': 'Meera Iyer (office)', 'phone': '097400-11223'})
+        call, leg = self.pop()
+        self.assertFalse(leg.partner_id)  # two contacts share the number: the agent picks
+        leg._ameyo_link(twin)
+        callback_at = fields.Datetime.now().replace(microsecond=0) + timedelta(hours=2)
+        self.confirm(leg, code='Callback', callback_at=callback_at, callback_user_id=self.agent_a.id)
+        self.send(leg)
+        self.sim.start_call('t.agent-a@acme', '101', '09740011223', call_type='outbound.callback.dial')
+        callback = self.sim.calls()[-1]
+        params = {'crtObjectId': callback['crtObjectId'], 'userCrtObjectId': callback['userCrtObjectId'],
+                  'userId': 't.agent-a@acme', 'campaignId': '101', 'phone': '09740011223',
+                  'callType': 'outbound.callback.dial'}
+        callback_leg = self.env['ameyo.call']._ameyo_register_leg(self.server, params, 'customer', self.agent_a)
+        outcome, record = callback_leg.with_user(self.agent_a)._ameyo_resolve_pop()
+        self.assertEqual(callback_leg.callback_origin_id, leg.sudo())
+        self.assertEqual((outcome, record), ('open', twin))  # the contact of the call that scheduled it
+
     def test_refusal_keeps_everything_and_says_why(self):
         call, leg = self.pop()
         self.confirm(leg, code='Not In Ameyo Plan', notes='Customer asked for a quote')
