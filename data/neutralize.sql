@@ -7,3 +7,6 @@ UPDATE ameyo_server
        admin_password = NULL,
        url_token = NULL;
 DELETE FROM ameyo_agent_session;
+-- SSO sessions and failed-login counters of the production database
+DELETE FROM ameyo_sso_token;
+DELETE FROM ameyo_sso_throttle;

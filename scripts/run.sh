@@ -2,8 +2,10 @@
 # Run crm_ameyo with its demo data and the Ameyo simulator, on loopback:
 #   Odoo             http://localhost:8069   (log in as admin/admin, agent1/agent1, agent2/agent2, supervisor/supervisor)
 #   Ameyo simulator  http://127.0.0.1:8899   (the demo server's base URL)
-# State (a private PostgreSQL cluster and the filestore) lives in .run/ of this checkout, so a
-# second run keeps your data and upgrades the addon. RESET=1 starts from a fresh database.
+# State (a private PostgreSQL cluster and the filestore) lives outside the checkout (Odoo scans
+# an addon's folder), in ~/.local/share/crm_ameyo/run (/var/tmp/crm_ameyo-run as root) or
+# $CRM_AMEYO_RUN_DIR, so a second run
+# keeps your data and upgrades the addon. RESET=1 starts from a fresh database.
 # Options after the command go to Odoo, e.g. scripts/run.sh --dev=xml,reload
 #   HTTP_PORT=8070 SIM_PORT=8900 scripts/run.sh
 
@@ -12,7 +14,12 @@ source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 require_odoo
 ensure_dependencies
 
-RUN_DIR="$REPO_DIR/.run"
+if [ "$(id -u)" -eq 0 ]; then
+    # PostgreSQL then runs as the postgres user, who cannot enter root's home
+    RUN_DIR="${CRM_AMEYO_RUN_DIR:-/var/tmp/crm_ameyo-run}"
+else
+    RUN_DIR="${CRM_AMEYO_RUN_DIR:-${XDG_DATA_HOME:-$HOME/.local/share}/crm_ameyo/run}"
+fi
 HTTP_PORT="${HTTP_PORT:-8069}"
 SIM_PORT="${SIM_PORT:-8899}"
 PG_RUN_PORT="${PG_RUN_PORT:-55432}"
