@@ -9,6 +9,7 @@ import logging
 from urllib.parse import urlencode, urlsplit
 
 from odoo import fields, http, models
+from odoo.exceptions import AccessError
 from odoo.http import STORED_SESSION_BYTES, request, root
 
 from ..tools.ameyo_params import AmeyoParamError, parse_id_list, parse_lifecycle_params
@@ -23,6 +24,9 @@ class AmeyoLifecycle(http.Controller):
     @http.route(['/ameyo/<string:event>', '/ameyo/<int:server_id>/<string:event>'], type='http', auth='public',
                 methods=['GET'], sitemap=False, readonly=False)
     def ameyo_lifecycle(self, event, server_id=None, **_kwargs):
+        if request.httprequest.method != 'GET':  # werkzeug also routes HEAD and OPTIONS here: no writes
+            return self._page(request.env._("Method not allowed"), request.env._(
+                "Ameyo opens these pages with GET."), status=405)
         if event not in EVENTS:
             return self._page(request.env._("Unknown Ameyo page"), request.env._(
                 "%(path)s is not one of Odoo's Ameyo URLs (kb, customer, preview, dispose).",
@@ -47,7 +51,10 @@ class AmeyoLifecycle(http.Controller):
         server._ameyo_record_agent_session(agent, params.get('sessionId'))
         if event == 'kb':
             return self._workspace(server, agent, params)
-        leg = request.env['ameyo.call']._ameyo_register_leg(server, params, event, agent)
+        try:
+            leg = request.env['ameyo.call']._ameyo_register_leg(server, params, event, agent)
+        except AccessError as error:
+            return self._page(request.env._("Not your call"), str(error.args[0]), status=403)
         if event == 'dispose':
             leg._ameyo_record_disposition(params)
             return self._page(request.env._("Call disposed"), request.env._(
@@ -104,7 +111,7 @@ class AmeyoLifecycle(http.Controller):
             return self._page(request.env._("Access refused"), request.env._(
                 "This Ameyo URL does not carry the URL token configured on the Ameyo server in Odoo."), status=403)
         if server.session_mode == 'sso' and params.get('crmSessionId'):
-            token = request.env['ameyo.sso.token']._find_valid(params['crmSessionId'])
+            token = request.env['ameyo.sso.token']._find_valid(params['crmSessionId'], server)
             if not token:
                 return self._page(request.env._("Single sign-on expired"), request.env._(
                     "Your Ameyo single sign-on session has expired or was ended. Log out of Ameyo and log in "

@@ -40,13 +40,15 @@ def parse_sso_request(content_type, body, form):
     # form fields are parsed before the controller runs: their size counts as the body's
     if len(body) > MAX_BODY_BYTES or sum(len(value) for value in form.values()) > MAX_BODY_BYTES:
         raise SsoRequestError('Request too large')
-    if form.get('requestXml'):
-        return 'xml', _parse_xml(form['requestXml'])
-    if form.get('request'):
-        raw = form['request'].strip()
+    fields_by_name = {str(name).lower(): value for name, value in form.items()}
+    if fields_by_name.get('requestxml'):
+        return 'xml', _parse_xml(fields_by_name['requestxml'].strip().lstrip('\ufeff'))
+    if fields_by_name.get('request'):
+        raw = fields_by_name['request'].strip().lstrip('\ufeff')
         return ('xml', _parse_xml(raw)) if raw.startswith('<') else ('json', _parse_json(raw))
+    # a raw body, whatever its declared type (Java clients post raw XML as x-www-form-urlencoded)
     text = body.decode('utf-8', errors='strict') if body else ''
-    stripped = text.strip()
+    stripped = text.strip().lstrip('\ufeff').strip()
     if 'json' in content_type or stripped.startswith('{'):
         return 'json', _parse_json(stripped)
     if stripped.startswith('<'):
@@ -65,14 +67,17 @@ def _normalize(pairs):
                 value = str(value)
             else:
                 raise SsoRequestError(f'Invalid value for {name}', 'json')
-        values[name] = (value or '').strip()
+        value = (value or '').strip()
+        if any(ord(char) < 32 for char in value):  # NUL and other controls: never a user id or password
+            raise SsoRequestError(f'Invalid value for {name}')
+        values[name] = value
     return values
 
 
 def _parse_json(text):
     try:
         data = json.loads(text)
-    except ValueError as error:
+    except (ValueError, RecursionError) as error:  # deep nesting exhausts the decoder's recursion
         raise SsoRequestError('Invalid JSON format', 'json') from error
     if isinstance(data, dict) and isinstance(data.get('request'), dict):
         data = data['request']
@@ -88,7 +93,7 @@ def _parse_xml(text):
         raise SsoRequestError('Invalid XML format')
     try:
         root_element = etree.fromstring(text.encode('utf-8'), parser=_XML_PARSER)
-    except (etree.XMLSyntaxError, ValueError) as error:
+    except (etree.XMLSyntaxError, ValueError, RecursionError) as error:
         raise SsoRequestError('Invalid XML format') from error
     if any(len(child) for child in root_element):
         raise SsoRequestError('Invalid XML format')
@@ -109,7 +114,7 @@ def render_sso_response(fmt, status, message, token=''):
 class AmeyoSso(http.Controller):
 
     @http.route(['/ameyo/sso', '/ameyo/<int:server_id>/sso'], type='http', auth='none', methods=['POST'],
-                csrf=False, save_session=False, readonly=False, sitemap=False)
+                csrf=False, save_session=False, readonly=False, sitemap=False, ameyo_raw_body=True)
     def ameyo_sso(self, server_id=None, **_kwargs):
         httprequest = request.httprequest
         fmt = 'json' if 'json' in (httprequest.content_type or '') else 'xml'
@@ -117,14 +122,15 @@ class AmeyoSso(http.Controller):
             body = httprequest.get_data(cache=True)
             form = httprequest.form if httprequest.mimetype in (
                 'application/x-www-form-urlencoded', 'multipart/form-data') else {}
-            fmt, values = parse_sso_request(httprequest.mimetype or '', body if not form else b'', form)
+            fmt, values = parse_sso_request(httprequest.mimetype or '', body, form)
         except (SsoRequestError, UnicodeDecodeError) as error:
             message = str(error) if isinstance(error, SsoRequestError) else 'Invalid request format'
             return render_sso_response(getattr(error, 'fmt', None) or fmt, 'failed', message)
-        server = request.env['ameyo.server']._ameyo_resolve(server_id) if server_id else \
-            request.env['ameyo.server'].sudo().search([('session_mode', '=', 'sso')], limit=1)
         command = values.get('command', '').lower()
         if command == 'login':
+            server = request.env['ameyo.server']._ameyo_sso_server(server_id)
+            if not server:
+                return render_sso_response(fmt, 'failed', 'Single sign-on is not enabled')
             status, message, token = request.env['ameyo.sso.token']._ameyo_sso_login(
                 server, values.get('userId'), values.get('password'))
             return render_sso_response(fmt, status, message, token)

@@ -1,7 +1,8 @@
 from psycopg2.errors import UniqueViolation
 
 from odoo import api, fields, models
-from odoo.exceptions import ConcurrencyError
+from odoo.exceptions import AccessError, ConcurrencyError
+from odoo.tools import mute_logger
 
 from ..tools.phone_key import key_digits, phone_key
 
@@ -126,6 +127,10 @@ class AmeyoCall(models.Model):
         if not leg and agent_leg:
             leg = Call.search(domain + [('user_crt_object_id', '=', False), ('user_id', '=', agent.id),
                                         ('state', '=', 'preview')], limit=1)
+        if leg and leg.user_id and leg.user_id != agent:
+            # an agent leg is one agent's: another agent naming it is not a transfer (that has its own leg)
+            raise AccessError(self.env._(
+                "This call leg belongs to another agent (%(agent)s). Nothing was recorded.", agent=leg.user_id.name))
         campaign = server._ameyo_find_campaign(params.get('campaignId'))
         queue = campaign._ameyo_find_or_create_queue(params.get('queueId'), params.get('queueName'))
         values = {
@@ -152,7 +157,8 @@ class AmeyoCall(models.Model):
         if event == 'dispose':
             values['state'] = 'connected'
         try:
-            with self.env.cr.savepoint():
+            # a concurrent throw of the same URL is an expected race: no ERROR line for it
+            with self.env.cr.savepoint(), mute_logger('odoo.sql_db'):
                 return Call.create(values)
         except UniqueViolation as error:
             # Another request created this leg after our transaction began: Odoo replays
@@ -252,6 +258,8 @@ class AmeyoCall(models.Model):
     def _ameyo_display_phone(self):
         """The caller's number, in international form when Ameyo sent a bare national number."""
         phone = (self.phone or '').strip()
+        if any(char in 'Xx*' for char in phone):
+            return ''  # a masked number is not the caller's number
         digits = ''.join(char for char in phone if char.isdigit())
         if phone and not phone.startswith('+') and not phone.startswith('00'):
             country = self.env['ir.config_parameter'].sudo().get_param('crm_ameyo.phone_country_code', '91')

@@ -2,6 +2,7 @@ from psycopg2.errors import UniqueViolation
 
 from odoo import api, fields, models
 from odoo.exceptions import ConcurrencyError, UserError, ValidationError
+from odoo.tools import mute_logger
 
 from ..tools.ameyo_client import AmeyoError
 from ..tools.ameyo_params import AMEYO_ID_RE, TEXT_RE
@@ -76,7 +77,7 @@ class AmeyoCampaign(models.Model):
         if queue or not TEXT_RE.match(queue_ref):
             return queue
         try:
-            with self.env.cr.savepoint():
+            with self.env.cr.savepoint(), mute_logger('odoo.sql_db'):
                 return Queue.create({'campaign_id': self.id, 'ameyo_queue_id': queue_ref,
                                      'name': queue_name or queue_ref})
         except UniqueViolation as error:

@@ -345,7 +345,7 @@ class AmeyoServer(models.Model):
         this Ameyo campaign id, or the only active server.
         """
         Server = self.sudo()
-        if server_id:
+        if server_id is not None:  # the per-server path: exactly that server (0 and unknown ids are none)
             return Server.search([('id', '=', server_id)], limit=1)
         if campaign_ref:
             servers = self.env['ameyo.campaign'].sudo().search(
@@ -356,6 +356,14 @@ class AmeyoServer(models.Model):
                 return Server
         servers = Server.search([], limit=2)
         return servers if len(servers) == 1 else Server
+
+    @api.model
+    def _ameyo_sso_server(self, server_id=None):
+        """The active server in SSO mode an SSO call is for: the one its path names, else the first."""
+        domain = [('session_mode', '=', 'sso')]
+        if server_id is not None:
+            domain.append(('id', '=', server_id))
+        return self.sudo().search(domain, limit=1)
 
     def _ameyo_find_campaign(self, campaign_ref):
         """Return this server's campaign with Ameyo id ``campaign_ref`` (as superuser), or an empty one."""

@@ -54,13 +54,13 @@ class AmeyoSsoToken(models.Model):
         return token
 
     @api.model
-    def _find_valid(self, token):
-        """The live token record for ``token`` (hash lookup: constant work whatever the token), or empty."""
+    def _find_valid(self, token, server=None):
+        """The live token record for ``token`` issued for ``server``, or empty (a hash lookup)."""
         if not token or len(token) > 256:
             return self.sudo().browse()
         record = self.sudo().search([('token_hash', '=', hash_token(token))], limit=1)
         if not record or record.revoked or record.expires_at <= fields.Datetime.now() \
-                or not record.user_id.active:
+                or not record.user_id.active or (server is not None and record.server_id != server):
             return self.sudo().browse()
         return record
 

@@ -25,6 +25,14 @@ class IrHttp(models.AbstractModel):
     _inherit = 'ir.http'
 
     @classmethod
+    def _pre_dispatch(cls, rule, args):
+        if rule.endpoint.routing.get('ameyo_raw_body'):
+            # keep the raw body readable after Odoo parses the form: Ameyo's Java clients post raw XML
+            # declared as x-www-form-urlencoded
+            request.httprequest.get_data(cache=True, parse_form_data=False)
+        return super()._pre_dispatch(rule, args)
+
+    @classmethod
     def _post_dispatch(cls, response):
         result = super()._post_dispatch(response)
         cls._ameyo_allow_embedding(response)

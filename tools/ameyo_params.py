@@ -16,14 +16,17 @@ AMEYO_ID_RE = re.compile(r'^[A-Za-z0-9._@:+-]{1,128}$')
 _LONG_ID_RE = re.compile(r'^[A-Za-z0-9._@:+-]{1,256}$')
 _SHORT_ID_RE = re.compile(r'^[A-Za-z0-9._-]{1,64}$')
 _CUSTOMER_ID_RE = re.compile(r'^-?[A-Za-z0-9._-]{1,64}$')
-_PHONE_RE = re.compile(r'^\+?[0-9 ().-]{3,32}$')
+# digits, separators, and the X or * of a number Ameyo masks (maskingEnabled=true)
+_PHONE_RE = re.compile(r'^\+?[0-9Xx* ().-]{3,32}$')
 _CALL_TYPE_RE = re.compile(r'^[A-Za-z._-]{1,64}$')
 _TOKEN_RE = re.compile(r'^[A-Za-z0-9._~-]{8,256}$')
-_ID_LIST_RE = re.compile(r'^\[?[A-Za-z0-9._@:+, -]{0,2048}\]?$')
+_ID_LIST_RE = re.compile(r'^\[?[A-Za-z0-9._@:+, "-]{0,2048}\]?$')
 # Free text (queue names, disposition codes and attributes): printable, no markup.
 TEXT_RE = re.compile(r'^[^\x00-\x1f\x7f<>"`{}\\]{1,128}$')
 
 MAX_QUERY_LENGTH = 16384
+# Parameters that hold (or embed) the agent's user id, often an e-mail address
+_USER_ID_PARAMETERS = ('userId', 'sessionId', 'userCrtObjectId', 'userCrtObjectIds')
 
 
 class AmeyoParamError(ValueError):
@@ -45,7 +48,7 @@ PARAMETERS = {
     'userId': (('userid',), AMEYO_ID_RE, 'an Ameyo user id'),
     'customerId': (('customerid',), _CUSTOMER_ID_RE, 'an Ameyo customer id'),
     'phone': (('phone',), _PHONE_RE, 'a phone number (digits, +, spaces, brackets, dots, dashes)'),
-    'queueId': (('queueid',), _SHORT_ID_RE, 'a queue id (letters, digits, . _ -)'),
+    'queueId': (('queueid',), TEXT_RE, 'a queue id without markup'),
     'queueName': (('queuename',), TEXT_RE, 'a queue name without markup'),
     'callType': (('calltype',), _CALL_TYPE_RE, 'an Ameyo call type such as inbound.call.dial'),
     'crmSessionId': (('crmsessionid',), _TOKEN_RE, 'a CRM session token'),
@@ -86,6 +89,9 @@ def parse_lifecycle_params(query_items, event, query_string=''):
             raise AmeyoParamError(name, 'given twice with different values')
         if not value:
             continue
+        if name in _USER_ID_PARAMETERS:
+            # user ids never hold spaces: a space is a '+' of an e-mail address Ameyo did not encode
+            value = value.replace(' ', '+')
         if name == 'customerId' and value == '-1':
             params[name] = value
             continue
@@ -96,11 +102,11 @@ def parse_lifecycle_params(query_items, event, query_string=''):
     for name in REQUIRED[event]:
         if not params.get(name):
             raise AmeyoParamError(name, 'missing')
-    if 'phone' in params and sum(char.isdigit() for char in params['phone']) < 3:
+    if 'phone' in params and sum(char.isdigit() or char in 'Xx*' for char in params['phone']) < 3:
         raise AmeyoParamError('phone', 'must hold at least 3 digits')
     return params
 
 
 def parse_id_list(value):
     """Return the ids of a bracketed list such as ``[a,b]`` (the knowledge-base URL's userCrtObjectIds)."""
-    return [item.strip() for item in (value or '').strip('[]').split(',') if item.strip()]
+    return [item.strip().strip('"').strip() for item in (value or '').strip('[]').split(',') if item.strip('" ')]

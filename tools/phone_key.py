@@ -12,11 +12,13 @@ import re
 DEFAULT_KEY_DIGITS = 10
 MIN_KEY_DIGITS = 4
 _NON_DIGITS_RE = re.compile(r'\D+')
+_MASK_RE = re.compile(r'[Xx*]')
 
 
 def phone_key(number, digits=DEFAULT_KEY_DIGITS):
-    """Return the lookup key of ``number`` (a string of digits), or False when it has too few digits."""
-    if not number:
+    """Return the lookup key of ``number`` (a string of digits), or False when it has too few digits
+    or is masked (Ameyo's maskingEnabled sends 98XXXXXX10: its digits name no one)."""
+    if not number or _MASK_RE.search(number):
         return False
     all_digits = _NON_DIGITS_RE.sub('', number)
     if len(all_digits) >= digits:
