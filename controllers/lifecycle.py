@@ -47,6 +47,9 @@ class AmeyoLifecycle(http.Controller):
         agent = self._authenticate_agent(server, params)
         if not isinstance(agent, models.BaseModel):
             return agent  # the login page, or a refusal
+        if server.company_id not in agent.company_ids:
+            return self._page(request.env._("Access refused"), request.env._(
+                "This Ameyo server belongs to a company you do not work for. Nothing was recorded."), status=403)
 
         server._ameyo_record_agent_session(agent, params.get('sessionId'))
         if event == 'kb':
@@ -122,10 +125,10 @@ class AmeyoLifecycle(http.Controller):
                     "recorded.", theirs=params['userId']), status=403)
             self._open_session(token.user_id, token)
         elif server.session_mode == 'none':
-            agent = request.env['res.users'].sudo().search([('ameyo_user_id', '=', params['userId'])], limit=1)
-            if not agent or agent.share:
+            agent = request.env['res.users']._ameyo_find_agent(params['userId'])
+            if not agent:
                 return self._page(request.env._("Unknown agent"), request.env._(
-                    "No Odoo user has the Ameyo user ID %(user)s.", user=params['userId']), status=403)
+                    "No Ameyo agent in Odoo has the Ameyo user ID %(user)s.", user=params['userId']), status=403)
             self._open_session(agent)
         user = request.env.user
         if user._is_public():

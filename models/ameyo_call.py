@@ -96,6 +96,20 @@ class AmeyoCall(models.Model):
         for call in self:
             call.is_callback_call = call.call_type == 'outbound.callback.dial'
 
+    # What an agent may change on his own legs himself; everything else is written by the
+    # connector (as superuser, after authenticating him) or by a manager.
+    AGENT_WRITABLE_FIELDS = frozenset({'notes', 'partner_id', 'lead_id'})
+
+    def write(self, vals):
+        if not self.env.su and not self.env.user.has_group('crm_ameyo.group_ameyo_manager'):
+            forbidden = set(vals) - self.AGENT_WRITABLE_FIELDS - {
+                name for name in vals if name.startswith(('message_', 'activity_'))}
+            if forbidden:
+                raise AccessError(self.env._(
+                    "You can only change the notes, contact and lead of a call (not %(fields)s).",
+                    fields=', '.join(sorted(forbidden))))
+        return super().write(vals)
+
     @api.depends('phone')
     def _compute_phone_key(self):
         digits = key_digits(self.env)
@@ -129,8 +143,7 @@ class AmeyoCall(models.Model):
                                         ('state', '=', 'preview')], limit=1)
         if leg and leg.user_id and leg.user_id != agent:
             # an agent leg is one agent's: another agent naming it is not a transfer (that has its own leg)
-            raise AccessError(self.env._(
-                "This call leg belongs to another agent (%(agent)s). Nothing was recorded.", agent=leg.user_id.name))
+            raise AccessError(self.env._("This call leg belongs to another agent. Nothing was recorded."))
         campaign = server._ameyo_find_campaign(params.get('campaignId'))
         queue = campaign._ameyo_find_or_create_queue(params.get('queueId'), params.get('queueName'))
         values = {

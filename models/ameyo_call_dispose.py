@@ -42,6 +42,8 @@ class AmeyoCall(models.Model):
     dispose_saved_at = fields.Datetime(string="Outcome Saved At", readonly=True, copy=False)
     dispose_api = fields.Char(string="Dispose API Used", readonly=True, copy=False)
     dispose_attempts = fields.Integer(readonly=True, copy=False)
+    dispose_outcome_unknown = fields.Boolean(
+        readonly=True, copy=False, help="A disposeCallForUser may have reached Ameyo without an answer.")
     dispose_next_try = fields.Datetime(string="Next Dispose Retry", readonly=True, copy=False, index='btree_not_null')
     redial_phone = fields.Char(string="Redial Number", copy=False)
     callback_user_id = fields.Many2one('res.users', string="Callback By", copy=False)
@@ -80,10 +82,14 @@ class AmeyoCall(models.Model):
 
     def _ameyo_check_can_dispose(self):
         """Refuse what cannot be disposed: a disposed leg, another agent's leg (unless supervisor)."""
+        self._ameyo_check_owner()
         for call in self:
             if call.state == 'disposed' and call.campaign_id.dispose_mode != 'ameyo_only':
                 raise UserError(self.env._("This call is already disposed (%(code)s).",
                                            code=call.disposition_code or '-'))
+
+    def _ameyo_check_owner(self):
+        for call in self:
             if call.user_id != self.env.user and not self.env.user.has_group('crm_ameyo.group_ameyo_supervisor'):
                 raise UserError(self.env._("Only %(agent)s or a supervisor can dispose this call.",
                                            agent=call.user_id.name))
@@ -110,9 +116,18 @@ class AmeyoCall(models.Model):
         Return True when Ameyo must still be told (CRM-only mode), False otherwise.
         """
         self.ensure_one()
+        self._ameyo_check_owner()
+        leg = self.sudo()  # the checks above authenticated the agent: the leg's fields are not his to write
+        if self.state == 'disposed' and self.campaign_id.dispose_mode not in ('ameyo_only', 'dual'):
+            # Ameyo disposed it (forced, at wrap timeout) while the agent was typing: keep what he wrote
+            leg.write({'notes': notes})
+            self._ameyo_log_outcome(disposition, notes, callback_at, callback_user)
+            return False
         self._ameyo_check_can_dispose()
         mode = self.campaign_id.dispose_mode or 'crm_only'
         values = {'notes': notes}
+        if disposition and disposition.campaign_id != self.campaign_id:
+            raise UserError(self.env._("This disposition belongs to another campaign."))
         if mode != 'ameyo_only':
             values.update({
                 'disposition_id': disposition.id,
@@ -125,14 +140,15 @@ class AmeyoCall(models.Model):
         if mode == 'crm_only':
             values.update({
                 'state': 'dispose_pending',
-                'dispose_saved_at': fields.Datetime.now(),
+                # the wrap window runs from the first save: saving again does not reopen it
+                'dispose_saved_at': self.dispose_saved_at or fields.Datetime.now(),
                 'dispose_request_id': self.dispose_request_id or new_request_id(),
                 'dispose_error': False,
                 'dispose_next_try': False,
             })
         elif mode == 'dual':
             values.update({'state': 'disposed', 'disposed_at': fields.Datetime.now()})
-        self.write(values)
+        leg.write(values)
         if mode != 'ameyo_only':
             self._ameyo_log_outcome(disposition, notes, callback_at, callback_user)
         return mode == 'crm_only'
@@ -145,17 +161,17 @@ class AmeyoCall(models.Model):
                           outcome=disposition.name or disposition.code)
         if notes:
             body = f'{body}\n{notes}'
-        for record in (target, self):
+        for record in (target, self.sudo()):
             if record:
                 record.message_post(body=body, subtype_xmlid='mail.mt_note')
         if callback_at:
-            deadline = fields.Datetime.context_timestamp(self.with_user(callback_user or self.env.user),
-                                                         callback_at).date()
-            (target or self).activity_schedule(
-                'mail.mail_activity_data_call', date_deadline=deadline,
+            caller_back = callback_user or self.env.user
+            local = fields.Datetime.context_timestamp(self.with_context(tz=caller_back.tz or 'UTC'), callback_at)
+            (target or self.sudo()).activity_schedule(
+                'mail.mail_activity_data_call', date_deadline=local.date(),
                 summary=self.env._("Call back %(phone)s at %(time)s", phone=self.phone or '',
-                                   time=fields.Datetime.to_string(callback_at)),
-                note=notes or '', user_id=(callback_user or self.env.user).id)
+                                   time=local.strftime('%Y-%m-%d %H:%M')),
+                note=notes or '', user_id=caller_back.id)
 
     # ------------------------------------------------------------------
     # Telling Ameyo (its own transaction)
@@ -164,8 +180,7 @@ class AmeyoCall(models.Model):
     def action_send_dispose(self):
         """Tell Ameyo about the outcome saved on this leg; return a notification for the agent."""
         self.ensure_one()
-        if self.state != 'disposed':
-            self._ameyo_check_can_dispose()
+        self._ameyo_check_owner()
         if not self._ameyo_lock():
             return self._ameyo_dispose_notification()
         self.sudo()._ameyo_send_dispose(background=False)
@@ -210,7 +225,9 @@ class AmeyoCall(models.Model):
 
     def _ameyo_in_wrap_window(self):
         self.ensure_one()
-        wrap = self.campaign_id.wrap_timeout or 60
+        wrap = self.campaign_id.wrap_timeout
+        if not wrap:  # unknown campaign or wrap time: the window cannot be known, so there is none
+            return False
         saved = self.dispose_saved_at or self.write_date
         return fields.Datetime.now() - saved < timedelta(seconds=wrap * WRAP_WINDOW_SHARE)
 
@@ -222,8 +239,10 @@ class AmeyoCall(models.Model):
             return 'dispose_dial' if session else None
         if self.server_id.api_flavour == 'legacy':
             return 'legacy' if session else None
-        # disposeCallForUser names no call: only while this leg is surely the agent's current call
-        can_name_none = self._ameyo_in_wrap_window() and not self._ameyo_has_newer_pop()
+        # disposeCallForUser names no call: only while this leg is surely the agent's current call,
+        # and never again after a send whose outcome is unknown
+        can_name_none = self._ameyo_in_wrap_window() and not self._ameyo_has_newer_pop() \
+            and not self.dispose_outcome_unknown
         if not background and can_name_none:
             return 'rest'
         if session:
@@ -245,7 +264,12 @@ class AmeyoCall(models.Model):
                 "Odoo has no Ameyo session of the agent to name this call)."), retry=False)
             return
         client = self.server_id._get_ameyo_client()
-        user_ref = self.ameyo_user_ref or self.user_id.ameyo_user_id
+        # the agent's own Ameyo user: never a value stored on the leg (disposeCallForUser acts on that user)
+        user_ref = self.user_id.ameyo_user_id
+        if not user_ref:
+            self._ameyo_dispose_failed(self.env._("%(agent)s has no Ameyo user ID.", agent=self.user_id.name),
+                                       retry=False)
+            return
         self.write({'dispose_api': api_name, 'dispose_attempts': self.dispose_attempts + 1})
         try:
             if api_name == 'rest':
@@ -270,6 +294,9 @@ class AmeyoCall(models.Model):
                     disposition_code=self.disposition_code, phone=self.redial_phone,
                     request_id=self.dispose_request_id, customer_id=self.ameyo_customer_id or '-1')
         except AmeyoError as error:
+            if api_name == 'rest' and error.sent and error.transient:
+                # it may have reached Ameyo: a second disposeCallForUser could dispose the next call
+                self.dispose_outcome_unknown = True
             already = 'already disposed' in (error.reason or '').lower()
             if already:  # a resend after Ameyo accepted the first one
                 self._ameyo_mark_disposed()

@@ -158,3 +158,10 @@ class AmeyoSsoThrottle(models.Model):
     @api.model
     def _record_success(self, user_key):
         self._get(user_key).unlink()
+
+    @api.autovacuum
+    def _gc_old_failures(self):
+        """Forget failures (and lockouts) over a day old: unknown user ids must not pile up."""
+        threshold = fields.Datetime.now() - timedelta(days=1)
+        self.sudo().search([('window_start', '<', threshold),
+                            '|', ('locked_until', '=', False), ('locked_until', '<', threshold)]).unlink()

@@ -38,6 +38,21 @@ class ResUsers(models.Model):
             vals['ameyo_user_id'] = vals['ameyo_user_id'].strip()
         return super().write(vals)
 
+    @api.model
+    def _ameyo_find_agent(self, ameyo_user_id):
+        """The active Ameyo agent with this Ameyo user ID (case-insensitive), never an administrator.
+
+        For the no-authentication mode, where the URL alone names the user a session opens for.
+        """
+        self.env.cr.execute(
+            "SELECT id FROM res_users WHERE lower(ameyo_user_id) = lower(%s) AND active ORDER BY id LIMIT 1",
+            [ameyo_user_id])
+        row = self.env.cr.fetchone()
+        user = self.sudo().browse(row[0] if row else [])
+        if not user or user.share or user._is_admin() or not user.has_group('crm_ameyo.group_ameyo_agent'):
+            return self.sudo().browse()
+        return user
+
     def _ameyo_check_sso_password(self, password):
         """Check the password Ameyo forwards against this user's Odoo credentials (non-interactive:
         API keys are accepted; users with two-factor authentication must use one)."""

@@ -242,6 +242,67 @@ class TestDispose(DisposeCase):
         self.assertIn('Dispose the call in Ameyo', result['params']['message'])
 
 
+class TestDisposeReview(DisposeCase):
+    """What a security review found, kept from coming back."""
+
+    def test_agent_cannot_forge_a_leg_to_dispose_another_agent(self):
+        self.sim.add_agent('t.agent-b@acme', campaigns=('101',))
+        call_b = self.sim.start_call('t.agent-b@acme', '101', '9740000001')
+        call, leg = self.pop()
+        Call = self.env['ameyo.call'].with_user(self.agent_a)
+        with self.assertRaises(AccessError):
+            Call.create({'server_id': self.server.id, 'crt_object_id': 'forged', 'user_id': self.agent_a.id})
+        with self.assertRaises(AccessError):
+            leg.write({'ameyo_user_ref': 't.agent-b@acme', 'state': 'dispose_pending'})
+        leg.write({'notes': 'my own notes'})  # what an agent may change himself
+        # even a leg that says another Ameyo user is disposed as its own agent's
+        leg.sudo().ameyo_user_ref = 't.agent-b@acme'
+        self.confirm(leg)
+        self.send(leg)
+        self.assertEqual(self.sim.requests_for('disposeCallForUser')[-1]['json']['userId'], 't.agent-a@acme')
+        self.assertFalse(self.sim.dispositions_of(call_b))
+
+    def test_disposition_of_another_campaign_is_refused(self):
+        other = self.env['ameyo.campaign'].create(
+            {'server_id': self.server.id, 'ameyo_campaign_id': '777', 'name': 'Other'})
+        foreign = self.env['ameyo.disposition'].create({'campaign_id': other.id, 'code': 'Foreign', 'name': 'F'})
+        call, leg = self.pop()
+        wizard = self.env['ameyo.dispose.wizard'].with_user(self.agent_a).create(
+            {'call_id': leg.id, 'disposition_id': foreign.id})
+        with self.assertRaises(UserError):
+            wizard.action_confirm()
+        self.assertEqual(leg.state, 'connected')
+
+    def test_notes_survive_a_forced_dispose_while_typing(self):
+        call, leg = self.pop()
+        params = {'crtObjectId': call['crtObjectId'], 'userCrtObjectId': call['userCrtObjectId'],
+                  'userId': 't.agent-a@acme', 'campaignId': '101', 'dispositionCode': 'Not Interested'}
+        wizard = self.env['ameyo.dispose.wizard'].with_user(self.agent_a).create({
+            'call_id': leg.id, 'disposition_id': self.disposition.id, 'notes': 'Typed while Ameyo timed out'})
+        leg.sudo()._ameyo_record_disposition(params)  # Ameyo's wrap timeout disposed it meanwhile
+        action = wizard.action_confirm()
+        self.assertEqual(action['params']['type'], 'warning')
+        self.assertEqual((leg.state, leg.disposition_code, leg.notes),
+                         ('disposed', 'Not Interested', 'Typed while Ameyo timed out'))
+        self.assertFalse(self.sim.requests_for('disposeCallForUser'))
+
+    def test_no_second_dispose_call_for_user_after_an_unknown_outcome(self):
+        call, leg = self.pop()
+        self.confirm(leg)
+        self.sim.inject('disposeCallForUser', drop=True)
+        self.send(leg)
+        self.assertTrue(leg.dispose_outcome_unknown)
+        self.send(leg)  # the agent retries: no session to name the call, and REST is not resent
+        self.assertEqual(len(self.sim.requests_for('disposeCallForUser')), 1)
+        self.assertEqual(leg.state, 'dispose_failed')
+
+    def test_no_auth_mode_never_opens_a_session_for_an_administrator(self):
+        admin = self.env.ref('base.user_admin')
+        admin.ameyo_user_id = 'boss@acme'
+        self.assertFalse(self.env['res.users']._ameyo_find_agent('boss@acme'))
+        self.assertEqual(self.env['res.users']._ameyo_find_agent('T.AGENT-A@acme'), self.agent_a)
+
+
 class TestDisposeModes(DisposeCase):
 
     def test_dual_entry_saves_without_calling_ameyo_then_ameyo_dispose_url_lands_on_the_leg(self):

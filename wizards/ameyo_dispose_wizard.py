@@ -77,12 +77,18 @@ class AmeyoDisposeWizard(models.TransientModel):
         call = self.call_id
         if call.campaign_id.dispose_mode != 'ameyo_only' and not self.disposition_id:
             raise UserError(self.env._("Choose a disposition."))
+        if self.disposition_id and self.disposition_id.campaign_id != call.campaign_id:
+            raise UserError(self.env._("This disposition belongs to another campaign."))
         if self.redial and not (self.redial_phone or '').strip():
             raise UserError(self.env._("Give the number to redial."))
         callback_at, attribute = self._callback_values()
         must_tell_ameyo = call._ameyo_save_outcome(
             self.disposition_id, self.notes, callback_at=callback_at, callback_user=self.callback_user_id,
             callback_attribute=attribute, redial_phone=self.redial and self.redial_phone.strip())
+        if call.state == 'disposed' and call.campaign_id.dispose_mode in ('crm_only', 'forced'):
+            return {'type': 'ir.actions.client', 'tag': 'display_notification', 'params': {
+                'type': 'warning', 'title': self.env._("Saved"), 'next': {'type': 'ir.actions.act_window_close'},
+                'message': self.env._("Ameyo had already disposed this call; your notes are saved.")}}
         if must_tell_ameyo:
             # a second request, after this one committed: what the agent typed is safe whatever Ameyo says
             return {'type': 'ir.actions.client', 'tag': 'crm_ameyo.send_dispose', 'params': {'call_id': call.id}}
