@@ -49,7 +49,11 @@ export class AmeyoCallBanner extends Component {
     async dispose() {
         const action = await this.orm.call("ameyo.call", "action_dispose", [[this.state.call.id]]);
         await this.action.doAction(action, {
-            onClose: () => this.reload(),
+            onClose: async () => {
+                await this.reload();
+                // the record on screen may show the call too ("Dispose Call"): refresh it
+                await this.action.doAction({ type: "ir.actions.client", tag: "soft_reload" });
+            },
         });
     }
 
