@@ -123,12 +123,18 @@ class AmeyoLifecycle(http.Controller):
                 return self._page(request.env._("Wrong Odoo user"), request.env._(
                     "This single sign-on session belongs to another Ameyo user than %(theirs)s. Nothing was "
                     "recorded.", theirs=params['userId']), status=403)
+            refusal = self._refuse_silent_switch(token.user_id)
+            if refusal:
+                return refusal
             self._open_session(token.user_id, token)
         elif server.session_mode == 'none':
             agent = request.env['res.users']._ameyo_find_agent(params['userId'])
             if not agent:
                 return self._page(request.env._("Unknown agent"), request.env._(
                     "No Ameyo agent in Odoo has the Ameyo user ID %(user)s.", user=params['userId']), status=403)
+            refusal = self._refuse_silent_switch(agent)
+            if refusal:
+                return refusal
             self._open_session(agent)
         user = request.env.user
         if user._is_public():
@@ -150,6 +156,22 @@ class AmeyoLifecycle(http.Controller):
             return self._page(request.env._("Wrong Odoo user"), message, status=403,
                               links=[(request.env._("Log out and log in again"), logout_url)])
         return user
+
+    def _refuse_silent_switch(self, user):
+        """A browser logged in to Odoo as someone else is not switched by a link: it asks first.
+
+        Otherwise a link carrying another user's token, sent by mail or chat, would log the
+        victim's browser in as that user without his noticing.
+        """
+        current = request.session.uid
+        if not current or current == user.id:
+            return None
+        logout_url = '/web/session/logout?' + urlencode({'redirect': request.httprequest.full_path})
+        return self._page(request.env._("Switch Odoo user?"), request.env._(
+            "This browser is logged in to Odoo as %(current)s, and this Ameyo link opens Odoo as %(user)s. "
+            "Nothing was recorded. Log out first to continue as %(user)s.",
+            current=request.env.user.name, user=user.name), status=403,
+            links=[(request.env._("Log out and continue"), logout_url)])
 
     def _open_session(self, user, token=None):
         """Log the browser in as ``user`` (authenticated by an SSO token or the URL token)."""

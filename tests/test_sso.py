@@ -412,15 +412,16 @@ class TestSso(AmeyoCommon, HttpCase):
         self.assertIn('o_web_client', webclient.text)
         record = self._tokens(self.agent_a)
         self.assertEqual(record.session_identifiers.split(), [sid[:42]])
-        # a browser already logged in as someone else is switched to the token's user
+        # a browser already logged in as someone else is not switched silently: it is asked first
         self.authenticate('t_agent_b', PASSWORD_B)
+        legs = self.env['ameyo.call'].search_count([])
         response = self._http('GET', f'/ameyo/customer?{self._pop_query(crmSessionId=token)}',
                               cookies={'session_id': self.session.sid})
-        self.assertEqual(self.assertPops(response).user_id, self.agent_a)
-        other_sid = self._cookie_value(self._set_cookies(response)['session_id'])
-        self.assertNotEqual(other_sid, self.session.sid)
-        self.assertEqual(self._session_uid(other_sid), self.agent_a.id)
-        self.assertEqual(len(record.session_identifiers.split()), 2)
+        self.assertEqual(response.status_code, 403)
+        self.assertIn('/web/session/logout?redirect=', response.text)
+        self.assertEqual(self._session_uid(self.session.sid), self.agent_b.id)
+        self.assertEqual(self.env['ameyo.call'].search_count([]), legs)
+        self.assertEqual(len(record.session_identifiers.split()), 1)
 
     def test_refused_tokens(self):
         expired = self._login()
