@@ -134,7 +134,8 @@ class AmeyoCall(models.Model):
         carries no agent leg) takes over the agent's preview leg. Runs after the
         controller authenticated ``agent``.
         """
-        Call = self.sudo()
+        # a pop is on the agent's critical path: no creation message, follower or tracking for it
+        Call = self.sudo().with_context(mail_create_nolog=True, mail_create_nosubscribe=True, mail_notrack=True)
         crt, agent_leg = params['crtObjectId'], params.get('userCrtObjectId') or False
         domain = [('server_id', '=', server.id), ('crt_object_id', '=', crt)]
         leg = Call.search(domain + [('user_crt_object_id', '=', agent_leg)], limit=1)
