@@ -284,7 +284,7 @@ class AmeyoCall(models.Model):
     def _ameyo_link(self, record):
         """Attach the leg to the contact or lead it is about (and remember Ameyo's customerId)."""
         self.ensure_one()
-        leg = self.sudo()
+        leg = self.sudo().with_context(mail_notrack=True)  # part of the pop: the leg's fields say it
         if record._name == 'res.partner':
             leg.partner_id = record
             if leg.ameyo_customer_id and not record.ameyo_customer_id:
