@@ -11,3 +11,4 @@ from . import test_dispose_tour
 from . import test_embed_browser
 from . import test_sso
 from . import test_probe_regressions
+from . import test_tls
