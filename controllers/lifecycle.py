@@ -12,7 +12,7 @@ from odoo import fields, http, models
 from odoo.exceptions import AccessError
 from odoo.http import STORED_SESSION_BYTES, request, root
 
-from ..tools.ameyo_params import AmeyoParamError, parse_id_list, parse_lifecycle_params
+from ..tools.ameyo_params import AmeyoParamError, parse_lifecycle_params
 
 _logger = logging.getLogger(__name__)
 
@@ -231,7 +231,6 @@ class AmeyoLifecycle(http.Controller):
             'failed': failed,
             'callbacks': callbacks,
             'recent': recent,
-            'agent_legs': parse_id_list(params.get('userCrtObjectIds')),
             'logout_url': '/web/session/logout?redirect=/web/login',
         })
 

@@ -54,6 +54,7 @@ class AmeyoCall(models.Model):
     callback_origin_id = fields.Many2one(
         'ameyo.call', string="Callback Of", readonly=True, copy=False, index='btree_not_null',
         help="The earlier call that scheduled this callback.")
+    callback_call_ids = fields.One2many('ameyo.call', 'callback_origin_id', string="Callback Calls")
     call_type = fields.Char(readonly=True, help="Ameyo's callType, e.g. inbound.call.dial, outbound.manual.dial.")
     user_id = fields.Many2one('res.users', string="Agent", index=True, tracking=True,
                               default=lambda self: self.env.user)
@@ -84,17 +85,12 @@ class AmeyoCall(models.Model):
     _user_state_idx = models.Index('(user_id, state)')
 
     guidance = fields.Html(compute='_compute_guidance', help="The queue's script, else the campaign's.")
-    is_callback_call = fields.Boolean(compute='_compute_is_callback_call')
 
     @api.depends('queue_id.guidance', 'campaign_id.guidance')
     def _compute_guidance(self):
         for call in self:
             call.guidance = call.queue_id.guidance or call.campaign_id.guidance
 
-    @api.depends('call_type')
-    def _compute_is_callback_call(self):
-        for call in self:
-            call.is_callback_call = call.call_type == 'outbound.callback.dial'
 
     # What an agent may change on his own legs himself; everything else is written by the
     # connector (as superuser, after authenticating him) or by a manager.
@@ -167,9 +163,7 @@ class AmeyoCall(models.Model):
             leg.write(values)
             return leg
         values.update(server_id=server.id, crt_object_id=crt, user_crt_object_id=agent_leg,
-                      state='preview' if event == 'preview' else values.get('state', 'connected'))
-        if event == 'dispose':
-            values['state'] = 'connected'
+                      state='preview' if event == 'preview' else 'connected')
         try:
             # a concurrent throw of the same URL is an expected race: no ERROR line for it
             with self.env.cr.savepoint(), mute_logger('odoo.sql_db'):
@@ -186,11 +180,10 @@ class AmeyoCall(models.Model):
         companies only, through the indexed lookup key, in a fixed order.
         """
         self.ensure_one()
-        key = phone_key(self.phone, key_digits(self.env))
-        if not key:
+        if not self.phone_key:
             return self.env[model]
         order = 'id' if model == 'res.partner' else 'id desc'
-        return self.env[model].search([('ameyo_phone_key', '=', key)], order=order, limit=MAX_CANDIDATES)
+        return self.env[model].search([('ameyo_phone_key', '=', self.phone_key)], order=order, limit=MAX_CANDIDATES)
 
     def _ameyo_resolve_pop(self, create_allowed=True):
         """Decide what the agent sees for this leg; link the leg to its record.
@@ -208,15 +201,15 @@ class AmeyoCall(models.Model):
             self._ameyo_link(origin_record.with_env(self.env))
             return 'open', origin_record.with_env(self.env)
         # Ameyo's customerId, once linked, names the contact.
-        if self.ameyo_customer_id:
+        if self.ameyo_customer_id and model == 'res.partner':
             partner = Partner.search([('ameyo_customer_id', '=', self.ameyo_customer_id)], order='id', limit=1)
-            if partner and model == 'res.partner':
+            if partner:
                 self._ameyo_link(partner)
                 return 'open', partner
         candidates = self._ameyo_find_callers(model)
         if len(candidates) > 1:
             pick = self.env['ameyo.phone.pick'].sudo().search(
-                [('phone_key', '=', phone_key(self.phone, key_digits(self.env))), ('res_model', '=', model)], limit=1)
+                [('phone_key', '=', self.phone_key), ('res_model', '=', model)], limit=1)
             if pick and pick.res_id in candidates.ids:
                 candidates = candidates.browse(pick.res_id)
         if len(candidates) == 1:
@@ -227,7 +220,7 @@ class AmeyoCall(models.Model):
         if model == 'crm.lead':
             partners = self._ameyo_find_callers('res.partner')
             if len(partners) == 1:
-                self.sudo().partner_id = partners
+                self._ameyo_link(partners)
         if create_allowed and campaign.create_on_no_match:
             record = self.env[model].create(self._ameyo_new_record_values(model))
             self._ameyo_link(record)
@@ -241,10 +234,10 @@ class AmeyoCall(models.Model):
         if self.call_type != 'outbound.callback.dial' or not self.phone_key:
             return leg.callback_origin_id
         if not leg.callback_origin_id:
-            answered = leg.search([('callback_origin_id', '!=', False), ('phone_key', '=', self.phone_key)])
+            # pending: no callback call answered it yet
             origin = leg.search([
                 ('phone_key', '=', self.phone_key), ('callback_at', '!=', False), ('id', '!=', self.id),
-                ('id', 'not in', answered.callback_origin_id.ids), ('server_id', '=', self.server_id.id),
+                ('callback_call_ids', '=', False), ('server_id', '=', self.server_id.id),
             ], order='callback_at desc, id desc', limit=1)
             leg.callback_origin_id = origin
         return leg.callback_origin_id
@@ -295,7 +288,7 @@ class AmeyoCall(models.Model):
     def _ameyo_remember_pick(self, record):
         """Remember the agent's choice among several records sharing this leg's number, and link it."""
         self.ensure_one()
-        key = phone_key(self.phone, key_digits(self.env))
+        key = self.phone_key
         if key:
             Pick = self.env['ameyo.phone.pick'].sudo()
             pick = Pick.search([('phone_key', '=', key), ('res_model', '=', record._name)], limit=1)

@@ -51,6 +51,6 @@ class AmeyoCallerMixin(models.AbstractModel):
             leg = self.env['ameyo.call'].browse(call_id).exists()
             # only the record of the caller's number (not, say, a company quick-created from the form)
             if leg and leg.user_id == self.env.user and not leg[self._ameyo_leg_field] \
-                    and records.ameyo_phone_key == phone_key(leg.phone, key_digits(self.env)):
+                    and records.ameyo_phone_key == leg.phone_key:
                 leg._ameyo_link(records)
         return records

@@ -105,8 +105,3 @@ def parse_lifecycle_params(query_items, event, query_string=''):
     if 'phone' in params and sum(char.isdigit() or char in 'Xx*' for char in params['phone']) < 3:
         raise AmeyoParamError('phone', 'must hold at least 3 digits')
     return params
-
-
-def parse_id_list(value):
-    """Return the ids of a bracketed list such as ``[a,b]`` (the knowledge-base URL's userCrtObjectIds)."""
-    return [item.strip().strip('"').strip() for item in (value or '').strip('[]').split(',') if item.strip('" ')]
