@@ -119,7 +119,7 @@ class AmeyoLifecycle(http.Controller):
                 return self._page(request.env._("Single sign-on expired"), request.env._(
                     "Your Ameyo single sign-on session has expired or was ended. Log out of Ameyo and log in "
                     "again; nothing was recorded."), status=403)
-            if (token.user_id.ameyo_user_id or '').casefold() != params['userId'].casefold():
+            if not token.user_id._ameyo_user_id_matches(params['userId']):
                 return self._page(request.env._("Wrong Odoo user"), request.env._(
                     "This single sign-on session belongs to another Ameyo user than %(theirs)s. Nothing was "
                     "recorded.", theirs=params['userId']), status=403)
@@ -140,7 +140,7 @@ class AmeyoLifecycle(http.Controller):
         if user._is_public():
             login_url = '/web/login?' + urlencode({'redirect': request.httprequest.full_path})
             return request.redirect(login_url, local=True)
-        if (user.ameyo_user_id or '').casefold() != params['userId'].casefold():
+        if not user._ameyo_user_id_matches(params['userId']):
             logout_url = '/web/session/logout?' + urlencode({'redirect': request.httprequest.full_path})
             if user.ameyo_user_id:
                 message = request.env._(

@@ -91,16 +91,12 @@ class AmeyoSsoToken(models.Model):
         failed = ('failed', 'Invalid credentials', '')
         if not user_key or not password or len(user_key) > 128 or len(password) > 1024:
             return failed
-        key = user_key.casefold()
+        key = user_key.lower()
         Throttle = self.env['ameyo.sso.throttle']
         if Throttle._is_locked(key):
             return 'failed', 'Too many failed attempts, try again later', ''
-        self.env.cr.execute(
-            "SELECT id FROM res_users WHERE lower(ameyo_user_id) = lower(%s) AND active ORDER BY id LIMIT 1",
-            [user_key])
-        row = self.env.cr.fetchone()
-        user = self.env['res.users'].sudo().browse(row[0] if row else [])
-        if not user or user.share or not user._ameyo_check_sso_password(password):
+        user = self.env['res.users']._ameyo_user_for(user_key)
+        if not user or not user._ameyo_check_sso_password(password):
             Throttle._record_failure(key)
             _logger.info("Ameyo SSO login refused for an Ameyo user")
             return failed

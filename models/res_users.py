@@ -14,8 +14,10 @@ class ResUsers(models.Model):
         'ameyo.campaign', string="Default Ameyo Campaign",
         help="Campaign used for click-to-dial when no other campaign applies.")
 
+    # Ameyo user ids are matched case-insensitively everywhere (URLs, SSO), so they are unique so too;
+    # the index also serves _ameyo_user_for's lookup
     _ameyo_user_id_uniq = models.UniqueIndex(
-        '(ameyo_user_id) WHERE ameyo_user_id IS NOT NULL',
+        '(lower(ameyo_user_id)) WHERE ameyo_user_id IS NOT NULL',
         "This Ameyo user ID is already mapped to another Odoo user.")
 
     @api.constrains('ameyo_user_id')
@@ -38,18 +40,28 @@ class ResUsers(models.Model):
             vals['ameyo_user_id'] = vals['ameyo_user_id'].strip()
         return super().write(vals)
 
+    def _ameyo_user_id_matches(self, ameyo_user_id):
+        """Is ``ameyo_user_id`` (as Ameyo sent it, in any case) this user's Ameyo user ID?"""
+        self.ensure_one()
+        return bool(self.ameyo_user_id) and self.ameyo_user_id.lower() == (ameyo_user_id or '').lower()
+
+    @api.model
+    def _ameyo_user_for(self, ameyo_user_id):
+        """The active internal user (as superuser) with this Ameyo user ID, in any case, or an empty one."""
+        self.env.cr.execute(
+            "SELECT id FROM res_users WHERE lower(ameyo_user_id) = lower(%s) AND active", [ameyo_user_id])
+        row = self.env.cr.fetchone()
+        user = self.sudo().browse(row[0] if row else [])
+        return user if not user.share else self.sudo().browse()
+
     @api.model
     def _ameyo_find_agent(self, ameyo_user_id):
-        """The active Ameyo agent with this Ameyo user ID (case-insensitive), never an administrator.
+        """The Ameyo agent with this Ameyo user ID, never an administrator.
 
         For the no-authentication mode, where the URL alone names the user a session opens for.
         """
-        self.env.cr.execute(
-            "SELECT id FROM res_users WHERE lower(ameyo_user_id) = lower(%s) AND active ORDER BY id LIMIT 1",
-            [ameyo_user_id])
-        row = self.env.cr.fetchone()
-        user = self.sudo().browse(row[0] if row else [])
-        if not user or user.share or user._is_admin() or not user.has_group('crm_ameyo.group_ameyo_agent'):
+        user = self._ameyo_user_for(ameyo_user_id)
+        if not user or user._is_admin() or not user.has_group('crm_ameyo.group_ameyo_agent'):
             return self.sudo().browse()
         return user
 

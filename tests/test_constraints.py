@@ -35,6 +35,9 @@ class TestAmeyoConstraints(AmeyoTransactionCase):
 
     def test_ameyo_user_id_unique(self):
         self.assertUniqueViolation(lambda: self.agent_b.write({'ameyo_user_id': 't.agent-a@acme'}), 'res_users')
+        # Ameyo user ids are matched in any case: two that differ by case only would be ambiguous
+        self.assertUniqueViolation(lambda: self.agent_b.write({'ameyo_user_id': 'T.Agent-A@ACME'}), 'res_users')
+        self.assertEqual(self.env['res.users']._ameyo_user_for('T.AGENT-A@acme'), self.agent_a)
 
     def test_ameyo_user_id_format(self):
         for bad in ('<script>', "a' OR 1=1 --", 'a b', 'x' * 129):
@@ -96,3 +99,4 @@ class TestAmeyoConstraints(AmeyoTransactionCase):
         with self.assertRaises(ValidationError), self.env.cr.savepoint():
             self.env['ameyo.campaign'].create(
                 {'server_id': self.server.id, 'ameyo_campaign_id': '1;DROP TABLE', 'name': 'Bad'})
+
