@@ -16,10 +16,13 @@ class ResConfigSettings(models.TransientModel):
         old_digits = self.env['ir.config_parameter'].sudo().get_param('crm_ameyo.phone_key_digits')
         result = super().set_values()
         if str(self.ameyo_phone_key_digits) != str(old_digits or 10):
-            # every stored key changes: recompute them for all contacts and leads that have a number
-            for model in ('res.partner', 'crm.lead'):
+            # every stored key changes: recompute them wherever they are stored (contacts, leads and
+            # call legs), and forget the picks remembered under the old keys
+            for model, key_field in (('res.partner', 'ameyo_phone_key'), ('crm.lead', 'ameyo_phone_key'),
+                                     ('ameyo.call', 'phone_key')):
                 records = self.env[model].with_context(active_test=False).search([('phone', '!=', False)])
-                self.env.add_to_compute(records._fields['ameyo_phone_key'], records)
+                self.env.add_to_compute(records._fields[key_field], records)
+            self.env['ameyo.phone.pick'].sudo().search([('phone_key', '!=', False)]).unlink()
             self.env.flush_all()
         return result
 
