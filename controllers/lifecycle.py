@@ -6,13 +6,14 @@ then the models do the work. Paths are a contract with Ameyo's configuration.
 """
 
 import logging
-from urllib.parse import urlencode, urlsplit
+from urllib.parse import urlencode
 
 from odoo import fields, http, models
 from odoo.exceptions import AccessError
 from odoo.http import STORED_SESSION_BYTES, request, root
 
 from ..tools.ameyo_params import AmeyoParamError, parse_lifecycle_params
+from ..tools.http_origin import request_origin
 
 _logger = logging.getLogger(__name__)
 
@@ -200,7 +201,7 @@ class AmeyoLifecycle(http.Controller):
             return None
         origin = request_origin(headers)
         # origins compare in lower case (browsers send them so; an admin may type capitals)
-        if (origin and origin in {allowed.lower() for allowed in server._get_frame_origins()}) or \
+        if (origin and origin in server._get_frame_origins()) or \
                 server._ameyo_check_url_token(params.get('token')):
             return None
         return self._page(request.env._("Request refused"), request.env._(
@@ -244,18 +245,5 @@ class AmeyoLifecycle(http.Controller):
             param=error.param, problem=error.problem), status=400)
 
     def _page(self, title, message, status=200, links=()):
-        response = request.render('crm_ameyo.ameyo_message_page', {
+        return request.render('crm_ameyo.ameyo_message_page', {
             'title': title, 'message': message, 'links': links}, status=status)
-        return response
-
-
-
-def request_origin(headers):
-    """The ``scheme://host[:port]`` the browser says the request comes from (Origin, else Referer)."""
-    value = headers.get('Origin') or headers.get('Referer') or ''
-    if not value or value == 'null':
-        return ''
-    parts = urlsplit(value)
-    if parts.scheme not in ('http', 'https') or not parts.netloc:
-        return ''
-    return f'{parts.scheme}://{parts.netloc}'.lower()

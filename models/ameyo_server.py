@@ -177,13 +177,10 @@ class AmeyoServer(models.Model):
         return result
 
     @tools.ormcache()
-    def _ameyo_frame_origins_cached(self):
-        servers = self.sudo().search([('frame_origins', '!=', False)])
-        return tuple(sorted({origin.lower() for server in servers for origin in server._get_frame_origins()}))
-
     def _ameyo_frame_origins(self):
         """Every origin an active Ameyo server allows to frame Odoo (cached; cleared when servers change)."""
-        return self._ameyo_frame_origins_cached()
+        servers = self.sudo().search([('frame_origins', '!=', False)])
+        return tuple(sorted({origin for server in servers for origin in server._get_frame_origins()}))
 
     def _get_agent_leg_json_key(self):
         """Return the JSON key of the agent leg as this server expects it."""
@@ -191,9 +188,10 @@ class AmeyoServer(models.Model):
         return AGENT_LEG_JSON_KEYS[self.agent_leg_json_key]
 
     def _get_frame_origins(self):
-        """Return the embedding origins of this server as a list of stripped, non-empty lines."""
+        """Return the embedding origins of this server: stripped, non-empty lines in lower case (as browsers
+        send origins)."""
         self.ensure_one()
-        return [line.strip().rstrip('/') for line in (self.frame_origins or '').splitlines() if line.strip()]
+        return [line.strip().rstrip('/').lower() for line in (self.frame_origins or '').splitlines() if line.strip()]
 
     def _get_lifecycle_url(self, event, *, per_server=False):
         """Return the absolute URL Ameyo must load for ``event`` ('kb', 'customer', 'preview', 'dispose', 'sso').

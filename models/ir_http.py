@@ -9,10 +9,11 @@ browser context that is such an embed, the session cookie goes out
 """
 
 import re
-from urllib.parse import urlsplit
 
 from odoo import models
 from odoo.http import request
+
+from ..tools.http_origin import request_origin
 
 EMBED_COOKIE = 'ameyo_embed'
 EMBED_COOKIE_ATTRIBUTES = 'Path=/; HttpOnly; SameSite=None; Secure; Partitioned'
@@ -86,6 +87,4 @@ class IrHttp(models.AbstractModel):
         headers = httprequest.headers
         if headers.get('Sec-Fetch-Dest') != 'iframe' or headers.get('Sec-Fetch-Site') != 'cross-site':
             return False
-        referer = headers.get('Referer') or headers.get('Origin') or ''
-        parts = urlsplit(referer)
-        return f'{parts.scheme}://{parts.netloc}'.lower() in origins
+        return request_origin(headers, prefer='Referer') in origins
