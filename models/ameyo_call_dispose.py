@@ -15,11 +15,8 @@ leg's one requestId; a row lock keeps two workers from sending the same leg.
 import logging
 from datetime import timedelta
 
-from psycopg2.errors import LockNotAvailable
-
 from odoo import api, fields, models
 from odoo.exceptions import UserError
-from odoo.tools import mute_logger
 
 from ..tools.ameyo_client import AmeyoError, new_request_id
 
@@ -187,16 +184,19 @@ class AmeyoCall(models.Model):
         return self._ameyo_dispose_notification()
 
     def _ameyo_lock(self):
-        """Lock this pending leg for the send; False when another worker holds it or it is not pending."""
+        """Lock this pending leg for the send; False when another worker holds it or it is not pending.
+
+        SKIP LOCKED: whoever comes second (the agent's retry, the cron in another worker) neither
+        waits nor sends.
+        """
         self.ensure_one()
-        try:
-            with mute_logger('odoo.sql_db'), self.env.cr.savepoint():
-                self.env.cr.execute(
-                    "SELECT id FROM ameyo_call WHERE id = %s AND state IN ('dispose_pending', 'dispose_failed') "
-                    "FOR UPDATE NOWAIT", [self.id])
-                return bool(self.env.cr.fetchone())
-        except LockNotAvailable:
-            return False
+        self.flush_recordset(['state'])  # the query below must see the state the ORM holds
+        self.env.cr.execute(
+            "SELECT id FROM ameyo_call WHERE id = %s AND state IN ('dispose_pending', 'dispose_failed') "
+            "FOR UPDATE SKIP LOCKED", [self.id])
+        locked = bool(self.env.cr.fetchone())
+        self.invalidate_recordset()  # read the leg as it is now that it is ours
+        return locked
 
     def _ameyo_dispose_notification(self):
         self.ensure_one()
@@ -335,12 +335,7 @@ class AmeyoCall(models.Model):
             '&', ('state', '=', 'dispose_pending'), ('dispose_saved_at', '<=', now - ORPHAN_DELAY),
         ], order='dispose_next_try, id', limit=limit)
         for leg in candidates:
-            self.env.cr.execute(
-                "SELECT id FROM ameyo_call WHERE id = %s AND state IN ('dispose_pending', 'dispose_failed') "
-                "FOR UPDATE SKIP LOCKED", [leg.id])
-            if not self.env.cr.fetchone():
-                continue
-            leg.invalidate_recordset()
-            leg._ameyo_send_dispose(background=True)
+            if leg._ameyo_lock():
+                leg._ameyo_send_dispose(background=True)
             if self.env.context.get('cron_id'):
                 self.env['ir.cron']._commit_progress(1)  # each leg's outcome is durable on its own
