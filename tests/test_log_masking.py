@@ -1,11 +1,11 @@
 import logging
 
-from odoo.tests import HttpCase, tagged
+from odoo.tests import BaseCase, HttpCase, tagged
 
 from odoo.addons.crm_ameyo.tools.log_masking import mask_secrets
 
 
-class TestMaskSecrets(HttpCase):
+class TestMaskSecrets(BaseCase):
 
     def test_mask_secrets(self):
         line = ('GET /ameyo/customer?sessionId=d4f9-SECRET&campaignId=3&crmSessionId=tok-SECRET'
