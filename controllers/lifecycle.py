@@ -8,7 +8,7 @@ then the models do the work. Paths are a contract with Ameyo's configuration.
 import logging
 from urllib.parse import urlencode
 
-from odoo import fields, http, models
+from odoo import fields, http
 from odoo.exceptions import AccessError
 from odoo.http import STORED_SESSION_BYTES, request, root
 
@@ -18,6 +18,25 @@ from ..tools.http_origin import request_origin
 _logger = logging.getLogger(__name__)
 
 EVENTS = ('kb', 'customer', 'preview', 'dispose')
+
+
+class AgentLogin:
+    """Who a lifecycle URL acts for, and how his browser gets a session once the answer is a success.
+
+    A URL authenticated by an SSO token or the URL token opens an Odoo session for its
+    user; that happens only in :meth:`accept`, after every check passed, so a refused
+    request never leaves a session cookie behind.
+    """
+
+    def __init__(self, controller, user, token=None):
+        self.controller = controller
+        self.user = user
+        self.token = token
+
+    def accept(self, response):
+        if self.token is not None or request.session.uid != self.user.id:
+            self.controller._open_session(self.user, self.token)
+        return response
 
 
 class AmeyoLifecycle(http.Controller):
@@ -45,37 +64,41 @@ class AmeyoLifecycle(http.Controller):
                 "Odoo cannot tell which Ameyo server this URL is for: use the URL that names the server "
                 "(see the server's Integration URLs)."), status=400)
 
-        agent = self._authenticate_agent(server, params)
-        if not isinstance(agent, models.BaseModel):
-            return agent  # the login page, or a refusal
+        login = self._authenticate_agent(server, params)
+        if not isinstance(login, AgentLogin):
+            return login  # the login page, or a refusal
+        agent = login.user
         if server.company_id not in agent.company_ids:
             return self._page(request.env._("Access refused"), request.env._(
                 "This Ameyo server belongs to a company you do not work for. Nothing was recorded."), status=403)
+        if request.env.uid != agent.id:
+            request.update_env(user=agent.id)  # act as the agent; his browser session opens only on success
 
-        server._ameyo_record_agent_session(agent, params.get('sessionId'))
         if event == 'kb':
-            return self._workspace(server, agent, params)
+            server._ameyo_record_agent_session(agent, params.get('sessionId'))
+            return login.accept(self._workspace(server, agent, params))
         try:
             leg = request.env['ameyo.call']._ameyo_register_leg(server, params, event, agent)
         except AccessError as error:
             return self._page(request.env._("Not your call"), str(error.args[0]), status=403)
+        server._ameyo_record_agent_session(agent, params.get('sessionId'))
         if event == 'dispose':
             leg._ameyo_record_disposition(params)
-            return self._page(request.env._("Call disposed"), request.env._(
+            return login.accept(self._page(request.env._("Call disposed"), request.env._(
                 "Ameyo disposed the call with %(phone)s as %(code)s. Odoo recorded it.",
                 phone=leg.phone or leg.crt_object_id, code=params['dispositionCode']), status=200,
-                links=[(request.env._("Open the call"), f'/odoo/ameyo-calls/{leg.id}')])
+                links=[(request.env._("Open the call"), f'/odoo/ameyo-calls/{leg.id}')]))
         leg = leg.with_env(request.env)  # the agent's environment: his rights and companies for the lookup
         outcome, records = leg._ameyo_resolve_pop(create_allowed=event == 'customer')
         leg._ameyo_notify_agent()
         if outcome == 'choose':
-            return request.render('crm_ameyo.ameyo_chooser_page', {
-                'leg': leg, 'candidates': records, 'title': request.env._("Who is calling?")})
+            return login.accept(request.render('crm_ameyo.ameyo_chooser_page', {
+                'leg': leg, 'candidates': records, 'title': request.env._("Who is calling?")}))
         if outcome == 'new' and event == 'preview':
-            return self._page(request.env._("No match"), request.env._(
+            return login.accept(self._page(request.env._("No match"), request.env._(
                 "No contact or lead has the number %(phone)s.", phone=leg.phone or '-'), status=200,
-                links=[(request.env._("Open the call"), f'/odoo/ameyo-calls/{leg.id}')])
-        return request.redirect(self._pop_url(leg), local=True)
+                links=[(request.env._("Open the call"), f'/odoo/ameyo-calls/{leg.id}')]))
+        return login.accept(request.redirect(self._pop_url(leg), local=True))
 
     @http.route('/ameyo/pick', type='http', auth='user', methods=['POST'], sitemap=False)
     def ameyo_pick(self, leg_id=None, res_model=None, res_id=None, **_kwargs):
@@ -100,13 +123,14 @@ class AmeyoLifecycle(http.Controller):
     # ------------------------------------------------------------------
 
     def _authenticate_agent(self, server, params):
-        """Return the Odoo user the URL acts for, or the response to send instead.
+        """Return the :class:`AgentLogin` of the user the URL acts for, or the response to send instead.
 
         The one place that decides who the agent is. Cookie mode: the agent's Odoo
         session; without one, Odoo's login page, which brings him back to this very URL.
-        SSO mode: a valid crmSessionId opens an Odoo session for its user. No-auth mode:
-        the server's URL token, then the user mapped to the URL's userId. In every mode
-        the URL's Ameyo userId must be the user's: a call is never logged to someone else.
+        SSO mode: a valid crmSessionId names its user. No-auth mode: the server's URL
+        token, then the agent of the server's company mapped to the URL's userId. In every
+        mode the URL's Ameyo userId must be the user's: a call is never logged to someone
+        else. Nothing here opens a session: the caller does, once every check passed.
         """
         refusal = self._refuse_cross_site(server, params)
         if refusal:
@@ -124,19 +148,14 @@ class AmeyoLifecycle(http.Controller):
                 return self._page(request.env._("Wrong Odoo user"), request.env._(
                     "This single sign-on session belongs to another Ameyo user than %(theirs)s. Nothing was "
                     "recorded.", theirs=params['userId']), status=403)
-            refusal = self._refuse_silent_switch(token.user_id)
-            if refusal:
-                return refusal
-            self._open_session(token.user_id, token)
-        elif server.session_mode == 'none':
-            agent = request.env['res.users']._ameyo_find_agent(params['userId'])
+            return self._refuse_silent_switch(token.user_id) or AgentLogin(self, token.user_id, token)
+        if server.session_mode == 'none':
+            agent = request.env['res.users']._ameyo_find_agent(params['userId'], server)
             if not agent:
                 return self._page(request.env._("Unknown agent"), request.env._(
-                    "No Ameyo agent in Odoo has the Ameyo user ID %(user)s.", user=params['userId']), status=403)
-            refusal = self._refuse_silent_switch(agent)
-            if refusal:
-                return refusal
-            self._open_session(agent)
+                    "No Ameyo agent of this server's company has the Ameyo user ID %(user)s.",
+                    user=params['userId']), status=403)
+            return self._refuse_silent_switch(agent) or AgentLogin(self, agent)
         user = request.env.user
         if user._is_public():
             login_url = '/web/login?' + urlencode({'redirect': request.httprequest.full_path})
@@ -156,7 +175,7 @@ class AmeyoLifecycle(http.Controller):
                     user=user.name, theirs=params['userId'])
             return self._page(request.env._("Wrong Odoo user"), message, status=403,
                               links=[(request.env._("Log out and log in again"), logout_url)])
-        return user
+        return AgentLogin(self, user)
 
     def _refuse_silent_switch(self, user):
         """A browser logged in to Odoo as someone else is not switched by a link: it asks first.
@@ -192,14 +211,20 @@ class AmeyoLifecycle(http.Controller):
     def _refuse_cross_site(self, server, params):
         """Refuse a pop another site made the agent's browser send (its cookie may be SameSite=None).
 
-        A request the browser marks cross-site passes only when it comes from one of the
-        server's embedding origins, or carries the server's URL token. Navigations that
-        are not cross-site (Ameyo's client opening the URL in a tab of its own) pass.
+        The browser says where a request comes from: ``Sec-Fetch-Site``, else (older
+        browsers) ``Origin`` or ``Referer``. A request from another site, a sibling
+        subdomain included, passes only when that origin is one of the server's
+        embedding origins, or when the URL carries the server's URL token. Navigations
+        of the browser's own (``none``), requests from Odoo itself, and requests that
+        carry none of the three headers (Ameyo's desktop client) pass.
         """
         headers = request.httprequest.headers
-        if headers.get('Sec-Fetch-Site') != 'cross-site':
+        fetch_site = headers.get('Sec-Fetch-Site')
+        if fetch_site in ('same-origin', 'none'):
             return None
         origin = request_origin(headers)
+        if not fetch_site and (not origin or origin in self._own_origins()):
+            return None
         # origins compare in lower case (browsers send them so; an admin may type capitals)
         if (origin and origin in server._get_frame_origins()) or \
                 server._ameyo_check_url_token(params.get('token')):
@@ -208,6 +233,14 @@ class AmeyoLifecycle(http.Controller):
             "Another web site (%(origin)s) tried to open this Ameyo page in your browser. Nothing was recorded. "
             "If it is your Ameyo web client, add its origin to the Ameyo server's embedding origins in Odoo.",
             origin=origin or request.env._("unknown")), status=403)
+
+    def _own_origins(self):
+        """The origins of Odoo itself: as this request reached it, and as its base URL says."""
+        own = {request_origin({'Origin': request.httprequest.host_url})}
+        base_url = request.env['ir.config_parameter'].sudo().get_param('web.base.url')
+        if base_url:
+            own.add(request_origin({'Origin': base_url}))
+        return own
 
     # ------------------------------------------------------------------
     # Pages

@@ -3,6 +3,12 @@ from odoo.exceptions import AccessDenied, ValidationError
 
 from ..tools.ameyo_params import AMEYO_ID_RE
 
+# Users a URL alone (no-authentication mode) can never log in as.
+NO_AUTH_EXCLUDED_GROUPS = (
+    'crm_ameyo.group_ameyo_supervisor', 'crm_ameyo.group_ameyo_manager', 'sales_team.group_sale_manager',
+    'base.group_erp_manager', 'base.group_system',
+)
+
 
 class ResUsers(models.Model):
     _inherit = 'res.users'
@@ -55,13 +61,18 @@ class ResUsers(models.Model):
         return user if not user.share else self.sudo().browse()
 
     @api.model
-    def _ameyo_find_agent(self, ameyo_user_id):
-        """The Ameyo agent with this Ameyo user ID, never an administrator.
+    def _ameyo_find_agent(self, ameyo_user_id, server):
+        """The Ameyo agent of ``server``'s company with this Ameyo user ID, or an empty recordset.
 
-        For the no-authentication mode, where the URL alone names the user a session opens for.
+        For the no-authentication mode, where the URL alone names the user a session opens
+        for: only plain agents qualify, never a user who can see other agents' calls or
+        configure anything (Ameyo supervisors and administrators, sales managers, Odoo's
+        access-rights and settings groups).
         """
         user = self._ameyo_user_for(ameyo_user_id)
-        if not user or user._is_admin() or not user.has_group('crm_ameyo.group_ameyo_agent'):
+        if not user or user._is_superuser() or server.company_id not in user.company_ids \
+                or not user.has_group('crm_ameyo.group_ameyo_agent') \
+                or any(user.has_group(group) for group in NO_AUTH_EXCLUDED_GROUPS):
             return self.sudo().browse()
         return user
 

@@ -296,12 +296,6 @@ class TestDisposeReview(DisposeCase):
         self.assertEqual(len(self.sim.requests_for('disposeCallForUser')), 1)
         self.assertEqual(leg.state, 'dispose_failed')
 
-    def test_no_auth_mode_never_opens_a_session_for_an_administrator(self):
-        admin = self.env.ref('base.user_admin')
-        admin.ameyo_user_id = 'boss@acme'
-        self.assertFalse(self.env['res.users']._ameyo_find_agent('boss@acme'))
-        self.assertEqual(self.env['res.users']._ameyo_find_agent('T.AGENT-A@acme'), self.agent_a)
-
 
 class TestDisposeModes(DisposeCase):
 
