@@ -89,6 +89,7 @@ class AmeyoCampaign(models.Model):
         A campaign Ameyo refuses to describe (no rights) is reported and skipped,
         the others are still synchronized.
         """
+        self.env['ameyo.server']._ameyo_check_manager()
         if not self:
             raise UserError(self.env._("There is no active campaign to synchronize."))
         Disposition = self.env['ameyo.disposition'].with_context(active_test=False)

@@ -4,8 +4,8 @@ from urllib.parse import urlsplit
 from markupsafe import Markup, escape
 
 from odoo import api, fields, models, tools
-from odoo.exceptions import UserError, ValidationError
-from odoo.tools import LazyTranslate, consteq
+from odoo.exceptions import AccessError, UserError, ValidationError
+from odoo.tools import SQL, LazyTranslate, consteq
 
 from odoo.addons.base.models.res_partner import _tz_get
 
@@ -25,6 +25,11 @@ LIFECYCLE_URLS = (
 )
 AGENT_LEG_JSON_KEYS = {'upper_crt': 'userCRTObjectId', 'camel_crt': 'userCrtObjectId'}
 ORIGIN_RE = re.compile(r'^https?://[A-Za-z0-9.-]+(:\d{1,5})?$')
+# Where the secrets go: whoever may not read a secret may not redirect it either (system administrators only).
+CONNECTION_FIELDS = frozenset({
+    'base_url', 'verify_tls', 'ca_bundle', 'requesting_host', 'policy_name', 'dispose_token_header',
+    'admin_user_id',
+})
 
 
 class AmeyoServer(models.Model):
@@ -166,6 +171,7 @@ class AmeyoServer(models.Model):
     def write(self, vals):
         if vals.get('base_url'):
             vals['base_url'] = vals['base_url'].strip().rstrip('/')
+        self._ameyo_check_connection_write(vals)
         result = super().write(vals)
         if {'frame_origins', 'active'} & set(vals):
             self.env.registry.clear_cache()
@@ -175,6 +181,31 @@ class AmeyoServer(models.Model):
         result = super().unlink()
         self.env.registry.clear_cache()
         return result
+
+    def _ameyo_check_connection_write(self, vals):
+        """Only system administrators change where and how the secrets are sent.
+
+        An Ameyo administrator cannot read the hash key, the dispose token or the admin
+        password; pointing the base URL (or the TLS checks) at a host of his own would
+        hand them to him on the next request, so these fields are theirs alone.
+        """
+        changed = CONNECTION_FIELDS & set(vals)
+        if not changed or self.env.su or self.env.user._is_system():
+            return
+        changed = {name for name in changed if any(server[name] != vals[name] for server in self.sudo())}
+        if changed:
+            raise AccessError(self.env._(
+                "Only system administrators can change the connection of an Ameyo server (%(fields)s): "
+                "these settings decide where Odoo sends Ameyo's secrets.",
+                fields=', '.join(self._fields[name].get_description(self.env)['string'] for name in sorted(changed))))
+
+    def _ameyo_check_manager(self):
+        """Server-side guard of the configuration actions: Ameyo administrators only.
+
+        The buttons are hidden from others, but any user can call a public method over RPC.
+        """
+        if not self.env.su and not self.env.user.has_group('crm_ameyo.group_ameyo_manager'):
+            raise AccessError(self.env._("Only Ameyo administrators can do this."))
 
     @tools.ormcache()
     def _ameyo_frame_origins(self):
@@ -262,6 +293,7 @@ class AmeyoServer(models.Model):
 
     def action_test_connection(self):
         """Check that Ameyo is reachable and accepts our credentials; say exactly what is wrong otherwise."""
+        self._ameyo_check_manager()
         self.ensure_one()
         checks = self._get_ameyo_client().check_connection()
         failed = [message for ok, message in checks if not ok]
@@ -303,6 +335,7 @@ class AmeyoServer(models.Model):
 
     def action_sync_campaigns(self):
         """Create the campaigns Ameyo assigns to the session's user; rename the known ones. Idempotent."""
+        self._ameyo_check_manager()
         self.ensure_one()
         ameyo_campaigns = self._with_rest_session(lambda client, session_id: client.get_assigned_campaigns(session_id))
         Campaign = self.env['ameyo.campaign'].with_context(active_test=False)
@@ -328,6 +361,7 @@ class AmeyoServer(models.Model):
 
     def action_sync_dispositions(self):
         """Read the disposition plan of every active campaign of this server from Ameyo."""
+        self._ameyo_check_manager()
         self.ensure_one()
         return self.campaign_ids.filtered('active').action_sync_dispositions()
 
@@ -372,19 +406,30 @@ class AmeyoServer(models.Model):
             [('server_id', '=', self.id), ('ameyo_campaign_id', '=', campaign_ref)], limit=1)
 
     def _ameyo_record_agent_session(self, user, session_id):
-        """Keep the agent's current Ameyo sessionId (a credential) where only the connector reads it."""
+        """Keep the agent's current Ameyo sessionId (a credential) where only the connector reads it.
+
+        Only a session id of the shape Ameyo gives this agent (``<node>-<hex>-ses-<userId>-…``)
+        replaces the one Odoo keeps: a stray or hand-made link does not overwrite the
+        session Ameyo itself sent. Written in one statement, so two first requests at once
+        both succeed.
+        """
         self.ensure_one()
-        if not session_id:
+        if not session_id or not user.ameyo_user_id \
+                or f'-ses-{user.ameyo_user_id.lower()}-' not in session_id.lower():
             return
-        Session = self.env['ameyo.agent.session'].sudo()
-        current = Session.search([('user_id', '=', user.id), ('server_id', '=', self.id)], limit=1)
-        if current.session_id == session_id:
-            return
-        values = {'session_id': session_id, 'seen_at': fields.Datetime.now()}
-        if current:
-            current.write(values)
-        else:
-            Session.create(dict(values, user_id=user.id, server_id=self.id))
+        Session = self.env['ameyo.agent.session']
+        Session.flush_model()
+        self.env.cr.execute(SQL(
+            """INSERT INTO ameyo_agent_session (user_id, server_id, session_id, seen_at,
+                                               create_uid, create_date, write_uid, write_date)
+               VALUES (%(user)s, %(server)s, %(session)s, now() AT TIME ZONE 'UTC',
+                       %(uid)s, now() AT TIME ZONE 'UTC', %(uid)s, now() AT TIME ZONE 'UTC')
+               ON CONFLICT (user_id, server_id) DO UPDATE
+               SET session_id = EXCLUDED.session_id, seen_at = EXCLUDED.seen_at,
+                   write_uid = EXCLUDED.write_uid, write_date = EXCLUDED.write_date
+               WHERE ameyo_agent_session.session_id IS DISTINCT FROM EXCLUDED.session_id""",
+            user=user.id, server=self.id, session=session_id, uid=self.env.uid))
+        Session.invalidate_model()
 
     def _ameyo_check_url_token(self, token):
         """Compare a URL's token with this server's static URL token, in constant time."""
