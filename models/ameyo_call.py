@@ -2,7 +2,7 @@ from psycopg2.errors import UniqueViolation
 
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, ConcurrencyError
-from odoo.tools import mute_logger
+from odoo.tools import SQL, mute_logger
 
 from ..tools.phone_key import key_digits, phone_key
 
@@ -176,14 +176,20 @@ class AmeyoCall(models.Model):
     def _ameyo_find_callers(self, model):
         """Return the records of ``model`` ('res.partner' or 'crm.lead') that have this leg's number.
 
-        Searched as the agent (``self.env``): active records of his allowed
-        companies only, through the indexed lookup key, in a fixed order.
+        Searched as the agent (``self.env``): active records he may read, of the call's
+        company or of none (a record of another company cannot be linked to this call),
+        through the indexed lookup key, in a fixed order.
         """
         self.ensure_one()
         if not self.phone_key:
             return self.env[model]
         order = 'id' if model == 'res.partner' else 'id desc'
-        return self.env[model].search([('ameyo_phone_key', '=', self.phone_key)], order=order, limit=MAX_CANDIDATES)
+        return self.env[model].search([('ameyo_phone_key', '=', self.phone_key), *self._ameyo_company_domain()],
+                                      order=order, limit=MAX_CANDIDATES)
+
+    def _ameyo_company_domain(self):
+        """Records this call may be linked to: of the call's company, or shared by all companies."""
+        return [('company_id', 'in', [self.company_id.id, False])]
 
     def _ameyo_resolve_pop(self, create_allowed=True):
         """Decide what the agent sees for this leg; link the leg to its record.
@@ -202,7 +208,8 @@ class AmeyoCall(models.Model):
             return 'open', origin_record.with_env(self.env)
         # Ameyo's customerId, once linked, names the contact.
         if self.ameyo_customer_id and model == 'res.partner':
-            partner = Partner.search([('ameyo_customer_id', '=', self.ameyo_customer_id)], order='id', limit=1)
+            partner = Partner.search([('ameyo_customer_id', '=', self.ameyo_customer_id),
+                                      *self._ameyo_company_domain()], order='id', limit=1)
             if partner:
                 self._ameyo_link(partner)
                 return 'open', partner
@@ -222,7 +229,7 @@ class AmeyoCall(models.Model):
             if len(partners) == 1:
                 self._ameyo_link(partners)
         if create_allowed and campaign.create_on_no_match:
-            record = self.env[model].create(self._ameyo_new_record_values(model))
+            record = self.env[model].with_company(self.company_id).create(self._ameyo_new_record_values(model))
             self._ameyo_link(record)
             return 'open', record
         return 'new', model
@@ -286,17 +293,25 @@ class AmeyoCall(models.Model):
             leg.write({'lead_id': record.id, 'partner_id': record.partner_id.id or leg.partner_id.id})
 
     def _ameyo_remember_pick(self, record):
-        """Remember the agent's choice among several records sharing this leg's number, and link it."""
+        """Remember the agent's choice among several records sharing this leg's number, and link it.
+
+        One pick per number and kind of record, written in one statement: two agents
+        choosing at once both succeed, the later choice stays.
+        """
         self.ensure_one()
-        key = self.phone_key
-        if key:
-            Pick = self.env['ameyo.phone.pick'].sudo()
-            pick = Pick.search([('phone_key', '=', key), ('res_model', '=', record._name)], limit=1)
-            values = {'res_id': record.id, 'user_id': self.env.uid}
-            if pick:
-                pick.write(values)
-            else:
-                Pick.create(dict(values, phone_key=key, res_model=record._name))
+        if self.phone_key:
+            Pick = self.env['ameyo.phone.pick']
+            Pick.flush_model()
+            self.env.cr.execute(SQL(
+                """INSERT INTO ameyo_phone_pick (phone_key, res_model, res_id, user_id,
+                                                 create_uid, create_date, write_uid, write_date)
+                   VALUES (%(key)s, %(model)s, %(res_id)s, %(uid)s,
+                           %(uid)s, now() AT TIME ZONE 'UTC', %(uid)s, now() AT TIME ZONE 'UTC')
+                   ON CONFLICT (phone_key, res_model) DO UPDATE
+                   SET res_id = EXCLUDED.res_id, user_id = EXCLUDED.user_id,
+                       write_uid = EXCLUDED.write_uid, write_date = EXCLUDED.write_date""",
+                key=self.phone_key, model=record._name, res_id=record.id, uid=self.env.uid))
+            Pick.invalidate_model()
         self._ameyo_link(record)
 
     def _ameyo_record_disposition(self, params):
@@ -331,8 +346,10 @@ class AmeyoCall(models.Model):
             action = {'type': 'ir.actions.act_window', 'res_model': model}
         context = {'ameyo_call_id': self.id}
         team = self.queue_id.team_id or campaign.team_id
-        if model == 'crm.lead' and team:
-            context['default_team_id'] = team.id
+        if model == 'crm.lead':
+            context['default_company_id'] = self.company_id.id  # the call's company, whichever one is current
+            if team:
+                context['default_team_id'] = team.id
         readonly = self.state == 'preview' and (campaign.preview_readonly if campaign else True)
         if readonly:
             view = self.env.ref('crm_ameyo.res_partner_view_form_ameyo_preview' if model == 'res.partner'

@@ -12,3 +12,6 @@ from . import test_embed_browser
 from . import test_sso
 from . import test_probe_regressions
 from . import test_tls
+from . import test_no_auth_mode
+from . import test_configuration_access
+from . import test_embedding

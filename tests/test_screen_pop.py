@@ -9,6 +9,7 @@ from urllib.parse import parse_qs, quote, urlencode, urlsplit
 
 import requests
 
+from odoo import fields
 from odoo.exceptions import ConcurrencyError
 from odoo.tests import HttpCase, new_test_user, tagged
 from odoo.tools import SQL, mute_logger
@@ -217,6 +218,38 @@ class TestScreenPop(AmeyoCommon, HttpCase):
         self.assertNotEqual(leg2, leg)
         self.assertEqual(leg2.partner_id, second)
         self.assertNotEqual(first, second)
+
+    def test_a_later_pick_replaces_the_remembered_one(self):
+        first, second = self.env['res.partner'].create([{'name': 'Pick One', 'phone': '9123456780'},
+                                                        {'name': 'Pick Two', 'phone': '+91 91234 56780'}])
+        Pick = self.env['ameyo.phone.pick']
+        for record, agent in ((first, self.agent_a), (second, self.agent_b)):
+            leg = self.create_leg(self._crt(), agent, phone='9123456780')
+            leg.with_user(agent)._ameyo_remember_pick(record.with_user(agent))
+            pick = Pick.search([('phone_key', '=', '9123456780')])
+            self.assertEqual((len(pick), pick.res_id, pick.user_id), (1, record.id, agent))
+            self.assertEqual(leg.partner_id, record)
+
+    def test_pop_stays_within_the_company_of_the_server(self):
+        """An agent of two companies: a caller known in the other company is neither linked nor offered."""
+        other = self.env['res.company'].create({'name': 'Pop Other Co'})
+        self.agent_a.write({'company_ids': [fields.Command.link(other.id)]})
+        Partner = self.env['res.partner']
+        elsewhere = Partner.create({'name': 'Elsewhere Caller', 'phone': '9000000003', 'company_id': other.id})
+        here = Partner.create({'name': 'Here Caller', 'phone': '09000000003', 'company_id': self.server.company_id.id})
+        leg = self.assertPops(self._throw(**self._params(self._crt(), phone='9000000003')))
+        self.assertEqual(leg.partner_id, here)
+        # known only in the other company: no match here (a prefilled form, no error)
+        here.phone = False
+        leg = self.assertPops(self._throw(**self._params(self._crt(), phone='9000000003')))
+        self.assertFalse(leg.partner_id)
+        self.assertEqual(elsewhere.company_id, other)
+        # a lead campaign creates its lead in the server's company, whichever company the agent is in
+        self.agent_a.company_id = other
+        self.lead_campaign.create_on_no_match = True
+        leg = self.assertPops(self._throw(**self._params(self._crt(), phone='9000000002', campaignId='202')))
+        self.assertEqual(leg.lead_id.company_id, self.server.company_id)
+        self.assertEqual(leg._ameyo_pop_window_action()['context'].get('default_company_id'), self.server.company_id.id)
 
     def test_pick_of_a_record_without_the_number_is_refused(self):
         self.env['res.partner'].create([{'name': 'Twin A', 'phone': '9876543210'},
@@ -580,11 +613,19 @@ class TestScreenPop(AmeyoCommon, HttpCase):
         Session = self.env['ameyo.agent.session'].sudo()
         session = Session.search([('user_id', '=', self.agent_a.id), ('server_id', '=', self.server.id)])
         self.assertEqual(session.session_id, 'd928-61955288-ses-t.agent-a@acme-1')
-        # a new Ameyo login replaces it
-        response = self._get('/ameyo/kb', {'userId': 't.agent-a@acme', 'sessionId': 'd928-ses-2', 'campaignId': '101'})
+        # a session id Ameyo would not give this agent (hand-made, or another agent's) does not replace it
+        for stray in ('d928-ses-2', 'd928-61955288-ses-t.agent-b@acme-7', 'anything'):
+            with self.subTest(session_id=stray):
+                response = self._get('/ameyo/kb', {'userId': 't.agent-a@acme', 'sessionId': stray, 'campaignId': '101'})
+                self.assertEqual(response.status_code, 200)
+                session = Session.search([('user_id', '=', self.agent_a.id), ('server_id', '=', self.server.id)])
+                self.assertEqual(session.session_id, 'd928-61955288-ses-t.agent-a@acme-1')
+        # a new Ameyo login replaces it (Ameyo may spell the user id in another case)
+        response = self._get('/ameyo/kb', {
+            'userId': 't.agent-a@acme', 'sessionId': 'd928-61955288-ses-T.Agent-A@acme-2', 'campaignId': '101'})
         self.assertEqual(response.status_code, 200)
         session = Session.search([('user_id', '=', self.agent_a.id), ('server_id', '=', self.server.id)])
-        self.assertEqual(session.session_id, 'd928-ses-2')
+        self.assertEqual(session.session_id, 'd928-61955288-ses-T.Agent-A@acme-2')
         # an agent cannot read the session table himself
         self.assertFalse(self.env['ameyo.agent.session'].with_user(self.agent_a).has_access('read'))
 

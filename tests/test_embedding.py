@@ -1,0 +1,68 @@
+"""The cross-site guard of the lifecycle pages: what a browser tells of a request's origin decides,
+whichever headers it sends (Sec-Fetch-Site, else Origin or Referer), through Odoo's HTTP server."""
+
+from urllib.parse import urlencode
+
+from odoo.tests import HttpCase, tagged
+
+from .common import AmeyoCommon, AmeyoHttpMixin
+
+ALLOWED = 'https://agent.acme.example'
+SIBLING = 'https://shop.acme.example'  # a sibling subdomain: same-site for the browser, foreign for Odoo
+URL_TOKEN = 'embedding-url-token-0123456789'
+
+
+@tagged('post_install', '-at_install')
+class TestCrossSiteGuard(AmeyoCommon, AmeyoHttpMixin, HttpCase):
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.env['ameyo.server'].search([]).write({'active': False})
+        cls.setup_ameyo_fixtures()
+        cls.server.write({'frame_origins': ALLOWED, 'url_token': URL_TOKEN})
+        cls.crt_sequence = iter(range(1, 10 ** 6))
+
+    def setUp(self):
+        super().setUp()
+        self.cookies = self._login_cookies('t_agent_a')
+
+    def _pop(self, headers, **extra):
+        crt = f'd928-xsite-vce-{next(self.crt_sequence)}'
+        query = urlencode({'userId': self.agent_a.ameyo_user_id, 'campaignId': '101', 'crtObjectId': crt,
+                           'userCrtObjectId': f'{crt}-uce-1', 'phone': '9000000808', **extra})
+        response = self._http('GET', f'/ameyo/customer?{query}', headers=headers, cookies=self.cookies)
+        return response, self.env['ameyo.call'].search([('crt_object_id', '=', crt)])
+
+    def test_foreign_origins_are_refused_whatever_the_browser_sends(self):
+        refused = {
+            'older browser, foreign Origin': {'Origin': 'https://evil.example'},
+            'older browser, foreign Referer': {'Referer': 'https://evil.example/page'},
+            'older browser, sibling subdomain': {'Origin': SIBLING},
+            'same-site sibling subdomain': {'Sec-Fetch-Site': 'same-site', 'Origin': SIBLING},
+            'same-site without origin': {'Sec-Fetch-Site': 'same-site'},
+            'cross-site': {'Sec-Fetch-Site': 'cross-site', 'Referer': 'https://evil.example/x'},
+        }
+        for case, headers in refused.items():
+            with self.subTest(case=case):
+                response, leg = self._pop(headers)
+                self.assertEqual(response.status_code, 403, response.text[:1000])
+                self.assertIn('Request refused', response.text)
+                self.assertFalse(leg)
+
+    def test_ameyo_and_odoo_itself_pass(self):
+        accepted = {
+            "Ameyo's desktop client (no header)": ({}, {}),
+            'a navigation of the browser': ({'Sec-Fetch-Site': 'none'}, {}),
+            'same origin': ({'Sec-Fetch-Site': 'same-origin'}, {}),
+            'older browser, from Odoo itself': ({'Referer': f'{self.base_url()}/odoo/action-x'}, {}),
+            'older browser, from the allowed origin': ({'Origin': ALLOWED}, {}),
+            'same-site, configured origin': ({'Sec-Fetch-Site': 'same-site', 'Origin': ALLOWED}, {}),
+            'same-site sibling with the URL token': ({'Sec-Fetch-Site': 'same-site', 'Origin': SIBLING},
+                                                     {'token': URL_TOKEN}),
+        }
+        for case, (headers, extra) in accepted.items():
+            with self.subTest(case=case):
+                response, leg = self._pop(headers, **extra)
+                self.assertEqual(response.status_code, 303, response.text[:1000])
+                self.assertEqual(leg.user_id, self.agent_a)
