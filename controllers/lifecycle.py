@@ -10,7 +10,7 @@ from urllib.parse import urlencode
 
 from odoo import fields, http
 from odoo.exceptions import AccessError
-from odoo.http import STORED_SESSION_BYTES, request, root
+from odoo.http import request
 
 from ..tools.ameyo_params import AmeyoParamError, parse_lifecycle_params
 from ..tools.http_origin import request_origin
@@ -28,14 +28,13 @@ class AgentLogin:
     request never leaves a session cookie behind.
     """
 
-    def __init__(self, controller, user, token=None):
-        self.controller = controller
+    def __init__(self, user, token=None):
         self.user = user
         self.token = token
 
     def accept(self, response):
         if self.token is not None or request.session.uid != self.user.id:
-            self.controller._open_session(self.user, self.token)
+            request.env['ir.http']._ameyo_open_session(self.user, self.token)
         return response
 
 
@@ -148,14 +147,14 @@ class AmeyoLifecycle(http.Controller):
                 return self._page(request.env._("Wrong Odoo user"), request.env._(
                     "This single sign-on session belongs to another Ameyo user than %(theirs)s. Nothing was "
                     "recorded.", theirs=params['userId']), status=403)
-            return self._refuse_silent_switch(token.user_id) or AgentLogin(self, token.user_id, token)
+            return self._refuse_silent_switch(token.user_id) or AgentLogin(token.user_id, token)
         if server.session_mode == 'none':
             agent = request.env['res.users']._ameyo_find_agent(params['userId'], server)
             if not agent:
                 return self._page(request.env._("Unknown agent"), request.env._(
                     "No Ameyo agent of this server's company has the Ameyo user ID %(user)s.",
                     user=params['userId']), status=403)
-            return self._refuse_silent_switch(agent) or AgentLogin(self, agent)
+            return self._refuse_silent_switch(agent) or AgentLogin(agent)
         user = request.env.user
         if user._is_public():
             login_url = '/web/login?' + urlencode({'redirect': request.httprequest.full_path})
@@ -175,7 +174,7 @@ class AmeyoLifecycle(http.Controller):
                     user=user.name, theirs=params['userId'])
             return self._page(request.env._("Wrong Odoo user"), message, status=403,
                               links=[(request.env._("Log out and log in again"), logout_url)])
-        return AgentLogin(self, user)
+        return AgentLogin(user)
 
     def _refuse_silent_switch(self, user):
         """A browser logged in to Odoo as someone else is not switched by a link: it asks first.
@@ -192,21 +191,6 @@ class AmeyoLifecycle(http.Controller):
             "Nothing was recorded. Log out first to continue as %(user)s.",
             current=request.env.user.name, user=user.name), status=403,
             links=[(request.env._("Log out and continue"), logout_url)])
-
-    def _open_session(self, user, token=None):
-        """Log the browser in as ``user`` (authenticated by an SSO token or the URL token)."""
-        session = request.session
-        if session.uid != user.id:
-            if session.uid:
-                session.logout(keep_db=True)
-            session['pre_login'] = user.login
-            session['pre_uid'] = user.id
-            session.finalize(request.env)
-            # rotate now (not at the end of the request) to know the session an SSO logout must end
-            root.session_store.rotate(session, request.env(user=user.id))
-            request.update_env(user=user.id)
-        if token:
-            token._remember_session(session.sid[:STORED_SESSION_BYTES])
 
     def _refuse_cross_site(self, server, params):
         """Refuse a pop another site made the agent's browser send (its cookie may be SameSite=None).

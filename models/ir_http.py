@@ -11,7 +11,7 @@ browser context that is such an embed, the session cookie goes out
 import re
 
 from odoo import models
-from odoo.http import request
+from odoo.http import STORED_SESSION_BYTES, request, root
 
 from ..tools.http_origin import request_origin
 
@@ -45,6 +45,26 @@ class IrHttp(models.AbstractModel):
         if hasattr(response, 'headers'):
             cls._ameyo_allow_embedding(response)
         return response
+
+    @classmethod
+    def _ameyo_open_session(cls, user, token=None):
+        """Log this browser in as ``user``, whom an SSO token or the URL token authenticated.
+
+        Called last, once every check of the request passed. The session is rotated at once
+        (not at the end of the request) so that an SSO token knows the session its logout
+        must end.
+        """
+        session = request.session
+        if session.uid != user.id:
+            if session.uid:
+                session.logout(keep_db=True)
+            session['pre_login'] = user.login
+            session['pre_uid'] = user.id
+            session.finalize(request.env)
+            root.session_store.rotate(session, request.env(user=user.id))
+            request.update_env(user=user.id)
+        if token:
+            token._remember_session(session.sid[:STORED_SESSION_BYTES])
 
     @classmethod
     def _ameyo_allow_embedding(cls, response):
