@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Shared helpers of scripts/run.sh and scripts/test.sh (sourced, not executed).
 # Everything here runs on loopback only and keeps its state under one temporary folder.
 
@@ -8,10 +9,15 @@ PYTHON="${PYTHON:-python3}"
 
 log() { printf '[crm_ameyo] %s\n' "$*" >&2; }
 
+# shellcheck source=scripts/bootstrap_odoo.sh
+source "$REPO_DIR/scripts/bootstrap_odoo.sh"
+
+# Odoo 19.0 as $PYTHON imports it (a developer's install, a production server); when it cannot,
+# the one scripts/bootstrap_odoo.sh installs in its cache folder, and PYTHON becomes that
+# environment's interpreter.
 require_odoo() {
-    if ! "$PYTHON" -c 'import odoo.release, sys; sys.exit(odoo.release.version_info[0] != 19)' >/dev/null 2>&1; then
-        echo "Odoo 19 is not importable by $PYTHON: install Odoo 19.0 Community first (README, 'Install Odoo 19'), then run this again." >&2
-        exit 2
+    if ! python_has_odoo19 "$PYTHON"; then
+        bootstrap_odoo  # not in a condition: errexit must stay in force there
     fi
     ODOO_ROOT="$("$PYTHON" -c 'import odoo, os; print(os.path.dirname(list(odoo.__path__)[0]))')"
     ADDONS_PATH=""

@@ -6,6 +6,8 @@
 # an addon's folder), in ~/.local/share/crm_ameyo/run (/var/tmp/crm_ameyo-run as root) or
 # $CRM_AMEYO_RUN_DIR, so a second run
 # keeps your data and upgrades the addon. RESET=1 starts from a fresh database.
+# When python3 cannot import Odoo 19.0, it is installed first in a cache folder of its own
+# (scripts/bootstrap_odoo.sh: ODOO_SRC, RESET_ODOO, CRM_AMEYO_ODOO_DIR).
 # Options after the command go to Odoo, e.g. scripts/run.sh --dev=xml,reload
 #   HTTP_PORT=8070 SIM_PORT=8900 scripts/run.sh
 

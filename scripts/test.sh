@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Run every check of crm_ameyo on a throw-away stack: a private PostgreSQL, a fresh
 # database with the addon and its demo data, the Odoo test suite (HTTP, simulator and
-# Chromium tests included), an uninstall, and the linters. Ends with "N passed, M failed";
+# Chromium tests included), an uninstall, the linters, and the Odoo 19 bootstrap
+# (scripts/test_bootstrap.sh; when python3 cannot import Odoo 19, this script installs it
+# first, see scripts/bootstrap_odoo.sh). Ends with "N passed, M failed";
 # exits non-zero on any failure. A skipped test counts as a failure.
 #
 #   scripts/test.sh                 # everything
@@ -97,6 +99,20 @@ check "ruff" $?
 (cd "$STAGE_DIR" && "$PYTHON" -m pylint --rcfile="$REPO_DIR/.pylintrc-mandatory" --ignore=simulator crm_ameyo >&2)
 check "pylint-odoo mandatory checks" $?
 set -e
+
+# 5. The Odoo 19 bootstrap (scripts/bootstrap_odoo.sh), offline: from the Odoo tree in use, with a
+#    python that cannot import Odoo, in a throw-away folder; one check per line it prints.
+log "testing the Odoo 19 bootstrap from $ODOO_ROOT (about a minute)"
+set +e
+bootstrap_results="$("$REPO_DIR/scripts/test_bootstrap.sh" "$ODOO_ROOT")"
+set -e
+while read -r verdict name; do
+    case "$verdict" in
+        PASS) check "$name" 0 ;;
+        FAIL) check "$name" 1 ;;
+    esac
+done <<<"$bootstrap_results"
+grep -qE '^(PASS|FAIL) ' <<<"$bootstrap_results" || check "the bootstrap test reports its checks" 1
 
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]
