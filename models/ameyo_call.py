@@ -270,16 +270,30 @@ class AmeyoCall(models.Model):
         }
 
     def _ameyo_display_phone(self):
-        """The caller's number, in international form when Ameyo sent a bare national number."""
+        """The caller's number as Odoo shows numbers (international form), '' for a masked one.
+
+        Ameyo often sends bare national digits: they are read in the home country of
+        Settings (its calling code), and formatted by ``phone_validation``. A number
+        ``phonenumbers`` cannot read is kept as Ameyo sent it.
+        """
         phone = (self.phone or '').strip()
         if any(char in 'Xx*' for char in phone):
             return ''  # a masked number is not the caller's number
-        digits = ''.join(char for char in phone if char.isdigit())
-        if phone and not phone.startswith('+') and not phone.startswith('00'):
-            country = self.env['ir.config_parameter'].sudo().get_param('crm_ameyo.phone_country_code', '91')
-            if len(digits) == key_digits(self.env) and country and country.isdigit():
-                return f'+{country} {digits}'
+        country = self._ameyo_home_country()
+        if phone and country:
+            return self._phone_format(number=phone, country=country, force_format='INTERNATIONAL') or phone
         return phone
+
+    @api.model
+    def _ameyo_home_country(self):
+        """The country whose calling code Settings names (the company's own when several share it)."""
+        code = self.env['ir.config_parameter'].sudo().get_param('crm_ameyo.phone_country_code', '91')
+        if not code or not code.isdigit():
+            return self.env['res.country']
+        company_country = self.env.company.country_id
+        if company_country.phone_code == int(code):
+            return company_country
+        return self.env['res.country'].search([('phone_code', '=', int(code))], order='id', limit=1)
 
     def _ameyo_link(self, record):
         """Attach the leg to the contact or lead it is about (and remember Ameyo's customerId)."""

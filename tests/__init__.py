@@ -15,3 +15,4 @@ from . import test_tls
 from . import test_no_auth_mode
 from . import test_configuration_access
 from . import test_embedding
+from . import test_phone_display

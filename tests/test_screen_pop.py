@@ -275,7 +275,7 @@ class TestScreenPop(AmeyoCommon, HttpCase):
         action = self.env['ameyo.call'].browse(leg.id).action_open_pop()
         self.assertEqual(action['res_model'], 'res.partner')
         self.assertFalse(action['res_id'])
-        self.assertEqual(action['context']['default_phone'], '+91 9000000002')
+        self.assertEqual(action['context']['default_phone'], '+91 90000 00002')
         self.assertEqual(action['context']['ameyo_call_id'], leg.id)
         # the agent saves the prefilled form: the new contact is linked to the call
         partner = self.env['res.partner'].with_user(self.agent_a).with_context(**action['context']).create(
@@ -288,7 +288,7 @@ class TestScreenPop(AmeyoCommon, HttpCase):
         partner = self.env['res.partner'].search([('ameyo_phone_key', '=', '9000000002')])
         self.assertEqual(len(partner), 1)
         self.assertEqual(leg.partner_id, partner)
-        self.assertEqual(partner.phone, '+91 9000000002')
+        self.assertEqual(partner.phone, '+91 90000 00002')
         action = leg.action_open_pop()
         self.assertEqual((action['res_model'], action['res_id']), ('res.partner', partner.id))
         # the next call finds it instead of creating another one
@@ -337,7 +337,7 @@ class TestScreenPop(AmeyoCommon, HttpCase):
         self.assertEqual(action['res_model'], 'crm.lead')
         self.assertEqual(action['views'], [(self.env.ref('crm.crm_lead_view_form').id, 'form')])
         self.assertEqual(action['context']['default_team_id'], self.team_queue.id)
-        self.assertEqual(action['context']['default_phone'], '+91 9000000003')
+        self.assertEqual(action['context']['default_phone'], '+91 90000 00003')
         # the campaign's team when the call came through no queue
         leg = self.assertPops(self._throw(**self._params(self._crt(), campaignId='202', phone='9000000003')))
         self.assertFalse(leg.queue_id)
