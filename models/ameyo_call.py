@@ -358,7 +358,7 @@ class AmeyoCall(models.Model):
             action = queue_action.sudo()._get_action_dict()
         else:
             action = {'type': 'ir.actions.act_window', 'res_model': model}
-        context = {'ameyo_call_id': self.id}
+        context = {'ameyo_pop_leg_id': self.id}
         team = self.queue_id.team_id or campaign.team_id
         if model == 'crm.lead':
             context['default_company_id'] = self.company_id.id  # the call's company, whichever one is current

@@ -46,9 +46,9 @@ class AmeyoCallerMixin(models.AbstractModel):
     def create(self, vals_list):
         records = super().create(vals_list)
         # created from a screen-pop's prefilled form: attach the call leg to the new record
-        call_id = self.env.context.get('ameyo_call_id')
-        if call_id and len(records) == 1:
-            leg = self.env['ameyo.call'].browse(call_id).exists()
+        leg_id = self.env.context.get('ameyo_pop_leg_id')
+        if leg_id and len(records) == 1:
+            leg = self.env['ameyo.call'].browse(leg_id).exists()
             # only the record of the caller's number (not, say, a company quick-created from the form)
             if leg and leg.user_id == self.env.user and not leg[self._ameyo_leg_field] \
                     and records.ameyo_phone_key == leg.phone_key:

@@ -16,7 +16,7 @@ class ResUsers(models.Model):
     ameyo_user_id = fields.Char(
         string="Ameyo User ID", copy=False,
         help="The agent's userId in Ameyo. Ameyo's URLs carrying it are logged to this user.")
-    ameyo_campaign_id = fields.Many2one(
+    ameyo_default_campaign_id = fields.Many2one(
         'ameyo.campaign', string="Default Ameyo Campaign",
         help="Campaign used for click-to-dial when no other campaign applies.")
 

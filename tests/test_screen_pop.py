@@ -276,7 +276,7 @@ class TestScreenPop(AmeyoCommon, HttpCase):
         self.assertEqual(action['res_model'], 'res.partner')
         self.assertFalse(action['res_id'])
         self.assertEqual(action['context']['default_phone'], '+91 90000 00002')
-        self.assertEqual(action['context']['ameyo_call_id'], leg.id)
+        self.assertEqual(action['context']['ameyo_pop_leg_id'], leg.id)
         # the agent saves the prefilled form: the new contact is linked to the call
         partner = self.env['res.partner'].with_user(self.agent_a).with_context(**action['context']).create(
             {'name': 'New Caller'})
