@@ -84,6 +84,26 @@ class TestSimulatorClient(SimulatorCase):
         self.assertTrue(caught.exception.transient)
         self.assertEqual(len(self.sim.requests_for('disposeCallForUser')), 1)
 
+    def test_a_missing_ca_bundle_is_an_ameyo_error(self):
+        """The CA bundle path set on the server is missing on this Odoo node: a message, not an OSError."""
+        self.server.write({'base_url': self.sim.url.replace('http://', 'https://'), 'verify_tls': True,
+                           'ca_bundle': '/nonexistent/crm_ameyo/ameyo-ca.pem'})
+        with self.assertRaises(AmeyoError) as caught, mute_logger(CLIENT_LOGGER):
+            self.server._get_ameyo_client().dispose_call_for_user('t.agent-a@acme', 'Sale', request_id='r1')
+        self.assertEqual(caught.exception.kind, 'tls')
+        self.assertFalse(caught.exception.sent)  # checked before connecting: nothing reached Ameyo
+        self.assertIn('CA bundle', caught.exception.args[0])
+        self.assertNotIn('/nonexistent', caught.exception.args[0])
+        self.assertFalse(self.sim.requests_for('disposeCallForUser'))
+
+    def test_an_unknown_charset_does_not_lose_the_answer(self):
+        call = self.sim.start_call('t.agent-a@acme', '101', '9876543210')
+        self.sim.hangup(call)
+        self.sim.inject('disposeCallForUser', status=200, body='Dispose Successfully', carry_out=True,
+                        content_type='text/plain; charset=x-ameyo-unknown')
+        self.client.dispose_call_for_user('t.agent-a@acme', 'Sale', request_id='r1')
+        self.assertEqual([d['code'] for d in self.sim.dispositions_of(call)], ['Sale'])
+
     def test_legacy_dispose_is_retried_after_a_drop(self):
         call = self.sim.start_call('t.agent-a@acme', '101', '9876543210')
         self.sim.hangup(call)

@@ -13,8 +13,10 @@ Ameyo's URLs and bodies carry session ids and tokens. Log lines name the API,
 the HTTP status, the elapsed time and Ameyo's reason (masked).
 """
 
+import codecs
 import json
 import logging
+import os
 import re
 import time
 import uuid
@@ -53,16 +55,19 @@ class AmeyoError(UserError):
     reason), ``server`` (5xx or HTML error page), ``bad_response``.
     ``reason`` is Ameyo's own words, when it gave any. ``sent`` tells whether
     the request may have reached Ameyo (a read timeout or dropped connection
-    after sending: the outcome is unknown).
+    after sending: the outcome is unknown). ``outcome_unknown`` tells that it
+    may have been carried out although Odoo could not read an answer.
     """
 
-    def __init__(self, message, *, kind, reason=None, status=None, sent=True, transient=False):
+    def __init__(self, message, *, kind, reason=None, status=None, sent=True, transient=False,
+                 outcome_unknown=False):
         super().__init__(message)
         self.kind = kind
         self.reason = reason
         self.status = status
         self.sent = sent
         self.transient = transient
+        self.outcome_unknown = outcome_unknown
 
 
 @dataclass
@@ -88,7 +93,7 @@ def read_response(response):
                            headers=dict(response.headers))
     if content_type.startswith(('audio/', 'application/octet-stream')):
         return result
-    result.text = body.decode(response.encoding or 'utf-8', errors='replace') if body else ''
+    result.text = body.decode(_known_encoding(response.encoding), errors='replace') if body else ''
     stripped = result.text.strip()
     if stripped[:1] in ('{', '[') or stripped == 'null':
         try:
@@ -96,6 +101,14 @@ def read_response(response):
         except ValueError:
             result.data = None
     return result
+
+
+def _known_encoding(name):
+    """The charset an answer declares when Python knows it, else UTF-8 (a wrong label must not lose the answer)."""
+    try:
+        return codecs.lookup(name).name if name else 'utf-8'
+    except LookupError:
+        return 'utf-8'
 
 
 def ameyo_reason(response):
@@ -184,9 +197,18 @@ class AmeyoClient:
                     raw = self.session.request(
                         method, url, headers=headers, params=params, json=json_body, data=form,
                         timeout=self.timeout, verify=self.verify, allow_redirects=False, stream=stream)
-                    response = self._read(raw, stream)
                 except requests.exceptions.RequestException as exc:
                     raise self._transport_error(exc) from None
+                except Exception as exc:  # noqa: BLE001 (a missing CA bundle, a bad header: the caller gets a message)
+                    raise self._unexpected_error(exc, answered=False) from None
+                try:
+                    response = self._read(raw, stream)
+                except AmeyoError:
+                    raise
+                except requests.exceptions.RequestException as exc:
+                    raise self._transport_error(exc) from None
+                except Exception as exc:  # noqa: BLE001 (Ameyo answered, Odoo could not read it)
+                    raise self._unexpected_error(exc, answered=True) from None
             except AmeyoError as error:
                 self._log(api, None, started, error.kind)
                 # Nothing reached Ameyo: any request may be sent again. Otherwise only idempotent ones.
@@ -242,9 +264,33 @@ class AmeyoClient:
             return AmeyoError(self.env._(
                 "Ameyo server %(server)s is unreachable at %(url)s (connection refused or unknown host).",
                 server=server, url=self.base_url), kind='unreachable', sent=False, transient=True)
+        if isinstance(exc, requests.exceptions.ChunkedEncodingError | requests.exceptions.ContentDecodingError):
+            return self._unexpected_error(exc, answered=True)
         return AmeyoError(self.env._(
             "The request to Ameyo server %(server)s failed: %(error)s.", server=server,
             error=type(exc).__name__), kind='unreachable', sent=False)
+
+    def _unexpected_error(self, exc, answered):
+        """Map any other failure to an :class:`AmeyoError` with a plain message (never the exception's text).
+
+        ``answered``: Ameyo answered and Odoo could not read the answer, so the outcome is unknown.
+        """
+        server = self.server.name
+        if isinstance(exc, OSError) and isinstance(self.verify, str) and not os.path.isfile(self.verify):
+            return AmeyoError(self.env._(
+                "The CA bundle set on Ameyo server %(server)s is not on this Odoo server: check its CA Bundle "
+                "Path.", server=server), kind='tls', sent=False)
+        _logger.warning("Ameyo server %s: unexpected %s while %s", self.server.id, type(exc).__name__,
+                        'reading the answer' if answered else 'sending the request')
+        if answered:
+            return AmeyoError(self.env._(
+                "Ameyo server %(server)s answered, but Odoo could not read the answer (%(error)s); the request "
+                "may or may not have been carried out.", server=server, error=type(exc).__name__),
+                kind='bad_response', outcome_unknown=True)
+        # raised inside the HTTP library: whether anything reached Ameyo is not known
+        return AmeyoError(self.env._(
+            "Odoo could not send the request to Ameyo server %(server)s (%(error)s).", server=server,
+            error=type(exc).__name__), kind='unreachable', outcome_unknown=True)
 
     def _log(self, api, response, started, error_kind=None):
         elapsed = (time.monotonic() - started) * 1000
