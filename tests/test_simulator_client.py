@@ -84,6 +84,22 @@ class TestSimulatorClient(SimulatorCase):
         self.assertTrue(caught.exception.transient)
         self.assertEqual(len(self.sim.requests_for('disposeCallForUser')), 1)
 
+    def test_gateway_errors_after_dispose_call_for_user_leave_the_outcome_unknown(self):
+        """A proxy in front of Ameyo gave up waiting (502, 503, 504) while Ameyo disposed: not resent."""
+        for status in (502, 503, 504):
+            with self.subTest(status=status):
+                call = self.sim.start_call('t.agent-a@acme', '101', '9876543210')
+                self.sim.hangup(call)
+                self.sim.inject('disposeCallForUser', status=status, body='Gateway Time-out',
+                                content_type='text/plain', carry_out=True)
+                sent = len(self.sim.requests_for('disposeCallForUser'))
+                with self.assertRaises(AmeyoError) as caught, mute_logger(CLIENT_LOGGER):
+                    self.client.dispose_call_for_user('t.agent-a@acme', 'Sale', request_id=f'r{status}')
+                self.assertTrue(caught.exception.outcome_unknown)
+                self.assertIn('may or may not have been carried out', caught.exception.args[0])
+                self.assertEqual(len(self.sim.requests_for('disposeCallForUser')), sent + 1)
+                self.assertEqual([d['code'] for d in self.sim.dispositions_of(call)], ['Sale'])
+
     def test_a_missing_ca_bundle_is_an_ameyo_error(self):
         """The CA bundle path set on the server is missing on this Odoo node: a message, not an OSError."""
         self.server.write({'base_url': self.sim.url.replace('http://', 'https://'), 'verify_tls': True,

@@ -54,9 +54,10 @@ class AmeyoError(UserError):
     ``auth`` (token or session rejected), ``refused`` (Ameyo said no, with a
     reason), ``server`` (5xx or HTML error page), ``bad_response``.
     ``reason`` is Ameyo's own words, when it gave any. ``sent`` tells whether
-    the request may have reached Ameyo (a read timeout or dropped connection
-    after sending: the outcome is unknown). ``outcome_unknown`` tells that it
-    may have been carried out although Odoo could not read an answer.
+    the request may have reached Ameyo. ``outcome_unknown`` tells that it may
+    have been carried out although Odoo has no answer it can read as such: a
+    read timeout, a connection dropped after sending, a gateway's 502/503/504,
+    an answer that is neither a known success nor a known failure.
     """
 
     def __init__(self, message, *, kind, reason=None, status=None, sent=True, transient=False,
@@ -255,11 +256,13 @@ class AmeyoClient:
         if isinstance(exc, requests.exceptions.ReadTimeout):
             return AmeyoError(self.env._(
                 "Ameyo server %(server)s did not answer within %(timeout)s s; the request may or may not "
-                "have been carried out.", server=server, timeout=self.timeout), kind='timeout', transient=True)
+                "have been carried out.", server=server, timeout=self.timeout), kind='timeout', transient=True,
+                outcome_unknown=True)
         if isinstance(exc, requests.exceptions.ConnectionError) and _connection_was_established(exc):
             return AmeyoError(self.env._(
                 "Ameyo server %(server)s closed the connection without answering; the request may or may not "
-                "have been carried out.", server=server), kind='unreachable', transient=True)
+                "have been carried out.", server=server), kind='unreachable', transient=True,
+                outcome_unknown=True)
         if isinstance(exc, requests.exceptions.ConnectionError):
             return AmeyoError(self.env._(
                 "Ameyo server %(server)s is unreachable at %(url)s (connection refused or unknown host).",
@@ -324,6 +327,12 @@ class AmeyoClient:
         server = self.server.name
         status = response.status
         reason_key = (reason or '').lower()
+        if status in TRANSIENT_STATUSES:
+            # a gateway or proxy in front of Ameyo gave up waiting: Ameyo may have done the work anyway
+            raise AmeyoError(self.env._(
+                "Ameyo server %(server)s did not answer %(api)s in time (HTTP %(status)s from a gateway); the "
+                "request may or may not have been carried out.", server=server, api=api_label, status=status),
+                kind='server', reason=reason, status=status, transient=True, outcome_unknown=True)
         if status in (401, 403) or 'invalid.session.id' in reason_key or 'invalid session id' in reason_key \
                 or 'token' in reason_key and ('invalid' in reason_key or 'reject' in reason_key):
             message = self.env._(
