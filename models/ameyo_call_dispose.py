@@ -333,6 +333,12 @@ class AmeyoCall(models.Model):
         self.ensure_one()
         if not self._ameyo_lock():
             return None
+        if background and self.dispose_attempts >= MAX_DISPOSE_ATTEMPTS:
+            # every earlier send was cut off before its answer was recorded (a worker killed mid-request)
+            self._ameyo_dispose_failed(self.env._(
+                "Odoo tried %(count)s times to tell Ameyo and never got to record its answer.",
+                count=self.dispose_attempts), retry=False)
+            return None
         api_name = self._ameyo_choose_dispose_api(background)
         if not api_name:
             self._ameyo_dispose_failed(self._ameyo_no_safe_api_reason(), retry=False)
@@ -465,10 +471,16 @@ class AmeyoCall(models.Model):
     def _cron_retry_dispose(self, limit=50):
         """Resend the disposes that failed for a transient reason, and those whose tab closed before sending.
 
-        Each leg is claimed on its own (:meth:`_ameyo_send_dispose`), so two workers never send the same one.
+        Each leg is sent on its own (:meth:`_ameyo_send_dispose`): one that fails, in Ameyo or in Odoo,
+        is recorded on that leg and the run goes on. Progress is committed after each leg with what is
+        still due, and the run stops when its time is up: Odoo runs it again at once while work remains.
         """
-        candidates = self.sudo().search(self._ameyo_retry_domain(), order='dispose_next_try, id', limit=limit)
-        for leg in candidates:
+        Call = self.sudo()
+        domain = self._ameyo_retry_domain()
+        legs = Call.search(domain, order='dispose_next_try, id', limit=limit)
+        Cron = self.env['ir.cron']
+        Cron._commit_progress(remaining=len(legs) if len(legs) < limit else Call.search_count(domain))
+        for leg in legs:
             leg._ameyo_send_dispose(background=True)
-            if self.env.context.get('cron_id'):
-                self.env['ir.cron']._commit_progress(1)  # each leg's outcome is durable on its own
+            if not Cron._commit_progress(1):
+                break

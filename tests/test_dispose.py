@@ -1,12 +1,16 @@
 """Disposition end to end against the simulator: save first, then Ameyo; nothing lost when it says no."""
+import time
 from contextlib import contextmanager
 from datetime import timedelta
 from unittest.mock import patch
+
+from freezegun import freeze_time
 
 from odoo import fields
 from odoo.exceptions import AccessError, UserError
 from odoo.tools import mute_logger
 
+from ..models.ameyo_call_dispose import MAX_DISPOSE_ATTEMPTS
 from ..tools.ameyo_client import AmeyoClient
 from .test_simulator_client import CLIENT_LOGGER, SimulatorCase
 
@@ -454,3 +458,109 @@ class TestDisposeUnknownOutcome(DisposeCase):
         self.assertIn('it may have disposed the call', leg.dispose_error)
         self.assertFalse(leg.dispose_sending_since)
 
+
+class TestDisposeCron(DisposeCase):
+    """The retry cron: one leg cannot stop it, it says what is left, it keeps to its time."""
+
+    def orphans(self, count):
+        """``count`` legs whose tab closed before telling Ameyo (the agent's session is known)."""
+        legs = self.env['ameyo.call']
+        for index in range(count):
+            call, leg = self.pop(phone=f'974001122{index}', record_session=True)
+            self.confirm(leg)
+            legs |= leg
+        legs.sudo().dispose_saved_at = fields.Datetime.now() - timedelta(seconds=40)
+        return legs
+
+    def cron_pass(self, limit=50, **context):
+        """One call of the cron's method, in a transaction of its own as the scheduler runs it."""
+        self.env.flush_all()
+        with self.registry.cursor() as cr, mute_logger(CLIENT_LOGGER, DISPOSE_LOGGER):
+            self.env(cr=cr)['ameyo.call'].with_context(**context)._cron_retry_dispose(limit=limit)
+        self.env.invalidate_all()
+
+    def test_one_bad_leg_does_not_stop_the_cron(self):
+        """A CA bundle missing on this Odoo node for one server, a charset Python does not know in one
+        answer: each leg is dealt with, the run succeeds, and the leg that cannot be sent says why."""
+        other = self.env['ameyo.server'].create({
+            'name': 'Ameyo (other node)', 'base_url': self.sim.url.replace('http://', 'https://'),
+            'verify_tls': True, 'ca_bundle': '/nonexistent/crm_ameyo/ameyo-ca.pem',
+            'dispose_token': 'test-dispose-token-SECRET'})
+        other_campaign = self.env['ameyo.campaign'].create({
+            'server_id': other.id, 'ameyo_campaign_id': '101', 'name': 'Other node', 'dispose_mode': 'crm_only',
+            'wrap_timeout': 60})
+        stranded = self.env['ameyo.call'].create({
+            'server_id': other.id, 'crt_object_id': 'd928-other-vce-1', 'user_crt_object_id': 'd928-other-uce-1',
+            'campaign_id': other_campaign.id, 'ameyo_campaign_ref': '101', 'user_id': self.agent_b.id,
+            'phone': '9740011000', 'state': 'dispose_pending', 'disposition_code': 'Sale',
+            'dispose_request_id': 'req-other-node-1',
+            'dispose_saved_at': fields.Datetime.now() - timedelta(seconds=40)})
+        legs = self.orphans(2)
+        self.sim.inject('/dacx/dispose', status=200, body='Dispose Successfully', carry_out=True,
+                        content_type='text/plain; charset=x-ameyo-unknown')
+        cron = self.run_cron()
+        self.assertEqual(cron.failure_count, 0)
+        self.assertEqual(legs.mapped('state'), ['disposed', 'disposed'])
+        self.assertEqual(self.sim.agent_state('t.agent-a@acme'), 'ready')
+        self.assertEqual(stranded.state, 'dispose_failed')
+        self.assertIn('CA bundle', stranded.dispose_error)
+
+    def test_a_leg_that_fails_inside_odoo_is_recorded_and_the_cron_goes_on(self):
+        """Whatever fails in Odoo for one leg (here an error no real answer can cause any more) is
+        recorded on that leg as a failed attempt, retried later, and the other legs are sent."""
+        first, second = self.orphans(2)
+        send = AmeyoClient.dispose_legacy
+
+        def failing(client, **kwargs):
+            if kwargs['crt_object_id'] == first.crt_object_id:
+                raise LookupError('unknown encoding: x-ameyo')
+            return send(client, **kwargs)
+
+        with patch.object(AmeyoClient, 'dispose_legacy', failing):
+            cron = self.run_cron()
+        self.assertEqual(cron.failure_count, 0)
+        self.assertEqual(second.state, 'disposed')
+        self.assertEqual((first.state, first.dispose_attempts), ('dispose_failed', 1))
+        self.assertIn('Odoo failed while telling Ameyo (LookupError)', first.dispose_error)
+        self.assertTrue(first.dispose_next_try)
+
+    def test_the_cron_reports_what_is_left(self):
+        legs = self.orphans(3)
+        cron = self.env.ref('crm_ameyo.ir_cron_ameyo_retry_dispose')
+        progress = self.env['ir.cron.progress'].create({'cron_id': cron.id, 'remaining': 0, 'done': 0})
+        self.cron_pass(limit=2, cron_id=cron.id, ir_cron_progress_id=progress.id,
+                       cron_end_time=time.monotonic() + 3600)
+        self.assertEqual(legs.mapped('state'), ['disposed', 'disposed', 'dispose_pending'])
+        self.assertEqual((progress.done, progress.remaining), (2, 1))  # Odoo runs it again at once
+
+    def test_the_cron_stops_when_its_time_is_up(self):
+        legs = self.orphans(3)
+        cron = self.env.ref('crm_ameyo.ir_cron_ameyo_retry_dispose')
+        progress = self.env['ir.cron.progress'].create({'cron_id': cron.id, 'remaining': 0, 'done': 0})
+        self.cron_pass(cron_id=cron.id, ir_cron_progress_id=progress.id, cron_end_time=time.monotonic())
+        self.assertEqual(legs.mapped('state'), ['disposed', 'dispose_pending', 'dispose_pending'])
+        self.assertEqual((progress.done, progress.remaining), (1, 2))
+
+    def test_a_leg_whose_sends_keep_dying_ends_failed(self):
+        """Each send of this leg kills its worker (say it runs out of memory): after the last attempt
+        the leg is failed with the reason, instead of pending forever."""
+        [leg] = self.orphans(1)
+        sends = []
+
+        def killed(client, **kwargs):
+            sends.append(kwargs['crt_object_id'])
+            raise WorkerKilled
+
+        start = fields.Datetime.now()
+        with patch.object(AmeyoClient, 'dispose_legacy', killed):
+            for run in range(1, 7):  # a cron run every 6 minutes: past the time a live send may take
+                with freeze_time(start + timedelta(minutes=6 * run)):
+                    if run <= MAX_DISPOSE_ATTEMPTS:
+                        with self.worker_killed():
+                            self.cron_pass()
+                    else:
+                        self.cron_pass()
+        self.assertEqual(len(sends), MAX_DISPOSE_ATTEMPTS)
+        self.assertEqual(leg.state, 'dispose_failed')
+        self.assertIn(f'tried {MAX_DISPOSE_ATTEMPTS} times', leg.dispose_error)
+        self.assertFalse(leg.dispose_next_try)
