@@ -564,3 +564,39 @@ class TestDisposeCron(DisposeCase):
         self.assertEqual(leg.state, 'dispose_failed')
         self.assertIn(f'tried {MAX_DISPOSE_ATTEMPTS} times', leg.dispose_error)
         self.assertFalse(leg.dispose_next_try)
+
+
+class TestDisposeAnswers(DisposeCase):
+    """What Ameyo answers is read as it means it, and told to the agent in plain words."""
+
+    def test_a_json_success_disposes_the_leg(self):
+        """Never "Ameyo refused the dispose: success"."""
+        call, leg = self.pop()
+        self.confirm(leg)
+        self.sim.inject('disposeCallForUser', status=200, body={'status': 'success', 'message': 'success'},
+                        carry_out=True)
+        result = self.send(leg)
+        self.assertEqual((result['params']['type'], leg.state), ('success', 'disposed'))
+        self.assertFalse(leg.dispose_error)
+        self.assertNotIn('refused', ' '.join(leg.sudo().message_ids.mapped('body')))
+
+    def test_an_answer_odoo_does_not_know_leaves_the_outcome_unknown(self):
+        call, leg = self.pop()
+        self.confirm(leg)
+        self.sim.inject('disposeCallForUser', status=200, body='Request queued', content_type='text/plain',
+                        carry_out=True)
+        self.send(leg)
+        self.assertEqual((leg.state, leg.dispose_outcome_unknown), ('dispose_failed', True))
+        self.assertIn('neither a success nor a failure', leg.dispose_error)
+        self.send(leg)  # the agent clicks Retry: disposeCallForUser may have acted, it is not sent again
+        self.assertEqual(len(self.sim.requests_for('disposeCallForUser')), 1)
+
+    def test_an_error_page_is_summarised_for_the_agent(self):
+        call, leg = self.pop()
+        self.confirm(leg)
+        self.sim.inject('disposeCallForUser', status=500)  # Tomcat's error report of a NullPointerException
+        result = self.send(leg)
+        self.assertIn('had an internal error (HTTP 500)', result['params']['message'])
+        for quoted in ('Tomcat', 'Error report', 'NullPointerException'):
+            self.assertNotIn(quoted, result['params']['message'])
+            self.assertNotIn(quoted, leg.dispose_error)

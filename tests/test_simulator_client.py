@@ -100,6 +100,55 @@ class TestSimulatorClient(SimulatorCase):
                 self.assertEqual(len(self.sim.requests_for('disposeCallForUser')), sent + 1)
                 self.assertEqual([d['code'] for d in self.sim.dispositions_of(call)], ['Sale'])
 
+    # Shapes in which Ameyo's APIs say "done" (reference 1.2, 1.4, 1.5): plain text, quoted or not, any
+    # case; JSON result or status, any case.
+    SUCCESS_ANSWERS = (
+        ('ok', 'text/plain'), ('"ok"', 'application/json'), ('success', 'text/plain'), ('SUCCESS', 'text/plain'),
+        ('Dispose Successfully', 'text/plain'), ('"Dispose Successfully"', 'text/plain'),
+        ('{"result": "success", "reason": null}', 'application/json'),
+        ('{"status": "success", "message": "success"}', 'application/json'),
+        ('{"Status": "Success", "message": "Dispose Successfully"}', 'application/json'),
+        ('{"RESULT": "SUCCESS"}', 'text/plain'),
+    )
+
+    def test_every_success_shape_is_read_as_success(self):
+        for body, content_type in self.SUCCESS_ANSWERS:
+            with self.subTest(body=body):
+                call = self.sim.start_call('t.agent-a@acme', '101', '9876543210')
+                self.sim.inject('disposeCallForUser', status=200, body=body, content_type=content_type,
+                                carry_out=True)
+                self.client.dispose_call_for_user('t.agent-a@acme', 'Sale', request_id=new_request_id())
+                self.assertEqual([d['code'] for d in self.sim.dispositions_of(call)], ['Sale'])
+                call = self.sim.start_call('t.agent-a@acme', '101', '9876543210')
+                self.sim.inject('/dacx/dispose', status=200, body=body, content_type=content_type, carry_out=True)
+                self.client.dispose_legacy(
+                    session_id=self.session_a, campaign_id='101', crt_object_id=call['crtObjectId'],
+                    user_crt_object_id=call['userCrtObjectId'], disposition_code='Sale', phone=call['phone'])
+                self.assertEqual([d['code'] for d in self.sim.dispositions_of(call)], ['Sale'])
+
+    def test_an_answer_neither_success_nor_failure(self):
+        """disposeCallForUser names no call: such an answer leaves the outcome unknown. dacx/dispose names
+        it: a failure, in Ameyo's words, that a resend can settle."""
+        for body in ('Request queued', '{"requestId": "r1", "code": 0}', ''):
+            with self.subTest(body=body):
+                call = self.sim.start_call('t.agent-a@acme', '101', '9876543210')
+                self.sim.inject('disposeCallForUser', status=200, body=body, content_type='text/plain',
+                                carry_out=True)
+                with self.assertRaises(AmeyoError) as caught, mute_logger(CLIENT_LOGGER):
+                    self.client.dispose_call_for_user('t.agent-a@acme', 'Sale', request_id=new_request_id())
+                self.assertTrue(caught.exception.outcome_unknown)
+                self.assertIn('neither a success nor a failure', caught.exception.args[0])
+                self.assertNotIn('refused', caught.exception.args[0])
+                self.sim.inject('/dacx/dispose', status=200, body=body, content_type='text/plain')
+                with self.assertRaises(AmeyoError) as caught, mute_logger(CLIENT_LOGGER):
+                    self.client.dispose_legacy(
+                        session_id=self.session_a, campaign_id='101', crt_object_id=call['crtObjectId'],
+                        user_crt_object_id=call['userCrtObjectId'], disposition_code='Sale')
+                self.assertFalse(caught.exception.outcome_unknown)
+                self.assertIn('did not confirm the dispose', caught.exception.args[0])
+                if body:
+                    self.assertIn(body, caught.exception.args[0])
+
     def test_a_missing_ca_bundle_is_an_ameyo_error(self):
         """The CA bundle path set on the server is missing on this Odoo node: a message, not an OSError."""
         self.server.write({'base_url': self.sim.url.replace('http://', 'https://'), 'verify_tls': True,
@@ -226,7 +275,8 @@ class TestSimulatorClient(SimulatorCase):
         with self.assertRaises(AmeyoError) as caught, mute_logger(CLIENT_LOGGER):
             self.client.get_assigned_campaigns(self.session_a)
         self.assertEqual(caught.exception.kind, 'server')
-        self.assertIn('NullPointerException', caught.exception.args[0])
+        self.assertIn('had an internal error (HTTP 500)', caught.exception.args[0])
+        self.assertNotIn('NullPointerException', caught.exception.args[0])  # the page is summarised, not quoted
         self.sim.inject('userLogin/login', status=512, times=1, body='{"message": '
                         '"SessionService.login.failed.not.able.to.fetch.user.info", "code": 0, "info": null, '
                         '"status": 512}', content_type='application/json')

@@ -37,7 +37,13 @@ RETRY_DELAYS = (0.5, 1.5)
 TRANSIENT_STATUSES = {502, 503, 504}
 # Ameyo's login can fail transiently while it fetches user info (reference 1.8).
 TRANSIENT_MESSAGES = {'SessionService.login.failed.not.able.to.fetch.user.info'}
-DISPOSE_SUCCESS_TEXTS = {'dispose successfully', 'ok', 'success'}
+# The ways Ameyo's APIs are known to say "done": plain text (quoted or not), or JSON result/status.
+SUCCESS_WORDS = {'ok', 'success', 'dispose successfully'}
+FAILURE_WORDS = {'error', 'failure', 'failed', 'fail'}
+# Plain-text failures of the legacy APIs ("Invalid session Id", "Invalid crtObjectId",
+# "Disposition code not in plan", "Call already disposed"), and any text that says it failed.
+_FAILURE_TEXT_RE = re.compile(
+    r'^invalid\b|\bnot in (?:the )?plan\b|\balready disposed\b|\b(?:error|exception|fail(?:ed|ure)?)\b', re.I)
 _HTML_TITLE_RE = re.compile(r'<title[^>]*>(.*?)</title>|<h1[^>]*>(.*?)</h1>', re.I | re.S)
 _TAG_RE = re.compile(r'<[^>]+>')
 
@@ -110,6 +116,39 @@ def _known_encoding(name):
         return codecs.lookup(name).name if name else 'utf-8'
     except LookupError:
         return 'utf-8'
+
+
+def dispose_answer(response):
+    """Read an answer whose shape Ameyo does not pin down: ``'success'``, ``'failure'`` or None (not known).
+
+    Success: HTTP 2xx with ``ok``, ``success`` or ``Dispose Successfully`` as plain text, quoted
+    or not, or JSON whose ``result`` or ``status`` is one of them; in any case. Failure: any other
+    HTTP status, JSON whose ``result`` or ``status`` says error or failure (or is an HTTP error
+    code, as in the REST error envelope), an HTML page, a text that says it failed.
+    """
+    if not 200 <= response.status < 300:
+        return 'failure'
+    data = response.data
+    if isinstance(data, dict):
+        values = {str(key).lower(): value for key, value in data.items()}
+        for key in ('result', 'status'):
+            value = values.get(key)
+            word = value.strip().lower() if isinstance(value, str) else None
+            if word in SUCCESS_WORDS:
+                return 'success'
+            if word in FAILURE_WORDS or isinstance(value, int) and not isinstance(value, bool) and value >= 400:
+                return 'failure'
+        return None
+    if data is not None:  # a JSON list or null: no shape Ameyo is known to answer a dispose with
+        return None
+    if response.is_html:
+        return 'failure'
+    text = response.text.strip().strip('"').strip().lower()
+    if text in SUCCESS_WORDS:
+        return 'success'
+    if text and _FAILURE_TEXT_RE.search(text):
+        return 'failure'
+    return None
 
 
 def ameyo_reason(response):
@@ -324,6 +363,8 @@ class AmeyoClient:
     def _fail(self, api_label, response):
         """Raise the :class:`AmeyoError` that describes a failed answer."""
         reason = self._reason(response)
+        if reason and reason.strip().strip('"').strip().lower() in SUCCESS_WORDS:
+            reason = None  # never "Ameyo refused the dispose: success"
         server = self.server.name
         status = response.status
         reason_key = (reason or '').lower()
@@ -341,15 +382,14 @@ class AmeyoClient:
                 server=server, api=api_label, reason=reason or self.env._("HTTP %s", status))
             kind = 'auth'
         elif response.is_html and status >= 500:
-            message = self.env._(
-                "Ameyo server %(server)s failed with an internal error (HTTP %(status)s) on %(api)s%(detail)s.",
-                server=server, status=status, api=api_label, detail=f': {reason}' if reason else '')
+            # the page's title is for the log (Tomcat's "Error report ... NullPointerException"), not for agents
+            message = self.env._("Ameyo server %(server)s had an internal error (HTTP %(status)s) on %(api)s.",
+                                 server=server, status=status, api=api_label)
             kind = 'server'
         elif response.is_html:
             message = self.env._(
-                "Ameyo server %(server)s answered %(api)s with a web page instead of data (HTTP %(status)s%(detail)s): "
-                "check the base URL and the credentials.",
-                server=server, api=api_label, status=status, detail=f', {reason}' if reason else '')
+                "Ameyo server %(server)s answered %(api)s with a web page instead of data (HTTP %(status)s): "
+                "check the base URL and the credentials.", server=server, api=api_label, status=status)
             kind = 'bad_response'
         elif reason and (status < 500 or status == 512 or isinstance(response.data, dict)):
             # 4xx, Ameyo's own 512, or any JSON reason: Ameyo understood the request and said no.
@@ -373,10 +413,35 @@ class AmeyoClient:
             self._fail(api_label, response)
         return response.data
 
-    def _expect_text(self, api_label, response):
-        if response.status == 200 and response.text.strip().strip('"').lower() in DISPOSE_SUCCESS_TEXTS:
-            return response.text.strip()
+    def _expect_done(self, api_label, response, names_call):
+        """Return when the answer is one of Ameyo's success shapes (:func:`dispose_answer`), else raise.
+
+        An answer that is neither a known success nor a known failure is an unknown outcome when
+        the request names no call (``disposeCallForUser``: it may have acted, and is never sent
+        again), and a failure with Ameyo's words when it names the call (a resend is harmless).
+        """
+        answer = dispose_answer(response)
+        if answer == 'success':
+            return
+        if answer is None and not names_call:
+            raise AmeyoError(self.env._(
+                "Ameyo answered %(api)s with %(answer)s, which is neither a success nor a failure Odoo knows: "
+                "the request may or may not have been carried out.", api=api_label,
+                answer=self._answer_summary(response)),
+                kind='bad_response', reason=self._reason(response), status=response.status, outcome_unknown=True)
+        if answer is None:
+            raise AmeyoError(self.env._("Ameyo did not confirm %(api)s; it answered %(answer)s.", api=api_label,
+                                        answer=self._answer_summary(response)),
+                             kind='refused', reason=self._reason(response), status=response.status)
         self._fail(api_label, response)
+
+    def _answer_summary(self, response):
+        """A few words on an answer, fit for the agent: Ameyo's text (masked, short), never a web page."""
+        if not response.text.strip():
+            return self.env._("an empty answer (HTTP %s)", response.status)
+        if response.is_html:
+            return self.env._("a web page (HTTP %s)", response.status)
+        return '"%s"' % self._scrub(mask_secrets(response.text.strip()))[:120]
 
     # ------------------------------------------------------------------
     # Sessions
@@ -473,7 +538,7 @@ class AmeyoClient:
         response = self._send('disposeCallForUser', 'POST', '/ameyorestapi/voice/disposeCallForUser',
                               headers={server.dispose_token_header or 'authorization': server.dispose_token},
                               json_body=body)
-        return self._expect_text(self.env._("the dispose"), response)
+        self._expect_done(self.env._("the dispose"), response, names_call=False)
 
     def dispose_legacy(self, *, session_id, campaign_id, crt_object_id, user_crt_object_id, disposition_code,
                        phone=None, customer_id='-1', disposition_attribute=None, self_callback=None, user_id=None):
@@ -491,7 +556,7 @@ class AmeyoClient:
         if user_id:
             params['userId'] = user_id
         response = self._send('dacx/dispose', 'GET', '/dacx/dispose', params=params, idempotent=True)
-        return self._expect_text(self.env._("the dispose"), response)
+        self._expect_done(self.env._("the dispose"), response, names_call=True)
 
     def dispose_and_manual_dial(self, *, session_id, campaign_id, crt_object_id, user_crt_object_id,
                                 disposition_code, phone, request_id, customer_id='-1'):
@@ -507,7 +572,7 @@ class AmeyoClient:
         }
         response = self._send('disposeAndManualDial', 'POST', '/ameyorestapi/voice/disposeAndManualDial',
                               headers={'sessionId': session_id}, json_body=body, idempotent=True)
-        return self._expect_text(self.env._("the dispose and redial"), response)
+        self._expect_done(self.env._("the dispose and redial"), response, names_call=True)
 
     # ------------------------------------------------------------------
     # Dial
