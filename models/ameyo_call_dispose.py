@@ -9,10 +9,14 @@ sent only while that can still be this leg: within a window shorter than the cam
 wrap timeout, and before the agent's next pop. Otherwise, and for background retries,
 Odoo uses ``dacx/dispose``, which names the call, when it knows the agent's Ameyo
 session; failing both, the agent is told to dispose in Ameyo. Every send carries the
-leg's one requestId; a row lock keeps two workers from sending the same leg.
+leg's one requestId. A send is claimed under a row lock and marked "sending" in a
+transaction committed before the request leaves: no other worker sends the leg meanwhile,
+and a worker killed during the request leaves a leg known to be in an unknown state
+(``disposeCallForUser`` is then never sent again), not one that looks unsent.
 """
 
 import logging
+from contextlib import contextmanager
 from datetime import timedelta
 
 from odoo import api, fields, models
@@ -28,6 +32,8 @@ RETRY_BACKOFF_MINUTES = (1, 2, 5, 15, 60)
 WRAP_WINDOW_SHARE = 0.8
 # A leg saved this long ago and still pending: its tab closed before it told Ameyo.
 ORPHAN_DELAY = timedelta(seconds=30)
+# A send marked this long ago and still unanswered was cut off (its worker died): the leg may be taken again.
+SEND_TIMEOUT = timedelta(minutes=5)
 
 
 class AmeyoCall(models.Model):
@@ -40,7 +46,12 @@ class AmeyoCall(models.Model):
     dispose_api = fields.Char(string="Dispose API Used", readonly=True, copy=False)
     dispose_attempts = fields.Integer(readonly=True, copy=False)
     dispose_outcome_unknown = fields.Boolean(
-        readonly=True, copy=False, help="A disposeCallForUser may have reached Ameyo without an answer.")
+        readonly=True, copy=False, help="A disposeCallForUser may have reached Ameyo without an answer: it is "
+                                        "never sent again for this leg.")
+    dispose_sending_since = fields.Datetime(
+        string="Sending Since", readonly=True, copy=False,
+        help="Set while Odoo tells Ameyo, committed before the request leaves: still set after a few minutes, "
+             "the send was cut off and its outcome is unknown.")
     dispose_next_try = fields.Datetime(string="Next Dispose Retry", readonly=True, copy=False, index='btree_not_null')
     redial_phone = fields.Char(string="Redial Number", copy=False)
     callback_user_id = fields.Many2one('res.users', string="Callback By", copy=False)
@@ -114,6 +125,8 @@ class AmeyoCall(models.Model):
         """
         self.ensure_one()
         self._ameyo_check_owner()
+        if self._ameyo_is_sending():  # its answer would land on what the agent saves now
+            raise UserError(self.env._("Odoo is telling Ameyo about this call right now: try again in a moment."))
         leg = self.sudo()  # the checks above authenticated the agent: the leg's fields are not his to write
         if self.state == 'disposed' and self.campaign_id.dispose_mode not in ('ameyo_only', 'dual'):
             # Ameyo disposed it (forced, at wrap timeout) while the agent was typing: keep what he wrote
@@ -171,32 +184,49 @@ class AmeyoCall(models.Model):
                 note=notes or '', user_id=caller_back.id)
 
     # ------------------------------------------------------------------
-    # Telling Ameyo (its own transaction)
+    # Telling Ameyo (transactions of its own)
     # ------------------------------------------------------------------
 
     def action_send_dispose(self):
         """Tell Ameyo about the outcome saved on this leg; return a notification for the agent."""
         self.ensure_one()
         self._ameyo_check_owner()
-        if not self._ameyo_lock():
-            return self._ameyo_dispose_notification()
         self.sudo()._ameyo_send_dispose(background=False)
-        return self._ameyo_dispose_notification()
+        # read the outcome in a transaction that began after the send (this one's snapshot is older)
+        with self._ameyo_transaction() as leg:
+            return leg._ameyo_dispose_notification()
+
+    @contextmanager
+    def _ameyo_transaction(self):
+        """This leg in a transaction of its own, committed when the block ends, rolled back on an error.
+
+        The caller's transaction holds no lock on the leg (it only read it), so this one never waits on it.
+        """
+        self.env.flush_all()  # what the caller's transaction wrote, the new one must see (tests share a connection)
+        with self.env.registry.cursor() as cr:
+            yield self.with_env(self.env(cr=cr))
+        self.env.invalidate_all()
 
     def _ameyo_lock(self):
-        """Lock this pending leg for the send; False when another worker holds it or it is not pending.
+        """Lock this leg for a send; False when another worker holds it, it is not waiting for Ameyo, or a send
+        of it is under way.
 
-        SKIP LOCKED: whoever comes second (the agent's retry, the cron in another worker) neither
-        waits nor sends.
+        SKIP LOCKED: whoever comes second (the agent's retry, the cron in another worker) neither waits nor sends.
         """
         self.ensure_one()
-        self.flush_recordset(['state'])  # the query below must see the state the ORM holds
+        self.flush_recordset()  # the query below must see what the ORM holds
         self.env.cr.execute(
             "SELECT id FROM ameyo_call WHERE id = %s AND state IN ('dispose_pending', 'dispose_failed') "
-            "FOR UPDATE SKIP LOCKED", [self.id])
+            "AND (dispose_sending_since IS NULL OR dispose_sending_since < %s) FOR UPDATE SKIP LOCKED",
+            [self.id, fields.Datetime.now() - SEND_TIMEOUT])
         locked = bool(self.env.cr.fetchone())
         self.invalidate_recordset()  # read the leg as it is now that it is ours
         return locked
+
+    def _ameyo_is_sending(self):
+        """A send of this leg is under way (marked, and not so long ago that its worker must have died)."""
+        self.ensure_one()
+        return bool(self.dispose_sending_since and self.dispose_sending_since > fields.Datetime.now() - SEND_TIMEOUT)
 
     def _ameyo_dispose_notification(self):
         self.ensure_one()
@@ -204,7 +234,7 @@ class AmeyoCall(models.Model):
         if self.state == 'disposed':
             params = {'type': 'success', 'title': self.env._("Call disposed"),
                       'message': self.env._("Saved in Odoo and Ameyo freed you for the next call.")}
-        elif self.state == 'dispose_pending':
+        elif self.state == 'dispose_pending' or self._ameyo_is_sending():
             params = {'type': 'warning', 'title': self.env._("Saved in Odoo"),
                       'message': self.env._("Your outcome is saved; Odoo is still telling Ameyo.")}
         else:
@@ -255,61 +285,163 @@ class AmeyoCall(models.Model):
             [('user_id', '=', self.user_id.id), ('server_id', '=', self.server_id.id)], limit=1).session_id
 
     def _ameyo_send_dispose(self, background):
-        """Send the dispose once (the caller holds the row lock) and record Ameyo's answer."""
+        """Send this leg's dispose once, if it waits for Ameyo and no other worker has it; record the answer.
+
+        Three steps, each durable on its own: the claim (row lock, then the "sending" mark, committed
+        before the request leaves, so that a worker killed during the request leaves a leg known to be
+        in an unknown state, never one that looks unsent); the request, while no transaction holds the
+        leg; Ameyo's answer. A failure inside Odoo is recorded on the leg as a failed attempt, never left
+        to abort the caller: the cron goes on with the next leg.
+        """
         self.ensure_one()
+        claimed = False
+        try:
+            with self._ameyo_transaction() as leg:
+                send = leg._ameyo_claim_send(background)
+            if not send:
+                return
+            claimed = True
+            api_name, kwargs = send
+            client = self.server_id._get_ameyo_client()
+            method = {'rest': client.dispose_call_for_user, 'legacy': client.dispose_legacy,
+                      'dispose_dial': client.dispose_and_manual_dial}[api_name]
+            try:
+                method(**kwargs)
+                error = None
+            except AmeyoError as failure:
+                error = failure
+            with self._ameyo_transaction() as leg:
+                leg._ameyo_record_answer(api_name, error)
+        except Exception as crash:  # noqa: BLE001 (one leg's failure must not stop the others, nor lose the leg)
+            _logger.exception("Dispose of Ameyo call leg %s failed in Odoo", self.id)
+            try:
+                with self._ameyo_transaction() as leg:
+                    leg._ameyo_record_crash(crash, counted=claimed)
+            except Exception:
+                if not background:
+                    raise
+                _logger.exception("The failure of Ameyo call leg %s could not be recorded", self.id)
+
+    def _ameyo_claim_send(self, background):
+        """Take this leg for one send: return ``(api name, its arguments)``, or None when it is not to be sent.
+
+        The row lock keeps other workers off while the leg is checked and marked (API, attempt, time; for
+        ``disposeCallForUser``, "outcome unknown" until Ameyo answers); once the caller commits, the mark
+        does. None: locked elsewhere, not waiting for Ameyo, being sent, or failed here for good because
+        no send is safe.
+        """
+        self.ensure_one()
+        if not self._ameyo_lock():
+            return None
+        if background and self.dispose_attempts >= MAX_DISPOSE_ATTEMPTS:
+            # every earlier send was cut off before its answer was recorded (a worker killed mid-request)
+            self._ameyo_dispose_failed(self.env._(
+                "Odoo tried %(count)s times to tell Ameyo and never got to record its answer.",
+                count=self.dispose_attempts), retry=False)
+            return None
         api_name = self._ameyo_choose_dispose_api(background)
         if not api_name:
-            self._ameyo_dispose_failed(self.env._(
-                "Odoo cannot tell Ameyo safely any more (the wrap time is over or another call arrived, and "
-                "Odoo has no Ameyo session of the agent to name this call)."), retry=False)
-            return
-        client = self.server_id._get_ameyo_client()
+            self._ameyo_dispose_failed(self._ameyo_no_safe_api_reason(), retry=False)
+            return None
         # the agent's own Ameyo user: never a value stored on the leg (disposeCallForUser acts on that user)
         user_ref = self.user_id.ameyo_user_id
         if not user_ref:
             self._ameyo_dispose_failed(self.env._("%(agent)s has no Ameyo user ID.", agent=self.user_id.name),
                                        retry=False)
+            return None
+        kwargs = self._ameyo_dispose_arguments(api_name, user_ref)
+        self.write({
+            'dispose_api': api_name,
+            'dispose_attempts': self.dispose_attempts + 1,
+            'dispose_sending_since': fields.Datetime.now(),
+            # disposeCallForUser names no call: until Ameyo answers, it may have disposed one
+            'dispose_outcome_unknown': self.dispose_outcome_unknown or api_name == 'rest',
+        })
+        return api_name, kwargs
+
+    def _ameyo_no_safe_api_reason(self):
+        self.ensure_one()
+        if self.dispose_outcome_unknown:
+            return self.env._(
+                "Ameyo did not answer an earlier dispose, so it may have disposed the call; sending "
+                "disposeCallForUser again could dispose the agent's next call, and Odoo has no Ameyo session "
+                "of the agent to name this call.")
+        return self.env._(
+            "Odoo cannot tell Ameyo safely any more (the wrap time is over or another call arrived, and "
+            "Odoo has no Ameyo session of the agent to name this call).")
+
+    def _ameyo_dispose_arguments(self, api_name, user_ref):
+        """The keyword arguments of the client's method for ``api_name``, from what the leg holds."""
+        self.ensure_one()
+        self_callback = bool(self.callback_at and self.callback_user_id == self.user_id)
+        if api_name == 'rest':
+            return {
+                'user_id': user_ref, 'disposition_code': self.disposition_code,
+                'request_id': self.dispose_request_id, 'notes': self.notes,
+                'callback_time': self.callback_at and self.server_id._format_ameyo_datetime(self.callback_at),
+                'self_callback': self_callback, 'phone': self.phone if self.callback_at else None,
+            }
+        common = {
+            'session_id': self._ameyo_agent_session(), 'campaign_id': self.ameyo_campaign_ref,
+            'crt_object_id': self.crt_object_id, 'user_crt_object_id': self.user_crt_object_id or '',
+            'disposition_code': self.disposition_code, 'customer_id': self.ameyo_customer_id or '-1',
+        }
+        if api_name == 'legacy':
+            return dict(common, phone=self.phone, disposition_attribute=self.disposition_attribute,
+                        self_callback=self_callback or None, user_id=user_ref)
+        return dict(common, phone=self.redial_phone, request_id=self.dispose_request_id)
+
+    def _ameyo_lock_for_answer(self):
+        """Lock this leg to record what became of its send; False when it no longer waits for Ameyo.
+
+        It waits for the lock: nobody holds it for long (the send itself holds none while Ameyo answers).
+        """
+        self.ensure_one()
+        self.flush_recordset()
+        self.env.cr.execute("SELECT id FROM ameyo_call WHERE id = %s FOR UPDATE", [self.id])
+        self.invalidate_recordset()
+        if self.state in ('dispose_pending', 'dispose_failed'):
+            return True
+        # settled meanwhile (Ameyo's dispose URL): only the mark of the send goes
+        if self.dispose_sending_since:
+            self.write({'dispose_sending_since': False})
+        return False
+
+    def _ameyo_record_answer(self, api_name, error):
+        """Record Ameyo's answer (None: success, else the :class:`AmeyoError`) to the send this leg is marked with."""
+        self.ensure_one()
+        if not self._ameyo_lock_for_answer():
             return
-        self.write({'dispose_api': api_name, 'dispose_attempts': self.dispose_attempts + 1})
-        try:
-            if api_name == 'rest':
-                client.dispose_call_for_user(
-                    user_ref, self.disposition_code, request_id=self.dispose_request_id, notes=self.notes,
-                    callback_time=self.callback_at and self.server_id._format_ameyo_datetime(self.callback_at),
-                    self_callback=bool(self.callback_at and self.callback_user_id == self.user_id),
-                    phone=self.phone if self.callback_at else None)
-            elif api_name == 'legacy':
-                client.dispose_legacy(
-                    session_id=self._ameyo_agent_session(), campaign_id=self.ameyo_campaign_ref,
-                    crt_object_id=self.crt_object_id, user_crt_object_id=self.user_crt_object_id or '',
-                    disposition_code=self.disposition_code, phone=self.phone,
-                    customer_id=self.ameyo_customer_id or '-1',
-                    disposition_attribute=self.disposition_attribute,
-                    self_callback=bool(self.callback_at and self.callback_user_id == self.user_id) or None,
-                    user_id=user_ref)
-            else:
-                client.dispose_and_manual_dial(
-                    session_id=self._ameyo_agent_session(), campaign_id=self.ameyo_campaign_ref,
-                    crt_object_id=self.crt_object_id, user_crt_object_id=self.user_crt_object_id or '',
-                    disposition_code=self.disposition_code, phone=self.redial_phone,
-                    request_id=self.dispose_request_id, customer_id=self.ameyo_customer_id or '-1')
-        except AmeyoError as error:
-            if api_name == 'rest' and error.sent and error.transient:
-                # it may have reached Ameyo: a second disposeCallForUser could dispose the next call
-                self.dispose_outcome_unknown = True
-            already = 'already disposed' in (error.reason or '').lower()
-            if already:  # a resend after Ameyo accepted the first one
-                self._ameyo_mark_disposed()
-                return
-            retry = error.transient or error.kind in ('server', 'unreachable', 'timeout')
-            self._ameyo_dispose_failed(str(error.args[0]), retry=retry)
+        values = {'dispose_sending_since': False}
+        if api_name == 'rest':
+            # a definite answer says whether disposeCallForUser acted; any other leaves that unknown
+            values['dispose_outcome_unknown'] = bool(error and error.outcome_unknown)
+        self.write(values)
+        if error is None or 'already disposed' in (error.reason or '').lower():  # a resend after a success
+            self._ameyo_mark_disposed()
             return
-        self._ameyo_mark_disposed()
+        retry = error.transient or error.outcome_unknown or error.kind in ('server', 'unreachable', 'timeout')
+        self._ameyo_dispose_failed(str(error.args[0]), retry=retry)
+
+    def _ameyo_record_crash(self, crash, counted):
+        """Record a send that failed inside Odoo as a failed attempt, so that the leg never waits forever.
+
+        ``counted``: the claim was committed, with its attempt (and its "outcome unknown" mark).
+        """
+        self.ensure_one()
+        if not self._ameyo_lock_for_answer():
+            return
+        values = {'dispose_sending_since': False}
+        if not counted:
+            values['dispose_attempts'] = self.dispose_attempts + 1  # the backoff and the attempt limit apply
+        self.write(values)
+        self._ameyo_dispose_failed(self.env._(
+            "Odoo failed while telling Ameyo (%(error)s).", error=type(crash).__name__), retry=True)
 
     def _ameyo_mark_disposed(self):
         self.ensure_one()
         self.write({'state': 'disposed', 'disposed_at': fields.Datetime.now(), 'dispose_error': False,
-                    'dispose_next_try': False})
+                    'dispose_next_try': False, 'dispose_sending_since': False})
         self._ameyo_notify_agent()  # his other tabs drop the call banner
 
     def _ameyo_dispose_failed(self, message, retry):
@@ -319,23 +451,36 @@ class AmeyoCall(models.Model):
         if retry and attempts < MAX_DISPOSE_ATTEMPTS:
             delay = RETRY_BACKOFF_MINUTES[min(attempts, len(RETRY_BACKOFF_MINUTES) - 1)]
             next_try = fields.Datetime.now() + timedelta(minutes=delay)
-        self.write({'state': 'dispose_failed', 'dispose_error': message[:500], 'dispose_next_try': next_try})
+        self.write({'state': 'dispose_failed', 'dispose_error': message[:500], 'dispose_next_try': next_try,
+                    'dispose_sending_since': False})
         self.message_post(body=self.env._("Ameyo did not accept the dispose: %(reason)s", reason=message))
+
+    @api.model
+    def _ameyo_retry_domain(self):
+        """Legs the cron sends: failed for a transient reason and due, or pending since their tab closed;
+        not while a send of them is under way."""
+        now = fields.Datetime.now()
+        return [
+            '|',
+            '&', ('state', '=', 'dispose_failed'), ('dispose_next_try', '<=', now),
+            '&', ('state', '=', 'dispose_pending'), ('dispose_saved_at', '<=', now - ORPHAN_DELAY),
+            '|', ('dispose_sending_since', '=', False), ('dispose_sending_since', '<', now - SEND_TIMEOUT),
+        ]
 
     @api.model
     def _cron_retry_dispose(self, limit=50):
         """Resend the disposes that failed for a transient reason, and those whose tab closed before sending.
 
-        Each leg is locked (SKIP LOCKED) so two workers never send the same one.
+        Each leg is sent on its own (:meth:`_ameyo_send_dispose`): one that fails, in Ameyo or in Odoo,
+        is recorded on that leg and the run goes on. Progress is committed after each leg with what is
+        still due, and the run stops when its time is up: Odoo runs it again at once while work remains.
         """
-        now = fields.Datetime.now()
-        candidates = self.sudo().search([
-            '|',
-            '&', ('state', '=', 'dispose_failed'), ('dispose_next_try', '<=', now),
-            '&', ('state', '=', 'dispose_pending'), ('dispose_saved_at', '<=', now - ORPHAN_DELAY),
-        ], order='dispose_next_try, id', limit=limit)
-        for leg in candidates:
-            if leg._ameyo_lock():
-                leg._ameyo_send_dispose(background=True)
-            if self.env.context.get('cron_id'):
-                self.env['ir.cron']._commit_progress(1)  # each leg's outcome is durable on its own
+        Call = self.sudo()
+        domain = self._ameyo_retry_domain()
+        legs = Call.search(domain, order='dispose_next_try, id', limit=limit)
+        Cron = self.env['ir.cron']
+        Cron._commit_progress(remaining=len(legs) if len(legs) < limit else Call.search_count(domain))
+        for leg in legs:
+            leg._ameyo_send_dispose(background=True)
+            if not Cron._commit_progress(1):
+                break

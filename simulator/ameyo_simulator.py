@@ -305,11 +305,12 @@ class _Fault:
     delay: float
     drop: bool
     times: int | None
+    carry_out: bool = False
 
     def as_json(self) -> dict:
         body = self.body.decode('utf-8', 'replace') if isinstance(self.body, bytes) else self.body
         return {'match': self.match, 'status': self.status, 'body': body, 'content_type': self.content_type,
-                'delay': self.delay, 'drop': self.drop, 'times': self.times}
+                'delay': self.delay, 'drop': self.drop, 'times': self.times, 'carry_out': self.carry_out}
 
 
 @dataclass
@@ -609,16 +610,21 @@ class AmeyoSimulator:
             return [record for record in self._requests if path_substring in record['target']]
 
     def inject(self, match: str, status: int | None = None, body=None, content_type: str | None = None,
-               delay: float = 0.0, drop: bool = False, times: int | None = 1) -> None:
+               delay: float = 0.0, drop: bool = False, times: int | None = 1, carry_out: bool = False) -> None:
         """Make the next ``times`` requests whose path or ``?command=`` contains ``match`` misbehave.
 
         They wait ``delay`` seconds, then either the connection is dropped without an answer
         (``drop``), or ``status``/``body`` is answered instead of the real answer, or (neither given)
-        they are served normally. ``times`` None means forever. Faults are consumed in order."""
+        they are served normally. ``times`` None means forever. Faults are consumed in order.
+
+        ``carry_out``: Ameyo does the work first (the request is served, e.g. the call is disposed),
+        then the fault replaces its answer: a proxy that timed out (``status=504``), a connection
+        dropped after the work (``drop``), or another shape of the same success (``body``)."""
         if times is not None and times < 1:
             raise ValueError('times must be a positive number or None')
         with self._lock:
-            self._faults.append(_Fault(match, status, body, content_type, float(delay), bool(drop), times))
+            self._faults.append(_Fault(match, status, body, content_type, float(delay), bool(drop), times,
+                                       bool(carry_out)))
 
     def clear_faults(self) -> None:
         """Forget every injected fault."""
@@ -1274,7 +1280,7 @@ def _control(sim: AmeyoSimulator, method: str, path: str, body) -> tuple[int, ob
             return 200, {'ok': True}
         if route == ('POST', '/__sim__/faults'):
             sim.inject(**{key: data[key] for key in ('match', 'status', 'body', 'content_type', 'delay', 'drop',
-                                                     'times') if key in data})
+                                                     'times', 'carry_out') if key in data})
             return 200, {'ok': True}
         if route == ('DELETE', '/__sim__/faults'):
             sim.clear_faults()
@@ -1393,26 +1399,35 @@ class _Handler(BaseHTTPRequestHandler):
         record = sim._record(request, target)
 
         fault = sim._take_fault(target)
+        reply = None
+        if fault is not None and fault.carry_out:
+            reply = self._dispatch(request)  # Ameyo does the work; what reaches Odoo is the fault's
         if fault is not None:
             if fault.delay:
                 time.sleep(fault.delay)
             if fault.drop:
                 self._drop()
                 self._log(sim, path, query, None, started)
+                if reply is not None and reply.after is not None:
+                    reply.after()
                 return
         if fault is not None and (fault.status is not None or fault.body is not None):
-            reply = _forced_reply(fault)
-        else:
-            try:
-                reply = sim._endpoints.dispatch(request)
-            except Exception:  # a bug in the double answers like Tomcat, and its traceback goes to stderr
-                traceback.print_exc()
-                reply = _Reply(500, HTML_500.encode(), 'text/html')
+            carried, reply = reply, _forced_reply(fault)
+            reply.after = carried.after if carried is not None else None
+        elif reply is None:
+            reply = self._dispatch(request)
         record['status'] = reply.status
         self._send(reply)
         self._log(sim, path, query, reply.status, started)
         if reply.after is not None:
             reply.after()
+
+    def _dispatch(self, request: _Request) -> _Reply:
+        try:
+            return self.server.simulator._endpoints.dispatch(request)
+        except Exception:  # a bug in the double answers like Tomcat, and its traceback goes to stderr
+            traceback.print_exc()
+            return _Reply(500, HTML_500.encode(), 'text/html')
 
     def _send(self, reply: _Reply) -> None:
         try:

@@ -98,8 +98,10 @@ class TestAmeyoClient(AmeyoTransactionCase):
             self.client.dispose_call_for_user('agent1', 'Sale', request_id='r3')
         self.assertEqual(caught.exception.status, 403)
         self.mock.replace(responses.POST, url, status=500, body=HTML_500, content_type='text/html')
-        with self.assertAmeyoError('server', 'internal error', 'java.lang.NullPointerException'):
+        with self.assertAmeyoError('server', 'had an internal error (HTTP 500)') as caught:
             self.client.dispose_call_for_user('agent1', 'Sale', request_id='r4')
+        for quoted in ('Tomcat', 'Error report', 'NullPointerException'):  # an agent reads this message
+            self.assertNotIn(quoted, caught.exception.args[0])
         self.mock.replace(responses.POST, url, status=512, json={'message': '', 'code': 99999, 'info': None,
                                                                  'status': 512})
         with self.assertAmeyoError('server', 'HTTP 512'):

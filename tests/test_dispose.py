@@ -1,14 +1,25 @@
 """Disposition end to end against the simulator: save first, then Ameyo; nothing lost when it says no."""
+import time
+from contextlib import contextmanager
 from datetime import timedelta
 from unittest.mock import patch
+
+from freezegun import freeze_time
 
 from odoo import fields
 from odoo.exceptions import AccessError, UserError
 from odoo.tools import mute_logger
 
+from ..models.ameyo_call_dispose import MAX_DISPOSE_ATTEMPTS
+from ..tools.ameyo_client import AmeyoClient
 from .test_simulator_client import CLIENT_LOGGER, SimulatorCase
 
 DISPOSE_LOGGER = 'odoo.addons.crm_ameyo.models.ameyo_call_dispose'
+CRON_LOGGER = 'odoo.addons.base.models.ir_cron'
+
+
+class WorkerKilled(BaseException):
+    """What a worker killed in the middle of a request leaves: none of its code runs any more."""
 
 
 class DisposeCase(SimulatorCase):
@@ -25,6 +36,9 @@ class DisposeCase(SimulatorCase):
         # a number of its own (the demo data may hold others)
         self.partner = self.env['res.partner'].create({'name': 'Meera Iyer', 'phone': '+91 97400 11223'})
         self.env['ameyo.agent.session'].search([('user_id', '=', self.agent_a.id)]).unlink()
+        # the send and the cron open transactions of their own: in tests, savepoints of this one
+        self.env.flush_all()
+        self.registry_enter_test_mode()
 
     def pop(self, agent=None, phone='9740011223', user_id='t.agent-a@acme', record_session=False):
         """Ameyo connects a call to the agent and throws the customer URL: the leg Odoo records."""
@@ -48,6 +62,27 @@ class DisposeCase(SimulatorCase):
     def send(self, leg):
         with mute_logger(CLIENT_LOGGER, DISPOSE_LOGGER):
             return leg.action_send_dispose()
+
+    @contextmanager
+    def worker_killed(self):
+        """The block is cut off as a killed worker is. Not Odoo's assertRaises: that one rolls back a
+        savepoint, and the transactions the send committed are savepoints inside it in tests, while
+        nothing undoes a commit in production."""
+        try:
+            yield
+        except WorkerKilled:
+            return
+        self.fail("the worker was not killed")
+
+    def run_cron(self):
+        """Run "Ameyo: retry disposes" as Odoo's scheduler does: its own transaction, its progress, its
+        failure count. Return the cron record."""
+        cron = self.env.ref('crm_ameyo.ir_cron_ameyo_retry_dispose')
+        with mute_logger(CLIENT_LOGGER, DISPOSE_LOGGER, CRON_LOGGER):
+            result = cron.method_direct_trigger()
+        self.env.invalidate_all()
+        self.assertIs(result, True, "the cron run failed")
+        return cron
 
 
 class TestDispose(DisposeCase):
@@ -135,11 +170,10 @@ class TestDispose(DisposeCase):
         self.assertEqual(leg.state, 'dispose_failed')
         self.assertTrue(leg.dispose_next_try)
         self.assertEqual(len(self.sim.requests_for('disposeCallForUser')), 1)
-        self.env['ameyo.call']._cron_retry_dispose()  # not due yet
+        self.run_cron()  # not due yet
         self.assertEqual(leg.state, 'dispose_failed')
         leg.sudo().dispose_next_try = fields.Datetime.now() - timedelta(seconds=1)
-        with mute_logger(CLIENT_LOGGER, DISPOSE_LOGGER):
-            self.env['ameyo.call']._cron_retry_dispose()
+        self.run_cron()
         self.assertEqual(leg.state, 'disposed')
         # the background retry names the call (dacx/dispose), with the agent's session
         self.assertEqual(leg.dispose_api, 'legacy')
@@ -155,8 +189,7 @@ class TestDispose(DisposeCase):
         self.assertEqual(leg.state, 'dispose_failed')
         self.assertIn('did not answer', leg.dispose_error)
         leg.sudo().dispose_next_try = fields.Datetime.now() - timedelta(seconds=1)
-        with mute_logger(CLIENT_LOGGER, DISPOSE_LOGGER):
-            self.env['ameyo.call']._cron_retry_dispose()
+        self.run_cron()
         # Ameyo carried out one of the two sends (whichever came first); the leg ends disposed, once
         self.assertEqual(leg.state, 'disposed')
         self.assertEqual(len(self.sim.dispositions_of(call)), 1)
@@ -164,15 +197,14 @@ class TestDispose(DisposeCase):
     def test_no_dispose_call_for_user_after_the_next_pop(self):
         call, leg = self.pop()
         self.confirm(leg)
-        self.sim.inject('disposeCallForUser', status=503, body='Service Unavailable', content_type='text/plain')
+        self.sim.inject('disposeCallForUser', status=500)  # Ameyo's HTML 500: it did not dispose
         self.send(leg)
         self.assertEqual(leg.state, 'dispose_failed')
         self.assertTrue(leg.dispose_next_try)
         self.sim.hangup(call)
         self.pop(phone='9740099887')  # the agent's next call arrived
         leg.sudo().dispose_next_try = fields.Datetime.now() - timedelta(seconds=1)
-        with mute_logger(CLIENT_LOGGER, DISPOSE_LOGGER):
-            self.env['ameyo.call']._cron_retry_dispose()
+        self.run_cron()
         self.assertEqual(len(self.sim.requests_for('disposeCallForUser')), 1)  # not resent
         self.assertEqual(leg.state, 'dispose_failed')
         self.assertIn('cannot tell Ameyo safely', leg.dispose_error)
@@ -194,28 +226,28 @@ class TestDispose(DisposeCase):
         self.confirm(leg)
         leg.sudo().dispose_saved_at = fields.Datetime.now() - timedelta(seconds=40)
         self.campaign.wrap_timeout = 120
-        with mute_logger(CLIENT_LOGGER, DISPOSE_LOGGER):
-            self.env['ameyo.call']._cron_retry_dispose()
+        self.run_cron()
         self.assertEqual(leg.state, 'disposed')
         self.assertEqual(self.sim.agent_state('t.agent-a@acme'), 'ready')
 
     def test_ameyo_accepts_then_odoo_fails(self):
-        """Ameyo disposed, Odoo's transaction failed: the resend (same requestId) ends it disposed, once."""
-        call, leg = self.pop()
+        """Ameyo disposed, Odoo failed to record it: no second disposeCallForUser (it could dispose the
+        agent's next call); the retry names the call, Ameyo says it is done, the leg ends disposed, once."""
+        call, leg = self.pop(record_session=True)
         self.confirm(leg)
         call_class = type(self.env['ameyo.call'])
-        with patch.object(call_class, '_ameyo_mark_disposed', side_effect=RuntimeError('db down')), \
-                self.assertRaises(RuntimeError), self.env.cr.savepoint():
-            leg.action_send_dispose()
-        leg.invalidate_recordset()
-        self.assertEqual(leg.state, 'dispose_pending')  # the savepoint (the request) rolled back
+        with patch.object(call_class, '_ameyo_mark_disposed', side_effect=RuntimeError('db down')):
+            result = self.send(leg)
         self.assertEqual(self.sim.agent_state('t.agent-a@acme'), 'ready')
-        leg.sudo().dispose_saved_at = fields.Datetime.now() - timedelta(seconds=31)
-        with mute_logger(CLIENT_LOGGER, DISPOSE_LOGGER):
-            self.env['ameyo.call']._cron_retry_dispose()
-        self.assertEqual(leg.state, 'disposed')
-        [disposition] = self.sim.dispositions_of(call)
-        self.assertEqual(disposition['replays'], 1)  # Ameyo saw the requestId again, disposed nothing new
+        self.assertEqual(result['params']['type'], 'danger')
+        self.assertEqual((leg.state, leg.dispose_outcome_unknown), ('dispose_failed', True))
+        self.assertIn('Odoo failed while telling Ameyo (RuntimeError)', leg.dispose_error)
+        self.assertFalse(leg.dispose_sending_since)
+        leg.sudo().dispose_next_try = fields.Datetime.now() - timedelta(seconds=1)
+        self.run_cron()
+        self.assertEqual((leg.state, leg.dispose_api), ('disposed', 'legacy'))
+        self.assertEqual(len(self.sim.requests_for('disposeCallForUser')), 1)
+        self.assertEqual(len(self.sim.dispositions_of(call)), 1)
 
     def test_legacy_flavour_and_dispose_and_redial(self):
         self.server.api_flavour = 'legacy'
@@ -354,3 +386,211 @@ class TestDisposeModes(DisposeCase):
         self.assertEqual(action['context']['default_call_id'], leg.id)
         self.confirm(leg)
         self.assertEqual(self.partner.email, 'meera@example.com')
+
+
+class TestDisposeUnknownOutcome(DisposeCase):
+    """A send whose outcome Odoo cannot know is never followed by a second disposeCallForUser: it names
+    no call, and once Ameyo disposed this one it would dispose the agent's next."""
+
+    GATEWAY_PAGE = ('<html><head><title>%(status)s Bad Gateway</title></head><body><center><h1>%(status)s</h1>'
+                    '</center><hr><center>nginx</center></body></html>')
+
+    def test_gateway_error_after_dispose_call_for_user_is_an_unknown_outcome(self):
+        """A proxy in front of Ameyo answers 502, 503 or 504 after Ameyo disposed the call."""
+        for status, with_session in ((502, False), (503, True), (504, True)):
+            with self.subTest(status=status):
+                call, leg = self.pop(record_session=with_session)
+                self.confirm(leg)
+                sent = len(self.sim.requests_for('disposeCallForUser'))
+                self.sim.inject('disposeCallForUser', status=status, body=self.GATEWAY_PAGE % {'status': status},
+                                content_type='text/html', carry_out=True)
+                self.send(leg)
+                self.assertEqual(self.sim.agent_state('t.agent-a@acme'), 'ready')  # Ameyo did dispose
+                self.assertEqual((leg.state, leg.dispose_outcome_unknown), ('dispose_failed', True))
+                self.assertIn('may or may not have been carried out', leg.dispose_error)
+                self.assertNotIn('nginx', leg.dispose_error)
+                self.send(leg)  # the agent clicks Retry, within the wrap window, before his next call
+                self.assertEqual(len(self.sim.requests_for('disposeCallForUser')), sent + 1)  # not resent
+                if with_session:  # the retry names the call instead, and Ameyo says it is done
+                    self.assertEqual((leg.state, leg.dispose_api), ('disposed', 'legacy'))
+                    self.assertEqual(len(self.sim.dispositions_of(call)), 1)
+                else:
+                    self.assertEqual(leg.state, 'dispose_failed')
+                    self.assertIn('it may have disposed the call', leg.dispose_error)
+                    self.assertFalse(leg.dispose_next_try)
+
+    def test_the_sending_mark_survives_a_worker_killed_mid_request(self):
+        call, leg = self.pop()
+        self.confirm(leg)
+        send = AmeyoClient.dispose_call_for_user
+
+        def killed(client, *args, **kwargs):
+            send(client, *args, **kwargs)  # Ameyo disposes the call...
+            raise WorkerKilled  # ...and the worker dies before it reads the answer
+
+        with patch.object(AmeyoClient, 'dispose_call_for_user', killed), self.worker_killed():
+            leg.action_send_dispose()
+        leg.invalidate_recordset()
+        self.assertEqual(self.sim.agent_state('t.agent-a@acme'), 'ready')
+        # what was committed before the request left: the send is under way, its outcome unknown
+        self.assertEqual((leg.state, leg.dispose_attempts, leg.dispose_api), ('dispose_pending', 1, 'rest'))
+        self.assertTrue(leg.dispose_outcome_unknown)
+        self.assertTrue(leg.dispose_sending_since)
+        # meanwhile the agent clicks Retry, or saves again: neither touches a send under way
+        result = self.send(leg)
+        self.assertEqual(result['params']['type'], 'warning')
+        with self.assertRaises(UserError):
+            self.confirm(leg, notes='Changed my mind')
+        self.assertEqual(len(self.sim.requests_for('disposeCallForUser')), 1)
+        # minutes later the cron takes the leg over: it cannot name the call, and does not send the other API
+        now = fields.Datetime.now()
+        leg.sudo().write({'dispose_saved_at': now - timedelta(minutes=7),
+                          'dispose_sending_since': now - timedelta(minutes=6)})
+        self.run_cron()
+        self.assertEqual(len(self.sim.requests_for('disposeCallForUser')), 1)
+        self.assertEqual(leg.state, 'dispose_failed')
+        self.assertIn('it may have disposed the call', leg.dispose_error)
+        self.assertFalse(leg.dispose_sending_since)
+
+
+class TestDisposeCron(DisposeCase):
+    """The retry cron: one leg cannot stop it, it says what is left, it keeps to its time."""
+
+    def orphans(self, count):
+        """``count`` legs whose tab closed before telling Ameyo (the agent's session is known)."""
+        legs = self.env['ameyo.call']
+        for index in range(count):
+            call, leg = self.pop(phone=f'974001122{index}', record_session=True)
+            self.confirm(leg)
+            legs |= leg
+        legs.sudo().dispose_saved_at = fields.Datetime.now() - timedelta(seconds=40)
+        return legs
+
+    def cron_pass(self, limit=50, **context):
+        """One call of the cron's method, in a transaction of its own as the scheduler runs it."""
+        self.env.flush_all()
+        with self.registry.cursor() as cr, mute_logger(CLIENT_LOGGER, DISPOSE_LOGGER):
+            self.env(cr=cr)['ameyo.call'].with_context(**context)._cron_retry_dispose(limit=limit)
+        self.env.invalidate_all()
+
+    def test_one_bad_leg_does_not_stop_the_cron(self):
+        """A CA bundle missing on this Odoo node for one server, a charset Python does not know in one
+        answer: each leg is dealt with, the run succeeds, and the leg that cannot be sent says why."""
+        other = self.env['ameyo.server'].create({
+            'name': 'Ameyo (other node)', 'base_url': self.sim.url.replace('http://', 'https://'),
+            'verify_tls': True, 'ca_bundle': '/nonexistent/crm_ameyo/ameyo-ca.pem',
+            'dispose_token': 'test-dispose-token-SECRET'})
+        other_campaign = self.env['ameyo.campaign'].create({
+            'server_id': other.id, 'ameyo_campaign_id': '101', 'name': 'Other node', 'dispose_mode': 'crm_only',
+            'wrap_timeout': 60})
+        stranded = self.env['ameyo.call'].create({
+            'server_id': other.id, 'crt_object_id': 'd928-other-vce-1', 'user_crt_object_id': 'd928-other-uce-1',
+            'campaign_id': other_campaign.id, 'ameyo_campaign_ref': '101', 'user_id': self.agent_b.id,
+            'phone': '9740011000', 'state': 'dispose_pending', 'disposition_code': 'Sale',
+            'dispose_request_id': 'req-other-node-1',
+            'dispose_saved_at': fields.Datetime.now() - timedelta(seconds=40)})
+        legs = self.orphans(2)
+        self.sim.inject('/dacx/dispose', status=200, body='Dispose Successfully', carry_out=True,
+                        content_type='text/plain; charset=x-ameyo-unknown')
+        cron = self.run_cron()
+        self.assertEqual(cron.failure_count, 0)
+        self.assertEqual(legs.mapped('state'), ['disposed', 'disposed'])
+        self.assertEqual(self.sim.agent_state('t.agent-a@acme'), 'ready')
+        self.assertEqual(stranded.state, 'dispose_failed')
+        self.assertIn('CA bundle', stranded.dispose_error)
+
+    def test_a_leg_that_fails_inside_odoo_is_recorded_and_the_cron_goes_on(self):
+        """Whatever fails in Odoo for one leg (here an error no real answer can cause any more) is
+        recorded on that leg as a failed attempt, retried later, and the other legs are sent."""
+        first, second = self.orphans(2)
+        send = AmeyoClient.dispose_legacy
+
+        def failing(client, **kwargs):
+            if kwargs['crt_object_id'] == first.crt_object_id:
+                raise LookupError('unknown encoding: x-ameyo')
+            return send(client, **kwargs)
+
+        with patch.object(AmeyoClient, 'dispose_legacy', failing):
+            cron = self.run_cron()
+        self.assertEqual(cron.failure_count, 0)
+        self.assertEqual(second.state, 'disposed')
+        self.assertEqual((first.state, first.dispose_attempts), ('dispose_failed', 1))
+        self.assertIn('Odoo failed while telling Ameyo (LookupError)', first.dispose_error)
+        self.assertTrue(first.dispose_next_try)
+
+    def test_the_cron_reports_what_is_left(self):
+        legs = self.orphans(3)
+        cron = self.env.ref('crm_ameyo.ir_cron_ameyo_retry_dispose')
+        progress = self.env['ir.cron.progress'].create({'cron_id': cron.id, 'remaining': 0, 'done': 0})
+        self.cron_pass(limit=2, cron_id=cron.id, ir_cron_progress_id=progress.id,
+                       cron_end_time=time.monotonic() + 3600)
+        self.assertEqual(legs.mapped('state'), ['disposed', 'disposed', 'dispose_pending'])
+        self.assertEqual((progress.done, progress.remaining), (2, 1))  # Odoo runs it again at once
+
+    def test_the_cron_stops_when_its_time_is_up(self):
+        legs = self.orphans(3)
+        cron = self.env.ref('crm_ameyo.ir_cron_ameyo_retry_dispose')
+        progress = self.env['ir.cron.progress'].create({'cron_id': cron.id, 'remaining': 0, 'done': 0})
+        self.cron_pass(cron_id=cron.id, ir_cron_progress_id=progress.id, cron_end_time=time.monotonic())
+        self.assertEqual(legs.mapped('state'), ['disposed', 'dispose_pending', 'dispose_pending'])
+        self.assertEqual((progress.done, progress.remaining), (1, 2))
+
+    def test_a_leg_whose_sends_keep_dying_ends_failed(self):
+        """Each send of this leg kills its worker (say it runs out of memory): after the last attempt
+        the leg is failed with the reason, instead of pending forever."""
+        [leg] = self.orphans(1)
+        sends = []
+
+        def killed(client, **kwargs):
+            sends.append(kwargs['crt_object_id'])
+            raise WorkerKilled
+
+        start = fields.Datetime.now()
+        with patch.object(AmeyoClient, 'dispose_legacy', killed):
+            for run in range(1, 7):  # a cron run every 6 minutes: past the time a live send may take
+                with freeze_time(start + timedelta(minutes=6 * run)):
+                    if run <= MAX_DISPOSE_ATTEMPTS:
+                        with self.worker_killed():
+                            self.cron_pass()
+                    else:
+                        self.cron_pass()
+        self.assertEqual(len(sends), MAX_DISPOSE_ATTEMPTS)
+        self.assertEqual(leg.state, 'dispose_failed')
+        self.assertIn(f'tried {MAX_DISPOSE_ATTEMPTS} times', leg.dispose_error)
+        self.assertFalse(leg.dispose_next_try)
+
+
+class TestDisposeAnswers(DisposeCase):
+    """What Ameyo answers is read as it means it, and told to the agent in plain words."""
+
+    def test_a_json_success_disposes_the_leg(self):
+        """Never "Ameyo refused the dispose: success"."""
+        call, leg = self.pop()
+        self.confirm(leg)
+        self.sim.inject('disposeCallForUser', status=200, body={'status': 'success', 'message': 'success'},
+                        carry_out=True)
+        result = self.send(leg)
+        self.assertEqual((result['params']['type'], leg.state), ('success', 'disposed'))
+        self.assertFalse(leg.dispose_error)
+        self.assertNotIn('refused', ' '.join(leg.sudo().message_ids.mapped('body')))
+
+    def test_an_answer_odoo_does_not_know_leaves_the_outcome_unknown(self):
+        call, leg = self.pop()
+        self.confirm(leg)
+        self.sim.inject('disposeCallForUser', status=200, body='Request queued', content_type='text/plain',
+                        carry_out=True)
+        self.send(leg)
+        self.assertEqual((leg.state, leg.dispose_outcome_unknown), ('dispose_failed', True))
+        self.assertIn('neither a success nor a failure', leg.dispose_error)
+        self.send(leg)  # the agent clicks Retry: disposeCallForUser may have acted, it is not sent again
+        self.assertEqual(len(self.sim.requests_for('disposeCallForUser')), 1)
+
+    def test_an_error_page_is_summarised_for_the_agent(self):
+        call, leg = self.pop()
+        self.confirm(leg)
+        self.sim.inject('disposeCallForUser', status=500)  # Tomcat's error report of a NullPointerException
+        result = self.send(leg)
+        self.assertIn('had an internal error (HTTP 500)', result['params']['message'])
+        for quoted in ('Tomcat', 'Error report', 'NullPointerException'):
+            self.assertNotIn(quoted, result['params']['message'])
+            self.assertNotIn(quoted, leg.dispose_error)

@@ -84,6 +84,91 @@ class TestSimulatorClient(SimulatorCase):
         self.assertTrue(caught.exception.transient)
         self.assertEqual(len(self.sim.requests_for('disposeCallForUser')), 1)
 
+    def test_gateway_errors_after_dispose_call_for_user_leave_the_outcome_unknown(self):
+        """A proxy in front of Ameyo gave up waiting (502, 503, 504) while Ameyo disposed: not resent."""
+        for status in (502, 503, 504):
+            with self.subTest(status=status):
+                call = self.sim.start_call('t.agent-a@acme', '101', '9876543210')
+                self.sim.hangup(call)
+                self.sim.inject('disposeCallForUser', status=status, body='Gateway Time-out',
+                                content_type='text/plain', carry_out=True)
+                sent = len(self.sim.requests_for('disposeCallForUser'))
+                with self.assertRaises(AmeyoError) as caught, mute_logger(CLIENT_LOGGER):
+                    self.client.dispose_call_for_user('t.agent-a@acme', 'Sale', request_id=f'r{status}')
+                self.assertTrue(caught.exception.outcome_unknown)
+                self.assertIn('may or may not have been carried out', caught.exception.args[0])
+                self.assertEqual(len(self.sim.requests_for('disposeCallForUser')), sent + 1)
+                self.assertEqual([d['code'] for d in self.sim.dispositions_of(call)], ['Sale'])
+
+    # Shapes in which Ameyo's APIs say "done" (reference 1.2, 1.4, 1.5): plain text, quoted or not, any
+    # case; JSON result or status, any case.
+    SUCCESS_ANSWERS = (
+        ('ok', 'text/plain'), ('"ok"', 'application/json'), ('success', 'text/plain'), ('SUCCESS', 'text/plain'),
+        ('Dispose Successfully', 'text/plain'), ('"Dispose Successfully"', 'text/plain'),
+        ('{"result": "success", "reason": null}', 'application/json'),
+        ('{"status": "success", "message": "success"}', 'application/json'),
+        ('{"Status": "Success", "message": "Dispose Successfully"}', 'application/json'),
+        ('{"RESULT": "SUCCESS"}', 'text/plain'),
+    )
+
+    def test_every_success_shape_is_read_as_success(self):
+        for body, content_type in self.SUCCESS_ANSWERS:
+            with self.subTest(body=body):
+                call = self.sim.start_call('t.agent-a@acme', '101', '9876543210')
+                self.sim.inject('disposeCallForUser', status=200, body=body, content_type=content_type,
+                                carry_out=True)
+                self.client.dispose_call_for_user('t.agent-a@acme', 'Sale', request_id=new_request_id())
+                self.assertEqual([d['code'] for d in self.sim.dispositions_of(call)], ['Sale'])
+                call = self.sim.start_call('t.agent-a@acme', '101', '9876543210')
+                self.sim.inject('/dacx/dispose', status=200, body=body, content_type=content_type, carry_out=True)
+                self.client.dispose_legacy(
+                    session_id=self.session_a, campaign_id='101', crt_object_id=call['crtObjectId'],
+                    user_crt_object_id=call['userCrtObjectId'], disposition_code='Sale', phone=call['phone'])
+                self.assertEqual([d['code'] for d in self.sim.dispositions_of(call)], ['Sale'])
+
+    def test_an_answer_neither_success_nor_failure(self):
+        """disposeCallForUser names no call: such an answer leaves the outcome unknown. dacx/dispose names
+        it: a failure, in Ameyo's words, that a resend can settle."""
+        for body in ('Request queued', '{"requestId": "r1", "code": 0}', ''):
+            with self.subTest(body=body):
+                call = self.sim.start_call('t.agent-a@acme', '101', '9876543210')
+                self.sim.inject('disposeCallForUser', status=200, body=body, content_type='text/plain',
+                                carry_out=True)
+                with self.assertRaises(AmeyoError) as caught, mute_logger(CLIENT_LOGGER):
+                    self.client.dispose_call_for_user('t.agent-a@acme', 'Sale', request_id=new_request_id())
+                self.assertTrue(caught.exception.outcome_unknown)
+                self.assertIn('neither a success nor a failure', caught.exception.args[0])
+                self.assertNotIn('refused', caught.exception.args[0])
+                self.sim.inject('/dacx/dispose', status=200, body=body, content_type='text/plain')
+                with self.assertRaises(AmeyoError) as caught, mute_logger(CLIENT_LOGGER):
+                    self.client.dispose_legacy(
+                        session_id=self.session_a, campaign_id='101', crt_object_id=call['crtObjectId'],
+                        user_crt_object_id=call['userCrtObjectId'], disposition_code='Sale')
+                self.assertFalse(caught.exception.outcome_unknown)
+                self.assertIn('did not confirm the dispose', caught.exception.args[0])
+                if body:
+                    self.assertIn(body, caught.exception.args[0])
+
+    def test_a_missing_ca_bundle_is_an_ameyo_error(self):
+        """The CA bundle path set on the server is missing on this Odoo node: a message, not an OSError."""
+        self.server.write({'base_url': self.sim.url.replace('http://', 'https://'), 'verify_tls': True,
+                           'ca_bundle': '/nonexistent/crm_ameyo/ameyo-ca.pem'})
+        with self.assertRaises(AmeyoError) as caught, mute_logger(CLIENT_LOGGER):
+            self.server._get_ameyo_client().dispose_call_for_user('t.agent-a@acme', 'Sale', request_id='r1')
+        self.assertEqual(caught.exception.kind, 'tls')
+        self.assertFalse(caught.exception.sent)  # checked before connecting: nothing reached Ameyo
+        self.assertIn('CA bundle', caught.exception.args[0])
+        self.assertNotIn('/nonexistent', caught.exception.args[0])
+        self.assertFalse(self.sim.requests_for('disposeCallForUser'))
+
+    def test_an_unknown_charset_does_not_lose_the_answer(self):
+        call = self.sim.start_call('t.agent-a@acme', '101', '9876543210')
+        self.sim.hangup(call)
+        self.sim.inject('disposeCallForUser', status=200, body='Dispose Successfully', carry_out=True,
+                        content_type='text/plain; charset=x-ameyo-unknown')
+        self.client.dispose_call_for_user('t.agent-a@acme', 'Sale', request_id='r1')
+        self.assertEqual([d['code'] for d in self.sim.dispositions_of(call)], ['Sale'])
+
     def test_legacy_dispose_is_retried_after_a_drop(self):
         call = self.sim.start_call('t.agent-a@acme', '101', '9876543210')
         self.sim.hangup(call)
@@ -190,7 +275,8 @@ class TestSimulatorClient(SimulatorCase):
         with self.assertRaises(AmeyoError) as caught, mute_logger(CLIENT_LOGGER):
             self.client.get_assigned_campaigns(self.session_a)
         self.assertEqual(caught.exception.kind, 'server')
-        self.assertIn('NullPointerException', caught.exception.args[0])
+        self.assertIn('had an internal error (HTTP 500)', caught.exception.args[0])
+        self.assertNotIn('NullPointerException', caught.exception.args[0])  # the page is summarised, not quoted
         self.sim.inject('userLogin/login', status=512, times=1, body='{"message": '
                         '"SessionService.login.failed.not.able.to.fetch.user.info", "code": 0, "info": null, '
                         '"status": 512}', content_type='application/json')

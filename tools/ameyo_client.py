@@ -13,8 +13,10 @@ Ameyo's URLs and bodies carry session ids and tokens. Log lines name the API,
 the HTTP status, the elapsed time and Ameyo's reason (masked).
 """
 
+import codecs
 import json
 import logging
+import os
 import re
 import time
 import uuid
@@ -35,7 +37,13 @@ RETRY_DELAYS = (0.5, 1.5)
 TRANSIENT_STATUSES = {502, 503, 504}
 # Ameyo's login can fail transiently while it fetches user info (reference 1.8).
 TRANSIENT_MESSAGES = {'SessionService.login.failed.not.able.to.fetch.user.info'}
-DISPOSE_SUCCESS_TEXTS = {'dispose successfully', 'ok', 'success'}
+# The ways Ameyo's APIs are known to say "done": plain text (quoted or not), or JSON result/status.
+SUCCESS_WORDS = {'ok', 'success', 'dispose successfully'}
+FAILURE_WORDS = {'error', 'failure', 'failed', 'fail'}
+# Plain-text failures of the legacy APIs ("Invalid session Id", "Invalid crtObjectId",
+# "Disposition code not in plan", "Call already disposed"), and any text that says it failed.
+_FAILURE_TEXT_RE = re.compile(
+    r'^invalid\b|\bnot in (?:the )?plan\b|\balready disposed\b|\b(?:error|exception|fail(?:ed|ure)?)\b', re.I)
 _HTML_TITLE_RE = re.compile(r'<title[^>]*>(.*?)</title>|<h1[^>]*>(.*?)</h1>', re.I | re.S)
 _TAG_RE = re.compile(r'<[^>]+>')
 
@@ -52,17 +60,21 @@ class AmeyoError(UserError):
     ``auth`` (token or session rejected), ``refused`` (Ameyo said no, with a
     reason), ``server`` (5xx or HTML error page), ``bad_response``.
     ``reason`` is Ameyo's own words, when it gave any. ``sent`` tells whether
-    the request may have reached Ameyo (a read timeout or dropped connection
-    after sending: the outcome is unknown).
+    the request may have reached Ameyo. ``outcome_unknown`` tells that it may
+    have been carried out although Odoo has no answer it can read as such: a
+    read timeout, a connection dropped after sending, a gateway's 502/503/504,
+    an answer that is neither a known success nor a known failure.
     """
 
-    def __init__(self, message, *, kind, reason=None, status=None, sent=True, transient=False):
+    def __init__(self, message, *, kind, reason=None, status=None, sent=True, transient=False,
+                 outcome_unknown=False):
         super().__init__(message)
         self.kind = kind
         self.reason = reason
         self.status = status
         self.sent = sent
         self.transient = transient
+        self.outcome_unknown = outcome_unknown
 
 
 @dataclass
@@ -88,7 +100,7 @@ def read_response(response):
                            headers=dict(response.headers))
     if content_type.startswith(('audio/', 'application/octet-stream')):
         return result
-    result.text = body.decode(response.encoding or 'utf-8', errors='replace') if body else ''
+    result.text = body.decode(_known_encoding(response.encoding), errors='replace') if body else ''
     stripped = result.text.strip()
     if stripped[:1] in ('{', '[') or stripped == 'null':
         try:
@@ -96,6 +108,47 @@ def read_response(response):
         except ValueError:
             result.data = None
     return result
+
+
+def _known_encoding(name):
+    """The charset an answer declares when Python knows it, else UTF-8 (a wrong label must not lose the answer)."""
+    try:
+        return codecs.lookup(name).name if name else 'utf-8'
+    except LookupError:
+        return 'utf-8'
+
+
+def dispose_answer(response):
+    """Read an answer whose shape Ameyo does not pin down: ``'success'``, ``'failure'`` or None (not known).
+
+    Success: HTTP 2xx with ``ok``, ``success`` or ``Dispose Successfully`` as plain text, quoted
+    or not, or JSON whose ``result`` or ``status`` is one of them; in any case. Failure: any other
+    HTTP status, JSON whose ``result`` or ``status`` says error or failure (or is an HTTP error
+    code, as in the REST error envelope), an HTML page, a text that says it failed.
+    """
+    if not 200 <= response.status < 300:
+        return 'failure'
+    data = response.data
+    if isinstance(data, dict):
+        values = {str(key).lower(): value for key, value in data.items()}
+        for key in ('result', 'status'):
+            value = values.get(key)
+            word = value.strip().lower() if isinstance(value, str) else None
+            if word in SUCCESS_WORDS:
+                return 'success'
+            if word in FAILURE_WORDS or isinstance(value, int) and not isinstance(value, bool) and value >= 400:
+                return 'failure'
+        return None
+    if data is not None:  # a JSON list or null: no shape Ameyo is known to answer a dispose with
+        return None
+    if response.is_html:
+        return 'failure'
+    text = response.text.strip().strip('"').strip().lower()
+    if text in SUCCESS_WORDS:
+        return 'success'
+    if text and _FAILURE_TEXT_RE.search(text):
+        return 'failure'
+    return None
 
 
 def ameyo_reason(response):
@@ -184,9 +237,18 @@ class AmeyoClient:
                     raw = self.session.request(
                         method, url, headers=headers, params=params, json=json_body, data=form,
                         timeout=self.timeout, verify=self.verify, allow_redirects=False, stream=stream)
-                    response = self._read(raw, stream)
                 except requests.exceptions.RequestException as exc:
                     raise self._transport_error(exc) from None
+                except Exception as exc:  # noqa: BLE001 (a missing CA bundle, a bad header: the caller gets a message)
+                    raise self._unexpected_error(exc, answered=False) from None
+                try:
+                    response = self._read(raw, stream)
+                except AmeyoError:
+                    raise
+                except requests.exceptions.RequestException as exc:
+                    raise self._transport_error(exc) from None
+                except Exception as exc:  # noqa: BLE001 (Ameyo answered, Odoo could not read it)
+                    raise self._unexpected_error(exc, answered=True) from None
             except AmeyoError as error:
                 self._log(api, None, started, error.kind)
                 # Nothing reached Ameyo: any request may be sent again. Otherwise only idempotent ones.
@@ -233,18 +295,44 @@ class AmeyoClient:
         if isinstance(exc, requests.exceptions.ReadTimeout):
             return AmeyoError(self.env._(
                 "Ameyo server %(server)s did not answer within %(timeout)s s; the request may or may not "
-                "have been carried out.", server=server, timeout=self.timeout), kind='timeout', transient=True)
+                "have been carried out.", server=server, timeout=self.timeout), kind='timeout', transient=True,
+                outcome_unknown=True)
         if isinstance(exc, requests.exceptions.ConnectionError) and _connection_was_established(exc):
             return AmeyoError(self.env._(
                 "Ameyo server %(server)s closed the connection without answering; the request may or may not "
-                "have been carried out.", server=server), kind='unreachable', transient=True)
+                "have been carried out.", server=server), kind='unreachable', transient=True,
+                outcome_unknown=True)
         if isinstance(exc, requests.exceptions.ConnectionError):
             return AmeyoError(self.env._(
                 "Ameyo server %(server)s is unreachable at %(url)s (connection refused or unknown host).",
                 server=server, url=self.base_url), kind='unreachable', sent=False, transient=True)
+        if isinstance(exc, requests.exceptions.ChunkedEncodingError | requests.exceptions.ContentDecodingError):
+            return self._unexpected_error(exc, answered=True)
         return AmeyoError(self.env._(
             "The request to Ameyo server %(server)s failed: %(error)s.", server=server,
             error=type(exc).__name__), kind='unreachable', sent=False)
+
+    def _unexpected_error(self, exc, answered):
+        """Map any other failure to an :class:`AmeyoError` with a plain message (never the exception's text).
+
+        ``answered``: Ameyo answered and Odoo could not read the answer, so the outcome is unknown.
+        """
+        server = self.server.name
+        if isinstance(exc, OSError) and isinstance(self.verify, str) and not os.path.isfile(self.verify):
+            return AmeyoError(self.env._(
+                "The CA bundle set on Ameyo server %(server)s is not on this Odoo server: check its CA Bundle "
+                "Path.", server=server), kind='tls', sent=False)
+        _logger.warning("Ameyo server %s: unexpected %s while %s", self.server.id, type(exc).__name__,
+                        'reading the answer' if answered else 'sending the request')
+        if answered:
+            return AmeyoError(self.env._(
+                "Ameyo server %(server)s answered, but Odoo could not read the answer (%(error)s); the request "
+                "may or may not have been carried out.", server=server, error=type(exc).__name__),
+                kind='bad_response', outcome_unknown=True)
+        # raised inside the HTTP library: whether anything reached Ameyo is not known
+        return AmeyoError(self.env._(
+            "Odoo could not send the request to Ameyo server %(server)s (%(error)s).", server=server,
+            error=type(exc).__name__), kind='unreachable', outcome_unknown=True)
 
     def _log(self, api, response, started, error_kind=None):
         elapsed = (time.monotonic() - started) * 1000
@@ -275,9 +363,17 @@ class AmeyoClient:
     def _fail(self, api_label, response):
         """Raise the :class:`AmeyoError` that describes a failed answer."""
         reason = self._reason(response)
+        if reason and reason.strip().strip('"').strip().lower() in SUCCESS_WORDS:
+            reason = None  # never "Ameyo refused the dispose: success"
         server = self.server.name
         status = response.status
         reason_key = (reason or '').lower()
+        if status in TRANSIENT_STATUSES:
+            # a gateway or proxy in front of Ameyo gave up waiting: Ameyo may have done the work anyway
+            raise AmeyoError(self.env._(
+                "Ameyo server %(server)s did not answer %(api)s in time (HTTP %(status)s from a gateway); the "
+                "request may or may not have been carried out.", server=server, api=api_label, status=status),
+                kind='server', reason=reason, status=status, transient=True, outcome_unknown=True)
         if status in (401, 403) or 'invalid.session.id' in reason_key or 'invalid session id' in reason_key \
                 or 'token' in reason_key and ('invalid' in reason_key or 'reject' in reason_key):
             message = self.env._(
@@ -286,15 +382,14 @@ class AmeyoClient:
                 server=server, api=api_label, reason=reason or self.env._("HTTP %s", status))
             kind = 'auth'
         elif response.is_html and status >= 500:
-            message = self.env._(
-                "Ameyo server %(server)s failed with an internal error (HTTP %(status)s) on %(api)s%(detail)s.",
-                server=server, status=status, api=api_label, detail=f': {reason}' if reason else '')
+            # the page's title is for the log (Tomcat's "Error report ... NullPointerException"), not for agents
+            message = self.env._("Ameyo server %(server)s had an internal error (HTTP %(status)s) on %(api)s.",
+                                 server=server, status=status, api=api_label)
             kind = 'server'
         elif response.is_html:
             message = self.env._(
-                "Ameyo server %(server)s answered %(api)s with a web page instead of data (HTTP %(status)s%(detail)s): "
-                "check the base URL and the credentials.",
-                server=server, api=api_label, status=status, detail=f', {reason}' if reason else '')
+                "Ameyo server %(server)s answered %(api)s with a web page instead of data (HTTP %(status)s): "
+                "check the base URL and the credentials.", server=server, api=api_label, status=status)
             kind = 'bad_response'
         elif reason and (status < 500 or status == 512 or isinstance(response.data, dict)):
             # 4xx, Ameyo's own 512, or any JSON reason: Ameyo understood the request and said no.
@@ -318,10 +413,35 @@ class AmeyoClient:
             self._fail(api_label, response)
         return response.data
 
-    def _expect_text(self, api_label, response):
-        if response.status == 200 and response.text.strip().strip('"').lower() in DISPOSE_SUCCESS_TEXTS:
-            return response.text.strip()
+    def _expect_done(self, api_label, response, names_call):
+        """Return when the answer is one of Ameyo's success shapes (:func:`dispose_answer`), else raise.
+
+        An answer that is neither a known success nor a known failure is an unknown outcome when
+        the request names no call (``disposeCallForUser``: it may have acted, and is never sent
+        again), and a failure with Ameyo's words when it names the call (a resend is harmless).
+        """
+        answer = dispose_answer(response)
+        if answer == 'success':
+            return
+        if answer is None and not names_call:
+            raise AmeyoError(self.env._(
+                "Ameyo answered %(api)s with %(answer)s, which is neither a success nor a failure Odoo knows: "
+                "the request may or may not have been carried out.", api=api_label,
+                answer=self._answer_summary(response)),
+                kind='bad_response', reason=self._reason(response), status=response.status, outcome_unknown=True)
+        if answer is None:
+            raise AmeyoError(self.env._("Ameyo did not confirm %(api)s; it answered %(answer)s.", api=api_label,
+                                        answer=self._answer_summary(response)),
+                             kind='refused', reason=self._reason(response), status=response.status)
         self._fail(api_label, response)
+
+    def _answer_summary(self, response):
+        """A few words on an answer, fit for the agent: Ameyo's text (masked, short), never a web page."""
+        if not response.text.strip():
+            return self.env._("an empty answer (HTTP %s)", response.status)
+        if response.is_html:
+            return self.env._("a web page (HTTP %s)", response.status)
+        return '"%s"' % self._scrub(mask_secrets(response.text.strip()))[:120]
 
     # ------------------------------------------------------------------
     # Sessions
@@ -418,7 +538,7 @@ class AmeyoClient:
         response = self._send('disposeCallForUser', 'POST', '/ameyorestapi/voice/disposeCallForUser',
                               headers={server.dispose_token_header or 'authorization': server.dispose_token},
                               json_body=body)
-        return self._expect_text(self.env._("the dispose"), response)
+        self._expect_done(self.env._("the dispose"), response, names_call=False)
 
     def dispose_legacy(self, *, session_id, campaign_id, crt_object_id, user_crt_object_id, disposition_code,
                        phone=None, customer_id='-1', disposition_attribute=None, self_callback=None, user_id=None):
@@ -436,7 +556,7 @@ class AmeyoClient:
         if user_id:
             params['userId'] = user_id
         response = self._send('dacx/dispose', 'GET', '/dacx/dispose', params=params, idempotent=True)
-        return self._expect_text(self.env._("the dispose"), response)
+        self._expect_done(self.env._("the dispose"), response, names_call=True)
 
     def dispose_and_manual_dial(self, *, session_id, campaign_id, crt_object_id, user_crt_object_id,
                                 disposition_code, phone, request_id, customer_id='-1'):
@@ -452,7 +572,7 @@ class AmeyoClient:
         }
         response = self._send('disposeAndManualDial', 'POST', '/ameyorestapi/voice/disposeAndManualDial',
                               headers={'sessionId': session_id}, json_body=body, idempotent=True)
-        return self._expect_text(self.env._("the dispose and redial"), response)
+        self._expect_done(self.env._("the dispose and redial"), response, names_call=True)
 
     # ------------------------------------------------------------------
     # Dial
