@@ -12,12 +12,10 @@ from odoo import fields, http
 from odoo.exceptions import AccessError
 from odoo.http import request
 
-from ..tools.ameyo_params import AmeyoParamError, parse_lifecycle_params
+from ..tools.ameyo_params import EVENTS, URL_PREFIX, AmeyoParamError, parse_lifecycle_params
 from ..tools.http_origin import request_origin
 
 _logger = logging.getLogger(__name__)
-
-EVENTS = ('kb', 'customer', 'preview', 'dispose')
 
 
 class AgentLogin:
@@ -40,16 +38,16 @@ class AgentLogin:
 
 class AmeyoLifecycle(http.Controller):
 
-    @http.route(['/ameyo/<string:event>', '/ameyo/<int:server_id>/<string:event>'], type='http', auth='public',
-                methods=['GET'], sitemap=False, readonly=False)
+    @http.route([f'{URL_PREFIX}/<string:event>', f'{URL_PREFIX}/<int:server_id>/<string:event>'], type='http',
+                auth='public', methods=['GET'], sitemap=False, readonly=False)
     def ameyo_lifecycle(self, event, server_id=None, **_kwargs):
         if request.httprequest.method != 'GET':  # werkzeug also routes HEAD and OPTIONS here: no writes
             return self._page(request.env._("Method not allowed"), request.env._(
                 "Ameyo opens these pages with GET."), status=405)
         if event not in EVENTS:
             return self._page(request.env._("Unknown Ameyo page"), request.env._(
-                "%(path)s is not one of Odoo's Ameyo URLs (kb, customer, preview, dispose).",
-                path=request.httprequest.path), status=404)
+                "%(path)s is not one of Odoo's Ameyo URLs (%(events)s).",
+                path=request.httprequest.path, events=', '.join(EVENTS)), status=404)
         httprequest = request.httprequest
         try:
             params = parse_lifecycle_params(list(httprequest.args.items(multi=True)), event,
@@ -232,9 +230,9 @@ class AmeyoLifecycle(http.Controller):
 
     def _workspace(self, server, agent, params):
         Call = request.env['ameyo.call']
-        in_progress = Call.search([('user_id', '=', agent.id), ('state', 'in', ('preview', 'connected')),
+        in_progress = Call.search([('user_id', '=', agent.id), ('phase', '=', 'live'),
                                    ('server_id', '=', server.id)], limit=20)
-        failed = Call.search([('user_id', '=', agent.id), ('state', 'in', ('dispose_pending', 'dispose_failed'))],
+        failed = Call.search([('user_id', '=', agent.id), ('phase', '=', 'waiting')],
                              limit=20)
         callbacks = request.env['mail.activity'].search([
             ('user_id', '=', agent.id), ('res_model', 'in', ('res.partner', 'crm.lead', 'ameyo.call')),

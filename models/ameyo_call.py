@@ -1,14 +1,13 @@
 from psycopg2.errors import UniqueViolation
 
 from odoo import api, fields, models
-from odoo.exceptions import AccessError, ConcurrencyError
+from odoo.exceptions import AccessError, ConcurrencyError, UserError
 from odoo.tools import SQL, mute_logger
 
 from ..tools.phone_key import key_digits, phone_key
 
 # How many candidates a chooser offers at most.
 MAX_CANDIDATES = 50
-DISPOSED_STATES = ('dispose_pending', 'disposed', 'dispose_failed')
 
 CALL_STATES = [
     ('preview', 'Preview'),
@@ -17,6 +16,14 @@ CALL_STATES = [
     ('disposed', 'Disposed'),
     ('dispose_failed', 'Dispose Failed'),
 ]
+# The one vocabulary of a leg's life: code, views (through the ``phase`` field) and the call banner
+# (through ``live`` in its data) ask these groups, never a list of states of their own.
+LIVE_STATES = ('preview', 'connected')  # the agent is on the call
+WAITING_STATES = ('dispose_pending', 'dispose_failed')  # saved in Odoo, Ameyo not told: he may sit in wrap
+CLOSED_STATES = ('disposed',)  # nothing left to do
+PHASE_STATES = {'live': LIVE_STATES, 'waiting': WAITING_STATES, 'closed': CLOSED_STATES}
+# what the agent can still dispose: a live call, or one whose dispose Ameyo refused
+DISPOSABLE_STATES = (*LIVE_STATES, 'dispose_failed')
 
 
 class AmeyoCall(models.Model):
@@ -62,6 +69,11 @@ class AmeyoCall(models.Model):
                                  check_company=True)
     lead_id = fields.Many2one('crm.lead', index='btree_not_null', tracking=True, check_company=True)
     state = fields.Selection(CALL_STATES, required=True, default='connected', index=True, tracking=True)
+    phase = fields.Selection(
+        [('live', 'Live'), ('waiting', 'Waiting for Ameyo'), ('closed', 'Closed')],
+        compute='_compute_phase', search='_search_phase',
+        help="Live: the agent is on the call. Waiting for Ameyo: the outcome is saved in Odoo, Ameyo was not "
+             "told yet (the agent may be held in wrap). Closed: nothing left to do.")
     disposition_id = fields.Many2one(
         'ameyo.disposition', domain="[('campaign_id', '=', campaign_id)]", tracking=True, check_company=True)
     disposition_code = fields.Char(
@@ -105,6 +117,19 @@ class AmeyoCall(models.Model):
                     "You can only change the notes, contact and lead of a call (not %(fields)s).",
                     fields=', '.join(sorted(forbidden))))
         return super().write(vals)
+
+    @api.depends('state')
+    def _compute_phase(self):
+        phase_of = {state: phase for phase, states in PHASE_STATES.items() for state in states}
+        for call in self:
+            call.phase = phase_of.get(call.state, False)
+
+    def _search_phase(self, operator, value):
+        if operator not in ('=', '!=', 'in', 'not in'):
+            raise UserError(self.env._("Unsupported search on the phase of a call."))
+        phases = [value] if isinstance(value, str) else list(value or ())
+        states = [state for phase in phases for state in PHASE_STATES.get(phase, ())]
+        return [('state', 'in' if operator in ('=', 'in') else 'not in', states)]
 
     @api.depends('phone')
     def _compute_phone_key(self):
@@ -344,8 +369,9 @@ class AmeyoCall(models.Model):
         })
         leg.message_post(body=self.env._("Ameyo disposed this call with code %(code)s.", code=code))
 
-    def _ameyo_pop_window_action(self):
-        """The window action showing this leg's contact or lead (or a new one, prefilled), queue-aware.
+    def action_open_pop(self):
+        """Open what the screen-pop opens (the pop URL, the call banner): this leg's contact or lead (or a
+        new one, prefilled), queue-aware.
 
         A preview opens the record read-only when the campaign says so.
         """
@@ -399,6 +425,7 @@ class AmeyoCall(models.Model):
             'id': self.id,
             'phone': self.phone or '',
             'state': self.state,
+            'live': self.state in LIVE_STATES,
             'campaign': self.campaign_id.name or self.ameyo_campaign_ref or '',
             'queue': self.queue_id.name or self.ameyo_queue_ref or '',
             'record': (self.lead_id or self.partner_id).display_name or '',
@@ -412,9 +439,4 @@ class AmeyoCall(models.Model):
         Only the latest: once Ameyo gave him another call, older legs are over even if never disposed.
         """
         leg = self.search([('user_id', '=', self.env.uid)], order='id desc', limit=1)
-        return leg._ameyo_banner_data() if leg.state in ('preview', 'connected') else False
-
-    def action_open_pop(self):
-        """Open what the screen-pop opens (used by the pop URL and the call banner)."""
-        self.ensure_one()
-        return self._ameyo_pop_window_action()
+        return leg._ameyo_banner_data() if leg.state in LIVE_STATES else False

@@ -21,8 +21,11 @@ from datetime import timedelta
 
 from odoo import api, fields, models
 from odoo.exceptions import UserError
+from odoo.tools import plaintext2html
 
 from ..tools.ameyo_client import AmeyoError, new_request_id
+from ..tools.notification import CLOSE_DIALOG, notification
+from .ameyo_call import DISPOSABLE_STATES, WAITING_STATES
 
 _logger = logging.getLogger(__name__)
 
@@ -55,21 +58,6 @@ class AmeyoCall(models.Model):
     dispose_next_try = fields.Datetime(string="Next Dispose Retry", readonly=True, copy=False, index='btree_not_null')
     redial_phone = fields.Char(string="Redial Number", copy=False)
     callback_user_id = fields.Many2one('res.users', string="Callback By", copy=False)
-    is_stuck_in_wrap = fields.Boolean(
-        compute='_compute_is_stuck_in_wrap', search='_search_is_stuck_in_wrap',
-        help="The call is over in Odoo's eyes but Ameyo was not told: the agent may be stuck in wrap.")
-
-    @api.depends('state')
-    def _compute_is_stuck_in_wrap(self):
-        for call in self:
-            call.is_stuck_in_wrap = call.state in ('dispose_pending', 'dispose_failed')
-
-    def _search_is_stuck_in_wrap(self, operator, value):
-        if operator not in ('=', '!=') or not isinstance(value, bool):
-            raise UserError(self.env._("Unsupported search on stuck calls."))
-        positive = (operator == '=') == value
-        return [('state', 'in' if positive else 'not in', ('dispose_pending', 'dispose_failed'))]
-
     # ------------------------------------------------------------------
     # Entry points
     # ------------------------------------------------------------------
@@ -107,7 +95,7 @@ class AmeyoCall(models.Model):
         """The current user's latest leg about ``record`` (a contact or lead) that is not disposed yet."""
         field_name = 'lead_id' if record._name == 'crm.lead' else 'partner_id'
         leg = self.search([(field_name, '=', record.id), ('user_id', '=', self.env.uid),
-                           ('state', 'in', ('preview', 'connected', 'dispose_failed'))],
+                           ('state', 'in', DISPOSABLE_STATES)],
                           order='create_date desc, id desc', limit=1)
         if not leg:
             raise UserError(self.env._("You have no call with %(name)s to dispose.", name=record.display_name))
@@ -167,10 +155,10 @@ class AmeyoCall(models.Model):
         """Post the outcome on the contact's or lead's chatter; plan the callback as an activity."""
         self.ensure_one()
         target = self.lead_id or self.partner_id
-        body = self.env._("Call %(phone)s disposed: %(outcome)s", phone=self.phone or '',
-                          outcome=disposition.name or disposition.code)
-        if notes:
-            body = f'{body}\n{notes}'
+        title = self.env._("Call %(phone)s disposed: %(outcome)s", phone=self.phone or '',
+                           outcome=disposition.name or disposition.code)
+        # the agent's notes are plain text: escaped, their line breaks kept
+        body = plaintext2html(f'{title}\n{notes}' if notes else title)
         for record in (target, self.sudo()):
             if record:
                 record.message_post(body=body, subtype_xmlid='mail.mt_note')
@@ -181,7 +169,7 @@ class AmeyoCall(models.Model):
                 'mail.mail_activity_data_call', date_deadline=local.date(),
                 summary=self.env._("Call back %(phone)s at %(time)s", phone=self.phone or '',
                                    time=local.strftime('%Y-%m-%d %H:%M')),
-                note=notes or '', user_id=caller_back.id)
+                note=plaintext2html(notes) if notes else '', user_id=caller_back.id)
 
     # ------------------------------------------------------------------
     # Telling Ameyo (transactions of its own)
@@ -214,14 +202,9 @@ class AmeyoCall(models.Model):
         SKIP LOCKED: whoever comes second (the agent's retry, the cron in another worker) neither waits nor sends.
         """
         self.ensure_one()
-        self.flush_recordset()  # the query below must see what the ORM holds
-        self.env.cr.execute(
-            "SELECT id FROM ameyo_call WHERE id = %s AND state IN ('dispose_pending', 'dispose_failed') "
-            "AND (dispose_sending_since IS NULL OR dispose_sending_since < %s) FOR UPDATE SKIP LOCKED",
-            [self.id, fields.Datetime.now() - SEND_TIMEOUT])
-        locked = bool(self.env.cr.fetchone())
-        self.invalidate_recordset()  # read the leg as it is now that it is ours
-        return locked
+        locked = self.try_lock_for_update()  # FOR UPDATE SKIP LOCKED, after flushing what the ORM holds
+        self.invalidate_recordset()  # read the leg as it is now that it is ours (or another's)
+        return bool(locked) and self.state in WAITING_STATES and not self._ameyo_is_sending()
 
     def _ameyo_is_sending(self):
         """A send of this leg is under way (marked, and not so long ago that its worker must have died)."""
@@ -232,21 +215,16 @@ class AmeyoCall(models.Model):
         self.ensure_one()
         self.invalidate_recordset()
         if self.state == 'disposed':
-            params = {'type': 'success', 'title': self.env._("Call disposed"),
-                      'message': self.env._("Saved in Odoo and Ameyo freed you for the next call.")}
-        elif self.state == 'dispose_pending' or self._ameyo_is_sending():
-            params = {'type': 'warning', 'title': self.env._("Saved in Odoo"),
-                      'message': self.env._("Your outcome is saved; Odoo is still telling Ameyo.")}
-        else:
-            params = {'type': 'danger', 'sticky': True, 'title': self.env._("Saved in Odoo, not in Ameyo"),
-                      'message': self.env._(
-                          "Your outcome and notes are saved. Ameyo did not accept the dispose: %(reason)s "
-                          "%(advice)s", reason=self.dispose_error or '',
-                          advice=self.env._("Odoo retries on its own; if Ameyo still shows the call, "
-                                            "dispose it in Ameyo.") if self.dispose_next_try else
-                          self.env._("Dispose the call in Ameyo."))}
-        params['next'] = {'type': 'ir.actions.act_window_close'}
-        return {'type': 'ir.actions.client', 'tag': 'display_notification', 'params': params}
+            return notification(self.env._("Call disposed"), self.env._(
+                "Saved in Odoo and Ameyo freed you for the next call."), 'success', next_action=CLOSE_DIALOG)
+        if self.state == 'dispose_pending' or self._ameyo_is_sending():
+            return notification(self.env._("Saved in Odoo"), self.env._(
+                "Your outcome is saved; Odoo is still telling Ameyo."), 'warning', next_action=CLOSE_DIALOG)
+        advice = self.env._("Odoo retries on its own; if Ameyo still shows the call, dispose it in Ameyo.") \
+            if self.dispose_next_try else self.env._("Dispose the call in Ameyo.")
+        return notification(self.env._("Saved in Odoo, not in Ameyo"), self.env._(
+            "Your outcome and notes are saved. Ameyo did not accept the dispose: %(reason)s %(advice)s",
+            reason=self.dispose_error or '', advice=advice), 'danger', sticky=True, next_action=CLOSE_DIALOG)
 
     def _ameyo_has_newer_pop(self):
         """Did Ameyo give this agent another call since this leg? Then disposeCallForUser would hit it."""
@@ -400,7 +378,7 @@ class AmeyoCall(models.Model):
         self.flush_recordset()
         self.env.cr.execute("SELECT id FROM ameyo_call WHERE id = %s FOR UPDATE", [self.id])
         self.invalidate_recordset()
-        if self.state in ('dispose_pending', 'dispose_failed'):
+        if self.state in WAITING_STATES:
             return True
         # settled meanwhile (Ameyo's dispose URL): only the mark of the send goes
         if self.dispose_sending_since:

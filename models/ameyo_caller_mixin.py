@@ -1,6 +1,7 @@
 from odoo import api, fields, models
 
 from ..tools.phone_key import key_digits, phone_key
+from .ameyo_call import DISPOSABLE_STATES
 
 
 class AmeyoCallerMixin(models.AbstractModel):
@@ -30,7 +31,7 @@ class AmeyoCallerMixin(models.AbstractModel):
             self.ameyo_open_call_id = Call
             return
         legs = Call.search([(self._ameyo_leg_field, 'in', self.ids), ('user_id', '=', self.env.uid),
-                            ('state', 'in', ('preview', 'connected', 'dispose_failed'))], order='id desc')
+                            ('state', 'in', DISPOSABLE_STATES)], order='id desc')
         latest = {}
         for leg in legs:
             latest.setdefault(leg[self._ameyo_leg_field].id, leg)

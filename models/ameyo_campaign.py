@@ -6,6 +6,7 @@ from odoo.tools import mute_logger
 
 from ..tools.ameyo_client import AmeyoError
 from ..tools.ameyo_params import AMEYO_ID_RE, TEXT_RE
+from ..tools.notification import SOFT_RELOAD, notification
 
 
 class AmeyoCampaign(models.Model):
@@ -121,5 +122,5 @@ class AmeyoCampaign(models.Model):
                     report.append(self.env._("%(campaign)s: %(total)s codes in Ameyo, %(new)s added.",
                                              campaign=campaign.display_name, total=len(codes), new=len(new_codes)))
             server._with_rest_session(sync)
-        return self.env['ameyo.server']._notify(
-            self.env._("Disposition plans synchronized"), '\n'.join(report), 'success')
+        return notification(self.env._("Disposition plans synchronized"), '\n'.join(report), 'success',
+                            next_action=SOFT_RELOAD)

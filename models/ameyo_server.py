@@ -10,19 +10,22 @@ from odoo.tools import SQL, LazyTranslate, consteq
 from odoo.addons.base.models.res_partner import _tz_get
 
 from ..tools.ameyo_client import AmeyoClient, AmeyoError
+from ..tools.ameyo_params import EVENTS, lifecycle_path
+from ..tools.notification import SOFT_RELOAD, notification
 
 _lt = LazyTranslate(__name__)
 
-# The lifecycle pages Ameyo loads in the agent's embedded browser, with the
-# parameters Ameyo appends to each (camelCase, as real Ameyo servers send them).
-LIFECYCLE_URLS = (
-    ('kb', _lt('Knowledge base URL (agent login)'), 'userId, sessionId, campaignId, userCrtObjectIds'),
-    ('customer', _lt('Customer URL (call connect)'),
-     'sessionId, campaignId, crtObjectId, userCrtObjectId, userId, customerId, phone, queueId, queueName, callType'),
-    ('preview', _lt('Preview URL'), 'same as the customer URL'),
-    ('dispose', _lt('Dispose URL'), 'sessionId, campaignId, crtObjectId, userCrtObjectId, userId, customerId, phone, '
-                               'dispositionCode, dispositionAttribute'),
-)
+# What the Integration URLs panel says of each lifecycle page (tools.ameyo_params.EVENTS): its name in
+# Ameyo's campaign settings and the parameters Ameyo appends (camelCase, as real Ameyo servers send them).
+LIFECYCLE_URL_HELP = {
+    'kb': (_lt('Knowledge base URL (agent login)'), 'userId, sessionId, campaignId, userCrtObjectIds'),
+    'customer': (_lt('Customer URL (call connect)'),
+                 'sessionId, campaignId, crtObjectId, userCrtObjectId, userId, customerId, phone, queueId, '
+                 'queueName, callType'),
+    'preview': (_lt('Preview URL'), 'same as the customer URL'),
+    'dispose': (_lt('Dispose URL'), 'sessionId, campaignId, crtObjectId, userCrtObjectId, userId, customerId, '
+                                    'phone, dispositionCode, dispositionAttribute'),
+}
 AGENT_LEG_JSON_KEYS = {'upper_crt': 'userCRTObjectId', 'camel_crt': 'userCrtObjectId'}
 ORIGIN_RE = re.compile(r'^https?://[A-Za-z0-9.-]+(:\d{1,5})?$')
 # Where the secrets go: whoever may not read a secret may not redirect it either (system administrators only).
@@ -231,10 +234,7 @@ class AmeyoServer(models.Model):
         databases connected to several Ameyo servers.
         """
         self.ensure_one()
-        base = self.get_base_url().rstrip('/')
-        if per_server:
-            return f'{base}/ameyo/{self.id}/{event}'
-        return f'{base}/ameyo/{event}'
+        return self.get_base_url().rstrip('/') + lifecycle_path(event, self.id if per_server else None)
 
     @api.depends('session_mode')
     @api.depends_context('uid')
@@ -245,7 +245,8 @@ class AmeyoServer(models.Model):
                     "Save the server to see the URLs to paste into Ameyo.")
                 continue
             rows = Markup()
-            for event, label, params in LIFECYCLE_URLS:
+            for event in EVENTS:
+                label, params = LIFECYCLE_URL_HELP[event]
                 rows += Markup(
                     '<tr><td class="fw-bold">%s</td><td><code>%s</code><br/><code class="text-muted">%s</code></td>'
                     '<td class="text-muted small">%s</td></tr>'
@@ -277,19 +278,12 @@ class AmeyoServer(models.Model):
         self.ensure_one()
         return AmeyoClient(self.sudo())
 
-    def _format_ameyo_datetime(self, value):
-        """Format a UTC datetime the way this Ameyo server expects callback times (its format and time zone)."""
+    def _format_ameyo_datetime(self, value, tz=None):
+        """Format a UTC datetime the way this Ameyo server expects callback times: its format, in its time
+        zone (or ``tz``, e.g. the customer's)."""
         self.ensure_one()
-        localized = fields.Datetime.context_timestamp(self.with_context(tz=self.callback_tz or 'UTC'), value)
+        localized = fields.Datetime.context_timestamp(self.with_context(tz=tz or self.callback_tz or 'UTC'), value)
         return localized.strftime(self.callback_time_format or '%Y-%m-%d %H:%M:%S')
-
-    def _notify(self, title, message, notification_type='info', sticky=False):
-        return {
-            'type': 'ir.actions.client',
-            'tag': 'display_notification',
-            'params': {'title': title, 'message': message, 'type': notification_type, 'sticky': sticky,
-                       'next': {'type': 'ir.actions.client', 'tag': 'soft_reload'}},
-        }
 
     def action_test_connection(self):
         """Check that Ameyo is reachable and accepts our credentials; say exactly what is wrong otherwise."""
@@ -299,11 +293,11 @@ class AmeyoServer(models.Model):
         failed = [message for ok, message in checks if not ok]
         lines = '\n'.join(('✔ ' if ok else '✘ ') + message for ok, message in checks)
         if not failed:
-            return self._notify(self.env._("Connection OK"), lines, 'success')
+            return notification(self.env._("Connection OK"), lines, 'success', next_action=SOFT_RELOAD)
         reached = checks and checks[0][0]
-        return self._notify(
+        return notification(
             self.env._("Connection works, with warnings") if reached else self.env._("Connection failed"),
-            lines, 'warning' if reached else 'danger', sticky=True)
+            lines, 'warning' if reached else 'danger', sticky=True, next_action=SOFT_RELOAD)
 
     def _with_rest_session(self, callback):
         """Call ``callback(client, session_id)`` with an Ameyo REST session.
@@ -355,9 +349,9 @@ class AmeyoServer(models.Model):
                 known[campaign_id] = Campaign.create(
                     {'server_id': self.id, 'ameyo_campaign_id': campaign_id, 'name': name})
                 created += 1
-        return self._notify(self.env._("Campaigns synchronized"), self.env._(
+        return notification(self.env._("Campaigns synchronized"), self.env._(
             "%(total)s campaigns in Ameyo: %(created)s created, %(updated)s renamed.",
-            total=len(ameyo_campaigns), created=created, updated=updated), 'success')
+            total=len(ameyo_campaigns), created=created, updated=updated), 'success', next_action=SOFT_RELOAD)
 
     def action_sync_dispositions(self):
         """Read the disposition plan of every active campaign of this server from Ameyo."""

@@ -87,6 +87,13 @@ class DisposeCase(SimulatorCase):
 
 class TestDispose(DisposeCase):
 
+    def test_notes_keep_their_line_breaks_in_the_chatter(self):
+        _call, leg = self.pop()
+        self.confirm(leg, notes='Sale Ordered\n20 units <b>by Friday</b>')
+        body = str(self.partner.message_ids[0].body)
+        self.assertRegex(body, r'disposed: Sale<br\s*/?>Sale Ordered<br\s*/?>20 units &lt;b&gt;by Friday&lt;/b&gt;')
+        self.assertEqual(str(leg.sudo().message_ids[0].body), body)
+
     def test_crm_only_saves_first_then_frees_the_agent(self):
         call, leg = self.pop()
         self.assertEqual(leg.partner_id, self.partner)

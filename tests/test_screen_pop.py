@@ -249,7 +249,7 @@ class TestScreenPop(AmeyoCommon, HttpCase):
         self.lead_campaign.create_on_no_match = True
         leg = self.assertPops(self._throw(**self._params(self._crt(), phone='9000000002', campaignId='202')))
         self.assertEqual(leg.lead_id.company_id, self.server.company_id)
-        self.assertEqual(leg._ameyo_pop_window_action()['context'].get('default_company_id'), self.server.company_id.id)
+        self.assertEqual(leg.action_open_pop()['context'].get('default_company_id'), self.server.company_id.id)
 
     def test_pick_of_a_record_without_the_number_is_refused(self):
         self.env['res.partner'].create([{'name': 'Twin A', 'phone': '9876543210'},

@@ -317,7 +317,7 @@ class TestServerActions(SimulatorCase):
     def test_test_connection_ok(self):
         action = self.server.action_test_connection()
         self.assertEqual(action['params']['type'], 'success', action['params']['message'])
-        self.assertIn('Admin login of admin works', action['params']['message'])
+        self.assertIn('The admin login (Credentials tab) works', action['params']['message'])
 
     def test_test_connection_says_what_is_wrong(self):
         self.server.requesting_host = 'wrong.example.com'
@@ -329,7 +329,7 @@ class TestServerActions(SimulatorCase):
         self.server.admin_password = 'wrong'
         with mute_logger(CLIENT_LOGGER):
             action = self.server.action_test_connection()
-        self.assertIn('Admin login of admin failed: invalid.credentials', action['params']['message'])
+        self.assertIn('The admin login (Credentials tab) failed: invalid.credentials', action['params']['message'])
 
     def test_test_connection_unreachable_and_not_ameyo(self):
         self.server.base_url = 'http://127.0.0.1:9'  # discard port: nothing listens

@@ -40,5 +40,5 @@ class TestTls(AmeyoTransactionCase):
         self.server.ca_bundle = str(self.cert)
         action = self.server.action_test_connection()
         self.assertIn('Ameyo server reached', action['params']['message'])
-        self.assertIn('Admin login of admin works', action['params']['message'])
+        self.assertIn('The admin login (Credentials tab) works', action['params']['message'])
 

@@ -20,7 +20,7 @@ import os
 import re
 import time
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import requests
 
@@ -85,7 +85,6 @@ class AmeyoResponse:
     body: bytes
     data: object = None          # parsed JSON, when the body is JSON
     text: str = ''               # the body as text (empty for binary)
-    headers: dict = field(default_factory=dict)
 
     @property
     def is_html(self):
@@ -96,8 +95,7 @@ def read_response(response):
     """Return an :class:`AmeyoResponse` for a ``requests`` response, parsing JSON when it is JSON."""
     content_type = (response.headers.get('Content-Type') or '').split(';')[0].strip().lower()
     body = response.content or b''
-    result = AmeyoResponse(status=response.status_code, content_type=content_type, body=body,
-                           headers=dict(response.headers))
+    result = AmeyoResponse(status=response.status_code, content_type=content_type, body=body)
     if content_type.startswith(('audio/', 'application/octet-stream')):
         return result
     result.text = body.decode(_known_encoding(response.encoding), errors='replace') if body else ''
@@ -691,11 +689,12 @@ class AmeyoClient:
             try:
                 session_id = self.login(server.admin_user_id, server.admin_password)
             except AmeyoError as error:
-                checks.append((False, self.env._("Admin login of %(user)s failed: %(reason)s",
-                                        user=server.admin_user_id, reason=error.reason or error.args[0])))
+                # the admin login itself is a secret of system administrators: not in the answer
+                checks.append((False, self.env._("The admin login (Credentials tab) failed: %(reason)s",
+                                                 reason=error.reason or error.args[0])))
             else:
                 self.logout(session_id)
-                checks.append((True, self.env._("Admin login of %(user)s works.", user=server.admin_user_id)))
+                checks.append((True, self.env._("The admin login (Credentials tab) works.")))
         if not server.dispose_token and server.api_flavour == 'rest':
             checks.append((False, self.env._(
                 "No dispose authorization token: Odoo cannot free agents with disposeCallForUser.")))

@@ -59,6 +59,17 @@ PARAMETERS = {
 }
 _ALIASES = {alias: name for name, (aliases, _re, _desc) in PARAMETERS.items() for alias in aliases}
 
+# The pages Ameyo's agent client loads, under one prefix: /ameyo/<event>, or /ameyo/<server id>/<event>
+# for a database serving several Ameyo servers. A contract with Ameyo's configuration.
+URL_PREFIX = '/ameyo'
+EVENTS = ('kb', 'customer', 'preview', 'dispose')
+
+
+def lifecycle_path(event, server_id=None):
+    """The path of Odoo's page for ``event`` (a lifecycle event, or 'sso'), naming the server if given."""
+    return f'{URL_PREFIX}/{server_id}/{event}' if server_id else f'{URL_PREFIX}/{event}'
+
+
 # What each lifecycle event cannot do without.
 REQUIRED = {
     'kb': ('userId',),

@@ -3,6 +3,8 @@ from datetime import timedelta
 from odoo import api, fields, models
 from odoo.exceptions import UserError
 
+from ..tools.notification import CLOSE_DIALOG, notification
+
 CALLBACK_MODES = [
     ('local', 'At this date and time'),
     ('customer', "At this date and time, in the customer's time zone"),
@@ -65,10 +67,8 @@ class AmeyoDisposeWizard(models.TransientModel):
         if self.callback_at <= fields.Datetime.now():
             raise UserError(self.env._("The callback must be in the future."))
         if self.callback_mode == 'customer':
-            customer_tz = (self.call_id.partner_id.tz or self.call_id.lead_id.partner_id.tz or server.callback_tz)
-            moment = server.with_context(tz=customer_tz)
-            local = fields.Datetime.context_timestamp(moment, self.callback_at)
-            return self.callback_at, 'customer-' + local.strftime(server.callback_time_format or '%Y-%m-%d %H:%M:%S')
+            customer_tz = self.call_id.partner_id.tz or self.call_id.lead_id.partner_id.tz
+            return self.callback_at, 'customer-' + server._format_ameyo_datetime(self.callback_at, tz=customer_tz)
         return self.callback_at, 'local-' + server._format_ameyo_datetime(self.callback_at)
 
     def action_confirm(self):
@@ -86,17 +86,14 @@ class AmeyoDisposeWizard(models.TransientModel):
             self.disposition_id, self.notes, callback_at=callback_at, callback_user=self.callback_user_id,
             callback_attribute=attribute, redial_phone=self.redial and self.redial_phone.strip())
         if call.state == 'disposed' and call.campaign_id.dispose_mode in ('crm_only', 'forced'):
-            return {'type': 'ir.actions.client', 'tag': 'display_notification', 'params': {
-                'type': 'warning', 'title': self.env._("Saved"), 'next': {'type': 'ir.actions.act_window_close'},
-                'message': self.env._("Ameyo had already disposed this call; your notes are saved.")}}
+            return notification(self.env._("Saved"), self.env._(
+                "Ameyo had already disposed this call; your notes are saved."), 'warning', next_action=CLOSE_DIALOG)
         if must_tell_ameyo:
             # a second request, after this one committed: what the agent typed is safe whatever Ameyo says
             return {'type': 'ir.actions.client', 'tag': 'crm_ameyo.send_dispose', 'params': {'call_id': call.id}}
-        message = {
-            'dual': self.env._("Saved in Odoo. Dispose the call in Ameyo too (dual entry)."),
-            'forced': self.env._("Saved in Odoo. Ameyo disposes the call itself and tells Odoo."),
-            'ameyo_only': self.env._("Notes saved. Dispose the call in Ameyo."),
+        title, message = {
+            'dual': (self.env._("Saved in Odoo"), self.env._("Dispose the call in Ameyo too (dual entry).")),
+            'forced': (self.env._("Saved in Odoo"), self.env._("Ameyo disposes the call itself and tells Odoo.")),
+            'ameyo_only': (self.env._("Notes saved"), self.env._("Dispose the call in Ameyo.")),
         }[call.campaign_id.dispose_mode]
-        return {'type': 'ir.actions.client', 'tag': 'display_notification', 'params': {
-            'type': 'success', 'title': self.env._("Saved"), 'message': message,
-            'next': {'type': 'ir.actions.act_window_close'}}}
+        return notification(title, message, 'success', next_action=CLOSE_DIALOG)

@@ -4,11 +4,12 @@ import { registry } from "@web/core/registry";
 import { user } from "@web/core/user";
 import { useBus, useService } from "@web/core/utils/hooks";
 
-const LIVE_STATES = ["preview", "connected"];
-
-/** The guidance is HTML an administrator wrote (sanitized by Odoo's Html field). */
+/**
+ * The banner shows a call while the server says it is live (``live``: one vocabulary, kept in
+ * models/ameyo_call.py). The guidance is HTML an administrator wrote (sanitized by Odoo's Html field).
+ */
 function withMarkup(call) {
-    return call && LIVE_STATES.includes(call.state) ? { ...call, guidance: markup(call.guidance || "") } : false;
+    return call && call.live ? { ...call, guidance: markup(call.guidance || "") } : false;
 }
 
 /**
