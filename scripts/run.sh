@@ -45,8 +45,9 @@ trap cleanup EXIT INT TERM
 start_postgres "$RUN_DIR/pg" "$PG_RUN_PORT"
 log "PostgreSQL on 127.0.0.1:$PG_PORT (data in $RUN_DIR/pg)"
 
-if [ -f "$REPO_DIR/simulator/ameyo_simulator.py" ]; then
-    "$PYTHON" "$REPO_DIR/simulator/ameyo_simulator.py" serve --host 127.0.0.1 --port "$SIM_PORT" --demo \
+if [ -f "$REPO_DIR/simulator/__main__.py" ]; then
+    # a package of the addon's folder, run from there (python3 -m simulator; standard library only)
+    (cd "$REPO_DIR" && exec "$PYTHON" -m simulator serve --host 127.0.0.1 --port "$SIM_PORT" --demo) \
         >"$RUN_DIR/simulator.log" 2>&1 &
     SIM_PID=$!
     log "Ameyo simulator on http://127.0.0.1:$SIM_PORT (log in $RUN_DIR/simulator.log)"

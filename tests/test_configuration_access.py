@@ -5,7 +5,7 @@ import json
 
 from odoo.tests import HttpCase, new_test_user, tagged
 
-from ..simulator.ameyo_simulator import AmeyoSimulator
+from ..simulator import AmeyoSimulator
 from .common import AmeyoCommon, AmeyoHttpMixin
 
 ADMIN_LOGIN = 'ameyo-admin-login'

@@ -1,6 +1,6 @@
 from odoo.tests import HttpCase, new_test_user, tagged
 
-from ..simulator.ameyo_simulator import AmeyoSimulator
+from ..simulator import AmeyoSimulator
 
 
 @tagged('post_install', '-at_install')

@@ -16,7 +16,7 @@ import websocket
 
 from odoo.tests import HttpCase, new_test_user, tagged
 
-from ..simulator.ameyo_simulator import AmeyoSimulator
+from ..simulator import AmeyoSimulator
 
 AGENT_UI_HOST = '127.0.0.2'  # another site than Odoo's 127.0.0.1: the iframe is cross-site
 

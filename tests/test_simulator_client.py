@@ -5,7 +5,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 from odoo.tools import mute_logger
 
-from ..simulator.ameyo_simulator import HTML_LOGIN_PAGE, AmeyoSimulator
+from ..simulator import HTML_LOGIN_PAGE, AmeyoSimulator
 from ..tools.ameyo_client import AmeyoError, new_request_id
 from .common import AmeyoTransactionCase
 

@@ -18,7 +18,7 @@ from odoo import fields
 from odoo.tests import HttpCase, new_test_user, tagged
 from odoo.tools import mute_logger
 
-from ..simulator.ameyo_simulator import AmeyoSimulator
+from ..simulator import AmeyoSimulator
 from .common import AmeyoCommon
 
 ALLOWED = 'https://agent.example.com'

@@ -1,13 +1,12 @@
 """Test connection against an Ameyo server behind a certificate of an internal CA (a real TLS handshake)."""
 import shutil
-import ssl
 import subprocess
 import tempfile
 from pathlib import Path
 
 from odoo.tools import mute_logger
 
-from ..simulator.ameyo_simulator import AmeyoSimulator
+from ..simulator import AmeyoSimulator, server_ssl_context
 from .common import AmeyoTransactionCase
 
 
@@ -23,14 +22,12 @@ class TestTls(AmeyoTransactionCase):
             ['openssl', 'req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '2', '-subj', '/CN=127.0.0.1',
              '-addext', 'subjectAltName=IP:127.0.0.1', '-keyout', str(key), '-out', str(cls.cert)],
             check=True, capture_output=True)
+        # an Ameyo server with an internal certificate
         cls.sim = AmeyoSimulator(hash_key='test-hash-key-SECRET', requesting_host='odoo.test',
-                                 admin_password='admin-password-SECRET').start()
+                                 admin_password='admin-password-SECRET',
+                                 ssl_context=server_ssl_context(cls.cert, key)).start()
         cls.addClassCleanup(cls.sim.stop)
-        # the simulator's socket, wrapped in TLS: an Ameyo server with an internal certificate
-        context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-        context.load_cert_chain(cls.cert, key)
-        cls.sim._server.socket = context.wrap_socket(cls.sim._server.socket, server_side=True)
-        cls.server.write({'base_url': cls.sim.url.replace('http://', 'https://'), 'verify_tls': True})
+        cls.server.write({'base_url': cls.sim.url, 'verify_tls': True})
 
     def test_untrusted_certificate_is_named_then_the_ca_bundle_fixes_it(self):
         with mute_logger('odoo.addons.crm_ameyo.tools.ameyo_client'):

@@ -1,0 +1,432 @@
+"""What the simulated Ameyo server knows: credentials, campaigns, agents and their sessions, call legs,
+voice logs, the requests it received and the faults it was told to play.
+
+Every method takes the state's lock (a reentrant one): an endpoint that checks, then acts, holds
+``state.lock`` around both."""
+
+import itertools
+import secrets
+import threading
+import time
+from collections.abc import Iterable, Mapping
+from dataclasses import asdict, dataclass, field
+
+from .wire import INTEGER_RE, Request, make_mp3, make_wav, to_bytes
+
+AGENT_STATES = ('ready', 'in_call', 'wrap', 'logged_out')
+NODE_ID = 'd928'
+DEFAULT_CAMPAIGN_TYPE = 'Interactive Voice Application'
+CALL_KEYS = ('crtObjectId', 'userCrtObjectId', 'callId', 'campaignId', 'phone', 'customerId', 'userId', 'sessionId',
+             'callType', 'queueId', 'queueName')
+SHARED_CALL_KEYS = ('crtObjectId', 'campaignId', 'phone', 'customerId', 'callType', 'queueId', 'queueName')
+
+
+@dataclass
+class Credentials:
+    """What Ameyo checks: the token policy, the dispose token and the admin login."""
+
+    hash_key: str = 'sim-hash-key'
+    requesting_host: str = 'odoo.example.com'
+    policy_name: str = 'token-based-authorization-policy'
+    dispose_token: str = 'sim-dispose-token'
+    dispose_token_header: str = 'authorization'
+    admin_user_id: str = 'admin'
+    admin_password: str = 'admin'
+
+    def token_policy_ok(self, request: Request) -> bool:
+        """The three token-policy headers (names in any case) hold exactly the configured values."""
+        headers = request.headers
+        return (headers.get('hash-key') == self.hash_key and headers.get('policy-name') == self.policy_name
+                and headers.get('requesting-host') == self.requesting_host)
+
+    def dispose_token_ok(self, request: Request) -> bool:
+        """The dispose token header holds the token (``Bearer`` prefix allowed)."""
+        if not self.dispose_token:
+            return False
+        value = (request.headers.get(self.dispose_token_header) or '').strip()
+        if value[:7].lower() == 'bearer ':
+            value = value[7:].strip()
+        return secrets.compare_digest(value.encode(), self.dispose_token.encode())
+
+
+@dataclass
+class DispositionCode:
+    code_id: int
+    name: str
+    class_id: int
+
+    def as_json(self) -> dict:
+        return {'dispositionCodeId': self.code_id, 'dispositionCodeName': self.name,
+                'dispositionClassId': self.class_id}
+
+
+@dataclass
+class Campaign:
+    campaign_id: str
+    name: str
+    campaign_type: str
+    codes: list[DispositionCode]
+
+    def has_code(self, name: str | None) -> bool:
+        return any(code.name == name for code in self.codes)
+
+    def as_json(self) -> dict:
+        campaign_id = int(self.campaign_id) if INTEGER_RE.match(self.campaign_id) else self.campaign_id
+        return {'campaignId': campaign_id, 'campaignName': self.name, 'campaignType': self.campaign_type,
+                'description': f'{self.name} (simulated)', 'processId': 1, 'contactCenterId': 1}
+
+
+@dataclass
+class Agent:
+    user_id: str
+    password: str
+    campaigns: list[str]
+    is_admin: bool = False
+    sessions: list[str] = field(default_factory=list)
+
+    def password_ok(self, password) -> bool:
+        return secrets.compare_digest(str(password).encode(), self.password.encode())
+
+
+@dataclass
+class Leg:
+    """One agent leg of a call (keyed by its userCrtObjectId)."""
+
+    call: dict
+    state: str  # 'in_call' | 'wrap' | 'disposed'
+    seq: int
+    dispositions: list[dict] = field(default_factory=list)
+
+    def as_json(self) -> dict:
+        return {**self.call, 'state': self.state, 'dispositions': [dict(entry) for entry in self.dispositions]}
+
+
+@dataclass
+class Fault:
+    match: str
+    status: int | None
+    body: object
+    content_type: str | None
+    delay: float
+    drop: bool
+    times: int | None
+    carry_out: bool = False
+
+    def as_json(self) -> dict:
+        answer = asdict(self)
+        if isinstance(self.body, bytes):
+            answer['body'] = self.body.decode('utf-8', 'replace')
+        return answer
+
+
+class SimulatorState:
+    """Campaigns, agents, sessions, calls, voice logs, recorded requests and faults, behind one lock."""
+
+    def __init__(self, credentials: Credentials):
+        self.credentials = credentials
+        self.lock = threading.RLock()
+        self._server_hex = secrets.token_hex(4)
+        self._counter = itertools.count(1)
+        self.reset()
+
+    def reset(self) -> None:
+        """Back to an empty state (credentials kept): no campaigns, agents, calls, requests, faults."""
+        admin = Agent(self.credentials.admin_user_id, self.credentials.admin_password, [], is_admin=True)
+        with self.lock:
+            self._campaigns: dict[str, Campaign] = {}
+            self._agents: dict[str, Agent] = {admin.user_id: admin}
+            self._sessions: dict[str, str] = {}
+            self._legs: dict[str, Leg] = {}
+            self._voice_logs: dict[str, bytes] = {}
+            self._disposed_request_ids: dict[str, dict] = {}
+            self._dial_request_ids: dict[str, dict] = {}
+            self._requests: list[dict] = []
+            self._faults: list[Fault] = []
+
+    # ---- campaigns, agents, sessions -------------------------------------------------------------
+
+    def add_campaign(self, campaign_id, name: str, dispositions: Iterable = ('Sale', 'Callback'),
+                     campaign_type: str = DEFAULT_CAMPAIGN_TYPE) -> dict:
+        """Create (or replace) a campaign. ``dispositions`` are code names, or (name, classId) pairs."""
+        with self.lock:
+            codes = []
+            for item in dispositions:
+                code_name, class_id = (item, 1) if isinstance(item, str) else (item[0], int(item[1]))
+                codes.append(DispositionCode(next(self._counter), code_name, class_id))
+            campaign = Campaign(str(campaign_id), name, campaign_type, codes)
+            self._campaigns[campaign.campaign_id] = campaign
+            return campaign.as_json()
+
+    def add_agent(self, user_id: str, password: str = 'secret', campaigns: Iterable = ()) -> str:
+        """Create (or update) an agent assigned to ``campaigns``, log him in, return his sessionId."""
+        with self.lock:
+            agent = self._agents.get(user_id)
+            if agent is None:
+                agent = self._agents[user_id] = Agent(user_id, password, [])
+            agent.password = password
+            agent.campaigns = [str(campaign_id) for campaign_id in campaigns]
+            return self.open_session(agent, force=True)
+
+    def login(self, user_id: str, force: bool = True) -> str:
+        """Log ``user_id`` in and return the new sessionId; a forced login ends his older sessions."""
+        with self.lock:
+            return self.open_session(self._known_agent(user_id), force=force)
+
+    def logout(self, session_id: str) -> None:
+        """Invalidate ``session_id``."""
+        with self.lock:
+            user_id = self._sessions.pop(session_id, None)
+            if user_id in self._agents:
+                agent = self._agents[user_id]
+                agent.sessions = [sid for sid in agent.sessions if sid != session_id]
+
+    def agent_state(self, user_id: str) -> str:
+        """'ready' | 'in_call' | 'wrap' | 'logged_out'."""
+        with self.lock:
+            return self.state_of(self._known_agent(user_id))
+
+    def latest_session(self, user_id: str | None) -> str | None:
+        """The agent's live session (the latest one), or None."""
+        with self.lock:
+            agent = self._agents.get(user_id)
+            return agent.sessions[-1] if agent and agent.sessions else None
+
+    # ---- calls -----------------------------------------------------------------------------------
+
+    def start_call(self, user_id: str, campaign_id, phone: str, customer_id='-1', call_type: str = 'inbound.call.dial',
+                   queue_id=None, queue_name=None) -> dict:
+        """Connect a call to a logged-in agent and return the call dict of his leg."""
+        with self.lock:
+            agent = self._logged_in_agent(user_id)
+            if str(campaign_id) not in self._campaigns:
+                raise ValueError(f'unknown campaign {campaign_id!r}')
+            call = {
+                'crtObjectId': f'{NODE_ID}-{self._server_hex}-vce-{next(self._counter)}',
+                'campaignId': str(campaign_id),
+                'phone': str(phone),
+                'customerId': str(customer_id),
+                'callType': call_type,
+                'queueId': None if queue_id is None else str(queue_id),
+                'queueName': queue_name,
+            }
+            return self._open_leg(agent, call)
+
+    def transfer(self, call: Mapping, to_user_id: str) -> dict:
+        """Transfer the call to another agent: the first agent goes to wrap, the receiver gets his own leg."""
+        with self.lock:
+            leg = self._leg_of(call)
+            target = self._logged_in_agent(to_user_id)
+            if leg.state == 'in_call':
+                leg.state = 'wrap'
+            return self._open_leg(target, {key: leg.call[key] for key in SHARED_CALL_KEYS})
+
+    def hangup(self, call: Mapping) -> None:
+        """End the call: the agent goes to 'wrap' until the leg is disposed."""
+        with self.lock:
+            leg = self._leg_of(call)
+            if leg.state == 'in_call':
+                leg.state = 'wrap'
+
+    def dispositions_of(self, call: Mapping) -> list[dict]:
+        """The dispositions recorded for that leg: code, attribute, callbackTime, notes, requestId, via, ..."""
+        with self.lock:
+            return [dict(entry) for entry in self._leg_of(call).dispositions]
+
+    def calls(self) -> list[dict]:
+        """Every leg, oldest first, with its state and dispositions."""
+        with self.lock:
+            return [leg.as_json() for leg in self._legs.values()]
+
+    def set_voice_log(self, crt_object_id: str, body=None, fmt: str = 'mp3') -> None:
+        """Store the voice log of a call. ``body`` None generates a small valid file of ``fmt``
+        ('mp3' or 'wav'); bytes/str are served as given (failure bodies: b'', b'null', HTML, JSON)."""
+        if body is None:
+            if fmt not in ('mp3', 'wav'):
+                raise ValueError(f'unknown voice-log format {fmt!r}')
+            body = make_mp3() if fmt == 'mp3' else make_wav()
+        with self.lock:
+            self._voice_logs[crt_object_id] = to_bytes(body)
+
+    # ---- recorded requests and faults ------------------------------------------------------------
+
+    @property
+    def requests(self) -> list[dict]:
+        """Every recorded request, oldest first (method, path, query, headers, body, form, json, status, time)."""
+        with self.lock:
+            return list(self._requests)
+
+    def requests_for(self, path_substring: str) -> list[dict]:
+        """Recorded requests whose path (or ``?command=X`` query) contains ``path_substring``."""
+        with self.lock:
+            return [record for record in self._requests if path_substring in record['target']]
+
+    def inject(self, match: str, status: int | None = None, body=None, content_type: str | None = None,
+               delay: float = 0.0, drop: bool = False, times: int | None = 1, carry_out: bool = False) -> None:
+        """Make the next ``times`` requests whose path or ``?command=`` contains ``match`` misbehave.
+
+        They wait ``delay`` seconds, then either the connection is dropped without an answer
+        (``drop``), or ``status``/``body`` is answered instead of the real answer, or (neither given)
+        they are served normally. ``times`` None means forever. Faults are consumed in order.
+
+        ``carry_out``: Ameyo does the work first (the request is served, e.g. the call is disposed),
+        then the fault replaces its answer: a proxy that timed out (``status=504``), a connection
+        dropped after the work (``drop``), or another shape of the same success (``body``)."""
+        if times is not None and times < 1:
+            raise ValueError('times must be a positive number or None')
+        with self.lock:
+            self._faults.append(Fault(match, status, body, content_type, float(delay), bool(drop), times,
+                                      bool(carry_out)))
+
+    def clear_faults(self) -> None:
+        """Forget every injected fault."""
+        with self.lock:
+            self._faults.clear()
+
+    def take_fault(self, target: str) -> Fault | None:
+        """The first fault matching the request ``target``, consumed once."""
+        with self.lock:
+            for fault in self._faults:
+                if fault.match in target:
+                    if fault.times is not None:
+                        fault.times -= 1
+                        if fault.times <= 0:
+                            self._faults.remove(fault)
+                    return fault
+        return None
+
+    def record(self, request: Request, target: str) -> dict:
+        """Record ``request``; return the record (its ``status`` is set once answered)."""
+        record = {'method': request.method, 'path': request.path, 'query': request.query,
+                  'headers': dict(request.headers.items()), 'body': request.body, 'form': request.form,
+                  'json': request.json, 'status': None, 'time': time.time(), 'target': target}
+        with self.lock:
+            self._requests.append(record)
+        return record
+
+    # ---- state dump ------------------------------------------------------------------------------
+
+    def state(self) -> dict:
+        """A JSON-able dump of everything (session ids included: this is a test double)."""
+        with self.lock:
+            return {
+                'campaigns': [{**campaign.as_json(), 'dispositions': [code.as_json() for code in campaign.codes]}
+                              for campaign in self._campaigns.values()],
+                'agents': [
+                    {'userId': agent.user_id, 'state': self.state_of(agent), 'isAdmin': agent.is_admin,
+                     'campaigns': self.campaign_ids_of(agent), 'sessions': list(agent.sessions)}
+                    for agent in self._agents.values()],
+                'sessions': dict(self._sessions),
+                'calls': [leg.as_json() for leg in self._legs.values()],
+                'voiceLogs': sorted(self._voice_logs),
+                'faults': [fault.as_json() for fault in self._faults],
+            }
+
+    # ---- for the endpoints (they hold the lock around a check and what follows it) ----------------
+
+    def agent(self, user_id: str | None) -> Agent | None:
+        return self._agents.get(user_id or '')
+
+    def session_agent(self, session_id: str | None) -> Agent | None:
+        """The agent whose live session is ``session_id``, or None."""
+        user_id = self._sessions.get(session_id or '')
+        return self._agents.get(user_id) if user_id else None
+
+    def campaign(self, campaign_id: str | None) -> Campaign | None:
+        return self._campaigns.get(campaign_id)
+
+    def campaign_ids_of(self, agent: Agent) -> list[str]:
+        """The campaigns the agent may work on (every campaign for an admin)."""
+        if agent.is_admin:
+            return list(self._campaigns)
+        return [campaign_id for campaign_id in agent.campaigns if campaign_id in self._campaigns]
+
+    def state_of(self, agent: Agent) -> str:
+        if not agent.sessions:
+            return 'logged_out'
+        states = {leg.state for leg in self._legs.values() if leg.call['userId'] == agent.user_id}
+        if 'in_call' in states:
+            return 'in_call'
+        return 'wrap' if 'wrap' in states else 'ready'
+
+    def open_session(self, agent: Agent, force: bool) -> str:
+        """A new session of ``agent``; a forced login ends his older ones."""
+        if force:
+            for session_id in agent.sessions:
+                self._sessions.pop(session_id, None)
+            agent.sessions = []
+        session_id = f'{NODE_ID}-{self._server_hex}-ses-{agent.user_id}-{secrets.token_hex(3)}-{next(self._counter)}'
+        agent.sessions.append(session_id)
+        self._sessions[session_id] = agent.user_id
+        return session_id
+
+    def current_leg(self, user_id: str) -> Leg | None:
+        """The agent's most recent leg that is not disposed."""
+        open_legs = [leg for leg in self._legs.values() if leg.call['userId'] == user_id and leg.state != 'disposed']
+        return max(open_legs, key=lambda leg: leg.seq) if open_legs else None
+
+    def named_leg(self, user_id: str, crt_object_id: str | None, user_crt_object_id: str | None) -> Leg | None:
+        """The agent's latest leg of the call ``crt_object_id`` (that agent leg when named), or None."""
+        legs = [leg for leg in self._legs.values()
+                if crt_object_id and leg.call['crtObjectId'] == crt_object_id and leg.call['userId'] == user_id
+                and (not user_crt_object_id or leg.call['userCrtObjectId'] == user_crt_object_id)]
+        return max(legs, key=lambda leg: leg.seq) if legs else None
+
+    def dispose(self, leg: Leg, code: str, via: str, attribute=None, callback_time=None, self_callback=None,
+                notes=None, request_id=None) -> dict:
+        """Dispose ``leg`` with ``code`` (received through the API ``via``); remember its requestId."""
+        entry = {'code': code, 'attribute': attribute if attribute is not None else callback_time,
+                 'callbackTime': callback_time, 'selfCallback': self_callback, 'notes': notes,
+                 'requestId': request_id, 'via': via, 'time': time.time(), 'replays': 0}
+        leg.dispositions.append(entry)
+        leg.state = 'disposed'
+        if request_id:
+            self._disposed_request_ids[request_id] = entry
+        return entry
+
+    def replayed_dispose(self, request_id) -> bool:
+        """Whether ``request_id`` already disposed a leg (then the replay is counted on it)."""
+        entry = self._disposed_request_ids.get(request_id) if request_id else None
+        if entry is not None:
+            entry['replays'] += 1
+        return entry is not None
+
+    def dial_result(self, request_id) -> dict | None:
+        """The answer a dial with ``request_id`` got, or None."""
+        return self._dial_request_ids.get(request_id) if request_id else None
+
+    def remember_dial(self, request_id, result: dict) -> None:
+        if request_id:
+            self._dial_request_ids[request_id] = result
+
+    def voice_log(self, crt_object_id: str) -> bytes:
+        """The stored voice log of the call (empty when there is none)."""
+        return self._voice_logs.get(crt_object_id, b'')
+
+    # ---- internals -------------------------------------------------------------------------------
+
+    def _known_agent(self, user_id: str) -> Agent:
+        agent = self._agents.get(user_id)
+        if agent is None:
+            raise ValueError(f'unknown Ameyo user {user_id!r}')
+        return agent
+
+    def _logged_in_agent(self, user_id: str) -> Agent:
+        agent = self._known_agent(user_id)
+        if not agent.sessions:
+            raise ValueError(f'Ameyo user {user_id!r} is logged out')
+        return agent
+
+    def _open_leg(self, agent: Agent, shared: dict) -> dict:
+        session_id = agent.sessions[-1]
+        n = next(self._counter)
+        call = dict(shared, userCrtObjectId=f'{session_id}-uce-webrtc_{agent.user_id}-{n}',
+                    callId=f'{NODE_ID}-{self._server_hex}-vcall-{n}', userId=agent.user_id, sessionId=session_id)
+        call = {key: call[key] for key in CALL_KEYS}
+        self._legs[call['userCrtObjectId']] = Leg(call, 'in_call', n)
+        return dict(call)
+
+    def _leg_of(self, call: Mapping) -> Leg:
+        leg = self._legs.get(call.get('userCrtObjectId'))
+        if leg is None:
+            raise ValueError(f'unknown call leg {call.get("userCrtObjectId")!r}')
+        return leg
