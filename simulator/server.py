@@ -185,7 +185,15 @@ class _Handler(BaseHTTPRequestHandler):
                           _json_or_none(body) if form is None else None)
         target = path + ('?' + split.query if split.query else '')
         record = sim.record(request, target)
+        try:
+            self._serve(request, target, record, started)
+        finally:
+            record['done'] = True
 
+    def _serve(self, request: Request, target: str, record: dict, started: float) -> None:
+        """Answer a recorded request to the Ameyo API, playing the fault it matches."""
+        sim = self.server.simulator
+        path, query = request.path, request.query
         fault = sim.take_fault(target)
         reply = None
         if fault is not None and fault.carry_out:

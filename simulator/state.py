@@ -277,6 +277,19 @@ class SimulatorState:
             self._faults.append(Fault(match, status, body, content_type, float(delay), bool(drop), times,
                                       bool(carry_out)))
 
+    def wait_for_requests(self, path_substring: str, count: int = 1, timeout: float = 10.0) -> list[dict]:
+        """Wait until ``count`` requests matching ``path_substring`` (as requests_for) are done: answered or
+        dropped, after any delay a fault gave them, and their asynchronous work run. Return them; raise
+        TimeoutError when they are not done within ``timeout`` seconds."""
+        deadline = time.monotonic() + timeout
+        while True:
+            done = [record for record in self.requests_for(path_substring) if record['done']]
+            if len(done) >= count:
+                return done
+            if time.monotonic() > deadline:
+                raise TimeoutError(f'{len(done)} of {count} requests to {path_substring!r} done in {timeout} s')
+            time.sleep(0.02)
+
     def clear_faults(self) -> None:
         """Forget every injected fault."""
         with self.lock:
@@ -295,10 +308,10 @@ class SimulatorState:
         return None
 
     def record(self, request: Request, target: str) -> dict:
-        """Record ``request``; return the record (its ``status`` is set once answered)."""
+        """Record ``request``; return the record (``status`` is set once answered, ``done`` once dealt with)."""
         record = {'method': request.method, 'path': request.path, 'query': request.query,
                   'headers': dict(request.headers.items()), 'body': request.body, 'form': request.form,
-                  'json': request.json, 'status': None, 'time': time.time(), 'target': target}
+                  'json': request.json, 'status': None, 'time': time.time(), 'target': target, 'done': False}
         with self.lock:
             self._requests.append(record)
         return record

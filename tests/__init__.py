@@ -1,6 +1,7 @@
 from . import test_access
 from . import test_ameyo_client
-from . import test_simulator_client
+from . import test_client_end_to_end
+from . import test_connection_and_sync
 from . import test_browser
 from . import test_constraints
 from . import test_integration_urls
@@ -11,7 +12,6 @@ from . import test_dispose_tour
 from . import test_embed_browser
 from . import test_sso
 from . import test_probe_regressions
-from . import test_tls
 from . import test_no_auth_mode
 from . import test_configuration_access
 from . import test_embedding

@@ -1,13 +1,33 @@
+"""What the tests share: fixtures of our own, the Ameyo simulator, the URLs Ameyo throws at Odoo, requests
+as a browser sends them, what a refused request must leave untouched, and a stand-in for the Ameyo client."""
+
+import inspect
+import itertools
+import logging
+from contextlib import ExitStack, contextmanager
 from unittest.mock import patch
+from urllib.parse import urlencode, urlsplit
 
 import requests
 
 from odoo.tests import TransactionCase, new_test_user
 
+from ..simulator import AmeyoSimulator, build_lifecycle_params
+from ..tools.ameyo_client import AmeyoClient
+
+CLIENT_LOGGER = 'odoo.addons.crm_ameyo.tools.ameyo_client'
+AGENT_GROUPS = 'crm_ameyo.group_ameyo_agent,sales_team.group_sale_salesman'
+POP_PATH_PREFIX = '/odoo/'
+POP_PATH_SUFFIX = '/action-crm_ameyo.ameyo_call_pop_action'
+_crt_sequence = itertools.count(1)
+
 
 class AmeyoCommon:
     """Fixtures of our own (demo data may or may not be installed): one server, one
     campaign with a disposition plan and a queue, two agents and a supervisor."""
+
+    # the caller's number of the URLs pop_params builds: in no demo record
+    pop_phone = '9000000909'
 
     @classmethod
     def setup_ameyo_fixtures(cls):
@@ -32,9 +52,8 @@ class AmeyoCommon:
         cls.queue = env['ameyo.queue'].create({
             'campaign_id': cls.campaign.id, 'ameyo_queue_id': '7', 'name': 'Test Queue',
         })
-        agent_groups = 'crm_ameyo.group_ameyo_agent,sales_team.group_sale_salesman'
-        cls.agent_a = new_test_user(env, login='t_agent_a', groups=agent_groups, ameyo_user_id='t.agent-a@acme')
-        cls.agent_b = new_test_user(env, login='t_agent_b', groups=agent_groups, ameyo_user_id='t.agent-b@acme')
+        cls.agent_a = new_test_user(env, login='t_agent_a', groups=AGENT_GROUPS, ameyo_user_id='t.agent-a@acme')
+        cls.agent_b = new_test_user(env, login='t_agent_b', groups=AGENT_GROUPS, ameyo_user_id='t.agent-b@acme')
         cls.supervisor = new_test_user(env, login='t_supervisor',
                                        groups='crm_ameyo.group_ameyo_supervisor,sales_team.group_sale_salesman')
         cls.manager = new_test_user(env, login='t_manager', groups='crm_ameyo.group_ameyo_manager')
@@ -51,6 +70,111 @@ class AmeyoCommon:
             **vals,
         })
 
+    # ------------------------------------------------------------------
+    # The URLs Ameyo throws at Odoo
+    # ------------------------------------------------------------------
+
+    @staticmethod
+    def new_crt():
+        """A crtObjectId no other call of the run has."""
+        return f'd928-61955288-vce-{next(_crt_sequence)}'
+
+    def pop_params(self, event='customer', agent=None, crt=None, **extra):
+        """The parameters Ameyo appends to the URL of ``event`` ('kb', 'customer', 'preview', 'dispose'),
+        in its order, as the simulator builds them for a call it connected: the call ``crt`` (a new one
+        by default) from ``pop_phone`` to ``agent`` (agent_a) in campaign 101, his agent leg and his Ameyo
+        session. ``extra`` adds parameters or overrides them (dispositionCode, queueId, crmSessionId,
+        token...); None leaves one out."""
+        agent = agent or self.agent_a
+        crt = crt or self.new_crt()
+        user_id = agent.ameyo_user_id
+        call = {
+            'crtObjectId': crt, 'userCrtObjectId': f'{crt}-ses-{user_id}-uce-webrtc-10846', 'userId': user_id,
+            'sessionId': f'd928-61955288-ses-{user_id}-22132', 'campaignId': '101', 'phone': self.pop_phone,
+            'customerId': '-1', 'callType': 'inbound.call.dial',
+        }
+        return build_lifecycle_params(call, event, **extra)
+
+    def pop_url(self, event='customer', prefix='/ameyo', **params):
+        """``<prefix>/<event>?<pop_params(event, **params)>``."""
+        return f'{prefix}/{event}?{urlencode(self.pop_params(event, **params))}'
+
+    def legs_of(self, crt):
+        return self.env['ameyo.call'].search([('crt_object_id', '=', crt)])
+
+    def snapshot(self):
+        """What a refused Ameyo URL or SSO call must leave untouched: the count of every record it could
+        create, the SSO tokens and the agents' Ameyo sessions as they are, the last write on a call leg."""
+        self.env.invalidate_all()
+        counts = {model: self.env[model].sudo().with_context(active_test=False).search_count([])
+                  for model in ('ameyo.call', 'res.partner', 'crm.lead', 'ameyo.agent.session', 'ameyo.queue',
+                                'ameyo.phone.pick', 'ameyo.campaign', 'ameyo.sso.token')}
+        tokens = self.env['ameyo.sso.token'].sudo().search([], order='id').read(
+            ['session_identifiers', 'revoked', 'expires_at'])
+        sessions = self.env['ameyo.agent.session'].sudo().search([], order='id').read(['session_id', 'seen_at'])
+        self.env.cr.execute("SELECT max(write_date) FROM ameyo_call")
+        return counts, self.env.cr.fetchone()[0], tokens, sessions
+
+    # ------------------------------------------------------------------
+    # Logs and the Ameyo client
+    # ------------------------------------------------------------------
+
+    @contextmanager
+    def capture_every_log(self):
+        """Capture the log records of the block, DEBUG included for this addon and the HTTP libraries,
+        whatever level the test runner's configuration gives them (pytest-odoo's default holds Odoo's
+        loggers at CRITICAL)."""
+        loggers = [logging.getLogger(name) for name in ('odoo.addons.crm_ameyo', 'urllib3', 'requests')]
+        levels = [logger.level for logger in loggers]
+        for logger in loggers:
+            logger.setLevel(logging.DEBUG)
+        try:
+            with self.assertLogs(logging.getLogger(), level=logging.DEBUG) as captured:
+                yield captured
+        finally:
+            for logger, level in zip(loggers, levels, strict=True):
+                logger.setLevel(level)
+
+    @contextmanager
+    def ameyo_client_replaced(self, **answers):
+        """Fast tests of buttons and crons that call Ameyo: for the block, each keyword names an API method
+        of the Ameyo client (``dispose_call_for_user``, ``check_connection``, ...) and says what it does
+        instead: a function takes its place (called with the client as ``self``), an exception is raised,
+        any other value is returned. Other methods behave as usual. Yields the calls made, as
+        (method, args, kwargs)."""
+        calls = []
+        api = {name for name, member in inspect.getmembers(AmeyoClient, inspect.isfunction)
+               if not name.startswith('_')}
+        unknown = set(answers) - api
+        self.assertFalse(unknown, f'not an API method of the Ameyo client: {unknown}')
+
+        def stand_in(name, answer):
+            def method(client, *args, **kwargs):
+                calls.append((name, args, kwargs))
+                if isinstance(answer, BaseException) or (isinstance(answer, type)
+                                                         and issubclass(answer, BaseException)):
+                    raise answer
+                return answer(client, *args, **kwargs) if callable(answer) else answer
+            return method
+
+        with ExitStack() as stack:
+            for name, answer in answers.items():
+                stack.enter_context(patch.object(AmeyoClient, name, stand_in(name, answer)))
+            yield calls
+
+    @contextmanager
+    def ameyo_timeout(self, seconds):
+        """Requests to Ameyo time out after ``seconds`` in the block. Odoo's test harness lifts any
+        timeout under 10 s to 10 s where requests sends it; this sets it again where requests hands
+        it to the connection, so a timeout test does not wait 10 s."""
+        send = requests.adapters.HTTPAdapter.send
+
+        def send_with_timeout(adapter, request, **kwargs):
+            return send(adapter, request, **dict(kwargs, timeout=seconds))
+
+        with patch.object(requests.adapters.HTTPAdapter, 'send', send_with_timeout):
+            yield
+
 
 class AmeyoTransactionCase(AmeyoCommon, TransactionCase):
     @classmethod
@@ -59,28 +183,61 @@ class AmeyoTransactionCase(AmeyoCommon, TransactionCase):
         cls.setup_ameyo_fixtures()
 
 
+class SimulatorCase(AmeyoTransactionCase):
+    """The test server talks to a simulator with its credentials, reset before each test: campaigns 101
+    (Sale, Callback, Not Interested) and 102 (Paid), agent t.agent-a@acme (password pw-a) on 101."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.sim = AmeyoSimulator(
+            hash_key='test-hash-key-SECRET', requesting_host='odoo.test', dispose_token='test-dispose-token-SECRET',
+            admin_user_id='admin', admin_password='admin-password-SECRET').start()
+        cls.addClassCleanup(cls.sim.stop)
+        cls.server.base_url = cls.sim.url
+
+    def setUp(self):
+        super().setUp()
+        self.sim.reset()
+        self.sim.add_campaign('101', 'Test Campaign', dispositions=('Sale', 'Callback', 'Not Interested'))
+        self.sim.add_campaign('102', 'Other Campaign', dispositions=('Paid',))
+        self.session_a = self.sim.add_agent('t.agent-a@acme', password='pw-a', campaigns=('101',))
+        self.client = self.server._get_ameyo_client()
+
+
 class AmeyoHttpMixin:
-    """Requests as a browser without stored cookies sends them, for HttpCase tests of sessions."""
+    """Requests as a browser without stored cookies sends them, for HttpCase tests of pops and sessions."""
 
     RPC = {'jsonrpc': '2.0', 'method': 'call', 'id': 1, 'params': {}}
 
-    def _http(self, method, path, *, data=None, json_body=None, headers=None, cookies=None, timeout=30):
-        """One request carrying only ``cookies``; the test cursor serves it; redirects are not followed."""
-        headers = dict(headers or {})
-        if cookies:
-            headers['Cookie'] = '; '.join(f'{name}={value}' for name, value in cookies.items())
+    @contextmanager
+    def server_calls(self):
+        """Requests from any client (ours with explicit cookies, the simulator's urllib) reach the test
+        cursor in the block."""
         self.env.flush_all()
         self.env.invalidate_all()
         # requests carry no test cookie of their own: let the test cursor serve any of them meanwhile
         with self.allow_requests(), patch.object(self, 'http_request_allow_all', True):
-            response = requests.request(method, self.base_url() + path, data=data, json=json_body,
-                                        headers=headers, allow_redirects=False, timeout=timeout)
+            yield
         self.env.invalidate_all()
-        return response
+
+    def _http(self, method, path, *, data=None, json_body=None, headers=None, cookies=None, timeout=30):
+        """One request carrying only ``cookies`` (Secure or not); the test cursor serves it; redirects are
+        not followed."""
+        headers = dict(headers or {})
+        if cookies:
+            headers['Cookie'] = '; '.join(f'{name}={value}' for name, value in cookies.items())
+        with self.server_calls():
+            return requests.request(method, self.base_url() + path, data=data, json=json_body, headers=headers,
+                                    allow_redirects=False, timeout=timeout)
+
+    def _rpc_response(self, path, params=None, cookies=None):
+        """The response to a JSON-RPC call."""
+        return self._http('POST', path, json_body=dict(self.RPC, params=params or {}), cookies=cookies)
 
     def _rpc(self, path, params=None, cookies=None):
         """A JSON-RPC call; return its decoded answer (``result`` or ``error``)."""
-        return self._http('POST', path, json_body=dict(self.RPC, params=params or {}), cookies=cookies).json()
+        return self._rpc_response(path, params, cookies=cookies).json()
 
     def _call_kw(self, model, method, args, cookies, kwargs=None):
         """What the web client sends for a button: ``/web/dataset/call_kw``."""
@@ -91,6 +248,7 @@ class AmeyoHttpMixin:
         """The user the session ``sid`` is authenticated as, or None."""
         data = self._rpc('/web/session/get_session_info', cookies={'session_id': sid})
         if 'error' in data:
+            self.assertEqual(data['error']['data']['name'], 'odoo.http.SessionExpiredException', data)
             return None
         return data['result']['uid']
 
@@ -104,16 +262,40 @@ class AmeyoHttpMixin:
         """{cookie name: full Set-Cookie line}"""
         return {line.split('=', 1)[0]: line for line in response.raw.headers.getlist('Set-Cookie')}
 
+    @staticmethod
+    def _cookie_value(line):
+        """The value of a Set-Cookie line."""
+        return line.split(';', 1)[0].split('=', 1)[1]
+
+    def _get(self, path, query=None):
+        """GET ``path`` (and ``query``, a string or a dict) in the test's browser, without following redirects."""
+        url = path if query is None else f'{path}?{query if isinstance(query, str) else urlencode(query)}'
+        response = self.url_open(url, allow_redirects=False)
+        self.env.invalidate_all()
+        return response
+
+    def assertPops(self, response):
+        """The response is the 303 to the pop action of a leg: return that leg."""
+        self.assertEqual(response.status_code, 303, response.text[:2000])
+        location = response.headers['Location']
+        path = urlsplit(location).path
+        leg_id = path.removeprefix(POP_PATH_PREFIX).removesuffix(POP_PATH_SUFFIX)
+        self.assertTrue(leg_id.isdigit() and path == f'{POP_PATH_PREFIX}{leg_id}{POP_PATH_SUFFIX}',
+                        f'not a pop URL: {location}')
+        leg = self.env['ameyo.call'].browse(int(leg_id))
+        self.assertTrue(leg.exists())
+        return leg
+
     def assertNoSession(self, response):
         """The response opened no authenticated Odoo session."""
         cookie = self._set_cookies(response).get('session_id')
         if cookie:
-            self.assertIsNone(self._session_uid(cookie.split(';', 1)[0].split('=', 1)[1]), cookie)
+            self.assertIsNone(self._session_uid(self._cookie_value(cookie)), cookie)
 
     def assertSessionOf(self, response, user):
         """The response opened an Odoo session authenticated as ``user``; return its id."""
         cookie = self._set_cookies(response).get('session_id')
         self.assertTrue(cookie, f'no session cookie in {response.headers}')
-        sid = cookie.split(';', 1)[0].split('=', 1)[1]
+        sid = self._cookie_value(cookie)
         self.assertEqual(self._session_uid(sid), user.id)
         return sid

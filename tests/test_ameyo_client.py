@@ -2,7 +2,7 @@
 
 The bodies and statuses below are those of ../shared/reference/ameyo_api.md, word for
 word; `responses` serves them on a 127.0.0.1 URL (Odoo's test harness refuses any
-other host). The simulator tests (test_simulator_flows) cover the same APIs end to end.
+other host). The simulator tests (test_client_end_to_end) cover the same APIs end to end.
 """
 import json
 import logging
@@ -15,7 +15,7 @@ import responses
 from odoo.tools import mute_logger
 
 from ..tools.ameyo_client import AmeyoError, audio_mimetype, new_request_id
-from .common import AmeyoTransactionCase
+from .common import CLIENT_LOGGER, AmeyoTransactionCase
 
 BASE = 'http://127.0.0.1:8898'
 HTML_500 = ('<html><head><title>Apache Tomcat/7.0.42 - Error report</title></head><body>'
@@ -45,7 +45,7 @@ class TestAmeyoClient(AmeyoTransactionCase):
     @contextmanager
     def assertAmeyoError(self, kind, *message_parts):
         """The block raises an AmeyoError of ``kind`` whose message holds each part."""
-        with mute_logger('odoo.addons.crm_ameyo.tools.ameyo_client'), self.assertRaises(AmeyoError) as caught:
+        with mute_logger(CLIENT_LOGGER), self.assertRaises(AmeyoError) as caught:
             yield caught
         error = caught.exception
         self.assertEqual(error.kind, kind, error.args[0])
@@ -188,7 +188,7 @@ class TestAmeyoClient(AmeyoTransactionCase):
             'status': 512})
         self.mock.post(url, json={'requestId': 'x', 'userSessionInfo': {'sessionId': 'd898-ses-admin-1',
                                                                         'userId': 'admin'}})
-        with mute_logger('odoo.addons.crm_ameyo.tools.ameyo_client'):
+        with mute_logger(CLIENT_LOGGER):
             self.assertEqual(self.client.login('admin', 'pw'), 'd898-ses-admin-1')
         self.assertEqual(len(self.mock.calls), 2)
         self.assertEqual(json.loads(self.mock.calls[1].request.body),
@@ -202,7 +202,7 @@ class TestAmeyoClient(AmeyoTransactionCase):
         self.assertEqual(self.client.get_assigned_campaigns('s'), campaigns)
         self.mock.replace(responses.GET, url, status=512, json={
             'message': 'user.not.assigned.to.any.campaign', 'code': 0, 'info': 'user not assigned', 'status': 512})
-        with mute_logger('odoo.addons.crm_ameyo.tools.ameyo_client'):
+        with mute_logger(CLIENT_LOGGER):
             self.assertEqual(self.client.get_assigned_campaigns('s'), [])
 
     def test_disposition_codes(self):
@@ -272,22 +272,23 @@ class TestAmeyoClientTransport(AmeyoTransactionCase):
             probe.bind(('127.0.0.1', 0))
             port = probe.getsockname()[1]
         self.server.base_url = f'http://127.0.0.1:{port}'
-        with self.assertRaises(AmeyoError) as caught, mute_logger('odoo.addons.crm_ameyo.tools.ameyo_client'):
+        with self.assertRaises(AmeyoError) as caught, mute_logger(CLIENT_LOGGER):
             self.server._get_ameyo_client().get_assigned_campaigns('s')
         self.assertEqual(caught.exception.kind, 'unreachable')
         self.assertFalse(caught.exception.sent)
         self.assertIn('unreachable', caught.exception.args[0])
         self.assertNotIn('sessionId', caught.exception.args[0])
 
-    def test_no_secret_in_logs(self):
-        """Every call, failing or not, logs no token, hash key, password or session id (DEBUG included)."""
+    def test_no_secret_in_logs_on_recorded_answers(self):
+        """Every call, failing or not, logs no token, hash key, password or session id (DEBUG included),
+        on Ameyo's recorded failure answers (test_client_end_to_end has the same check against the
+        simulator)."""
         with socket.socket() as probe:
             probe.bind(('127.0.0.1', 0))
             port = probe.getsockname()[1]
         self.server.base_url = f'http://127.0.0.1:{port}'
         client = self.server._get_ameyo_client()
-        root = logging.getLogger()
-        with self.assertLogs(root, level=logging.DEBUG) as captured, \
+        with self.capture_every_log() as captured, \
                 responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
             base = f'http://127.0.0.1:{port}'
             mock.get(f'{base}/dacx/dispose', body='Invalid session Id for sess-SECRET-1')

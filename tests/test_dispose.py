@@ -12,7 +12,7 @@ from odoo.tools import mute_logger
 
 from ..models.ameyo_call_dispose import MAX_DISPOSE_ATTEMPTS
 from ..tools.ameyo_client import AmeyoClient
-from .test_simulator_client import CLIENT_LOGGER, SimulatorCase
+from .common import CLIENT_LOGGER, SimulatorCase
 
 DISPOSE_LOGGER = 'odoo.addons.crm_ameyo.models.ameyo_call_dispose'
 CRON_LOGGER = 'odoo.addons.base.models.ir_cron'
@@ -44,14 +44,20 @@ class DisposeCase(SimulatorCase):
         """Ameyo connects a call to the agent and throws the customer URL: the leg Odoo records."""
         agent = agent or self.agent_a
         call = self.sim.start_call(user_id, '101', phone)
-        params = {'crtObjectId': call['crtObjectId'], 'userCrtObjectId': call['userCrtObjectId'],
-                  'userId': user_id, 'campaignId': '101', 'phone': phone, 'sessionId': call['sessionId'],
-                  'callType': call['callType'], 'customerId': '-1'}
         if record_session:
             self.server._ameyo_record_agent_session(agent, call['sessionId'])
-        leg = self.env['ameyo.call']._ameyo_register_leg(self.server, params, 'customer', agent)
+        leg = self.ameyo_url(call, 'customer', agent)
         leg.with_user(agent)._ameyo_resolve_pop()
         return call, leg.with_user(agent)
+
+    def ameyo_url(self, call, event, agent=None, **extra):
+        """What Odoo records when Ameyo throws the ``event`` URL of ``call`` (the simulator's own
+        parameters, ``extra`` added) for ``agent``, once the controller authenticated him: the leg."""
+        params = self.sim.lifecycle_params(call, event, **extra)
+        leg = self.env['ameyo.call']._ameyo_register_leg(self.server, params, event, agent or self.agent_a)
+        if event == 'dispose':
+            leg._ameyo_record_disposition(params)
+        return leg
 
     def confirm(self, leg, code='Sale', notes='Wants the gold plan', **values):
         disposition = self.campaign.disposition_ids.filtered(lambda d: d.code == code)
@@ -142,11 +148,7 @@ class TestDispose(DisposeCase):
         self.confirm(leg, code='Callback', callback_at=callback_at, callback_user_id=self.agent_a.id)
         self.send(leg)
         self.sim.start_call('t.agent-a@acme', '101', '09740011223', call_type='outbound.callback.dial')
-        callback = self.sim.calls()[-1]
-        params = {'crtObjectId': callback['crtObjectId'], 'userCrtObjectId': callback['userCrtObjectId'],
-                  'userId': 't.agent-a@acme', 'campaignId': '101', 'phone': '09740011223',
-                  'callType': 'outbound.callback.dial'}
-        callback_leg = self.env['ameyo.call']._ameyo_register_leg(self.server, params, 'customer', self.agent_a)
+        callback_leg = self.ameyo_url(self.sim.calls()[-1], 'customer')
         outcome, record = callback_leg.with_user(self.agent_a)._ameyo_resolve_pop()
         self.assertEqual(callback_leg.callback_origin_id, leg.sudo())
         self.assertEqual((outcome, record), ('open', twin))  # the contact of the call that scheduled it
@@ -191,14 +193,17 @@ class TestDispose(DisposeCase):
     def test_timeout_then_retry(self):
         call, leg = self.pop(record_session=True)
         self.confirm(leg)
-        self.sim.inject('disposeCallForUser', delay=12)  # past the client's timeout (10 s in tests)
-        self.send(leg)
+        self.sim.inject('disposeCallForUser', delay=1)  # Ameyo disposes, but answers after the client gave up
+        with self.ameyo_timeout(0.3):
+            self.send(leg)
         self.assertEqual(leg.state, 'dispose_failed')
         self.assertIn('did not answer', leg.dispose_error)
+        self.sim.wait_for_requests('disposeCallForUser')
+        self.assertEqual(self.sim.agent_state('t.agent-a@acme'), 'ready')
         leg.sudo().dispose_next_try = fields.Datetime.now() - timedelta(seconds=1)
         self.run_cron()
-        # Ameyo carried out one of the two sends (whichever came first); the leg ends disposed, once
-        self.assertEqual(leg.state, 'disposed')
+        # the retry names the call, Ameyo says it is done: the leg ends disposed, once
+        self.assertEqual((leg.state, leg.dispose_api), ('disposed', 'legacy'))
         self.assertEqual(len(self.sim.dispositions_of(call)), 1)
 
     def test_no_dispose_call_for_user_after_the_next_pop(self):
@@ -280,9 +285,29 @@ class TestDispose(DisposeCase):
         self.assertEqual(leg.state, 'dispose_failed')
         self.assertIn('Dispose the call in Ameyo', result['params']['message'])
 
+    def test_dispose_from_the_contact_saves_its_edits_first(self):
+        call, leg = self.pop()
+        partner = self.partner.with_user(self.agent_a)
+        self.assertEqual(partner.ameyo_open_call_id, leg)
+        partner.write({'email': 'meera@example.com'})  # what the form's save does before the object button
+        action = partner.action_ameyo_dispose()
+        self.assertEqual(action['res_model'], 'ameyo.dispose.wizard')
+        self.assertEqual(action['context']['default_call_id'], leg.id)
+        self.confirm(leg)
+        self.assertEqual(self.partner.email, 'meera@example.com')
 
-class TestDisposeReview(DisposeCase):
-    """What a security review found, kept from coming back."""
+
+class TestDisposeRights(DisposeCase):
+    """Who disposes what: an agent his own legs, with the codes of their campaign; a supervisor any leg;
+    and always as the leg's own agent in Ameyo."""
+
+    def test_only_the_agent_or_a_supervisor_disposes(self):
+        call, leg = self.pop()
+        with self.assertRaises(AccessError):
+            self.env['ameyo.dispose.wizard'].with_user(self.agent_b).create({'call_id': leg.id}).action_confirm()
+        supervisor_leg = leg.with_user(self.supervisor)
+        self.confirm(supervisor_leg, notes='By the supervisor')
+        self.assertEqual(leg.state, 'dispose_pending')
 
     def test_agent_cannot_forge_a_leg_to_dispose_another_agent(self):
         self.sim.add_agent('t.agent-b@acme', campaigns=('101',))
@@ -312,29 +337,6 @@ class TestDisposeReview(DisposeCase):
             wizard.action_confirm()
         self.assertEqual(leg.state, 'connected')
 
-    def test_notes_survive_a_forced_dispose_while_typing(self):
-        call, leg = self.pop()
-        params = {'crtObjectId': call['crtObjectId'], 'userCrtObjectId': call['userCrtObjectId'],
-                  'userId': 't.agent-a@acme', 'campaignId': '101', 'dispositionCode': 'Not Interested'}
-        wizard = self.env['ameyo.dispose.wizard'].with_user(self.agent_a).create({
-            'call_id': leg.id, 'disposition_id': self.disposition.id, 'notes': 'Typed while Ameyo timed out'})
-        leg.sudo()._ameyo_record_disposition(params)  # Ameyo's wrap timeout disposed it meanwhile
-        action = wizard.action_confirm()
-        self.assertEqual(action['params']['type'], 'warning')
-        self.assertEqual((leg.state, leg.disposition_code, leg.notes),
-                         ('disposed', 'Not Interested', 'Typed while Ameyo timed out'))
-        self.assertFalse(self.sim.requests_for('disposeCallForUser'))
-
-    def test_no_second_dispose_call_for_user_after_an_unknown_outcome(self):
-        call, leg = self.pop()
-        self.confirm(leg)
-        self.sim.inject('disposeCallForUser', drop=True)
-        self.send(leg)
-        self.assertTrue(leg.dispose_outcome_unknown)
-        self.send(leg)  # the agent retries: no session to name the call, and REST is not resent
-        self.assertEqual(len(self.sim.requests_for('disposeCallForUser')), 1)
-        self.assertEqual(leg.state, 'dispose_failed')
-
 
 class TestDisposeModes(DisposeCase):
 
@@ -345,10 +347,7 @@ class TestDisposeModes(DisposeCase):
         self.assertEqual(action['tag'], 'display_notification')
         self.assertEqual(leg.state, 'disposed')
         self.assertFalse(self.sim.requests_for('disposeCallForUser'))
-        params = {'crtObjectId': call['crtObjectId'], 'userCrtObjectId': call['userCrtObjectId'],
-                  'userId': 't.agent-a@acme', 'campaignId': '101', 'dispositionCode': 'Sale'}
-        same = self.env['ameyo.call']._ameyo_register_leg(self.server, params, 'dispose', self.agent_a)
-        same._ameyo_record_disposition(params)
+        same = self.ameyo_url(call, 'dispose', dispositionCode='Sale')
         self.assertEqual(same, leg.sudo())
         self.assertEqual(self.env['ameyo.call'].search_count([('crt_object_id', '=', call['crtObjectId'])]), 1)
         self.assertEqual(leg.notes, 'Dual notes')
@@ -358,12 +357,20 @@ class TestDisposeModes(DisposeCase):
         call, leg = self.pop()
         self.confirm(leg, notes='Saved before the forced dispose')
         self.assertNotEqual(leg.state, 'disposed')
-        params = {'crtObjectId': call['crtObjectId'], 'userCrtObjectId': call['userCrtObjectId'],
-                  'userId': 't.agent-a@acme', 'campaignId': '101', 'dispositionCode': 'Not Interested'}
-        same = self.env['ameyo.call']._ameyo_register_leg(self.server, params, 'dispose', self.agent_a)
-        same._ameyo_record_disposition(params)
+        self.ameyo_url(call, 'dispose', dispositionCode='Not Interested')
         self.assertEqual((leg.state, leg.disposition_code), ('disposed', 'Not Interested'))
         self.assertEqual(leg.notes, 'Saved before the forced dispose')
+        self.assertFalse(self.sim.requests_for('disposeCallForUser'))
+
+    def test_notes_survive_a_forced_dispose_while_typing(self):
+        call, leg = self.pop()
+        wizard = self.env['ameyo.dispose.wizard'].with_user(self.agent_a).create({
+            'call_id': leg.id, 'disposition_id': self.disposition.id, 'notes': 'Typed while Ameyo timed out'})
+        self.ameyo_url(call, 'dispose', dispositionCode='Not Interested')  # Ameyo's wrap timeout disposed it
+        action = wizard.action_confirm()
+        self.assertEqual(action['params']['type'], 'warning')
+        self.assertEqual((leg.state, leg.disposition_code, leg.notes),
+                         ('disposed', 'Not Interested', 'Typed while Ameyo timed out'))
         self.assertFalse(self.sim.requests_for('disposeCallForUser'))
 
     def test_ameyo_only_offers_notes_only(self):
@@ -375,25 +382,6 @@ class TestDisposeModes(DisposeCase):
         self.assertEqual((leg.state, leg.notes, leg.disposition_code), ('connected', 'Only notes', False))
         self.assertFalse(self.sim.requests_for('dispose'))
 
-    def test_only_the_agent_or_a_supervisor_disposes(self):
-        call, leg = self.pop()
-        with self.assertRaises(AccessError):
-            self.env['ameyo.dispose.wizard'].with_user(self.agent_b).create({'call_id': leg.id}).action_confirm()
-        supervisor_leg = leg.with_user(self.supervisor)
-        self.confirm(supervisor_leg, notes='By the supervisor')
-        self.assertEqual(leg.state, 'dispose_pending')
-
-    def test_dispose_from_the_contact_saves_its_edits_first(self):
-        call, leg = self.pop()
-        partner = self.partner.with_user(self.agent_a)
-        self.assertEqual(partner.ameyo_open_call_id, leg)
-        partner.write({'email': 'meera@example.com'})  # what the form's save does before the object button
-        action = partner.action_ameyo_dispose()
-        self.assertEqual(action['res_model'], 'ameyo.dispose.wizard')
-        self.assertEqual(action['context']['default_call_id'], leg.id)
-        self.confirm(leg)
-        self.assertEqual(self.partner.email, 'meera@example.com')
-
 
 class TestDisposeUnknownOutcome(DisposeCase):
     """A send whose outcome Odoo cannot know is never followed by a second disposeCallForUser: it names
@@ -401,6 +389,16 @@ class TestDisposeUnknownOutcome(DisposeCase):
 
     GATEWAY_PAGE = ('<html><head><title>%(status)s Bad Gateway</title></head><body><center><h1>%(status)s</h1>'
                     '</center><hr><center>nginx</center></body></html>')
+
+    def test_no_second_dispose_call_for_user_after_an_unknown_outcome(self):
+        call, leg = self.pop()
+        self.confirm(leg)
+        self.sim.inject('disposeCallForUser', drop=True)
+        self.send(leg)
+        self.assertTrue(leg.dispose_outcome_unknown)
+        self.send(leg)  # the agent retries: no session to name the call, and REST is not resent
+        self.assertEqual(len(self.sim.requests_for('disposeCallForUser')), 1)
+        self.assertEqual(leg.state, 'dispose_failed')
 
     def test_gateway_error_after_dispose_call_for_user_is_an_unknown_outcome(self):
         """A proxy in front of Ameyo answers 502, 503 or 504 after Ameyo disposed the call."""
@@ -435,7 +433,7 @@ class TestDisposeUnknownOutcome(DisposeCase):
             send(client, *args, **kwargs)  # Ameyo disposes the call...
             raise WorkerKilled  # ...and the worker dies before it reads the answer
 
-        with patch.object(AmeyoClient, 'dispose_call_for_user', killed), self.worker_killed():
+        with self.ameyo_client_replaced(dispose_call_for_user=killed), self.worker_killed():
             leg.action_send_dispose()
         leg.invalidate_recordset()
         self.assertEqual(self.sim.agent_state('t.agent-a@acme'), 'ready')
@@ -517,7 +515,7 @@ class TestDisposeCron(DisposeCase):
                 raise LookupError('unknown encoding: x-ameyo')
             return send(client, **kwargs)
 
-        with patch.object(AmeyoClient, 'dispose_legacy', failing):
+        with self.ameyo_client_replaced(dispose_legacy=failing):
             cron = self.run_cron()
         self.assertEqual(cron.failure_count, 0)
         self.assertEqual(second.state, 'disposed')
@@ -546,14 +544,8 @@ class TestDisposeCron(DisposeCase):
         """Each send of this leg kills its worker (say it runs out of memory): after the last attempt
         the leg is failed with the reason, instead of pending forever."""
         [leg] = self.orphans(1)
-        sends = []
-
-        def killed(client, **kwargs):
-            sends.append(kwargs['crt_object_id'])
-            raise WorkerKilled
-
         start = fields.Datetime.now()
-        with patch.object(AmeyoClient, 'dispose_legacy', killed):
+        with self.ameyo_client_replaced(dispose_legacy=WorkerKilled) as sends:
             for run in range(1, 7):  # a cron run every 6 minutes: past the time a live send may take
                 with freeze_time(start + timedelta(minutes=6 * run)):
                     if run <= MAX_DISPOSE_ATTEMPTS:
@@ -561,7 +553,8 @@ class TestDisposeCron(DisposeCase):
                             self.cron_pass()
                     else:
                         self.cron_pass()
-        self.assertEqual(len(sends), MAX_DISPOSE_ATTEMPTS)
+        self.assertEqual([kwargs['crt_object_id'] for _name, _args, kwargs in sends],
+                         [leg.crt_object_id] * MAX_DISPOSE_ATTEMPTS)
         self.assertEqual(leg.state, 'dispose_failed')
         self.assertIn(f'tried {MAX_DISPOSE_ATTEMPTS} times', leg.dispose_error)
         self.assertFalse(leg.dispose_next_try)

@@ -1,50 +1,15 @@
 """Every Ameyo API of the client, end to end against the simulator on a loopback port."""
 import logging
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 from odoo.tools import mute_logger
 
-from ..simulator import HTML_LOGIN_PAGE, AmeyoSimulator
+from ..simulator import HTML_LOGIN_PAGE
 from ..tools.ameyo_client import AmeyoError, new_request_id
-from .common import AmeyoTransactionCase
-
-CLIENT_LOGGER = 'odoo.addons.crm_ameyo.tools.ameyo_client'
+from .common import CLIENT_LOGGER, SimulatorCase
 
 
-class _NotAmeyoHandler(BaseHTTPRequestHandler):
-    def do_GET(self):
-        self.send_response(200)
-        self.send_header('Content-Type', 'text/html')
-        self.end_headers()
-        self.wfile.write(b'<html><body>It works!</body></html>')
+class TestClientEndToEnd(SimulatorCase):
 
-    def log_message(self, *args):
-        return
-
-
-class SimulatorCase(AmeyoTransactionCase):
-    """A simulator with the credentials of the test server, reset before each test."""
-
-    @classmethod
-    def setUpClass(cls):
-        super().setUpClass()
-        cls.sim = AmeyoSimulator(
-            hash_key='test-hash-key-SECRET', requesting_host='odoo.test', dispose_token='test-dispose-token-SECRET',
-            admin_user_id='admin', admin_password='admin-password-SECRET').start()
-        cls.addClassCleanup(cls.sim.stop)
-        cls.server.base_url = cls.sim.url
-
-    def setUp(self):
-        super().setUp()
-        self.sim.reset()
-        self.sim.add_campaign('101', 'Test Campaign', dispositions=('Sale', 'Callback', 'Not Interested'))
-        self.sim.add_campaign('102', 'Other Campaign', dispositions=('Paid',))
-        self.session_a = self.sim.add_agent('t.agent-a@acme', password='pw-a', campaigns=('101',))
-        self.client = self.server._get_ameyo_client()
-
-
-class TestSimulatorClient(SimulatorCase):
 
     def test_dispose_call_for_user_frees_the_agent(self):
         call = self.sim.start_call('t.agent-a@acme', '101', '9876543210')
@@ -284,12 +249,13 @@ class TestSimulatorClient(SimulatorCase):
             self.assertTrue(self.client.login('admin', 'admin-password-SECRET'))
         self.assertEqual(len(self.sim.requests_for('userLogin/login')), 2)
 
-    def test_no_secret_in_logs(self):
-        """A debug-level capture of every call, failures included, holds no credential."""
+    def test_no_secret_in_logs_against_the_simulator(self):
+        """A debug-level capture of real calls to the simulator, failures included, holds no credential
+        (test_ameyo_client has the same check on recorded answers)."""
         call = self.sim.start_call('t.agent-a@acme', '101', '9876543210')
         self.sim.hangup(call)
         secrets = ['test-hash-key-SECRET', 'test-dispose-token-SECRET', 'admin-password-SECRET', self.session_a]
-        with self.assertLogs(logging.getLogger(), level=logging.DEBUG) as captured:
+        with self.capture_every_log() as captured:
             admin_session = self.client.login('admin', 'admin-password-SECRET')
             secrets.append(admin_session)
             self.client.get_disposition_codes(admin_session, '101')
@@ -310,73 +276,3 @@ class TestSimulatorClient(SimulatorCase):
         self.assertIn('/dacx/dispose', text)  # urllib3's request line was captured, masked
         for secret in secrets + ['wrong-password-SECRET']:
             self.assertNotIn(secret, text)
-
-
-class TestServerActions(SimulatorCase):
-
-    def test_test_connection_ok(self):
-        action = self.server.action_test_connection()
-        self.assertEqual(action['params']['type'], 'success', action['params']['message'])
-        self.assertIn('The admin login (Credentials tab) works', action['params']['message'])
-
-    def test_test_connection_says_what_is_wrong(self):
-        self.server.requesting_host = 'wrong.example.com'
-        with mute_logger(CLIENT_LOGGER):
-            action = self.server.action_test_connection()
-        self.assertEqual(action['params']['type'], 'warning')
-        self.assertIn('Hash key, policy name or requesting host rejected', action['params']['message'])
-        self.server.requesting_host = 'odoo.test'
-        self.server.admin_password = 'wrong'
-        with mute_logger(CLIENT_LOGGER):
-            action = self.server.action_test_connection()
-        self.assertIn('The admin login (Credentials tab) failed: invalid.credentials', action['params']['message'])
-
-    def test_test_connection_unreachable_and_not_ameyo(self):
-        self.server.base_url = 'http://127.0.0.1:9'  # discard port: nothing listens
-        with mute_logger(CLIENT_LOGGER):
-            action = self.server.action_test_connection()
-        self.assertEqual(action['params']['type'], 'danger')
-        self.assertIn('unreachable', action['params']['message'])
-        # a web server that is not Ameyo (a wrong port, say): reached, but it does not answer as Ameyo does
-        not_ameyo = ThreadingHTTPServer(('127.0.0.1', 0), _NotAmeyoHandler)
-        threading.Thread(target=not_ameyo.serve_forever, daemon=True).start()
-        self.addCleanup(not_ameyo.server_close)
-        self.addCleanup(not_ameyo.shutdown)
-        self.server.base_url = f'http://127.0.0.1:{not_ameyo.server_address[1]}'
-        with mute_logger(CLIENT_LOGGER):
-            action = self.server.action_test_connection()
-        self.assertEqual(action['params']['type'], 'danger')
-        self.assertIn('not as an Ameyo server does', action['params']['message'])
-
-    def test_sync_campaigns_is_idempotent(self):
-        self.sim.add_campaign('103', 'Renewals', dispositions=('Renewed',))
-        self.assertTrue(self.server.can_sync)
-        self.server.action_sync_campaigns()
-        self.server.action_sync_campaigns()
-        campaigns = self.server.campaign_ids
-        self.assertEqual(sorted(campaigns.mapped('ameyo_campaign_id')), ['101', '102', '103'])
-        self.assertEqual(campaigns.filtered(lambda c: c.ameyo_campaign_id == '103').name, 'Renewals')
-        self.assertEqual(campaigns.filtered(lambda c: c.ameyo_campaign_id == '101'), self.campaign)
-
-    def test_sync_dispositions_keeps_hand_made_codes(self):
-        self.env['ameyo.disposition'].create({'campaign_id': self.campaign.id, 'code': 'Local Only', 'name': 'x'})
-        self.campaign.action_sync_dispositions()
-        self.campaign.action_sync_dispositions()
-        self.assertEqual(sorted(self.campaign.disposition_ids.mapped('code')),
-                         ['Callback', 'Local Only', 'Not Interested', 'Sale'])
-        self.assertTrue(self.campaign.disposition_ids.filtered(lambda d: d.code == 'Callback').is_callback)
-
-    def test_sync_with_an_agent_session_only(self):
-        self.server.write({'admin_user_id': False, 'admin_password': False})
-        self.assertFalse(self.server.can_sync)
-        self.env['ameyo.agent.session'].create(
-            {'user_id': self.agent_a.id, 'server_id': self.server.id, 'session_id': self.session_a})
-        self.server.invalidate_recordset(['can_sync'])
-        self.assertTrue(self.server.can_sync)
-        other = self.env['ameyo.campaign'].create(
-            {'server_id': self.server.id, 'ameyo_campaign_id': '102', 'name': 'Not assigned to the agent'})
-        with mute_logger(CLIENT_LOGGER):
-            action = self.server.action_sync_dispositions()
-        self.assertIn('invalid.session.id', action['params']['message'])  # 102: no rights, reported
-        self.assertFalse(other.disposition_ids)
-        self.assertIn('Sale', self.campaign.disposition_ids.mapped('code'))

@@ -1,0 +1,126 @@
+"""The server form's buttons: Test Connection says what is wrong (down, not Ameyo, credentials refused, a
+certificate of an internal CA), Sync Campaigns and Sync Dispositions, against the simulator."""
+import shutil
+import subprocess
+import tempfile
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+from odoo.tools import mute_logger
+
+from ..simulator import AmeyoSimulator, server_ssl_context
+from .common import CLIENT_LOGGER, AmeyoTransactionCase, SimulatorCase
+
+
+class _NotAmeyoHandler(BaseHTTPRequestHandler):
+    def do_GET(self):
+        self.send_response(200)
+        self.send_header('Content-Type', 'text/html')
+        self.end_headers()
+        self.wfile.write(b'<html><body>It works!</body></html>')
+
+    def log_message(self, *args):
+        return
+
+
+class TestConnectionAndSync(SimulatorCase):
+
+
+    def test_test_connection_ok(self):
+        action = self.server.action_test_connection()
+        self.assertEqual(action['params']['type'], 'success', action['params']['message'])
+        self.assertIn('The admin login (Credentials tab) works', action['params']['message'])
+
+    def test_test_connection_says_what_is_wrong(self):
+        self.server.requesting_host = 'wrong.example.com'
+        with mute_logger(CLIENT_LOGGER):
+            action = self.server.action_test_connection()
+        self.assertEqual(action['params']['type'], 'warning')
+        self.assertIn('Hash key, policy name or requesting host rejected', action['params']['message'])
+        self.server.requesting_host = 'odoo.test'
+        self.server.admin_password = 'wrong'
+        with mute_logger(CLIENT_LOGGER):
+            action = self.server.action_test_connection()
+        self.assertIn('The admin login (Credentials tab) failed: invalid.credentials', action['params']['message'])
+
+    def test_test_connection_unreachable_and_not_ameyo(self):
+        self.server.base_url = 'http://127.0.0.1:9'  # discard port: nothing listens
+        with mute_logger(CLIENT_LOGGER):
+            action = self.server.action_test_connection()
+        self.assertEqual(action['params']['type'], 'danger')
+        self.assertIn('unreachable', action['params']['message'])
+        # a web server that is not Ameyo (a wrong port, say): reached, but it does not answer as Ameyo does
+        not_ameyo = ThreadingHTTPServer(('127.0.0.1', 0), _NotAmeyoHandler)
+        threading.Thread(target=not_ameyo.serve_forever, daemon=True).start()
+        self.addCleanup(not_ameyo.server_close)
+        self.addCleanup(not_ameyo.shutdown)
+        self.server.base_url = f'http://127.0.0.1:{not_ameyo.server_address[1]}'
+        with mute_logger(CLIENT_LOGGER):
+            action = self.server.action_test_connection()
+        self.assertEqual(action['params']['type'], 'danger')
+        self.assertIn('not as an Ameyo server does', action['params']['message'])
+
+    def test_sync_campaigns_is_idempotent(self):
+        self.sim.add_campaign('103', 'Renewals', dispositions=('Renewed',))
+        self.assertTrue(self.server.can_sync)
+        self.server.action_sync_campaigns()
+        self.server.action_sync_campaigns()
+        campaigns = self.server.campaign_ids
+        self.assertEqual(sorted(campaigns.mapped('ameyo_campaign_id')), ['101', '102', '103'])
+        self.assertEqual(campaigns.filtered(lambda c: c.ameyo_campaign_id == '103').name, 'Renewals')
+        self.assertEqual(campaigns.filtered(lambda c: c.ameyo_campaign_id == '101'), self.campaign)
+
+    def test_sync_dispositions_keeps_hand_made_codes(self):
+        self.env['ameyo.disposition'].create({'campaign_id': self.campaign.id, 'code': 'Local Only', 'name': 'x'})
+        self.campaign.action_sync_dispositions()
+        self.campaign.action_sync_dispositions()
+        self.assertEqual(sorted(self.campaign.disposition_ids.mapped('code')),
+                         ['Callback', 'Local Only', 'Not Interested', 'Sale'])
+        self.assertTrue(self.campaign.disposition_ids.filtered(lambda d: d.code == 'Callback').is_callback)
+
+    def test_sync_with_an_agent_session_only(self):
+        self.server.write({'admin_user_id': False, 'admin_password': False})
+        self.assertFalse(self.server.can_sync)
+        self.env['ameyo.agent.session'].create(
+            {'user_id': self.agent_a.id, 'server_id': self.server.id, 'session_id': self.session_a})
+        self.server.invalidate_recordset(['can_sync'])
+        self.assertTrue(self.server.can_sync)
+        other = self.env['ameyo.campaign'].create(
+            {'server_id': self.server.id, 'ameyo_campaign_id': '102', 'name': 'Not assigned to the agent'})
+        with mute_logger(CLIENT_LOGGER):
+            action = self.server.action_sync_dispositions()
+        self.assertIn('invalid.session.id', action['params']['message'])  # 102: no rights, reported
+        self.assertFalse(other.disposition_ids)
+        self.assertIn('Sale', self.campaign.disposition_ids.mapped('code'))
+
+
+class TestConnectionOverTls(AmeyoTransactionCase):
+    """Test connection against an Ameyo server behind a certificate of an internal CA (a real TLS handshake)."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.tmp = Path(tempfile.mkdtemp(prefix='crm_ameyo_tls_'))
+        cls.addClassCleanup(shutil.rmtree, cls.tmp, ignore_errors=True)
+        cls.cert, key = cls.tmp / 'ameyo.pem', cls.tmp / 'ameyo.key'
+        subprocess.run(
+            ['openssl', 'req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '2', '-subj', '/CN=127.0.0.1',
+             '-addext', 'subjectAltName=IP:127.0.0.1', '-keyout', str(key), '-out', str(cls.cert)],
+            check=True, capture_output=True)
+        # an Ameyo server with an internal certificate
+        cls.sim = AmeyoSimulator(hash_key='test-hash-key-SECRET', requesting_host='odoo.test',
+                                 admin_password='admin-password-SECRET',
+                                 ssl_context=server_ssl_context(cls.cert, key)).start()
+        cls.addClassCleanup(cls.sim.stop)
+        cls.server.write({'base_url': cls.sim.url, 'verify_tls': True})
+
+    def test_untrusted_certificate_is_named_then_the_ca_bundle_fixes_it(self):
+        with mute_logger(CLIENT_LOGGER):
+            action = self.server.action_test_connection()
+        self.assertEqual(action['params']['type'], 'danger')
+        self.assertIn('TLS certificate', action['params']['message'])
+        self.server.ca_bundle = str(self.cert)
+        action = self.server.action_test_connection()
+        self.assertIn('Ameyo server reached', action['params']['message'])
+        self.assertIn('The admin login (Credentials tab) works', action['params']['message'])
