@@ -16,6 +16,11 @@ from ..simulator import AmeyoSimulator, build_lifecycle_params
 from ..tools.ameyo_client import AmeyoClient
 
 CLIENT_LOGGER = 'odoo.addons.crm_ameyo.tools.ameyo_client'
+# the test server's credentials, which the simulators of the tests check
+CREDENTIALS = {
+    'hash_key': 'test-hash-key-SECRET', 'requesting_host': 'odoo.test', 'dispose_token': 'test-dispose-token-SECRET',
+    'admin_user_id': 'admin', 'admin_password': 'admin-password-SECRET',
+}
 AGENT_GROUPS = 'crm_ameyo.group_ameyo_agent,sales_team.group_sale_salesman'
 POP_PATH_PREFIX = '/odoo/'
 POP_PATH_SUFFIX = '/action-crm_ameyo.ameyo_call_pop_action'
@@ -33,13 +38,8 @@ class AmeyoCommon:
     def setup_ameyo_fixtures(cls):
         env = cls.env
         cls.server = env['ameyo.server'].create({
-            'name': 'Test Ameyo',
-            'base_url': 'http://127.0.0.1:1/',
-            'hash_key': 'test-hash-key-SECRET',
-            'requesting_host': 'odoo.test',
-            'dispose_token': 'test-dispose-token-SECRET',
-            'admin_user_id': 'admin',
-            'admin_password': 'admin-password-SECRET',
+            'name': 'Test Ameyo', 'base_url': 'http://127.0.0.1:1/',  # nothing listens: tests that call Ameyo say so
+            **CREDENTIALS,
         })
         cls.campaign = env['ameyo.campaign'].create({
             'server_id': cls.server.id,
@@ -57,6 +57,14 @@ class AmeyoCommon:
         cls.supervisor = new_test_user(env, login='t_supervisor',
                                        groups='crm_ameyo.group_ameyo_supervisor,sales_team.group_sale_salesman')
         cls.manager = new_test_user(env, login='t_manager', groups='crm_ameyo.group_ameyo_manager')
+
+    @classmethod
+    def start_simulator(cls, **options):
+        """An Ameyo simulator for the test class, stopped after it, that accepts the test server's
+        credentials (``options`` change them, or give its ``ssl_context``)."""
+        sim = AmeyoSimulator(**{**CREDENTIALS, **options}).start()
+        cls.addClassCleanup(sim.stop)
+        return sim
 
     @classmethod
     def create_leg(cls, crt_object_id, user, user_crt_object_id=None, **vals):
@@ -83,11 +91,11 @@ class AmeyoCommon:
         """The parameters Ameyo appends to the URL of ``event`` ('kb', 'customer', 'preview', 'dispose'),
         in its order, as the simulator builds them for a call it connected: the call ``crt`` (a new one
         by default) from ``pop_phone`` to ``agent`` (agent_a) in campaign 101, his agent leg and his Ameyo
-        session. ``extra`` adds parameters or overrides them (dispositionCode, queueId, crmSessionId,
-        token...); None leaves one out."""
+        session. ``agent`` is a user, or the Ameyo userId the URL names. ``extra`` adds parameters or
+        overrides them (dispositionCode, queueId, crmSessionId, token...); None leaves one out."""
         agent = agent or self.agent_a
         crt = crt or self.new_crt()
-        user_id = agent.ameyo_user_id
+        user_id = agent if isinstance(agent, str) else agent.ameyo_user_id
         call = {
             'crtObjectId': crt, 'userCrtObjectId': f'{crt}-ses-{user_id}-uce-webrtc-10846', 'userId': user_id,
             'sessionId': f'd928-61955288-ses-{user_id}-22132', 'campaignId': '101', 'phone': self.pop_phone,
@@ -190,10 +198,7 @@ class SimulatorCase(AmeyoTransactionCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.sim = AmeyoSimulator(
-            hash_key='test-hash-key-SECRET', requesting_host='odoo.test', dispose_token='test-dispose-token-SECRET',
-            admin_user_id='admin', admin_password='admin-password-SECRET').start()
-        cls.addClassCleanup(cls.sim.stop)
+        cls.sim = cls.start_simulator()
         cls.server.base_url = cls.sim.url
 
     def setUp(self):
@@ -273,6 +278,10 @@ class AmeyoHttpMixin:
         response = self.url_open(url, allow_redirects=False)
         self.env.invalidate_all()
         return response
+
+    def throw(self, event='customer', prefix='/ameyo', **params):
+        """Ameyo throws the URL of ``event`` at Odoo in the test's browser: ``pop_url(event, prefix, **params)``."""
+        return self._get(self.pop_url(event, prefix, **params))
 
     def assertPops(self, response):
         """The response is the 303 to the pop action of a leg: return that leg."""

@@ -5,7 +5,6 @@ import json
 
 from odoo.tests import HttpCase, new_test_user, tagged
 
-from ..simulator import AmeyoSimulator
 from .common import AmeyoCommon, AmeyoHttpMixin
 
 ADMIN_LOGIN = 'ameyo-admin-login'
@@ -19,10 +18,7 @@ class TestConfigurationAccess(AmeyoCommon, AmeyoHttpMixin, HttpCase):
     def setUpClass(cls):
         super().setUpClass()
         cls.setup_ameyo_fixtures()
-        cls.sim = AmeyoSimulator(
-            hash_key='test-hash-key-SECRET', requesting_host='odoo.test', dispose_token='test-dispose-token-SECRET',
-            admin_user_id=ADMIN_LOGIN, admin_password='admin-password-SECRET').start()
-        cls.addClassCleanup(cls.sim.stop)
+        cls.sim = cls.start_simulator(admin_user_id=ADMIN_LOGIN)
         cls.server.write({'base_url': cls.sim.url, 'admin_user_id': ADMIN_LOGIN})
         cls.portal = new_test_user(cls.env, login='t_portal', groups='base.group_portal')
         cls.system_admin = new_test_user(cls.env, login='t_system',

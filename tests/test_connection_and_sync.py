@@ -9,7 +9,7 @@ from pathlib import Path
 
 from odoo.tools import mute_logger
 
-from ..simulator import AmeyoSimulator, server_ssl_context
+from ..simulator import server_ssl_context
 from .common import CLIENT_LOGGER, AmeyoTransactionCase, SimulatorCase
 
 
@@ -109,10 +109,7 @@ class TestConnectionOverTls(AmeyoTransactionCase):
              '-addext', 'subjectAltName=IP:127.0.0.1', '-keyout', str(key), '-out', str(cls.cert)],
             check=True, capture_output=True)
         # an Ameyo server with an internal certificate
-        cls.sim = AmeyoSimulator(hash_key='test-hash-key-SECRET', requesting_host='odoo.test',
-                                 admin_password='admin-password-SECRET',
-                                 ssl_context=server_ssl_context(cls.cert, key)).start()
-        cls.addClassCleanup(cls.sim.stop)
+        cls.sim = cls.start_simulator(ssl_context=server_ssl_context(cls.cert, key))
         cls.server.write({'base_url': cls.sim.url, 'verify_tls': True})
 
     def test_untrusted_certificate_is_named_then_the_ca_bundle_fixes_it(self):

@@ -1,8 +1,6 @@
 """The cross-site guard of the lifecycle pages: what a browser tells of a request's origin decides,
 whichever headers it sends (Sec-Fetch-Site, else Origin or Referer), through Odoo's HTTP server."""
 
-from urllib.parse import urlencode
-
 from odoo.tests import HttpCase, tagged
 
 from .common import AmeyoCommon, AmeyoHttpMixin
@@ -21,18 +19,16 @@ class TestCrossSiteGuard(AmeyoCommon, AmeyoHttpMixin, HttpCase):
         cls.env['ameyo.server'].search([]).write({'active': False})
         cls.setup_ameyo_fixtures()
         cls.server.write({'frame_origins': ALLOWED, 'url_token': URL_TOKEN})
-        cls.crt_sequence = iter(range(1, 10 ** 6))
 
     def setUp(self):
         super().setUp()
         self.cookies = self._login_cookies('t_agent_a')
 
     def _pop(self, headers, **extra):
-        crt = f'd928-xsite-vce-{next(self.crt_sequence)}'
-        query = urlencode({'userId': self.agent_a.ameyo_user_id, 'campaignId': '101', 'crtObjectId': crt,
-                           'userCrtObjectId': f'{crt}-uce-1', 'phone': '9000000808', **extra})
-        response = self._http('GET', f'/ameyo/customer?{query}', headers=headers, cookies=self.cookies)
-        return response, self.env['ameyo.call'].search([('crt_object_id', '=', crt)])
+        """The customer URL with the browser's ``headers``: the response and the leg it recorded."""
+        crt = self.new_crt()
+        response = self._http('GET', self.pop_url(crt=crt, **extra), headers=headers, cookies=self.cookies)
+        return response, self.legs_of(crt)
 
     def test_foreign_origins_are_refused_whatever_the_browser_sends(self):
         refused = {

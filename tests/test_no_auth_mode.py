@@ -1,14 +1,11 @@
 """No-authentication mode: the URL token and the URL's userId open a session, for plain agents of
 the server's company only, and only once every check passed (through Odoo's HTTP server)."""
 
-from urllib.parse import urlencode
-
 from odoo.tests import HttpCase, new_test_user, tagged
 
-from .common import AmeyoCommon, AmeyoHttpMixin
+from .common import AGENT_GROUPS, AmeyoCommon, AmeyoHttpMixin
 
 URL_TOKEN = 'no-auth-url-token-0123456789'
-AGENT_GROUPS = 'crm_ameyo.group_ameyo_agent,sales_team.group_sale_salesman'
 
 
 @tagged('post_install', '-at_install')
@@ -35,29 +32,18 @@ class TestNoAuthMode(AmeyoCommon, AmeyoHttpMixin, HttpCase):
             ameyo_user_id='t.access-admin@acme')
         cls.system_admin = new_test_user(
             env, login='t_system_admin', groups=AGENT_GROUPS + ',base.group_system', ameyo_user_id='t.system@acme')
-        cls.crt_sequence = iter(range(1, 10 ** 6))
 
-    def _query(self, user_id, **extra):
-        crt = f'd928-noauth-vce-{next(self.crt_sequence)}'
-        params = {'userId': user_id, 'token': URL_TOKEN, 'campaignId': '101', 'crtObjectId': crt,
-                  'userCrtObjectId': f'{crt}-uce-1', 'phone': '9000000707',
-                  'sessionId': f'd928-1-ses-{user_id}-1'}
-        params.update(extra)
-        return urlencode({key: value for key, value in params.items() if value is not None})
-
-    def _snapshot(self):
-        counts = {model: self.env[model].sudo().with_context(active_test=False).search_count([])
-                  for model in ('ameyo.call', 'ameyo.agent.session', 'res.partner', 'crm.lead')}
-        self.env.cr.execute("SELECT max(write_date) FROM ameyo_call")
-        return counts, self.env.cr.fetchone()[0]
+    def _url(self, event='customer', **params):
+        """An Ameyo URL of this server: it carries the URL token (pop_url's parameters)."""
+        return self.pop_url(event, **{'token': URL_TOKEN, **params})
 
     def test_an_agent_of_the_server_company_gets_his_session(self):
-        response = self._http('GET', '/ameyo/kb?' + urlencode({'userId': 'T.AGENT-A@acme', 'token': URL_TOKEN}))
+        response = self._http('GET', self._url('kb', agent='T.AGENT-A@acme'))
         self.assertEqual(response.status_code, 200, response.text[:1000])
         sid = self.assertSessionOf(response, self.agent_a)
         # his backend opens with that cookie
         self.assertEqual(self._http('GET', '/odoo', cookies={'session_id': sid}).status_code, 200)
-        response = self._http('GET', f'/ameyo/customer?{self._query(self.agent_a.ameyo_user_id)}')
+        response = self._http('GET', self._url())
         self.assertEqual(response.status_code, 303, response.text[:1000])
         self.assertSessionOf(response, self.agent_a)
         leg = self.env['ameyo.call'].search([('user_id', '=', self.agent_a.id)], order='id desc', limit=1)
@@ -65,32 +51,31 @@ class TestNoAuthMode(AmeyoCommon, AmeyoHttpMixin, HttpCase):
 
     def test_refusals_open_no_session_and_write_nothing(self):
         refused = {
-            'agent of another company': self._query(self.other_agent.ameyo_user_id),
-            'Ameyo supervisor': self._query(self.supervisor.ameyo_user_id),
-            'Ameyo administrator': self._query(self.manager.ameyo_user_id),
-            'sales manager': self._query(self.sales_manager.ameyo_user_id),
-            'access-rights administrator': self._query(self.access_admin.ameyo_user_id),
-            'settings administrator': self._query(self.system_admin.ameyo_user_id),
-            'unknown Ameyo user': self._query('nobody@acme'),
-            'wrong token': self._query(self.agent_a.ameyo_user_id, token='wrong-token-0123456789'),
-            'no token': self._query(self.agent_a.ameyo_user_id, token=None),
+            'agent of another company': {'agent': self.other_agent},
+            'Ameyo supervisor': {'agent': self.supervisor},
+            'Ameyo administrator': {'agent': self.manager},
+            'sales manager': {'agent': self.sales_manager},
+            'access-rights administrator': {'agent': self.access_admin},
+            'settings administrator': {'agent': self.system_admin},
+            'unknown Ameyo user': {'agent': 'nobody@acme'},
+            'wrong token': {'token': 'wrong-token-0123456789'},
+            'no token': {'token': None},
         }
-        for case, query in refused.items():
+        for case, params in refused.items():
             for event in ('kb', 'customer', 'dispose'):
                 with self.subTest(case=case, event=event):
-                    before = self._snapshot()
-                    extra = '&dispositionCode=Sale' if event == 'dispose' else ''
-                    response = self._http('GET', f'/ameyo/{event}?{query}{extra}')
+                    before = self.snapshot()
+                    code = 'Sale' if event == 'dispose' else None
+                    response = self._http('GET', self._url(event, dispositionCode=code, **params))
                     self.assertEqual(response.status_code, 403, response.text[:1000])
                     self.assertNoSession(response)
-                    self.assertEqual(self._snapshot(), before)
+                    self.assertEqual(self.snapshot(), before)
 
     def test_another_agents_leg_opens_no_session(self):
         """A refusal that comes after the agent is known (the leg is someone else's) opens nothing either."""
-        crt = 'd928-noauth-vce-taken'
+        crt = self.new_crt()
         self.create_leg(crt, self.agent_b, user_crt_object_id=f'{crt}-uce-1')
-        query = self._query(self.agent_a.ameyo_user_id, crtObjectId=crt, userCrtObjectId=f'{crt}-uce-1')
-        response = self._http('GET', f'/ameyo/customer?{query}')
+        response = self._http('GET', self._url(crt=crt, userCrtObjectId=f'{crt}-uce-1'))
         self.assertEqual(response.status_code, 403, response.text[:1000])
         self.assertIn('Not your call', response.text)
         self.assertNoSession(response)

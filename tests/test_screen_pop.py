@@ -1,6 +1,5 @@
 """The screen-pop routes (/ameyo/kb, customer, preview, dispose, pick) through Odoo's HTTP stack."""
 
-import itertools
 import logging
 import re
 from concurrent.futures import ThreadPoolExecutor
@@ -14,16 +13,16 @@ from odoo.exceptions import ConcurrencyError
 from odoo.tests import HttpCase, new_test_user, tagged
 from odoo.tools import SQL, mute_logger
 
-from .common import AmeyoCommon
+from .common import AGENT_GROUPS, AmeyoCommon, AmeyoHttpMixin
 
-POP_PATH_RE = re.compile(r'^/odoo/(\d+)/action-crm_ameyo\.ameyo_call_pop_action$')
 # Every lookup key the tests use: demo records holding one of them are cleared first.
 KEYS = ('9876543210', '9770998902', '9123456780', '9000000001', '9000000002', '9000000003')
-AGENT_GROUPS = 'crm_ameyo.group_ameyo_agent,sales_team.group_sale_salesman'
 
 
 @tagged('post_install', '-at_install')
-class TestScreenPop(AmeyoCommon, HttpCase):
+class TestScreenPop(AmeyoCommon, AmeyoHttpMixin, HttpCase):
+
+    pop_phone = '9876543210'
 
     @classmethod
     def setUpClass(cls):
@@ -54,64 +53,12 @@ class TestScreenPop(AmeyoCommon, HttpCase):
             'server_id': cls.server.id, 'ameyo_campaign_id': '973', 'name': 'Reference Campaign'})
         cls.agent_priyank = new_test_user(env, login='t_priyank', groups=AGENT_GROUPS,
                                           ameyo_user_id='priyank@acme.com')
-        cls.crt_counter = itertools.count(1)
-
-    # ------------------------------------------------------------------
-    # Helpers
-    # ------------------------------------------------------------------
+        cls.plus_agent = new_test_user(env, login='t_plus', groups='crm_ameyo.group_ameyo_agent',
+                                       ameyo_user_id='Priyank.Shah+QA@example.com')
 
     def setUp(self):
         super().setUp()
         self.authenticate('t_agent_a', 't_agent_a')
-
-    def _crt(self):
-        return f'd928-61955288-vce-{next(self.crt_counter)}'
-
-    def _params(self, crt, agent=None, **extra):
-        agent = agent or self.agent_a
-        params = {
-            'sessionId': f'd928-61955288-ses-{agent.ameyo_user_id}-22132',
-            'campaignId': '101',
-            'crtObjectId': crt,
-            'userCrtObjectId': f'{crt}-ses-{agent.ameyo_user_id}-uce-webrtc-10846',
-            'userId': agent.ameyo_user_id,
-            'customerId': '-1',
-            'phone': '9876543210',
-            'callType': 'inbound.call.dial',
-        }
-        params.update(extra)
-        return {key: value for key, value in params.items() if value is not None}
-
-    def _get(self, path, query=None):
-        url = path if query is None else f'{path}?{query if isinstance(query, str) else urlencode(query)}'
-        response = self.url_open(url, allow_redirects=False)
-        self.env.invalidate_all()
-        return response
-
-    def _throw(self, event='customer', prefix='/ameyo', **params):
-        return self._get(f'{prefix}/{event}', params)
-
-    def assertPops(self, response):
-        """The response is the 303 to the pop action of a leg: return that leg."""
-        self.assertEqual(response.status_code, 303, response.text[:2000])
-        path = urlsplit(response.headers['Location']).path
-        match = POP_PATH_RE.match(path)
-        self.assertTrue(match, f'not a pop URL: {response.headers["Location"]}')
-        leg = self.env['ameyo.call'].browse(int(match.group(1)))
-        self.assertTrue(leg.exists())
-        return leg
-
-    def _legs(self, crt):
-        return self.env['ameyo.call'].search([('crt_object_id', '=', crt)])
-
-    def _snapshot(self):
-        """What a rejected URL must leave untouched."""
-        counts = {model: self.env[model].sudo().with_context(active_test=False).search_count([])
-                  for model in ('ameyo.call', 'res.partner', 'crm.lead', 'ameyo.agent.session', 'ameyo.queue',
-                                'ameyo.phone.pick', 'ameyo.campaign')}
-        sessions = sorted(self.env['ameyo.agent.session'].sudo().search([]).mapped('session_id'))
-        self.env.cr.execute("SELECT max(write_date) FROM ameyo_call")
-        return counts, sessions, self.env.cr.fetchone()[0]
 
     # ------------------------------------------------------------------
     # The reference URL, the number formats, the chooser, no match
@@ -134,7 +81,7 @@ class TestScreenPop(AmeyoCommon, HttpCase):
         before = self.env['ameyo.call'].search_count([])
         leg = self.assertPops(self._get('/ameyo/customer', query))
         self.assertEqual(self.env['ameyo.call'].search_count([]), before + 1)
-        self.assertEqual(len(self._legs('d928-61955288-vce-257459')), 1)
+        self.assertEqual(len(self.legs_of('d928-61955288-vce-257459')), 1)
         self.assertRecordValues(leg, [{
             'server_id': self.server.id,
             'campaign_id': self.ref_campaign.id,
@@ -152,7 +99,7 @@ class TestScreenPop(AmeyoCommon, HttpCase):
         self.assertEqual(session.session_id, 'd928-61955288-ses-priyank@acme.com-22132')
         # the same URL fully percent-encoded (urllib style) is the same leg
         self.assertEqual(self.assertPops(self._get('/ameyo/customer', quote(raw, safe='=&'))), leg)
-        self.assertEqual(len(self._legs('d928-61955288-vce-257459')), 1)
+        self.assertEqual(len(self.legs_of('d928-61955288-vce-257459')), 1)
 
     def test_number_formats(self):
         stored_formats = ('+91 98765 43210', '098765-43210', '(+91) 98765.43210', '0091 9876543210', '9876543210')
@@ -162,8 +109,8 @@ class TestScreenPop(AmeyoCommon, HttpCase):
             partner = Partner.create({'name': f'Caller {stored}', 'phone': stored})
             for sent in sent_formats:
                 with self.subTest(stored=stored, sent=sent):
-                    crt = self._crt()
-                    leg = self.assertPops(self._throw(**self._params(crt, phone=sent)))
+                    crt = self.new_crt()
+                    leg = self.assertPops(self.throw(crt=crt, phone=sent))
                     self.assertEqual(leg.crt_object_id, crt)
                     self.assertEqual(leg.partner_id, partner)
                     self.assertEqual(leg.phone, sent)
@@ -174,24 +121,24 @@ class TestScreenPop(AmeyoCommon, HttpCase):
 
     def test_customer_id_links_partner(self):
         partner = self.env['res.partner'].create({'name': 'Known Customer', 'phone': '+91 91234 56780'})
-        leg = self.assertPops(self._throw(**self._params(self._crt(), phone='9123456780', customerId='C-42')))
+        leg = self.assertPops(self.throw(phone='9123456780', customerId='C-42'))
         self.assertEqual(leg.partner_id, partner)
         self.assertEqual(partner.ameyo_customer_id, 'C-42')
         partner.phone = '+44 20 7946 0000'  # the number changed, Ameyo's customerId still names him
-        leg = self.assertPops(self._throw(**self._params(self._crt(), phone='9123456780', customerId='C-42')))
+        leg = self.assertPops(self.throw(phone='9123456780', customerId='C-42'))
         self.assertEqual(leg.partner_id, partner)
 
     def test_several_matches_chooser_and_pick(self):
         Partner = self.env['res.partner']
         first = Partner.create({'name': 'Rahul First', 'phone': '+91 98765 43210'})
         second = Partner.create({'name': 'Rahul Second', 'phone': '098765-43210'})
-        crt = self._crt()
-        response = self._throw(**self._params(crt))
+        crt = self.new_crt()
+        response = self.throw(crt=crt)
         self.assertEqual(response.status_code, 200)
         self.assertIn('o_ameyo_chooser', response.text)
         self.assertIn('Rahul First', response.text)
         self.assertIn('Rahul Second', response.text)
-        leg = self._legs(crt)
+        leg = self.legs_of(crt)
         self.assertEqual(len(leg), 1)
         self.assertFalse(leg.partner_id)
         token = re.search(r'name="csrf_token" value="([^"]+)"', response.text).group(1)
@@ -214,7 +161,7 @@ class TestScreenPop(AmeyoCommon, HttpCase):
         self.assertEqual((pick.res_model, pick.res_id, pick.user_id), ('res.partner', second.id, self.agent_a))
 
         # the next call from that number (sent in another shape) opens the pick directly
-        leg2 = self.assertPops(self._throw(**self._params(self._crt(), phone='+91-98765-43210')))
+        leg2 = self.assertPops(self.throw(phone='+91-98765-43210'))
         self.assertNotEqual(leg2, leg)
         self.assertEqual(leg2.partner_id, second)
         self.assertNotEqual(first, second)
@@ -224,7 +171,7 @@ class TestScreenPop(AmeyoCommon, HttpCase):
                                                         {'name': 'Pick Two', 'phone': '+91 91234 56780'}])
         Pick = self.env['ameyo.phone.pick']
         for record, agent in ((first, self.agent_a), (second, self.agent_b)):
-            leg = self.create_leg(self._crt(), agent, phone='9123456780')
+            leg = self.create_leg(self.new_crt(), agent, phone='9123456780')
             leg.with_user(agent)._ameyo_remember_pick(record.with_user(agent))
             pick = Pick.search([('phone_key', '=', '9123456780')])
             self.assertEqual((len(pick), pick.res_id, pick.user_id), (1, record.id, agent))
@@ -237,17 +184,17 @@ class TestScreenPop(AmeyoCommon, HttpCase):
         Partner = self.env['res.partner']
         elsewhere = Partner.create({'name': 'Elsewhere Caller', 'phone': '9000000003', 'company_id': other.id})
         here = Partner.create({'name': 'Here Caller', 'phone': '09000000003', 'company_id': self.server.company_id.id})
-        leg = self.assertPops(self._throw(**self._params(self._crt(), phone='9000000003')))
+        leg = self.assertPops(self.throw(phone='9000000003'))
         self.assertEqual(leg.partner_id, here)
         # known only in the other company: no match here (a prefilled form, no error)
         here.phone = False
-        leg = self.assertPops(self._throw(**self._params(self._crt(), phone='9000000003')))
+        leg = self.assertPops(self.throw(phone='9000000003'))
         self.assertFalse(leg.partner_id)
         self.assertEqual(elsewhere.company_id, other)
         # a lead campaign creates its lead in the server's company, whichever company the agent is in
         self.agent_a.company_id = other
         self.lead_campaign.create_on_no_match = True
-        leg = self.assertPops(self._throw(**self._params(self._crt(), phone='9000000002', campaignId='202')))
+        leg = self.assertPops(self.throw(phone='9000000002', campaignId='202'))
         self.assertEqual(leg.lead_id.company_id, self.server.company_id)
         self.assertEqual(leg.action_open_pop()['context'].get('default_company_id'), self.server.company_id.id)
 
@@ -255,21 +202,21 @@ class TestScreenPop(AmeyoCommon, HttpCase):
         self.env['res.partner'].create([{'name': 'Twin A', 'phone': '9876543210'},
                                         {'name': 'Twin B', 'phone': '09876543210'}])
         stranger = self.env['res.partner'].create({'name': 'Stranger', 'phone': '9000000001'})
-        crt = self._crt()
-        response = self._throw(**self._params(crt))
+        crt = self.new_crt()
+        response = self.throw(crt=crt)
         token = re.search(r'name="csrf_token" value="([^"]+)"', response.text).group(1)
         response = self.url_open('/ameyo/pick', data={
-            'csrf_token': token, 'leg_id': self._legs(crt).id, 'res_model': 'res.partner', 'res_id': stranger.id,
+            'csrf_token': token, 'leg_id': self.legs_of(crt).id, 'res_model': 'res.partner', 'res_id': stranger.id,
         }, allow_redirects=False)
         self.env.invalidate_all()
         self.assertEqual(response.status_code, 403)
-        self.assertFalse(self._legs(crt).partner_id)
+        self.assertFalse(self.legs_of(crt).partner_id)
         self.assertFalse(self.env['ameyo.phone.pick'].search([('phone_key', '=', '9876543210')]))
 
     def test_no_match_opens_prefilled_form(self):
         self.assertFalse(self.campaign.create_on_no_match)
         partners = self.env['res.partner'].with_context(active_test=False).search_count([])
-        leg = self.assertPops(self._throw(**self._params(self._crt(), phone='9000000002')))
+        leg = self.assertPops(self.throw(phone='9000000002'))
         self.assertFalse(leg.partner_id)
         self.assertEqual(self.env['res.partner'].with_context(active_test=False).search_count([]), partners)
         action = self.env['ameyo.call'].browse(leg.id).action_open_pop()
@@ -284,7 +231,7 @@ class TestScreenPop(AmeyoCommon, HttpCase):
 
     def test_no_match_creates_partner(self):
         self.campaign.create_on_no_match = True
-        leg = self.assertPops(self._throw(**self._params(self._crt(), phone='9000000002')))
+        leg = self.assertPops(self.throw(phone='9000000002'))
         partner = self.env['res.partner'].search([('ameyo_phone_key', '=', '9000000002')])
         self.assertEqual(len(partner), 1)
         self.assertEqual(leg.partner_id, partner)
@@ -292,14 +239,13 @@ class TestScreenPop(AmeyoCommon, HttpCase):
         action = leg.action_open_pop()
         self.assertEqual((action['res_model'], action['res_id']), ('res.partner', partner.id))
         # the next call finds it instead of creating another one
-        self.assertEqual(self.assertPops(self._throw(**self._params(self._crt(), phone='09000000002'))).partner_id,
+        self.assertEqual(self.assertPops(self.throw(phone='09000000002')).partner_id,
                          partner)
         self.assertEqual(self.env['res.partner'].search_count([('ameyo_phone_key', '=', '9000000002')]), 1)
 
     def test_no_match_creates_lead_with_queue_team(self):
         self.lead_campaign.create_on_no_match = True
-        leg = self.assertPops(self._throw(**self._params(
-            self._crt(), campaignId='202', queueId='8', queueName='Lead Queue', phone='9000000003')))
+        leg = self.assertPops(self.throw(campaignId='202', queueId='8', queueName='Lead Queue', phone='9000000003'))
         lead = self.env['crm.lead'].search([('ameyo_phone_key', '=', '9000000003')])
         self.assertEqual(len(lead), 1)
         self.assertEqual(leg.lead_id, lead)
@@ -309,7 +255,7 @@ class TestScreenPop(AmeyoCommon, HttpCase):
         action = leg.action_open_pop()
         self.assertEqual((action['res_model'], action['res_id']), ('crm.lead', lead.id))
         # without a queue, the campaign's team
-        leg = self.assertPops(self._throw(**self._params(self._crt(), campaignId='202', phone='9123456780')))
+        leg = self.assertPops(self.throw(campaignId='202', phone='9123456780'))
         self.assertEqual(leg.lead_id.team_id, self.team_campaign)
 
     # ------------------------------------------------------------------
@@ -319,7 +265,7 @@ class TestScreenPop(AmeyoCommon, HttpCase):
     def test_known_queue_mapping(self):
         # a contact campaign: the queue's view and guidance
         partner = self.env['res.partner'].create({'name': 'Queue Caller', 'phone': '9876543210'})
-        leg = self.assertPops(self._throw(**self._params(self._crt(), queueId='7', queueName='Test Queue')))
+        leg = self.assertPops(self.throw(queueId='7', queueName='Test Queue'))
         self.assertEqual(leg.queue_id, self.queue)
         self.assertEqual(leg.ameyo_queue_ref, '7 / Test Queue')
         self.assertIn('Queue 7 checklist', leg.guidance)
@@ -328,8 +274,8 @@ class TestScreenPop(AmeyoCommon, HttpCase):
         self.assertEqual(action['views'], [(self.partner_view.id, 'form')])
         self.assertEqual(action['res_id'], partner.id)
         # a lead campaign: the queue's action, view, team and guidance
-        leg = self.assertPops(self._throw(**self._params(self._crt(), campaignId='202', queueId='8',
-                                                         phone='9000000003')))
+        leg = self.assertPops(self.throw(campaignId='202', queueId='8',
+                                                         phone='9000000003'))
         self.assertEqual(leg.queue_id, self.lead_queue)
         self.assertIn('ask for the budget', leg.guidance)
         action = leg.action_open_pop()
@@ -339,13 +285,13 @@ class TestScreenPop(AmeyoCommon, HttpCase):
         self.assertEqual(action['context']['default_team_id'], self.team_queue.id)
         self.assertEqual(action['context']['default_phone'], '+91 90000 00003')
         # the campaign's team when the call came through no queue
-        leg = self.assertPops(self._throw(**self._params(self._crt(), campaignId='202', phone='9000000003')))
+        leg = self.assertPops(self.throw(campaignId='202', phone='9000000003'))
         self.assertFalse(leg.queue_id)
         self.assertEqual(leg.action_open_pop()['context']['default_team_id'], self.team_campaign.id)
 
     def test_unknown_queue_created_once(self):
         Queue = self.env['ameyo.queue'].with_context(active_test=False)
-        legs = [self.assertPops(self._throw(**self._params(self._crt(), queueId='Q55', queueName='Billing')))
+        legs = [self.assertPops(self.throw(queueId='Q55', queueName='Billing'))
                 for _i in range(2)]
         queue = Queue.search([('campaign_id', '=', self.campaign.id), ('ameyo_queue_id', '=', 'Q55')])
         self.assertEqual(len(queue), 1)
@@ -357,7 +303,7 @@ class TestScreenPop(AmeyoCommon, HttpCase):
         self.assertEqual(legs[1].action_open_pop()['views'], [(False, 'form')])
         # a queue known by its name only
         for _i in range(2):
-            leg = self.assertPops(self._throw(**self._params(self._crt(), queueName='Overflow')))
+            leg = self.assertPops(self.throw(queueName='Overflow'))
         queue = Queue.search([('campaign_id', '=', self.campaign.id), ('ameyo_queue_id', '=', 'Overflow')])
         self.assertEqual(len(queue), 1)
         self.assertEqual(leg.queue_id, queue)
@@ -365,9 +311,9 @@ class TestScreenPop(AmeyoCommon, HttpCase):
     def test_unknown_campaign_still_pops(self):
         partner = self.env['res.partner'].create({'name': 'Campaignless', 'phone': '9876543210'})
         # the per-server path names the server
-        crt = self._crt()
-        leg = self.assertPops(self._throw(prefix=f'/ameyo/{self.server.id}', **self._params(
-            crt, campaignId='555', queueId='9', queueName='Nowhere')))
+        crt = self.new_crt()
+        leg = self.assertPops(self.throw(prefix=f'/ameyo/{self.server.id}', crt=crt, campaignId='555', queueId='9',
+                                         queueName='Nowhere'))
         self.assertRecordValues(leg, [{'server_id': self.server.id, 'campaign_id': False, 'queue_id': False,
                                        'ameyo_campaign_ref': '555', 'ameyo_queue_ref': '9 / Nowhere',
                                        'partner_id': partner.id}])
@@ -375,7 +321,7 @@ class TestScreenPop(AmeyoCommon, HttpCase):
             [('ameyo_campaign_id', '=', '555')]))
         # the plain path, when this is the only active server
         self.env['ameyo.server'].search([('id', '!=', self.server.id)]).active = False
-        leg = self.assertPops(self._throw(**self._params(self._crt(), campaignId='555')))
+        leg = self.assertPops(self.throw(campaignId='555'))
         self.assertEqual((leg.server_id, leg.ameyo_campaign_ref), (self.server, '555'))
 
     # ------------------------------------------------------------------
@@ -385,20 +331,20 @@ class TestScreenPop(AmeyoCommon, HttpCase):
     def test_preview_readonly_then_connect_takes_over(self):
         self.campaign.create_on_no_match = True
         partner = self.env['res.partner'].create({'name': 'Preview Caller', 'phone': '+91 98765 43210'})
-        crt = self._crt()
-        preview_params = self._params(crt, userCrtObjectId=None, callType='outbound.manual.preview.dial')
-        leg = self.assertPops(self._throw('preview', **preview_params))
+        crt = self.new_crt()
+        preview_params = self.pop_params(crt=crt, userCrtObjectId=None, callType='outbound.manual.preview.dial')
+        leg = self.assertPops(self.throw('preview', **preview_params))
         self.assertRecordValues(leg, [{'state': 'preview', 'partner_id': partner.id, 'user_crt_object_id': False}])
         action = self.env['ameyo.call'].browse(leg.id).action_open_pop()
         self.assertEqual(action['views'], [(self.env.ref('crm_ameyo.res_partner_view_form_ameyo_preview').id,
                                             'form')])
         self.assertEqual(action['res_id'], partner.id)
         # the customer URL (with the agent leg) takes over the preview leg
-        connected = self.assertPops(self._throw(**self._params(crt)))
+        connected = self.assertPops(self.throw(crt=crt))
         self.assertEqual(connected, leg)
-        self.assertEqual(len(self._legs(crt)), 1)
+        self.assertEqual(len(self.legs_of(crt)), 1)
         self.assertRecordValues(leg, [{'state': 'connected', 'partner_id': partner.id,
-                                       'user_crt_object_id': self._params(crt)['userCrtObjectId']}])
+                                       'user_crt_object_id': self.pop_params(crt=crt)['userCrtObjectId']}])
         self.assertTrue(leg.connected_at)
         # once connected, the form is editable again
         self.assertFalse(leg.queue_id)
@@ -406,49 +352,60 @@ class TestScreenPop(AmeyoCommon, HttpCase):
 
     def test_preview_creates_nothing(self):
         self.campaign.create_on_no_match = True
-        before = self._snapshot()[0]
-        crt = self._crt()
-        response = self._throw('preview', **self._params(crt, userCrtObjectId=None, phone='9000000001'))
+        before = self.snapshot()[0]
+        crt = self.new_crt()
+        response = self.throw('preview', crt=crt, userCrtObjectId=None, phone='9000000001')
         self.assertEqual(response.status_code, 200)
         self.assertIn('No match', response.text)
-        leg = self._legs(crt)
+        leg = self.legs_of(crt)
         self.assertRecordValues(leg, [{'state': 'preview', 'partner_id': False, 'lead_id': False}])
-        after = self._snapshot()[0]
+        after = self.snapshot()[0]
         self.assertEqual(after['res.partner'], before['res.partner'])
         self.assertEqual(after['crm.lead'], before['crm.lead'])
         self.assertEqual(after['ameyo.call'], before['ameyo.call'] + 1)
         # the same with a lead campaign
         self.lead_campaign.create_on_no_match = True
-        crt = self._crt()
-        response = self._throw('preview', **self._params(crt, userCrtObjectId=None, campaignId='202',
-                                                         phone='9000000001'))
+        crt = self.new_crt()
+        response = self.throw('preview', crt=crt, userCrtObjectId=None, campaignId='202',
+                                                         phone='9000000001')
         self.assertEqual(response.status_code, 200)
-        self.assertEqual(self._snapshot()[0]['crm.lead'], before['crm.lead'])
-        self.assertEqual(self._legs(crt).state, 'preview')
+        self.assertEqual(self.snapshot()[0]['crm.lead'], before['crm.lead'])
+        self.assertEqual(self.legs_of(crt).state, 'preview')
 
     def test_transfer_gives_each_agent_a_leg(self):
-        crt = self._crt()
-        leg_a = self.assertPops(self._throw(**self._params(crt)))
+        crt = self.new_crt()
+        leg_a = self.assertPops(self.throw(crt=crt))
         self.authenticate('t_agent_b', 't_agent_b')
-        leg_b = self.assertPops(self._throw(**self._params(crt, agent=self.agent_b)))
+        leg_b = self.assertPops(self.throw(crt=crt, agent=self.agent_b))
         self.assertNotEqual(leg_a, leg_b)
-        legs = self._legs(crt)
+        legs = self.legs_of(crt)
         self.assertEqual(len(legs), 2)
         self.assertEqual(set(legs.mapped('user_id').ids), {self.agent_a.id, self.agent_b.id})
-        self.assertEqual(leg_b.user_crt_object_id, self._params(crt, agent=self.agent_b)['userCrtObjectId'])
+        self.assertEqual(leg_b.user_crt_object_id, self.pop_params(crt=crt, agent=self.agent_b)['userCrtObjectId'])
         self.assertEqual(leg_a.user_id, self.agent_a)
 
+    def test_another_agent_cannot_take_over_a_leg(self):
+        crt = self.new_crt()
+        leg = self.assertPops(self.throw(crt=crt))
+        self.authenticate('t_agent_b', 't_agent_b')
+        for event, extra in (('dispose', {'dispositionCode': 'Sale'}), ('customer', {})):
+            response = self.throw(event, crt=crt, agent=self.agent_b, userCrtObjectId=leg.user_crt_object_id, **extra)
+            self.assertEqual(response.status_code, 403, event)
+        self.assertEqual((leg.user_id, leg.state), (self.agent_a, 'connected'))
+        # a transfer (his own agent leg) still gives him a leg of his own
+        self.assertNotEqual(self.assertPops(self.throw(crt=crt, agent=self.agent_b)), leg)
+
     def test_same_url_twice_one_leg(self):
-        crt = self._crt()
-        params = self._params(crt)
-        leg = self.assertPops(self._throw(**params))
-        self.assertEqual(self.assertPops(self._throw(**dict(params, phone='09876543210'))), leg)
-        self.assertEqual(len(self._legs(crt)), 1)
+        crt = self.new_crt()
+        params = self.pop_params(crt=crt)
+        leg = self.assertPops(self.throw(**params))
+        self.assertEqual(self.assertPops(self.throw(**dict(params, phone='09876543210'))), leg)
+        self.assertEqual(len(self.legs_of(crt)), 1)
         self.assertEqual(leg.phone, '09876543210')  # the latest known data
 
     def test_parallel_throws_one_leg(self):
-        crt = self._crt()
-        url = f'{self.base_url()}/ameyo/customer?{urlencode(self._params(crt))}'
+        crt = self.new_crt()
+        url = f'{self.base_url()}/ameyo/customer?{urlencode(self.pop_params(crt=crt))}'
         self.env.flush_all()
         self.env.invalidate_all()
         with self.allow_requests():
@@ -464,21 +421,22 @@ class TestScreenPop(AmeyoCommon, HttpCase):
         self.env.invalidate_all()
         self.assertEqual([response.status_code for response in responses], [303] * 10)
         self.assertEqual(len({response.headers['Location'] for response in responses}), 1)
-        legs = self._legs(crt)
+        legs = self.legs_of(crt)
         self.assertEqual(len(legs), 1)
         self.assertEqual(self.assertPops(responses[0]), legs)
 
     def test_register_leg_model_path(self):
         Call = self.env['ameyo.call']
-        crt = self._crt()
-        existing = self.create_leg(crt, self.agent_a, self._params(crt)['userCrtObjectId'], phone='9000000001')
-        leg = Call._ameyo_register_leg(self.server, self._params(crt, phone='9000000002'), 'customer', self.agent_a)
+        crt = self.new_crt()
+        existing = self.create_leg(crt, self.agent_a, self.pop_params(crt=crt)['userCrtObjectId'], phone='9000000001')
+        leg = Call._ameyo_register_leg(self.server, self.pop_params(crt=crt, phone='9000000002'), 'customer',
+                                       self.agent_a)
         self.assertEqual(leg, existing)
         self.assertEqual(leg.phone, '9000000002')
         self.assertEqual(Call.search_count([('crt_object_id', '=', crt)]), 1)
         # the leg appears between our look-up and our insert (another request): a retryable concurrency error
-        crt = self._crt()
-        params = self._params(crt)
+        crt = self.new_crt()
+        params = self.pop_params(crt=crt)
         find_campaign = type(self.server)._ameyo_find_campaign
 
         def racing_find_campaign(server, campaign_ref):
@@ -497,22 +455,22 @@ class TestScreenPop(AmeyoCommon, HttpCase):
     # ------------------------------------------------------------------
 
     def test_bad_input_is_refused_and_writes_nothing(self):
-        crt = self._crt()
-        base = urlencode(self._params(crt))
+        crt = self.new_crt()
+        base = urlencode(self.pop_params(crt=crt))
         cases = [
-            ('crtObjectId', urlencode(self._params(crt, crtObjectId=None))),
-            ('userId', urlencode(self._params(crt, userId=None))),
-            ('crtObjectId', urlencode(self._params(crt, crtObjectId='<script>alert(1)</script>'))),
-            ('campaignId', urlencode(self._params(crt, campaignId="' OR 1=1 --"))),
+            ('crtObjectId', urlencode(self.pop_params(crt=crt, crtObjectId=None))),
+            ('userId', urlencode(self.pop_params(crt=crt, userId=None))),
+            ('crtObjectId', urlencode(self.pop_params(crt=crt, crtObjectId='<script>alert(1)</script>'))),
+            ('campaignId', urlencode(self.pop_params(crt=crt, campaignId="' OR 1=1 --"))),
             ('queueName', base + '&queueName=Sales%01Queue'),
-            ('phone', urlencode(self._params(crt, phone=None)) + '&phone=98765%ff%fe43210'),
-            ('crtObjectId', urlencode(self._params(crt, crtObjectId='c' * 300))),
-            ('phone', urlencode(self._params(crt, phone='98765-CALL-ME'))),
-            ('sessionId', urlencode(self._params(crt, sessionId=None)) + '&sessionId=a&sessionid=b'),
-            ('userCrtObjectId', urlencode(self._params(crt, userCrtObjectId='leg"><img src=x>'))),
-            ('customerId', urlencode(self._params(crt, customerId='1;DROP TABLE res_partner'))),
+            ('phone', urlencode(self.pop_params(crt=crt, phone=None)) + '&phone=98765%ff%fe43210'),
+            ('crtObjectId', urlencode(self.pop_params(crt=crt, crtObjectId='c' * 300))),
+            ('phone', urlencode(self.pop_params(crt=crt, phone='98765-CALL-ME'))),
+            ('sessionId', urlencode(self.pop_params(crt=crt, sessionId=None)) + '&sessionId=a&sessionid=b'),
+            ('userCrtObjectId', urlencode(self.pop_params(crt=crt, userCrtObjectId='leg"><img src=x>'))),
+            ('customerId', urlencode(self.pop_params(crt=crt, customerId='1;DROP TABLE res_partner'))),
         ]
-        before = self._snapshot()
+        before = self.snapshot()
         for param, query in cases:
             with self.subTest(param=param, query=query):
                 response = self._get('/ameyo/customer', query)
@@ -522,7 +480,7 @@ class TestScreenPop(AmeyoCommon, HttpCase):
                 self.assertNotIn('Traceback', response.text)
                 self.assertNotIn('<script>alert', response.text)
                 self.assertNotIn('<img src=x>', response.text)
-                self.assertEqual(self._snapshot(), before)
+                self.assertEqual(self.snapshot(), before)
         # dispose without its code, and the knowledge base without a userId
         for path, query, param in (
                 ('/ameyo/dispose', base, 'dispositionCode'),
@@ -532,17 +490,17 @@ class TestScreenPop(AmeyoCommon, HttpCase):
                 response = self._get(path, query)
                 self.assertEqual(response.status_code, 400)
                 self.assertIn(param, response.text)
-                self.assertEqual(self._snapshot(), before)
+                self.assertEqual(self.snapshot(), before)
         # unauthenticated, a bad URL is refused the same way before anything else
         self.authenticate(None, None)
-        response = self._get('/ameyo/customer', urlencode(self._params(crt, crtObjectId=None)))
+        response = self.throw(crt=crt, crtObjectId=None)
         self.assertEqual(response.status_code, 400)
-        self.assertEqual(self._snapshot(), before)
+        self.assertEqual(self.snapshot(), before)
 
     def test_lenient_input_still_pops(self):
         partner = self.env['res.partner'].create({'name': 'Lower Case', 'phone': '9876543210'})
-        crt = self._crt()
-        params = self._params(crt)
+        crt = self.new_crt()
+        params = self.pop_params(crt=crt)
         # lower-case parameter names, as some deployments send them
         query = urlencode({key.lower(): value for key, value in params.items()})
         self.assertIn('userid=', query)
@@ -553,20 +511,41 @@ class TestScreenPop(AmeyoCommon, HttpCase):
         query = (urlencode(params) + '&foo=%3Cscript%3E&bar=%ff%fe&baz=%01%02&externalData=%7B%22a%22%3A1'
                  + f"&dstPhone=abc&x=' OR 1=1 --&crtobjectid={crt}")
         self.assertEqual(self.assertPops(self._get('/ameyo/customer', query)), leg)
-        self.assertEqual(len(self._legs(crt)), 1)
+        self.assertEqual(len(self.legs_of(crt)), 1)
+
+    def test_real_world_shapes_that_must_pop(self):
+        # a masked number: the call pops, nobody is looked up by its digits
+        leg = self.assertPops(self.throw(phone='97XXXXXX21', maskingEnabled='true'))
+        self.assertEqual((leg.phone, leg.phone_key, leg.partner_id.id), ('97XXXXXX21', False, False))
+        # a queueId with spaces, and the knowledge-base list written as JSON
+        self.assertPops(self.throw(queueId='Inbound Queue 1'))
+        self.assertEqual(self.throw('kb', userCrtObjectIds='["a-uce-1","b-uce-2"]').status_code, 200)
+        # an e-mail userId whose '+' Ameyo did not encode arrives as a space
+        self.authenticate('t_plus', 't_plus')
+        params = self.pop_params(agent=self.plus_agent, userId=None)
+        leg = self.assertPops(self._get('/ameyo/customer', f'{urlencode(params)}&userId=Priyank.Shah+QA@example.com'))
+        self.assertEqual(leg.user_id, self.plus_agent)
+
+    def test_head_options_and_server_zero_write_nothing(self):
+        before = self.snapshot()
+        for method in ('HEAD', 'OPTIONS'):
+            response = self.url_open(self.pop_url(), method=method, allow_redirects=False)
+            self.assertEqual(response.status_code, 405, method)
+        self.assertEqual(self.throw(prefix='/ameyo/0').status_code, 400)
+        self.assertEqual(self.snapshot(), before)
 
     def test_login_round_trip(self):
         self.authenticate(None, None)
-        crt = self._crt()
-        query = urlencode(self._params(crt))
-        before = self._snapshot()
+        crt = self.new_crt()
+        query = urlencode(self.pop_params(crt=crt))
+        before = self.snapshot()
         response = self._get('/ameyo/customer', query)
         self.assertEqual(response.status_code, 303)
         location = urlsplit(response.headers['Location'])
         self.assertEqual(location.path, '/web/login')
         redirect = parse_qs(location.query)['redirect'][0]
         self.assertEqual(redirect, f'/ameyo/customer?{query}')
-        self.assertEqual(self._snapshot(), before)
+        self.assertEqual(self.snapshot(), before)
         # the agent logs in and lands back on the same pop
         login_page = self.url_open(f'/web/login?{location.query}')
         token = re.search(r'name="csrf_token" value="([^"]+)"', login_page.text).group(1)
@@ -580,22 +559,22 @@ class TestScreenPop(AmeyoCommon, HttpCase):
         self.assertEqual((leg.crt_object_id, leg.user_id), (crt, self.agent_a))
 
     def test_user_mismatch(self):
-        crt = self._crt()
-        before = self._snapshot()
-        response = self._throw(**self._params(crt, agent=self.agent_b))
+        crt = self.new_crt()
+        before = self.snapshot()
+        response = self.throw(crt=crt, agent=self.agent_b)
         self.assertEqual(response.status_code, 403)
         self.assertIn('t.agent-a@acme', response.text)
         self.assertIn('t.agent-b@acme', response.text)
         self.assertIn('/web/session/logout?redirect=', response.text)
         self.assertNotIn('Traceback', response.text)
-        self.assertEqual(self._snapshot(), before)
-        self.assertFalse(self._legs(crt))
+        self.assertEqual(self.snapshot(), before)
+        self.assertFalse(self.legs_of(crt))
         # a user without an Ameyo user id is refused too
         self.authenticate('t_supervisor', 't_supervisor')
-        response = self._throw(**self._params(crt))
+        response = self.throw(crt=crt)
         self.assertEqual(response.status_code, 403)
         self.assertIn('t.agent-a@acme', response.text)
-        self.assertEqual(self._snapshot(), before)
+        self.assertEqual(self.snapshot(), before)
 
     # ------------------------------------------------------------------
     # Knowledge base, dispose, servers
@@ -603,9 +582,8 @@ class TestScreenPop(AmeyoCommon, HttpCase):
 
     def test_knowledge_base_records_session(self):
         in_progress = self.create_leg('kb-live-call', self.agent_a, 'kb-live-leg', phone='+91 90000 00001')
-        response = self._get('/ameyo/kb', {
-            'userId': 't.agent-a@acme', 'sessionId': 'd928-61955288-ses-t.agent-a@acme-1',
-            'campaignId': '101', 'userCrtObjectIds': '[d928-uce-1,d928-uce-2]'})
+        response = self.throw('kb', sessionId='d928-61955288-ses-t.agent-a@acme-1',
+                              userCrtObjectIds='[d928-uce-1,d928-uce-2]')
         self.assertEqual(response.status_code, 200)
         self.assertIn('o_ameyo_in_progress', response.text)
         self.assertIn(in_progress.phone, response.text)
@@ -616,13 +594,12 @@ class TestScreenPop(AmeyoCommon, HttpCase):
         # a session id Ameyo would not give this agent (hand-made, or another agent's) does not replace it
         for stray in ('d928-ses-2', 'd928-61955288-ses-t.agent-b@acme-7', 'anything'):
             with self.subTest(session_id=stray):
-                response = self._get('/ameyo/kb', {'userId': 't.agent-a@acme', 'sessionId': stray, 'campaignId': '101'})
+                response = self.throw('kb', sessionId=stray)
                 self.assertEqual(response.status_code, 200)
                 session = Session.search([('user_id', '=', self.agent_a.id), ('server_id', '=', self.server.id)])
                 self.assertEqual(session.session_id, 'd928-61955288-ses-t.agent-a@acme-1')
         # a new Ameyo login replaces it (Ameyo may spell the user id in another case)
-        response = self._get('/ameyo/kb', {
-            'userId': 't.agent-a@acme', 'sessionId': 'd928-61955288-ses-T.Agent-A@acme-2', 'campaignId': '101'})
+        response = self.throw('kb', sessionId='d928-61955288-ses-T.Agent-A@acme-2')
         self.assertEqual(response.status_code, 200)
         session = Session.search([('user_id', '=', self.agent_a.id), ('server_id', '=', self.server.id)])
         self.assertEqual(session.session_id, 'd928-61955288-ses-T.Agent-A@acme-2')
@@ -630,24 +607,24 @@ class TestScreenPop(AmeyoCommon, HttpCase):
         self.assertFalse(self.env['ameyo.agent.session'].with_user(self.agent_a).has_access('read'))
 
     def test_dispose_url(self):
-        crt = self._crt()
-        params = self._params(crt)
-        leg = self.assertPops(self._throw(**params))
+        crt = self.new_crt()
+        params = self.pop_params(crt=crt)
+        leg = self.assertPops(self.throw(**params))
         leg.notes = 'Customer wants a demo on Friday.'
-        response = self._throw('dispose', **params, dispositionCode='Sale',
+        response = self.throw('dispose', **params, dispositionCode='Sale',
                                dispositionAttribute='local-2026-11-27 10:00:00')
         self.assertEqual(response.status_code, 200)
-        self.assertEqual(len(self._legs(crt)), 1)
+        self.assertEqual(len(self.legs_of(crt)), 1)
         self.assertRecordValues(leg, [{
             'state': 'disposed', 'disposition_code': 'Sale', 'disposition_id': self.disposition.id,
             'disposition_attribute': 'local-2026-11-27 10:00:00', 'notes': 'Customer wants a demo on Friday.',
         }])
         self.assertTrue(leg.disposed_at)
         # a code Odoo does not know is still recorded (Ameyo's own spelling: disposition / dispositionAttr)
-        crt = self._crt()
-        params = self._params(crt)
-        leg = self.assertPops(self._throw(**params))
-        response = self._throw('dispose', **params, disposition='Escalated To Legal', dispositionAttr='x-1')
+        crt = self.new_crt()
+        params = self.pop_params(crt=crt)
+        leg = self.assertPops(self.throw(**params))
+        response = self.throw('dispose', **params, disposition='Escalated To Legal', dispositionAttr='x-1')
         self.assertEqual(response.status_code, 200)
         self.assertRecordValues(leg, [{'state': 'disposed', 'disposition_code': 'Escalated To Legal',
                                        'disposition_id': False, 'disposition_attribute': 'x-1'}])
@@ -655,21 +632,22 @@ class TestScreenPop(AmeyoCommon, HttpCase):
     def test_per_server_path_and_ambiguous_campaign(self):
         server2 = self.env['ameyo.server'].create({'name': 'Second Ameyo', 'base_url': 'http://127.0.0.1:2/'})
         self.env['ameyo.campaign'].create({'server_id': server2.id, 'ameyo_campaign_id': '101', 'name': 'Twin'})
-        crt = self._crt()
-        before = self._snapshot()
-        response = self._throw(**self._params(crt))
+        crt = self.new_crt()
+        before = self.snapshot()
+        response = self.throw(crt=crt)
         self.assertEqual(response.status_code, 400)
         self.assertIn('Which Ameyo server', response.text)
         self.assertNotIn('Traceback', response.text)
-        self.assertEqual(self._snapshot(), before)
-        leg = self.assertPops(self._throw(prefix=f'/ameyo/{self.server.id}', **self._params(crt)))
+        self.assertEqual(self.snapshot(), before)
+        leg = self.assertPops(self.throw(prefix=f'/ameyo/{self.server.id}', crt=crt))
         self.assertEqual((leg.server_id, leg.campaign_id), (self.server, self.campaign))
-        leg2 = self.assertPops(self._throw(prefix=f'/ameyo/{server2.id}', **self._params(crt)))
+        leg2 = self.assertPops(self.throw(prefix=f'/ameyo/{server2.id}', crt=crt))
         self.assertEqual(leg2.server_id, server2)
         self.assertEqual(leg2.campaign_id.server_id, server2)
         # an unknown page and an unknown server
-        self.assertEqual(self._get(f'/ameyo/{self.server.id}/hangup', urlencode(self._params(crt))).status_code, 404)
-        response = self._get(f'/ameyo/{server2.id + 1000}/customer', urlencode(self._params(crt)))
+        hangup = self._get(f'/ameyo/{self.server.id}/hangup', urlencode(self.pop_params(crt=crt)))
+        self.assertEqual(hangup.status_code, 404)
+        response = self.throw(prefix=f'/ameyo/{server2.id + 1000}', crt=crt)
         self.assertEqual(response.status_code, 400)
 
     # ------------------------------------------------------------------
@@ -677,18 +655,18 @@ class TestScreenPop(AmeyoCommon, HttpCase):
     # ------------------------------------------------------------------
 
     def test_request_log_has_no_session_id(self):
-        crt = self._crt()
-        params = self._params(crt, sessionId='d928-SESSION-SECRET-1', crmSessionId='sso-TOKEN-SECRET-2')
+        crt = self.new_crt()
+        params = self.pop_params(crt=crt, sessionId='d928-SESSION-SECRET-1', crmSessionId='sso-TOKEN-SECRET-2')
         self.authenticate(None, None)
         with self.assertLogs('werkzeug', level=logging.INFO) as captured:
             # the login round trip: the pop URL, Odoo's login page, the pop again once logged in
-            response = self._throw(**params)
+            response = self.throw(**params)
             self.url_open(response.headers['Location'], allow_redirects=False)
             self.authenticate('t_agent_a', 't_agent_a')
-            self.assertPops(self._throw(**params))
+            self.assertPops(self.throw(**params))
             # a refused URL and the wrong agent's page with its logout link
-            self._throw(**dict(params, phone='abc'))
-            response = self._throw(**self._params(crt, agent=self.agent_b, sessionId='d928-SESSION-SECRET-1'))
+            self.throw(**dict(params, phone='abc'))
+            response = self.throw(crt=crt, agent=self.agent_b, sessionId='d928-SESSION-SECRET-1')
             logout = re.search(r'href="(/web/session/logout[^"]+)"', response.text).group(1)
             self.url_open(logout.replace('&amp;', '&'), allow_redirects=False)
         lines = [record.getMessage() for record in captured.records]
