@@ -10,7 +10,7 @@ from urllib.parse import urlencode, urlsplit
 
 import requests
 
-from odoo.tests import TransactionCase, new_test_user
+from odoo.tests import HttpCase, TransactionCase, new_test_user
 
 from ..simulator import AmeyoSimulator, build_lifecycle_params
 from ..tools.ameyo_client import AmeyoClient
@@ -308,3 +308,17 @@ class AmeyoHttpMixin:
         sid = self._cookie_value(cookie)
         self.assertEqual(self._session_uid(sid), user.id)
         return sid
+
+
+class AmeyoHttpCase(AmeyoCommon, AmeyoHttpMixin, HttpCase):
+    """Our fixtures, through Odoo's HTTP server. With ``only_server``, the test server is the only
+    active one, whatever the demo data holds (the plain /ameyo/<event> paths then find it)."""
+
+    only_server = False
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.setup_ameyo_fixtures()
+        if cls.only_server:
+            cls.env['ameyo.server'].search([('id', '!=', cls.server.id)]).active = False

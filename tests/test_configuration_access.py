@@ -3,21 +3,20 @@ through /web/dataset/call_kw, as the web client sends it, against the Ameyo simu
 
 import json
 
-from odoo.tests import HttpCase, new_test_user, tagged
+from odoo.tests import new_test_user, tagged
 
-from .common import AmeyoCommon, AmeyoHttpMixin
+from .common import AmeyoHttpCase
 
 ADMIN_LOGIN = 'ameyo-admin-login'
 SERVER_ACTIONS = ('action_test_connection', 'action_sync_campaigns', 'action_sync_dispositions')
 
 
 @tagged('post_install', '-at_install')
-class TestConfigurationAccess(AmeyoCommon, AmeyoHttpMixin, HttpCase):
+class TestConfigurationAccess(AmeyoHttpCase):
 
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.setup_ameyo_fixtures()
         cls.sim = cls.start_simulator(admin_user_id=ADMIN_LOGIN)
         cls.server.write({'base_url': cls.sim.url, 'admin_user_id': ADMIN_LOGIN})
         cls.portal = new_test_user(cls.env, login='t_portal', groups='base.group_portal')

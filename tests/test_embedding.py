@@ -1,9 +1,9 @@
 """The cross-site guard of the lifecycle pages: what a browser tells of a request's origin decides,
 whichever headers it sends (Sec-Fetch-Site, else Origin or Referer), through Odoo's HTTP server."""
 
-from odoo.tests import HttpCase, tagged
+from odoo.tests import tagged
 
-from .common import AmeyoCommon, AmeyoHttpMixin
+from .common import AmeyoHttpCase
 
 ALLOWED = 'https://agent.acme.example'
 SIBLING = 'https://shop.acme.example'  # a sibling subdomain: same-site for the browser, foreign for Odoo
@@ -11,13 +11,13 @@ URL_TOKEN = 'embedding-url-token-0123456789'
 
 
 @tagged('post_install', '-at_install')
-class TestCrossSiteGuard(AmeyoCommon, AmeyoHttpMixin, HttpCase):
+class TestCrossSiteGuard(AmeyoHttpCase):
+
+    only_server = True
 
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.env['ameyo.server'].search([]).write({'active': False})
-        cls.setup_ameyo_fixtures()
         cls.server.write({'frame_origins': ALLOWED, 'url_token': URL_TOKEN})
 
     def setUp(self):

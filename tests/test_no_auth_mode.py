@@ -1,22 +1,22 @@
 """No-authentication mode: the URL token and the URL's userId open a session, for plain agents of
 the server's company only, and only once every check passed (through Odoo's HTTP server)."""
 
-from odoo.tests import HttpCase, new_test_user, tagged
+from odoo.tests import new_test_user, tagged
 
-from .common import AGENT_GROUPS, AmeyoCommon, AmeyoHttpMixin
+from .common import AGENT_GROUPS, AmeyoHttpCase
 
 URL_TOKEN = 'no-auth-url-token-0123456789'
 
 
 @tagged('post_install', '-at_install')
-class TestNoAuthMode(AmeyoCommon, AmeyoHttpMixin, HttpCase):
+class TestNoAuthMode(AmeyoHttpCase):
+
+    only_server = True
 
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
         env = cls.env
-        env['ameyo.server'].search([]).write({'active': False})  # ours is the only server, whatever the demo holds
-        cls.setup_ameyo_fixtures()
         cls.server.write({'session_mode': 'none', 'url_token': URL_TOKEN})
         cls.other_company = env['res.company'].create({'name': 'No-auth Other Co'})
         cls.other_agent = new_test_user(

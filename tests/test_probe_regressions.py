@@ -1,21 +1,21 @@
 """What a hostile probe of a running instance found, kept from coming back."""
 from urllib.parse import urlencode
 
-from odoo.tests import HttpCase, tagged
+from odoo.tests import tagged
 
-from .common import AmeyoCommon
+from .common import AmeyoHttpCase
 
 LOGIN_XML = '<request><command>login</command><userId>t.agent-a@acme</userId><password>{}</password></request>'
 
 
 @tagged('post_install', '-at_install')
-class TestProbeRegressions(AmeyoCommon, HttpCase):
+class TestProbeRegressions(AmeyoHttpCase):
+
+    only_server = True
 
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.setup_ameyo_fixtures()
-        cls.env['ameyo.server'].search([('id', '!=', cls.server.id)]).active = False
         cls.server.session_mode = 'sso'
         cls.agent_a.password = 'agent-a-password'
 

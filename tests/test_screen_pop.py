@@ -10,24 +10,23 @@ import requests
 
 from odoo import fields
 from odoo.exceptions import ConcurrencyError
-from odoo.tests import HttpCase, new_test_user, tagged
+from odoo.tests import new_test_user, tagged
 from odoo.tools import SQL, mute_logger
 
-from .common import AGENT_GROUPS, AmeyoCommon, AmeyoHttpMixin
+from .common import AGENT_GROUPS, AmeyoHttpCase
 
 # Every lookup key the tests use: demo records holding one of them are cleared first.
 KEYS = ('9876543210', '9770998902', '9123456780', '9000000001', '9000000002', '9000000003')
 
 
 @tagged('post_install', '-at_install')
-class TestScreenPop(AmeyoCommon, AmeyoHttpMixin, HttpCase):
+class TestScreenPop(AmeyoHttpCase):
 
     pop_phone = '9876543210'
 
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.setup_ameyo_fixtures()
         env = cls.env
         # Demo data may hold these numbers (or not): the tests own every record that matches.
         for model in ('res.partner', 'crm.lead'):
