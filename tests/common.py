@@ -311,14 +311,17 @@ class AmeyoHttpMixin:
 
 
 class AmeyoHttpCase(AmeyoCommon, AmeyoHttpMixin, HttpCase):
-    """Our fixtures, through Odoo's HTTP server. With ``only_server``, the test server is the only
-    active one, whatever the demo data holds (the plain /ameyo/<event> paths then find it)."""
+    """Our fixtures, through Odoo's HTTP server. ``server_values`` are written on the test server
+    (session mode, embedding origins, URL token...). With ``only_server``, it is the only active
+    server, whatever the demo data holds (the plain /ameyo/<event> paths then find it)."""
 
     only_server = False
+    server_values = {}
 
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
         cls.setup_ameyo_fixtures()
+        cls.server.write(cls.server_values)
         if cls.only_server:
             cls.env['ameyo.server'].search([('id', '!=', cls.server.id)]).active = False

@@ -14,11 +14,7 @@ URL_TOKEN = 'embedding-url-token-0123456789'
 class TestCrossSiteGuard(AmeyoHttpCase):
 
     only_server = True
-
-    @classmethod
-    def setUpClass(cls):
-        super().setUpClass()
-        cls.server.write({'frame_origins': ALLOWED, 'url_token': URL_TOKEN})
+    server_values = {'frame_origins': ALLOWED, 'url_token': URL_TOKEN}
 
     def setUp(self):
         super().setUp()

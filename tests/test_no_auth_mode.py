@@ -12,12 +12,12 @@ URL_TOKEN = 'no-auth-url-token-0123456789'
 class TestNoAuthMode(AmeyoHttpCase):
 
     only_server = True
+    server_values = {'session_mode': 'none', 'url_token': URL_TOKEN}
 
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
         env = cls.env
-        cls.server.write({'session_mode': 'none', 'url_token': URL_TOKEN})
         cls.other_company = env['res.company'].create({'name': 'No-auth Other Co'})
         cls.other_agent = new_test_user(
             env, login='t_other_agent', groups=AGENT_GROUPS, ameyo_user_id='t.other@acme',

@@ -12,11 +12,11 @@ LOGIN_XML = '<request><command>login</command><userId>t.agent-a@acme</userId><pa
 class TestProbeRegressions(AmeyoHttpCase):
 
     only_server = True
+    server_values = {'session_mode': 'sso'}
 
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.server.session_mode = 'sso'
         cls.agent_a.password = 'agent-a-password'
 
     def post_sso(self, body, content_type):
