@@ -41,7 +41,7 @@ ensure_dependencies() {
     fi
     if ! "$PYTHON" - <<'PY' >/dev/null 2>&1
 import importlib.metadata as md
-for dist in ('websocket-client', 'responses', 'ruff', 'pylint-odoo'):
+for dist in ('websocket-client', 'responses', 'ruff', 'pylint-odoo', 'phonenumbers', 'pytest-odoo'):
     md.version(dist)
 PY
     then

@@ -6,9 +6,14 @@
 # first, see scripts/bootstrap_odoo.sh). Ends with "N passed, M failed";
 # exits non-zero on any failure. A skipped test counts as a failure.
 #
-#   scripts/test.sh                 # everything
-#   TEST_TAGS=/crm_ameyo:TestAmeyoServer scripts/test.sh   # a subset of the Odoo tests
-#   KEEP=1 scripts/test.sh          # keep the temporary folder (database, logs) for inspection
+# The Odoo tests run under pytest-odoo, on the database the install left; TEST_RUNNER=odoo
+# runs them through Odoo's own runner instead (installing and testing in one go).
+#
+#   scripts/test.sh                                        # everything
+#   TEST_TAGS=/crm_ameyo:TestScreenPop scripts/test.sh     # a subset of the Odoo tests (Odoo's --test-tags:
+#   TEST_TAGS=/crm_ameyo:TestDispose.test_timeout_then_retry,/crm_ameyo:TestSso scripts/test.sh   # classes, methods)
+#   TEST_RUNNER=odoo scripts/test.sh                       # the Odoo tests through Odoo's runner
+#   KEEP=1 scripts/test.sh                                 # keep the temporary folder (database, logs) for inspection
 
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
@@ -37,37 +42,144 @@ check() {  # check NAME STATUS
     if [ "$2" -eq 0 ]; then passed=$((passed + 1)); log "PASS $1"; else failed=$((failed + 1)); log "FAIL $1"; fi
 }
 
-# 1. Install with demo data and run the Odoo tests (at_install and post_install).
-log "installing crm_ameyo and running its tests"
-set +e
-odoo_cmd -d "$DB" -i crm_ameyo --with-demo --test-tags "${TEST_TAGS:-/crm_ameyo}" --stop-after-init \
-    --http-interface=127.0.0.1 --http-port="$(free_port)" --workers=0 --max-cron-threads=0 \
-    --log-level=info >"$ODOO_LOG" 2>&1
-odoo_rc=$?
-set -e
+TEST_RUNNER="${TEST_RUNNER:-pytest}"
+case "$TEST_RUNNER" in pytest|odoo) ;; *) log "TEST_RUNNER is pytest or odoo, not '$TEST_RUNNER'"; exit 2 ;; esac
+HTTP_ARGS=(--http-interface=127.0.0.1 --http-port="$(free_port)" --workers=0 --max-cron-threads=0)
 
-result_line="$(grep -E 'odoo.tests.result: [0-9]+ failed, [0-9]+ error\(s\) of [0-9]+ tests' "$ODOO_LOG" | tail -n 1 || true)"
-if [ -z "$result_line" ]; then
-    log "Odoo did not report a test result (exit $odoo_rc); last lines of its log:"
-    tail -n 40 "$ODOO_LOG" >&2
-    echo "0 passed, 1 failed"
-    exit 1
+# pytest_nodes: the pytest node ids of TEST_TAGS (comma-separated /crm_ameyo:Class[.method] specs), one a
+# line; exits 3 on a spec it cannot translate (a tag, an exclusion): Odoo's runner then takes the run.
+pytest_nodes() {
+    "$PYTHON" - "$STAGE_DIR/crm_ameyo/tests" "$1" <<'PY'
+import pathlib, re, sys
+tests, specs = pathlib.Path(sys.argv[1]), [spec.strip() for spec in sys.argv[2].split(',') if spec.strip()]
+classes = {name: path.name for path in sorted(tests.glob('test_*.py'))
+           for name in re.findall(r'^class (\w+)\(', path.read_text(), re.M)}
+for spec in specs:
+    match = re.fullmatch(r'(?:/crm_ameyo)?(?::(\w+)(?:\.(\w+))?)?', spec)
+    if not match or spec in ('', ':'):
+        sys.exit(3)
+    class_name, method = match.groups()
+    if class_name is None:
+        print('tests')
+    elif class_name not in classes:
+        sys.exit(f'TEST_TAGS: no test class {class_name} in tests/')
+    else:
+        print(f'tests/{classes[class_name]}::{class_name}' + (f'::{method}' if method else ''))
+PY
+}
+
+# 1. Install with demo data and run the Odoo tests.
+t_run=0 t_failed=0 t_errors=0 t_skipped=0 skipped_list=""
+nodes=()
+if [ "$TEST_RUNNER" = pytest ] && [ -n "${TEST_TAGS:-}" ]; then
+    set +e
+    node_list="$(pytest_nodes "$TEST_TAGS")"
+    nodes_rc=$?
+    set -e
+    if [ "$nodes_rc" -eq 3 ]; then
+        log "TEST_TAGS=$TEST_TAGS is more than classes and methods: Odoo's runner takes this run"
+        TEST_RUNNER=odoo
+    elif [ "$nodes_rc" -ne 0 ]; then
+        echo "0 passed, 1 failed"
+        exit 1
+    else
+        mapfile -t nodes <<<"$node_list"
+    fi
 fi
-read -r t_failed t_errors t_run < <(sed -E 's/.*: ([0-9]+) failed, ([0-9]+) error\(s\) of ([0-9]+) tests.*/\1 \2 \3/' <<<"$result_line")
-t_skipped="$(grep -cE 'INFO [^ ]+ odoo\.addons\.crm_ameyo\.[^:]*: skipped ' "$ODOO_LOG" || true)"
-grep -E '(ERROR|CRITICAL) [^ ]+ odoo|FAIL:|ERROR:' "$ODOO_LOG" | head -n 60 >&2 || true
+
+if [ "$TEST_RUNNER" = odoo ]; then
+    # at_install tests run while the addon installs, post_install ones right after, in the same process
+    log "installing crm_ameyo and running its tests with Odoo's runner"
+    set +e
+    odoo_cmd -d "$DB" -i crm_ameyo --with-demo --test-tags "${TEST_TAGS:-/crm_ameyo}" --stop-after-init \
+        "${HTTP_ARGS[@]}" --log-level=info >"$ODOO_LOG" 2>&1
+    odoo_rc=$?
+    set -e
+    result_line="$(grep -E 'odoo.tests.result: [0-9]+ failed, [0-9]+ error\(s\) of [0-9]+ tests' "$ODOO_LOG" | tail -n 1 || true)"
+    if [ -z "$result_line" ]; then
+        log "Odoo did not report a test result (exit $odoo_rc); last lines of its log:"
+        tail -n 40 "$ODOO_LOG" >&2
+        echo "0 passed, 1 failed"
+        exit 1
+    fi
+    read -r t_failed t_errors t_run < <(sed -E 's/.*: ([0-9]+) failed, ([0-9]+) error\(s\) of ([0-9]+) tests.*/\1 \2 \3/' <<<"$result_line")
+    skipped_list="$(grep -E 'odoo\.addons\.crm_ameyo\.[^:]*: skipped ' "$ODOO_LOG" || true)"
+    t_skipped="$(grep -c . <<<"$skipped_list" || true)"
+    grep -E '(ERROR|CRITICAL) [^ ]+ odoo|FAIL:|ERROR:' "$ODOO_LOG" | head -n 60 >&2 || true
+    # the install's own log: up to the first test of ours (tests provoke warnings on purpose, and assert on them)
+    install_log="$(sed -n '/odoo\.addons\.crm_ameyo\.tests.*Starting /q;p' "$ODOO_LOG")"
+    tests_rc=$odoo_rc
+else
+    log "installing crm_ameyo with its demo data"
+    set +e
+    odoo_cmd -d "$DB" -i crm_ameyo --with-demo --stop-after-init "${HTTP_ARGS[@]}" --log-level=info \
+        >"$WORK_DIR/install.log" 2>&1
+    install_rc=$?
+    set -e
+    if [ "$install_rc" -ne 0 ]; then
+        log "the install failed (exit $install_rc); last lines of its log:"
+        tail -n 40 "$WORK_DIR/install.log" >&2
+        echo "0 passed, 1 failed"
+        exit 1
+    fi
+    install_log="$(cat "$WORK_DIR/install.log")"
+    # pytest-odoo: the database the install left, an HTTP server of its own for HttpCase and browser tests
+    cat >"$WORK_DIR/odoo.conf" <<CONF
+[options]
+db_host = 127.0.0.1
+db_port = $PG_PORT
+db_user = odoo
+db_name = $DB
+addons_path = ${ADDONS_PATH:+$ADDONS_PATH,}$STAGE_DIR
+data_dir = $DATA_DIR
+http_interface = 127.0.0.1
+workers = 0
+max_cron_threads = 0
+logfile = $ODOO_LOG
+CONF
+    [ ${#nodes[@]} -gt 0 ] || nodes=(tests)
+    log "running the Odoo tests with pytest-odoo: ${nodes[*]} (its output in $WORK_DIR/pytest.log)"
+    set +e
+    (cd "$STAGE_DIR/crm_ameyo" && "$PYTHON" -m pytest -p no:cacheprovider --odoo-config="$WORK_DIR/odoo.conf" \
+        --odoo-http --odoo-log-level=info --junitxml="$WORK_DIR/pytest.xml" -rfEs "${nodes[@]}") \
+        >"$WORK_DIR/pytest.log" 2>&1
+    tests_rc=$?
+    set -e
+    if [ ! -s "$WORK_DIR/pytest.xml" ]; then
+        log "pytest did not report a test result (exit $tests_rc); last lines of its output:"
+        tail -n 40 "$WORK_DIR/pytest.log" >&2
+        echo "0 passed, 1 failed"
+        exit 1
+    fi
+    # one outcome a test, the worst of its subtests: failed (failure), error, skipped or passed
+    read -r t_run t_failed t_errors t_skipped < <("$PYTHON" - "$WORK_DIR/pytest.xml" <<'PY'
+import sys, xml.etree.ElementTree as ET
+rank = {'passed': 0, 'skipped': 1, 'failed': 2, 'error': 3}
+outcomes = {}
+for case in ET.parse(sys.argv[1]).getroot().iter('testcase'):
+    tags = {child.tag for child in case}
+    outcome = 'error' if 'error' in tags else 'failed' if 'failure' in tags else 'skipped' if 'skipped' in tags else 'passed'
+    key = (case.get('classname'), case.get('name'))
+    outcomes[key] = max(outcomes.get(key, 'passed'), outcome, key=rank.get)
+values = list(outcomes.values())
+print(len(values), values.count('failed'), values.count('error'), values.count('skipped'))
+PY
+)
+    skipped_list="$(grep -E '^SKIPPED ' "$WORK_DIR/pytest.log" || true)"
+    sed -n '/^=* FAILURES =*$\|^=* ERRORS =*$/,/^=* short test summary/p' "$WORK_DIR/pytest.log" | head -n 200 >&2
+    grep -E '^(FAILED|ERROR) ' "$WORK_DIR/pytest.log" >&2 || true
+fi
 if [ "$t_skipped" -gt 0 ]; then
     log "skipped tests (a skip is a failure here):"
-    grep -E 'odoo\.addons\.crm_ameyo\.[^:]*: skipped ' "$ODOO_LOG" >&2
+    printf '%s\n' "$skipped_list" >&2
 fi
 passed=$((t_run - t_failed - t_errors - t_skipped))
 failed=$((t_failed + t_errors + t_skipped))
-[ "$odoo_rc" -eq 0 ] || [ "$failed" -gt 0 ] || { log "Odoo exited with $odoo_rc"; failed=$((failed + 1)); }
-log "Odoo tests: $t_run run, $t_failed failed, $t_errors errors, $t_skipped skipped"
+[ "$tests_rc" -eq 0 ] || [ "$failed" -gt 0 ] || { log "the $TEST_RUNNER runner exited with $tests_rc"; failed=$((failed + 1)); }
+[ "$t_run" -gt 0 ] || { log "no Odoo test ran"; failed=$((failed + 1)); }
+log "Odoo tests ($TEST_RUNNER): $t_run run, $t_failed failed, $t_errors errors, $t_skipped skipped"
 
-# 2. Our module must install without warnings of its own (missing ACLs, deprecated syntax...): the log
-#    up to the first test of ours (tests provoke warnings on purpose and assert on them themselves).
-install_log="$(sed -n '/odoo\.addons\.crm_ameyo\.tests.*Starting /q;p' "$ODOO_LOG")"
+# 2. Our module must install without warnings of its own (missing ACLs, deprecated syntax...).
 warnings="$(grep -E ' (WARNING|ERROR|CRITICAL) ' <<<"$install_log" | grep -iE 'ameyo' || true)"
 [ -z "$warnings" ] || { log "warnings or errors about crm_ameyo in the Odoo log:"; printf '%s\n' "$warnings" | head -n 40 >&2; }
 check "no warning or error of crm_ameyo while installing" "$([ -z "$warnings" ]; echo $?)"
