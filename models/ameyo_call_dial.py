@@ -274,7 +274,7 @@ class AmeyoCall(models.Model):
     @api.model
     def _ameyo_dial_notification(self, leg, error, check):
         if not error:
-            return notification(self.env._("Dial request sent"), self.env._(
+            return notification(self.env._("Click-to-dial"), self.env._(
                 "Dial request sent to Ameyo: answer on your Ameyo client (%(number)s).", number=check['stored']),
                 'success')
         if error.outcome_unknown:
