@@ -174,8 +174,7 @@ class AmeyoCall(models.Model):
     @api.model
     def _ameyo_dial_api(self, server, user):
         """``(api, agent session)`` the server's configuration and what Odoo knows allow, or ``(None, None)``."""
-        session = self.env['ameyo.agent.session'].sudo().search(
-            [('user_id', '=', user.id), ('server_id', '=', server.id)], limit=1).session_id or None
+        session = server._ameyo_agent_session(user).session_id or None
         choice = server.dial_api
         if choice == 'auto':
             if server.api_flavour == 'rest' and session:
