@@ -25,7 +25,7 @@ from odoo.tools import plaintext2html
 
 from ..tools.ameyo_client import AmeyoError, new_request_id
 from ..tools.notification import CLOSE_DIALOG, notification
-from .ameyo_call import DISPOSABLE_STATES, WAITING_STATES
+from .ameyo_call import ATTEMPT_STATES, DISPOSABLE_STATES, WAITING_STATES
 
 _logger = logging.getLogger(__name__)
 
@@ -40,12 +40,13 @@ SEND_TIMEOUT = timedelta(minutes=5)
 
 
 class AmeyoCall(models.Model):
-    _inherit = 'ameyo.call'
+    _inherit = 'ameyo.call'  # pylint: disable=consider-merging-classes-inherited
 
     dispose_request_id = fields.Char(
         string="Dispose Request ID", readonly=True, copy=False,
         help="The requestId every dispose of this leg carries, so that a retry never disposes twice.")
     dispose_saved_at = fields.Datetime(string="Outcome Saved At", readonly=True, copy=False)
+    dispose_error = fields.Char(readonly=True, copy=False, help="Why Ameyo did not accept the dispose.")
     dispose_api = fields.Char(string="Dispose API Used", readonly=True, copy=False)
     dispose_attempts = fields.Integer(readonly=True, copy=False)
     dispose_outcome_unknown = fields.Boolean(
@@ -229,7 +230,8 @@ class AmeyoCall(models.Model):
     def _ameyo_has_newer_pop(self):
         """Did Ameyo give this agent another call since this leg? Then disposeCallForUser would hit it."""
         self.ensure_one()
-        return bool(self.search_count([('user_id', '=', self.user_id.id), ('id', '>', self.id)], limit=1))
+        return bool(self.search_count([('user_id', '=', self.user_id.id), ('id', '>', self.id),
+                                       ('state', 'not in', ATTEMPT_STATES)], limit=1))
 
     def _ameyo_in_wrap_window(self):
         self.ensure_one()
@@ -258,9 +260,9 @@ class AmeyoCall(models.Model):
         return 'rest' if can_name_none else None
 
     def _ameyo_agent_session(self):
+        """The live Ameyo session id of this leg's agent, '' when Odoo has none."""
         self.ensure_one()
-        return self.env['ameyo.agent.session'].sudo().search(
-            [('user_id', '=', self.user_id.id), ('server_id', '=', self.server_id.id)], limit=1).session_id
+        return self.server_id._ameyo_agent_session(self.user_id).session_id or ''
 
     def _ameyo_send_dispose(self, background):
         """Send this leg's dispose once, if it waits for Ameyo and no other worker has it; record the answer.

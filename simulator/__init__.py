@@ -51,8 +51,16 @@ The simulator's reading where the reference is silent:
 * ``downloadVoiceLog`` serves what ``set_voice_log`` stored whatever ``targetFormat`` asks.
 * ``getByCampaign`` on a campaign the session may not see (unknown, or not assigned) is the 403
   ``invalid.session.id`` the reference reports per campaign.
-* ``manualdial`` on a campaign the user is not assigned to answers
-  ``{"result": "failure", "reason": "User is not assigned to campaign <id>"}``.
+* The dial APIs (``manualdial``, ``clickToDialWithToken[Async]``) answer failures as
+  ``{"result": "failed", "reason": ...}`` (the vendor guide's "success or failed"): ``User not found``,
+  ``User is not logged in``, ``User is not in ready state`` (busy), ``User is not assigned to campaign
+  <id>``, ``Phone number is empty``, ``Invalid phone number <n>`` (other than digits with an optional
+  leading +, 3 to 16 digits). A dead ``sessionId`` on ``manualdial`` is the REST ``invalid.session.id``.
+* A dial puts the agent in a call at once (no ringing state). When the simulator knows Odoo's URL
+  (``set_crm``, ``serve --odoo``, ``POST /__sim__/crm``), it throws the customer URL of the dialed
+  call at Odoo after a short ring (``callType=outbound.manual.dial``), as the agent's browser would;
+  with ``sso_url`` it first logs the agent in to Odoo's SSO API with his Ameyo password and appends
+  the ``crmSessionId`` it got. ``wait_for_throws`` waits for those throws and returns what Odoo answered.
 * ``/dacx/dispose`` on an already disposed leg answers text ``Call already disposed``.
 * Lifecycle params omit keys whose value is None (e.g. queueId on an outbound call); the preview
   URL carries no userCrtObjectId (the reference lists it for connect and dispose only).

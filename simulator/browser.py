@@ -2,6 +2,8 @@
 customer, preview, dispose) and the SSO login/logout calls of Ameyo's server."""
 
 import json
+import logging
+import threading
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -12,6 +14,7 @@ from xml.sax.saxutils import escape as xml_escape
 
 from .wire import now_ms
 
+_logger = logging.getLogger(__name__)
 LIFECYCLE_EVENTS = ('kb', 'customer', 'preview', 'dispose')
 # Parameters Ameyo appends to each lifecycle URL, in the order it sends them (reference §2).
 LIFECYCLE_KEYS = {
@@ -107,8 +110,8 @@ def parse_sso_response(http_status: int, body: bytes) -> dict:
 
 
 class AgentBrowser:
-    """The agent's embedded browser and Ameyo's SSO client; mixed into the simulator, whose
-    ``latest_session`` gives the agent's live Ameyo session."""
+    """The agent's embedded browser and Ameyo's SSO client; mixed into the simulator, whose state
+    gives the agent's live Ameyo session (``latest_session``), his password and Odoo's URL (``crm``)."""
 
     def lifecycle_params(self, call: Mapping, event: str, **extra) -> dict:
         """The params Ameyo appends to the CRM URL of ``event`` ('kb', 'customer', 'preview', 'dispose').
@@ -153,6 +156,36 @@ class AgentBrowser:
     def sso_logout(self, odoo_sso_url: str, crm_session_id: str, form: str = 'xml', timeout: float = 30.0) -> dict:
         """Call the CRM's SSO endpoint with ``command=logout``; same return value as sso_login."""
         return self._sso_call(odoo_sso_url, {'command': 'logout', 'crmSessionId': crm_session_id}, form, timeout)
+
+    def dialed(self, call: dict) -> None:
+        """A dial connected ``call``: when Odoo's URL is known (set_crm), throw its customer URL there
+        after the ring, as the agent's browser would."""
+        crm = self.crm()
+        if crm:
+            timer = threading.Timer(crm['ring'], self._throw_dialed, args=(dict(call), crm))
+            timer.daemon = True
+            timer.start()
+
+    def _throw_dialed(self, call: dict, crm: dict) -> None:
+        entry = {'userId': call['userId'], 'crtObjectId': call['crtObjectId'], 'phone': call['phone'],
+                 'status': None, 'location': None, 'error': None}
+        try:
+            extra = {}
+            if crm['sso_url']:
+                answer = self.sso_login(crm['sso_url'], call['userId'], self.agent(call['userId']).password)
+                if answer.get('crmSessionId'):
+                    extra['crmSessionId'] = answer['crmSessionId']
+                else:
+                    entry['error'] = f'SSO login refused: {answer.get("message")}'
+            status, headers, _body = self.throw(crm['odoo_url'], call, 'customer', session=dict(crm['cookies']),
+                                                **extra)
+            entry.update(status=status, location=headers.get('Location'))
+        except Exception as error:  # noqa: BLE001 (Odoo unreachable: recorded for whoever waits, never raised)
+            entry['error'] = f'{type(error).__name__}: {error}'
+        if self.log_requests:
+            _logger.info('threw the customer URL of %s at Odoo -> %s', call['crtObjectId'],
+                         entry['status'] or entry['error'])
+        self.record_throw(entry)
 
     @staticmethod
     def _sso_call(url: str, fields: dict, form: str, timeout: float) -> dict:

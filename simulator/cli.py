@@ -57,6 +57,10 @@ def _cmd_serve(args) -> int:
                          **asdict(credentials))
     sim.start()
     _logger.info('Ameyo simulator listening on %s', sim.url)
+    if args.odoo:
+        sim.set_crm(args.odoo, sso_url=args.odoo.rstrip('/') + '/ameyo/sso' if args.sso else None, ring=args.ring)
+        _logger.info('dialed calls are thrown at %s/ameyo/customer after %g s%s', args.odoo, args.ring,
+                     ' (with an SSO crmSessionId)' if args.sso else '')
     if args.demo:
         sessions = seed_demo(sim)
         _logger.info('demo: campaigns 1 "Inbound Sales", 2 "Outbound Collections"; '
@@ -121,6 +125,9 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument('--dispose-token-header', default=defaults.dispose_token_header)
     serve.add_argument('--admin-user', default=defaults.admin_user_id)
     serve.add_argument('--admin-password', default=defaults.admin_password)
+    serve.add_argument('--odoo', help="Odoo's base URL: throw the customer URL of dialed calls there")
+    serve.add_argument('--sso', action='store_true', help="log the agent in to Odoo's SSO API before a throw")
+    serve.add_argument('--ring', type=float, default=1.0, help='seconds between a dial and its customer URL')
     serve.set_defaults(func=_cmd_serve)
 
     throw = commands.add_parser('throw', help="print the Odoo URL the agent's browser would load")

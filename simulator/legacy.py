@@ -3,10 +3,13 @@
 
 import json
 import logging
+from typing import TYPE_CHECKING
 
 from . import wire
-from .state import SimulatorState
 from .wire import Reply, Request
+
+if TYPE_CHECKING:
+    from .server import AmeyoSimulator
 
 _logger = logging.getLogger(__name__)
 
@@ -17,7 +20,7 @@ DACX_PATHS = ('/dacx/dispose', '/dacx/dispose/')
 class LegacyApi:
     """The legacy endpoints on top of the simulator's state. Each returns a Reply."""
 
-    def __init__(self, state: SimulatorState):
+    def __init__(self, state: 'AmeyoSimulator'):
         self.state = state
         self.commands = {
             'clickToDialWithTokenAsync': self.click_to_dial_async,
@@ -72,7 +75,10 @@ class LegacyApi:
             agent = state.agent(data.get('userId'))
             if agent is None:
                 return wire.dial_failure('User not found')
-            if state.state_of(agent) != 'ready':
+            agent_state = state.state_of(agent)
+            if agent_state == 'logged_out':
+                return wire.dial_failure('User is not logged in')
+            if agent_state != 'ready':
                 return wire.dial_failure('User is not in ready state')
             campaign_id = str(data.get('campaignId') or '')
             if campaign_id not in state.campaign_ids_of(agent):
@@ -80,13 +86,18 @@ class LegacyApi:
             phone = str(data.get('phone') or '').strip()
             if not phone:
                 return wire.dial_failure('Phone number is empty')
+            if not wire.DIAL_PHONE_RE.match(phone):
+                return wire.dial_failure(f'Invalid phone number {phone}')
 
             def dial():
-                try:
-                    state.start_call(agent.user_id, campaign_id, phone, call_type='outbound.manual.dial')
-                except ValueError as error:
-                    # the agent logged out meanwhile: the asynchronous dial fails silently, as Ameyo's does
-                    _logger.info('asynchronous click-to-dial of %s not connected: %s', agent.user_id, error)
+                with state.lock:
+                    try:
+                        call = state.start_call(agent.user_id, campaign_id, phone, call_type='outbound.manual.dial')
+                    except ValueError as error:
+                        # the agent logged out meanwhile: the asynchronous dial fails silently, as Ameyo's does
+                        _logger.info('asynchronous click-to-dial of %s not connected: %s', agent.user_id, error)
+                        return
+                    state.dialed(call)
 
             if not asynchronous:
                 dial()

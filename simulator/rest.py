@@ -4,10 +4,14 @@ import functools
 import re
 import secrets
 import time
+from typing import TYPE_CHECKING
 
 from . import wire
-from .state import Agent, SimulatorState
+from .state import Agent
 from .wire import Reply, Request
+
+if TYPE_CHECKING:
+    from .server import AmeyoSimulator
 
 MAX_REQUEST_ID_LENGTH = 21
 CALLBACK_TIME_RE = re.compile(r'^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}$')
@@ -41,7 +45,7 @@ def valid_callback_time(value) -> bool:
 class RestApi:
     """The REST endpoints on top of the simulator's state. Each returns a Reply."""
 
-    def __init__(self, state: SimulatorState):
+    def __init__(self, state: 'AmeyoSimulator'):
         self.state = state
         self.routes = {
             '/ameyorestapi/voice/disposeCallForUser': ('POST', self.dispose_call_for_user),
@@ -157,7 +161,11 @@ class RestApi:
             return wire.dial_failure(f'User is not assigned to campaign {campaign_id}')
         if state.state_of(agent) != 'ready':
             return wire.dial_failure('User is not in ready state')
-        call = self._dial(agent, campaign_id, body)
+        phone = str(body['phone']).strip()
+        if not wire.DIAL_PHONE_RE.match(phone):
+            return wire.dial_failure(f'Invalid phone number {phone}')
+        call = self._dial(agent, campaign_id, dict(body, phone=phone))
+        state.dialed(call)
         result = {'result': 'success', 'reason': None, 'crtObjectId': call['crtObjectId']}
         state.remember_dial(request_id, result)
         return wire.json_reply(result)

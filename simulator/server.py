@@ -188,7 +188,7 @@ class _Handler(BaseHTTPRequestHandler):
         try:
             self._serve(request, target, record, started)
         finally:
-            record['done'] = True
+            sim.request_done(record)
 
     def _serve(self, request: Request, target: str, record: dict, started: float) -> None:
         """Answer a recorded request to the Ameyo API, playing the fault it matches."""

@@ -125,6 +125,7 @@ class SimulatorState:
     def __init__(self, credentials: Credentials):
         self.credentials = credentials
         self.lock = threading.RLock()
+        self.changed = threading.Condition(self.lock)  # notified when a request is done, a call thrown
         self._server_hex = secrets.token_hex(4)
         self._counter = itertools.count(1)
         self.reset()
@@ -142,6 +143,8 @@ class SimulatorState:
             self._dial_request_ids: dict[str, dict] = {}
             self._requests: list[dict] = []
             self._faults: list[Fault] = []
+            self._crm: dict | None = None
+            self._throws: list[dict] = []
 
     # ---- campaigns, agents, sessions -------------------------------------------------------------
 
@@ -281,14 +284,19 @@ class SimulatorState:
         """Wait until ``count`` requests matching ``path_substring`` (as requests_for) are done: answered or
         dropped, after any delay a fault gave them, and their asynchronous work run. Return them; raise
         TimeoutError when they are not done within ``timeout`` seconds."""
-        deadline = time.monotonic() + timeout
-        while True:
-            done = [record for record in self.requests_for(path_substring) if record['done']]
-            if len(done) >= count:
-                return done
-            if time.monotonic() > deadline:
-                raise TimeoutError(f'{len(done)} of {count} requests to {path_substring!r} done in {timeout} s')
-            time.sleep(0.02)
+        def done():
+            return [record for record in self.requests_for(path_substring) if record['done']]
+
+        with self.changed:
+            if not self.changed.wait_for(lambda: len(done()) >= count, timeout=timeout):
+                raise TimeoutError(f'{len(done())} of {count} requests to {path_substring!r} done in {timeout} s')
+            return done()
+
+    def request_done(self, record: dict) -> None:
+        """The recorded request was answered or dropped, its asynchronous work run."""
+        with self.changed:
+            record['done'] = True
+            self.changed.notify_all()
 
     def clear_faults(self) -> None:
         """Forget every injected fault."""
@@ -315,6 +323,34 @@ class SimulatorState:
         with self.lock:
             self._requests.append(record)
         return record
+
+    # ---- dialed calls thrown back at Odoo --------------------------------------------------------
+
+    def set_crm(self, odoo_url: str | None, sso_url: str | None = None, ring: float = 1.0,
+                cookies: dict | None = None) -> None:
+        """Throw the customer URL of every dialed call at ``odoo_url`` (``http://host:port``) after
+        ``ring`` seconds. ``sso_url``: log the agent in there first and append his crmSessionId;
+        ``cookies``: sent along, as the agent's browser would. None stops the throws."""
+        with self.lock:
+            self._crm = {'odoo_url': odoo_url.rstrip('/'), 'sso_url': sso_url, 'ring': float(ring),
+                         'cookies': dict(cookies or {})} if odoo_url else None
+
+    def crm(self) -> dict | None:
+        """Where dialed calls are thrown (set_crm), or None."""
+        with self.lock:
+            return dict(self._crm) if self._crm else None
+
+    def wait_for_throws(self, count: int, timeout: float = 30.0) -> list[dict]:
+        """Wait until ``count`` dialed calls were thrown at Odoo (or ``timeout``); return every throw:
+        ``{userId, crtObjectId, phone, status, location, error}``."""
+        with self.changed:
+            self.changed.wait_for(lambda: len(self._throws) >= count, timeout=timeout)
+            return [dict(entry) for entry in self._throws]
+
+    def record_throw(self, entry: dict) -> None:
+        with self.changed:
+            self._throws.append(entry)
+            self.changed.notify_all()
 
     # ---- state dump ------------------------------------------------------------------------------
 

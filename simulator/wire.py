@@ -22,6 +22,7 @@ HTML_LOGIN_PAGE = (
     '<button type="submit">Login</button></form></div></body></html>'
 )
 INTEGER_RE = re.compile(r'^-?\d+$')
+DIAL_PHONE_RE = re.compile(r'^\+?\d{3,16}$')  # what the dial APIs accept: digits, an optional leading +
 TOKEN_HEADERS = ('hash-key', 'policy-name', 'requesting-host')
 REASONS = {512: 'Internal Error'}  # the status line Ameyo's Tomcat sends for its own status
 
@@ -222,7 +223,8 @@ def legacy_invalid_token() -> Reply:
 
 
 def dial_failure(reason: str) -> Reply:
-    return json_reply({'result': 'failure', 'reason': reason})
+    """A dial API's refusal: the vendor guide's "success or failed"."""
+    return json_reply({'result': 'failed', 'reason': reason})
 
 
 def forced_reply(status: int | None, body, content_type: str | None) -> Reply:
