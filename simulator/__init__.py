@@ -66,7 +66,7 @@ The simulator's reading where the reference is silent:
   URL carries no userCrtObjectId (the reference lists it for connect and dispose only).
 """
 
-from .browser import LIFECYCLE_EVENTS, build_lifecycle_params, parse_sso_response
+from .browser import LIFECYCLE_EVENTS, build_lifecycle_params, parse_sso_response, sso_login, sso_logout
 from .cli import seed_demo
 from .server import AmeyoSimulator, server_ssl_context
 from .state import AGENT_STATES, Credentials
@@ -75,5 +75,5 @@ from .wire import HTML_500, HTML_LOGIN_PAGE, make_mp3, make_wav, sniff_content_t
 __all__ = [
     'AGENT_STATES', 'HTML_500', 'HTML_LOGIN_PAGE', 'LIFECYCLE_EVENTS', 'AmeyoSimulator', 'Credentials',
     'build_lifecycle_params', 'make_mp3', 'make_wav', 'parse_sso_response', 'seed_demo', 'server_ssl_context',
-    'sniff_content_type',
+    'sniff_content_type', 'sso_login', 'sso_logout',
 ]

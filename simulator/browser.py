@@ -84,6 +84,26 @@ def sso_request(fields: dict, form: str) -> tuple[bytes, str]:
     raise ValueError(f"unknown SSO form {form!r}; expected one of {', '.join(SSO_FORMS)}")
 
 
+def sso_login(odoo_sso_url: str, user_id: str, password: str, form: str = 'xml', timeout: float = 30.0) -> dict:
+    """Call the CRM's SSO endpoint with ``command=login`` as Ameyo's server does.
+
+    ``form``: 'xml' (raw XML body), 'requestXml' (form field), 'json' (JSON body) or 'request'
+    (form field holding JSON). Returns {'status', 'message', 'crmSessionId', 'http_status', 'raw'}."""
+    return _sso_call(odoo_sso_url, {'command': 'login', 'userId': user_id, 'password': password}, form, timeout)
+
+
+def sso_logout(odoo_sso_url: str, crm_session_id: str, form: str = 'xml', timeout: float = 30.0) -> dict:
+    """Call the CRM's SSO endpoint with ``command=logout``; same return value as sso_login."""
+    return _sso_call(odoo_sso_url, {'command': 'logout', 'crmSessionId': crm_session_id}, form, timeout)
+
+
+def _sso_call(url: str, fields: dict, form: str, timeout: float) -> dict:
+    data, content_type = sso_request(fields, form)
+    request = urllib.request.Request(url, data=data, method='POST', headers={'Content-Type': content_type})
+    status, _headers, body = open_without_redirect(request, timeout)
+    return parse_sso_response(status, body)
+
+
 def parse_sso_response(http_status: int, body: bytes) -> dict:
     """Read an SSO answer, XML ``<response>`` or JSON, into a dict."""
     raw = body.decode('utf-8', 'replace')
@@ -144,18 +164,8 @@ class AgentBrowser:
         url = odoo_base_url.rstrip('/') + f'/ameyo/{event}'
         return self.throw_url(url, self.lifecycle_params(call, event, **extra), session=session)
 
-    def sso_login(self, odoo_sso_url: str, user_id: str, password: str, form: str = 'xml',
-                  timeout: float = 30.0) -> dict:
-        """Call the CRM's SSO endpoint with ``command=login`` as Ameyo does.
-
-        ``form``: 'xml' (raw XML body), 'requestXml' (form field), 'json' (JSON body) or 'request'
-        (form field holding JSON). Returns {'status', 'message', 'crmSessionId', 'http_status', 'raw'}."""
-        return self._sso_call(odoo_sso_url, {'command': 'login', 'userId': user_id, 'password': password}, form,
-                              timeout)
-
-    def sso_logout(self, odoo_sso_url: str, crm_session_id: str, form: str = 'xml', timeout: float = 30.0) -> dict:
-        """Call the CRM's SSO endpoint with ``command=logout``; same return value as sso_login."""
-        return self._sso_call(odoo_sso_url, {'command': 'logout', 'crmSessionId': crm_session_id}, form, timeout)
+    sso_login = staticmethod(sso_login)
+    sso_logout = staticmethod(sso_logout)
 
     def dialed(self, call: dict) -> None:
         """A dial connected ``call``: when Odoo's URL is known (set_crm), throw its customer URL there
@@ -172,7 +182,7 @@ class AgentBrowser:
         try:
             extra = {}
             if crm['sso_url']:
-                answer = self.sso_login(crm['sso_url'], call['userId'], self.agent(call['userId']).password)
+                answer = sso_login(crm['sso_url'], call['userId'], self.agent(call['userId']).password)
                 if answer.get('crmSessionId'):
                     extra['crmSessionId'] = answer['crmSessionId']
                 else:
@@ -186,10 +196,3 @@ class AgentBrowser:
             _logger.info('threw the customer URL of %s at Odoo -> %s', call['crtObjectId'],
                          entry['status'] or entry['error'])
         self.record_throw(entry)
-
-    @staticmethod
-    def _sso_call(url: str, fields: dict, form: str, timeout: float) -> dict:
-        data, content_type = sso_request(fields, form)
-        request = urllib.request.Request(url, data=data, method='POST', headers={'Content-Type': content_type})
-        status, _headers, body = open_without_redirect(request, timeout)
-        return parse_sso_response(status, body)

@@ -12,7 +12,7 @@ import requests
 
 from odoo.tests import HttpCase, TransactionCase, new_test_user
 
-from ..simulator import AmeyoSimulator, build_lifecycle_params
+from ..simulator import AmeyoSimulator, build_lifecycle_params, sso_login
 from ..tools.ameyo_client import AmeyoClient
 
 CLIENT_LOGGER = 'odoo.addons.crm_ameyo.tools.ameyo_client'
@@ -271,6 +271,15 @@ class AmeyoHttpMixin:
     def _cookie_value(line):
         """The value of a Set-Cookie line."""
         return line.split(';', 1)[0].split('=', 1)[1]
+
+    def sso_token(self, agent=None, password=None):
+        """Ameyo's server logs ``agent`` (agent_a; password: his login unless given) in through Odoo's
+        SSO API, as the simulator's SSO client does: his crmSessionId (the server must be in SSO mode)."""
+        agent = agent or self.agent_a
+        with self.server_calls():
+            answer = sso_login(f'{self.base_url()}/ameyo/sso', agent.ameyo_user_id, password or agent.login)
+        self.assertEqual(answer['status'], 'success', answer)
+        return answer['crmSessionId']
 
     def _get(self, path, query=None):
         """GET ``path`` (and ``query``, a string or a dict) in the test's browser, without following redirects."""
