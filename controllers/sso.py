@@ -6,6 +6,9 @@ the wild is accepted: a raw XML body ``<request><command/>...</request>``, a for
 ``requestXml`` with that XML, a JSON body, a form field ``request`` holding JSON. Names
 are case-insensitive. The answer uses the request's format. Nothing malformed or
 hostile gets past the parser, and no failure says whether the user exists.
+
+A body over 16 KiB is refused before it is read (Odoo would otherwise read up to its
+upload limit).
 """
 
 import json
@@ -20,6 +23,9 @@ from odoo.http import request
 _logger = logging.getLogger(__name__)
 
 MAX_BODY_BYTES = 16 * 1024
+# an oversized body this small is read and dropped, so that the client gets the answer: closing a
+# connection with unread data resets it, and the client may lose the answer
+DRAIN_BYTES = 64 * 1024
 _XML_PARSER = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False,
                               remove_comments=True, remove_pis=True)
 FIELDS = {'command': 'command', 'userid': 'userId', 'password': 'password', 'crmsessionid': 'crmSessionId'}
@@ -111,10 +117,29 @@ def render_sso_response(fmt, status, message, token=''):
                                                 ('Cache-Control', 'no-store')])
 
 
+def refuse_oversized_body():
+    """Before anything reads the body: the answer to a body over MAX_BODY_BYTES, or None.
+
+    The declared length decides, before a byte of the body is read. A body without one
+    (chunked) could only be measured by reading it: refused too (Ameyo's clients and
+    reverse proxies send Content-Length).
+    """
+    httprequest = request.httprequest
+    chunked = bool(httprequest.headers.get('Transfer-Encoding'))
+    length = httprequest.content_length or 0
+    if not chunked and length <= MAX_BODY_BYTES:
+        return None
+    if not chunked and length <= DRAIN_BYTES:
+        httprequest.get_data(cache=False, parse_form_data=False)  # at most DRAIN_BYTES, dropped
+    fmt = 'json' if 'json' in (httprequest.content_type or '') else 'xml'
+    return render_sso_response(fmt, 'failed', 'Request too large')
+
+
 class AmeyoSso(http.Controller):
 
     @http.route(['/ameyo/sso', '/ameyo/<int:server_id>/sso'], type='http', auth='none', methods=['POST'],
-                csrf=False, save_session=False, readonly=False, sitemap=False, ameyo_raw_body=True)
+                csrf=False, save_session=False, readonly=False, sitemap=False, ameyo_raw_body=True,
+                ameyo_body_guard=refuse_oversized_body)
     def ameyo_sso(self, server_id=None, **_kwargs):
         httprequest = request.httprequest
         fmt = 'json' if 'json' in (httprequest.content_type or '') else 'xml'

@@ -1,10 +1,16 @@
 """Single sign-on with Ameyo (POST /ameyo/sso), the pops it authenticates, and Odoo inside
-Ameyo's iframe (framing headers, embed cookies, cross-site pops), through the real HTTP stack."""
+Ameyo's iframe (framing headers, embed cookies, cross-site pops), through the real HTTP stack.
+
+TestSsoHardening: what a password sprayer, or an agent locked out by one, meets: source
+networks, throttles, equal work for unknown users, the body limit, and tokens dying with
+what they stood for. (Races need parallel requests against a multi-worker server, which
+HttpCase cannot serve: bench/sso_race.sh.)"""
 
 import base64
 import hashlib
 import json
 import os
+import socket
 from contextlib import contextmanager
 from datetime import timedelta
 from unittest.mock import patch
@@ -13,10 +19,11 @@ from xml.sax.saxutils import escape
 
 import requests
 from lxml import etree
+from passlib.handlers.pbkdf2 import Pbkdf2DigestHandler
 
 from odoo import fields
 from odoo.tests import HttpCase, new_test_user, tagged
-from odoo.tools import mute_logger
+from odoo.tools import config, mute_logger
 
 from ..simulator.ameyo_simulator import AmeyoSimulator
 from .common import AmeyoCommon
@@ -39,8 +46,8 @@ def sso_xml(pairs):
     return '<request>' + ''.join(f'<{key}>{escape(value)}</{key}>' for key, value in pairs) + '</request>'
 
 
-@tagged('post_install', '-at_install')
-class TestSso(AmeyoCommon, HttpCase):
+class SsoCase(AmeyoCommon, HttpCase):
+    """Fixtures and helpers of the SSO tests (no test of its own)."""
 
     @classmethod
     def setUpClass(cls):
@@ -102,9 +109,9 @@ class TestSso(AmeyoCommon, HttpCase):
     def _cookie_value(line):
         return line.split(';', 1)[0].split('=', 1)[1]
 
-    def _post_sso(self, form, pairs, expected_format=None):
+    def _post_sso(self, form, pairs, expected_format=None, headers=None):
         """POST ``pairs`` (name, value) to /ameyo/sso in ``form``; return the parsed answer."""
-        headers = {}
+        headers = dict(headers or {})
         if form == 'xml':
             data, headers['Content-Type'] = sso_xml(pairs).encode(), 'text/xml; charset=UTF-8'
         elif form == 'requestXml':
@@ -186,6 +193,11 @@ class TestSso(AmeyoCommon, HttpCase):
         cookie = self._set_cookies(response).get('session_id')
         if cookie:
             self.assertIsNone(self._session_uid(self._cookie_value(cookie)), cookie)
+
+
+
+@tagged('post_install', '-at_install')
+class TestSso(SsoCase):
 
     # ------------------------------------------------------------------
     # The SSO API: request forms, answer formats, credentials
@@ -644,3 +656,124 @@ class TestSso(AmeyoCommon, HttpCase):
             response = self._http('GET', f'/ameyo/customer?{self._pop_query(token="wrong-token-123")}',
                                   headers={'Sec-Fetch-Site': 'cross-site', 'Origin': EVIL}, cookies=session)
         self.assertEqual(response.status_code, 403)
+
+
+@tagged('post_install', '-at_install')
+class TestSsoHardening(SsoCase):
+    """A password sprayer on the public SSO API, and the agents he must not lock out."""
+
+    ATTACKER = '198.51.100.9'
+
+    def setUp(self):
+        super().setUp()
+        # Odoo's per-address login failures live in the registry, across tests: start and end clean
+        self._clear_login_failures()
+        self.addCleanup(self._clear_login_failures)
+
+    def _clear_login_failures(self):
+        getattr(self.registry, '_login_failures', {}).clear()
+
+    def _login_failures(self, address):
+        return getattr(self.registry, '_login_failures', {}).get(address, (0, None))[0]
+
+    def _from(self, address):
+        """Headers a reverse proxy sends for a client at ``address`` (honoured only with proxy_mode)."""
+        return {'X-Forwarded-For': address, 'X-Forwarded-Host': urlsplit(self.base_url()).netloc,
+                'X-Forwarded-Proto': 'http'}
+
+    @contextmanager
+    def _proxy_mode(self):
+        with patch.dict(config.options, {'proxy_mode': True}):
+            yield
+
+    def _cooldown_after(self, failures):
+        self.env['ir.config_parameter'].sudo().set_param('base.login_cooldown_after', str(failures))
+
+    def _attempt(self, user_key, password, form='xml', headers=None):
+        return self._post_sso(form, [('command', 'login'), ('userId', user_key), ('password', password)],
+                              headers=headers)
+
+    @contextmanager
+    def _hashes(self):
+        """Yield the list of the PBKDF2 password hashes computed meanwhile (their rounds), by anyone."""
+        rounds = []
+        original = Pbkdf2DigestHandler._calc_checksum
+
+        def counting(handler, secret):
+            rounds.append(handler.rounds)
+            return original(handler, secret)
+
+        with patch.object(Pbkdf2DigestHandler, '_calc_checksum', counting):
+            yield rounds
+
+    def _throttles(self):
+        return self.env['ameyo.sso.throttle'].sudo().search([])
+
+    def _pop_session(self, token, agent=None):
+        """Pop a call with ``token``; return the Odoo session it opened (its sid)."""
+        response = self._http('GET', f'/ameyo/customer?{self._pop_query(agent, crmSessionId=token)}')
+        self.assertPops(response)
+        sid = self._cookie_value(self._set_cookies(response)['session_id'])
+        self.assertEqual(self._session_uid(sid), (agent or self.agent_a).id)
+        return sid
+
+    def assertTokenDead(self, token, sid, agent=None):
+        """The token is revoked, its session ended, and it pops nothing any more."""
+        self.env.invalidate_all()
+        self.assertTrue(self._token_record(token).revoked)
+        self.assertIsNone(self._session_uid(sid))
+        before = self._snapshot()
+        response = self._http('GET', f'/ameyo/customer?{self._pop_query(agent, crmSessionId=token)}')
+        self.assertEqual(response.status_code, 403, response.text[:1000])
+        self.assertEqual(self._snapshot(), before)
+
+    # ------------------------------------------------------------------
+    # The body limit
+    # ------------------------------------------------------------------
+
+    def _raw_post(self, head, body):
+        """Send ``head`` (header lines) and ``body``, then close our side: the server cannot wait for more.
+        Return (HTTP status, headers, body) of its answer."""
+        netloc = urlsplit(self.base_url()).netloc
+        host, port = netloc.rsplit(':', 1)
+        request_bytes = ('POST /ameyo/sso HTTP/1.1\r\n' f'Host: {netloc}\r\n' + ''.join(
+            f'{line}\r\n' for line in head) + '\r\n').encode() + body
+        with self._server_calls(), socket.create_connection((host, int(port)), timeout=60) as connection:
+            connection.sendall(request_bytes)
+            connection.shutdown(socket.SHUT_WR)
+            answer = b''
+            while chunk := connection.recv(65536):
+                answer += chunk
+        head_bytes, _sep, content = answer.partition(b'\r\n\r\n')
+        lines = head_bytes.decode('latin-1').split('\r\n')
+        headers = {name.strip().lower(): value.strip() for name, _c, value in
+                   (line.partition(':') for line in lines[1:])}
+        return int(lines[0].split()[1]), headers, content
+
+    def test_body_limit_is_enforced_before_the_body_is_read(self):
+        login = sso_xml([('command', 'login'), ('userId', self.agent_a.ameyo_user_id), ('password', PASSWORD_A)])
+        # each body stops long before its announced end: reading it would fail, not answer
+        cases = [
+            ('announced 1 GiB of XML', ['Content-Type: text/xml', 'Content-Length: 1073741824'],
+             login.encode() + b'<padding>' + b'A' * 1024, 'xml'),
+            ('announced 1 GiB of form data', ['Content-Type: application/x-www-form-urlencoded',
+                                             'Content-Length: 1073741824'],
+             urlencode({'requestXml': login + 'A' * 1024}).encode(), 'xml'),
+            ('chunked JSON, no length', ['Content-Type: application/json', 'Transfer-Encoding: chunked'],
+             b'400\r\n' + json.dumps({'command': 'login', 'userId': 'x', 'password': 'A' * 1000}).encode()[:1024]
+             + b'\r\n', 'json'),
+        ]
+        for name, head, body, fmt in cases:
+            with self.subTest(case=name):
+                status, headers, content = self._raw_post(head, body)
+                self.assertEqual(status, 200, content[:2000])
+                self.assertNotIn('set-cookie', headers)
+                if fmt == 'json':
+                    self.assertEqual(json.loads(content)['message'], 'Request too large')
+                else:
+                    self.assertEqual(etree.fromstring(content).findtext('message'), 'Request too large')
+        self.assertFalse(self._tokens())
+        # a body within the limit is read as before
+        status, _headers, content = self._raw_post(
+            ['Content-Type: text/xml', f'Content-Length: {len(login)}'], login.encode())
+        self.assertEqual(etree.fromstring(content).findtext('status'), 'success')
