@@ -8,7 +8,8 @@ are case-insensitive. The answer uses the request's format. Nothing malformed or
 hostile gets past the parser, and no failure says whether the user exists.
 
 A body over 16 KiB is refused before it is read (Odoo would otherwise read up to its
-upload limit).
+upload limit); a caller outside the server's SSO source networks is refused before any
+counter or password check (see models/ameyo_sso_token.py for the throttles).
 """
 
 import json
@@ -151,15 +152,22 @@ class AmeyoSso(http.Controller):
         except (SsoRequestError, UnicodeDecodeError) as error:
             message = str(error) if isinstance(error, SsoRequestError) else 'Invalid request format'
             return render_sso_response(getattr(error, 'fmt', None) or fmt, 'failed', message)
+        # the address as Odoo sees it: the peer's, or with proxy_mode the one the proxy forwarded
+        source = httprequest.remote_addr
+        server = request.env['ameyo.server']._ameyo_sso_server(server_id)
+        if server and not server._ameyo_sso_source_allowed(source):
+            _logger.info("Ameyo SSO call refused: %s is not in the SSO source networks of server %s",
+                         source, server.id)
+            return render_sso_response(fmt, 'failed', 'Address not allowed')
         command = values.get('command', '').lower()
         if command == 'login':
-            server = request.env['ameyo.server']._ameyo_sso_server(server_id)
             if not server:
                 return render_sso_response(fmt, 'failed', 'Single sign-on is not enabled')
             status, message, token = request.env['ameyo.sso.token']._ameyo_sso_login(
                 server, values.get('userId'), values.get('password'))
             return render_sso_response(fmt, status, message, token)
         if command == 'logout':
-            request.env['ameyo.sso.token']._ameyo_sso_logout(values.get('crmSessionId'))
+            if not request.env['ameyo.sso.token']._ameyo_sso_logout(values.get('crmSessionId'), source):
+                return render_sso_response(fmt, 'failed', 'Address not allowed')
             return render_sso_response(fmt, 'success', 'Logout Successful', values.get('crmSessionId') or '')
         return render_sso_response(fmt, 'failed', 'Invalid command')

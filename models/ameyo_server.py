@@ -1,3 +1,4 @@
+import ipaddress
 import re
 from urllib.parse import urlsplit
 
@@ -33,6 +34,12 @@ CONNECTION_FIELDS = frozenset({
     'base_url', 'verify_tls', 'ca_bundle', 'requesting_host', 'policy_name', 'dispose_token_header',
     'admin_user_id',
 })
+
+
+def _network_lines(text):
+    """The addresses and networks of a one-per-line text, without comments (after #) and blank lines."""
+    lines = (line.split('#', 1)[0].strip() for line in (text or '').splitlines())
+    return [line for line in lines if line]
 
 
 class AmeyoServer(models.Model):
@@ -92,6 +99,12 @@ class AmeyoServer(models.Model):
         string="Allowed Embedding Origins",
         help="One origin per line (scheme://host[:port]) allowed to show Odoo in an iframe, "
              "e.g. the Ameyo web agent UI https://acme.ameyoemerge.in:8443")
+    sso_source_networks = fields.Text(
+        string="SSO Source Networks",
+        help="The addresses Ameyo's servers call the single sign-on API from: one IP address or network "
+             "(CIDR) per line, e.g. 203.0.113.10 or 10.20.0.0/24; text after # is a comment. Calls from any "
+             "other address are refused. Empty: any address may call it (not advised). Behind a reverse proxy, "
+             "run Odoo with proxy_mode and let the proxy send X-Forwarded-For and X-Forwarded-Host.")
 
     # Transport.
     verify_tls = fields.Boolean(string="Verify TLS Certificate", default=True)
@@ -152,6 +165,17 @@ class AmeyoServer(models.Model):
                     raise ValidationError(self.env._(
                         "%(origin)s is not an origin: write one scheme://host[:port] per line, without a path.",
                         origin=origin))
+
+    @api.constrains('sso_source_networks')
+    def _check_sso_source_networks(self):
+        for server in self:
+            for line in _network_lines(server.sso_source_networks):
+                try:
+                    ipaddress.ip_network(line, strict=False)
+                except ValueError:
+                    raise ValidationError(self.env._(
+                        "%(line)s is not an IP address or network: write one address (203.0.113.10) or network "
+                        "(10.20.0.0/24) per line.", line=line)) from None
 
     @api.constrains('session_mode', 'url_token')
     def _check_session_mode(self):
@@ -225,6 +249,25 @@ class AmeyoServer(models.Model):
         send origins)."""
         self.ensure_one()
         return [line.strip().rstrip('/').lower() for line in (self.frame_origins or '').splitlines() if line.strip()]
+
+    def _ameyo_sso_source_allowed(self, address):
+        """May ``address`` call this server's single sign-on API?
+
+        ``address`` is the caller's address as Odoo's request sees it (``remote_addr``: the
+        peer, or with ``proxy_mode`` the address the proxy put in X-Forwarded-For). Any
+        address may when the server lists no network.
+        """
+        self.ensure_one()
+        networks = [ipaddress.ip_network(line, strict=False) for line in _network_lines(self.sso_source_networks)]
+        if not networks:
+            return True
+        try:
+            ip = ipaddress.ip_address(address or '')
+        except ValueError:
+            return False
+        if ip.version == 6 and ip.ipv4_mapped:  # ::ffff:10.0.0.1 is 10.0.0.1
+            ip = ip.ipv4_mapped
+        return any(ip in network for network in networks)  # another IP version is never in a network
 
     def _get_lifecycle_url(self, event, *, per_server=False):
         """Return the absolute URL Ameyo must load for ``event`` ('kb', 'customer', 'preview', 'dispose', 'sso').

@@ -105,11 +105,16 @@ class AmeyoSsoToken(models.Model):
         return 'success', 'Auth Successful', self._issue(user, server)
 
     @api.model
-    def _ameyo_sso_logout(self, token):
-        """Ameyo's ``command=logout``: revoke the token and end the Odoo sessions it opened."""
+    def _ameyo_sso_logout(self, token, source):
+        """Ameyo's ``command=logout`` from address ``source``: revoke the token and end the Odoo sessions it
+        opened. Return False, and do nothing, when the token's server does not let ``source`` call it."""
         if not token or len(token) > 256:
-            return
-        self.sudo().search([('token_hash', '=', hash_token(token)), ('revoked', '=', False)])._revoke()
+            return True
+        records = self.sudo().search([('token_hash', '=', hash_token(token)), ('revoked', '=', False)])
+        if any(not record.server_id._ameyo_sso_source_allowed(source) for record in records if record.server_id):
+            return False
+        records._revoke()
+        return True
 
     @api.autovacuum
     def _gc_expired(self):

@@ -22,6 +22,7 @@ from lxml import etree
 from passlib.handlers.pbkdf2 import Pbkdf2DigestHandler
 
 from odoo import fields
+from odoo.exceptions import ValidationError
 from odoo.tests import HttpCase, new_test_user, tagged
 from odoo.tools import config, mute_logger
 
@@ -198,6 +199,11 @@ class SsoCase(AmeyoCommon, HttpCase):
 
 @tagged('post_install', '-at_install')
 class TestSso(SsoCase):
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.server.sso_source_networks = '127.0.0.1\n::1'  # the tests play Ameyo's server
 
     # ------------------------------------------------------------------
     # The SSO API: request forms, answer formats, credentials
@@ -726,6 +732,74 @@ class TestSsoHardening(SsoCase):
         response = self._http('GET', f'/ameyo/customer?{self._pop_query(agent, crmSessionId=token)}')
         self.assertEqual(response.status_code, 403, response.text[:1000])
         self.assertEqual(self._snapshot(), before)
+
+    # ------------------------------------------------------------------
+    # Source networks
+    # ------------------------------------------------------------------
+
+    def test_calls_from_outside_the_source_networks_are_refused(self):
+        self.server.sso_source_networks = '192.0.2.0/24  # Ameyo production\n2001:db8::/32'
+        refused = {'status': 'failed', 'message': 'Address not allowed', 'token': ''}
+        for form in ('xml', 'requestXml', 'json', 'request', 'request-xml'):
+            with self.subTest(form=form), self._hashes() as hashes:
+                self.assertEqual(self._attempt(self.agent_a.ameyo_user_id, PASSWORD_A, form), refused)
+                self.assertEqual(self._attempt(self.agent_a.ameyo_user_id, 'guess', form), refused)
+                self.assertEqual(hashes, [])  # no password was checked
+        # nothing was counted, by us or by Odoo's per-address cooldown, and no token issued
+        self.assertFalse(self._throttles())
+        self.assertEqual(self._login_failures('127.0.0.1'), 0)
+        self.assertFalse(self._tokens())
+        # a logout from outside ends nothing
+        self.server.sso_source_networks = '127.0.0.0/8'
+        token = self._login()
+        sid = self._pop_session(token)
+        self.server.sso_source_networks = '192.0.2.0/24'
+        self.assertEqual(self._post_sso('json', [('command', 'logout'), ('crmSessionId', token)]),
+                         dict(refused, token=''))
+        self.assertFalse(self._token_record(token).revoked)
+        self.assertEqual(self._session_uid(sid), self.agent_a.id)
+        # from a listed network, both work
+        self.server.sso_source_networks = '192.0.2.0/24\n127.0.0.1'
+        self.assertEqual(self._post_sso('json', [('command', 'logout'), ('crmSessionId', token)])['status'],
+                         'success')
+        self.assertIsNone(self._session_uid(sid))
+        self.assertTrue(self._login())
+
+    def test_the_source_is_the_address_odoo_sees(self):
+        self.server.sso_source_networks = '127.0.0.1'
+        agent = self.agent_a.ameyo_user_id
+        # without proxy_mode, forwarded headers are anybody's words: the peer (127.0.0.1) counts
+        self.assertEqual(self._attempt(agent, PASSWORD_A, headers=self._from('192.0.2.7'))['status'], 'success')
+        with self._proxy_mode():
+            # behind a proxy, the address it forwards
+            self.assertEqual(self._attempt(agent, PASSWORD_A, headers=self._from('192.0.2.7'))['message'],
+                             'Address not allowed')
+            self.assertEqual(self._attempt(agent, PASSWORD_A, headers=self._from('127.0.0.1'))['status'],
+                             'success')
+            # Odoo honours X-Forwarded-For only along with X-Forwarded-Host
+            self.assertEqual(self._attempt(agent, PASSWORD_A, headers={'X-Forwarded-For': '192.0.2.7'})['status'],
+                             'success')
+
+    def test_source_networks_field(self):
+        Server = self.env['ameyo.server']
+        for bad in ('ameyo.example.com', '10.0.0.0/33', '10.0.0.300', 'https://10.0.0.1', '10.0.0.1, 10.0.0.2'):
+            with self.subTest(networks=bad), self.assertRaises(ValidationError), self.env.cr.savepoint():
+                self.server.sso_source_networks = f'10.1.1.1\n{bad}'
+        self.server.sso_source_networks = '203.0.113.10\n\n10.20.0.0/24   # Ameyo\n2001:db8::/32\n10.30.0.7/24'
+        allowed = {'203.0.113.10': True, '203.0.113.11': False, '10.20.0.200': True, '10.30.0.99': True,
+                   '::ffff:10.20.0.5': True, '2001:db8::1': True, '2001:db9::1': False, '': False, None: False,
+                   'not an address': False}
+        for address, expected in allowed.items():
+            with self.subTest(address=address):
+                self.assertIs(self.server._ameyo_sso_source_allowed(address), expected)
+        self.server.sso_source_networks = '  \n# nobody listed yet\n'
+        self.assertTrue(self.server._ameyo_sso_source_allowed('192.0.2.1'))  # empty: any address
+        # the server form warns when any address may call the SSO API
+        arch = etree.fromstring(Server.get_views([(False, 'form')])['views']['form']['arch'])
+        [warning] = arch.xpath('//div[@name="sso_any_source"]')
+        self.assertIn('alert-warning', warning.get('class'))
+        self.assertEqual(warning.get('invisible'), "session_mode != 'sso' or sso_source_networks")
+        self.assertTrue(arch.xpath('//field[@name="sso_source_networks"]'))
 
     # ------------------------------------------------------------------
     # The body limit
