@@ -164,7 +164,7 @@ class AmeyoSso(http.Controller):
             if not server:
                 return render_sso_response(fmt, 'failed', 'Single sign-on is not enabled')
             status, message, token = request.env['ameyo.sso.token']._ameyo_sso_login(
-                server, values.get('userId'), values.get('password'))
+                server, values.get('userId'), values.get('password'), source)
             return render_sso_response(fmt, status, message, token)
         if command == 'logout':
             if not request.env['ameyo.sso.token']._ameyo_sso_logout(values.get('crmSessionId'), source):

@@ -1,3 +1,5 @@
+import secrets
+
 from odoo import api, fields, models
 from odoo.exceptions import AccessDenied, ValidationError
 
@@ -8,6 +10,17 @@ NO_AUTH_EXCLUDED_GROUPS = (
     'crm_ameyo.group_ameyo_supervisor', 'crm_ameyo.group_ameyo_manager', 'sales_team.group_sale_manager',
     'base.group_erp_manager', 'base.group_system',
 )
+
+_DECOY_HASHES = {}
+
+
+def _decoy_hash(env, crypt_context):
+    """A hash of Odoo's current kind and cost (``password.hashing.rounds``) that no password matches,
+    made once per process and cost: checking a password against it costs what checking a user's does."""
+    key = env['ir.config_parameter'].sudo().get_param('password.hashing.rounds', '0')
+    if key not in _DECOY_HASHES:
+        _DECOY_HASHES[key] = crypt_context.hash(secrets.token_urlsafe(32))
+    return _DECOY_HASHES[key]
 
 
 class ResUsers(models.Model):
@@ -78,11 +91,30 @@ class ResUsers(models.Model):
 
     def _ameyo_check_sso_password(self, password):
         """Check the password Ameyo forwards against this user's Odoo credentials (non-interactive:
-        API keys are accepted; users with two-factor authentication must use one)."""
+        API keys are accepted; users with two-factor authentication must use one).
+
+        Costs one password hash, as for an unknown user: when Odoo's check computes none (a
+        user with two-factor authentication, whose password is not checked here, or with no
+        password), a decoy hash is checked instead.
+        """
         self.ensure_one()
+        self.env.cr.execute("SELECT COALESCE(password, '') FROM res_users WHERE id = %s", [self.id])
+        [stored] = self.env.cr.fetchone()
+        crypt_context = self._crypt_context()
+        if self._rpc_api_keys_only() or crypt_context.identify(stored) == 'plaintext':
+            crypt_context.verify(password, _decoy_hash(self.env, crypt_context))
         try:
             self.with_user(self)._check_credentials(
                 {'type': 'password', 'password': password}, {'interactive': False})
         except AccessDenied:
             return False
         return True
+
+    @api.model
+    def _ameyo_check_no_user_password(self, password):
+        """The work of :meth:`_ameyo_check_sso_password` for a userId no user has: a password hash (of the
+        kind and cost Odoo uses) and an API key lookup, both bound to fail. Returns False."""
+        crypt_context = self._crypt_context()
+        crypt_context.verify(password, _decoy_hash(self.env, crypt_context))
+        self.env['res.users.apikeys']._check_credentials(scope='rpc', key=password)
+        return False

@@ -312,34 +312,6 @@ class TestSso(SsoCase):
         token = self._login(agent, key, form='json')
         self.assertIn(hashlib.sha256(token.encode()).hexdigest(), self._tokens(agent).mapped('token_hash'))
 
-    def test_throttle_is_per_ameyo_user(self):
-        self.env['ir.config_parameter'].sudo().set_param('base.login_cooldown_after', '0')  # Odoo's is off
-        failures = getattr(self.registry, '_login_failures', {})
-        odoo_failures_before = dict(failures)
-
-        def attempt(agent, password, key=None):
-            return self._post_sso('xml', [('command', 'login'), ('userId', key or agent.ameyo_user_id),
-                                          ('password', password)])
-
-        for _i in range(4):
-            self.assertEqual(attempt(self.agent_a, 'typo')['message'], 'Invalid credentials')
-        self.assertEqual(attempt(self.agent_a, PASSWORD_A)['status'], 'success')  # 4 typos lock nobody
-        for _i in range(5):
-            self.assertEqual(attempt(self.agent_a, 'typo')['message'], 'Invalid credentials')
-        locked = {'status': 'failed', 'message': 'Too many failed attempts, try again later', 'token': ''}
-        self.assertEqual(attempt(self.agent_a, PASSWORD_A), locked)
-        self.assertEqual(attempt(self.agent_a, PASSWORD_A, key=self.agent_a.ameyo_user_id.upper()), locked)
-        # the other agent, from the same address (Ameyo's server), still logs in
-        self.assertEqual(attempt(self.agent_b, PASSWORD_B)['status'], 'success')
-        self.assertEqual(len(self._tokens(self.agent_a)), 1)
-        # Odoo's per-address counter was not involved, its own lock is another message
-        self.assertEqual(dict(getattr(self.registry, '_login_failures', {})), odoo_failures_before)
-        throttle = self.env['ameyo.sso.throttle'].sudo().search([('user_key', '=', self.agent_a.ameyo_user_id)])
-        self.assertGreater(throttle.locked_until, fields.Datetime.now())
-        # once the lock is over, the right password works again
-        throttle.locked_until = fields.Datetime.now() - timedelta(seconds=1)
-        self.assertEqual(attempt(self.agent_a, PASSWORD_A)['status'], 'success')
-
     def test_malformed_and_hostile_bodies(self):
         user, password = self.agent_a.ameyo_user_id, PASSWORD_A
         creds = f'<command>login</command><userId>{user}</userId><password>{password}</password>'
@@ -800,6 +772,110 @@ class TestSsoHardening(SsoCase):
         self.assertIn('alert-warning', warning.get('class'))
         self.assertEqual(warning.get('invisible'), "session_mode != 'sso' or sso_source_networks")
         self.assertTrue(arch.xpath('//field[@name="sso_source_networks"]'))
+
+    # ------------------------------------------------------------------
+    # Throttles
+    # ------------------------------------------------------------------
+
+    def test_guesses_lock_their_address_not_the_agent(self):
+        self._cooldown_after(0)  # Odoo's per-address cooldown off: our throttle alone
+        agent = self.agent_a.ameyo_user_id
+        with self._proxy_mode():
+            attacker = self._from(self.ATTACKER)
+            for _i in range(5):
+                self.assertEqual(self._attempt(agent, 'guess', headers=attacker)['message'], 'Invalid credentials')
+            locked = {'status': 'failed', 'message': 'Too many failed attempts, try again later', 'token': ''}
+            with self._hashes() as hashes:
+                self.assertEqual(self._attempt(agent, PASSWORD_A, headers=attacker), locked)
+                self.assertEqual(self._attempt(agent.upper(), PASSWORD_A, headers=attacker), locked)
+            self.assertEqual(hashes, [])  # a locked attempt checks no password
+            # the agent, from Ameyo's address, is not locked out; another agent, from the attacker's, neither
+            self.assertEqual(self._attempt(agent, PASSWORD_A)['status'], 'success')
+            self.assertEqual(self._attempt(self.agent_b.ameyo_user_id, PASSWORD_B, headers=attacker)['status'],
+                             'success')
+        [throttle] = self._throttles()
+        self.assertEqual((throttle.source, throttle.user_key), (self.ATTACKER, agent.lower()))
+        self.assertGreater(throttle.locked_until, fields.Datetime.now())
+        # typos from Ameyo's own address: 4 lock nobody, a success clears them, 5 lock that pair
+        for _i in range(4):
+            self.assertEqual(self._attempt(agent, 'typo')['message'], 'Invalid credentials')
+        self.assertEqual(self._attempt(agent, PASSWORD_A)['status'], 'success')
+        for _i in range(5):
+            self.assertEqual(self._attempt(agent, 'typo')['message'], 'Invalid credentials')
+        self.assertEqual(self._attempt(agent, PASSWORD_A)['message'], 'Too many failed attempts, try again later')
+        # once the lock is over, the right password works again
+        self.env.invalidate_all()
+        throttles = self._throttles().filtered(lambda row: row.source == '127.0.0.1')
+        throttles.locked_until = fields.Datetime.now() - timedelta(seconds=1)
+        self.assertEqual(self._attempt(agent, PASSWORD_A)['status'], 'success')
+
+    def test_unlisted_addresses_meet_odoo_login_cooldown(self):
+        self._cooldown_after(3)  # Odoo's per-address cooldown: 3 failures, then 60 s
+        with self._proxy_mode(), mute_logger('odoo.addons.base.models.res_users'):
+            attacker = self._from(self.ATTACKER)
+            for index in range(3):  # another user each time: our per-user throttle never trips
+                self.assertEqual(self._attempt(f'guess{index}@acme', 'guess', headers=attacker)['message'],
+                                 'Invalid credentials')
+            self.assertEqual(self._login_failures(self.ATTACKER), 3)
+            with self._hashes() as hashes:
+                answer = self._attempt(self.agent_b.ameyo_user_id, PASSWORD_B, headers=attacker)
+            self.assertEqual(answer, {'status': 'failed', 'message': 'Too many failed attempts, try again later',
+                                      'token': ''})
+            self.assertEqual(hashes, [])
+            # the cooldown is the attacker's address's, not the agents'
+            self.assertEqual(self._attempt(self.agent_b.ameyo_user_id, PASSWORD_B)['status'], 'success')
+        self.assertEqual(len(self._tokens(self.agent_b)), 1)
+
+    def test_listed_addresses_are_exempt_from_odoo_login_cooldown(self):
+        self._cooldown_after(3)
+        self.server.sso_source_networks = '127.0.0.1'
+        for agent in (self.agent_a, self.agent_totp, self.agent_a, self.agent_totp):  # several agents' typos
+            self.assertEqual(self._attempt(agent.ameyo_user_id, 'typo')['message'], 'Invalid credentials')
+        self.assertEqual(self._login_failures('127.0.0.1'), 0)
+        self.assertEqual(self._attempt(self.agent_b.ameyo_user_id, PASSWORD_B)['status'], 'success')
+
+    def test_throttle_key_is_the_lookup_comparison(self):
+        """PostgreSQL's lower() (the user lookup) and Python's .lower() differ on some letters: the
+        throttle counts a userId as the lookup reads it, so no spelling buys more guesses."""
+        self._cooldown_after(0)
+        agent = new_test_user(self.env, login='t_agent_i', password='Agent-I-password-4', groups=AGENT_GROUPS,
+                              ameyo_user_id='t.agent-i@acme')
+        variant = agent.ameyo_user_id.replace('i', '\u0130')  # LATIN CAPITAL LETTER I WITH DOT ABOVE
+        self.env.cr.execute("SELECT lower(%s) = lower(%s)", [variant, agent.ameyo_user_id])
+        self.assertTrue(self.env.cr.fetchone()[0], "the test database lowers \u0130 to i (C.UTF-8, as test.sh)")
+        self.assertNotEqual(variant.lower(), agent.ameyo_user_id.lower())  # Python does not
+        self.assertEqual(self._attempt(variant, 'Agent-I-password-4')['status'], 'success')  # the lookup's view
+        for spelling in (agent.ameyo_user_id, variant, agent.ameyo_user_id, variant, variant):
+            self.assertEqual(self._attempt(spelling, 'guess')['message'], 'Invalid credentials')
+        for spelling in (agent.ameyo_user_id, variant):
+            self.assertEqual(self._attempt(spelling, 'Agent-I-password-4')['message'],
+                             'Too many failed attempts, try again later')
+        self.assertEqual(len(self._throttles()), 1)
+
+    # ------------------------------------------------------------------
+    # The same work for unknown and known users
+    # ------------------------------------------------------------------
+
+    def test_unknown_user_costs_a_password_hash(self):
+        self._cooldown_after(0)
+        totp_agent = self.agent_totp
+        totp_agent.sudo().totp_secret = base64.b32encode(os.urandom(20)).decode()
+        no_password = new_test_user(self.env, login='t_agent_nopw', groups=AGENT_GROUPS, ameyo_user_id='t.nopw@acme')
+        self.env.cr.execute("UPDATE res_users SET password = NULL WHERE id = %s", [no_password.id])
+        self._attempt('warm-up@acme', 'guess')  # a process makes its decoy hash once
+        with self._hashes() as known_user:
+            self.assertEqual(self._attempt(self.agent_a.ameyo_user_id, 'Wrong-password-0')['message'],
+                             'Invalid credentials')
+        self.assertEqual(len(known_user), 1)  # one PBKDF2 hash, of the user's rounds
+        cases = {
+            'unknown user': 'nobody@acme',
+            'user with two-factor authentication': totp_agent.ameyo_user_id,
+            'user without a password': no_password.ameyo_user_id,
+        }
+        for case, user_key in cases.items():
+            with self.subTest(case=case), self._hashes() as hashes:
+                self.assertEqual(self._attempt(user_key, 'Wrong-password-0')['message'], 'Invalid credentials')
+                self.assertEqual(hashes, known_user)  # the same hash, as costly
 
     # ------------------------------------------------------------------
     # The body limit
