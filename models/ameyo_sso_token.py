@@ -1,7 +1,9 @@
 """Single sign-on with Ameyo: the crmSessionId tokens Odoo hands out at Ameyo's login call.
 
 A token is random, returned once, stored only as its SHA-256 hash, expires, and is
-revoked by Ameyo's logout call, which also ends the Odoo sessions it opened.
+revoked by Ameyo's logout call, which also ends the Odoo sessions it opened. It dies with
+what it stood for: a password change, a revoked API key, an archived user, a removed or
+changed Ameyo user ID or agent group revoke the user's tokens.
 
 Guessing passwords here is limited three ways (see the README's security section):
 - the server's SSO source networks: a call from any other address is refused before
@@ -76,7 +78,7 @@ class AmeyoSsoToken(models.Model):
             return self.sudo().browse()
         record = self.sudo().search([('token_hash', '=', hash_token(token))], limit=1)
         if not record or record.revoked or record.expires_at <= fields.Datetime.now() \
-                or not record.user_id.active or (server is not None and record.server_id != server):
+                or not record.user_id._ameyo_sso_entitled() or (server is not None and record.server_id != server):
             return self.sudo().browse()
         return record
 
@@ -97,6 +99,25 @@ class AmeyoSsoToken(models.Model):
                 root.session_store.delete_from_identifiers(identifiers)
             except ValueError:
                 _logger.warning("Ameyo SSO logout: a session identifier was malformed and skipped")
+
+    @api.model
+    def _ameyo_revoke_user_tokens(self, users):
+        """Revoke every token of ``users`` not revoked yet (expired ones too: their sessions may live on)."""
+        tokens = self.sudo().search([('user_id', 'in', users.ids), ('revoked', '=', False)])
+        if tokens:
+            _logger.info("Ameyo SSO: %d token(s) of user(s) %s revoked", len(tokens), tokens.user_id.ids)
+            tokens._revoke()
+
+    @api.model
+    def _ameyo_revoke_unentitled(self, users=None):
+        """Revoke the tokens of users who no longer stand for an Ameyo agent (archived, without Ameyo user
+        ID, out of the agent group), among ``users`` or every user holding a token."""
+        domain = [('revoked', '=', False)]
+        if users is not None:
+            domain.append(('user_id', 'in', users.ids))
+        tokens = self.sudo().search(domain)
+        if tokens:
+            self._ameyo_revoke_user_tokens(tokens.user_id - tokens.user_id._ameyo_sso_entitled_users())
 
     @api.model
     def _ameyo_sso_login(self, server, user_key, password, source):
@@ -129,6 +150,8 @@ class AmeyoSsoToken(models.Model):
             return LOCKED
         Users = self.env['res.users']
         user = Users._ameyo_user_for(user_key)
+        if user and not user._ameyo_sso_entitled():
+            user = Users.sudo().browse()
         if user:
             valid = user._ameyo_check_sso_password(password)
         else:
@@ -154,7 +177,12 @@ class AmeyoSsoToken(models.Model):
 
     @api.autovacuum
     def _gc_expired(self):
-        self.sudo().search([('expires_at', '<', fields.Datetime.now() - timedelta(days=1))]).unlink()
+        """Delete tokens expired over a day ago, but never one whose Odoo sessions may still be alive:
+        Ameyo's logout, however late, must still find it to end them."""
+        expired = self.sudo().search([('expires_at', '<', fields.Datetime.now() - timedelta(days=1))])
+        identifiers = {identifier for token in expired for identifier in (token.session_identifiers or '').split()}
+        alive = identifiers - set(root.session_store.get_missing_session_identifiers(identifiers))
+        expired.filtered(lambda token: not alive.intersection((token.session_identifiers or '').split())).unlink()
 
 
 class AmeyoSsoThrottle(models.Model):

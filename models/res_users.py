@@ -11,6 +11,10 @@ NO_AUTH_EXCLUDED_GROUPS = (
     'base.group_erp_manager', 'base.group_system',
 )
 
+# writes of res.users that may change whether a user stands for an Ameyo agent (Odoo 19 writes groups through
+# group_ids; the sel_groups_/in_group_ names cover older-style group fields an addon may still send)
+_ENTITLEMENT_FIELDS = ('active', 'ameyo_user_id', 'group_ids')
+
 _DECOY_HASHES = {}
 
 
@@ -57,7 +61,23 @@ class ResUsers(models.Model):
     def write(self, vals):
         if vals.get('ameyo_user_id'):
             vals['ameyo_user_id'] = vals['ameyo_user_id'].strip()
-        return super().write(vals)
+        renamed = self.browse()
+        if 'ameyo_user_id' in vals:  # a token stood for the Ameyo user ID it was issued to
+            new_id = (vals['ameyo_user_id'] or '').lower()
+            renamed = self.filtered(lambda user: (user.ameyo_user_id or '').lower() != new_id)
+        result = super().write(vals)
+        Token = self.env['ameyo.sso.token']
+        if renamed:
+            Token._ameyo_revoke_user_tokens(renamed)
+        if any(name in _ENTITLEMENT_FIELDS or name.startswith(('sel_groups_', 'in_group_')) for name in vals):
+            Token._ameyo_revoke_unentitled(self)
+        return result
+
+    def _set_password(self):
+        result = super()._set_password()
+        # a token stood for the password it was issued against (Odoo's own sessions die with it too)
+        self.env['ameyo.sso.token']._ameyo_revoke_user_tokens(self)
+        return result
 
     def _ameyo_user_id_matches(self, ameyo_user_id):
         """Is ``ameyo_user_id`` (as Ameyo sent it, in any case) this user's Ameyo user ID?"""
@@ -89,6 +109,17 @@ class ResUsers(models.Model):
             return self.sudo().browse()
         return user
 
+    def _ameyo_sso_entitled(self):
+        """Does this user stand for an Ameyo agent SSO may log in: active, internal, mapped to an Ameyo user
+        ID, in the agent group (supervisors and administrators are, by implication)?"""
+        self.ensure_one()
+        return bool(self._ameyo_sso_entitled_users())
+
+    def _ameyo_sso_entitled_users(self):
+        agent_group = self.env.ref('crm_ameyo.group_ameyo_agent')
+        return self.sudo().filtered(lambda user: user.active and not user.share and user.ameyo_user_id
+                                    and agent_group in user.all_group_ids)
+
     def _ameyo_check_sso_password(self, password):
         """Check the password Ameyo forwards against this user's Odoo credentials (non-interactive:
         API keys are accepted; users with two-factor authentication must use one).
@@ -118,3 +149,24 @@ class ResUsers(models.Model):
         crypt_context.verify(password, _decoy_hash(self.env, crypt_context))
         self.env['res.users.apikeys']._check_credentials(scope='rpc', key=password)
         return False
+
+
+class ResUsersApikeys(models.Model):
+    _inherit = 'res.users.apikeys'
+
+    def unlink(self):
+        users = self.user_id if self._name == 'res.users.apikeys' else None  # not trusted 2FA devices
+        result = super().unlink()
+        if users:  # a token may stand for one of these keys
+            self.env['ameyo.sso.token']._ameyo_revoke_user_tokens(users)
+        return result
+
+
+class ResGroups(models.Model):
+    _inherit = 'res.groups'
+
+    def write(self, vals):
+        result = super().write(vals)
+        if {'user_ids', 'all_user_ids', 'implied_ids'} & set(vals):  # users may have left the agent group
+            self.env['ameyo.sso.token']._ameyo_revoke_unentitled()
+        return result

@@ -21,7 +21,7 @@ import requests
 from lxml import etree
 from passlib.handlers.pbkdf2 import Pbkdf2DigestHandler
 
-from odoo import fields
+from odoo import Command, fields
 from odoo.exceptions import ValidationError
 from odoo.tests import HttpCase, new_test_user, tagged
 from odoo.tools import config, mute_logger
@@ -862,6 +862,8 @@ class TestSsoHardening(SsoCase):
         totp_agent.sudo().totp_secret = base64.b32encode(os.urandom(20)).decode()
         no_password = new_test_user(self.env, login='t_agent_nopw', groups=AGENT_GROUPS, ameyo_user_id='t.nopw@acme')
         self.env.cr.execute("UPDATE res_users SET password = NULL WHERE id = %s", [no_password.id])
+        clerk = new_test_user(self.env, login='t_clerk', password='Clerk-password-7', groups='base.group_user',
+                              ameyo_user_id='t.clerk@acme')
         self._attempt('warm-up@acme', 'guess')  # a process makes its decoy hash once
         with self._hashes() as known_user:
             self.assertEqual(self._attempt(self.agent_a.ameyo_user_id, 'Wrong-password-0')['message'],
@@ -871,6 +873,7 @@ class TestSsoHardening(SsoCase):
             'unknown user': 'nobody@acme',
             'user with two-factor authentication': totp_agent.ameyo_user_id,
             'user without a password': no_password.ameyo_user_id,
+            'user outside the agent group': clerk.ameyo_user_id,
         }
         for case, user_key in cases.items():
             with self.subTest(case=case), self._hashes() as hashes:
@@ -927,3 +930,91 @@ class TestSsoHardening(SsoCase):
         status, _headers, content = self._raw_post(
             ['Content-Type: text/xml', f'Content-Length: {len(login)}'], login.encode())
         self.assertEqual(etree.fromstring(content).findtext('status'), 'success')
+
+    # ------------------------------------------------------------------
+    # Tokens die with what they stood for
+    # ------------------------------------------------------------------
+
+    def test_password_change_revokes_tokens(self):
+        token = self._login()
+        sid = self._pop_session(token)
+        self.agent_a.password = 'Agent-A-new-password-5'
+        self.assertTokenDead(token, sid)
+        self.assertEqual(self._attempt(self.agent_a.ameyo_user_id, 'Agent-A-new-password-5')['status'], 'success')
+
+    def test_api_key_revocation_revokes_tokens(self):
+        key = self.env['res.users.apikeys'].with_user(self.agent_a).sudo()._generate(None, 'ameyo', None)
+        token = self._login(password=key)
+        sid = self._pop_session(token)
+        other_agents_token = self._login(self.agent_b, PASSWORD_B)
+        self.env['res.users.apikeys'].sudo().search([('user_id', '=', self.agent_a.id)])._remove()
+        self.assertTokenDead(token, sid)
+        self.assertEqual(self._attempt(self.agent_a.ameyo_user_id, key)['status'], 'failed')
+        self.assertFalse(self._token_record(other_agents_token).revoked)
+
+    def test_archiving_revokes_tokens(self):
+        token = self._login()
+        sid = self._pop_session(token)
+        self.agent_a.action_archive()
+        self.assertTrue(self._token_record(token).revoked)
+        self.agent_a.action_unarchive()
+        self.assertTokenDead(token, sid)  # unarchiving does not bring it back
+
+    def test_ameyo_user_id_change_revokes_tokens(self):
+        original = self.agent_a.ameyo_user_id
+        # the same ID in another case is the same ID
+        token = self._login()
+        self.agent_a.ameyo_user_id = original.upper()
+        self.assertFalse(self._token_record(token).revoked)
+        for new_id in (False, 't.agent-a2@acme'):
+            with self.subTest(new_id=new_id):
+                self.agent_a.ameyo_user_id = original
+                token = self._login()
+                sid = self._pop_session(token)
+                self.agent_a.ameyo_user_id = new_id
+                self.agent_a.ameyo_user_id = original  # even back: the token was issued to the old mapping
+                self.assertTokenDead(token, sid)
+
+    def test_leaving_the_agent_group_revokes_tokens(self):
+        agent_group = self.env.ref('crm_ameyo.group_ameyo_agent')
+        # from the user's side
+        token = self._login()
+        sid = self._pop_session(token)
+        self.agent_a.group_ids = [Command.unlink(agent_group.id)]
+        self.assertTokenDead(token, sid)
+        self._attempt('warm-up@acme', 'guess')  # a process makes its decoy hash once
+        with self._hashes() as hashes:  # no agent, no login: like an unknown user
+            self.assertEqual(self._attempt(self.agent_a.ameyo_user_id, PASSWORD_A)['message'],
+                             'Invalid credentials')
+        self.assertEqual(len(hashes), 1)
+        # from the group's side
+        self.agent_a.group_ids = [Command.link(agent_group.id)]
+        token = self._login()
+        sid = self._pop_session(token)
+        agent_group.user_ids = [Command.unlink(self.agent_a.id)]
+        self.assertTokenDead(token, sid)
+        # a supervisor is an agent by implication: his tokens live
+        self.supervisor.write({'ameyo_user_id': 't.supervisor@acme', 'password': 'Supervisor-password-6'})
+        token = self._login(self.supervisor, 'Supervisor-password-6')
+        self.supervisor.group_ids = [Command.link(self.env.ref('sales_team.group_sale_manager').id)]
+        self.assertFalse(self._token_record(token).revoked)
+
+    def test_token_gc_keeps_tokens_whose_sessions_live(self):
+        token = self._login()
+        sid = self._pop_session(token)
+        unused = self._login()  # never opened a session
+        for record in (self._token_record(token), self._token_record(unused)):
+            record.expires_at = fields.Datetime.now() - timedelta(days=2)
+        self.env['ameyo.sso.token']._gc_expired()
+        self.assertFalse(self._token_record_or_none(unused))
+        self.assertTrue(self._token_record(token))
+        # Ameyo's late logout still ends the session the token opened; then the token may go
+        self.assertEqual(self._post_sso('xml', [('command', 'logout'), ('crmSessionId', token)])['status'],
+                         'success')
+        self.assertIsNone(self._session_uid(sid))
+        self.env['ameyo.sso.token']._gc_expired()
+        self.assertFalse(self._token_record_or_none(token))
+
+    def _token_record_or_none(self, token):
+        return self.env['ameyo.sso.token'].sudo().search(
+            [('token_hash', '=', hashlib.sha256(token.encode()).hexdigest())])
