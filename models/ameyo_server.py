@@ -13,6 +13,7 @@ from odoo.addons.base.models.res_partner import _tz_get
 from ..tools.ameyo_client import AmeyoClient, AmeyoError
 from ..tools.ameyo_params import EVENTS, lifecycle_path
 from ..tools.notification import SOFT_RELOAD, notification
+from ..tools.values import clean_values
 
 _lt = LazyTranslate(__name__)
 
@@ -28,6 +29,7 @@ LIFECYCLE_URL_HELP = {
                                     'phone, dispositionCode, dispositionAttribute'),
 }
 AGENT_LEG_JSON_KEYS = {'upper_crt': 'userCRTObjectId', 'camel_crt': 'userCrtObjectId'}
+_CLEANERS = {'base_url': lambda url: url.strip().rstrip('/')}
 ORIGIN_RE = re.compile(r'^https?://[A-Za-z0-9.-]+(:\d{1,5})?$')
 # Where the secrets go: whoever may not read a secret may not redirect it either (system administrators only).
 CONNECTION_FIELDS = frozenset({
@@ -187,16 +189,12 @@ class AmeyoServer(models.Model):
 
     @api.model_create_multi
     def create(self, vals_list):
-        for vals in vals_list:
-            if vals.get('base_url'):
-                vals['base_url'] = vals['base_url'].strip().rstrip('/')
-        servers = super().create(vals_list)
+        servers = super().create(clean_values(vals_list, _CLEANERS))
         self.env.registry.clear_cache()  # the embedding origins
         return servers
 
     def write(self, vals):
-        if vals.get('base_url'):
-            vals['base_url'] = vals['base_url'].strip().rstrip('/')
+        clean_values([vals], _CLEANERS)
         self._ameyo_check_connection_write(vals)
         result = super().write(vals)
         if {'frame_origins', 'active'} & set(vals):

@@ -4,6 +4,9 @@ from odoo import api, fields, models
 from odoo.exceptions import AccessDenied, ValidationError
 
 from ..tools.ameyo_params import AMEYO_ID_RE
+from ..tools.values import clean_values
+
+_CLEANERS = {'ameyo_user_id': str.strip}
 
 # Users a URL alone (no-authentication mode) can never log in as.
 NO_AUTH_EXCLUDED_GROUPS = (
@@ -53,14 +56,10 @@ class ResUsers(models.Model):
 
     @api.model_create_multi
     def create(self, vals_list):
-        for vals in vals_list:
-            if vals.get('ameyo_user_id'):
-                vals['ameyo_user_id'] = vals['ameyo_user_id'].strip()
-        return super().create(vals_list)
+        return super().create(clean_values(vals_list, _CLEANERS))
 
     def write(self, vals):
-        if vals.get('ameyo_user_id'):
-            vals['ameyo_user_id'] = vals['ameyo_user_id'].strip()
+        clean_values([vals], _CLEANERS)
         renamed = self.browse()
         if 'ameyo_user_id' in vals:  # a token stood for the Ameyo user ID it was issued to
             new_id = (vals['ameyo_user_id'] or '').lower()
@@ -87,6 +86,7 @@ class ResUsers(models.Model):
     @api.model
     def _ameyo_user_for(self, ameyo_user_id):
         """The active internal user (as superuser) with this Ameyo user ID, in any case, or an empty one."""
+        self.env['res.users'].flush_model(['ameyo_user_id', 'active'])  # the query reads the table itself
         self.env.cr.execute(
             "SELECT id FROM res_users WHERE lower(ameyo_user_id) = lower(%s) AND active", [ameyo_user_id])
         row = self.env.cr.fetchone()
