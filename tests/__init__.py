@@ -11,7 +11,6 @@ from . import test_dispose
 from . import test_dispose_tour
 from . import test_embed_browser
 from . import test_sso
-from . import test_probe_regressions
 from . import test_no_auth_mode
 from . import test_configuration_access
 from . import test_embedding

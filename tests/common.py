@@ -35,6 +35,11 @@ class AmeyoCommon:
     pop_phone = '9000000909'
 
     @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.setup_ameyo_fixtures()
+
+    @classmethod
     def setup_ameyo_fixtures(cls):
         env = cls.env
         cls.server = env['ameyo.server'].create({
@@ -185,10 +190,7 @@ class AmeyoCommon:
 
 
 class AmeyoTransactionCase(AmeyoCommon, TransactionCase):
-    @classmethod
-    def setUpClass(cls):
-        super().setUpClass()
-        cls.setup_ameyo_fixtures()
+    """Our fixtures, in a transaction rolled back after each test."""
 
 
 class SimulatorCase(AmeyoTransactionCase):
@@ -330,7 +332,6 @@ class AmeyoHttpCase(AmeyoCommon, AmeyoHttpMixin, HttpCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.setup_ameyo_fixtures()
         cls.server.write(cls.server_values)
         if cls.only_server:
             cls.env['ameyo.server'].search([('id', '!=', cls.server.id)]).active = False
