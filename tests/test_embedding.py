@@ -131,6 +131,23 @@ class TestFramingAndCookies(AmeyoHttpCase):
         self.assertNotIn('SameSite=None', line)
         self.assertNotIn('Partitioned', line)
 
+    def login_through_the_form(self, headers=None, cookies=None, check_page_cookie=None):
+        """Open the login page (with ``headers``), then log in as agent A through its form (with ``cookies``
+        and the page's own session cookie, checked by ``check_page_cookie`` when it sets one): the
+        login's response, a 303, and the page's session id (None when it set none)."""
+        login_page = self._http('GET', '/web/login', headers=headers)
+        cookies = dict(cookies or {})
+        page_cookie = self._set_cookies(login_page).get('session_id')
+        if page_cookie:
+            if check_page_cookie:
+                check_page_cookie(page_cookie)
+            cookies['session_id'] = self._cookie_value(page_cookie)
+        csrf = etree.HTML(login_page.content).xpath('//input[@name="csrf_token"]/@value')[0]
+        response = self._http('POST', '/web/login', cookies=cookies, data={
+            'login': 't_agent_a', 'password': PASSWORD_A, 'csrf_token': csrf, 'redirect': '/odoo'})
+        self.assertEqual(response.status_code, 303, response.text[:2000])
+        return response, cookies.get('session_id')
+
     def test_embed_cookie_attributes(self):
         # the pop inside Ameyo's iframe, from a browser without a session
         token = self.sso_token(password=PASSWORD_A)
@@ -146,18 +163,10 @@ class TestFramingAndCookies(AmeyoHttpCase):
         self.assertEmbedCookie(self._set_cookies(response)['session_id'])
         self.assertIn('ameyo_embed', self._set_cookies(response))
         # the login page in the iframe, then a login through its form: a session rotation
-        login_page = self._http('GET', '/web/login', headers=EMBED_HEADERS)
-        page_cookies = {'ameyo_embed': '1'}
-        if 'session_id' in self._set_cookies(login_page):
-            self.assertEmbedCookie(self._set_cookies(login_page)['session_id'])
-            page_cookies['session_id'] = self._cookie_value(self._set_cookies(login_page)['session_id'])
-        csrf = etree.HTML(login_page.content).xpath('//input[@name="csrf_token"]/@value')[0]
-        response = self._http('POST', '/web/login', cookies=page_cookies, data={
-            'login': 't_agent_a', 'password': PASSWORD_A, 'csrf_token': csrf, 'redirect': '/odoo'})
-        self.assertEqual(response.status_code, 303, response.text[:2000])
+        response, page_sid = self.login_through_the_form(EMBED_HEADERS, {'ameyo_embed': '1'}, self.assertEmbedCookie)
         rotated = self._set_cookies(response)['session_id']
         self.assertEmbedCookie(rotated)
-        self.assertNotEqual(self._cookie_value(rotated), page_cookies.get('session_id'))
+        self.assertNotEqual(self._cookie_value(rotated), page_sid)
         self.assertEqual(self._session_uid(self._cookie_value(rotated)), self.agent_a.id)
         # a login through JSON-RPC, and a logout, in the iframe (marker cookie only)
         response = self._rpc_response('/web/session/authenticate', {
@@ -183,14 +192,7 @@ class TestFramingAndCookies(AmeyoHttpCase):
                 response = self._http('GET', '/odoo', cookies={'session_id': self.session.sid}, headers=headers)
                 self.assertPlainCookie(self._set_cookies(response)['session_id'])
                 self.assertNotIn('ameyo_embed', self._set_cookies(response))
-        login_page = self._http('GET', '/web/login')
-        page_cookies = {}
-        if 'session_id' in self._set_cookies(login_page):
-            page_cookies['session_id'] = self._cookie_value(self._set_cookies(login_page)['session_id'])
-        csrf = etree.HTML(login_page.content).xpath('//input[@name="csrf_token"]/@value')[0]
-        response = self._http('POST', '/web/login', cookies=page_cookies, data={
-            'login': 't_agent_a', 'password': PASSWORD_A, 'csrf_token': csrf, 'redirect': '/odoo'})
-        self.assertEqual(response.status_code, 303, response.text[:2000])
+        response, _page_sid = self.login_through_the_form()
         self.assertPlainCookie(self._set_cookies(response)['session_id'])
         response = self._rpc_response('/web/session/authenticate', {
             'db': self.env.cr.dbname, 'login': 't_agent_b', 'password': PASSWORD_B})
