@@ -323,10 +323,10 @@ class AmeyoHttpMixin:
 
 class AmeyoHttpCase(AmeyoCommon, AmeyoHttpMixin, HttpCase):
     """Our fixtures, through Odoo's HTTP server. ``server_values`` are written on the test server
-    (session mode, embedding origins, URL token...). With ``only_server``, it is the only active
-    server, whatever the demo data holds (the plain /ameyo/<event> paths then find it)."""
+    (session mode, embedding origins, URL token...), the only active server whatever the demo data
+    holds (the plain /ameyo/<event> paths find it) unless ``only_server`` is false."""
 
-    only_server = False
+    only_server = True
     server_values = {}
 
     @classmethod

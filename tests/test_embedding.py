@@ -17,14 +17,13 @@ EVIL = 'https://evil.example'
 EMBED_HEADERS = {'Sec-Fetch-Dest': 'iframe', 'Sec-Fetch-Site': 'cross-site', 'Sec-Fetch-Mode': 'navigate',
                  'Referer': f'{ALLOWED}/x'}
 EMBED_ATTRIBUTES = '; SameSite=None; Secure; Partitioned'
-PASSWORD_A = 'Agent-A-password-1'
-PASSWORD_B = 'Agent-B-password-2'
+PASSWORD_A = 't_agent_a'  # the test users' passwords are their logins
+PASSWORD_B = 't_agent_b'
 
 
 @tagged('post_install', '-at_install')
 class TestCrossSiteGuard(AmeyoHttpCase):
 
-    only_server = True
     server_values = {'frame_origins': ALLOWED, 'url_token': URL_TOKEN}
 
     def setUp(self):
@@ -78,14 +77,7 @@ class TestFramingAndCookies(AmeyoHttpCase):
     Secure; Partitioned at every login, rotation and logout, and outside it stays as Odoo sets it; a
     forged cross-site pop is refused before an SSO token in it opens a session."""
 
-    only_server = True
     server_values = {'session_mode': 'sso', 'frame_origins': f'{ALLOWED}\n{ALLOWED_MIXED_CASE}', 'url_token': URL_TOKEN}
-
-    @classmethod
-    def setUpClass(cls):
-        super().setUpClass()
-        cls.agent_a.password = PASSWORD_A
-        cls.agent_b.password = PASSWORD_B
 
     def test_framing_headers_for_allowed_origins(self):
         expected = f"frame-ancestors 'self' {ALLOWED} {ALLOWED_MIXED_CASE.lower()}"

@@ -11,27 +11,25 @@ URL_TOKEN = 'no-auth-url-token-0123456789'
 @tagged('post_install', '-at_install')
 class TestNoAuthMode(AmeyoHttpCase):
 
-    only_server = True
     server_values = {'session_mode': 'none', 'url_token': URL_TOKEN}
 
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        env = cls.env
-        cls.other_company = env['res.company'].create({'name': 'No-auth Other Co'})
+        cls.other_company = cls.env['res.company'].create({'name': 'No-auth Other Co'})
         cls.other_agent = new_test_user(
-            env, login='t_other_agent', groups=AGENT_GROUPS, ameyo_user_id='t.other@acme',
+            cls.env, login='t_other_agent', groups=AGENT_GROUPS, ameyo_user_id='t.other@acme',
             company_id=cls.other_company.id, company_ids=[cls.other_company.id])
         cls.supervisor.ameyo_user_id = 't.supervisor@acme'
         cls.manager.ameyo_user_id = 't.manager@acme'
         cls.sales_manager = new_test_user(
-            env, login='t_sales_manager', groups=AGENT_GROUPS + ',sales_team.group_sale_manager',
+            cls.env, login='t_sales_manager', groups=AGENT_GROUPS + ',sales_team.group_sale_manager',
             ameyo_user_id='t.sales-manager@acme')
         cls.access_admin = new_test_user(
-            env, login='t_access_admin', groups=AGENT_GROUPS + ',base.group_erp_manager',
+            cls.env, login='t_access_admin', groups=AGENT_GROUPS + ',base.group_erp_manager',
             ameyo_user_id='t.access-admin@acme')
         cls.system_admin = new_test_user(
-            env, login='t_system_admin', groups=AGENT_GROUPS + ',base.group_system', ameyo_user_id='t.system@acme')
+            cls.env, login='t_system_admin', groups=AGENT_GROUPS + ',base.group_system', ameyo_user_id='t.system@acme')
 
     def _url(self, event='customer', **params):
         """An Ameyo URL of this server: it carries the URL token (pop_url's parameters)."""

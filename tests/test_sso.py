@@ -42,7 +42,6 @@ def sso_xml(pairs):
 class SsoCase(AmeyoHttpCase):
     """Fixtures and helpers of the SSO tests (no test of its own)."""
 
-    only_server = True
     server_values = {'session_mode': 'sso', 'frame_origins': f'{ALLOWED}\n{ALLOWED_MIXED_CASE}', 'url_token': URL_TOKEN}
 
     @classmethod
