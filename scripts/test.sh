@@ -152,7 +152,7 @@ CONF
         exit 1
     fi
     # one outcome a test, the worst of its subtests: failed (failure), error, skipped or passed
-    read -r t_run t_failed t_errors t_skipped < <("$PYTHON" - "$WORK_DIR/pytest.xml" <<'PY'
+    counts="$("$PYTHON" - "$WORK_DIR/pytest.xml" <<'PY'
 import sys, xml.etree.ElementTree as ET
 rank = {'passed': 0, 'skipped': 1, 'failed': 2, 'error': 3}
 outcomes = {}
@@ -164,7 +164,8 @@ for case in ET.parse(sys.argv[1]).getroot().iter('testcase'):
 values = list(outcomes.values())
 print(len(values), values.count('failed'), values.count('error'), values.count('skipped'))
 PY
-)
+)" || log "pytest's JUnit report could not be read"
+    read -r t_run t_failed t_errors t_skipped <<<"${counts:-0 0 0 0}"
     skipped_list="$(grep -E '^SKIPPED ' "$WORK_DIR/pytest.log" || true)"
     sed -n '/^=* FAILURES =*$\|^=* ERRORS =*$/,/^=* short test summary/p' "$WORK_DIR/pytest.log" | head -n 200 >&2
     grep -E '^(FAILED|ERROR) ' "$WORK_DIR/pytest.log" >&2 || true
