@@ -43,7 +43,14 @@ The simulator's reading where the reference is silent:
   does not refuse a busy agent (tests may want overlapping legs); the HTTP dial APIs do.
 * A transferred leg keeps the crtObjectId, customer, campaign, queue and callType of the original
   call and gets its own userCrtObjectId and callId.
-* ``downloadVoiceLog`` serves what ``set_voice_log`` stored whatever ``targetFormat`` asks.
+* ``downloadVoiceLog`` serves what ``set_voice_log`` stored whatever ``targetFormat`` asks. A call
+  without one is recorded by the simulator itself: ``recording_delay`` seconds after the agent's
+  leg ended (hang-up, transfer or dispose) it serves a 3-second tone, a WAV it generates
+  (``targetFormat=wav``) or the MP3 fixture ``voice_log.mp3`` (made with LAME: 8 kHz mono, 16
+  kbit/s CBR); before that, and while the call lasts, it answers JSON ``{"message": "Voice log
+  could not be found ..."}``. A share ``recording_failure_share`` (0 to 1) of the calls, picked by a
+  hash of the crtObjectId, answer one of Ameyo's non-audio 200 shapes instead: an empty body,
+  ``null``, the HTML login page or that JSON message.
 * ``getByCampaign`` on a campaign the session may not see (unknown, or not assigned) is the 403
   ``invalid.session.id`` the reference reports per campaign.
 * ``manualdial`` on a campaign the user is not assigned to answers
@@ -58,6 +65,8 @@ import http.client
 import io
 import itertools
 import json
+import math
+import os
 import re
 import secrets
 import socket
@@ -71,13 +80,15 @@ import urllib.parse
 import urllib.request
 import wave
 import xml.etree.ElementTree as ET
+import zlib
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from http.cookies import SimpleCookie
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from xml.sax.saxutils import escape as xml_escape
 
-__all__ = ['AmeyoSimulator', 'HTML_500', 'HTML_LOGIN_PAGE', 'build_lifecycle_params', 'make_mp3', 'make_wav']
+__all__ = ['AmeyoSimulator', 'HTML_500', 'HTML_LOGIN_PAGE', 'build_lifecycle_params', 'make_mp3', 'make_wav',
+           'recording_mp3', 'recording_wav']
 
 HTML_500 = (
     '<html><head><title>Apache Tomcat - Error report</title></head><body><h1>HTTP Status 500 - </h1>'
@@ -147,15 +158,40 @@ def sniff_content_type(body: bytes) -> str:
     return 'text/plain'
 
 
-def make_wav(seconds: float = 0.25, rate: int = 8000) -> bytes:
-    """A valid mono 16-bit PCM WAV file of silence."""
+def make_wav(seconds: float = 0.25, rate: int = 8000, tone_hz: float = 0) -> bytes:
+    """A valid mono 16-bit PCM WAV file: silence, or a sine tone of ``tone_hz``."""
     buffer = io.BytesIO()
+    frames = int(seconds * rate)
+    if tone_hz:
+        samples = b''.join(struct.pack('<h', int(8000 * math.sin(2 * math.pi * tone_hz * index / rate)))
+                           for index in range(frames))
+    else:
+        samples = b'\x00\x00' * frames
     with wave.open(buffer, 'wb') as wav:
         wav.setnchannels(1)
         wav.setsampwidth(2)
         wav.setframerate(rate)
-        wav.writeframes(b'\x00\x00' * int(seconds * rate))
+        wav.writeframes(samples)
     return buffer.getvalue()
+
+
+# The recordings the simulator makes of its calls: 3 seconds of a 440 Hz tone, as Ameyo's telephony
+# records them (8 kHz mono). The MP3 was made once with Debian's LAME from the WAV
+# (lame -m m -b 16 --resample 8): MPEG-2.5 Layer III frames, no ID3 tag.
+RECORDING_SECONDS = 3
+MP3_FIXTURE_PATH = os.path.join(os.path.dirname(os.path.abspath(__file__)), 'voice_log.mp3')
+VOICE_LOG_NOT_FOUND = 'Voice log could not be found for crtObjectId %s'
+
+
+def recording_wav() -> bytes:
+    """The WAV recording the simulator serves for its calls."""
+    return make_wav(seconds=RECORDING_SECONDS, tone_hz=440)
+
+
+def recording_mp3() -> bytes:
+    """The MP3 recording the simulator serves for its calls (the committed LAME fixture)."""
+    with open(MP3_FIXTURE_PATH, 'rb') as fixture:
+        return fixture.read()
 
 
 def make_mp3(frames: int = 12, id3: bool = True) -> bytes:
@@ -291,6 +327,7 @@ class _Leg:
     state: str  # 'in_call' | 'wrap' | 'disposed'
     seq: int
     dispositions: list[dict] = field(default_factory=list)
+    ended_at: float | None = None  # when the agent's part of the call ended (time.time())
 
     def as_json(self) -> dict:
         return {**self.call, 'state': self.state, 'dispositions': [dict(entry) for entry in self.dispositions]}
@@ -306,11 +343,13 @@ class _Fault:
     drop: bool
     times: int | None
     carry_out: bool = False
+    chunked: bool = False
 
     def as_json(self) -> dict:
         body = self.body.decode('utf-8', 'replace') if isinstance(self.body, bytes) else self.body
         return {'match': self.match, 'status': self.status, 'body': body, 'content_type': self.content_type,
-                'delay': self.delay, 'drop': self.drop, 'times': self.times, 'carry_out': self.carry_out}
+                'delay': self.delay, 'drop': self.drop, 'times': self.times, 'carry_out': self.carry_out,
+                'chunked': self.chunked}
 
 
 @dataclass
@@ -336,6 +375,7 @@ class _Reply:
     content_type: str
     headers: tuple = ()
     after: Callable[[], None] | None = None
+    chunked: bool = False  # sent with Transfer-Encoding: chunked, its size not announced
 
 
 def _json_reply(value, status: int = 200) -> _Reply:
@@ -406,7 +446,8 @@ class AmeyoSimulator:
     def __init__(self, host: str = '127.0.0.1', port: int = 0, hash_key: str = 'sim-hash-key',
                  requesting_host: str = 'odoo.example.com', policy_name: str = 'token-based-authorization-policy',
                  dispose_token: str = 'sim-dispose-token', dispose_token_header: str = 'authorization',
-                 admin_user_id: str = 'admin', admin_password: str = 'admin', log_requests: bool = False):
+                 admin_user_id: str = 'admin', admin_password: str = 'admin', log_requests: bool = False,
+                 recording_delay: float = 0.0, recording_failure_share: float = 0.0):
         if host not in LOOPBACK_HOSTS:
             raise ValueError(f'AmeyoSimulator listens on loopback only ({", ".join(LOOPBACK_HOSTS)}), not {host!r}')
         self.host = host
@@ -419,6 +460,10 @@ class AmeyoSimulator:
         self.admin_user_id = admin_user_id
         self.admin_password = admin_password
         self.log_requests = log_requests
+        # voice logs of the simulator's own calls: how long after a leg ends its recording exists, and
+        # which share of calls answer a non-audio 200 instead (reset() restores these values)
+        self._recording_defaults = (float(recording_delay), float(recording_failure_share))
+        self.recording_delay, self.recording_failure_share = self._recording_defaults
         self._lock = threading.RLock()
         self._server: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
@@ -476,6 +521,7 @@ class AmeyoSimulator:
             self._sessions: dict[str, str] = {}
             self._legs: dict[str, _Leg] = {}
             self._voice_logs: dict[str, bytes] = {}
+            self.recording_delay, self.recording_failure_share = self._recording_defaults
             self._disposed_request_ids: dict[str, dict] = {}
             self._dial_request_ids: dict[str, dict] = {}
             self._requests: list[dict] = []
@@ -565,6 +611,7 @@ class AmeyoSimulator:
                 raise ValueError(f'Ameyo user {to_user_id!r} is logged out')
             if leg.state == 'in_call':
                 leg.state = 'wrap'
+                leg.ended_at = time.time()
             shared = {key: leg.call[key] for key in ('crtObjectId', 'campaignId', 'phone', 'customerId', 'callType',
                                                      'queueId', 'queueName')}
             return self._open_leg_locked(target, shared)
@@ -575,6 +622,7 @@ class AmeyoSimulator:
             leg = self._leg_locked(call)
             if leg.state == 'in_call':
                 leg.state = 'wrap'
+                leg.ended_at = time.time()
 
     def dispositions_of(self, call: Mapping) -> list[dict]:
         """The dispositions recorded for that leg: code, attribute, callbackTime, notes, requestId, via, ..."""
@@ -610,7 +658,8 @@ class AmeyoSimulator:
             return [record for record in self._requests if path_substring in record['target']]
 
     def inject(self, match: str, status: int | None = None, body=None, content_type: str | None = None,
-               delay: float = 0.0, drop: bool = False, times: int | None = 1, carry_out: bool = False) -> None:
+               delay: float = 0.0, drop: bool = False, times: int | None = 1, carry_out: bool = False,
+               chunked: bool = False) -> None:
         """Make the next ``times`` requests whose path or ``?command=`` contains ``match`` misbehave.
 
         They wait ``delay`` seconds, then either the connection is dropped without an answer
@@ -619,12 +668,14 @@ class AmeyoSimulator:
 
         ``carry_out``: Ameyo does the work first (the request is served, e.g. the call is disposed),
         then the fault replaces its answer: a proxy that timed out (``status=504``), a connection
-        dropped after the work (``drop``), or another shape of the same success (``body``)."""
+        dropped after the work (``drop``), or another shape of the same success (``body``).
+
+        ``chunked``: the forced answer is sent in chunks, without a Content-Length."""
         if times is not None and times < 1:
             raise ValueError('times must be a positive number or None')
         with self._lock:
             self._faults.append(_Fault(match, status, body, content_type, float(delay), bool(drop), times,
-                                       bool(carry_out)))
+                                       bool(carry_out), bool(chunked)))
 
     def clear_faults(self) -> None:
         """Forget every injected fault."""
@@ -761,6 +812,7 @@ class AmeyoSimulator:
                  'requestId': request_id, 'via': via, 'time': time.time(), 'replays': 0}
         leg.dispositions.append(entry)
         leg.state = 'disposed'
+        leg.ended_at = leg.ended_at or time.time()
         if request_id:
             self._disposed_request_ids[request_id] = entry
         return entry
@@ -1062,17 +1114,35 @@ class _Endpoints:
             campaign_id = request.param('campaignId')
             if campaign_id is not None and not INTEGER_RE.match(campaign_id.strip()):
                 return _not_found()
-            return self.voice_log_reply(crt)
+            return self.voice_log_reply(crt, request.param('targetFormat'))
 
-    def voice_log_reply(self, crt: str) -> _Reply:
-        """The stored voice log of ``crt`` (200 with an empty body when there is none). Lock held."""
-        body = self.sim._voice_logs.get(crt, b'')
+    def voice_log_reply(self, crt: str, target_format=None) -> _Reply:
+        """The voice log of ``crt``: the one ``set_voice_log`` stored, else the simulator's own recording
+        of that call (see the module docstring), else 200 with an empty body. Lock held."""
+        body = self.sim._voice_logs.get(crt)
+        if body is None:
+            body = self.own_recording(crt, target_format)
         content_type = sniff_content_type(body)
         headers = ()
         if content_type.startswith('audio/'):
             extension = 'wav' if content_type == 'audio/wav' else 'mp3'
             headers = (('Content-Disposition', f'attachment; filename="{crt}.{extension}"'),)
         return _Reply(200, body, content_type, headers)
+
+    def own_recording(self, crt: str, target_format=None) -> bytes:
+        """The simulator's recording of call ``crt``, or the non-audio body Ameyo answers instead. Lock held."""
+        sim = self.sim
+        legs = [leg for leg in sim._legs.values() if leg.call['crtObjectId'] == crt]
+        if not legs:
+            return b''
+        not_found = _json_bytes({'message': VOICE_LOG_NOT_FOUND % crt})
+        ended = [leg.ended_at for leg in legs]
+        if None in ended or time.time() < max(ended) + sim.recording_delay:
+            return not_found  # Ameyo writes the file after the call
+        pick = zlib.crc32(crt.encode())
+        if pick % 1000 < sim.recording_failure_share * 1000:
+            return (b'', b'null', HTML_LOGIN_PAGE.encode(), not_found)[(pick // 1000) % 4]
+        return recording_wav() if str(target_format or 'wav').lower() == 'wav' else recording_mp3()
 
     def rest_login(self, request: _Request) -> _Reply:
         sim = self.sim
@@ -1170,7 +1240,7 @@ class _Endpoints:
                     return _Reply(200, HTML_LOGIN_PAGE.encode(), 'text/html')
             if not isinstance(data, dict) or _blank(data.get('crtObjectId')):
                 return _Reply(200, b'null', 'application/json')
-            return self.voice_log_reply(data['crtObjectId'])
+            return self.voice_log_reply(data['crtObjectId'], data.get('targetFormat'))
 
     def ping_session(self, request: _Request, data) -> _Reply:
         with self.sim._lock:
@@ -1280,7 +1350,7 @@ def _control(sim: AmeyoSimulator, method: str, path: str, body) -> tuple[int, ob
             return 200, {'ok': True}
         if route == ('POST', '/__sim__/faults'):
             sim.inject(**{key: data[key] for key in ('match', 'status', 'body', 'content_type', 'delay', 'drop',
-                                                     'times', 'carry_out') if key in data})
+                                                     'times', 'carry_out', 'chunked') if key in data})
             return 200, {'ok': True}
         if route == ('DELETE', '/__sim__/faults'):
             sim.clear_faults()
@@ -1433,11 +1503,19 @@ class _Handler(BaseHTTPRequestHandler):
         try:
             self.send_response(reply.status, _REASONS.get(reply.status))
             self.send_header('Content-Type', reply.content_type)
-            self.send_header('Content-Length', str(len(reply.body)))
+            if reply.chunked:
+                self.send_header('Transfer-Encoding', 'chunked')
+            else:
+                self.send_header('Content-Length', str(len(reply.body)))
             for name, value in reply.headers:
                 self.send_header(name, value)
             self.end_headers()
-            if self.command != 'HEAD':
+            if self.command != 'HEAD' and reply.chunked:
+                for start in range(0, len(reply.body), 16384):
+                    piece = reply.body[start:start + 16384]
+                    self.wfile.write(b'%x\r\n%s\r\n' % (len(piece), piece))
+                self.wfile.write(b'0\r\n\r\n')
+            elif self.command != 'HEAD':
                 self.wfile.write(reply.body)
             self.wfile.flush()
         except (ConnectionError, TimeoutError):
@@ -1476,7 +1554,7 @@ def _forced_reply(fault: _Fault) -> _Reply:
             body = b''
     else:
         body = _to_bytes(fault.body)
-    return _Reply(status, body, fault.content_type or sniff_content_type(body))
+    return _Reply(status, body, fault.content_type or sniff_content_type(body), chunked=fault.chunked)
 
 
 # --------------------------------------------------------------------------------------------------
@@ -1515,7 +1593,8 @@ def _cmd_serve(args) -> int:
     sim = AmeyoSimulator(host=args.host, port=args.port, hash_key=args.hash_key,
                          requesting_host=args.requesting_host, policy_name=args.policy_name,
                          dispose_token=args.dispose_token, dispose_token_header=args.dispose_token_header,
-                         admin_user_id=args.admin_user, admin_password=args.admin_password, log_requests=True)
+                         admin_user_id=args.admin_user, admin_password=args.admin_password, log_requests=True,
+                         recording_delay=args.recording_delay, recording_failure_share=args.recording_failure_share)
     sim.start()
     print(f'Ameyo simulator listening on {sim.url}', flush=True)
     if args.demo:
@@ -1578,6 +1657,10 @@ def main(argv=None) -> int:
     serve.add_argument('--dispose-token-header', default='authorization')
     serve.add_argument('--admin-user', default='admin')
     serve.add_argument('--admin-password', default='admin')
+    serve.add_argument('--recording-delay', type=float, default=0.0,
+                       help='seconds after a call ends before its recording exists (default 0)')
+    serve.add_argument('--recording-failure-share', type=float, default=0.0,
+                       help="share of calls (0 to 1) whose voice log answers a non-audio 200 (default 0)")
     serve.set_defaults(func=_cmd_serve)
 
     throw = commands.add_parser('throw', help="print the Odoo URL the agent's browser would load")
