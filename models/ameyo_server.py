@@ -104,8 +104,15 @@ class AmeyoServer(models.Model):
     # Recordings.
     recording_format = fields.Selection([('mp3', 'MP3'), ('wav', 'WAV')], required=True, default='mp3')
     recording_retention_days = fields.Integer(
-        string="Live Retention (days)", required=True, default=7,
-        help="How long the Ameyo voice-log server keeps recordings; they are fetched before that.")
+        string="Ameyo Keeps Recordings (days)", required=True, default=7,
+        help="How long Ameyo's voice-log server keeps recordings, from the call: Odoo fetches them within that "
+             "window, and gives up on a recording once it is over.")
+    recording_delay_minutes = fields.Integer(
+        string="Fetch After (minutes)", required=True, default=5,
+        help="Ameyo writes a recording after the call: Odoo first asks for it this long after the call ended.")
+    recording_max_mb = fields.Integer(
+        string="Largest Recording (MB)", required=True, default=50,
+        help="A recording larger than this is not downloaded.")
 
     campaign_ids = fields.One2many('ameyo.campaign', 'server_id', string="Campaigns")
     campaign_count = fields.Integer(compute='_compute_campaign_count')
@@ -120,6 +127,10 @@ class AmeyoServer(models.Model):
         'CHECK(timeout BETWEEN 1 AND 120)', "The timeout must be between 1 and 120 seconds.")
     _retention_positive = models.Constraint(
         'CHECK(recording_retention_days > 0)', "The live retention must be at least one day.")
+    _recording_delay_positive = models.Constraint(
+        'CHECK(recording_delay_minutes >= 0)', "The delay before fetching a recording cannot be negative.")
+    _recording_max_positive = models.Constraint(
+        'CHECK(recording_max_mb > 0)', "The largest recording must be at least 1 MB.")
 
     @api.depends('campaign_ids')
     def _compute_campaign_count(self):

@@ -1,0 +1,16 @@
+from odoo import fields, models
+
+
+class ResCompany(models.Model):
+    _inherit = 'res.company'
+
+    ameyo_recording_keep_days = fields.Integer(
+        string="Odoo Keeps Recordings (days)", default=0,
+        help="Call recordings older than this are deleted from Odoo (calls marked Keep excepted); 0 keeps them "
+             "forever. Distinct from how long Ameyo keeps them (set on each Ameyo server).")
+    ameyo_agents_replay = fields.Boolean(
+        string="Agents Replay Their Calls",
+        help="Agents may play the recordings of their own calls; otherwise only supervisors may.")
+
+    _ameyo_recording_keep_days_positive = models.Constraint(
+        'CHECK(ameyo_recording_keep_days >= 0)', "Recordings cannot be kept a negative number of days.")
