@@ -16,3 +16,5 @@ from . import test_no_auth_mode
 from . import test_configuration_access
 from . import test_embedding
 from . import test_phone_display
+from . import test_recordings
+from . import test_recording_access
