@@ -82,7 +82,6 @@ class AmeyoCall(models.Model):
     disposition_attribute = fields.Char(help="Ameyo's dispositionAttribute, e.g. local-2026-11-25 10:00:00.")
     callback_at = fields.Datetime(tracking=True)
     notes = fields.Text()
-    dispose_error = fields.Char(readonly=True, copy=False)
     connected_at = fields.Datetime(readonly=True, copy=False)
     disposed_at = fields.Datetime(readonly=True, copy=False)
 

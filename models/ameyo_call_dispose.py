@@ -46,6 +46,7 @@ class AmeyoCall(models.Model):
         string="Dispose Request ID", readonly=True, copy=False,
         help="The requestId every dispose of this leg carries, so that a retry never disposes twice.")
     dispose_saved_at = fields.Datetime(string="Outcome Saved At", readonly=True, copy=False)
+    dispose_error = fields.Char(readonly=True, copy=False, help="Why Ameyo did not accept the dispose.")
     dispose_api = fields.Char(string="Dispose API Used", readonly=True, copy=False)
     dispose_attempts = fields.Integer(readonly=True, copy=False)
     dispose_outcome_unknown = fields.Boolean(
@@ -258,9 +259,9 @@ class AmeyoCall(models.Model):
         return 'rest' if can_name_none else None
 
     def _ameyo_agent_session(self):
+        """The live Ameyo session id of this leg's agent, '' when Odoo has none."""
         self.ensure_one()
-        return self.env['ameyo.agent.session'].sudo().search(
-            [('user_id', '=', self.user_id.id), ('server_id', '=', self.server_id.id)], limit=1).session_id
+        return self.server_id._ameyo_agent_session(self.user_id).session_id or ''
 
     def _ameyo_send_dispose(self, background):
         """Send this leg's dispose once, if it waits for Ameyo and no other worker has it; record the answer.

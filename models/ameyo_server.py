@@ -141,11 +141,10 @@ class AmeyoServer(models.Model):
 
     @api.depends('admin_user_id', 'admin_password')
     def _compute_can_sync(self):
-        sessions = self.env['ameyo.agent.session'].sudo()
         for server in self:
             secrets = server.sudo()
             server.can_sync = bool(secrets.admin_user_id and secrets.admin_password) or bool(
-                server.id and sessions.search_count([('server_id', '=', server.id)], limit=1))
+                server.id and server._ameyo_agent_session())
 
     @api.constrains('base_url')
     def _check_base_url(self):
@@ -310,6 +309,20 @@ class AmeyoServer(models.Model):
             self.env._("Connection works, with warnings") if reached else self.env._("Connection failed"),
             lines, 'warning' if reached else 'danger', sticky=True, next_action=SOFT_RELOAD)
 
+    def _ameyo_agent_session(self, user=None):
+        """The Ameyo session Odoo holds on this server for ``user`` (as superuser: it is a credential), or, with
+        no user, the most recent one of any agent (enough to read campaigns and plans).
+
+        The one place that looks sessions up: every API that acts with an agent's live session (dacx/dispose,
+        dispose-and-dial, manual dial, voice logs) gets it here, with the client from
+        :meth:`_get_ameyo_client` (which adds the token headers and the dispose token itself).
+        """
+        self.ensure_one()
+        domain = [('server_id', '=', self.id)]
+        if user is not None:
+            domain.append(('user_id', '=', user.id))
+        return self.env['ameyo.agent.session'].sudo().search(domain, limit=1)
+
     def _with_rest_session(self, callback):
         """Call ``callback(client, session_id)`` with an Ameyo REST session.
 
@@ -326,7 +339,7 @@ class AmeyoServer(models.Model):
                 return callback(client, session_id)
             finally:
                 client.logout(session_id)
-        agent_session = self.env['ameyo.agent.session'].sudo().search([('server_id', '=', self.id)], limit=1)
+        agent_session = self._ameyo_agent_session()
         if not agent_session:
             raise UserError(self.env._(
                 "Odoo needs an Ameyo session to read from %(server)s: configure an admin login on the server, "
