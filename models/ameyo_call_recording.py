@@ -19,7 +19,7 @@ from datetime import timedelta
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError
 from odoo.fields import Domain
-from odoo.tools import SQL
+from odoo.tools import SQL, format_datetime
 
 from ..tools.ameyo_client import AmeyoError
 from ..tools.notification import SOFT_RELOAD, notification
@@ -254,7 +254,7 @@ class AmeyoCall(models.Model):
             # a link to the call, never the file: a message's attachment is readable by every reader of
             # the chatter (the message store hands out its access token)
             link = self._get_html_link(title=self.env._("Call %(phone)s of %(date)s", phone=self.phone or '',
-                                                        date=self.connected_at))
+                                                        date=format_datetime(self.env, self.connected_at)))
             target.message_post(body=self.env._("The recording of this call is available: %(link)s", link=link),
                                 subtype_xmlid='mail.mt_note')
 
