@@ -27,12 +27,12 @@ def migrate(cr, version):
                SET res_model = 'ameyo.call', res_id = rel.call_id
               FROM ameyo_call_recording_rel AS rel
              WHERE rel.attachment_id = attachment.id
-               AND attachment.mimetype LIKE 'audio/%%'
+               AND attachment.mimetype LIKE 'audio/%'
         """)
         cr.execute("""
             UPDATE ameyo_call AS call
-               SET recording_state = 'fetched', recording_next_try = NULL
+               SET recording_state = 'fetched', recording_next_try = NULL, recording_error = NULL
              WHERE EXISTS (SELECT 1 FROM ir_attachment AS attachment
                             WHERE attachment.res_model = 'ameyo.call' AND attachment.res_id = call.id
-                              AND attachment.mimetype LIKE 'audio/%%')
+                              AND attachment.mimetype LIKE 'audio/%')
         """)
