@@ -11,6 +11,7 @@ from . import res_partner
 from . import crm_lead
 from . import ameyo_phone_pick
 from . import ameyo_call_dispose
+from . import ameyo_call_dial
 from . import ameyo_sso_token
 from . import ir_http
 from . import res_company

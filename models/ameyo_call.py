@@ -15,13 +15,21 @@ CALL_STATES = [
     ('dispose_pending', 'Dispose Pending'),
     ('disposed', 'Disposed'),
     ('dispose_failed', 'Dispose Failed'),
+    ('dialing', 'Dialing'),
+    ('dial_failed', 'Dial Failed'),
 ]
 # The one vocabulary of a leg's life: code, views (through the ``phase`` field) and the call banner
 # (through ``live`` in its data) ask these groups, never a list of states of their own.
 LIVE_STATES = ('preview', 'connected')  # the agent is on the call
 WAITING_STATES = ('dispose_pending', 'dispose_failed')  # saved in Odoo, Ameyo not told: he may sit in wrap
-CLOSED_STATES = ('disposed',)  # nothing left to do
-PHASE_STATES = {'live': LIVE_STATES, 'waiting': WAITING_STATES, 'closed': CLOSED_STATES}
+CLOSED_STATES = ('disposed', 'dial_failed')  # nothing left to do
+# A click-to-dial request Ameyo may still place: not a call yet, until a pop adopts the leg.
+DIALING_STATES = ('dialing',)
+PHASE_STATES = {'dialing': DIALING_STATES, 'live': LIVE_STATES, 'waiting': WAITING_STATES,
+                'closed': CLOSED_STATES}
+# Legs no pop named (a dial attempt not adopted, or one that failed): not calls Ameyo gave the agent.
+# What watches for the agent's calls (the banner, the dispose rule about his next pop) ignores them.
+ATTEMPT_STATES = ('dialing', 'dial_failed')
 # what the agent can still dispose: a live call, or one whose dispose Ameyo refused
 DISPOSABLE_STATES = (*LIVE_STATES, 'dispose_failed')
 
@@ -43,7 +51,11 @@ class AmeyoCall(models.Model):
 
     server_id = fields.Many2one('ameyo.server', required=True, index=True, ondelete='restrict', check_company=True)
     company_id = fields.Many2one(related='server_id.company_id', store=True, index=True, precompute=True)
-    crt_object_id = fields.Char(string="Call (crtObjectId)", required=True, readonly=True, copy=False)
+    # empty only on a click-to-dial attempt, until the pop of the call it placed names it
+    crt_object_id = fields.Char(string="Call (crtObjectId)", readonly=True, copy=False)
+    direction = fields.Selection(
+        [('inbound', 'Inbound'), ('outbound', 'Outbound')], required=True, default='inbound', readonly=True,
+        help="Outbound: a call the agent placed (click-to-dial from Odoo, or a dial in Ameyo).")
     user_crt_object_id = fields.Char(string="Agent Leg (userCrtObjectId)", readonly=True, copy=False)
     ameyo_call_id = fields.Char(string="Ameyo Leg Call ID", readonly=True, copy=False,
                                 help="The leg's callId, the key of archived recordings.")
@@ -70,9 +82,10 @@ class AmeyoCall(models.Model):
     lead_id = fields.Many2one('crm.lead', index='btree_not_null', tracking=True, check_company=True)
     state = fields.Selection(CALL_STATES, required=True, default='connected', index=True, tracking=True)
     phase = fields.Selection(
-        [('live', 'Live'), ('waiting', 'Waiting for Ameyo'), ('closed', 'Closed')],
+        [('dialing', 'Dialing'), ('live', 'Live'), ('waiting', 'Waiting for Ameyo'), ('closed', 'Closed')],
         compute='_compute_phase', search='_search_phase',
-        help="Live: the agent is on the call. Waiting for Ameyo: the outcome is saved in Odoo, Ameyo was not "
+        help="Dialing: Odoo asked Ameyo to place the call, no pop named it yet. Live: the agent is on the call. "
+             "Waiting for Ameyo: the outcome is saved in Odoo, Ameyo was not "
              "told yet (the agent may be held in wrap). Closed: nothing left to do.")
     disposition_id = fields.Many2one(
         'ameyo.disposition', domain="[('campaign_id', '=', campaign_id)]", tracking=True, check_company=True)
@@ -91,6 +104,9 @@ class AmeyoCall(models.Model):
         "(server_id, crt_object_id, COALESCE(user_crt_object_id, ''))",
         "This agent leg of the call is already logged.")
     _user_state_idx = models.Index('(user_id, state)')
+    _crt_object_id_set = models.Constraint(
+        "CHECK(crt_object_id IS NOT NULL OR state IN ('dialing', 'dial_failed'))",
+        "Only a dial attempt may lack Ameyo's call id (crtObjectId).")
 
     guidance = fields.Html(compute='_compute_guidance', help="The queue's script, else the campaign's.")
 
@@ -163,6 +179,9 @@ class AmeyoCall(models.Model):
         if not leg and agent_leg:
             leg = Call.search(domain + [('user_crt_object_id', '=', False), ('user_id', '=', agent.id),
                                         ('state', '=', 'preview')], limit=1)
+        if not leg and event in ('customer', 'preview'):
+            # the call a click-to-dial of this agent asked for: the pop adopts that attempt
+            leg = Call._ameyo_dial_attempt_for(server, agent, crt, params.get('phone'))
         if leg and leg.user_id and leg.user_id != agent:
             # an agent leg is one agent's: another agent naming it is not a transfer (that has its own leg)
             raise AccessError(self.env._("This call leg belongs to another agent. Nothing was recorded."))
@@ -180,15 +199,20 @@ class AmeyoCall(models.Model):
             if params.get(param) and not (param == 'customerId' and params[param] == '-1'):
                 values[field_name] = params[param]
         if event == 'customer':
-            if not leg or leg.state == 'preview':
+            if not leg or leg.state in ('preview', *DIALING_STATES):
                 values.update(state='connected', connected_at=fields.Datetime.now())
+        elif event == 'preview' and leg.state in DIALING_STATES:
+            values['state'] = 'preview'
         if leg:
+            if not leg.crt_object_id:
+                values['crt_object_id'] = crt
             if agent_leg and not leg.user_crt_object_id:
                 values['user_crt_object_id'] = agent_leg
             leg.write(values)
             return leg
         values.update(server_id=server.id, crt_object_id=crt, user_crt_object_id=agent_leg,
-                      state='preview' if event == 'preview' else 'connected')
+                      state='preview' if event == 'preview' else 'connected',
+                      direction=self._ameyo_direction_of(values.get('call_type')))
         try:
             # a concurrent throw of the same URL is an expected race: no ERROR line for it
             with self.env.cr.savepoint(), mute_logger('odoo.sql_db'):
@@ -197,6 +221,16 @@ class AmeyoCall(models.Model):
             # Another request created this leg after our transaction began: Odoo replays
             # the whole request, which then finds and updates it.
             raise ConcurrencyError("concurrent creation of the same Ameyo call leg") from error
+
+    @api.model
+    def _ameyo_direction_of(self, call_type):
+        """Ameyo's callType says who placed the call: ``outbound.*`` and click-to-call are the agent's."""
+        return 'outbound' if (call_type or '').lower().startswith(('outbound.', 'click.to.call')) else 'inbound'
+
+    @api.model
+    def _ameyo_dial_attempt_for(self, server, agent, crt, phone):
+        """The click-to-dial attempt a pop of ``agent`` is about, or an empty recordset (models/ameyo_call_dial.py)."""
+        return self.browse()
 
     def _ameyo_find_callers(self, model):
         """Return the records of ``model`` ('res.partner' or 'crm.lead') that have this leg's number.
@@ -226,6 +260,11 @@ class AmeyoCall(models.Model):
         model = 'crm.lead' if campaign.pop_target == 'lead' else 'res.partner'
         Partner = self.env['res.partner']
         # Ameyo calls back a number with a pending callback: the call that scheduled it names the record.
+        # The call the agent dialed from a contact or lead: that record, even when others share the number.
+        dialed = self.lead_id if model == 'crm.lead' else self.partner_id
+        if self.direction == 'outbound' and self.dial_requested_at and dialed \
+                and dialed.with_env(self.env).has_access('read'):
+            return 'open', dialed.with_env(self.env)
         origin = self._ameyo_link_callback_origin()
         origin_record = origin.lead_id if model == 'crm.lead' else origin.partner_id
         if origin_record and origin_record.with_env(self.env).has_access('read'):
@@ -438,5 +477,6 @@ class AmeyoCall(models.Model):
 
         Only the latest: once Ameyo gave him another call, older legs are over even if never disposed.
         """
-        leg = self.search([('user_id', '=', self.env.uid)], order='id desc', limit=1)
+        leg = self.search([('user_id', '=', self.env.uid), ('state', 'not in', ATTEMPT_STATES)],
+                          order='id desc', limit=1)
         return leg._ameyo_banner_data() if leg.state in LIVE_STATES else False

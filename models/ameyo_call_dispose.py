@@ -25,7 +25,7 @@ from odoo.tools import plaintext2html
 
 from ..tools.ameyo_client import AmeyoError, new_request_id
 from ..tools.notification import CLOSE_DIALOG, notification
-from .ameyo_call import DISPOSABLE_STATES, WAITING_STATES
+from .ameyo_call import ATTEMPT_STATES, DISPOSABLE_STATES, WAITING_STATES
 
 _logger = logging.getLogger(__name__)
 
@@ -40,7 +40,7 @@ SEND_TIMEOUT = timedelta(minutes=5)
 
 
 class AmeyoCall(models.Model):
-    _inherit = 'ameyo.call'
+    _inherit = 'ameyo.call'  # pylint: disable=consider-merging-classes-inherited
 
     dispose_request_id = fields.Char(
         string="Dispose Request ID", readonly=True, copy=False,
@@ -230,7 +230,8 @@ class AmeyoCall(models.Model):
     def _ameyo_has_newer_pop(self):
         """Did Ameyo give this agent another call since this leg? Then disposeCallForUser would hit it."""
         self.ensure_one()
-        return bool(self.search_count([('user_id', '=', self.user_id.id), ('id', '>', self.id)], limit=1))
+        return bool(self.search_count([('user_id', '=', self.user_id.id), ('id', '>', self.id),
+                                       ('state', 'not in', ATTEMPT_STATES)], limit=1))
 
     def _ameyo_in_wrap_window(self):
         self.ensure_one()

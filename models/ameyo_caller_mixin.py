@@ -1,12 +1,15 @@
 from odoo import api, fields, models
+from odoo.exceptions import AccessError
 
+from ..tools.notification import notification
 from ..tools.phone_key import key_digits, phone_key
 from .ameyo_call import DISPOSABLE_STATES
 
 
 class AmeyoCallerMixin(models.AbstractModel):
     """What contacts and leads share as possible callers: the indexed lookup key of their
-    number, the current user's open call with them, and "Dispose Call" from their form."""
+    number, the current user's open call with them, "Dispose Call" from their form, and
+    click-to-dial (``action_ameyo_dial``, the "Do not call" flag)."""
     _name = 'ameyo.caller.mixin'
     _description = 'Ameyo Caller'
     _ameyo_leg_field = None  # the ameyo.call field pointing to records of the inheriting model
@@ -14,6 +17,9 @@ class AmeyoCallerMixin(models.AbstractModel):
     ameyo_phone_key = fields.Char(
         string="Phone Lookup Key", compute='_compute_ameyo_phone_key', store=True, index='btree_not_null',
         copy=False, help="Trailing significant digits of the phone number, used to find callers.")
+    ameyo_do_not_call = fields.Boolean(
+        string="Do Not Call", tracking=True, copy=False,
+        help="Click-to-dial refuses to call this customer. Set by Ameyo supervisors and sales managers.")
     ameyo_open_call_id = fields.Many2one(
         'ameyo.call', compute='_compute_ameyo_open_call_id',
         help="The current user's call with this record that is not disposed yet.")
@@ -38,13 +44,36 @@ class AmeyoCallerMixin(models.AbstractModel):
         for record in self:
             record.ameyo_open_call_id = latest.get(record.id, Call)
 
+    def action_ameyo_dial(self, phone_field='phone'):
+        """Ask Ameyo to call this record's number (``phone_field``) for the current user.
+
+        Return a notification: sent (``success``), or why not (``warning``, ``danger``), never a traceback
+        for what can be expected (no mapping, no number, do not call, Ameyo's refusal...).
+        """
+        if len(self) != 1:
+            return notification(self.env._("Not dialed"), self.env._("Dial one record at a time."), 'warning')
+        return self.env['ameyo.call']._ameyo_dial(self, phone_field)
+
     def action_ameyo_dispose(self):
         """Dispose the current user's call with this record (the form saved itself before)."""
         self.ensure_one()
         return self.env['ameyo.call']._ameyo_open_leg_for(self).action_dispose()
 
+    def _ameyo_check_do_not_call_write(self):
+        user = self.env.user
+        if not self.env.su and not user.has_group('crm_ameyo.group_ameyo_supervisor') \
+                and not user.has_group('sales_team.group_sale_manager'):
+            raise AccessError(self.env._("Only Ameyo supervisors and sales managers can change \"Do not call\"."))
+
+    def write(self, vals):
+        if 'ameyo_do_not_call' in vals:
+            self._ameyo_check_do_not_call_write()
+        return super().write(vals)
+
     @api.model_create_multi
     def create(self, vals_list):
+        if any(vals.get('ameyo_do_not_call') for vals in vals_list):
+            self._ameyo_check_do_not_call_write()
         records = super().create(vals_list)
         # created from a screen-pop's prefilled form: attach the call leg to the new record
         leg_id = self.env.context.get('ameyo_pop_leg_id')

@@ -10,7 +10,7 @@ browser context that is such an embed, the session cookie goes out
 
 import re
 
-from odoo import models
+from odoo import models, tools
 from odoo.http import STORED_SESSION_BYTES, request, root
 
 from ..tools.http_origin import request_origin
@@ -24,6 +24,21 @@ _SAMESITE_RE = re.compile(r';\s*(?:SameSite=[^;]*|Secure|Partitioned)(?=;|$)', r
 
 class IrHttp(models.AbstractModel):
     _inherit = 'ir.http'
+
+    def session_info(self):
+        """Tell the web client where to offer click-to-dial: the models that can dial, for a user mapped
+        to an Ameyo agent (none for anyone else: Odoo looks as it was)."""
+        info = super().session_info()
+        user = self.env.user
+        info['ameyo_dial_models'] = list(self._ameyo_dial_models()) \
+            if user and not user.share and user.ameyo_user_id else []
+        return info
+
+    @tools.ormcache()
+    def _ameyo_dial_models(self):
+        """The models that can dial (they have ``action_ameyo_dial``), once per registry."""
+        return tuple(sorted(name for name, model in self.env.registry.items()
+                            if not model._abstract and hasattr(model, 'action_ameyo_dial')))
 
     @classmethod
     def _pre_dispatch(cls, rule, args):

@@ -13,6 +13,8 @@ class ResConfigSettings(models.TransientModel):
     ameyo_server_count = fields.Integer(compute='_compute_ameyo_server_count')
     ameyo_recording_keep_days = fields.Integer(related='company_id.ameyo_recording_keep_days', readonly=False)
     ameyo_agents_replay = fields.Boolean(related='company_id.ameyo_agents_replay', readonly=False)
+    ameyo_dial_honour_blacklist = fields.Boolean(
+        related='company_id.ameyo_dial_honour_blacklist', readonly=False)
 
     def set_values(self):
         old_digits = self.env['ir.config_parameter'].sudo().get_param('crm_ameyo.phone_key_digits')

@@ -46,7 +46,9 @@ start_postgres "$RUN_DIR/pg" "$PG_RUN_PORT"
 log "PostgreSQL on 127.0.0.1:$PG_PORT (data in $RUN_DIR/pg)"
 
 if [ -f "$REPO_DIR/simulator/ameyo_simulator.py" ]; then
+    # --odoo: the customer URL of a call dialed from Odoo comes back after a short ring (SSO mode: see README)
     "$PYTHON" "$REPO_DIR/simulator/ameyo_simulator.py" serve --host 127.0.0.1 --port "$SIM_PORT" --demo \
+        --odoo "http://localhost:$HTTP_PORT" --sso \
         >"$RUN_DIR/simulator.log" 2>&1 &
     SIM_PID=$!
     log "Ameyo simulator on http://127.0.0.1:$SIM_PORT (log in $RUN_DIR/simulator.log)"

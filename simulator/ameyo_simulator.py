@@ -53,8 +53,16 @@ The simulator's reading where the reference is silent:
   ``null``, the HTML login page or that JSON message.
 * ``getByCampaign`` on a campaign the session may not see (unknown, or not assigned) is the 403
   ``invalid.session.id`` the reference reports per campaign.
-* ``manualdial`` on a campaign the user is not assigned to answers
-  ``{"result": "failure", "reason": "User is not assigned to campaign <id>"}``.
+* The dial APIs (``manualdial``, ``clickToDialWithToken[Async]``) answer failures as
+  ``{"result": "failed", "reason": ...}`` (the vendor guide's "success or failed"): ``User not found``,
+  ``User is not logged in``, ``User is not in ready state`` (busy), ``User is not assigned to campaign
+  <id>``, ``Phone number is empty``, ``Invalid phone number <n>`` (other than digits with an optional
+  leading +, 3 to 16 digits). A dead ``sessionId`` on ``manualdial`` is the REST ``invalid.session.id``.
+* A dial puts the agent in a call at once (no ringing state). When the simulator knows Odoo's URL
+  (``set_crm``, ``serve --odoo``, ``POST /__sim__/crm``), it throws the customer URL of the dialed
+  call at Odoo after a short ring (``callType=outbound.manual.dial``), as the agent's browser would;
+  with ``sso_url`` it first logs the agent in to Odoo's SSO API with his Ameyo password and appends
+  the ``crmSessionId`` it got. ``wait_for_throws`` waits for those throws and returns what Odoo answered.
 * ``/dacx/dispose`` on an already disposed leg answers text ``Call already disposed``.
 * Lifecycle params omit keys whose value is None (e.g. queueId on an outbound call); the preview
   URL carries no userCrtObjectId (the reference lists it for connect and dispose only).
@@ -429,7 +437,10 @@ def _legacy_error(reason: str, details: str) -> _Reply:
 
 
 def _dial_failure(reason: str) -> _Reply:
-    return _json_reply({'result': 'failure', 'reason': reason})
+    return _json_reply({'result': 'failed', 'reason': reason})
+
+
+DIAL_PHONE_RE = re.compile(r'^\+?\d{3,16}$')
 
 
 def _blank(value) -> bool:
@@ -465,6 +476,7 @@ class AmeyoSimulator:
         self._recording_defaults = (float(recording_delay), float(recording_failure_share))
         self.recording_delay, self.recording_failure_share = self._recording_defaults
         self._lock = threading.RLock()
+        self._throw_done = threading.Condition(self._lock)
         self._server: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
         self._server_hex = secrets.token_hex(4)
@@ -526,6 +538,8 @@ class AmeyoSimulator:
             self._dial_request_ids: dict[str, dict] = {}
             self._requests: list[dict] = []
             self._faults: list[_Fault] = []
+            self._crm: dict | None = None
+            self._throws: list[dict] = []
 
     # ---- campaigns, agents, sessions -------------------------------------------------------------
 
@@ -730,6 +744,58 @@ class AmeyoSimulator:
     def sso_logout(self, odoo_sso_url: str, crm_session_id: str, form: str = 'xml', timeout: float = 30.0) -> dict:
         """Call the CRM's SSO endpoint with ``command=logout``; same return value as sso_login."""
         return self._sso_call(odoo_sso_url, {'command': 'logout', 'crmSessionId': crm_session_id}, form, timeout)
+
+    # ---- dialed calls thrown back at Odoo ---------------------------------------------------------
+
+    def set_crm(self, odoo_url: str | None, sso_url: str | None = None, ring: float = 1.0,
+                cookies: dict | None = None) -> None:
+        """Throw the customer URL of every dialed call at ``odoo_url`` (``http://host:port``) after
+        ``ring`` seconds. ``sso_url``: log the agent in there first and append his crmSessionId;
+        ``cookies``: sent along, as the agent's browser would. None stops the throws."""
+        with self._lock:
+            self._crm = {'odoo_url': odoo_url.rstrip('/'), 'sso_url': sso_url, 'ring': float(ring),
+                         'cookies': dict(cookies or {})} if odoo_url else None
+
+    def wait_for_throws(self, count: int, timeout: float = 30.0) -> list[dict]:
+        """Wait until ``count`` dialed calls were thrown at Odoo (or ``timeout``); return every throw:
+        ``{userId, crtObjectId, phone, status, location, error}``."""
+        with self._throw_done:
+            self._throw_done.wait_for(lambda: len(self._throws) >= count, timeout=timeout)
+            return [dict(entry) for entry in self._throws]
+
+    def _ring_locked(self, call: dict) -> None:
+        """After a dial: throw the call's customer URL at Odoo after the ring, when Odoo's URL is known."""
+        if not self._crm:
+            return
+        crm = dict(self._crm)
+        timer = threading.Timer(crm['ring'], self._throw_dialed, args=(dict(call), crm))
+        timer.daemon = True
+        timer.start()
+
+    def _throw_dialed(self, call: dict, crm: dict) -> None:
+        entry = {'userId': call['userId'], 'crtObjectId': call['crtObjectId'], 'phone': call['phone'],
+                 'status': None, 'location': None, 'error': None}
+        try:
+            extra = {}
+            if crm['sso_url']:
+                with self._lock:
+                    password = self._agents[call['userId']].password
+                answer = self.sso_login(crm['sso_url'], call['userId'], password)
+                if answer.get('crmSessionId'):
+                    extra['crmSessionId'] = answer['crmSessionId']
+                else:
+                    entry['error'] = f'SSO login refused: {answer.get("message")}'
+            session = dict(crm['cookies'])
+            status, headers, _body = self.throw(crm['odoo_url'], call, 'customer', session=session, **extra)
+            entry.update(status=status, location=headers.get('Location'))
+        except Exception as error:  # noqa: BLE001 (Odoo unreachable: recorded for whoever waits, never raised)
+            entry['error'] = f'{type(error).__name__}: {error}'
+        if self.log_requests:
+            print(f'{time.strftime("%H:%M:%S")} threw the customer URL of {call["crtObjectId"]} at Odoo -> '
+                  f'{entry["status"] or entry["error"]}', file=sys.stderr, flush=True)
+        with self._throw_done:
+            self._throws.append(entry)
+            self._throw_done.notify_all()
 
     # ---- state dump ------------------------------------------------------------------------------
 
@@ -1059,10 +1125,14 @@ class _Endpoints:
                 return _dial_failure(f'User is not assigned to campaign {campaign_id}')
             if sim._state_locked(agent) != 'ready':
                 return _dial_failure('User is not in ready state')
+            phone = str(body['phone']).strip()
+            if not DIAL_PHONE_RE.match(phone):
+                return _dial_failure(f'Invalid phone number {phone}')
             customer_id = body.get('customerId')
-            call = sim.start_call(agent.user_id, campaign_id, str(body['phone']),
+            call = sim.start_call(agent.user_id, campaign_id, phone,
                                   customer_id='-1' if customer_id is None else customer_id,
                                   call_type='outbound.manual.dial')
+            sim._ring_locked(call)
             result = {'result': 'success', 'reason': None, 'crtObjectId': call['crtObjectId']}
             if request_id:
                 sim._dial_request_ids[request_id] = result
@@ -1208,7 +1278,10 @@ class _Endpoints:
             agent = sim._agents.get(data.get('userId') or '')
             if agent is None:
                 return _dial_failure('User not found')
-            if sim._state_locked(agent) != 'ready':
+            state = sim._state_locked(agent)
+            if state == 'logged_out':
+                return _dial_failure('User is not logged in')
+            if state != 'ready':
                 return _dial_failure('User is not in ready state')
             campaign_id = str(data.get('campaignId') or '')
             if campaign_id not in sim._campaign_ids_locked(agent):
@@ -1216,12 +1289,16 @@ class _Endpoints:
             phone = str(data.get('phone') or '').strip()
             if not phone:
                 return _dial_failure('Phone number is empty')
+            if not DIAL_PHONE_RE.match(phone):
+                return _dial_failure(f'Invalid phone number {phone}')
 
             def dial():
-                try:
-                    sim.start_call(agent.user_id, campaign_id, phone, call_type='outbound.manual.dial')
-                except ValueError:
-                    pass  # the agent logged out meanwhile: the asynchronous dial fails silently, as Ameyo's does
+                with sim._lock:
+                    try:
+                        call = sim.start_call(agent.user_id, campaign_id, phone, call_type='outbound.manual.dial')
+                    except ValueError:
+                        return  # the agent logged out meanwhile: the asynchronous dial fails silently, as Ameyo's does
+                    sim._ring_locked(call)
 
             if not asynchronous:
                 dial()
@@ -1351,6 +1428,9 @@ def _control(sim: AmeyoSimulator, method: str, path: str, body) -> tuple[int, ob
         if route == ('POST', '/__sim__/faults'):
             sim.inject(**{key: data[key] for key in ('match', 'status', 'body', 'content_type', 'delay', 'drop',
                                                      'times', 'carry_out', 'chunked') if key in data})
+            return 200, {'ok': True}
+        if route == ('POST', '/__sim__/crm'):
+            sim.set_crm(data.get('odooUrl'), sso_url=data.get('ssoUrl'), ring=float(data.get('ring', 1.0)))
             return 200, {'ok': True}
         if route == ('DELETE', '/__sim__/faults'):
             sim.clear_faults()
@@ -1597,6 +1677,10 @@ def _cmd_serve(args) -> int:
                          recording_delay=args.recording_delay, recording_failure_share=args.recording_failure_share)
     sim.start()
     print(f'Ameyo simulator listening on {sim.url}', flush=True)
+    if args.odoo:
+        sim.set_crm(args.odoo, sso_url=args.odoo.rstrip('/') + '/ameyo/sso' if args.sso else None, ring=args.ring)
+        print(f'dialed calls are thrown at {args.odoo}/ameyo/customer after {args.ring:g} s'
+              + (' (with an SSO crmSessionId)' if args.sso else ''), flush=True)
     if args.demo:
         sessions = seed_demo(sim)
         print('demo: campaigns 1 "Inbound Sales", 2 "Outbound Collections"; '
@@ -1657,6 +1741,9 @@ def main(argv=None) -> int:
     serve.add_argument('--dispose-token-header', default='authorization')
     serve.add_argument('--admin-user', default='admin')
     serve.add_argument('--admin-password', default='admin')
+    serve.add_argument('--odoo', help="Odoo's base URL: throw the customer URL of dialed calls there")
+    serve.add_argument('--sso', action='store_true', help="log the agent in to Odoo's SSO API before a throw")
+    serve.add_argument('--ring', type=float, default=1.0, help='seconds between a dial and its customer URL')
     serve.add_argument('--recording-delay', type=float, default=0.0,
                        help='seconds after a call ends before its recording exists (default 0)')
     serve.add_argument('--recording-failure-share', type=float, default=0.0,

@@ -153,17 +153,46 @@ class TestAmeyoClient(AmeyoTransactionCase):
         with self.assertAmeyoError('refused', 'User is not in ready state'):
             self.client.manual_dial(session_id='s', campaign_id='5', phone='98765', request_id='r')
 
-    def test_click_to_dial_token_headers_and_form(self):
+    def test_click_to_dial_async_token_headers_and_json_body(self):
+        # the vendor guide's sample: a JSON body, the token-policy headers
         url = f'{BASE}/ameyowebaccess/command/'
-        self.mock.post(url, json={'result': 'success', 'reason': None})
-        self.client.click_to_dial(user_id='agent1', campaign_id=3, phone='98765')
+        self.mock.post(url, json={'result': 'success', 'reason': 'success'})
+        self.client.click_to_dial(user_id='agent1', campaign_id=3, phone='98765',
+                                  additional_params={'recordId': 'res.partner,7'},
+                                  customer_record={'customerCode': '98765'})
         request = self.mock.calls[0].request
         self.assertEqual(parse_qs(urlsplit(request.url).query)['command'], ['clickToDialWithTokenAsync'])
         self.assertEqual(request.headers['hash-key'], 'test-hash-key-SECRET')
         self.assertEqual(request.headers['policy-name'], 'token-based-authorization-policy')
         self.assertEqual(request.headers['requesting-host'], 'odoo.test')
+        self.assertEqual(request.headers['Content-Type'], 'application/json')
+        self.assertEqual(json.loads(request.body), {
+            'userId': 'agent1', 'campaignId': '3', 'phone': '98765', 'shouldAddCustomer': False,
+            'additionalParams': {'recordId': 'res.partner,7'}, 'customerRecord': {'customerCode': '98765'}})
+
+    def test_click_to_dial_sync_form(self):
+        # the confirmed non-async command keeps its form field data=<JSON>
+        url = f'{BASE}/ameyowebaccess/command/'
+        self.mock.post(url, json={'result': 'success', 'reason': None})
+        self.client.click_to_dial(user_id='agent1', campaign_id=3, phone='98765', asynchronous=False)
+        request = self.mock.calls[0].request
+        self.assertEqual(parse_qs(urlsplit(request.url).query)['command'], ['clickToDialWithToken'])
         data = json.loads(parse_qs(request.body)['data'][0])
         self.assertEqual(data, {'userId': 'agent1', 'campaignId': '3', 'phone': '98765', 'shouldAddCustomer': False})
+
+    def test_dial_answers(self):
+        url = f'{BASE}/ameyowebaccess/command/'
+        self.mock.post(url, json={'result': 'failed', 'reason': 'User is not in ready state'})
+        with self.assertAmeyoError('refused', 'User is not in ready state'):
+            self.client.click_to_dial(user_id='agent1', campaign_id=3, phone='98765')
+        self.mock.replace(responses.POST, url, json={'status': 'error', 'reason': 'Invalid token'})
+        with self.assertAmeyoError('auth', 'Invalid token'):
+            self.client.click_to_dial(user_id='agent1', campaign_id=3, phone='98765')
+        # neither a success nor a failure Odoo knows: Ameyo may be dialing
+        self.mock.replace(responses.POST, url, body='queued', content_type='text/plain')
+        with self.assertAmeyoError('bad_response', 'may or may not be placed') as caught:
+            self.client.click_to_dial(user_id='agent1', campaign_id=3, phone='98765')
+        self.assertTrue(caught.exception.outcome_unknown)
 
     def test_click_to_dial_needs_hash_key(self):
         self.server.hash_key = False

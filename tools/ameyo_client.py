@@ -606,23 +606,56 @@ class AmeyoClient:
     # ------------------------------------------------------------------
 
     def manual_dial(self, *, session_id, campaign_id, phone, request_id, user_crt_object_id=None,
-                    customer_id=-1):
-        """REST ``manualdial`` with the agent's session. Not retried: a retry could dial twice."""
+                    customer_id=-1, additional_params=None, customer_record=None):
+        """REST ``manualdial`` with the agent's session. Not retried: a retry could dial twice.
+
+        Return Ameyo's answer (a dict; it may name the call's ``crtObjectId``).
+        """
+        self._secrets.add(session_id)
         body = {'campaignId': _as_number(campaign_id), 'phone': phone, 'customerId': customer_id,
-                'shouldAddCustomer': True, 'requestId': request_id, 'additionalParams': None}
+                'shouldAddCustomer': True, 'requestId': request_id, 'additionalParams': additional_params}
+        if customer_record:
+            body['customerRecord'] = customer_record
         if user_crt_object_id:
             body[self.server._get_agent_leg_json_key()] = user_crt_object_id
         response = self._send('manualdial', 'POST', '/ameyorestapi/voice/manualdial',
                               headers={'sessionId': session_id}, json_body=body)
-        return self._expect_json(self.env._("the call"), response, dict)
+        return self._expect_dial(self.env._("the dial request"), response)
 
-    def click_to_dial(self, *, user_id, campaign_id, phone, asynchronous=True):
-        """Legacy ``clickToDialWithToken[Async]`` with the token-policy headers. Not retried."""
+    def click_to_dial(self, *, user_id, campaign_id, phone, asynchronous=True, additional_params=None,
+                      customer_record=None, should_add_customer=False):
+        """``clickToDialWithTokenAsync`` (JSON body, as the vendor's sample) or the confirmed synchronous
+        ``clickToDialWithToken`` (form field ``data``), with the token-policy headers. Not retried."""
         command = 'clickToDialWithTokenAsync' if asynchronous else 'clickToDialWithToken'
-        data = {'userId': user_id, 'campaignId': str(campaign_id), 'phone': phone, 'shouldAddCustomer': False}
+        data = {'userId': user_id, 'campaignId': str(campaign_id), 'phone': phone,
+                'shouldAddCustomer': bool(should_add_customer)}
+        if additional_params:
+            data['additionalParams'] = additional_params
+        if customer_record:
+            data['customerRecord'] = customer_record
+        if asynchronous:
+            payload = {'json_body': data}
+        else:
+            payload = {'form': {'data': json.dumps(data)}}
         response = self._send(command, 'POST', '/ameyowebaccess/command/', params={'command': command},
-                              headers=self._token_headers(), form={'data': json.dumps(data)})
-        return self._expect_json(self.env._("the call"), response, dict)
+                              headers=self._token_headers(), **payload)
+        return self._expect_dial(self.env._("the dial request"), response)
+
+    def _expect_dial(self, api_label, response):
+        """Return Ameyo's answer to a dial when it says success (``{"result": "success"}``), else raise.
+
+        An answer that is neither a known success nor a known failure leaves the outcome unknown: Ameyo
+        may be dialing. The caller must not dial again on its own.
+        """
+        answer = dispose_answer(response)
+        if answer == 'success':
+            return response.data if isinstance(response.data, dict) else {'result': 'success'}
+        if answer is None:
+            raise AmeyoError(self.env._(
+                "Ameyo answered %(api)s with %(answer)s, which is neither a success nor a failure Odoo knows: "
+                "the call may or may not be placed.", api=api_label, answer=self._answer_summary(response)),
+                kind='bad_response', reason=self._reason(response), status=response.status, outcome_unknown=True)
+        self._fail(api_label, response)
 
     # ------------------------------------------------------------------
     # Recordings

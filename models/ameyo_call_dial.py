@@ -1,0 +1,385 @@
+"""Click-to-dial: a user asks Ameyo to call a number of a contact or lead for him.
+
+The attempt is a call leg of its own (``direction`` outbound, state ``dialing``), committed
+before the request leaves, so that the pop of the call Ameyo places finds it and adopts it
+(models/ameyo_call.py ``_ameyo_register_leg``), whichever comes first, Ameyo's answer or its
+customer URL. Ameyo's answer is stored on it: ``dial_failed`` with the reason on refusal. A
+dial attempt is not a call: what watches for the agent's calls ignores it until a pop adopts
+it, and one no pop adopts within :data:`DIAL_ADOPT_WINDOW` ends ``dial_failed``.
+
+Every refusal is a notification in plain words, never a traceback.
+"""
+
+import logging
+from datetime import datetime, timedelta
+
+import phonenumbers
+import pytz
+from phonenumbers import timezone as phone_timezone
+
+from odoo import api, fields, models
+from odoo.exceptions import AccessError
+
+from ..tools.ameyo_client import AmeyoError, new_request_id
+from ..tools.notification import notification
+from ..tools.phone_key import key_digits, phone_key
+from .ameyo_call import ATTEMPT_STATES, DIALING_STATES, LIVE_STATES
+
+_logger = logging.getLogger(__name__)
+
+# How long after the request a pop may still adopt the attempt ("within a few minutes"); later it failed.
+DIAL_ADOPT_WINDOW = timedelta(minutes=3)
+# A live leg older than this is not taken as the agent's current call (its end may never have reached Odoo).
+LIVE_CALL_HORIZON = timedelta(hours=2)
+
+DIAL_APIS = [
+    ('manualdial', 'REST manualdial (agent session)'),
+    ('token_async', 'clickToDialWithTokenAsync (token)'),
+    ('token_sync', 'clickToDialWithToken (token, form data)'),
+]
+
+
+class AmeyoCall(models.Model):
+    _inherit = 'ameyo.call'  # pylint: disable=consider-merging-classes-inherited
+
+    dial_requested_at = fields.Datetime(readonly=True, copy=False)
+    dial_api = fields.Selection(DIAL_APIS, string="API Used to Dial", readonly=True, copy=False)
+    dial_request_id = fields.Char(string="Dial Request ID", readonly=True, copy=False)
+    dial_phone_stored = fields.Char(
+        string="Number as Stored", readonly=True, copy=False, help="The number as the contact or lead holds it.")
+    dial_phone_sent = fields.Char(
+        string="Number as Dialed", readonly=True, copy=False, help="The number as Odoo sent it to Ameyo.")
+    dial_error = fields.Char(string="Dial Outcome", readonly=True, copy=False)
+
+    # ------------------------------------------------------------------
+    # The dial (called by action_ameyo_dial of contacts and leads)
+    # ------------------------------------------------------------------
+
+    @api.model
+    def _ameyo_dial(self, record, phone_field='phone'):
+        """Ask Ameyo to call ``record``'s number in ``phone_field`` for the current user; return the
+        notification that tells him what happened."""
+        check = self._ameyo_dial_check(record, phone_field)
+        if check.get('refusal'):
+            return check['refusal']
+        leg = self._ameyo_dial_record_attempt(record, check)
+        error = self._ameyo_dial_send(leg, record, check)
+        return self._ameyo_dial_notification(leg, error, check)
+
+    @api.model
+    def _ameyo_dial_check(self, record, phone_field):
+        """Every reason not to dial, in the order a user can act on them; else what the dial needs."""
+        env = self.env
+        user = env.user
+
+        def refuse(message, kind='warning', **options):
+            return {'refusal': notification(env._("Not dialed"), message, kind, **options)}
+
+        if user.share or not user.ameyo_user_id:
+            return refuse(env._("Only Odoo users mapped to an Ameyo agent can dial through Ameyo: ask an "
+                                "administrator to set your Ameyo user ID."), 'danger')
+        try:
+            record.check_access('read')
+        except AccessError:
+            return refuse(env._("You cannot read this record."), 'danger')
+        field = record._fields.get(phone_field) if isinstance(phone_field, str) else None
+        if not field or field.type != 'char' or not (
+                phone_field in record._phone_get_number_fields() or 'phone' in phone_field
+                or 'mobile' in phone_field):
+            return refuse(env._("%(field)s is not a phone number field.", field=str(phone_field)[:64]), 'danger')
+        stored = (record[phone_field] or '').strip()
+        if not stored:
+            return refuse(env._("%(record)s has no %(field)s number to dial.", record=record.display_name,
+                                field=field._description_string(env)))
+        if record.ameyo_do_not_call or (record._name == 'crm.lead' and record.partner_id.ameyo_do_not_call):
+            return refuse(env._("%(record)s is marked \"Do not call\".", record=record.display_name))
+        campaign = self._ameyo_dial_campaign()
+        if not campaign:
+            return refuse(env._("No Ameyo campaign to dial in: set your default Ameyo campaign (your user's "
+                                "Ameyo tab), or ask an administrator to."))
+        server = campaign.server_id
+        country = self._ameyo_dial_country(record)
+        e164 = env['base']._phone_format(number=stored, country=country, force_format='E164')
+        if not e164:
+            return refuse(env._("%(number)s is not a phone number Odoo can dial (read in %(country)s).",
+                                number=stored, country=country.name or env._("no country")))
+        if env.company.ameyo_dial_honour_blacklist and env['phone.blacklist'].sudo().search_count(
+                [('number', '=', e164), ('active', '=', True)], limit=1):
+            return refuse(env._("%(number)s is on the opt-out list (phone blacklist).", number=stored))
+        outside = campaign._ameyo_outside_calling_hours(self._ameyo_dial_timezones(record, e164))
+        if outside:
+            return refuse(outside)
+        live = self._ameyo_live_leg(user)
+        if live:
+            return refuse(env._(
+                "You are on a call with %(number)s: Ameyo does not dial for a busy agent. Dispose that call "
+                "first.", number=live.phone or live.crt_object_id), next_action=live.with_env(env).action_dispose())
+        api_name, session = self._ameyo_dial_api(server, user)
+        if not api_name:
+            return refuse(env._("Odoo knows no live Ameyo session of yours, which the Ameyo server's dial API "
+                                "needs: log in to Ameyo (its knowledge-base page tells Odoo your session), "
+                                "then dial again."))
+        return {'campaign': campaign, 'server': server, 'stored': stored, 'e164': e164,
+                'sent': server._ameyo_dial_format(e164), 'api': api_name, 'session': session}
+
+    @api.model
+    def _ameyo_dial_campaign(self):
+        """The campaign the current user dials in: his default one, or the only one he could mean."""
+        user = self.env.user
+        Campaign = self.env['ameyo.campaign'].sudo()
+        domain = [('server_id.active', '=', True), ('company_id', 'in', user.company_ids.ids)]
+        default = user.sudo().ameyo_default_campaign_id
+        if default and Campaign.search_count([('id', '=', default.id), *domain]):
+            return default
+        campaigns = Campaign.search([*domain, ('company_id', 'in', self.env.companies.ids)], limit=2)
+        return campaigns if len(campaigns) == 1 else Campaign
+
+    @api.model
+    def _ameyo_dial_country(self, record):
+        """The country a number is read in: the record's, its contact's (or parent's), its company's, ours."""
+        for holder in ('country_id', 'partner_id.country_id', 'parent_id.country_id', 'company_id.country_id'):
+            first, _dot, rest = holder.partition('.')
+            if first not in record._fields:
+                continue
+            country = record[first][rest] if rest else record[first]
+            if country:
+                return country
+        return self.env.company.country_id or self._ameyo_home_country()
+
+    @api.model
+    def _ameyo_dial_timezones(self, record, e164):
+        """The customer's time zones: the contact's own, else those of his number's area (several for
+        some countries: calling hours must hold in each), else the company's."""
+        partner = record if record._name == 'res.partner' else record['partner_id'] \
+            if 'partner_id' in record._fields else self.env['res.partner']
+        if partner.tz:
+            return [partner.tz]
+        try:
+            zones = [zone for zone in phone_timezone.time_zones_for_number(phonenumbers.parse(e164))
+                     if zone in pytz.all_timezones_set]
+        except phonenumbers.NumberParseException:
+            zones = []
+        return zones or [self.env.company.partner_id.tz or self.env.user.tz or 'UTC']
+
+    @api.model
+    def _ameyo_live_leg(self, user):
+        """The user's current call, when Odoo knows one (his latest popped leg, live, recent)."""
+        leg = self.sudo().search([('user_id', '=', user.id), ('state', 'not in', ATTEMPT_STATES)],
+                                 order='id desc', limit=1)
+        started = leg.connected_at or leg.create_date
+        if leg.state in LIVE_STATES and started and started > fields.Datetime.now() - LIVE_CALL_HORIZON:
+            return leg
+        return self.browse()
+
+    @api.model
+    def _ameyo_dial_api(self, server, user):
+        """``(api, agent session)`` the server's configuration and what Odoo knows allow, or ``(None, None)``."""
+        session = server._ameyo_agent_session(user).session_id or None
+        choice = server.dial_api
+        if choice == 'auto':
+            if server.api_flavour == 'rest' and session:
+                return 'manualdial', session
+            choice = 'token_async'
+        if choice == 'manualdial':
+            return ('manualdial', session) if session else (None, None)
+        return choice, None
+
+    @api.model
+    def _ameyo_dial_record_attempt(self, record, check):
+        """Create the attempt's leg in a transaction committed before the request: the pop may come first."""
+        server = check['server']
+        values = {
+            'server_id': server.id,
+            'campaign_id': check['campaign'].id,
+            'user_id': self.env.uid,
+            'ameyo_user_ref': self.env.user.ameyo_user_id,
+            'ameyo_campaign_ref': check['campaign'].ameyo_campaign_id,
+            'phone': check['sent'],
+            'dial_phone_stored': check['stored'],
+            'dial_phone_sent': check['sent'],
+            'direction': 'outbound',
+            'state': 'dialing',
+            'call_type': 'click.to.call.dial',
+            'dial_requested_at': fields.Datetime.now(),
+            'dial_api': check['api'],
+            'dial_request_id': new_request_id(),
+        }
+        partner = record if record._name == 'res.partner' else record['partner_id'] \
+            if 'partner_id' in record._fields else self.env['res.partner']
+        for name, linked in (('partner_id', partner), ('lead_id', record if record._name == 'crm.lead' else None)):
+            # a record of another company than the server's is dialed, not linked (the leg is the server's)
+            if linked and linked.sudo().company_id in (server.company_id, self.env['res.company']):
+                values[name] = linked.id
+        self.env.flush_all()
+        with self.env.registry.cursor() as cr:
+            leg = self.with_env(self.env(cr=cr)).sudo().with_context(
+                mail_create_nolog=True, mail_create_nosubscribe=True, mail_notrack=True).create(values)
+            leg_id = leg.id
+        self.env.invalidate_all()
+        return self.sudo().browse(leg_id)
+
+    @api.model
+    def _ameyo_dial_send(self, leg, record, check):
+        """Send the dial request; store Ameyo's answer on the leg (its own transaction). Return the
+        :class:`AmeyoError`, or None when Ameyo accepted the request."""
+        server, campaign = check['server'], check['campaign']
+        customer_record = None
+        if campaign.dial_customer_key:
+            customer_record = {campaign.dial_customer_key: check['sent'], 'name': record.display_name or ''}
+        additional_params = {'recordId': f'{record._name},{record.id}', 'odooCallId': str(leg.id)}
+        error, answer = None, {}
+        try:
+            client = server.sudo()._get_ameyo_client()
+            if check['api'] == 'manualdial':
+                answer = client.manual_dial(
+                    session_id=check['session'], campaign_id=campaign.ameyo_campaign_id, phone=check['sent'],
+                    request_id=leg.dial_request_id, additional_params=additional_params,
+                    customer_record=customer_record)
+            else:
+                answer = client.click_to_dial(
+                    user_id=self.env.user.ameyo_user_id, campaign_id=campaign.ameyo_campaign_id,
+                    phone=check['sent'], asynchronous=check['api'] == 'token_async',
+                    additional_params=additional_params, customer_record=customer_record)
+        except AmeyoError as failure:
+            error = failure
+        except Exception:  # noqa: BLE001 (a failure inside Odoo: the user gets a message, the log the traceback)
+            _logger.exception("Click-to-dial of Ameyo call leg %s failed in Odoo", leg.id)
+            error = AmeyoError(self.env._("Odoo failed while asking Ameyo to dial; nothing was dialed."),
+                               kind='odoo', sent=False)
+        with self.env.registry.cursor() as cr:
+            attempt = leg.with_env(leg.env(cr=cr))
+            if attempt.state in DIALING_STATES:
+                values = {}
+                crt = answer.get('crtObjectId') if isinstance(answer, dict) else None
+                if crt and isinstance(crt, str) and not attempt.crt_object_id:
+                    values['crt_object_id'] = crt[:128]
+                if error and not error.outcome_unknown:
+                    values.update(state='dial_failed', dial_error=self._ameyo_dial_reason(error, check['api'])[:500])
+                elif error:
+                    values['dial_error'] = self._ameyo_dial_reason(error, check['api'])[:500]
+                else:
+                    values['dial_error'] = self.env._("Ameyo accepted the request.")
+                attempt.write(values)
+        self.env.invalidate_all()
+        return error
+
+    @api.model
+    def _ameyo_dial_reason(self, error, api_name):
+        if api_name == 'manualdial' and error.kind == 'auth':
+            return self.env._("Ameyo did not accept your Ameyo session (%(reason)s): log in to Ameyo again, "
+                              "then dial.", reason=error.reason)
+        return str(error.args[0])
+
+    @api.model
+    def _ameyo_dial_notification(self, leg, error, check):
+        if not error:
+            return notification(self.env._("Click-to-dial"), self.env._(
+                "Dial request sent to Ameyo: answer on your Ameyo client (%(number)s).", number=check['stored']),
+                'success')
+        if error.outcome_unknown:
+            return notification(self.env._("Dial request not confirmed"), self.env._(
+                "%(reason)s Watch your Ameyo client before dialing again.",
+                reason=self._ameyo_dial_reason(error, check['api'])),
+                'warning', sticky=True)
+        return notification(self.env._("Not dialed"), self._ameyo_dial_reason(error, check['api']), 'danger',
+                            sticky=True)
+
+    # ------------------------------------------------------------------
+    # The pop of the call placed, and attempts no pop adopted
+    # ------------------------------------------------------------------
+
+    @api.model
+    def _ameyo_dial_attempt_for(self, server, agent, crt, phone):
+        """The agent's recent dial attempt this pop is about: named by Ameyo's answer, else by its number."""
+        domain = [('server_id', '=', server.id), ('user_id', '=', agent.id), ('state', 'in', DIALING_STATES),
+                  ('dial_requested_at', '>=', fields.Datetime.now() - DIAL_ADOPT_WINDOW)]
+        leg = self.search([*domain, ('crt_object_id', '=', crt)], limit=1)
+        key = phone_key(phone, key_digits(self.env))
+        if leg or not key:
+            return leg
+        return self.search([*domain, ('crt_object_id', '=', False), ('phone_key', '=', key)],
+                           order='id desc', limit=1)
+
+    @api.model
+    def _cron_expire_dial_attempts(self):
+        """Attempts no pop adopted in time: the call was not answered or not placed."""
+        legs = self.sudo().search([('state', 'in', DIALING_STATES),
+                                   ('dial_requested_at', '<', fields.Datetime.now() - DIAL_ADOPT_WINDOW)])
+        legs.with_context(mail_notrack=True).write({
+            'state': 'dial_failed',
+            'dial_error': self.env._("Not answered or not placed: no call reached Odoo within %(minutes)s "
+                                     "minutes.", minutes=int(DIAL_ADOPT_WINDOW.total_seconds() // 60)),
+        })
+
+
+class AmeyoServer(models.Model):
+    _inherit = 'ameyo.server'
+
+    dial_api = fields.Selection(
+        [('auto', 'Automatic'), *DIAL_APIS], string="Dial API", required=True, default='auto',
+        help="Automatic: REST manualdial with the agent's Ameyo session when Odoo knows one (REST servers), "
+             "else clickToDialWithTokenAsync with the token-policy headers.")
+    dial_number_format = fields.Selection(
+        [('national', 'National digits (9876543210)'), ('e164', 'E.164 without + (919876543210)'),
+         ('e164_plus', 'E.164 with + (+919876543210)')], string="Dialed Number Format", required=True,
+        default='national', help="How this Ameyo expects the numbers it dials.")
+    dial_prefix = fields.Char(string="Prefix Before Numbers", help="Put before every dialed number, e.g. 0.")
+
+    def _ameyo_dial_format(self, e164):
+        """``e164`` (``+919876543210``) as this server dials it."""
+        self.ensure_one()
+        parsed = phonenumbers.parse(e164)
+        if self.dial_number_format == 'national':
+            number = phonenumbers.national_significant_number(parsed)
+        elif self.dial_number_format == 'e164':
+            number = e164.lstrip('+')
+        else:
+            number = e164
+        return (self.dial_prefix or '').strip() + number
+
+
+class AmeyoCampaign(models.Model):
+    _inherit = 'ameyo.campaign'
+
+    dial_hour_from = fields.Float(
+        string="Calling Hours From", help="Earliest local time of the customer to dial him (e.g. 09:00). "
+                                           "Both times empty: any time.")
+    dial_hour_to = fields.Float(string="Calling Hours To", help="Latest local time of the customer (e.g. 21:00).")
+    dial_customer_key = fields.Char(
+        string="Customer Primary Key", help="When the campaign's customer table uses a primary key other than "
+                                            "Phone1: the field name Ameyo expects in the customerRecord of a dial.")
+
+    _dial_hours_range = models.Constraint(
+        'CHECK(COALESCE(dial_hour_from, 0) BETWEEN 0 AND 24 AND COALESCE(dial_hour_to, 0) BETWEEN 0 AND 24)',
+        "Calling hours are times of day, between 00:00 and 24:00.")
+
+    def _ameyo_outside_calling_hours(self, zones):
+        """Why dialing now is outside this campaign's calling hours in one of ``zones``, or ''."""
+        self.ensure_one()
+        start, end = self.dial_hour_from or 0.0, self.dial_hour_to or 0.0
+        if start == end:
+            return ''
+        now = datetime.now(pytz.utc)
+        for zone in zones:
+            local = now.astimezone(pytz.timezone(zone))
+            hour = local.hour + local.minute / 60
+            inside = start <= hour < end if start < end else (hour >= start or hour < end)
+            if not inside:
+                return self.env._(
+                    "It is %(time)s for the customer (%(zone)s), outside the calling hours of campaign %(campaign)s "
+                    "(%(start)s to %(end)s).", time=local.strftime('%H:%M'), zone=zone,
+                    campaign=self.name, start=_hhmm(start), end=_hhmm(end))
+        return ''
+
+
+class ResCompany(models.Model):
+    _inherit = 'res.company'
+
+    ameyo_dial_honour_blacklist = fields.Boolean(
+        string="Honour the Phone Blacklist When Dialing",
+        help="Refuse to dial numbers on Odoo's phone blacklist (the SMS opt-out list).")
+
+
+def _hhmm(value):
+    minutes = round(value * 60)
+    return f'{minutes // 60:02d}:{minutes % 60:02d}'

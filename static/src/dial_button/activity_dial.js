@@ -1,0 +1,26 @@
+import { Activity } from "@mail/core/web/activity";
+
+import { patch } from "@web/core/utils/patch";
+
+import { canAmeyoDial } from "./dial_button";
+
+/** A "Call" activity (a callback) of a record that can dial offers "Dial" next to "Mark Done". */
+patch(Activity.prototype, {
+    get ameyoCanDial() {
+        const activity = this.props.activity;
+        return (
+            activity.activity_category === "phonecall" &&
+            Boolean(activity.res_id) &&
+            canAmeyoDial({ resModel: activity.res_model })
+        );
+    },
+    async onClickAmeyoDial() {
+        const activity = this.props.activity;
+        const action = await this.env.services.orm.call(
+            activity.res_model,
+            "action_ameyo_dial",
+            [[activity.res_id]]
+        );
+        await this.env.services.action.doAction(action);
+    },
+});
