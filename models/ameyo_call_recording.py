@@ -358,3 +358,18 @@ class AmeyoCall(models.Model):
         self.ensure_one()
         self.env['ameyo.recording.access'].sudo().create(
             {'call_id': self.id, 'user_id': self.env.uid, 'kind': kind})
+
+
+class ResCompany(models.Model):
+    _inherit = 'res.company'  # pylint: disable=consider-merging-classes-inherited
+
+    ameyo_recording_keep_days = fields.Integer(
+        string="Odoo Keeps Recordings (days)", default=0,
+        help="Call recordings older than this are deleted from Odoo (calls marked Keep excepted); 0 keeps them "
+             "forever. Distinct from how long Ameyo keeps them (set on each Ameyo server).")
+    ameyo_agents_replay = fields.Boolean(
+        string="Agents Replay Their Calls",
+        help="Agents may play the recordings of their own calls; otherwise only supervisors may.")
+
+    _ameyo_recording_keep_days_positive = models.Constraint(
+        'CHECK(ameyo_recording_keep_days >= 0)', "Recordings cannot be kept a negative number of days.")
