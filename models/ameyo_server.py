@@ -1,3 +1,4 @@
+import ipaddress
 import re
 from urllib.parse import urlsplit
 
@@ -12,6 +13,7 @@ from odoo.addons.base.models.res_partner import _tz_get
 from ..tools.ameyo_client import AmeyoClient, AmeyoError
 from ..tools.ameyo_params import EVENTS, lifecycle_path
 from ..tools.notification import SOFT_RELOAD, notification
+from ..tools.values import clean_values
 
 _lt = LazyTranslate(__name__)
 
@@ -27,12 +29,19 @@ LIFECYCLE_URL_HELP = {
                                     'phone, dispositionCode, dispositionAttribute'),
 }
 AGENT_LEG_JSON_KEYS = {'upper_crt': 'userCRTObjectId', 'camel_crt': 'userCrtObjectId'}
+_CLEANERS = {'base_url': lambda url: url.strip().rstrip('/')}
 ORIGIN_RE = re.compile(r'^https?://[A-Za-z0-9.-]+(:\d{1,5})?$')
 # Where the secrets go: whoever may not read a secret may not redirect it either (system administrators only).
 CONNECTION_FIELDS = frozenset({
     'base_url', 'verify_tls', 'ca_bundle', 'requesting_host', 'policy_name', 'dispose_token_header',
     'admin_user_id',
 })
+
+
+def _network_lines(text):
+    """The addresses and networks of a one-per-line text, without comments (after #) and blank lines."""
+    lines = (line.split('#', 1)[0].strip() for line in (text or '').splitlines())
+    return [line for line in lines if line]
 
 
 class AmeyoServer(models.Model):
@@ -92,6 +101,12 @@ class AmeyoServer(models.Model):
         string="Allowed Embedding Origins",
         help="One origin per line (scheme://host[:port]) allowed to show Odoo in an iframe, "
              "e.g. the Ameyo web agent UI https://acme.ameyoemerge.in:8443")
+    sso_source_networks = fields.Text(
+        string="SSO Source Networks",
+        help="The addresses Ameyo's servers call the single sign-on API from: one IP address or network "
+             "(CIDR) per line, e.g. 203.0.113.10 or 10.20.0.0/24; text after # is a comment. Calls from any "
+             "other address are refused. Empty: any address may call it (not advised). Behind a reverse proxy, "
+             "run Odoo with proxy_mode and let the proxy send X-Forwarded-For and X-Forwarded-Host.")
 
     # Transport.
     verify_tls = fields.Boolean(string="Verify TLS Certificate", default=True)
@@ -164,6 +179,17 @@ class AmeyoServer(models.Model):
                         "%(origin)s is not an origin: write one scheme://host[:port] per line, without a path.",
                         origin=origin))
 
+    @api.constrains('sso_source_networks')
+    def _check_sso_source_networks(self):
+        for server in self:
+            for line in _network_lines(server.sso_source_networks):
+                try:
+                    ipaddress.ip_network(line, strict=False)
+                except ValueError:
+                    raise ValidationError(self.env._(
+                        "%(line)s is not an IP address or network: write one address (203.0.113.10) or network "
+                        "(10.20.0.0/24) per line.", line=line)) from None
+
     @api.constrains('session_mode', 'url_token')
     def _check_session_mode(self):
         for server in self.sudo():
@@ -174,16 +200,12 @@ class AmeyoServer(models.Model):
 
     @api.model_create_multi
     def create(self, vals_list):
-        for vals in vals_list:
-            if vals.get('base_url'):
-                vals['base_url'] = vals['base_url'].strip().rstrip('/')
-        servers = super().create(vals_list)
+        servers = super().create(clean_values(vals_list, _CLEANERS))
         self.env.registry.clear_cache()  # the embedding origins
         return servers
 
     def write(self, vals):
-        if vals.get('base_url'):
-            vals['base_url'] = vals['base_url'].strip().rstrip('/')
+        clean_values([vals], _CLEANERS)
         self._ameyo_check_connection_write(vals)
         result = super().write(vals)
         if {'frame_origins', 'active'} & set(vals):
@@ -236,6 +258,25 @@ class AmeyoServer(models.Model):
         send origins)."""
         self.ensure_one()
         return [line.strip().rstrip('/').lower() for line in (self.frame_origins or '').splitlines() if line.strip()]
+
+    def _ameyo_sso_source_allowed(self, address):
+        """May ``address`` call this server's single sign-on API?
+
+        ``address`` is the caller's address as Odoo's request sees it (``remote_addr``: the
+        peer, or with ``proxy_mode`` the address the proxy put in X-Forwarded-For). Any
+        address may when the server lists no network.
+        """
+        self.ensure_one()
+        networks = [ipaddress.ip_network(line, strict=False) for line in _network_lines(self.sso_source_networks)]
+        if not networks:
+            return True
+        try:
+            ip = ipaddress.ip_address(address or '')
+        except ValueError:
+            return False
+        if ip.version == 6 and ip.ipv4_mapped:  # ::ffff:10.0.0.1 is 10.0.0.1
+            ip = ip.ipv4_mapped
+        return any(ip in network for network in networks)  # another IP version is never in a network
 
     def _get_lifecycle_url(self, event, *, per_server=False):
         """Return the absolute URL Ameyo must load for ``event`` ('kb', 'customer', 'preview', 'dispose', 'sso').

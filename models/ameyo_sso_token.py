@@ -1,18 +1,34 @@
 """Single sign-on with Ameyo: the crmSessionId tokens Odoo hands out at Ameyo's login call.
 
 A token is random, returned once, stored only as its SHA-256 hash, expires, and is
-revoked by Ameyo's logout call, which also ends the Odoo sessions it opened. Failed
-logins are throttled per Ameyo userId: every SSO call comes from Ameyo's own server,
-so a per-address limit would let one agent's typos lock every agent out.
+revoked by Ameyo's logout call, which also ends the Odoo sessions it opened. It dies with
+what it stood for: a password change, a revoked API key, an archived user, a removed or
+changed Ameyo user ID or agent group revoke the user's tokens.
+
+Guessing passwords here is limited three ways (see the README's security section):
+- the server's SSO source networks: a call from any other address is refused before
+  anything is counted or checked;
+- per (source address, Ameyo userId): 5 attempts, then that pair is locked for 10 minutes.
+  Guesses from one address never lock an agent out of logins from another (Ameyo's);
+- from an address the server does not list (no list: any address), Odoo's own per-address
+  login cooldown applies too, and SSO failures count toward it. Ameyo's listed addresses
+  are exempt: every agent's login comes from there, and one agent's typos must not lock
+  the others out.
+An attempt is counted before its password is checked, in one statement, so parallel
+guesses cannot all pass the check; an unknown userId costs the same password hash as a
+known one.
 """
 
 import hashlib
 import logging
 import secrets
+from contextlib import contextmanager
 from datetime import timedelta
 
 from odoo import api, fields, models
+from odoo.exceptions import AccessDenied
 from odoo.http import root
+from odoo.sql_db import Cursor
 
 _logger = logging.getLogger(__name__)
 
@@ -20,6 +36,8 @@ TOKEN_LIFETIME = timedelta(hours=14)
 MAX_FAILURES = 5
 FAILURE_WINDOW = timedelta(minutes=15)
 LOCKOUT = timedelta(minutes=10)
+FAILED = ('failed', 'Invalid credentials', '')
+LOCKED = ('failed', 'Too many failed attempts, try again later', '')
 
 
 def hash_token(token):
@@ -60,7 +78,7 @@ class AmeyoSsoToken(models.Model):
             return self.sudo().browse()
         record = self.sudo().search([('token_hash', '=', hash_token(token))], limit=1)
         if not record or record.revoked or record.expires_at <= fields.Datetime.now() \
-                or not record.user_id.active or (server is not None and record.server_id != server):
+                or not record.user_id._ameyo_sso_entitled() or (server is not None and record.server_id != server):
             return self.sudo().browse()
         return record
 
@@ -83,81 +101,161 @@ class AmeyoSsoToken(models.Model):
                 _logger.warning("Ameyo SSO logout: a session identifier was malformed and skipped")
 
     @api.model
-    def _ameyo_sso_login(self, server, user_key, password):
-        """Ameyo's ``command=login``: return ``(status, message, crmSessionId)``.
+    def _ameyo_revoke_user_tokens(self, users):
+        """Revoke every token of ``users`` not revoked yet (expired ones too: their sessions may live on)."""
+        tokens = self.sudo().search([('user_id', 'in', users.ids), ('revoked', '=', False)])
+        if tokens:
+            _logger.info("Ameyo SSO: %d token(s) of user(s) %s revoked", len(tokens), tokens.user_id.ids)
+            tokens._revoke()
 
-        The failure message is the same whether the user exists or not.
+    @api.model
+    def _ameyo_revoke_unentitled(self, users=None):
+        """Revoke the tokens of users who no longer stand for an Ameyo agent (archived, without Ameyo user
+        ID, out of the agent group), among ``users`` or every user holding a token."""
+        domain = [('revoked', '=', False)]
+        if users is not None:
+            domain.append(('user_id', 'in', users.ids))
+        tokens = self.sudo().search(domain)
+        if tokens:
+            self._ameyo_revoke_user_tokens(tokens.user_id - tokens.user_id._ameyo_sso_entitled_users())
+
+    @api.model
+    def _ameyo_sso_login(self, server, user_key, password, source):
+        """Ameyo's ``command=login`` from address ``source``: return ``(status, message, crmSessionId)``.
+
+        The caller already checked that ``source`` may call ``server``. The answer, and the
+        work done (one password hash), are the same whether the user exists or not.
         """
-        failed = ('failed', 'Invalid credentials', '')
         if not user_key or not password or len(user_key) > 128 or len(password) > 1024:
-            return failed
-        key = user_key.lower()
+            return FAILED
+        if server.sso_source_networks:
+            # a listed address is Ameyo's: every agent logs in from there, Odoo's per-address cooldown
+            # would let a few agents' typos lock all of them out
+            return self._ameyo_sso_attempt(server, user_key, password, source)
+        # any address may call: Odoo's per-address login cooldown applies, and failures here count toward it
+        result = LOCKED  # what a caller on cooldown gets
+        try:
+            with self.env['res.users']._assert_can_auth(user=user_key):
+                result = self._ameyo_sso_attempt(server, user_key, password, source)
+                if result[0] != 'success':
+                    raise AccessDenied()
+        except AccessDenied:
+            _logger.debug("Ameyo SSO login refused (counted toward Odoo's per-address login cooldown)")
+        return result
+
+    @api.model
+    def _ameyo_sso_attempt(self, server, user_key, password, source):
         Throttle = self.env['ameyo.sso.throttle']
-        if Throttle._is_locked(key):
-            return 'failed', 'Too many failed attempts, try again later', ''
-        user = self.env['res.users']._ameyo_user_for(user_key)
-        if not user or not user._ameyo_check_sso_password(password):
-            Throttle._record_failure(key)
+        if not Throttle._ameyo_take_attempt(source, user_key):
+            return LOCKED
+        Users = self.env['res.users']
+        user = Users._ameyo_user_for(user_key)
+        if user and not user._ameyo_sso_entitled():
+            user = Users.sudo().browse()
+        if user:
+            valid = user._ameyo_check_sso_password(password)
+        else:
+            valid = Users._ameyo_check_no_user_password(password)  # the same work: nothing tells who exists
+        if not valid:
             _logger.info("Ameyo SSO login refused for an Ameyo user")
-            return failed
-        Throttle._record_success(key)
+            return FAILED
+        Throttle._ameyo_forget(source, user_key)
         _logger.info("Ameyo SSO login of user %s", user.id)
         return 'success', 'Auth Successful', self._issue(user, server)
 
     @api.model
-    def _ameyo_sso_logout(self, token):
-        """Ameyo's ``command=logout``: revoke the token and end the Odoo sessions it opened."""
+    def _ameyo_sso_logout(self, token, source):
+        """Ameyo's ``command=logout`` from address ``source``: revoke the token and end the Odoo sessions it
+        opened. Return False, and do nothing, when the token's server does not let ``source`` call it."""
         if not token or len(token) > 256:
-            return
-        self.sudo().search([('token_hash', '=', hash_token(token)), ('revoked', '=', False)])._revoke()
+            return True
+        records = self.sudo().search([('token_hash', '=', hash_token(token)), ('revoked', '=', False)])
+        if any(not record.server_id._ameyo_sso_source_allowed(source) for record in records if record.server_id):
+            return False
+        records._revoke()
+        return True
 
     @api.autovacuum
     def _gc_expired(self):
-        self.sudo().search([('expires_at', '<', fields.Datetime.now() - timedelta(days=1))]).unlink()
+        """Delete tokens expired over a day ago, but never one whose Odoo sessions may still be alive:
+        Ameyo's logout, however late, must still find it to end them."""
+        expired = self.sudo().search([('expires_at', '<', fields.Datetime.now() - timedelta(days=1))])
+        identifiers = {identifier for token in expired for identifier in (token.session_identifiers or '').split()}
+        alive = identifiers - set(root.session_store.get_missing_session_identifiers(identifiers))
+        expired.filtered(lambda token: not alive.intersection((token.session_identifiers or '').split())).unlink()
 
 
 class AmeyoSsoThrottle(models.Model):
-    """Failed SSO logins per Ameyo userId (not per address: they all come from Ameyo)."""
+    """SSO login attempts per (source address, Ameyo userId)."""
     _name = 'ameyo.sso.throttle'
     _description = 'Ameyo SSO Failed Logins'
 
-    user_key = fields.Char(required=True)
-    failures = fields.Integer()
+    source = fields.Char(string="Source Address", required=True)
+    user_key = fields.Char(
+        required=True, help="The Ameyo userId as sent, through PostgreSQL's lower(): as the user lookup compares it.")
+    failures = fields.Integer(
+        string="Attempts", help="Attempts in the current window, counted before their password is checked.")
     window_start = fields.Datetime()
     locked_until = fields.Datetime()
 
-    _user_key_uniq = models.UniqueIndex('(user_key)', "One throttle per Ameyo user.")
+    # (the name is the former index on user_key alone: Odoo replaces it on update)
+    _user_key_uniq = models.UniqueIndex('(source, user_key)', "One throttle per address and Ameyo user.")
+
+    @contextmanager
+    def _ameyo_counter_cursor(self):
+        """A cursor of its own, committed at once, in READ COMMITTED: a parallel attempt on the same row waits
+        for this one and counts on top of it (REPEATABLE READ, Odoo's default, would fail it instead)."""
+        with self.env.registry.cursor() as cr:
+            if isinstance(cr, Cursor):  # not a test cursor, which shares the test's transaction
+                cr.execute("SET TRANSACTION ISOLATION LEVEL READ COMMITTED")
+            yield cr
 
     @api.model
-    def _get(self, user_key):
-        return self.sudo().search([('user_key', '=', user_key)], limit=1)
+    def _ameyo_take_attempt(self, source, user_key):
+        """Count an attempt of ``user_key`` from ``source`` before its password is checked: True if it may be.
 
-    @api.model
-    def _is_locked(self, user_key):
-        record = self._get(user_key)
-        return bool(record.locked_until and record.locked_until > fields.Datetime.now())
-
-    @api.model
-    def _record_failure(self, user_key):
+        One upsert counts and decides (no read-then-write): of parallel attempts, at most
+        MAX_FAILURES get through per window, and the first ones of a new pair create one row.
+        The 5th attempt locks the pair for LOCKOUT unless it succeeds; attempts older than
+        FAILURE_WINDOW and ended locks are forgotten.
+        """
         now = fields.Datetime.now()
-        record = self._get(user_key)
-        if not record:
-            record = self.sudo().create({'user_key': user_key, 'failures': 0, 'window_start': now})
-        if not record.window_start or now - record.window_start > FAILURE_WINDOW:
-            record.write({'failures': 0, 'window_start': now})
-        failures = record.failures + 1
-        values = {'failures': failures}
-        if failures >= MAX_FAILURES:
-            values.update(locked_until=now + LOCKOUT, failures=0, window_start=now)
-        record.write(values)
+        params = {'source': source or '', 'key': user_key, 'now': now, 'window_floor': now - FAILURE_WINDOW,
+                  'lock_end': now + LOCKOUT, 'max': MAX_FAILURES}
+        with self._ameyo_counter_cursor() as cr:
+            cr.execute("""
+                INSERT INTO ameyo_sso_throttle AS t (source, user_key, failures, window_start, locked_until,
+                                                     create_date, write_date)
+                     VALUES (%(source)s, lower(%(key)s), 1, %(now)s, NULL, %(now)s, %(now)s)
+                ON CONFLICT (source, user_key) DO UPDATE SET
+                    failures = CASE WHEN t.locked_until <= %(now)s
+                                          OR (t.locked_until IS NULL AND t.window_start < %(window_floor)s)
+                                    THEN 1 ELSE t.failures + 1 END,
+                    window_start = CASE WHEN t.locked_until <= %(now)s
+                                              OR (t.locked_until IS NULL AND t.window_start < %(window_floor)s)
+                                        THEN %(now)s ELSE t.window_start END,
+                    locked_until = CASE WHEN t.locked_until <= %(now)s
+                                              OR (t.locked_until IS NULL AND t.window_start < %(window_floor)s)
+                                        THEN NULL
+                                        WHEN t.locked_until IS NOT NULL THEN t.locked_until
+                                        WHEN t.failures + 1 >= %(max)s THEN %(lock_end)s
+                                        END,
+                    write_date = %(now)s
+                RETURNING failures
+            """, params)
+            [attempts] = cr.fetchone()
+        return attempts <= MAX_FAILURES
 
     @api.model
-    def _record_success(self, user_key):
-        self._get(user_key).unlink()
+    def _ameyo_forget(self, source, user_key):
+        """A successful login clears the attempts of its (address, user)."""
+        with self._ameyo_counter_cursor() as cr:
+            cr.execute("DELETE FROM ameyo_sso_throttle WHERE source = %s AND user_key = lower(%s)",
+                       [source or '', user_key])
 
     @api.autovacuum
     def _gc_old_failures(self):
-        """Forget failures (and lockouts) over a day old: unknown user ids must not pile up."""
+        """Forget attempts (and locks) over a day old: unknown user ids must not pile up."""
         threshold = fields.Datetime.now() - timedelta(days=1)
         self.sudo().search([('window_start', '<', threshold),
                             '|', ('locked_until', '=', False), ('locked_until', '<', threshold)]).unlink()

@@ -10,6 +10,8 @@ browser context that is such an embed, the session cookie goes out
 
 import re
 
+import werkzeug.exceptions
+
 from odoo import models, tools
 from odoo.http import STORED_SESSION_BYTES, request, root
 
@@ -42,6 +44,11 @@ class IrHttp(models.AbstractModel):
 
     @classmethod
     def _pre_dispatch(cls, rule, args):
+        guard = rule.endpoint.routing.get('ameyo_body_guard')
+        refusal = guard() if guard else None
+        if refusal is not None:  # answered before Odoo (form parsing) or the route reads the body
+            request.session.can_save &= rule.endpoint.routing.get('save_session', True)
+            werkzeug.exceptions.abort(refusal)
         if rule.endpoint.routing.get('ameyo_raw_body'):
             # keep the raw body readable after Odoo parses the form: Ameyo's Java clients post raw XML
             # declared as x-www-form-urlencoded

@@ -1,13 +1,33 @@
+import secrets
+
 from odoo import api, fields, models
 from odoo.exceptions import AccessDenied, ValidationError
 
 from ..tools.ameyo_params import AMEYO_ID_RE
+from ..tools.values import clean_values
+
+_CLEANERS = {'ameyo_user_id': str.strip}
 
 # Users a URL alone (no-authentication mode) can never log in as.
 NO_AUTH_EXCLUDED_GROUPS = (
     'crm_ameyo.group_ameyo_supervisor', 'crm_ameyo.group_ameyo_manager', 'sales_team.group_sale_manager',
     'base.group_erp_manager', 'base.group_system',
 )
+
+# writes of res.users that may change whether a user stands for an Ameyo agent (Odoo 19 writes groups through
+# group_ids; the sel_groups_/in_group_ names cover older-style group fields an addon may still send)
+_ENTITLEMENT_FIELDS = ('active', 'ameyo_user_id', 'group_ids')
+
+_DECOY_HASHES = {}
+
+
+def _decoy_hash(env, crypt_context):
+    """A hash of Odoo's current kind and cost (``password.hashing.rounds``) that no password matches,
+    made once per process and cost: checking a password against it costs what checking a user's does."""
+    key = env['ir.config_parameter'].sudo().get_param('password.hashing.rounds', '0')
+    if key not in _DECOY_HASHES:
+        _DECOY_HASHES[key] = crypt_context.hash(secrets.token_urlsafe(32))
+    return _DECOY_HASHES[key]
 
 
 class ResUsers(models.Model):
@@ -36,15 +56,27 @@ class ResUsers(models.Model):
 
     @api.model_create_multi
     def create(self, vals_list):
-        for vals in vals_list:
-            if vals.get('ameyo_user_id'):
-                vals['ameyo_user_id'] = vals['ameyo_user_id'].strip()
-        return super().create(vals_list)
+        return super().create(clean_values(vals_list, _CLEANERS))
 
     def write(self, vals):
-        if vals.get('ameyo_user_id'):
-            vals['ameyo_user_id'] = vals['ameyo_user_id'].strip()
-        return super().write(vals)
+        clean_values([vals], _CLEANERS)
+        renamed = self.browse()
+        if 'ameyo_user_id' in vals:  # a token stood for the Ameyo user ID it was issued to
+            new_id = (vals['ameyo_user_id'] or '').lower()
+            renamed = self.filtered(lambda user: (user.ameyo_user_id or '').lower() != new_id)
+        result = super().write(vals)
+        Token = self.env['ameyo.sso.token']
+        if renamed:
+            Token._ameyo_revoke_user_tokens(renamed)
+        if any(name in _ENTITLEMENT_FIELDS or name.startswith(('sel_groups_', 'in_group_')) for name in vals):
+            Token._ameyo_revoke_unentitled(self)
+        return result
+
+    def _set_password(self):
+        result = super()._set_password()
+        # a token stood for the password it was issued against (Odoo's own sessions die with it too)
+        self.env['ameyo.sso.token']._ameyo_revoke_user_tokens(self)
+        return result
 
     def _ameyo_user_id_matches(self, ameyo_user_id):
         """Is ``ameyo_user_id`` (as Ameyo sent it, in any case) this user's Ameyo user ID?"""
@@ -54,6 +86,7 @@ class ResUsers(models.Model):
     @api.model
     def _ameyo_user_for(self, ameyo_user_id):
         """The active internal user (as superuser) with this Ameyo user ID, in any case, or an empty one."""
+        self.env['res.users'].flush_model(['ameyo_user_id', 'active'])  # the query reads the table itself
         self.env.cr.execute(
             "SELECT id FROM res_users WHERE lower(ameyo_user_id) = lower(%s) AND active", [ameyo_user_id])
         row = self.env.cr.fetchone()
@@ -76,13 +109,64 @@ class ResUsers(models.Model):
             return self.sudo().browse()
         return user
 
+    def _ameyo_sso_entitled(self):
+        """Does this user stand for an Ameyo agent SSO may log in: active, internal, mapped to an Ameyo user
+        ID, in the agent group (supervisors and administrators are, by implication)?"""
+        self.ensure_one()
+        return bool(self._ameyo_sso_entitled_users())
+
+    def _ameyo_sso_entitled_users(self):
+        agent_group = self.env.ref('crm_ameyo.group_ameyo_agent')
+        return self.sudo().filtered(lambda user: user.active and not user.share and user.ameyo_user_id
+                                    and agent_group in user.all_group_ids)
+
     def _ameyo_check_sso_password(self, password):
         """Check the password Ameyo forwards against this user's Odoo credentials (non-interactive:
-        API keys are accepted; users with two-factor authentication must use one)."""
+        API keys are accepted; users with two-factor authentication must use one).
+
+        Costs one password hash, as for an unknown user: when Odoo's check computes none (a
+        user with two-factor authentication, whose password is not checked here, or with no
+        password), a decoy hash is checked instead.
+        """
         self.ensure_one()
+        self.env.cr.execute("SELECT COALESCE(password, '') FROM res_users WHERE id = %s", [self.id])
+        [stored] = self.env.cr.fetchone()
+        crypt_context = self._crypt_context()
+        if self._rpc_api_keys_only() or crypt_context.identify(stored) == 'plaintext':
+            crypt_context.verify(password, _decoy_hash(self.env, crypt_context))
         try:
             self.with_user(self)._check_credentials(
                 {'type': 'password', 'password': password}, {'interactive': False})
         except AccessDenied:
             return False
         return True
+
+    @api.model
+    def _ameyo_check_no_user_password(self, password):
+        """The work of :meth:`_ameyo_check_sso_password` for a userId no user has: a password hash (of the
+        kind and cost Odoo uses) and an API key lookup, both bound to fail. Returns False."""
+        crypt_context = self._crypt_context()
+        crypt_context.verify(password, _decoy_hash(self.env, crypt_context))
+        self.env['res.users.apikeys']._check_credentials(scope='rpc', key=password)
+        return False
+
+
+class ResUsersApikeys(models.Model):
+    _inherit = 'res.users.apikeys'
+
+    def unlink(self):
+        users = self.user_id if self._name == 'res.users.apikeys' else None  # not trusted 2FA devices
+        result = super().unlink()
+        if users:  # a token may stand for one of these keys
+            self.env['ameyo.sso.token']._ameyo_revoke_user_tokens(users)
+        return result
+
+
+class ResGroups(models.Model):
+    _inherit = 'res.groups'
+
+    def write(self, vals):
+        result = super().write(vals)
+        if {'user_ids', 'all_user_ids', 'implied_ids'} & set(vals):  # users may have left the agent group
+            self.env['ameyo.sso.token']._ameyo_revoke_unentitled()
+        return result

@@ -1,10 +1,16 @@
 """Single sign-on with Ameyo (POST /ameyo/sso), the pops it authenticates, and Odoo inside
-Ameyo's iframe (framing headers, embed cookies, cross-site pops), through the real HTTP stack."""
+Ameyo's iframe (framing headers, embed cookies, cross-site pops), through the real HTTP stack.
+
+TestSsoHardening: what a password sprayer, or an agent locked out by one, meets: source
+networks, throttles, equal work for unknown users, the body limit, and tokens dying with
+what they stood for. (Races need parallel requests against a multi-worker server, which
+HttpCase cannot serve: bench/sso_race.sh.)"""
 
 import base64
 import hashlib
 import json
 import os
+import socket
 from contextlib import contextmanager
 from datetime import timedelta
 from unittest.mock import patch
@@ -13,10 +19,12 @@ from xml.sax.saxutils import escape
 
 import requests
 from lxml import etree
+from passlib.handlers.pbkdf2 import Pbkdf2DigestHandler
 
-from odoo import fields
+from odoo import Command, fields
+from odoo.exceptions import ValidationError
 from odoo.tests import HttpCase, new_test_user, tagged
-from odoo.tools import mute_logger
+from odoo.tools import config, mute_logger
 
 from ..simulator.ameyo_simulator import AmeyoSimulator
 from .common import AmeyoCommon
@@ -39,8 +47,8 @@ def sso_xml(pairs):
     return '<request>' + ''.join(f'<{key}>{escape(value)}</{key}>' for key, value in pairs) + '</request>'
 
 
-@tagged('post_install', '-at_install')
-class TestSso(AmeyoCommon, HttpCase):
+class SsoCase(AmeyoCommon, HttpCase):
+    """Fixtures and helpers of the SSO tests (no test of its own)."""
 
     @classmethod
     def setUpClass(cls):
@@ -102,9 +110,9 @@ class TestSso(AmeyoCommon, HttpCase):
     def _cookie_value(line):
         return line.split(';', 1)[0].split('=', 1)[1]
 
-    def _post_sso(self, form, pairs, expected_format=None):
+    def _post_sso(self, form, pairs, expected_format=None, headers=None):
         """POST ``pairs`` (name, value) to /ameyo/sso in ``form``; return the parsed answer."""
-        headers = {}
+        headers = dict(headers or {})
         if form == 'xml':
             data, headers['Content-Type'] = sso_xml(pairs).encode(), 'text/xml; charset=UTF-8'
         elif form == 'requestXml':
@@ -186,6 +194,16 @@ class TestSso(AmeyoCommon, HttpCase):
         cookie = self._set_cookies(response).get('session_id')
         if cookie:
             self.assertIsNone(self._session_uid(self._cookie_value(cookie)), cookie)
+
+
+
+@tagged('post_install', '-at_install')
+class TestSso(SsoCase):
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.server.sso_source_networks = '127.0.0.1\n::1'  # the tests play Ameyo's server
 
     # ------------------------------------------------------------------
     # The SSO API: request forms, answer formats, credentials
@@ -293,34 +311,6 @@ class TestSso(AmeyoCommon, HttpCase):
         key = self.env['res.users.apikeys'].with_user(agent).sudo()._generate(None, 'ameyo', None)
         token = self._login(agent, key, form='json')
         self.assertIn(hashlib.sha256(token.encode()).hexdigest(), self._tokens(agent).mapped('token_hash'))
-
-    def test_throttle_is_per_ameyo_user(self):
-        self.env['ir.config_parameter'].sudo().set_param('base.login_cooldown_after', '0')  # Odoo's is off
-        failures = getattr(self.registry, '_login_failures', {})
-        odoo_failures_before = dict(failures)
-
-        def attempt(agent, password, key=None):
-            return self._post_sso('xml', [('command', 'login'), ('userId', key or agent.ameyo_user_id),
-                                          ('password', password)])
-
-        for _i in range(4):
-            self.assertEqual(attempt(self.agent_a, 'typo')['message'], 'Invalid credentials')
-        self.assertEqual(attempt(self.agent_a, PASSWORD_A)['status'], 'success')  # 4 typos lock nobody
-        for _i in range(5):
-            self.assertEqual(attempt(self.agent_a, 'typo')['message'], 'Invalid credentials')
-        locked = {'status': 'failed', 'message': 'Too many failed attempts, try again later', 'token': ''}
-        self.assertEqual(attempt(self.agent_a, PASSWORD_A), locked)
-        self.assertEqual(attempt(self.agent_a, PASSWORD_A, key=self.agent_a.ameyo_user_id.upper()), locked)
-        # the other agent, from the same address (Ameyo's server), still logs in
-        self.assertEqual(attempt(self.agent_b, PASSWORD_B)['status'], 'success')
-        self.assertEqual(len(self._tokens(self.agent_a)), 1)
-        # Odoo's per-address counter was not involved, its own lock is another message
-        self.assertEqual(dict(getattr(self.registry, '_login_failures', {})), odoo_failures_before)
-        throttle = self.env['ameyo.sso.throttle'].sudo().search([('user_key', '=', self.agent_a.ameyo_user_id)])
-        self.assertGreater(throttle.locked_until, fields.Datetime.now())
-        # once the lock is over, the right password works again
-        throttle.locked_until = fields.Datetime.now() - timedelta(seconds=1)
-        self.assertEqual(attempt(self.agent_a, PASSWORD_A)['status'], 'success')
 
     def test_malformed_and_hostile_bodies(self):
         user, password = self.agent_a.ameyo_user_id, PASSWORD_A
@@ -644,3 +634,387 @@ class TestSso(AmeyoCommon, HttpCase):
             response = self._http('GET', f'/ameyo/customer?{self._pop_query(token="wrong-token-123")}',
                                   headers={'Sec-Fetch-Site': 'cross-site', 'Origin': EVIL}, cookies=session)
         self.assertEqual(response.status_code, 403)
+
+
+@tagged('post_install', '-at_install')
+class TestSsoHardening(SsoCase):
+    """A password sprayer on the public SSO API, and the agents he must not lock out."""
+
+    ATTACKER = '198.51.100.9'
+
+    def setUp(self):
+        super().setUp()
+        # Odoo's per-address login failures live in the registry, across tests: start and end clean
+        self._clear_login_failures()
+        self.addCleanup(self._clear_login_failures)
+
+    def _clear_login_failures(self):
+        getattr(self.registry, '_login_failures', {}).clear()
+
+    def _login_failures(self, address):
+        return getattr(self.registry, '_login_failures', {}).get(address, (0, None))[0]
+
+    def _from(self, address):
+        """Headers a reverse proxy sends for a client at ``address`` (honoured only with proxy_mode)."""
+        return {'X-Forwarded-For': address, 'X-Forwarded-Host': urlsplit(self.base_url()).netloc,
+                'X-Forwarded-Proto': 'http'}
+
+    @contextmanager
+    def _proxy_mode(self):
+        with patch.dict(config.options, {'proxy_mode': True}):
+            yield
+
+    def _cooldown_after(self, failures):
+        self.env['ir.config_parameter'].sudo().set_param('base.login_cooldown_after', str(failures))
+
+    def _attempt(self, user_key, password, form='xml', headers=None):
+        return self._post_sso(form, [('command', 'login'), ('userId', user_key), ('password', password)],
+                              headers=headers)
+
+    @contextmanager
+    def _hashes(self):
+        """Yield the list of the PBKDF2 password hashes computed meanwhile (their rounds), by anyone."""
+        rounds = []
+        original = Pbkdf2DigestHandler._calc_checksum
+
+        def counting(handler, secret):
+            rounds.append(handler.rounds)
+            return original(handler, secret)
+
+        with patch.object(Pbkdf2DigestHandler, '_calc_checksum', counting):
+            yield rounds
+
+    def _throttles(self):
+        return self.env['ameyo.sso.throttle'].sudo().search([])
+
+    def _pop_session(self, token, agent=None):
+        """Pop a call with ``token``; return the Odoo session it opened (its sid)."""
+        response = self._http('GET', f'/ameyo/customer?{self._pop_query(agent, crmSessionId=token)}')
+        self.assertPops(response)
+        sid = self._cookie_value(self._set_cookies(response)['session_id'])
+        self.assertEqual(self._session_uid(sid), (agent or self.agent_a).id)
+        return sid
+
+    def assertTokenDead(self, token, sid, agent=None):
+        """The token is revoked, its session ended, and it pops nothing any more."""
+        self.env.invalidate_all()
+        self.assertTrue(self._token_record(token).revoked)
+        self.assertIsNone(self._session_uid(sid))
+        before = self._snapshot()
+        response = self._http('GET', f'/ameyo/customer?{self._pop_query(agent, crmSessionId=token)}')
+        self.assertEqual(response.status_code, 403, response.text[:1000])
+        self.assertEqual(self._snapshot(), before)
+
+    # ------------------------------------------------------------------
+    # Source networks
+    # ------------------------------------------------------------------
+
+    def test_calls_from_outside_the_source_networks_are_refused(self):
+        self.server.sso_source_networks = '192.0.2.0/24  # Ameyo production\n2001:db8::/32'
+        refused = {'status': 'failed', 'message': 'Address not allowed', 'token': ''}
+        for form in ('xml', 'requestXml', 'json', 'request', 'request-xml'):
+            with self.subTest(form=form), self._hashes() as hashes:
+                self.assertEqual(self._attempt(self.agent_a.ameyo_user_id, PASSWORD_A, form), refused)
+                self.assertEqual(self._attempt(self.agent_a.ameyo_user_id, 'guess', form), refused)
+                self.assertEqual(hashes, [])  # no password was checked
+        # nothing was counted, by us or by Odoo's per-address cooldown, and no token issued
+        self.assertFalse(self._throttles())
+        self.assertEqual(self._login_failures('127.0.0.1'), 0)
+        self.assertFalse(self._tokens())
+        # a logout from outside ends nothing
+        self.server.sso_source_networks = '127.0.0.0/8'
+        token = self._login()
+        sid = self._pop_session(token)
+        self.server.sso_source_networks = '192.0.2.0/24'
+        self.assertEqual(self._post_sso('json', [('command', 'logout'), ('crmSessionId', token)]),
+                         dict(refused, token=''))
+        self.assertFalse(self._token_record(token).revoked)
+        self.assertEqual(self._session_uid(sid), self.agent_a.id)
+        # from a listed network, both work
+        self.server.sso_source_networks = '192.0.2.0/24\n127.0.0.1'
+        self.assertEqual(self._post_sso('json', [('command', 'logout'), ('crmSessionId', token)])['status'],
+                         'success')
+        self.assertIsNone(self._session_uid(sid))
+        self.assertTrue(self._login())
+
+    def test_the_source_is_the_address_odoo_sees(self):
+        self.server.sso_source_networks = '127.0.0.1'
+        agent = self.agent_a.ameyo_user_id
+        # without proxy_mode, forwarded headers are anybody's words: the peer (127.0.0.1) counts
+        self.assertEqual(self._attempt(agent, PASSWORD_A, headers=self._from('192.0.2.7'))['status'], 'success')
+        with self._proxy_mode():
+            # behind a proxy, the address it forwards
+            self.assertEqual(self._attempt(agent, PASSWORD_A, headers=self._from('192.0.2.7'))['message'],
+                             'Address not allowed')
+            self.assertEqual(self._attempt(agent, PASSWORD_A, headers=self._from('127.0.0.1'))['status'],
+                             'success')
+            # Odoo honours X-Forwarded-For only along with X-Forwarded-Host
+            self.assertEqual(self._attempt(agent, PASSWORD_A, headers={'X-Forwarded-For': '192.0.2.7'})['status'],
+                             'success')
+
+    def test_source_networks_field(self):
+        Server = self.env['ameyo.server']
+        for bad in ('ameyo.example.com', '10.0.0.0/33', '10.0.0.300', 'https://10.0.0.1', '10.0.0.1, 10.0.0.2'):
+            with self.subTest(networks=bad), self.assertRaises(ValidationError), self.env.cr.savepoint():
+                self.server.sso_source_networks = f'10.1.1.1\n{bad}'
+        self.server.sso_source_networks = '203.0.113.10\n\n10.20.0.0/24   # Ameyo\n2001:db8::/32\n10.30.0.7/24'
+        allowed = {'203.0.113.10': True, '203.0.113.11': False, '10.20.0.200': True, '10.30.0.99': True,
+                   '::ffff:10.20.0.5': True, '2001:db8::1': True, '2001:db9::1': False, '': False, None: False,
+                   'not an address': False}
+        for address, expected in allowed.items():
+            with self.subTest(address=address):
+                self.assertIs(self.server._ameyo_sso_source_allowed(address), expected)
+        self.server.sso_source_networks = '  \n# nobody listed yet\n'
+        self.assertTrue(self.server._ameyo_sso_source_allowed('192.0.2.1'))  # empty: any address
+        # the server form warns when any address may call the SSO API
+        arch = etree.fromstring(Server.get_views([(False, 'form')])['views']['form']['arch'])
+        [warning] = arch.xpath('//div[@name="sso_any_source"]')
+        self.assertIn('alert-warning', warning.get('class'))
+        self.assertEqual(warning.get('invisible'), "session_mode != 'sso' or sso_source_networks")
+        self.assertTrue(arch.xpath('//field[@name="sso_source_networks"]'))
+
+    # ------------------------------------------------------------------
+    # Throttles
+    # ------------------------------------------------------------------
+
+    def test_guesses_lock_their_address_not_the_agent(self):
+        self._cooldown_after(0)  # Odoo's per-address cooldown off: our throttle alone
+        agent = self.agent_a.ameyo_user_id
+        with self._proxy_mode():
+            attacker = self._from(self.ATTACKER)
+            for _i in range(5):
+                self.assertEqual(self._attempt(agent, 'guess', headers=attacker)['message'], 'Invalid credentials')
+            locked = {'status': 'failed', 'message': 'Too many failed attempts, try again later', 'token': ''}
+            with self._hashes() as hashes:
+                self.assertEqual(self._attempt(agent, PASSWORD_A, headers=attacker), locked)
+                self.assertEqual(self._attempt(agent.upper(), PASSWORD_A, headers=attacker), locked)
+            self.assertEqual(hashes, [])  # a locked attempt checks no password
+            # the agent, from Ameyo's address, is not locked out; another agent, from the attacker's, neither
+            self.assertEqual(self._attempt(agent, PASSWORD_A)['status'], 'success')
+            self.assertEqual(self._attempt(self.agent_b.ameyo_user_id, PASSWORD_B, headers=attacker)['status'],
+                             'success')
+        [throttle] = self._throttles()
+        self.assertEqual((throttle.source, throttle.user_key), (self.ATTACKER, agent.lower()))
+        self.assertGreater(throttle.locked_until, fields.Datetime.now())
+        # typos from Ameyo's own address: 4 lock nobody, a success clears them, 5 lock that pair
+        for _i in range(4):
+            self.assertEqual(self._attempt(agent, 'typo')['message'], 'Invalid credentials')
+        self.assertEqual(self._attempt(agent, PASSWORD_A)['status'], 'success')
+        for _i in range(5):
+            self.assertEqual(self._attempt(agent, 'typo')['message'], 'Invalid credentials')
+        self.assertEqual(self._attempt(agent, PASSWORD_A)['message'], 'Too many failed attempts, try again later')
+        # once the lock is over, the right password works again
+        self.env.invalidate_all()
+        throttles = self._throttles().filtered(lambda row: row.source == '127.0.0.1')
+        throttles.locked_until = fields.Datetime.now() - timedelta(seconds=1)
+        self.assertEqual(self._attempt(agent, PASSWORD_A)['status'], 'success')
+
+    def test_unlisted_addresses_meet_odoo_login_cooldown(self):
+        self._cooldown_after(3)  # Odoo's per-address cooldown: 3 failures, then 60 s
+        with self._proxy_mode(), mute_logger('odoo.addons.base.models.res_users'):
+            attacker = self._from(self.ATTACKER)
+            for index in range(3):  # another user each time: our per-user throttle never trips
+                self.assertEqual(self._attempt(f'guess{index}@acme', 'guess', headers=attacker)['message'],
+                                 'Invalid credentials')
+            self.assertEqual(self._login_failures(self.ATTACKER), 3)
+            with self._hashes() as hashes:
+                answer = self._attempt(self.agent_b.ameyo_user_id, PASSWORD_B, headers=attacker)
+            self.assertEqual(answer, {'status': 'failed', 'message': 'Too many failed attempts, try again later',
+                                      'token': ''})
+            self.assertEqual(hashes, [])
+            # the cooldown is the attacker's address's, not the agents'
+            self.assertEqual(self._attempt(self.agent_b.ameyo_user_id, PASSWORD_B)['status'], 'success')
+        self.assertEqual(len(self._tokens(self.agent_b)), 1)
+
+    def test_listed_addresses_are_exempt_from_odoo_login_cooldown(self):
+        self._cooldown_after(3)
+        self.server.sso_source_networks = '127.0.0.1'
+        for agent in (self.agent_a, self.agent_totp, self.agent_a, self.agent_totp):  # several agents' typos
+            self.assertEqual(self._attempt(agent.ameyo_user_id, 'typo')['message'], 'Invalid credentials')
+        self.assertEqual(self._login_failures('127.0.0.1'), 0)
+        self.assertEqual(self._attempt(self.agent_b.ameyo_user_id, PASSWORD_B)['status'], 'success')
+
+    def test_throttle_key_is_the_lookup_comparison(self):
+        """PostgreSQL's lower() (the user lookup) and Python's .lower() differ on some letters: the
+        throttle counts a userId as the lookup reads it, so no spelling buys more guesses."""
+        self._cooldown_after(0)
+        agent = new_test_user(self.env, login='t_agent_i', password='Agent-I-password-4', groups=AGENT_GROUPS,
+                              ameyo_user_id='t.agent-i@acme')
+        variant = agent.ameyo_user_id.replace('i', '\u0130')  # LATIN CAPITAL LETTER I WITH DOT ABOVE
+        self.env.cr.execute("SELECT lower(%s) = lower(%s)", [variant, agent.ameyo_user_id])
+        self.assertTrue(self.env.cr.fetchone()[0], "the test database lowers \u0130 to i (C.UTF-8, as test.sh)")
+        self.assertNotEqual(variant.lower(), agent.ameyo_user_id.lower())  # Python does not
+        self.assertEqual(self._attempt(variant, 'Agent-I-password-4')['status'], 'success')  # the lookup's view
+        for spelling in (agent.ameyo_user_id, variant, agent.ameyo_user_id, variant, variant):
+            self.assertEqual(self._attempt(spelling, 'guess')['message'], 'Invalid credentials')
+        for spelling in (agent.ameyo_user_id, variant):
+            self.assertEqual(self._attempt(spelling, 'Agent-I-password-4')['message'],
+                             'Too many failed attempts, try again later')
+        self.assertEqual(len(self._throttles()), 1)
+
+    # ------------------------------------------------------------------
+    # The same work for unknown and known users
+    # ------------------------------------------------------------------
+
+    def test_unknown_user_costs_a_password_hash(self):
+        self._cooldown_after(0)
+        totp_agent = self.agent_totp
+        totp_agent.sudo().totp_secret = base64.b32encode(os.urandom(20)).decode()
+        no_password = new_test_user(self.env, login='t_agent_nopw', groups=AGENT_GROUPS, ameyo_user_id='t.nopw@acme')
+        self.env.cr.execute("UPDATE res_users SET password = NULL WHERE id = %s", [no_password.id])
+        clerk = new_test_user(self.env, login='t_clerk', password='Clerk-password-7', groups='base.group_user',
+                              ameyo_user_id='t.clerk@acme')
+        self._attempt('warm-up@acme', 'guess')  # a process makes its decoy hash once
+        with self._hashes() as known_user:
+            self.assertEqual(self._attempt(self.agent_a.ameyo_user_id, 'Wrong-password-0')['message'],
+                             'Invalid credentials')
+        self.assertEqual(len(known_user), 1)  # one PBKDF2 hash, of the user's rounds
+        cases = {
+            'unknown user': 'nobody@acme',
+            'user with two-factor authentication': totp_agent.ameyo_user_id,
+            'user without a password': no_password.ameyo_user_id,
+            'user outside the agent group': clerk.ameyo_user_id,
+        }
+        for case, user_key in cases.items():
+            with self.subTest(case=case), self._hashes() as hashes:
+                self.assertEqual(self._attempt(user_key, 'Wrong-password-0')['message'], 'Invalid credentials')
+                self.assertEqual(hashes, known_user)  # the same hash, as costly
+
+    # ------------------------------------------------------------------
+    # The body limit
+    # ------------------------------------------------------------------
+
+    def _raw_post(self, head, body):
+        """Send ``head`` (header lines) and ``body``, then close our side: the server cannot wait for more.
+        Return (HTTP status, headers, body) of its answer."""
+        netloc = urlsplit(self.base_url()).netloc
+        host, port = netloc.rsplit(':', 1)
+        request_bytes = ('POST /ameyo/sso HTTP/1.1\r\n' f'Host: {netloc}\r\n' + ''.join(
+            f'{line}\r\n' for line in head) + '\r\n').encode() + body
+        with self._server_calls(), socket.create_connection((host, int(port)), timeout=60) as connection:
+            connection.sendall(request_bytes)
+            connection.shutdown(socket.SHUT_WR)
+            answer = b''
+            while chunk := connection.recv(65536):
+                answer += chunk
+        head_bytes, _sep, content = answer.partition(b'\r\n\r\n')
+        lines = head_bytes.decode('latin-1').split('\r\n')
+        headers = {name.strip().lower(): value.strip() for name, _c, value in
+                   (line.partition(':') for line in lines[1:])}
+        return int(lines[0].split()[1]), headers, content
+
+    def test_body_limit_is_enforced_before_the_body_is_read(self):
+        login = sso_xml([('command', 'login'), ('userId', self.agent_a.ameyo_user_id), ('password', PASSWORD_A)])
+        # each body stops long before its announced end: reading it would fail, not answer
+        cases = [
+            ('announced 1 GiB of XML', ['Content-Type: text/xml', 'Content-Length: 1073741824'],
+             login.encode() + b'<padding>' + b'A' * 1024, 'xml'),
+            ('announced 1 GiB of form data', ['Content-Type: application/x-www-form-urlencoded',
+                                             'Content-Length: 1073741824'],
+             urlencode({'requestXml': login + 'A' * 1024}).encode(), 'xml'),
+            ('chunked JSON, no length', ['Content-Type: application/json', 'Transfer-Encoding: chunked'],
+             b'400\r\n' + json.dumps({'command': 'login', 'userId': 'x', 'password': 'A' * 1000}).encode()[:1024]
+             + b'\r\n', 'json'),
+        ]
+        for name, head, body, fmt in cases:
+            with self.subTest(case=name):
+                status, headers, content = self._raw_post(head, body)
+                self.assertEqual(status, 200, content[:2000])
+                self.assertNotIn('set-cookie', headers)
+                if fmt == 'json':
+                    self.assertEqual(json.loads(content)['message'], 'Request too large')
+                else:
+                    self.assertEqual(etree.fromstring(content).findtext('message'), 'Request too large')
+        self.assertFalse(self._tokens())
+        # a body within the limit is read as before
+        status, _headers, content = self._raw_post(
+            ['Content-Type: text/xml', f'Content-Length: {len(login)}'], login.encode())
+        self.assertEqual(etree.fromstring(content).findtext('status'), 'success')
+
+    # ------------------------------------------------------------------
+    # Tokens die with what they stood for
+    # ------------------------------------------------------------------
+
+    def test_password_change_revokes_tokens(self):
+        token = self._login()
+        sid = self._pop_session(token)
+        self.agent_a.password = 'Agent-A-new-password-5'
+        self.assertTokenDead(token, sid)
+        self.assertEqual(self._attempt(self.agent_a.ameyo_user_id, 'Agent-A-new-password-5')['status'], 'success')
+
+    def test_api_key_revocation_revokes_tokens(self):
+        key = self.env['res.users.apikeys'].with_user(self.agent_a).sudo()._generate(None, 'ameyo', None)
+        token = self._login(password=key)
+        sid = self._pop_session(token)
+        other_agents_token = self._login(self.agent_b, PASSWORD_B)
+        self.env['res.users.apikeys'].sudo().search([('user_id', '=', self.agent_a.id)])._remove()
+        self.assertTokenDead(token, sid)
+        self.assertEqual(self._attempt(self.agent_a.ameyo_user_id, key)['status'], 'failed')
+        self.assertFalse(self._token_record(other_agents_token).revoked)
+
+    def test_archiving_revokes_tokens(self):
+        token = self._login()
+        sid = self._pop_session(token)
+        self.agent_a.action_archive()
+        self.assertTrue(self._token_record(token).revoked)
+        self.agent_a.action_unarchive()
+        self.assertTokenDead(token, sid)  # unarchiving does not bring it back
+
+    def test_ameyo_user_id_change_revokes_tokens(self):
+        original = self.agent_a.ameyo_user_id
+        # the same ID in another case is the same ID
+        token = self._login()
+        self.agent_a.ameyo_user_id = original.upper()
+        self.assertFalse(self._token_record(token).revoked)
+        for new_id in (False, 't.agent-a2@acme'):
+            with self.subTest(new_id=new_id):
+                self.agent_a.ameyo_user_id = original
+                token = self._login()
+                sid = self._pop_session(token)
+                self.agent_a.ameyo_user_id = new_id
+                self.agent_a.ameyo_user_id = original  # even back: the token was issued to the old mapping
+                self.assertTokenDead(token, sid)
+
+    def test_leaving_the_agent_group_revokes_tokens(self):
+        agent_group = self.env.ref('crm_ameyo.group_ameyo_agent')
+        # from the user's side
+        token = self._login()
+        sid = self._pop_session(token)
+        self.agent_a.group_ids = [Command.unlink(agent_group.id)]
+        self.assertTokenDead(token, sid)
+        self._attempt('warm-up@acme', 'guess')  # a process makes its decoy hash once
+        with self._hashes() as hashes:  # no agent, no login: like an unknown user
+            self.assertEqual(self._attempt(self.agent_a.ameyo_user_id, PASSWORD_A)['message'],
+                             'Invalid credentials')
+        self.assertEqual(len(hashes), 1)
+        # from the group's side
+        self.agent_a.group_ids = [Command.link(agent_group.id)]
+        token = self._login()
+        sid = self._pop_session(token)
+        agent_group.user_ids = [Command.unlink(self.agent_a.id)]
+        self.assertTokenDead(token, sid)
+        # a supervisor is an agent by implication: his tokens live
+        self.supervisor.write({'ameyo_user_id': 't.supervisor@acme', 'password': 'Supervisor-password-6'})
+        token = self._login(self.supervisor, 'Supervisor-password-6')
+        self.supervisor.group_ids = [Command.link(self.env.ref('sales_team.group_sale_manager').id)]
+        self.assertFalse(self._token_record(token).revoked)
+
+    def test_token_gc_keeps_tokens_whose_sessions_live(self):
+        token = self._login()
+        sid = self._pop_session(token)
+        unused = self._login()  # never opened a session
+        for record in (self._token_record(token), self._token_record(unused)):
+            record.expires_at = fields.Datetime.now() - timedelta(days=2)
+        self.env['ameyo.sso.token']._gc_expired()
+        self.assertFalse(self._token_record_or_none(unused))
+        self.assertTrue(self._token_record(token))
+        # Ameyo's late logout still ends the session the token opened; then the token may go
+        self.assertEqual(self._post_sso('xml', [('command', 'logout'), ('crmSessionId', token)])['status'],
+                         'success')
+        self.assertIsNone(self._session_uid(sid))
+        self.env['ameyo.sso.token']._gc_expired()
+        self.assertFalse(self._token_record_or_none(token))
+
+    def _token_record_or_none(self, token):
+        return self.env['ameyo.sso.token'].sudo().search(
+            [('token_hash', '=', hashlib.sha256(token.encode()).hexdigest())])
