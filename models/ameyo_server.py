@@ -173,7 +173,7 @@ class AmeyoServer(models.Model):
     @api.constrains('frame_origins')
     def _check_frame_origins(self):
         for server in self:
-            for origin in server._get_frame_origins():
+            for origin in server._ameyo_server_frame_origins():
                 if not ORIGIN_RE.match(origin):
                     raise ValidationError(self.env._(
                         "%(origin)s is not an origin: write one scheme://host[:port] per line, without a path.",
@@ -243,17 +243,17 @@ class AmeyoServer(models.Model):
             raise AccessError(self.env._("Only Ameyo administrators can do this."))
 
     @tools.ormcache()
-    def _ameyo_frame_origins(self):
+    def _ameyo_all_frame_origins(self):
         """Every origin an active Ameyo server allows to frame Odoo (cached; cleared when servers change)."""
         servers = self.sudo().search([('frame_origins', '!=', False)])
-        return tuple(sorted({origin for server in servers for origin in server._get_frame_origins()}))
+        return tuple(sorted({origin for server in servers for origin in server._ameyo_server_frame_origins()}))
 
     def _get_agent_leg_json_key(self):
         """Return the JSON key of the agent leg as this server expects it."""
         self.ensure_one()
         return AGENT_LEG_JSON_KEYS[self.agent_leg_json_key]
 
-    def _get_frame_origins(self):
+    def _ameyo_server_frame_origins(self):
         """Return the embedding origins of this server: stripped, non-empty lines in lower case (as browsers
         send origins)."""
         self.ensure_one()
