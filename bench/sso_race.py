@@ -94,6 +94,39 @@ def right_password(port, index):
     print(f'      race.agent{index}@acme from {AMEYO}, right password: {answer}')
 
 
+def sso_token(port, index):
+    """Log race.agent<index> in through SSO from Ameyo's address; return his crmSessionId."""
+    connection = http.client.HTTPConnection('127.0.0.1', port, timeout=300, source_address=(AMEYO, 0))
+    try:
+        connection.request('POST', '/ameyo/sso', headers={'Content-Type': 'text/xml'},
+                           body=login_body(f'race.agent{index}@acme', f'race-agent-{index}-password'))
+        return etree.fromstring(connection.getresponse().read()).findtext('crmSessionId')
+    finally:
+        connection.close()
+
+
+def get(port, path):
+    """GET ``path`` as Ameyo's agent client would; the HTTP status (or the error's name)."""
+    connection = http.client.HTTPConnection('127.0.0.1', port, timeout=300)
+    try:
+        connection.request('GET', path)
+        response = connection.getresponse()
+        response.read()
+        return response.status
+    except OSError as error:
+        return f'error: {type(error).__name__}'
+    finally:
+        connection.close()
+
+
+def agent_session_rows(args):
+    with psycopg2.connect(dbname=args.db, host='127.0.0.1', port=args.pg_port, user='odoo') as connection, \
+            connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM ameyo_agent_session s JOIN res_users u ON u.id = s.user_id "
+                       "WHERE u.ameyo_user_id = 'race.agent5@acme'")
+        return cursor.fetchone()[0]
+
+
 def show(title, counts, expected=None):
     checked = counts.get('Invalid credentials', 0)
     errors = sum(count for answer, count in counts.items() if answer.startswith('error'))
@@ -148,6 +181,21 @@ def main():
          f'at most {args.workers} workers x {cooldown_after} (base.login_cooldown_after) checked, '
          f'the rest refused for 60 s')
     right_password(port, 5)
+
+    print('4. The first Ameyo sessions of an agent, all at once (one row per agent and server, upserted)')
+    token = sso_token(port, 5)
+    statuses = collections.Counter()
+    barrier = threading.Barrier(n)
+
+    def pop_kb(index):
+        barrier.wait()
+        return get(port, f'/ameyo/kb?userId=race.agent5%40acme&crmSessionId={token}'
+                         f'&sessionId=d928-race-ses-race.agent5%40acme-{index}')
+    with concurrent.futures.ThreadPoolExecutor(max_workers=n) as pool:
+        statuses.update(pool.map(pop_kb, range(n)))
+    print(f'      {n} knowledge-base URLs with {n} new Ameyo sessions: HTTP ' +
+          ', '.join(f'{status} x {count}' for status, count in sorted(statuses.items())))
+    print(f'      agent-session rows for race.agent5@acme: {agent_session_rows(args)}  (expected: 1, all HTTP 200)')
 
     if args.odoo_log:
         with open(args.odoo_log, encoding='utf-8', errors='replace') as log:

@@ -208,7 +208,7 @@ class AmeyoLifecycle(http.Controller):
         if not fetch_site and (not origin or origin in self._own_origins()):
             return None
         # origins compare in lower case (browsers send them so; an admin may type capitals)
-        if (origin and origin in server._get_frame_origins()) or \
+        if (origin and origin in server._ameyo_server_frame_origins()) or \
                 server._ameyo_check_url_token(params.get('token')):
             return None
         return self._page(request.env._("Request refused"), request.env._(

@@ -14,3 +14,7 @@ from . import ameyo_call_dispose
 from . import ameyo_call_dial
 from . import ameyo_sso_token
 from . import ir_http
+from . import ameyo_call_recording
+from . import ameyo_recording_access
+from . import ir_attachment
+from . import ir_binary

@@ -97,9 +97,6 @@ class AmeyoCall(models.Model):
     notes = fields.Text()
     connected_at = fields.Datetime(readonly=True, copy=False)
     disposed_at = fields.Datetime(readonly=True, copy=False)
-    recording_ids = fields.Many2many(
-        'ir.attachment', 'ameyo_call_recording_rel', 'call_id', 'attachment_id', string="Recordings",
-        copy=False, groups='crm_ameyo.group_ameyo_supervisor')
 
     # One leg per (server, call, agent leg). An empty agent leg counts as a value, which
     # a plain UNIQUE (NULLs are distinct) would not enforce.
@@ -123,9 +120,13 @@ class AmeyoCall(models.Model):
     # connector (as superuser, after authenticating him) or by a manager.
     AGENT_WRITABLE_FIELDS = frozenset({'notes', 'partner_id', 'lead_id'})
 
+    def _ameyo_writable_fields(self):
+        """The fields the current user (not a manager) may write on the legs he can see."""
+        return self.AGENT_WRITABLE_FIELDS
+
     def write(self, vals):
         if not self.env.su and not self.env.user.has_group('crm_ameyo.group_ameyo_manager'):
-            forbidden = set(vals) - self.AGENT_WRITABLE_FIELDS - {
+            forbidden = set(vals) - self._ameyo_writable_fields() - {
                 name for name in vals if name.startswith(('message_', 'activity_'))}
             if forbidden:
                 raise AccessError(self.env._(

@@ -119,8 +119,15 @@ class AmeyoServer(models.Model):
     # Recordings.
     recording_format = fields.Selection([('mp3', 'MP3'), ('wav', 'WAV')], required=True, default='mp3')
     recording_retention_days = fields.Integer(
-        string="Live Retention (days)", required=True, default=7,
-        help="How long the Ameyo voice-log server keeps recordings; they are fetched before that.")
+        string="Ameyo Keeps Recordings (days)", required=True, default=7,
+        help="How long Ameyo's voice-log server keeps recordings, from the call: Odoo fetches them within that "
+             "window, and gives up on a recording once it is over.")
+    recording_delay_minutes = fields.Integer(
+        string="Fetch After (minutes)", required=True, default=5,
+        help="Ameyo writes a recording after the call: Odoo first asks for it this long after the call ended.")
+    recording_max_mb = fields.Integer(
+        string="Largest Recording (MB)", required=True, default=50,
+        help="A recording larger than this is not downloaded.")
 
     campaign_ids = fields.One2many('ameyo.campaign', 'server_id', string="Campaigns")
     campaign_count = fields.Integer(compute='_compute_campaign_count')
@@ -135,6 +142,10 @@ class AmeyoServer(models.Model):
         'CHECK(timeout BETWEEN 1 AND 120)', "The timeout must be between 1 and 120 seconds.")
     _retention_positive = models.Constraint(
         'CHECK(recording_retention_days > 0)', "The live retention must be at least one day.")
+    _recording_delay_positive = models.Constraint(
+        'CHECK(recording_delay_minutes >= 0)', "The delay before fetching a recording cannot be negative.")
+    _recording_max_positive = models.Constraint(
+        'CHECK(recording_max_mb > 0)', "The largest recording must be at least 1 MB.")
 
     @api.depends('campaign_ids')
     def _compute_campaign_count(self):
@@ -162,7 +173,7 @@ class AmeyoServer(models.Model):
     @api.constrains('frame_origins')
     def _check_frame_origins(self):
         for server in self:
-            for origin in server._get_frame_origins():
+            for origin in server._ameyo_server_frame_origins():
                 if not ORIGIN_RE.match(origin):
                     raise ValidationError(self.env._(
                         "%(origin)s is not an origin: write one scheme://host[:port] per line, without a path.",
@@ -232,17 +243,17 @@ class AmeyoServer(models.Model):
             raise AccessError(self.env._("Only Ameyo administrators can do this."))
 
     @tools.ormcache()
-    def _ameyo_frame_origins(self):
+    def _ameyo_all_frame_origins(self):
         """Every origin an active Ameyo server allows to frame Odoo (cached; cleared when servers change)."""
         servers = self.sudo().search([('frame_origins', '!=', False)])
-        return tuple(sorted({origin for server in servers for origin in server._get_frame_origins()}))
+        return tuple(sorted({origin for server in servers for origin in server._ameyo_server_frame_origins()}))
 
     def _get_agent_leg_json_key(self):
         """Return the JSON key of the agent leg as this server expects it."""
         self.ensure_one()
         return AGENT_LEG_JSON_KEYS[self.agent_leg_json_key]
 
-    def _get_frame_origins(self):
+    def _ameyo_server_frame_origins(self):
         """Return the embedding origins of this server: stripped, non-empty lines in lower case (as browsers
         send origins)."""
         self.ensure_one()

@@ -93,7 +93,7 @@ class IrHttp(models.AbstractModel):
         if not request or not request.db or not getattr(request, 'env', None):
             return
         try:
-            origins = request.env['ameyo.server']._ameyo_frame_origins()
+            origins = request.env['ameyo.server']._ameyo_all_frame_origins()
         except Exception:  # noqa: BLE001 - registry not ready (e.g. during install): change nothing
             return
         if not origins:

@@ -11,6 +11,8 @@ class ResConfigSettings(models.TransientModel):
         string="Significant Digits", config_parameter='crm_ameyo.phone_key_digits', default=10,
         help="How many trailing digits identify a number in the caller lookup (10 for Indian numbers).")
     ameyo_server_count = fields.Integer(compute='_compute_ameyo_server_count')
+    ameyo_recording_keep_days = fields.Integer(related='company_id.ameyo_recording_keep_days', readonly=False)
+    ameyo_agents_replay = fields.Boolean(related='company_id.ameyo_agents_replay', readonly=False)
     ameyo_dial_honour_blacklist = fields.Boolean(
         related='company_id.ameyo_dial_honour_blacklist', readonly=False)
 

@@ -48,7 +48,14 @@ The simulator's reading where the reference is silent:
   does not refuse a busy agent (tests may want overlapping legs); the HTTP dial APIs do.
 * A transferred leg keeps the crtObjectId, customer, campaign, queue and callType of the original
   call and gets its own userCrtObjectId and callId.
-* ``downloadVoiceLog`` serves what ``set_voice_log`` stored whatever ``targetFormat`` asks.
+* ``downloadVoiceLog`` serves what ``set_voice_log`` stored whatever ``targetFormat`` asks. A call
+  without one is recorded by the simulator itself: ``recording_delay`` seconds after the agent's
+  leg ended (hang-up, transfer or dispose) it serves a 3-second tone, a WAV it generates
+  (``targetFormat=wav``) or the MP3 fixture ``voice_log.mp3`` (made with LAME: 8 kHz mono, 16
+  kbit/s CBR); before that, and while the call lasts, it answers JSON ``{"message": "Voice log
+  could not be found ..."}``. A share ``recording_failure_share`` (0 to 1) of the calls, picked by a
+  hash of the crtObjectId, answer one of Ameyo's non-audio 200 shapes instead: an empty body,
+  ``null``, the HTML login page or that JSON message.
 * ``getByCampaign`` on a campaign the session may not see (unknown, or not assigned) is the 403
   ``invalid.session.id`` the reference reports per campaign.
 * The dial APIs (``manualdial``, ``clickToDialWithToken[Async]``) answer failures as
@@ -70,10 +77,10 @@ from .browser import LIFECYCLE_EVENTS, build_lifecycle_params, parse_sso_respons
 from .cli import seed_demo
 from .server import AmeyoSimulator, server_ssl_context
 from .state import AGENT_STATES, Credentials
-from .wire import HTML_500, HTML_LOGIN_PAGE, make_mp3, make_wav, sniff_content_type
+from .wire import HTML_500, HTML_LOGIN_PAGE, make_mp3, make_wav, recording_mp3, recording_wav, sniff_content_type
 
 __all__ = [
     'AGENT_STATES', 'HTML_500', 'HTML_LOGIN_PAGE', 'LIFECYCLE_EVENTS', 'AmeyoSimulator', 'Credentials',
     'build_lifecycle_params', 'make_mp3', 'make_wav', 'parse_sso_response', 'seed_demo', 'server_ssl_context',
-    'sniff_content_type', 'sso_login', 'sso_logout',
+    'recording_mp3', 'recording_wav', 'sniff_content_type', 'sso_login', 'sso_logout',
 ]

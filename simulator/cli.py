@@ -54,6 +54,7 @@ def _cmd_serve(args) -> int:
         raise ValueError('--keyfile goes with --certfile')
     context = server_ssl_context(args.certfile, args.keyfile) if args.certfile else None
     sim = AmeyoSimulator(host=args.host, port=args.port, ssl_context=context, log_requests=True,
+                         recording_delay=args.recording_delay, recording_failure_share=args.recording_failure_share,
                          **asdict(credentials))
     sim.start()
     _logger.info('Ameyo simulator listening on %s', sim.url)
@@ -128,6 +129,10 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument('--odoo', help="Odoo's base URL: throw the customer URL of dialed calls there")
     serve.add_argument('--sso', action='store_true', help="log the agent in to Odoo's SSO API before a throw")
     serve.add_argument('--ring', type=float, default=1.0, help='seconds between a dial and its customer URL')
+    serve.add_argument('--recording-delay', type=float, default=0.0,
+                       help='seconds after a call ends before its recording exists (default 0)')
+    serve.add_argument('--recording-failure-share', type=float, default=0.0,
+                       help="share of calls (0 to 1) whose voice log answers a non-audio 200 (default 0)")
     serve.set_defaults(func=_cmd_serve)
 
     throw = commands.add_parser('throw', help="print the Odoo URL the agent's browser would load")

@@ -4,7 +4,7 @@ no auth, neither recorded nor subject to faults)."""
 from .state import DEFAULT_CAMPAIGN_TYPE, SimulatorState
 
 CONTROL_PREFIX = '/__sim__'
-FAULT_FIELDS = ('match', 'status', 'body', 'content_type', 'delay', 'drop', 'times', 'carry_out')
+FAULT_FIELDS = ('match', 'status', 'body', 'content_type', 'delay', 'drop', 'times', 'carry_out', 'chunked')
 
 
 def find_call(state: SimulatorState, data: dict) -> dict:

@@ -116,7 +116,7 @@ class LegacyApi:
                     return wire.legacy_invalid_token()
             if not isinstance(data, dict) or wire.blank(data.get('crtObjectId')):
                 return wire.Reply(200, b'null', 'application/json')
-            return wire.file_reply(state.voice_log(data['crtObjectId']), data['crtObjectId'])
+            return wire.file_reply(state.voice_log(data['crtObjectId'], data.get('targetFormat')), data['crtObjectId'])
 
     def ping_session(self, request: Request, data) -> Reply:
         with self.state.lock:

@@ -212,7 +212,7 @@ class RestApi:
             campaign_id = request.param('campaignId')
             if campaign_id is not None and not wire.INTEGER_RE.match(campaign_id.strip()):
                 return wire.not_found()
-            return wire.file_reply(state.voice_log(crt), crt)
+            return wire.file_reply(state.voice_log(crt, request.param('targetFormat')), crt)
 
     # ---- sessions ------------------------------------------------------------------------------------
 

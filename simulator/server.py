@@ -30,11 +30,13 @@ class AmeyoSimulator(AgentBrowser, SimulatorState):
     """An Ameyo server double on loopback. See the package docstring for the endpoints.
 
     ``ssl_context`` (a server-side ``ssl.SSLContext`` with its certificate loaded) serves HTTPS
-    instead of HTTP, as an Ameyo server behind an internal CA does. The other keywords are the
-    credentials Ameyo checks (see ``Credentials``)."""
+    instead of HTTP, as an Ameyo server behind an internal CA does. ``recording_delay`` and
+    ``recording_failure_share``: when and how its own calls' recordings exist (package docstring).
+    The other keywords are the credentials Ameyo checks (see ``Credentials``)."""
 
     def __init__(self, host: str = '127.0.0.1', port: int = 0, *, ssl_context: ssl.SSLContext | None = None,
-                 log_requests: bool = False, **credentials):
+                 log_requests: bool = False, recording_delay: float = 0.0, recording_failure_share: float = 0.0,
+                 **credentials):
         if host not in LOOPBACK_HOSTS:
             raise ValueError(f'AmeyoSimulator listens on loopback only ({", ".join(LOOPBACK_HOSTS)}), not {host!r}')
         self.host = host
@@ -43,7 +45,7 @@ class AmeyoSimulator(AgentBrowser, SimulatorState):
         self.log_requests = log_requests
         self._server: _Server | None = None
         self._thread: threading.Thread | None = None
-        super().__init__(Credentials(**credentials))
+        super().__init__(Credentials(**credentials), recording_delay, recording_failure_share)
         self.rest_api = RestApi(self)
         self.legacy_api = LegacyApi(self)
 
@@ -208,7 +210,7 @@ class _Handler(BaseHTTPRequestHandler):
                     reply.after()
                 return
         if fault is not None and (fault.status is not None or fault.body is not None):
-            carried, reply = reply, wire.forced_reply(fault.status, fault.body, fault.content_type)
+            carried, reply = reply, wire.forced_reply(fault.status, fault.body, fault.content_type, fault.chunked)
             reply.after = carried.after if carried is not None else None
         elif reply is None:
             reply = self._dispatch(request)
@@ -229,11 +231,19 @@ class _Handler(BaseHTTPRequestHandler):
         try:
             self.send_response(reply.status, wire.REASONS.get(reply.status))
             self.send_header('Content-Type', reply.content_type)
-            self.send_header('Content-Length', str(len(reply.body)))
+            if reply.chunked:
+                self.send_header('Transfer-Encoding', 'chunked')
+            else:
+                self.send_header('Content-Length', str(len(reply.body)))
             for name, value in reply.headers:
                 self.send_header(name, value)
             self.end_headers()
-            if self.command != 'HEAD':
+            if self.command != 'HEAD' and reply.chunked:
+                for start in range(0, len(reply.body), 16384):
+                    piece = reply.body[start:start + 16384]
+                    self.wfile.write(b'%x\r\n%s\r\n' % (len(piece), piece))
+                self.wfile.write(b'0\r\n\r\n')
+            elif self.command != 'HEAD':
                 self.wfile.write(reply.body)
             self.wfile.flush()
         except QUIET_ERRORS:

@@ -8,10 +8,22 @@ import itertools
 import secrets
 import threading
 import time
+import zlib
 from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass, field
 
-from .wire import INTEGER_RE, Request, make_mp3, make_wav, to_bytes
+from .wire import (
+    HTML_LOGIN_PAGE,
+    INTEGER_RE,
+    VOICE_LOG_NOT_FOUND,
+    Request,
+    json_bytes,
+    make_mp3,
+    make_wav,
+    recording_mp3,
+    recording_wav,
+    to_bytes,
+)
 
 AGENT_STATES = ('ready', 'in_call', 'wrap', 'logged_out')
 NODE_ID = 'd928'
@@ -96,6 +108,13 @@ class Leg:
     state: str  # 'in_call' | 'wrap' | 'disposed'
     seq: int
     dispositions: list[dict] = field(default_factory=list)
+    ended_at: float | None = None  # when the agent's part of the call ended (time.time())
+
+    def end(self) -> None:
+        """The agent's part of the call ends: he is in wrap until the leg is disposed."""
+        if self.state == 'in_call':
+            self.state = 'wrap'
+            self.ended_at = time.time()
 
     def as_json(self) -> dict:
         return {**self.call, 'state': self.state, 'dispositions': [dict(entry) for entry in self.dispositions]}
@@ -111,6 +130,7 @@ class Fault:
     drop: bool
     times: int | None
     carry_out: bool = False
+    chunked: bool = False
 
     def as_json(self) -> dict:
         answer = asdict(self)
@@ -122,8 +142,11 @@ class Fault:
 class SimulatorState:
     """Campaigns, agents, sessions, calls, voice logs, recorded requests and faults, behind one lock."""
 
-    def __init__(self, credentials: Credentials):
+    def __init__(self, credentials: Credentials, recording_delay: float = 0.0, recording_failure_share: float = 0.0):
         self.credentials = credentials
+        # voice logs of the simulator's own calls: how long after a leg ends its recording exists, and
+        # which share of calls answer a non-audio 200 instead (reset() restores these values)
+        self._recording_defaults = (float(recording_delay), float(recording_failure_share))
         self.lock = threading.RLock()
         self.changed = threading.Condition(self.lock)  # notified when a request is done, a call thrown
         self._server_hex = secrets.token_hex(4)
@@ -139,6 +162,7 @@ class SimulatorState:
             self._sessions: dict[str, str] = {}
             self._legs: dict[str, Leg] = {}
             self._voice_logs: dict[str, bytes] = {}
+            self.recording_delay, self.recording_failure_share = self._recording_defaults
             self._disposed_request_ids: dict[str, dict] = {}
             self._dial_request_ids: dict[str, dict] = {}
             self._requests: list[dict] = []
@@ -219,16 +243,13 @@ class SimulatorState:
         with self.lock:
             leg = self._leg_of(call)
             target = self._logged_in_agent(to_user_id)
-            if leg.state == 'in_call':
-                leg.state = 'wrap'
+            leg.end()
             return self._open_leg(target, {key: leg.call[key] for key in SHARED_CALL_KEYS})
 
     def hangup(self, call: Mapping) -> None:
         """End the call: the agent goes to 'wrap' until the leg is disposed."""
         with self.lock:
-            leg = self._leg_of(call)
-            if leg.state == 'in_call':
-                leg.state = 'wrap'
+            self._leg_of(call).end()
 
     def dispositions_of(self, call: Mapping) -> list[dict]:
         """The dispositions recorded for that leg: code, attribute, callbackTime, notes, requestId, via, ..."""
@@ -264,7 +285,8 @@ class SimulatorState:
             return [record for record in self._requests if path_substring in record['target']]
 
     def inject(self, match: str, status: int | None = None, body=None, content_type: str | None = None,
-               delay: float = 0.0, drop: bool = False, times: int | None = 1, carry_out: bool = False) -> None:
+               delay: float = 0.0, drop: bool = False, times: int | None = 1, carry_out: bool = False,
+               chunked: bool = False) -> None:
         """Make the next ``times`` requests whose path or ``?command=`` contains ``match`` misbehave.
 
         They wait ``delay`` seconds, then either the connection is dropped without an answer
@@ -273,12 +295,14 @@ class SimulatorState:
 
         ``carry_out``: Ameyo does the work first (the request is served, e.g. the call is disposed),
         then the fault replaces its answer: a proxy that timed out (``status=504``), a connection
-        dropped after the work (``drop``), or another shape of the same success (``body``)."""
+        dropped after the work (``drop``), or another shape of the same success (``body``).
+
+        ``chunked``: the forced answer is sent in chunks, without a Content-Length."""
         if times is not None and times < 1:
             raise ValueError('times must be a positive number or None')
         with self.lock:
             self._faults.append(Fault(match, status, body, content_type, float(delay), bool(drop), times,
-                                      bool(carry_out)))
+                                      bool(carry_out), bool(chunked)))
 
     def wait_for_requests(self, path_substring: str, count: int = 1, timeout: float = 10.0) -> list[dict]:
         """Wait until ``count`` requests matching ``path_substring`` (as requests_for) are done: answered or
@@ -428,6 +452,7 @@ class SimulatorState:
                  'requestId': request_id, 'via': via, 'time': time.time(), 'replays': 0}
         leg.dispositions.append(entry)
         leg.state = 'disposed'
+        leg.ended_at = leg.ended_at or time.time()
         if request_id:
             self._disposed_request_ids[request_id] = entry
         return entry
@@ -447,9 +472,25 @@ class SimulatorState:
         if request_id:
             self._dial_request_ids[request_id] = result
 
-    def voice_log(self, crt_object_id: str) -> bytes:
-        """The stored voice log of the call (empty when there is none)."""
-        return self._voice_logs.get(crt_object_id, b'')
+    def voice_log(self, crt_object_id: str, target_format=None) -> bytes:
+        """The voice log of the call: the one ``set_voice_log`` stored, else the simulator's own
+        recording of it (see the package docstring), else an empty body."""
+        body = self._voice_logs.get(crt_object_id)
+        return self._own_recording(crt_object_id, target_format) if body is None else body
+
+    def _own_recording(self, crt: str, target_format=None) -> bytes:
+        """The simulator's recording of call ``crt``, or the non-audio body Ameyo answers instead."""
+        legs = [leg for leg in self._legs.values() if leg.call['crtObjectId'] == crt]
+        if not legs:
+            return b''
+        not_found = json_bytes({'message': VOICE_LOG_NOT_FOUND % crt})
+        ended = [leg.ended_at for leg in legs]
+        if None in ended or time.time() < max(ended) + self.recording_delay:
+            return not_found  # Ameyo writes the file after the call
+        pick = zlib.crc32(crt.encode())
+        if pick % 1000 < self.recording_failure_share * 1000:
+            return (b'', b'null', HTML_LOGIN_PAGE.encode(), not_found)[(pick // 1000) % 4]
+        return recording_wav() if str(target_format or 'wav').lower() == 'wav' else recording_mp3()
 
     # ---- internals -------------------------------------------------------------------------------
 

@@ -3,6 +3,8 @@
 import http.client
 import io
 import json
+import math
+import os
 import re
 import struct
 import time
@@ -59,15 +61,40 @@ def sniff_content_type(body: bytes) -> str:
     return 'text/plain'
 
 
-def make_wav(seconds: float = 0.25, rate: int = 8000) -> bytes:
-    """A valid mono 16-bit PCM WAV file of silence."""
+def make_wav(seconds: float = 0.25, rate: int = 8000, tone_hz: float = 0) -> bytes:
+    """A valid mono 16-bit PCM WAV file: silence, or a sine tone of ``tone_hz``."""
     buffer = io.BytesIO()
+    frames = int(seconds * rate)
+    if tone_hz:
+        samples = b''.join(struct.pack('<h', int(8000 * math.sin(2 * math.pi * tone_hz * index / rate)))
+                           for index in range(frames))
+    else:
+        samples = b'\x00\x00' * frames
     with wave.open(buffer, 'wb') as wav:
         wav.setnchannels(1)
         wav.setsampwidth(2)
         wav.setframerate(rate)
-        wav.writeframes(b'\x00\x00' * int(seconds * rate))
+        wav.writeframes(samples)
     return buffer.getvalue()
+
+
+# The recordings the simulator makes of its calls: 3 seconds of a 440 Hz tone, as Ameyo's telephony
+# records them (8 kHz mono). The MP3 was made once with Debian's LAME from the WAV
+# (lame -m m -b 16 --resample 8): MPEG-2.5 Layer III frames, no ID3 tag.
+RECORDING_SECONDS = 3
+MP3_FIXTURE_PATH = os.path.join(os.path.dirname(os.path.abspath(__file__)), 'voice_log.mp3')
+VOICE_LOG_NOT_FOUND = 'Voice log could not be found for crtObjectId %s'
+
+
+def recording_wav() -> bytes:
+    """The WAV recording the simulator serves for its calls."""
+    return make_wav(seconds=RECORDING_SECONDS, tone_hz=440)
+
+
+def recording_mp3() -> bytes:
+    """The MP3 recording the simulator serves for its calls (the committed LAME fixture)."""
+    with open(MP3_FIXTURE_PATH, 'rb') as fixture:
+        return fixture.read()
 
 
 def make_mp3(frames: int = 12, id3: bool = True) -> bytes:
@@ -149,6 +176,7 @@ class Reply:
     content_type: str
     headers: tuple = ()
     after: Callable[[], None] | None = None  # run once the answer is sent (asynchronous work)
+    chunked: bool = False  # sent with Transfer-Encoding: chunked, its size not announced
 
 
 def json_reply(value, status: int = 200) -> Reply:
@@ -227,9 +255,9 @@ def dial_failure(reason: str) -> Reply:
     return json_reply({'result': 'failed', 'reason': reason})
 
 
-def forced_reply(status: int | None, body, content_type: str | None) -> Reply:
+def forced_reply(status: int | None, body, content_type: str | None, chunked: bool = False) -> Reply:
     """The answer an injected fault forces: Ameyo's HTML 500 page, the REST envelope of another
-    error status, an empty 200, or the body given."""
+    error status, an empty 200, or the body given; ``chunked``: without a Content-Length."""
     status = 200 if status is None else status
     if body is not None:
         body = to_bytes(body)
@@ -239,4 +267,4 @@ def forced_reply(status: int | None, body, content_type: str | None) -> Reply:
         body = json_bytes({'message': '', 'code': 0, 'info': None, 'status': status})
     else:
         body = b''
-    return Reply(status, body, content_type or sniff_content_type(body))
+    return Reply(status, body, content_type or sniff_content_type(body), chunked=chunked)

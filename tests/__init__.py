@@ -15,6 +15,8 @@ from . import test_no_auth_mode
 from . import test_configuration_access
 from . import test_embedding
 from . import test_phone_display
+from . import test_recordings
+from . import test_recording_access
 from . import test_dial
 from . import test_dial_http
 from . import test_dial_tour

@@ -16,6 +16,7 @@ from ..simulator import AmeyoSimulator, build_lifecycle_params, sso_login
 from ..tools.ameyo_client import AmeyoClient
 
 CLIENT_LOGGER = 'odoo.addons.crm_ameyo.tools.ameyo_client'
+CRON_LOGGER = 'odoo.addons.base.models.ir_cron'
 # the test server's credentials, which the simulators of the tests check
 CREDENTIALS = {
     'hash_key': 'test-hash-key-SECRET', 'requesting_host': 'odoo.test', 'dispose_token': 'test-dispose-token-SECRET',

@@ -56,9 +56,10 @@ class TestAmeyoAccess(AmeyoTransactionCase):
 
     def test_recordings_for_supervisors(self):
         leg = self.create_leg('CRT-R', self.agent_a, 'U-R')
+        # who listened is for supervisors (playing itself: test_recording_access)
         with self.assertRaises(AccessError):
-            leg.with_user(self.agent_a).read(['recording_ids'])
-        leg.with_user(self.supervisor).read(['recording_ids'])
+            leg.with_user(self.agent_a).read(['recording_access_ids'])
+        leg.with_user(self.supervisor).read(['recording_access_ids', 'recording_state', 'recording_url'])
 
     def test_multi_company(self):
         other_company = self.env['res.company'].create({'name': 'Other Co'})

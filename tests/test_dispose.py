@@ -12,10 +12,9 @@ from odoo.tools import mute_logger
 
 from ..models.ameyo_call_dispose import MAX_DISPOSE_ATTEMPTS
 from ..tools.ameyo_client import AmeyoClient
-from .common import CLIENT_LOGGER, SimulatorCase
+from .common import CLIENT_LOGGER, CRON_LOGGER, SimulatorCase
 
 DISPOSE_LOGGER = 'odoo.addons.crm_ameyo.models.ameyo_call_dispose'
-CRON_LOGGER = 'odoo.addons.base.models.ir_cron'
 
 
 class WorkerKilled(BaseException):

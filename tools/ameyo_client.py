@@ -14,6 +14,7 @@ the HTTP status, the elapsed time and Ameyo's reason (masked).
 """
 
 import codecs
+import io
 import json
 import logging
 import os
@@ -32,7 +33,10 @@ _logger = logging.getLogger(__name__)
 
 # Public samples keep requestId within 21 characters (reference 1.5).
 REQUEST_ID_LENGTH = 20
+# Default size cap of a voice log (the server record sets its own); how much of a non-audio answer is read.
 MAX_VOICE_LOG_BYTES = 64 * 1024 * 1024
+MAX_ERROR_BODY_BYTES = 64 * 1024
+STREAM_CHUNK_BYTES = 64 * 1024
 RETRY_DELAYS = (0.5, 1.5)
 TRANSIENT_STATUSES = {502, 503, 504}
 # Ameyo's login can fail transiently while it fetches user info (reference 1.8).
@@ -215,7 +219,7 @@ class AmeyoClient:
         }
 
     def _send(self, api, method, path, *, headers=None, params=None, json_body=None, form=None,
-                 idempotent=False, stream=False):
+                 idempotent=False, max_bytes=None):
         """Send one request and return an :class:`AmeyoResponse`.
 
         A request that never reached Ameyo (connection refused, connect timeout) is
@@ -223,6 +227,9 @@ class AmeyoClient:
         502/503/504, Ameyo's transient login 512) only when ``idempotent``, i.e. when
         sending it twice cannot act on another call. Transport failures raise
         :class:`AmeyoError`; HTTP errors are returned for the caller to interpret.
+
+        ``max_bytes`` streams the body (voice logs): at most that many bytes, all of them within
+        the server's timeout (see :meth:`_read_capped`).
         """
         url = f'{self.base_url}{path}'
         self._secrets.update(value for value in (headers or {}).values() if value)
@@ -234,13 +241,14 @@ class AmeyoClient:
                 try:
                     raw = self.session.request(
                         method, url, headers=headers, params=params, json=json_body, data=form,
-                        timeout=self.timeout, verify=self.verify, allow_redirects=False, stream=stream)
+                        timeout=self.timeout, verify=self.verify, allow_redirects=False,
+                        stream=max_bytes is not None)
                 except requests.exceptions.RequestException as exc:
                     raise self._transport_error(exc) from None
                 except Exception as exc:  # noqa: BLE001 (a missing CA bundle, a bad header: the caller gets a message)
                     raise self._unexpected_error(exc, answered=False) from None
                 try:
-                    response = self._read(raw, stream)
+                    response = self._read(raw, max_bytes, started)
                 except AmeyoError:
                     raise
                 except requests.exceptions.RequestException as exc:
@@ -262,22 +270,43 @@ class AmeyoClient:
             time.sleep(RETRY_DELAYS[attempt])
         raise AssertionError('unreachable')  # pragma: no cover
 
-    def _read(self, raw, stream):
+    def _read(self, raw, max_bytes, started):
         try:
-            if stream:
-                chunks, size = [], 0
-                for chunk in raw.iter_content(65536):
-                    size += len(chunk)
-                    if size > MAX_VOICE_LOG_BYTES:
-                        raw.close()
-                        raise AmeyoError(self.env._(
-                            "Ameyo sent a recording larger than %(size)s MB: it was not stored.",
-                            size=MAX_VOICE_LOG_BYTES // (1024 * 1024)), kind='bad_response')
-                    chunks.append(chunk)
-                raw._content = b''.join(chunks)
+            if max_bytes is not None:
+                raw._content = self._read_capped(raw, max_bytes, started)
             return read_response(raw)
         finally:
             raw.close()
+
+    def _read_capped(self, raw, max_bytes, started):
+        """Read a streamed body into one buffer (never held twice): at most ``max_bytes``, all of it within
+        the server's timeout from the request's start; of a body that is not audio, only its first
+        ``MAX_ERROR_BODY_BYTES`` (enough to say why), whatever its ``Content-Type`` claims."""
+        declared = raw.headers.get('Content-Length') or ''
+        if declared.isdigit() and int(declared) > max_bytes:
+            raise self._too_large(max_bytes)
+        buffer = io.BytesIO()
+        head, audio = b'', None
+        for chunk in raw.iter_content(STREAM_CHUNK_BYTES):
+            if buffer.tell() + len(chunk) > max_bytes:
+                raise self._too_large(max_bytes)
+            buffer.write(chunk)
+            if time.monotonic() - started > self.timeout:
+                raise AmeyoError(self.env._(
+                    "Ameyo server %(server)s did not send the whole recording within %(timeout)s s.",
+                    server=self.server.name, timeout=self.timeout), kind='timeout', transient=True)
+            if audio is None:
+                head += chunk[:16]
+                if len(head) >= 12:
+                    audio = bool(audio_mimetype(head[:16]))
+            if audio is False and buffer.tell() >= MAX_ERROR_BODY_BYTES:
+                break
+        return buffer.getvalue()
+
+    def _too_large(self, max_bytes):
+        return AmeyoError(self.env._(
+            "Ameyo sent a recording larger than %(size)s MB: it was not stored.",
+            size=round(max_bytes / (1024 * 1024), 2)), kind='bad_response')
 
     def _transport_error(self, exc):
         """Map a ``requests`` exception to an :class:`AmeyoError` (never quoting it: it holds the URL)."""
@@ -633,26 +662,42 @@ class AmeyoClient:
     # ------------------------------------------------------------------
 
     def download_voice_log(self, crt_object_id, *, target_format='mp3', campaign_id=None, call_id=None,
-                           session_id=None):
+                           session_id=None, api=None, max_bytes=None):
         """Return the recording of a call as ``(bytes, mimetype)``.
 
-        REST with a session when one is given, else legacy with the token headers.
-        Ameyo answers failures with HTTP 200 and a non-audio body (empty, ``null``,
-        an HTML login page, JSON): the bytes are checked before anything is returned.
+        ``api`` is ``'rest'`` (``GET /ameyorestapi/cc/downloadVoiceLog``: the agent's ``session_id`` in
+        the ``sessionId`` header, else the token-policy headers) or ``'legacy'``
+        (``GET /ameyowebaccess/command?command=downloadVoiceLog``: the token-policy headers, else the
+        agent's session in ``data``); by default REST when a session is given. The body is streamed
+        within ``max_bytes`` (default ``MAX_VOICE_LOG_BYTES``) and the server's timeout. A download
+        that may have reached Ameyo is not resent here (a slow voice-log server would hold the worker
+        for three timeouts): the caller's backoff asks again. Ameyo answers failures with HTTP 200 and
+        a non-audio body (empty, ``null``, an HTML login page, JSON): the bytes are checked, not the
+        ``Content-Type``, before anything is returned.
         """
+        api = api or ('rest' if session_id else 'legacy')
+        max_bytes = max_bytes or MAX_VOICE_LOG_BYTES
         if session_id:
+            self._secrets.add(session_id)
+        if api == 'rest':
             params = {'crtObjectId': crt_object_id, 'targetFormat': target_format}
             if campaign_id:
                 params['campaignId'] = campaign_id
             if call_id:
                 params['filters'] = json.dumps({'callId': call_id})
+            headers = {'sessionId': session_id} if session_id else self._token_headers()
             response = self._send('downloadVoiceLog', 'GET', '/ameyorestapi/cc/downloadVoiceLog',
-                                  headers={'sessionId': session_id}, params=params, idempotent=True, stream=True)
+                                  headers=headers, params=params, max_bytes=max_bytes)
         else:
-            data = json.dumps({'crtObjectId': crt_object_id, 'targetFormat': target_format})
+            data = {'crtObjectId': crt_object_id, 'targetFormat': target_format}
+            headers = None
+            if self.server.hash_key or not session_id:
+                headers = self._token_headers()
+            else:
+                data['sessionId'] = session_id
             response = self._send('downloadVoiceLog', 'GET', '/ameyowebaccess/command',
-                                  params={'command': 'downloadVoiceLog', 'data': data},
-                                  headers=self._token_headers(), idempotent=True, stream=True)
+                                  params={'command': 'downloadVoiceLog', 'data': json.dumps(data)},
+                                  headers=headers, max_bytes=max_bytes)
         mimetype = audio_mimetype(response.body)
         if response.status == 200 and mimetype:
             return response.body, mimetype

@@ -1,0 +1,18 @@
+from odoo import fields, models
+
+
+class AmeyoRecordingAccess(models.Model):
+    """Who got a call's recording, and when: recordings are personal data.
+
+    One line per play (the player streams the file) or download through ``/web/content``, written
+    by ``ir.binary`` once the access checks passed; readable by supervisors, written by no one.
+    """
+    _name = 'ameyo.recording.access'
+    _description = 'Ameyo Recording Access'
+    _order = 'accessed_at desc, id desc'
+
+    call_id = fields.Many2one('ameyo.call', required=True, index=True, ondelete='cascade', readonly=True)
+    company_id = fields.Many2one(related='call_id.company_id', store=True, index=True)
+    user_id = fields.Many2one('res.users', string="Listened By", required=True, readonly=True, ondelete='cascade')
+    accessed_at = fields.Datetime(string="When", required=True, readonly=True, default=fields.Datetime.now)
+    kind = fields.Selection([('stream', 'Played'), ('download', 'Downloaded')], required=True, readonly=True)

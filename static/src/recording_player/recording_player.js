@@ -1,0 +1,59 @@
+import { Component, useState } from "@odoo/owl";
+import { _t } from "@web/core/l10n/translation";
+import { registry } from "@web/core/registry";
+import { standardFieldProps } from "@web/views/fields/standard_field_props";
+
+/**
+ * The call's recording, played inline: the browser's own <audio> player, which decodes
+ * both WAV and MP3 (Odoo's attachment viewer plays MP3 only). It shows the duration the
+ * browser reads from the file, and a download link. The field holds the recording's URL,
+ * empty when the user may not play it (the server decides; /web/content checks again).
+ */
+export class AmeyoRecordingPlayer extends Component {
+    static template = "crm_ameyo.RecordingPlayer";
+    static props = { ...standardFieldProps };
+
+    setup() {
+        this.state = useState({ duration: null, failed: false, playing: false });
+    }
+
+    get src() {
+        return this.props.record.data[this.props.name] || "";
+    }
+
+    get downloadUrl() {
+        return `${this.src}?download=true`;
+    }
+
+    get durationText() {
+        const seconds = Math.round(this.state.duration);
+        return `${Math.floor(seconds / 60)}:${String(seconds % 60).padStart(2, "0")}`;
+    }
+
+    get failedText() {
+        return _t("The browser could not play this recording.");
+    }
+
+    onLoadedMetadata(ev) {
+        const duration = ev.target.duration;
+        this.state.duration = Number.isFinite(duration) ? duration : null;
+        this.state.failed = false;
+    }
+
+    onPlaying() {
+        this.state.playing = true;
+    }
+
+    onPause() {
+        this.state.playing = false;
+    }
+
+    onError() {
+        this.state.failed = true;
+    }
+}
+
+registry.category("fields").add("ameyo_recording_player", {
+    component: AmeyoRecordingPlayer,
+    supportedTypes: ["char"],
+});

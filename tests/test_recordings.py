@@ -1,0 +1,334 @@
+"""Recordings end to end against the simulator: fetched on demand and by cron, checked, retried, purged."""
+import json
+import logging
+import time
+from datetime import timedelta
+from urllib.parse import parse_qs, urlsplit
+
+from odoo import fields
+from odoo.exceptions import AccessError
+from odoo.tools import mute_logger
+
+from ..models.ameyo_call_recording import RECORDING_BACKOFF_MINUTES
+from ..simulator import HTML_LOGIN_PAGE, make_mp3, make_wav, recording_mp3, recording_wav
+from .common import CLIENT_LOGGER, CRON_LOGGER, SimulatorCase
+
+RECORDING_LOGGER = 'odoo.addons.crm_ameyo.models.ameyo_call_recording'
+
+
+class RecordingCase(SimulatorCase):
+
+    def setUp(self):
+        super().setUp()
+        self.server.write({'api_flavour': 'rest', 'recording_format': 'mp3', 'recording_delay_minutes': 5,
+                           'recording_retention_days': 7, 'recording_max_mb': 50})
+        self.partner = self.env['res.partner'].create({'name': 'Meera Iyer', 'phone': '+91 97400 11223'})
+        self.env['ameyo.agent.session'].search([]).unlink()
+        self.env.flush_all()
+        self.registry_enter_test_mode()  # the cron runs in a transaction of its own
+
+    def ended_leg(self, agent=None, user_id='t.agent-a@acme', connected_ago=timedelta(minutes=10), due=True,
+                  state='disposed', **values):
+        """A call Ameyo connected to the agent and that is over, and its leg in Odoo (due for its recording)."""
+        agent = agent or self.agent_a
+        call = self.sim.start_call(user_id, '101', '9740011223')
+        self.sim.hangup(call)
+        leg = self.create_leg(call['crtObjectId'], agent, call['userCrtObjectId'], ameyo_campaign_ref='101',
+                              ameyo_call_id=call['callId'], connected_at=fields.Datetime.now() - connected_ago,
+                              state=state, partner_id=self.partner.id, **values)
+        self.assertEqual(leg.recording_state, 'pending')  # computed now: the next try below stays as written
+        if due:
+            leg.recording_next_try = fields.Datetime.now() - timedelta(seconds=1)
+        return call, leg
+
+    def fetch(self, leg, user=None):
+        with mute_logger(CLIENT_LOGGER, RECORDING_LOGGER):
+            return leg.with_user(user or self.agent_a).action_fetch_recording()
+
+    def run_cron(self, xmlid='crm_ameyo.ir_cron_ameyo_fetch_recordings'):
+        cron = self.env.ref(xmlid)
+        with mute_logger(CLIENT_LOGGER, RECORDING_LOGGER, CRON_LOGGER):
+            result = cron.method_direct_trigger()
+        self.env.invalidate_all()
+        self.assertIs(result, True, "the cron run failed")
+        return cron
+
+    def recording(self, leg):
+        return self.env['ir.attachment'].search([('res_model', '=', 'ameyo.call'), ('res_id', '=', leg.id)])
+
+    def voice_log_requests(self):
+        return self.sim.requests_for('downloadVoiceLog')
+
+
+class TestRecordingFetch(RecordingCase):
+
+    def test_a_recording_is_expected_only_from_a_connected_call_that_is_over(self):
+        _call, leg = self.ended_leg(due=False)
+        self.assertEqual(leg.recording_state, 'pending')
+        # the first try waits for the server's delay: Ameyo writes the file after the call
+        self.assertGreater(leg.recording_next_try, fields.Datetime.now() + timedelta(minutes=4))
+        live = self.create_leg('d928-live-vce-1', self.agent_a, 'u-live-1', connected_at=fields.Datetime.now(),
+                               state='connected')
+        never_connected = self.create_leg('d928-preview-vce-2', self.agent_a, 'u-prev-2', state='disposed')
+        self.assertEqual((live.recording_state, never_connected.recording_state), (False, False))
+        live.sudo().state = 'dispose_pending'  # the agent saved the outcome: the conversation is over
+        self.assertEqual(live.recording_state, 'pending')
+        self.assertEqual(self.fetch(never_connected)['params']['type'], 'warning')
+        self.assertFalse(self.voice_log_requests())
+
+    def test_fetch_on_demand_in_both_formats(self):
+        self.server._ameyo_record_agent_session(self.agent_a, self.session_a)
+        for fmt, mimetype, audio in (('mp3', 'audio/mpeg', recording_mp3()), ('wav', 'audio/wav', recording_wav())):
+            with self.subTest(fmt=fmt):
+                self.server.recording_format = fmt
+                _call, leg = self.ended_leg(due=False)  # not due yet: the button asks anyway
+                action = self.fetch(leg)
+                self.assertEqual((action['params']['type'], action['params']['title']),
+                                 ('success', 'Recording fetched'))
+                self.assertEqual(leg.recording_state, 'fetched')
+                self.assertTrue(leg.recording_fetched_at)
+                attachment = self.recording(leg)
+                self.assertEqual((attachment.res_model, attachment.res_id, attachment.mimetype),
+                                 ('ameyo.call', leg.id, mimetype))
+                self.assertEqual(attachment.raw, audio)
+                request = self.voice_log_requests()[-1]
+                self.assertEqual(request['path'], '/ameyorestapi/cc/downloadVoiceLog')
+                self.assertEqual(request['query']['targetFormat'], [fmt])
+                self.assertEqual(request['headers'].get('sessionId'), self.session_a)  # the agent's session
+                # the customer's chatter links to the call, never to the file
+                note = self.partner.message_ids[0]
+                self.assertIn(f'data-oe-model="ameyo.call" data-oe-id="{leg.id}"', str(note.body))
+                self.assertFalse(note.attachment_ids)
+                self.assertEqual(self.fetch(leg)['params']['type'], 'warning')  # already there: not asked again
+        self.assertEqual(len(self.voice_log_requests()), 2)
+
+    def test_legacy_flavour_uses_the_token_headers(self):
+        self.server.write({'api_flavour': 'legacy', 'recording_format': 'wav'})
+        _call, leg = self.ended_leg()
+        self.fetch(leg)
+        self.assertEqual(self.recording(leg).mimetype, 'audio/wav')
+        [request] = self.voice_log_requests()
+        self.assertEqual(request['query']['command'], ['downloadVoiceLog'])
+        self.assertEqual(json.loads(request['query']['data'][0]),
+                         {'crtObjectId': leg.crt_object_id, 'targetFormat': 'wav'})
+        self.assertEqual(request['headers'].get('hash-key'), 'test-hash-key-SECRET')
+
+    def test_the_cron_fetches_the_due_recordings(self):
+        _call, due = self.ended_leg()
+        _call, later = self.ended_leg(due=False)
+        self.server.recording_format = 'wav'
+        _call, also_due = self.ended_leg()
+        self.run_cron()
+        self.assertEqual((due.recording_state, also_due.recording_state, later.recording_state),
+                         ('fetched', 'fetched', 'pending'))
+        self.assertEqual(self.recording(due).mimetype, 'audio/wav')
+        self.assertEqual(len(self.voice_log_requests()), 2)
+        self.assertIn('The recording of this call is available', self.partner.message_ids[0].body)
+
+    def test_the_cron_in_mp3_and_the_mpeg_frame_sync_without_id3(self):
+        self.server.recording_format = 'mp3'
+        call, leg = self.ended_leg()
+        _call, tagged = self.ended_leg()
+        self.sim.set_voice_log(tagged.crt_object_id, body=make_mp3(id3=True))
+        self.run_cron()
+        self.assertEqual(recording_mp3()[:2], b'\xff\xe3')  # the LAME fixture starts with a frame, no ID3 tag
+        self.assertEqual((self.recording(leg).mimetype, self.recording(tagged).mimetype), ('audio/mpeg',) * 2)
+
+    def test_every_non_audio_200_is_a_failure_retried_later(self):
+        """Ameyo answers failures with HTTP 200: only audio bytes are stored, whatever the Content-Type."""
+        shapes = (
+            (b'', None, 'empty answer'),
+            (b'null', None, 'Ameyo answered null'),
+            (HTML_LOGIN_PAGE.encode(), None, 'Ameyo - Login'),
+            (b'{"message": "Voice log could not be found for crtObjectId x"}', None, 'could not be found'),
+            (b'{"error": "file missing"}', None, 'file missing'),
+            (b'GIF89a' + bytes(40), 'audio/mpeg', 'not an audio file'),
+            (b'RIFF\x00\x00\x00\x00AVI LIST' + bytes(40), 'audio/wav', 'not an audio file'),
+        )
+        for body, content_type, reason in shapes:
+            with self.subTest(reason=reason):
+                _call, leg = self.ended_leg()
+                if content_type:
+                    self.sim.inject('downloadVoiceLog', status=200, body=body, content_type=content_type)
+                else:
+                    self.sim.set_voice_log(leg.crt_object_id, body=body)
+                action = self.fetch(leg)
+                self.assertEqual(action['params']['type'], 'warning')
+                self.assertEqual((leg.recording_state, leg.recording_attempts), ('pending', 1))
+                self.assertIn(reason, leg.recording_error)
+                self.assertFalse(self.recording(leg))
+                self.assertGreater(leg.recording_next_try,
+                                   fields.Datetime.now() + timedelta(minutes=RECORDING_BACKOFF_MINUTES[0] - 1))
+
+    def test_a_dropped_connection_and_an_oversized_recording(self):
+        _call, dropped = self.ended_leg()
+        self.sim.inject('downloadVoiceLog', drop=True)
+        self.fetch(dropped)
+        self.assertEqual(dropped.recording_state, 'pending')
+        self.assertIn('closed the connection', dropped.recording_error)
+        self.assertEqual(len(self.voice_log_requests()), 1)  # not resent at once: the backoff asks again
+        self.server.recording_max_mb = 1
+        _call, big = self.ended_leg()
+        self.sim.set_voice_log(big.crt_object_id, body=make_wav(seconds=70))  # 1.1 MB
+        self.fetch(big)
+        self.assertEqual(big.recording_state, 'pending')
+        self.assertIn('larger than 1.0 MB', big.recording_error)
+        self.assertFalse(self.recording(big))
+        # a size Ameyo does not announce is counted while it streams in
+        _call, chunked = self.ended_leg()
+        self.sim.set_voice_log(chunked.crt_object_id, body=make_wav(seconds=70))
+        self.sim.inject('downloadVoiceLog', status=200, body=make_wav(seconds=70), content_type='audio/wav',
+                        chunked=True)
+        self.fetch(chunked)
+        self.assertIn('larger than 1.0 MB', chunked.recording_error)
+
+    def test_a_timeout(self):
+        _call, leg = self.ended_leg()
+        self.sim.inject('downloadVoiceLog', delay=12)  # past the client's timeout (10 s in tests)
+        self.fetch(leg)
+        self.assertEqual(leg.recording_state, 'pending')
+        self.assertIn('did not answer within', leg.recording_error)
+        self.assertEqual(len(self.voice_log_requests()), 1)
+
+    def test_the_simulator_delay_and_failure_share(self):
+        self.sim.recording_delay = 3600
+        _call, early = self.ended_leg()
+        self.fetch(early)
+        self.assertIn('could not be found', early.recording_error)
+        self.sim.recording_delay = 0
+        self.sim.recording_failure_share = 1
+        _call, failing = self.ended_leg()
+        self.fetch(failing)
+        self.assertEqual(failing.recording_state, 'pending')
+        self.assertFalse(self.recording(failing))
+
+    def test_ameyo_window(self):
+        """Within the days Ameyo keeps recordings, retried; after them unavailable, never asked again."""
+        _call, old = self.ended_leg(connected_ago=timedelta(days=8))
+        _call, closing = self.ended_leg(connected_ago=timedelta(days=7) - timedelta(minutes=1))
+        self.sim.set_voice_log(closing.crt_object_id, body=b'null')
+        self.run_cron()
+        # older than the window: not asked at all
+        self.assertEqual(old.recording_state, 'unavailable')
+        self.assertIn('within the 7 days Ameyo keeps', old.recording_error)
+        self.assertEqual([r['query']['crtObjectId'] for r in self.voice_log_requests()], [[closing.crt_object_id]])
+        # the next try is the window's end, not later
+        self.assertEqual(closing.recording_state, 'pending')
+        self.assertLessEqual(closing.recording_next_try, closing._ameyo_recording_window_end())
+        # the window closed (as time passes): unavailable with the last reason, without asking Ameyo again
+        closing.sudo().write({'connected_at': closing.connected_at - timedelta(days=1),
+                              'recording_next_try': fields.Datetime.now() - timedelta(seconds=1)})
+        self.run_cron()
+        self.assertEqual(closing.recording_state, 'unavailable')
+        self.assertIn('Ameyo answered null', closing.recording_error)
+        self.assertFalse(closing.recording_next_try)
+        self.assertEqual(len(self.voice_log_requests()), 1)
+        self.assertEqual(self.fetch(closing)['params']['type'], 'warning')
+        self.assertEqual(len(self.voice_log_requests()), 1)
+
+    def test_one_leg_cannot_stop_the_cron(self):
+        """An unreachable server, a dropped connection and a good leg: each is dealt with, the run succeeds."""
+        other = self.env['ameyo.server'].create({'name': 'Gone', 'base_url': 'http://127.0.0.1:1',
+                                                 'hash_key': 'x-hash-key'})
+        stranded = self.env['ameyo.call'].create({
+            'server_id': other.id, 'crt_object_id': 'd928-gone-vce-1', 'user_id': self.agent_b.id,
+            'state': 'disposed', 'connected_at': fields.Datetime.now() - timedelta(minutes=10)})
+        self.assertEqual(stranded.recording_state, 'pending')
+        stranded.recording_next_try = fields.Datetime.now() - timedelta(seconds=1)
+        _call, dropped = self.ended_leg()
+        _call, good = self.ended_leg()
+        self.sim.inject(dropped.crt_object_id, drop=True)
+        cron = self.run_cron()
+        self.assertEqual(cron.failure_count, 0)
+        self.assertEqual((stranded.recording_state, dropped.recording_state, good.recording_state),
+                         ('pending', 'pending', 'fetched'))
+        self.assertIn('unreachable', stranded.recording_error)
+
+    def test_the_cron_reports_what_is_left_and_keeps_to_its_time(self):
+        legs = [self.ended_leg()[1] for _index in range(3)]
+        cron = self.env.ref('crm_ameyo.ir_cron_ameyo_fetch_recordings')
+        progress = self.env['ir.cron.progress'].create({'cron_id': cron.id, 'remaining': 0, 'done': 0})
+        self.env.flush_all()
+        with self.registry.cursor() as cr, mute_logger(CLIENT_LOGGER, RECORDING_LOGGER):
+            self.env(cr=cr)['ameyo.call'].with_context(
+                cron_id=cron.id, ir_cron_progress_id=progress.id, cron_end_time=time.monotonic(),
+            )._cron_fetch_recordings(limit=2)
+        self.env.invalidate_all()
+        self.assertEqual([leg.recording_state for leg in legs], ['fetched', 'pending', 'pending'])
+        self.assertEqual((progress.done, progress.remaining), (1, 2))
+
+    def test_neutralized_or_archived_servers_are_not_asked(self):
+        _call, leg = self.ended_leg()
+        self.server.active = False
+        self.run_cron()
+        self.assertEqual(leg.recording_state, 'pending')
+        action = self.fetch(leg)
+        self.assertEqual(action['params']['type'], 'warning')
+        self.assertIn('archived', action['params']['message'])
+        self.assertFalse(self.voice_log_requests())
+
+    def test_who_may_fetch(self):
+        _call, leg = self.ended_leg()
+        action = self.fetch(leg, user=self.agent_b)  # another agent's call: a notification, no traceback
+        self.assertEqual((action['tag'], action['params']['type']), ('display_notification', 'danger'))
+        self.assertEqual(self.fetch(leg, user=self.supervisor)['params']['type'], 'success')
+        self.assertEqual(self.fetch(leg.browse(), user=self.supervisor)['params']['type'], 'danger')
+
+    def test_no_secret_in_the_logs(self):
+        self.server._ameyo_record_agent_session(self.agent_a, self.session_a)
+        _call, rest = self.ended_leg()
+        with self.assertLogs(logging.getLogger(), level=logging.DEBUG) as captured:
+            rest.with_user(self.agent_a).action_fetch_recording()
+            self.server.api_flavour = 'legacy'
+            _call, legacy = self.ended_leg()
+            self.sim.set_voice_log(legacy.crt_object_id, body=HTML_LOGIN_PAGE)
+            legacy.with_user(self.agent_a).action_fetch_recording()
+        # Odoo's SQL log aside (Ameyo's agent leg ids embed the session id: that is Ameyo's doing)
+        output = '\n'.join(record.getMessage() for record in captured.records if record.name != 'odoo.sql_db')
+        self.assertIn('downloadVoiceLog', output)
+        for secret in ('test-hash-key-SECRET', self.session_a):
+            self.assertNotIn(secret, output)
+
+
+class TestRecordingPurge(RecordingCase):
+
+    def test_expired_recordings_are_deleted_the_calls_stay(self):
+        self.env.company.ameyo_recording_keep_days = 30
+        legs = {}
+        for name, ago, keep in (('old', 40, False), ('disputed', 40, True), ('recent', 10, False)):
+            _call, leg = self.ended_leg(connected_ago=timedelta(days=5))
+            self.fetch(leg)
+            leg.sudo().write({'connected_at': fields.Datetime.now() - timedelta(days=ago), 'recording_keep': keep})
+            legs[name] = leg
+        attachment = self.recording(legs['old'])
+        self.run_cron('crm_ameyo.ir_cron_ameyo_purge_recordings')
+        self.assertEqual(legs['old'].recording_state, 'purged')
+        self.assertTrue(legs['old'].recording_purged_at)
+        self.assertFalse(attachment.exists())
+        self.assertTrue(legs['old'].exists())
+        self.assertEqual((legs['disputed'].recording_state, legs['recent'].recording_state), ('fetched', 'fetched'))
+        self.assertEqual(self.fetch(legs['old'])['params']['type'], 'warning')  # purged: not fetched again
+        # 0 keeps them forever
+        self.env.company.ameyo_recording_keep_days = 0
+        legs['disputed'].sudo().recording_keep = False
+        self.run_cron('crm_ameyo.ir_cron_ameyo_purge_recordings')
+        self.assertEqual(legs['disputed'].recording_state, 'fetched')
+
+    def test_supervisors_mark_a_call_kept(self):
+        _call, leg = self.ended_leg()
+        leg.with_user(self.supervisor).recording_keep = True
+        self.assertTrue(leg.recording_keep)
+        with self.assertRaises(AccessError):
+            leg.with_user(self.agent_a).recording_keep = False
+
+
+class TestRecordingClientRequests(RecordingCase):
+
+    def test_the_rest_filters_carry_the_leg_call_id(self):
+        self.server._ameyo_record_agent_session(self.agent_a, self.session_a)
+        call, leg = self.ended_leg()
+        self.fetch(leg)
+        request = self.voice_log_requests()[-1]
+        query = parse_qs(urlsplit(request['target']).query)
+        self.assertEqual(json.loads(query['filters'][0]), {'callId': call['callId']})
+        self.assertEqual(query['campaignId'], ['101'])
