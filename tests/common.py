@@ -11,6 +11,7 @@ from urllib.parse import urlencode, urlsplit
 import requests
 
 from odoo.tests import HttpCase, TransactionCase, new_test_user
+from odoo.tools import mute_logger
 
 from ..simulator import AmeyoSimulator, build_lifecycle_params, sso_login
 from ..tools.ameyo_client import AmeyoClient
@@ -130,8 +131,19 @@ class AmeyoCommon:
         return counts, self.env.cr.fetchone()[0], tokens, sessions
 
     # ------------------------------------------------------------------
-    # Logs and the Ameyo client
+    # Crons, logs and the Ameyo client
     # ------------------------------------------------------------------
+
+    def run_cron_job(self, xmlid, *loggers):
+        """Run the cron ``xmlid`` as Odoo's scheduler does (its own transaction, its progress, its
+        failure count), the client's, the scheduler's and ``loggers`` muted; fail the test when the run
+        fails. Return the cron record."""
+        cron = self.env.ref(xmlid)
+        with mute_logger(CLIENT_LOGGER, CRON_LOGGER, *loggers):
+            result = cron.method_direct_trigger()
+        self.env.invalidate_all()
+        self.assertIs(result, True, "the cron run failed")
+        return cron
 
     @contextmanager
     def capture_every_log(self):

@@ -12,7 +12,7 @@ from odoo.tools import mute_logger
 
 from ..models.ameyo_call_dispose import MAX_DISPOSE_ATTEMPTS
 from ..tools.ameyo_client import AmeyoClient
-from .common import CLIENT_LOGGER, CRON_LOGGER, SimulatorCase
+from .common import CLIENT_LOGGER, SimulatorCase
 
 DISPOSE_LOGGER = 'odoo.addons.crm_ameyo.models.ameyo_call_dispose'
 
@@ -80,14 +80,8 @@ class DisposeCase(SimulatorCase):
         self.fail("the worker was not killed")
 
     def run_cron(self):
-        """Run "Ameyo: retry disposes" as Odoo's scheduler does: its own transaction, its progress, its
-        failure count. Return the cron record."""
-        cron = self.env.ref('crm_ameyo.ir_cron_ameyo_retry_dispose')
-        with mute_logger(CLIENT_LOGGER, DISPOSE_LOGGER, CRON_LOGGER):
-            result = cron.method_direct_trigger()
-        self.env.invalidate_all()
-        self.assertIs(result, True, "the cron run failed")
-        return cron
+        """Run "Ameyo: retry disposes" as Odoo's scheduler does; return the cron record."""
+        return self.run_cron_job('crm_ameyo.ir_cron_ameyo_retry_dispose', DISPOSE_LOGGER)
 
 
 class TestDispose(DisposeCase):

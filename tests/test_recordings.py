@@ -11,7 +11,7 @@ from odoo.tools import mute_logger
 
 from ..models.ameyo_call_recording import RECORDING_BACKOFF_MINUTES
 from ..simulator import HTML_LOGIN_PAGE, make_mp3, make_wav, recording_mp3, recording_wav
-from .common import CLIENT_LOGGER, CRON_LOGGER, SimulatorCase
+from .common import CLIENT_LOGGER, SimulatorCase
 
 RECORDING_LOGGER = 'odoo.addons.crm_ameyo.models.ameyo_call_recording'
 
@@ -46,12 +46,7 @@ class RecordingCase(SimulatorCase):
             return leg.with_user(user or self.agent_a).action_fetch_recording()
 
     def run_cron(self, xmlid='crm_ameyo.ir_cron_ameyo_fetch_recordings'):
-        cron = self.env.ref(xmlid)
-        with mute_logger(CLIENT_LOGGER, RECORDING_LOGGER, CRON_LOGGER):
-            result = cron.method_direct_trigger()
-        self.env.invalidate_all()
-        self.assertIs(result, True, "the cron run failed")
-        return cron
+        return self.run_cron_job(xmlid, RECORDING_LOGGER)
 
     def recording(self, leg):
         return self.env['ir.attachment'].search([('res_model', '=', 'ameyo.call'), ('res_id', '=', leg.id)])
