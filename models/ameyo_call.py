@@ -134,6 +134,22 @@ class AmeyoCall(models.Model):
                     fields=', '.join(sorted(forbidden))))
         return super().write(vals)
 
+    @api.model
+    def _ameyo_cron_batch(self, domain, order, limit, process):
+        """Run ``process(leg)`` on the legs ``domain`` finds (as superuser), the way Odoo 19's crons report:
+        what is left first, then each leg's progress committed on its own, stopping when the run's time
+        is up (Odoo runs the cron again at once while work remains). ``process`` isolates its leg: a
+        failure is recorded on it, never raised. The dispose, dial and recording crons share it.
+        """
+        Call = self.sudo()
+        legs = Call.search(domain, order=order, limit=limit)
+        Cron = self.env['ir.cron']
+        Cron._commit_progress(remaining=len(legs) if len(legs) < limit else Call.search_count(domain))
+        for leg in legs:
+            process(leg)
+            if not Cron._commit_progress(1):
+                break
+
     @api.depends('state')
     def _compute_phase(self):
         phase_of = {state: phase for phase, states in PHASE_STATES.items() for state in states}

@@ -455,12 +455,5 @@ class AmeyoCall(models.Model):
         is recorded on that leg and the run goes on. Progress is committed after each leg with what is
         still due, and the run stops when its time is up: Odoo runs it again at once while work remains.
         """
-        Call = self.sudo()
-        domain = self._ameyo_retry_domain()
-        legs = Call.search(domain, order='dispose_next_try, id', limit=limit)
-        Cron = self.env['ir.cron']
-        Cron._commit_progress(remaining=len(legs) if len(legs) < limit else Call.search_count(domain))
-        for leg in legs:
-            leg._ameyo_send_dispose(background=True)
-            if not Cron._commit_progress(1):
-                break
+        self._ameyo_cron_batch(self._ameyo_retry_domain(), 'dispose_next_try, id', limit,
+                               lambda leg: leg._ameyo_send_dispose(background=True))

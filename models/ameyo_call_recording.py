@@ -303,15 +303,8 @@ class AmeyoCall(models.Model):
     @api.model
     def _cron_fetch_recordings(self, limit=RECORDING_BATCH):
         """Fetch the recordings that are due, each leg on its own; report what is left; keep to the run's time."""
-        Call = self.sudo()
-        domain = self._ameyo_recording_due_domain()
-        legs = Call.search(domain, order='recording_next_try, id', limit=limit)
-        Cron = self.env['ir.cron']
-        Cron._commit_progress(remaining=len(legs) if len(legs) < limit else Call.search_count(domain))
-        for leg in legs:
-            leg._ameyo_fetch_recording_isolated()
-            if not Cron._commit_progress(1):
-                break
+        self._ameyo_cron_batch(self._ameyo_recording_due_domain(), 'recording_next_try, id', limit,
+                               lambda leg: leg._ameyo_fetch_recording_isolated())
 
     # ------------------------------------------------------------------
     # Keeping
@@ -336,15 +329,8 @@ class AmeyoCall(models.Model):
 
         Odoo's filestore garbage collection frees the files' space afterwards.
         """
-        Call = self.sudo()
-        domain = self._ameyo_purge_domain()
-        legs = Call.search(domain, order='connected_at, id', limit=limit)
-        Cron = self.env['ir.cron']
-        Cron._commit_progress(remaining=len(legs) if len(legs) < limit else Call.search_count(domain))
-        for leg in legs:
-            leg._ameyo_purge_recording()
-            if not Cron._commit_progress(1):
-                break
+        self._ameyo_cron_batch(self._ameyo_purge_domain(), 'connected_at, id', limit,
+                               lambda leg: leg._ameyo_purge_recording())
 
     def _ameyo_purge_recording(self):
         self.ensure_one()
