@@ -28,6 +28,8 @@ from .ameyo_call import ATTEMPT_STATES, DIALING_STATES, LIVE_STATES
 _logger = logging.getLogger(__name__)
 
 # How long after the request a pop may still adopt the attempt ("within a few minutes"); later it failed.
+# how many of the agent's open attempts a pop looks at (he rarely has more than one)
+MAX_ADOPTION_CANDIDATES = 5
 DIAL_ADOPT_WINDOW = timedelta(minutes=3)
 # A live leg older than this is not taken as the agent's current call (its end may never have reached Odoo).
 LIVE_CALL_HORIZON = timedelta(hours=2)
@@ -293,12 +295,13 @@ class AmeyoCall(models.Model):
         """The agent's recent dial attempt this pop is about: named by Ameyo's answer, else by its number."""
         domain = [('server_id', '=', server.id), ('user_id', '=', agent.id), ('state', 'in', DIALING_STATES),
                   ('dial_requested_at', '>=', fields.Datetime.now() - DIAL_ADOPT_WINDOW)]
-        leg = self.search([*domain, ('crt_object_id', '=', crt)], limit=1)
+        # one query on the pop's path (most pops have no attempt at all): Ameyo's call id, else the number
         key = phone_key(phone, key_digits(self.env))
-        if leg or not key:
-            return leg
-        return self.search([*domain, ('crt_object_id', '=', False), ('phone_key', '=', key)],
-                           order='id desc', limit=1)
+        named = [('crt_object_id', '=', crt)]
+        if key:
+            named = ['|', *named, '&', ('crt_object_id', '=', False), ('phone_key', '=', key)]
+        legs = self.search([*domain, *named], order='id desc', limit=MAX_ADOPTION_CANDIDATES)
+        return legs.filtered(lambda leg: leg.crt_object_id == crt)[:1] or legs[:1]
 
     @api.model
     def _cron_expire_dial_attempts(self):
