@@ -89,31 +89,69 @@ class AmeyoLifecycle(http.Controller):
         outcome, records = leg._ameyo_resolve_pop(create_allowed=event == 'customer')
         leg._ameyo_notify_agent()
         if outcome == 'choose':
-            return login.accept(request.render('crm_ameyo.ameyo_chooser_page', {
-                'leg': leg, 'candidates': records, 'title': request.env._("Who is calling?")}))
+            return login.accept(self._chooser(leg, records))
+        if outcome == 'no_number':
+            return login.accept(self._page(request.env._("No number"), request.env._(
+                "Ameyo sent no phone number for this call: Odoo looked nobody up and created nothing. The call "
+                "is logged; link it to the caller's contact or lead from the call."), status=200,
+                links=[(request.env._("Open the call"), f'/odoo/ameyo-calls/{leg.id}')]))
         if outcome == 'new' and event == 'preview':
             return login.accept(self._page(request.env._("No match"), request.env._(
                 "No contact or lead has the number %(phone)s.", phone=leg.phone or '-'), status=200,
                 links=[(request.env._("Open the call"), f'/odoo/ameyo-calls/{leg.id}')]))
-        return login.accept(request.redirect(self._pop_url(leg), local=True))
+        return login.accept(request.redirect(leg._ameyo_pop_url(), local=True))
+
+    @http.route('/ameyo/choose/<int:leg_id>', type='http', auth='user', methods=['GET'], sitemap=False)
+    def ameyo_choose(self, leg_id, **_kwargs):
+        """The chooser again for the agent's live leg (the call banner's "Wrong caller")."""
+        leg = self._live_leg(leg_id)
+        if not leg:
+            return self._not_your_live_call()
+        return self._chooser(leg, leg._ameyo_find_callers(leg._ameyo_pop_model()))
 
     @http.route('/ameyo/pick', type='http', auth='user', methods=['POST'], sitemap=False)
     def ameyo_pick(self, leg_id=None, res_model=None, res_id=None, **_kwargs):
-        """The agent chose one of several records sharing the caller's number."""
+        """The agent chose one of the records sharing the caller's number, or none of them (``res_id``
+        empty: a new record, and the number's remembered pick is forgotten)."""
         try:
-            leg_id, res_id = int(leg_id), int(res_id)
+            leg_id, res_id = int(leg_id), int(res_id or 0)
         except (TypeError, ValueError):
             return self._page(request.env._("Invalid choice"), request.env._("The choice is incomplete."), status=400)
         if res_model not in ('res.partner', 'crm.lead'):
             return self._page(request.env._("Invalid choice"), request.env._("The choice is incomplete."), status=400)
-        leg = request.env['ameyo.call'].search([('id', '=', leg_id)])
-        record = request.env[res_model].search([('id', '=', res_id)])
-        if not leg or not record or record not in leg._ameyo_find_callers(res_model):
-            return self._page(request.env._("Invalid choice"), request.env._(
-                "This call or record is not yours to choose, or no longer has the caller's number."), status=403)
-        leg._ameyo_remember_pick(record)
+        leg = self._live_leg(leg_id)
+        if not leg:
+            return self._not_your_live_call()
+        if not res_id:
+            leg._ameyo_forget_pick(res_model)
+        else:
+            # among the records with the caller's number, whoever owns them
+            record = leg._ameyo_find_callers(res_model).filtered(lambda candidate: candidate.id == res_id)
+            if not record:
+                return self._page(request.env._("Invalid choice"), request.env._(
+                    "This record no longer has the caller's number."), status=403)
+            leg._ameyo_remember_pick(record)
         leg._ameyo_notify_agent()
-        return request.redirect(self._pop_url(leg), local=True)
+        return request.redirect(leg._ameyo_pop_url(), local=True)
+
+    def _live_leg(self, leg_id):
+        """The current user's live leg ``leg_id`` (his record rule on legs), or an empty recordset."""
+        leg = request.env['ameyo.call'].search([('id', '=', leg_id), ('user_id', '=', request.env.uid)])
+        return leg if leg.phase == 'live' else leg.browse()
+
+    def _not_your_live_call(self):
+        return self._page(request.env._("Invalid choice"), request.env._(
+            "This call is not yours, or it is over: only the agent on a call chooses its caller."), status=403)
+
+    def _chooser(self, leg, candidates):
+        """Who is calling? The records with the caller's number (named whoever owns them, with their owner),
+        the one remembered for the number (who picked it, when), and "None of these"."""
+        model = leg._ameyo_pop_model()
+        pick = leg._ameyo_remembered_pick(model)
+        return request.render('crm_ameyo.ameyo_chooser_page', {
+            'leg': leg, 'candidates': candidates.sudo(), 'model': model,
+            'pick': pick if pick.res_id in candidates.ids else pick.browse(),
+            'title': request.env._("Who is calling?")})
 
     # ------------------------------------------------------------------
     # Who is the agent
@@ -249,10 +287,6 @@ class AmeyoLifecycle(http.Controller):
             'recent': recent,
             'logout_url': '/web/session/logout?redirect=/web/login',
         })
-
-    def _pop_url(self, leg):
-        # /odoo/<active_id>/<action>: the web client runs the pop action on this leg
-        return f'/odoo/{leg.id}/action-crm_ameyo.ameyo_call_pop_action'
 
     def _bad_parameter(self, error):
         return self._page(request.env._("Invalid Ameyo URL"), request.env._(

@@ -3,6 +3,7 @@ from psycopg2.errors import UniqueViolation
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, ConcurrencyError, UserError
 from odoo.tools import SQL, mute_logger
+from odoo.tools.safe_eval import safe_eval
 
 from ..tools.phone_key import key_digits, phone_key
 
@@ -17,12 +18,14 @@ CALL_STATES = [
     ('dispose_failed', 'Dispose Failed'),
     ('dialing', 'Dialing'),
     ('dial_failed', 'Dial Failed'),
+    ('ended', 'Ended'),
 ]
 # The one vocabulary of a leg's life: code, views (through the ``phase`` field) and the call banner
 # (through ``live`` in its data) ask these groups, never a list of states of their own.
 LIVE_STATES = ('preview', 'connected')  # the agent is on the call
 WAITING_STATES = ('dispose_pending', 'dispose_failed')  # saved in Odoo, Ameyo not told: he may sit in wrap
-CLOSED_STATES = ('disposed', 'dial_failed')  # nothing left to do
+# nothing left to do; ``ended``: over in Ameyo (it gave the agent another call), never disposed in Odoo
+CLOSED_STATES = ('disposed', 'dial_failed', 'ended')
 # A click-to-dial request Ameyo may still place: not a call yet, until a pop adopts the leg.
 DIALING_STATES = ('dialing',)
 PHASE_STATES = {'dialing': DIALING_STATES, 'live': LIVE_STATES, 'waiting': WAITING_STATES,
@@ -32,6 +35,8 @@ PHASE_STATES = {'dialing': DIALING_STATES, 'live': LIVE_STATES, 'waiting': WAITI
 ATTEMPT_STATES = ('dialing', 'dial_failed')
 # what the agent can still dispose: a live call, or one whose dispose Ameyo refused
 DISPOSABLE_STATES = (*LIVE_STATES, 'dispose_failed')
+# Campaigns where Odoo's disposition is expected: an ``ended`` leg there is a call nobody disposed.
+ODOO_DISPOSE_MODES = ('crm_only', 'dual')
 
 
 class AmeyoCall(models.Model):
@@ -87,6 +92,10 @@ class AmeyoCall(models.Model):
         help="Dialing: Odoo asked Ameyo to place the call, no pop named it yet. Live: the agent is on the call. "
              "Waiting for Ameyo: the outcome is saved in Odoo, Ameyo was not "
              "told yet (the agent may be held in wrap). Closed: nothing left to do.")
+    ended_undisposed = fields.Boolean(
+        string="Ended Without Disposition", compute='_compute_ended_undisposed', store=True, index=True,
+        help="Ameyo gave the agent another call before this one was disposed in Odoo, in a campaign whose "
+             "outcome is recorded in Odoo (CRM only, dual entry): a supervisor should look at it.")
     disposition_id = fields.Many2one(
         'ameyo.disposition', domain="[('campaign_id', '=', campaign_id)]", tracking=True, check_company=True)
     disposition_code = fields.Char(
@@ -163,6 +172,11 @@ class AmeyoCall(models.Model):
         states = [state for phase in phases for state in PHASE_STATES.get(phase, ())]
         return [('state', 'in' if operator in ('=', 'in') else 'not in', states)]
 
+    @api.depends('state', 'campaign_id.dispose_mode')
+    def _compute_ended_undisposed(self):
+        for call in self:
+            call.ended_undisposed = call.state == 'ended' and call.campaign_id.dispose_mode in ODOO_DISPOSE_MODES
+
     @api.depends('phone')
     def _compute_phone_key(self):
         digits = key_digits(self.env)
@@ -201,16 +215,16 @@ class AmeyoCall(models.Model):
         if leg and leg.user_id and leg.user_id != agent:
             # an agent leg is one agent's: another agent naming it is not a transfer (that has its own leg)
             raise AccessError(self.env._("This call leg belongs to another agent. Nothing was recorded."))
-        campaign = server._ameyo_find_campaign(params.get('campaignId'))
-        queue = campaign._ameyo_find_or_create_queue(params.get('queueId'), params.get('queueName'))
-        values = {
-            'user_id': agent.id,
-            'campaign_id': campaign.id,
-            'queue_id': queue.id,
-            'ameyo_campaign_ref': params.get('campaignId') or False,
-            'ameyo_queue_ref': ' / '.join(filter(None, (params.get('queueId'), params.get('queueName')))) or False,
-            'ameyo_user_ref': params['userId'],
-        }
+        values = {'user_id': agent.id, 'ameyo_user_ref': params['userId']}
+        # a URL updates what it carries: a dispose URL without campaign or queue keeps the leg's
+        campaign = server._ameyo_find_campaign(params.get('campaignId')) if params.get('campaignId') or not leg \
+            else leg.campaign_id
+        if params.get('campaignId') or not leg:
+            values.update(campaign_id=campaign.id, ameyo_campaign_ref=params.get('campaignId') or False)
+        if params.get('queueId') or params.get('queueName') or not leg or campaign != leg.campaign_id:
+            queue = campaign._ameyo_find_or_create_queue(params.get('queueId'), params.get('queueName'))
+            values.update(queue_id=queue.id, ameyo_queue_ref=' / '.join(
+                filter(None, (params.get('queueId'), params.get('queueName')))) or False)
         for field_name, param in (('phone', 'phone'), ('call_type', 'callType'), ('ameyo_customer_id', 'customerId')):
             if params.get(param) and not (param == 'customerId' and params[param] == '-1'):
                 values[field_name] = params[param]
@@ -225,18 +239,32 @@ class AmeyoCall(models.Model):
             if agent_leg and not leg.user_crt_object_id:
                 values['user_crt_object_id'] = agent_leg
             leg.write(values)
-            return leg
-        values.update(server_id=server.id, crt_object_id=crt, user_crt_object_id=agent_leg,
-                      state='preview' if event == 'preview' else 'connected',
-                      direction=self._ameyo_direction_of(values.get('call_type')))
-        try:
-            # a concurrent throw of the same URL is an expected race: no ERROR line for it
-            with self.env.cr.savepoint(), mute_logger('odoo.sql_db'):
-                return Call.create(values)
-        except UniqueViolation as error:
-            # Another request created this leg after our transaction began: Odoo replays
-            # the whole request, which then finds and updates it.
-            raise ConcurrencyError("concurrent creation of the same Ameyo call leg") from error
+        else:
+            values.update(server_id=server.id, crt_object_id=crt, user_crt_object_id=agent_leg,
+                          state='preview' if event == 'preview' else 'connected',
+                          direction=self._ameyo_direction_of(values.get('call_type')))
+            try:
+                # a concurrent throw of the same URL is an expected race: no ERROR line for it
+                with self.env.cr.savepoint(), mute_logger('odoo.sql_db'):
+                    leg = Call.create(values)
+            except UniqueViolation as error:
+                # Another request created this leg after our transaction began: Odoo replays
+                # the whole request, which then finds and updates it.
+                raise ConcurrencyError("concurrent creation of the same Ameyo call leg") from error
+        if event in ('customer', 'preview'):
+            leg._ameyo_end_earlier_legs()
+        return leg
+
+    def _ameyo_end_earlier_legs(self):
+        """Ameyo gives a busy agent no new call: his other live legs on this server are over (``ended``).
+
+        A dial attempt is not live (the pop that answers it adopts it); a leg disposed later by Ameyo's
+        dispose URL still records its disposition.
+        """
+        self.ensure_one()
+        earlier = self.sudo().search([('user_id', '=', self.user_id.id), ('server_id', '=', self.server_id.id),
+                                      ('state', 'in', LIVE_STATES), ('id', '!=', self.id)])
+        earlier.with_context(mail_notrack=True).write({'state': 'ended'})
 
     @api.model
     def _ameyo_direction_of(self, call_type):
@@ -251,40 +279,53 @@ class AmeyoCall(models.Model):
     def _ameyo_find_callers(self, model):
         """Return the records of ``model`` ('res.partner' or 'crm.lead') that have this leg's number.
 
-        Searched as the agent (``self.env``): active records he may read, of the call's
-        company or of none (a record of another company cannot be linked to this call),
-        through the indexed lookup key, in a fixed order.
+        Found whoever owns them (an agent whose CRM rights are "own documents only" still finds the caller,
+        never a duplicate): active records of the call's company or of none (a record of another company
+        cannot be linked to this call), through the indexed lookup key, in a fixed order. Returned in the
+        agent's environment: linked to his live leg, a record rule lets him work on it.
         """
         self.ensure_one()
         if not self.phone_key:
             return self.env[model]
         order = 'id' if model == 'res.partner' else 'id desc'
-        return self.env[model].search([('ameyo_phone_key', '=', self.phone_key), *self._ameyo_company_domain()],
-                                      order=order, limit=MAX_CANDIDATES)
+        return self.env[model].sudo().search(
+            [('ameyo_phone_key', '=', self.phone_key), *self._ameyo_company_domain()],
+            order=order, limit=MAX_CANDIDATES).with_env(self.env)
 
     def _ameyo_company_domain(self):
         """Records this call may be linked to: of the call's company, or shared by all companies."""
         return [('company_id', 'in', [self.company_id.id, False])]
 
+    def _ameyo_pop_model(self):
+        """What the pop opens: the queue's choice, else the campaign's ('res.partner' or 'crm.lead')."""
+        self.ensure_one()
+        target = self.queue_id.pop_target or self.campaign_id.pop_target
+        return 'crm.lead' if target == 'lead' else 'res.partner'
+
+    def _ameyo_creates_on_no_match(self):
+        """Whether a pop with no matching caller creates the record: the queue's choice, else the campaign's."""
+        self.ensure_one()
+        setting = self.queue_id.create_on_no_match
+        return setting == 'create' if setting else self.campaign_id.create_on_no_match
+
     def _ameyo_resolve_pop(self, create_allowed=True):
         """Decide what the agent sees for this leg; link the leg to its record.
 
-        Return ``('open', record)``, ``('choose', records)`` or ``('new', model)``.
+        Return ``('open', record)``, ``('choose', records)``, ``('new', model)``, or
+        ``('no_number', model)`` when Ameyo sent no number (nothing is looked up or created).
         """
         self.ensure_one()
-        campaign = self.campaign_id
-        model = 'crm.lead' if campaign.pop_target == 'lead' else 'res.partner'
-        Partner = self.env['res.partner']
+        model = self._ameyo_pop_model()
+        Partner = self.env['res.partner'].sudo()
         # Ameyo calls back a number with a pending callback: the call that scheduled it names the record.
         # The call the agent dialed from a contact or lead: that record, even when others share the number.
         dialed = self.lead_id if model == 'crm.lead' else self.partner_id
-        if self.direction == 'outbound' and self.dial_requested_at and dialed \
-                and dialed.with_env(self.env).has_access('read'):
+        if self.direction == 'outbound' and self.dial_requested_at and dialed:
             return 'open', dialed.with_env(self.env)
         origin = self._ameyo_link_callback_origin()
         origin_record = origin.lead_id if model == 'crm.lead' else origin.partner_id
-        if origin_record and origin_record.with_env(self.env).has_access('read'):
-            self._ameyo_link(origin_record.with_env(self.env))
+        if origin_record.sudo().active:
+            self._ameyo_link(origin_record)
             return 'open', origin_record.with_env(self.env)
         # Ameyo's customerId, once linked, names the contact.
         if self.ameyo_customer_id and model == 'res.partner':
@@ -292,11 +333,12 @@ class AmeyoCall(models.Model):
                                       *self._ameyo_company_domain()], order='id', limit=1)
             if partner:
                 self._ameyo_link(partner)
-                return 'open', partner
+                return 'open', partner.with_env(self.env)
+        if not self.phone:
+            return 'no_number', model  # no number, no new record: the pop says so, the leg is kept
         candidates = self._ameyo_find_callers(model)
         if len(candidates) > 1:
-            pick = self.env['ameyo.phone.pick'].sudo().search(
-                [('phone_key', '=', self.phone_key), ('res_model', '=', model)], limit=1)
+            pick = self._ameyo_remembered_pick(model)
             if pick and pick.res_id in candidates.ids:
                 candidates = candidates.browse(pick.res_id)
         if len(candidates) == 1:
@@ -308,11 +350,19 @@ class AmeyoCall(models.Model):
             partners = self._ameyo_find_callers('res.partner')
             if len(partners) == 1:
                 self._ameyo_link(partners)
-        if create_allowed and campaign.create_on_no_match:
+        if create_allowed and self.phone_key and self._ameyo_creates_on_no_match():
             record = self.env[model].with_company(self.company_id).create(self._ameyo_new_record_values(model))
             self._ameyo_link(record)
             return 'open', record
         return 'new', model
+
+    def _ameyo_remembered_pick(self, model):
+        """The record remembered for this leg's number (``ameyo.phone.pick``, as superuser), if any."""
+        self.ensure_one()
+        if not self.phone_key:
+            return self.env['ameyo.phone.pick']
+        return self.env['ameyo.phone.pick'].sudo().search(
+            [('phone_key', '=', self.phone_key), ('res_model', '=', model)], limit=1)
 
     def _ameyo_link_callback_origin(self):
         """For a callback call, link the latest earlier call of this number whose callback is pending."""
@@ -379,6 +429,7 @@ class AmeyoCall(models.Model):
         """Attach the leg to the contact or lead it is about (and remember Ameyo's customerId)."""
         self.ensure_one()
         leg = self.sudo().with_context(mail_notrack=True)  # part of the pop: the leg's fields say it
+        record = record.sudo()  # found whoever owns it: the agent may work on it once it is his live leg's
         if record._name == 'res.partner':
             leg.partner_id = record
             if leg.ameyo_customer_id and not record.ameyo_customer_id:
@@ -408,6 +459,14 @@ class AmeyoCall(models.Model):
             Pick.invalidate_model()
         self._ameyo_link(record)
 
+    def _ameyo_forget_pick(self, model):
+        """The chooser's "None of these": the caller is none of the records with this number. Forget the
+        number's remembered pick and unlink the leg's record, so the pop opens a new one (prefilled)."""
+        self.ensure_one()
+        self._ameyo_remembered_pick(model).unlink()
+        field_name = 'lead_id' if model == 'crm.lead' else 'partner_id'
+        self.sudo().with_context(mail_notrack=True)[field_name] = False
+
     def _ameyo_record_disposition(self, params):
         """Record Ameyo's disposition (dispose URL) on this leg; notes saved in Odoo stay as they are."""
         self.ensure_one()
@@ -422,35 +481,87 @@ class AmeyoCall(models.Model):
             'disposed_at': fields.Datetime.now(),
             'dispose_error': False,
         })
-        leg.message_post(body=self.env._("Ameyo disposed this call with code %(code)s.", code=code))
+        body = self.env._("Ameyo disposed this call with code %(code)s.", code=code)
+        leg.message_post(body=body)
+        # on the caller's record too, as a dispose in Odoo notes it
+        record = leg.lead_id or leg.partner_id
+        if record:
+            record.message_post(body=self.env._("Call %(phone)s disposed in Ameyo: %(outcome)s", phone=leg.phone or '',
+                                                outcome=disposition.name or code), subtype_xmlid='mail.mt_note')
+
+    def _ameyo_pop_action_record(self, model):
+        """The window action the pop opens ``model`` with: the queue's "Opens Action" when it is about
+        ``model``, else the app's own (Contacts, or CRM's Leads / Pipeline), so the pop lands under its app."""
+        action = self.queue_id.action_id.sudo()
+        if action.res_model == model:
+            return action
+        if model == 'crm.lead':
+            xmlid = 'crm.crm_lead_all_leads' if self.env.user.has_group('crm.group_use_lead') \
+                else 'crm.crm_lead_action_pipeline'
+        else:
+            xmlid = 'contacts.action_contacts'
+        return (self.env.ref(xmlid, raise_if_not_found=False) or self.env['ir.actions.act_window']).sudo()
+
+    def _ameyo_pop_view(self, model):
+        """The form view the pop forces, or an empty recordset (the action's own form view then)."""
+        campaign = self.campaign_id
+        if self.state == 'preview' and (campaign.preview_readonly if campaign else True):
+            return self.env.ref('crm_ameyo.res_partner_view_form_ameyo_preview' if model == 'res.partner'
+                                else 'crm_ameyo.crm_lead_view_form_ameyo_preview')
+        view = self.queue_id.sudo().view_id  # agents do not read views: the pop only names it
+        return view if view.model == model else self.env['ir.ui.view']
+
+    def _ameyo_pop_url(self):
+        """Where the pop sends the agent's browser. An existing record: straight to its form under the
+        action in force (``/odoo/contacts/<id>``, ``/odoo/crm/<id>``, ``/odoo/action-<id>/<id>``), one round
+        trip less. A new record (prefilled), or a view only the action can force (preview, the queue's
+        view): the pop action on this leg, ``/odoo/<leg>/action-crm_ameyo.ameyo_call_pop_action``."""
+        self.ensure_one()
+        model = self._ameyo_pop_model()
+        record = self.lead_id if model == 'crm.lead' else self.partner_id
+        if record and not self._ameyo_pop_view(model):
+            action = self._ameyo_pop_action_record(model)
+            if action == self.env.ref('crm.crm_lead_action_pipeline', raise_if_not_found=False):
+                return f'/odoo/crm/{record.id}'  # the CRM app's own path (its "My Pipeline" runs this action)
+            if action:
+                return f'/odoo/{action.path or f"action-{action.id}"}/{record.id}'
+        return f'/odoo/{self.id}/action-crm_ameyo.ameyo_call_pop_action'
 
     def action_open_pop(self):
         """Open what the screen-pop opens (the pop URL, the call banner): this leg's contact or lead (or a
-        new one, prefilled), queue-aware.
+        new one, prefilled), queue-aware: the queue's target, action (its context and form view kept)
+        and view, each falling back to the campaign's setting.
 
         A preview opens the record read-only when the campaign says so.
         """
         self.ensure_one()
         campaign = self.campaign_id
-        model = 'crm.lead' if campaign.pop_target == 'lead' else 'res.partner'
+        model = self._ameyo_pop_model()
         record = self.lead_id if model == 'crm.lead' else self.partner_id
-        queue_action = self.queue_id.action_id
-        if queue_action and queue_action.res_model == model:
-            action = queue_action.sudo()._get_action_dict()
-        else:
-            action = {'type': 'ir.actions.act_window', 'res_model': model}
-        context = {'ameyo_pop_leg_id': self.id}
+        action_record = self._ameyo_pop_action_record(model)
+        action = action_record._get_action_dict() if action_record else {'type': 'ir.actions.act_window'}
+        # the queue's action brings its context and form view; an app's default action only its place (the app
+        # the pop lands under), not its context (default_is_company) nor its view
+        is_queue_action = action_record == self.queue_id.action_id
+        own_context = action.get('context') if is_queue_action else False
+        try:
+            context = dict(safe_eval(own_context or '{}', {
+                'uid': self.env.uid, 'user': self.env.user, 'active_id': record.id, 'context': self.env.context,
+                'allowed_company_ids': self.env.companies.ids}))
+        except Exception:  # noqa: BLE001 - an action's context Odoo cannot evaluate here: the pop still opens
+            context = {}
+        # its list filters and groupings mean nothing on a form
+        context = {key: value for key, value in context.items() if not key.startswith(('search_default_', 'group_by'))}
+        context['ameyo_pop_leg_id'] = self.id
         team = self.queue_id.team_id or campaign.team_id
         if model == 'crm.lead':
             context['default_company_id'] = self.company_id.id  # the call's company, whichever one is current
             if team:
                 context['default_team_id'] = team.id
-        readonly = self.state == 'preview' and (campaign.preview_readonly if campaign else True)
-        if readonly:
-            view = self.env.ref('crm_ameyo.res_partner_view_form_ameyo_preview' if model == 'res.partner'
-                                else 'crm_ameyo.crm_lead_view_form_ameyo_preview')
-        else:
-            view = self.queue_id.view_id if self.queue_id.view_id.model == model else self.env['ir.ui.view']
+        view = self._ameyo_pop_view(model)
+        if not view and is_queue_action:
+            view_id = next((view_id for view_id, mode in action.get('views') or () if mode == 'form'), False)
+            view = self.env['ir.ui.view'].browse(view_id or action.get('view_id') and action['view_id'][0] or ())
         if not record:
             # the agent types the caller's name: only the number (and links) are prefilled
             context.update({f'default_{name}': value for name, value in self._ameyo_new_record_values(model).items()
@@ -459,15 +570,23 @@ class AmeyoCall(models.Model):
                 context['default_tag_ids'] = self.queue_id.tag_ids.ids
         action.update({
             'name': self.env._("Call from %(phone)s", phone=self.phone or '?'),
+            'res_model': model,
             'view_mode': 'form',
             'views': [(view.id or False, 'form')],
             'res_id': record.id or False,
             'target': 'current',
             'context': context,
         })
-        action.pop('domain', None)
-        action.pop('search_view_id', None)
+        for key in ('domain', 'search_view_id', 'view_id', 'limit'):
+            action.pop(key, None)
         return action
+
+    def action_ameyo_wrong_caller(self):
+        """The call banner's "Wrong caller": the chooser again, for this live leg of the agent."""
+        self.ensure_one()
+        if self.user_id != self.env.user or self.state not in LIVE_STATES:
+            raise UserError(self.env._("Only the agent on this call can say who is calling, while the call is on."))
+        return {'type': 'ir.actions.act_url', 'url': f'/ameyo/choose/{self.id}', 'target': 'self'}
 
     def _ameyo_notify_agent(self):
         """Tell the agent's open Odoo tabs about his live call (the call banner listens)."""

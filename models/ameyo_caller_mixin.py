@@ -1,9 +1,10 @@
 from odoo import api, fields, models
 from odoo.exceptions import AccessError
+from odoo.tools import SQL
 
 from ..tools.notification import notification
 from ..tools.phone_key import key_digits, phone_key
-from .ameyo_call import DISPOSABLE_STATES
+from .ameyo_call import DISPOSABLE_STATES, LIVE_STATES
 
 
 class AmeyoCallerMixin(models.AbstractModel):
@@ -20,6 +21,10 @@ class AmeyoCallerMixin(models.AbstractModel):
     ameyo_do_not_call = fields.Boolean(
         string="Do Not Call", tracking=True, copy=False,
         help="Click-to-dial refuses to call this customer. Set by Ameyo supervisors and sales managers.")
+    ameyo_live_agent_ids = fields.Many2many(
+        'res.users', string="Agents On Call", compute='_compute_ameyo_live_agent_ids',
+        search='_search_ameyo_live_agent_ids',
+        help="The agents whose live Ameyo call is about this record (a record rule lets them work on it).")
     ameyo_open_call_id = fields.Many2one(
         'ameyo.call', compute='_compute_ameyo_open_call_id',
         help="The current user's call with this record that is not disposed yet.")
@@ -29,6 +34,24 @@ class AmeyoCallerMixin(models.AbstractModel):
         digits = key_digits(self.env)
         for record in self:
             record.ameyo_phone_key = phone_key(record.phone, digits)
+
+    def _compute_ameyo_live_agent_ids(self):
+        legs = self.env['ameyo.call'].sudo().search([(self._ameyo_leg_field, 'in', self.ids),
+                                                     ('state', 'in', LIVE_STATES)])
+        agents = {}
+        for leg in legs:
+            agents.setdefault(leg[self._ameyo_leg_field].id, set()).add(leg.user_id.id)
+        for record in self:
+            record.ameyo_live_agent_ids = [fields.Command.set(sorted(agents.get(record.id, ())))]
+
+    def _search_ameyo_live_agent_ids(self, operator, value):
+        if operator != 'in':
+            return NotImplemented
+        # one indexed subquery, as superuser: a record rule asks it on every read of the model
+        return [('id', 'in', SQL(
+            "(SELECT %s FROM ameyo_call WHERE user_id IN %s AND state IN %s AND %s IS NOT NULL)",
+            SQL.identifier(self._ameyo_leg_field), tuple(value) or (None,), LIVE_STATES,
+            SQL.identifier(self._ameyo_leg_field)))]
 
     @api.depends_context('uid')
     def _compute_ameyo_open_call_id(self):

@@ -17,6 +17,13 @@ class AmeyoQueue(models.Model):
         'ameyo.campaign', required=True, index=True, ondelete='cascade', check_company=True)
     company_id = fields.Many2one(related='campaign_id.company_id', store=True, index=True, precompute=True)
     ameyo_queue_id = fields.Char(string="Ameyo Queue ID", required=True, help="The queueId Ameyo sends.")
+    # each empty: the campaign's setting
+    pop_target = fields.Selection(
+        [('partner', 'Contact'), ('lead', 'Lead / Opportunity')], string="Screen-pop Opens",
+        help="What the screen-pop opens for calls of this queue; the campaign's choice when empty.")
+    create_on_no_match = fields.Selection(
+        [('create', 'Create the record'), ('form', 'Open a prefilled form')], string="On No Match",
+        help="When no contact or lead has the caller's number; the campaign's choice when empty.")
     action_id = fields.Many2one(
         'ir.actions.act_window', string="Opens Action",
         help="Window action the screen-pop opens for calls of this queue; the campaign's default when empty.")

@@ -4,6 +4,7 @@ as a browser sends them, what a refused request must leave untouched, and a stan
 import inspect
 import itertools
 import logging
+import re
 from contextlib import ExitStack, contextmanager
 from unittest.mock import patch
 from urllib.parse import urlencode, urlsplit
@@ -308,16 +309,37 @@ class AmeyoHttpMixin:
         return self._get(self.pop_url(event, prefix, **params))
 
     def assertPops(self, response):
-        """The response is the 303 to the pop action of a leg: return that leg."""
+        """The response is the 303 of a pop: to the pop action of a leg (a new record, a view only the action
+        forces), or straight to an existing record's form under its action (``/odoo/contacts/<id>``,
+        ``/odoo/crm/<id>``, ``/odoo/action-<id>/<id>``): return the leg (there, the latest leg of that record)."""
         self.assertEqual(response.status_code, 303, response.text[:2000])
         location = response.headers['Location']
         path = urlsplit(location).path
         leg_id = path.removeprefix(POP_PATH_PREFIX).removesuffix(POP_PATH_SUFFIX)
-        self.assertTrue(leg_id.isdigit() and path == f'{POP_PATH_PREFIX}{leg_id}{POP_PATH_SUFFIX}',
-                        f'not a pop URL: {location}')
+        if not (leg_id.isdigit() and path == f'{POP_PATH_PREFIX}{leg_id}{POP_PATH_SUFFIX}'):
+            model, record_id = self.pop_record_of(location)
+            leg = self.env['ameyo.call'].search(
+                [('lead_id' if model == 'crm.lead' else 'partner_id', '=', record_id)], order='id desc', limit=1)
+            self.assertTrue(leg, f'no leg is linked to the record of {location}')
+            return leg
         leg = self.env['ameyo.call'].browse(int(leg_id))
         self.assertTrue(leg.exists())
         return leg
+
+    def pop_record_of(self, location):
+        """(model, id) of the record a direct pop URL opens (``/odoo/<action path or action-<id>>/<id>``)."""
+        match = re.fullmatch(r'/odoo/([\w.-]+)/(\d+)', urlsplit(location).path)
+        self.assertTrue(match, f'not a pop URL: {location}')
+        action_ref, record_id = match.groups()
+        Action = self.env['ir.actions.act_window']
+        if action_ref == 'crm':
+            model = 'crm.lead'  # the CRM app's path (its "My Pipeline")
+        elif action_ref.startswith('action-'):
+            model = Action.browse(int(action_ref.removeprefix('action-'))).res_model
+        else:
+            model = Action.search([('path', '=', action_ref)]).res_model
+        self.assertIn(model, ('res.partner', 'crm.lead'), f'not a pop URL: {location}')
+        return model, int(record_id)
 
     def assertNoSession(self, response):
         """The response opened no authenticated Odoo session."""

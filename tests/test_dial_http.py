@@ -75,7 +75,8 @@ class TestDialRpc(DialHttpCase):
         [thrown] = self.wait_for_throws(1)
         self.assertIsNone(thrown['error'])
         self.assertEqual(thrown['status'], 303, thrown)
-        self.assertIn(f'/odoo/{attempt.id}/action-crm_ameyo.ameyo_call_pop_action', thrown['location'])
+        # the dialed contact exists: the pop goes straight to its form
+        self.assertIn(f'/odoo/contacts/{self.partner.id}', thrown['location'])
         self.assertEqual(self.env['ameyo.call'].search([('user_id', '=', self.dialer.id)]), attempt)
         self.assertEqual((attempt.state, attempt.crt_object_id, attempt.partner_id, attempt.direction),
                          ('connected', thrown['crtObjectId'], self.partner, 'outbound'))

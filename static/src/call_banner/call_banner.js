@@ -47,6 +47,12 @@ export class AmeyoCallBanner extends Component {
         await this.action.doAction(action);
     }
 
+    async wrongCaller() {
+        // the chooser again: another record, or none of them (a new one); it replaces the remembered pick
+        const action = await this.orm.call("ameyo.call", "action_ameyo_wrong_caller", [[this.state.call.id]]);
+        await this.action.doAction(action);
+    }
+
     async dispose() {
         const action = await this.orm.call("ameyo.call", "action_dispose", [[this.state.call.id]]);
         await this.action.doAction(action, {

@@ -1,0 +1,40 @@
+from odoo.tests import HttpCase, new_test_user, tagged
+
+from ..simulator import AmeyoSimulator
+
+
+@tagged('post_install', '-at_install')
+class TestWrongCallerTour(HttpCase):
+    """The agent's path in headless Chromium: the pop opens the contact remembered for a shared number,
+    "Wrong caller?" in the call banner, the chooser, "None of these: new contact", the new contact saved."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.sim = AmeyoSimulator().start()
+        cls.addClassCleanup(cls.sim.stop)
+        cls.sim.add_campaign('702', 'Tour Campaign', dispositions=('Sale',))
+        cls.sim.add_agent('tour.picker@acme', campaigns=('702',))
+        server = cls.env['ameyo.server'].create({'name': 'Tour Ameyo', 'base_url': cls.sim.url})
+        cls.campaign = cls.env['ameyo.campaign'].create(
+            {'server_id': server.id, 'ameyo_campaign_id': '702', 'name': 'Tour Campaign'})
+        cls.agent = new_test_user(cls.env, login='tour_picker', groups='crm_ameyo.group_ameyo_agent',
+                                  ameyo_user_id='tour.picker@acme')
+        cls.other_agent = new_test_user(cls.env, login='tour_other', groups='crm_ameyo.group_ameyo_agent',
+                                        name='Tour Other Agent')
+        Partner = cls.env['res.partner']
+        Partner.with_context(active_test=False).search([('ameyo_phone_key', '=', '9740011229')]).phone = False
+        cls.remembered, cls.twin = Partner.create([{'name': 'Asha Rao', 'phone': '+91 97400 11229'},
+                                                   {'name': 'Asha R.', 'phone': '9740011229'}])
+        cls.env['ameyo.phone.pick'].create({'phone_key': '9740011229', 'res_model': 'res.partner',
+                                            'res_id': cls.remembered.id, 'user_id': cls.other_agent.id})
+
+    def test_wrong_caller_then_none_of_these(self):
+        call = self.sim.start_call('tour.picker@acme', '702', '9740011229')
+        url = '/ameyo/customer?' + '&'.join(
+            f'{key}={value}' for key, value in self.sim.lifecycle_params(call, 'customer').items())
+        self.start_tour(url, 'crm_ameyo_wrong_caller_tour', login='tour_picker')
+        leg = self.env['ameyo.call'].search([('crt_object_id', '=', call['crtObjectId'])])
+        self.assertEqual(leg.partner_id.name, 'Asha Newcaller')
+        self.assertEqual(leg.partner_id.ameyo_phone_key, '9740011229')
+        self.assertFalse(self.env['ameyo.phone.pick'].search([('phone_key', '=', '9740011229')]))
