@@ -155,7 +155,9 @@ class AmeyoCall(models.Model):
     def _ameyo_log_outcome(self, disposition, notes, callback_at, callback_user):
         """Post the outcome on the contact's or lead's chatter; plan the callback as an activity."""
         self.ensure_one()
-        target = self.lead_id or self.partner_id
+        # the caller's record may be a colleague's (the agent worked on it during the call only): posted as
+        # superuser, in the agent's name
+        target = (self.lead_id or self.partner_id).sudo()
         title = self.env._("Call %(phone)s disposed: %(outcome)s", phone=self.phone or '',
                            outcome=disposition.name or disposition.code)
         # the agent's notes are plain text: escaped, their line breaks kept

@@ -95,6 +95,21 @@ class TestPopRules(AmeyoHttpCase):
         answer = self._call_kw('crm.lead', 'web_read', [[lead.id]], cookies, kwargs={'specification': {'name': {}}})
         self.assertEqual(answer['error']['data']['name'], 'odoo.exceptions.AccessError', answer)
 
+    def test_agent_disposes_in_odoo_the_call_about_a_colleagues_lead(self):
+        """The outcome is noted on the lead although the dispose ends the agent's access to it."""
+        self.lead_campaign.dispose_mode = 'dual'
+        disposition = self.env['ameyo.disposition'].create(
+            {'campaign_id': self.lead_campaign.id, 'code': 'Sale', 'name': 'Sold'})
+        lead = self.env['crm.lead'].create({'name': 'Meera Kulkarni', 'phone': '9988776655', 'user_id': self.owner.id})
+        leg = self.assertPops(self.throw(campaignId='303'))
+        wizard = self.env['ameyo.dispose.wizard'].with_user(self.agent_a).create(
+            {'call_id': leg.id, 'disposition_id': disposition.id, 'notes': 'Wants the gold plan'})
+        wizard.action_confirm()
+        self.assertEqual(leg.state, 'disposed')
+        note = lead.message_ids.filtered(lambda message: 'Wants the gold plan' in (message.body or ''))
+        self.assertEqual(note.author_id, self.agent_a.partner_id)
+        self.assertFalse(lead.with_user(self.agent_a).has_access('read'))
+
     def test_chooser_names_records_of_others_with_their_owner(self):
         self.env['crm.lead'].create([
             {'name': 'Meera Kulkarni', 'phone': '9988776655', 'user_id': self.owner.id},
