@@ -9,14 +9,15 @@ from ..tools.phone_key import key_digits, phone_key
 # How many candidates a chooser offers at most.
 MAX_CANDIDATES = 50
 
+# In the order a call lives (the status bar reads in it): a failed dispose comes before "Disposed".
 CALL_STATES = [
+    ('dialing', 'Dialing'),
+    ('dial_failed', 'Dial Failed'),
     ('preview', 'Preview'),
     ('connected', 'Connected'),
     ('dispose_pending', 'Dispose Pending'),
-    ('disposed', 'Disposed'),
     ('dispose_failed', 'Dispose Failed'),
-    ('dialing', 'Dialing'),
-    ('dial_failed', 'Dial Failed'),
+    ('disposed', 'Disposed'),
 ]
 # The one vocabulary of a leg's life: code, views (through the ``phase`` field) and the call banner
 # (through ``live`` in its data) ask these groups, never a list of states of their own.
@@ -423,6 +424,7 @@ class AmeyoCall(models.Model):
             'dispose_error': False,
         })
         leg.message_post(body=self.env._("Ameyo disposed this call with code %(code)s.", code=code))
+        leg._ameyo_callback_from_ameyo(params)  # a callback the agent scheduled in Ameyo (ameyo_call_dispose.py)
 
     def action_open_pop(self):
         """Open what the screen-pop opens (the pop URL, the call banner): this leg's contact or lead (or a
