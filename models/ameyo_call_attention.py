@@ -140,8 +140,8 @@ class AmeyoCall(models.Model):
         self.ensure_one()
         agent = self.user_id.name or self.env._("the agent")
         if reason == 'dispose_failed':
-            return self.env._("Ameyo refused the dispose (%(error)s): %(agent)s may be held in wrap until it is "
-                              "retried or disposed in Ameyo.", error=self.dispose_error or '-', agent=agent)
+            return self.env._("The dispose did not reach Ameyo: %(error)s %(agent)s may be held in wrap until it "
+                              "is retried or disposed in Ameyo.", error=self.dispose_error or '-', agent=agent)
         if reason == 'dispose_pending':
             return self.env._("The outcome was saved %(minutes)s min ago and Ameyo has not been told yet.",
                               minutes=self._ameyo_minutes_since(self.dispose_saved_at))
