@@ -202,8 +202,9 @@ class AmeyoCall(models.Model):
         sent and flagged for a supervisor (Needing Attention).
 
         Nothing to do when the leg already has its callback: the wizard planned it (and told Ameyo), or an
-        earlier throw of the same URL did. A self callback is the agent's; a campaign callback (any agent)
-        goes to the leader of the queue's or campaign's sales team, else to the agent.
+        earlier throw of the same URL did. A self callback (or one the URL does not say) is the agent's; a
+        campaign callback (``selfCallback=false``: any agent) goes to the leader of the queue's or campaign's
+        sales team, else to the agent.
         """
         self.ensure_one()
         leg = self.sudo()
@@ -229,7 +230,8 @@ class AmeyoCall(models.Model):
                 "must plan it in Odoo (Needing Attention).", attribute=attribute))
             return
         team = leg.queue_id.team_id or leg.campaign_id.team_id
-        user = leg.user_id if is_true(params.get('selfCallback')) else (team.user_id or leg.user_id)
+        flag = params.get('selfCallback')
+        user = leg.user_id if flag is None or is_true(flag) else (team.user_id or leg.user_id)
         leg.write({'callback_at': callback_at, 'callback_user_id': user.id, 'callback_by_ameyo': True})
         leg._ameyo_schedule_callback(callback_at, user, leg.notes, by_ameyo=True)
 

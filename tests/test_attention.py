@@ -202,13 +202,14 @@ class TestAmeyoCallbacks(AttentionCase):
     def test_customer_time_zone(self):
         self.partner.tz = 'Europe/London'
         call, leg = self.pop()
-        self.dispose_url(call, dispositionAttribute='customer-2030-01-15 10:00:00', selfCallback='true')
+        self.dispose_url(call, dispositionAttribute='customer-2030-01-15 10:00:00', selfCallback='1')
         self.assertEqual(leg.callback_at, datetime(2030, 1, 15, 10, 0))  # London is on UTC in January
+        self.assertEqual(leg.callback_user_id, self.agent_a)
 
     def test_after_a_delay(self):
         call, leg = self.pop()
         with freeze_time('2030-01-15 08:00:00'):
-            self.dispose_url(call, dispositionAttribute='after-01-00-0000 02:30:00', selfCallback='1')
+            self.dispose_url(call, dispositionAttribute='after-01-00-0000 02:30:00')  # no selfCallback: the agent's
         self.assertEqual(leg.callback_at, datetime(2030, 1, 16, 10, 30))
         self.assertEqual(leg.callback_activity_id.user_id, self.agent_a)
 
