@@ -25,6 +25,7 @@
         'views/ameyo_pop_views.xml',
         'views/ameyo_pages.xml',
         'views/ameyo_dispose_wizard_views.xml',
+        'views/ameyo_attention_views.xml',
         'views/res_partner_views.xml',
         # menus last: they reference the actions above
         'views/crm_ameyo_menus.xml',

@@ -18,3 +18,5 @@ from . import ameyo_call_recording
 from . import ameyo_recording_access
 from . import ir_attachment
 from . import ir_binary
+from . import ameyo_call_attention
+from . import ameyo_call_lookup_trace

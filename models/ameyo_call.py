@@ -10,15 +10,16 @@ from ..tools.phone_key import key_digits, phone_key
 # How many candidates a chooser offers at most.
 MAX_CANDIDATES = 50
 
+# In the order a call lives (the status bar reads in it): a failed dispose comes before "Disposed".
 CALL_STATES = [
+    ('dialing', 'Dialing'),
+    ('dial_failed', 'Dial Failed'),
     ('preview', 'Preview'),
     ('connected', 'Connected'),
     ('dispose_pending', 'Dispose Pending'),
-    ('disposed', 'Disposed'),
     ('dispose_failed', 'Dispose Failed'),
-    ('dialing', 'Dialing'),
-    ('dial_failed', 'Dial Failed'),
-    ('ended', 'Ended'),
+    ('disposed', 'Disposed'),
+    ('ended', 'Ended'),  # over in Ameyo (it gave the agent another call), never disposed in Odoo
 ]
 # The one vocabulary of a leg's life: code, views (through the ``phase`` field) and the call banner
 # (through ``live`` in its data) ask these groups, never a list of states of their own.
@@ -483,6 +484,7 @@ class AmeyoCall(models.Model):
         })
         body = self.env._("Ameyo disposed this call with code %(code)s.", code=code)
         leg.message_post(body=body)
+        leg._ameyo_callback_from_ameyo(params)  # a callback the agent scheduled in Ameyo (ameyo_call_dispose.py)
         # on the caller's record too, as a dispose in Odoo notes it
         record = leg.lead_id or leg.partner_id
         if record:

@@ -19,11 +19,14 @@ import logging
 from contextlib import contextmanager
 from datetime import timedelta
 
+import pytz
+
 from odoo import api, fields, models
 from odoo.exceptions import UserError
 from odoo.tools import plaintext2html
 
 from ..tools.ameyo_client import AmeyoError, new_request_id
+from ..tools.ameyo_params import is_true, parse_callback_attribute
 from ..tools.notification import CLOSE_DIALOG, notification
 from .ameyo_call import ATTEMPT_STATES, DISPOSABLE_STATES, WAITING_STATES
 
@@ -59,6 +62,15 @@ class AmeyoCall(models.Model):
     dispose_next_try = fields.Datetime(string="Next Dispose Retry", readonly=True, copy=False, index='btree_not_null')
     redial_phone = fields.Char(string="Redial Number", copy=False)
     callback_user_id = fields.Many2one('res.users', string="Callback By", copy=False)
+    callback_activity_id = fields.Many2one(
+        'mail.activity', readonly=True, copy=False, ondelete='set null')
+    callback_by_ameyo = fields.Boolean(
+        string="Callback Scheduled in Ameyo", readonly=True, copy=False,
+        help="Ameyo owns this callback (its dispose URL scheduled it): moving the activity in Odoo does not move "
+             "it in Ameyo.")
+    callback_unparsed = fields.Boolean(
+        string="Callback Not Understood", readonly=True, copy=False,
+        help="Ameyo sent a callback attribute Odoo cannot read: kept as sent, for a supervisor to plan.")
     # ------------------------------------------------------------------
     # Entry points
     # ------------------------------------------------------------------
@@ -166,13 +178,73 @@ class AmeyoCall(models.Model):
             if record:
                 record.message_post(body=body, subtype_xmlid='mail.mt_note')
         if callback_at:
-            caller_back = callback_user or self.env.user
-            local = fields.Datetime.context_timestamp(self.with_context(tz=caller_back.tz or 'UTC'), callback_at)
-            (target or self.sudo()).activity_schedule(
-                'mail.mail_activity_data_call', date_deadline=local.date(),
-                summary=self.env._("Call back %(phone)s at %(time)s", phone=self.phone or '',
-                                   time=local.strftime('%Y-%m-%d %H:%M')),
-                note=plaintext2html(notes) if notes else '', user_id=caller_back.id)
+            self._ameyo_schedule_callback(callback_at, callback_user or self.env.user, notes)
+
+    def _ameyo_schedule_callback(self, callback_at, user, notes=False, by_ameyo=False):
+        """Plan the callback as a call activity of ``user`` on the contact or lead (else the leg), dated in his
+        time zone; remember it on the leg. ``by_ameyo``: Ameyo owns it, and the activity says so."""
+        self.ensure_one()
+        local = fields.Datetime.context_timestamp(self.with_context(tz=user.tz or 'UTC'), callback_at)
+        note = plaintext2html(notes) if notes else ''
+        if by_ameyo:
+            note += plaintext2html(self.env._(
+                "Ameyo scheduled this callback and places the call itself: moving or reassigning this activity "
+                "in Odoo does not change it in Ameyo."))
+        activity = (self.lead_id or self.partner_id or self.sudo()).sudo().activity_schedule(
+            'mail.mail_activity_data_call', date_deadline=local.date(),
+            summary=self.env._("Call back %(phone)s at %(time)s", phone=self.phone or '',
+                               time=local.strftime('%Y-%m-%d %H:%M')),
+            note=note, user_id=user.id)
+        self.sudo().callback_activity_id = activity
+        return activity
+
+    def _ameyo_callback_from_ameyo(self, params):
+        """Ameyo's dispose URL scheduled a callback (``dispositionAttribute``, ``selfCallback``): plan it in Odoo
+        as the wizard does, for the right user and time. Never raises: an attribute Odoo cannot read is kept as
+        sent and flagged for a supervisor (Needing Attention).
+
+        Nothing to do when the leg already has its callback: the wizard planned it (and told Ameyo), or an
+        earlier throw of the same URL did. A self callback (or one the URL does not say) is the agent's; a
+        campaign callback (``selfCallback=false``: any agent) goes to the leader of the queue's or campaign's
+        sales team, else to the agent.
+        """
+        self.ensure_one()
+        leg = self.sudo()
+        attribute = params.get('dispositionAttribute')
+        if not attribute or leg.callback_at or leg.callback_unparsed:
+            return
+        server = leg.server_id
+        parsed = parse_callback_attribute(attribute, server.callback_time_format)
+        callback_at = False
+        if parsed:
+            form, value = parsed
+            if form == 'after':
+                callback_at = fields.Datetime.now().replace(microsecond=0) + value
+            else:
+                tz = server.callback_tz
+                if form == 'customer':
+                    tz = leg.partner_id.tz or leg.lead_id.partner_id.tz or tz
+                callback_at = leg._ameyo_naive_local_to_utc(value, tz)
+        if not callback_at:
+            leg.callback_unparsed = True
+            leg.message_post(body=self.env._(
+                "Ameyo scheduled a callback Odoo cannot read: %(attribute)s. It is kept as sent; a supervisor "
+                "must plan it in Odoo (Needing Attention).", attribute=attribute))
+            return
+        team = leg.queue_id.team_id or leg.campaign_id.team_id
+        flag = params.get('selfCallback')
+        user = leg.user_id if flag is None or is_true(flag) else (team.user_id or leg.user_id)
+        leg.write({'callback_at': callback_at, 'callback_user_id': user.id, 'callback_by_ameyo': True})
+        leg._ameyo_schedule_callback(callback_at, user, leg.notes, by_ameyo=True)
+
+    @api.model
+    def _ameyo_naive_local_to_utc(self, value, tz):
+        """A naive datetime read in time zone ``tz`` (a name), as a naive UTC datetime; False for a bad zone."""
+        try:
+            zone = pytz.timezone(tz or 'UTC')
+        except pytz.UnknownTimeZoneError:
+            return False
+        return zone.localize(value, is_dst=False).astimezone(pytz.utc).replace(tzinfo=None)
 
     # ------------------------------------------------------------------
     # Telling Ameyo (transactions of its own)
@@ -215,6 +287,28 @@ class AmeyoCall(models.Model):
         return bool(self.dispose_sending_since and self.dispose_sending_since > fields.Datetime.now() - SEND_TIMEOUT)
 
     def _ameyo_dispose_notification(self):
+        """What became of the send, said to whoever pressed the button: the agent, or a supervisor about the
+        agent's call."""
+        self.ensure_one()
+        self.invalidate_recordset()
+        if self.user_id == self.env.user:
+            return self._ameyo_dispose_notification_agent()
+        agent = self.user_id.name or self.env._("the agent")
+        if self.state == 'disposed':
+            return notification(self.env._("Call disposed"), self.env._(
+                "Ameyo accepted the dispose and freed %(agent)s for the next call.", agent=agent),
+                'success', next_action=CLOSE_DIALOG)
+        if self.state == 'dispose_pending' or self._ameyo_is_sending():
+            return notification(self.env._("Saved in Odoo"), self.env._(
+                "The outcome is saved; Odoo is still telling Ameyo."), 'warning', next_action=CLOSE_DIALOG)
+        advice = self.env._("Odoo retries on its own; if Ameyo still shows the call, %(agent)s must dispose it "
+                            "in Ameyo.", agent=agent) \
+            if self.dispose_next_try else self.env._("%(agent)s must dispose the call in Ameyo.", agent=agent)
+        return notification(self.env._("Saved in Odoo, not in Ameyo"), self.env._(
+            "The outcome and notes are saved. Ameyo did not accept the dispose: %(reason)s %(advice)s",
+            reason=self.dispose_error or '', advice=advice), 'danger', sticky=True, next_action=CLOSE_DIALOG)
+
+    def _ameyo_dispose_notification_agent(self):
         self.ensure_one()
         self.invalidate_recordset()
         if self.state == 'disposed':

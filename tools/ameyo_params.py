@@ -9,6 +9,9 @@ before anything is read or written.
 """
 
 import re
+from datetime import datetime
+
+from dateutil.relativedelta import relativedelta
 
 # Ameyo ids (crtObjectId, userCrtObjectId, sessionId, userId...): letters, digits and - _ . @ : +
 # (user ids are often e-mail addresses; session ids embed the user id).
@@ -23,6 +26,8 @@ _TOKEN_RE = re.compile(r'^[A-Za-z0-9._~-]{8,256}$')
 _ID_LIST_RE = re.compile(r'^\[?[A-Za-z0-9._@:+, "-]{0,2048}\]?$')
 # Free text (queue names, disposition codes and attributes): printable, no markup.
 TEXT_RE = re.compile(r'^[^\x00-\x1f\x7f<>"`{}\\]{1,128}$')
+# A flag (selfCallback): read as true or false by ``is_true``; any short word passes, never fatal.
+_FLAG_RE = re.compile(r'^[A-Za-z0-9]{1,8}$')
 
 MAX_QUERY_LENGTH = 16384
 # Parameters that hold (or embed) the agent's user id, often an e-mail address
@@ -56,6 +61,7 @@ PARAMETERS = {
     'dispositionCode': (('dispositioncode', 'disposition'), TEXT_RE, 'a disposition code without markup'),
     'dispositionAttribute': (('dispositionattribute', 'dispositionattr'), TEXT_RE,
                              'a disposition attribute such as local-2026-11-25 10:00:00'),
+    'selfCallback': (('selfcallback',), _FLAG_RE, 'true or false'),
 }
 _ALIASES = {alias: name for name, (aliases, _re, _desc) in PARAMETERS.items() for alias in aliases}
 
@@ -116,3 +122,54 @@ def parse_lifecycle_params(query_items, event, query_string=''):
     if 'phone' in params and sum(char.isdigit() or char in 'Xx*' for char in params['phone']) < 3:
         raise AmeyoParamError('phone', 'must hold at least 3 digits')
     return params
+
+
+def is_true(flag):
+    """A flag parameter (``selfCallback``) as Ameyo spells true: true, 1, yes, y (any case)."""
+    return (flag or '').strip().lower() in ('true', '1', 'yes', 'y')
+
+
+# ----------------------------------------------------------------------
+# Callback attributes (dispositionAttribute): one grammar, both directions
+# ----------------------------------------------------------------------
+# The dispose wizard writes them (Odoo tells Ameyo), Ameyo's dispose URL sends them back (a callback the
+# agent scheduled in Ameyo): ``local-<time>`` in the Ameyo server's time zone, ``customer-<time>`` in the
+# customer's, both in the server's callback time format; ``after-DD-MM-YYYY HH:mm:ss``, an offset from the
+# dispose (days, months, years, hours, minutes, seconds; 3 days 2 h: after-03-00-0000 02:00:00).
+CALLBACK_FORMS = ('local', 'customer', 'after')
+_AFTER_RE = re.compile(r'^(\d{1,3})-(\d{1,2})-(\d{1,4}) (\d{1,3}):(\d{1,2}):(\d{1,2})$')
+DEFAULT_TIME_FORMAT = '%Y-%m-%d %H:%M:%S'
+
+
+def format_callback_attribute(form, when):
+    """The attribute of a callback: ``form`` 'local' or 'customer' with ``when`` the time already formatted
+    in its zone (the server's format), or 'after' with ``when`` a number of hours."""
+    if form == 'after':
+        days, hours = divmod(int(when), 24)
+        return f'after-{days:02d}-00-0000 {hours:02d}:00:00'
+    if form not in CALLBACK_FORMS:
+        raise ValueError(f'unknown callback form {form!r}')
+    return f'{form}-{when}'
+
+
+def parse_callback_attribute(attribute, time_format=DEFAULT_TIME_FORMAT):
+    """Read a callback attribute: ``(form, value)``, the value a naive datetime in the form's zone ('local',
+    'customer') or a :class:`relativedelta` from the dispose ('after'); None when it is not one Odoo can
+    read (the caller keeps it verbatim). Never raises."""
+    form, _sep, rest = (attribute or '').strip().partition('-')
+    form, rest = form.lower(), rest.strip()
+    if form not in CALLBACK_FORMS or not rest:
+        return None
+    if form == 'after':
+        match = _AFTER_RE.match(rest)
+        if not match:
+            return None
+        days, months, years, hours, minutes, seconds = (int(part) for part in match.groups())
+        delay = relativedelta(years=years, months=months, days=days, hours=hours, minutes=minutes, seconds=seconds)
+        return (form, delay) if any(match.groups()) and delay != relativedelta() else None
+    for pattern in dict.fromkeys((time_format or DEFAULT_TIME_FORMAT, DEFAULT_TIME_FORMAT, '%Y-%m-%d %H:%M')):
+        try:
+            return form, datetime.strptime(rest, pattern)
+        except ValueError:
+            continue
+    return None

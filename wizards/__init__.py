@@ -1,1 +1,2 @@
 from . import ameyo_dispose_wizard
+from . import ameyo_callback_reassign

@@ -3,6 +3,7 @@ from datetime import timedelta
 from odoo import api, fields, models
 from odoo.exceptions import UserError
 
+from ..tools.ameyo_params import format_callback_attribute
 from ..tools.notification import CLOSE_DIALOG, notification
 
 CALLBACK_MODES = [
@@ -59,17 +60,17 @@ class AmeyoDisposeWizard(models.TransientModel):
             if self.callback_after_hours <= 0:
                 raise UserError(self.env._("Give a positive delay for the callback."))
             callback_at = fields.Datetime.now() + timedelta(hours=self.callback_after_hours)
-            days, hours = divmod(self.callback_after_hours, 24)
             # Ameyo's relative form: after-DD-MM-YYYY HH:mm:ss holding an offset (3 days 2 h: after-03-00-0000 02:00:00)
-            return callback_at, f'after-{days:02d}-00-0000 {hours:02d}:00:00'
+            return callback_at, format_callback_attribute('after', self.callback_after_hours)
         if not self.callback_at:
             raise UserError(self.env._("Choose when to call back."))
         if self.callback_at <= fields.Datetime.now():
             raise UserError(self.env._("The callback must be in the future."))
         if self.callback_mode == 'customer':
             customer_tz = self.call_id.partner_id.tz or self.call_id.lead_id.partner_id.tz
-            return self.callback_at, 'customer-' + server._format_ameyo_datetime(self.callback_at, tz=customer_tz)
-        return self.callback_at, 'local-' + server._format_ameyo_datetime(self.callback_at)
+            return self.callback_at, format_callback_attribute(
+                'customer', server._format_ameyo_datetime(self.callback_at, tz=customer_tz))
+        return self.callback_at, format_callback_attribute('local', server._format_ameyo_datetime(self.callback_at))
 
     def action_confirm(self):
         """Save the outcome (durable once this transaction commits), then have the client tell Ameyo."""
@@ -91,6 +92,16 @@ class AmeyoDisposeWizard(models.TransientModel):
         if must_tell_ameyo:
             # a second request, after this one committed: what the agent typed is safe whatever Ameyo says
             return {'type': 'ir.actions.client', 'tag': 'crm_ameyo.send_dispose', 'params': {'call_id': call.id}}
+        if call.user_id != self.env.user:  # a supervisor on the agent's call: what the agent must do
+            agent = call.user_id.name
+            title, message = {
+                'dual': (self.env._("Saved in Odoo"), self.env._(
+                    "%(agent)s must dispose the call in Ameyo too (dual entry).", agent=agent)),
+                'forced': (self.env._("Saved in Odoo"), self.env._("Ameyo disposes the call itself and tells Odoo.")),
+                'ameyo_only': (self.env._("Notes saved"), self.env._(
+                    "%(agent)s must dispose the call in Ameyo.", agent=agent)),
+            }[call.campaign_id.dispose_mode]
+            return notification(title, message, 'success', next_action=CLOSE_DIALOG)
         title, message = {
             'dual': (self.env._("Saved in Odoo"), self.env._("Dispose the call in Ameyo too (dual entry).")),
             'forced': (self.env._("Saved in Odoo"), self.env._("Ameyo disposes the call itself and tells Odoo.")),

@@ -1,0 +1,271 @@
+"""Needing Attention: the legs that need a person, why (in plain words), and the action that resolves each.
+
+One place decides: :meth:`_ameyo_attention_domains` gives each reason's domain, in priority order. The
+list's domain (``attention_reason != False``) searches with it, and each row's reason is the first
+domain its leg matches (``filtered_domain``), so the list and the row's text cannot disagree. The
+reason depends on the clock (a call live for too long), so it is computed and searchable, not stored;
+what it compares with is stored and indexed (``attention_due_at``).
+
+The resolving actions are a supervisor's, checked on the server (an agent calling them over RPC is
+refused). "Already disposed in Ameyo" closes a live or waiting leg without calling Ameyo: the leg lands
+in ``disposed``, with who and when (``attention_closed_by_id``, ``attention_closed_at``) and a note in
+its chatter that Ameyo disposed it, not Odoo. "Mark as Handled" does the same for what has no state to
+change (a failed dial, a missing recording, a leg ``ended`` by Ameyo's next pop, an unread callback).
+"""
+
+from datetime import timedelta
+
+from odoo import api, fields, models
+from odoo.exceptions import AccessError
+from odoo.fields import Domain
+
+from ..tools.notification import SOFT_RELOAD, notification
+from .ameyo_call import LIVE_STATES, WAITING_STATES
+
+ATTENTION_REASONS = [
+    ('dispose_failed', 'Dispose failed'),
+    ('dispose_pending', 'Dispose pending too long'),
+    ('stale_live', 'Live for too long'),
+    ('ended', 'Ended without a dispose'),
+    ('dial_failed', 'Dial failed'),
+    ('callback_unparsed', 'Callback not understood'),
+    ('recording_unavailable', 'Recording missing'),
+]
+# Which reasons each action resolves (the row's buttons and the bulk actions say the same).
+RETRY_REASONS = ('dispose_failed', 'dispose_pending')
+CLOSE_REASONS = ('dispose_failed', 'dispose_pending', 'stale_live')
+HANDLED_REASONS = ('ended', 'dial_failed', 'callback_unparsed', 'recording_unavailable')
+# A pop-ended leg needs a person only where Odoo was to tell Ameyo the outcome.
+ENDED_FLAGGED_MODES = ('crm_only', 'dual')
+
+
+class AmeyoCampaign(models.Model):
+    _inherit = 'ameyo.campaign'  # pylint: disable=consider-merging-classes-inherited
+
+    max_call_minutes = fields.Integer(
+        string="Maximum Call Length (min)", default=60,
+        help="A call still live (preview or connected) after this long needs a supervisor: the agent most "
+             "likely never disposed it. 0: never.")
+    dispose_pending_minutes = fields.Integer(
+        string="Dispose Pending Alert (min)", default=10,
+        help="A dispose saved in Odoo and still not told to Ameyo after this long needs a supervisor. 0: never.")
+
+    _attention_minutes_positive = models.Constraint(
+        'CHECK(max_call_minutes >= 0 AND dispose_pending_minutes >= 0)',
+        "The attention delays of a campaign cannot be negative.")
+
+
+class AmeyoCall(models.Model):
+    _inherit = 'ameyo.call'  # pylint: disable=consider-merging-classes-inherited
+
+    attention_due_at = fields.Datetime(
+        string="Needs Attention From", compute='_compute_attention_due_at', store=True, index='btree_not_null',
+        help="When a live call, or a dispose pending in Odoo, starts needing a supervisor (the campaign's "
+             "delays).")
+    attention_reason = fields.Selection(
+        ATTENTION_REASONS, compute='_compute_attention_reason', search='_search_attention_reason',
+        help="Why this call needs a person, if it does.")
+    attention_text = fields.Char(string="Why", compute='_compute_attention_reason')
+    attention_closed_by_id = fields.Many2one('res.users', string="Handled By", readonly=True, copy=False)
+    attention_closed_at = fields.Datetime(string="Handled On", readonly=True, copy=False)
+
+    @api.depends('state', 'connected_at', 'dispose_saved_at', 'campaign_id.max_call_minutes',
+                 'campaign_id.dispose_pending_minutes')
+    def _compute_attention_due_at(self):
+        for call in self:
+            campaign = call.campaign_id
+            minutes = campaign.max_call_minutes if campaign else 60
+            start = call.connected_at or call.create_date or fields.Datetime.now()
+            if call.state == 'dispose_pending':
+                minutes = campaign.dispose_pending_minutes if campaign else 10
+                start = call.dispose_saved_at or start
+            elif call.state not in LIVE_STATES:
+                minutes = 0
+            call.attention_due_at = start + timedelta(minutes=minutes) if minutes else False
+
+    @api.model
+    def _ameyo_attention_domains(self):
+        """{reason: the domain of the legs it applies to}, in priority order: the one place that decides."""
+        now = fields.Datetime.now()
+        not_handled = Domain('attention_closed_at', '=', False)
+        # a missing recording matters while Ameyo still keeps it (the server's window): Fetch can still get it
+        servers = self.env['ameyo.server'].sudo().with_context(active_test=False).search([('id', '!=', False)])
+        in_window = Domain.OR(
+            Domain('server_id', '=', server.id)
+            & Domain('connected_at', '>', now - timedelta(days=server.recording_retention_days))
+            for server in servers)
+        return {
+            'dispose_failed': Domain('state', '=', 'dispose_failed'),
+            'dispose_pending': Domain('state', '=', 'dispose_pending') & Domain('attention_due_at', '<=', now),
+            'stale_live': Domain('state', 'in', LIVE_STATES) & Domain('attention_due_at', '<=', now),
+            # 'ended' is the pop's state (a leg closed because Ameyo popped the agent's next call)
+            'ended': Domain('state', '=', 'ended') & Domain('campaign_id.dispose_mode', 'in', ENDED_FLAGGED_MODES)
+            & not_handled,
+            'dial_failed': Domain('state', '=', 'dial_failed') & not_handled,
+            'callback_unparsed': Domain('callback_unparsed', '=', True) & not_handled,
+            'recording_unavailable': Domain('recording_state', '=', 'unavailable') & in_window & not_handled,
+        }
+
+    @api.depends_context('uid')
+    @api.depends('state', 'attention_due_at', 'attention_closed_at', 'callback_unparsed', 'recording_state',
+                 'dispose_error', 'dial_error')
+    def _compute_attention_reason(self):
+        self.attention_reason = self.attention_text = False
+        left = self.filtered('id')
+        for reason, domain in self._ameyo_attention_domains().items():
+            matched = left.filtered_domain(domain)
+            for call in matched:
+                call.attention_reason = reason
+                call.attention_text = call._ameyo_attention_text(reason)
+            left -= matched
+
+    def _search_attention_reason(self, operator, value):
+        if operator not in ('=', '!=', 'in', 'not in'):
+            return NotImplemented
+        values = {value} if isinstance(value, str) or not value else set(value)
+        domains = self._ameyo_attention_domains()
+        wanted, earlier = [], []
+        for reason, domain in domains.items():
+            if reason in values:
+                wanted.append(domain & ~Domain.OR(earlier) if earlier else domain)
+            earlier.append(domain)
+        any_reason = Domain.OR(domains.values())
+        if False in values:
+            wanted.append(~any_reason)
+        found = Domain.OR(wanted)
+        return found if operator in ('=', 'in') else ~found
+
+    def _ameyo_attention_text(self, reason):
+        """Why this leg needs a person, in plain words addressed to a supervisor."""
+        self.ensure_one()
+        agent = self.user_id.name or self.env._("the agent")
+        if reason == 'dispose_failed':
+            return self.env._("The dispose did not reach Ameyo: %(error)s %(agent)s may be held in wrap until it "
+                              "is retried or disposed in Ameyo.", error=self.dispose_error or '-', agent=agent)
+        if reason == 'dispose_pending':
+            return self.env._("The outcome was saved %(minutes)s min ago and Ameyo has not been told yet.",
+                              minutes=self._ameyo_minutes_since(self.dispose_saved_at))
+        if reason == 'stale_live':
+            return self.env._("Still %(state)s after %(minutes)s min, longer than the campaign's %(max)s min: "
+                              "%(agent)s most likely never disposed it.",
+                              state=dict(self._fields['state']._description_selection(self.env)).get(self.state),
+                              minutes=self._ameyo_minutes_since(self.connected_at or self.create_date),
+                              max=self.campaign_id.max_call_minutes or 60, agent=agent)
+        if reason == 'ended':
+            return self.env._("Ameyo gave %(agent)s another call before this one was disposed: its outcome never "
+                              "reached Ameyo.", agent=agent)
+        if reason == 'dial_failed':
+            return self.env._("Odoo could not place the call: %(error)s", error=self.dial_error or '-')
+        if reason == 'callback_unparsed':
+            return self.env._("Ameyo scheduled a callback Odoo cannot read (%(attribute)s): plan it in Odoo.",
+                              attribute=self.disposition_attribute or '-')
+        if reason == 'recording_unavailable':
+            return self.env._("No recording, while Ameyo should still keep it: %(error)s",
+                              error=self.recording_error or '-')
+        return False
+
+    @api.model
+    def _ameyo_minutes_since(self, moment):
+        return int((fields.Datetime.now() - moment).total_seconds() // 60) if moment else 0
+
+    # ------------------------------------------------------------------
+    # The resolving actions (a supervisor's; row buttons and bulk actions)
+    # ------------------------------------------------------------------
+
+    def _ameyo_check_supervisor(self):
+        if not self.env.user.has_group('crm_ameyo.group_ameyo_supervisor'):
+            raise AccessError(self.env._("Only a supervisor can resolve the calls needing attention."))
+        self.check_access('read')
+
+    def _ameyo_attention_summary(self, title, done, skipped):
+        message = self.env._("%(done)s call(s) handled.", done=len(done))
+        if skipped:
+            message += ' ' + self.env._("%(count)s left as they were (they did not need this): %(calls)s",
+                                        count=len(skipped), calls=', '.join(skipped.mapped('display_name')))
+        return notification(title, message, 'warning' if skipped else 'success', next_action=SOFT_RELOAD)
+
+    def action_attention_retry_dispose(self):
+        """Tell Ameyo again about the saved outcome of these legs (each in its own transactions)."""
+        self._ameyo_check_supervisor()
+        legs = self.filtered(lambda call: call.state in WAITING_STATES)
+        for leg in legs:
+            leg.sudo()._ameyo_send_dispose(background=False)
+        self.env.invalidate_all()
+        if len(self) == 1 and legs:
+            return legs._ameyo_dispose_notification()
+        done = legs.filtered(lambda call: call.state == 'disposed')
+        return self._ameyo_attention_summary(self.env._("Dispose retried"), done, self - done)
+
+    def action_attention_mark_disposed(self):
+        """The agent disposed these calls in Ameyo: close them in Odoo without calling Ameyo, saying who and when."""
+        self._ameyo_check_supervisor()
+        done = self.browse()
+        for leg in self.sudo():
+            # under the row lock: a send may be under way, and its answer must not land after this
+            leg.flush_recordset()
+            self.env.cr.execute("SELECT id FROM ameyo_call WHERE id = %s FOR UPDATE", [leg.id])
+            leg.invalidate_recordset()
+            if leg.state not in (*LIVE_STATES, *WAITING_STATES) or leg._ameyo_is_sending():
+                continue
+            leg.write({
+                'state': 'disposed', 'disposed_at': fields.Datetime.now(), 'dispose_error': False,
+                'dispose_next_try': False, 'attention_closed_by_id': self.env.uid,
+                'attention_closed_at': fields.Datetime.now(),
+            })
+            leg.message_post(body=self.env._(
+                "%(user)s closed this call: it was already disposed in Ameyo. Odoo did not tell Ameyo.",
+                user=self.env.user.name))
+            done |= leg
+        return self._ameyo_attention_summary(self.env._("Closed as disposed in Ameyo"), done,
+                                             self - done.with_env(self.env))
+
+    def action_attention_mark_handled(self):
+        """A supervisor took care of these legs (a failed dial, a missing recording, an ended leg...)."""
+        self._ameyo_check_supervisor()
+        legs = self.filtered(lambda call: call.attention_reason in HANDLED_REASONS)
+        now = fields.Datetime.now()
+        for leg in legs.sudo():
+            leg.write({'attention_closed_by_id': self.env.uid, 'attention_closed_at': now})
+            leg.message_post(body=self.env._("%(user)s marked this call as handled (%(reason)s).",
+                                             user=self.env.user.name, reason=leg.attention_text or '-'))
+        return self._ameyo_attention_summary(self.env._("Marked as handled"), legs, self - legs)
+
+    def action_attention_fetch_recording(self):
+        """Ask Ameyo again for the recordings it should still keep."""
+        self._ameyo_check_supervisor()
+        legs = self.filtered(lambda call: call.attention_reason == 'recording_unavailable').sudo()
+        legs.write({'recording_state': 'pending', 'recording_attempts': 0, 'recording_next_try': False})
+        for leg in legs:
+            leg._ameyo_fetch_recording_isolated()
+        done = legs.filtered(lambda call: call.recording_state == 'fetched').with_env(self.env)
+        return self._ameyo_attention_summary(self.env._("Recordings fetched"), done, self - done)
+
+    def action_attention_reassign_callback(self):
+        """Open the dialog that gives these legs' callback activities to another user (or plans them)."""
+        self._ameyo_check_supervisor()
+        return {
+            'type': 'ir.actions.act_window',
+            'name': self.env._("Reassign Callback"),
+            'res_model': 'ameyo.callback.reassign',
+            'view_mode': 'form',
+            'views': [(False, 'form')],
+            'target': 'new',
+            'context': {'default_call_ids': self.ids},
+        }
+
+    def _ameyo_reassign_callback(self, user, callback_at=False):
+        """Give this leg's callback activity to ``user`` (at ``callback_at`` if given), planning it if Odoo had
+        none (an attribute it could not read). A callback Ameyo owns is not moved in Ameyo: the activity says so."""
+        self.ensure_one()
+        self._ameyo_check_supervisor()
+        leg = self.sudo()
+        when = callback_at or leg.callback_at
+        activity = leg.callback_activity_id
+        leg.write({'callback_at': when, 'callback_user_id': user.id, 'callback_unparsed': False})
+        if activity and not callback_at:
+            activity.write({'user_id': user.id})
+        else:
+            activity.unlink()
+            leg._ameyo_schedule_callback(when, user, leg.notes, by_ameyo=leg.callback_by_ameyo)
+        leg.message_post(body=self.env._("%(user)s gave the callback to %(agent)s.",
+                                         user=self.env.user.name, agent=user.name))

@@ -1,0 +1,176 @@
+"""The lookup trace: on each leg, how the caller's number was read and which records it matched, or why none.
+
+"Why did this number not pop Priya?" is answered from the call form. The pop's lookup
+(:meth:`_ameyo_resolve_pop`, in ameyo_call.py) is left as it is: this file wraps it, and stores one
+short JSON (``lookup_trace``) once it has decided. ``ameyo.shared.number`` lists the numbers several
+contacts or leads share, the cause of choosers.
+"""
+
+from markupsafe import Markup, escape
+
+from odoo import api, fields, models, tools
+from odoo.tools import SQL
+
+from ..tools.phone_key import key_digits
+
+# How many matching records a trace names.
+TRACE_RECORDS = 10
+
+
+class AmeyoCall(models.Model):
+    _inherit = 'ameyo.call'  # pylint: disable=consider-merging-classes-inherited
+
+    lookup_trace = fields.Json(readonly=True, copy=False, help="How the pop looked the caller up (see below).")
+    lookup_trace_html = fields.Html(string="Caller Lookup", compute='_compute_lookup_trace_html', sanitize=False)
+
+    def _ameyo_resolve_pop(self, create_allowed=True):
+        outcome, records = super()._ameyo_resolve_pop(create_allowed=create_allowed)
+        self._ameyo_store_lookup_trace(outcome, records)
+        return outcome, records
+
+    def _ameyo_store_lookup_trace(self, outcome, records):
+        """Write what the lookup decided, and why, on the leg (one short JSON)."""
+        self.ensure_one()
+        model = 'crm.lead' if self.campaign_id.pop_target == 'lead' else 'res.partner'
+        phone = (self.phone or '').strip()
+        trace = {'number': phone, 'key': self.phone_key or '', 'digits': key_digits(self.env), 'model': model,
+                 'outcome': outcome, 'by': 'none', 'matches': [], 'hidden': 0}
+        candidates = self._ameyo_find_callers(model) if self.phone_key else self.env[model]
+        trace['matches'] = [[record.id, record.display_name] for record in candidates[:TRACE_RECORDS]]
+        trace['match_count'] = len(candidates)
+        if outcome == 'open':
+            record = records
+            if self.direction == 'outbound' and self.dial_requested_at and record in (self.lead_id, self.partner_id):
+                trace['by'] = 'dialed'
+            elif self.callback_origin_id and record in (self.callback_origin_id.lead_id,
+                                                        self.callback_origin_id.partner_id):
+                trace['by'] = 'callback'
+            elif model == 'res.partner' and self.ameyo_customer_id \
+                    and record.ameyo_customer_id == self.ameyo_customer_id and len(candidates) != 1:
+                trace['by'] = 'customer_id'
+            elif len(candidates) > 1 and record in candidates:
+                trace['by'] = 'pick'
+            elif record in candidates:
+                trace['by'] = 'number'
+            else:
+                trace['by'] = 'created'
+            trace['chosen'] = [record.id, record.display_name]
+        if not candidates and self.phone_key:
+            # records with the number the agent cannot use: archived, of another company, or not his to read
+            everyone = self.env[model].sudo().with_context(active_test=False).search_count(
+                [('ameyo_phone_key', '=', self.phone_key)])
+            trace['hidden'] = everyone
+        self.sudo().with_context(mail_notrack=True).lookup_trace = trace
+
+    @api.depends('lookup_trace')
+    def _compute_lookup_trace_html(self):
+        for call in self:
+            call.lookup_trace_html = call._ameyo_lookup_trace_html()
+
+    def _ameyo_lookup_trace_html(self):
+        """The trace in plain words: the number as read, its lookup key, what matched and what was opened."""
+        self.ensure_one()
+        trace = self.lookup_trace
+        if not trace:
+            return False
+        kind = self.env._("contacts") if trace.get('model') == 'res.partner' else self.env._("leads")
+        number = trace.get('number') or ''
+        lines = []
+        if not number:
+            lines.append(self.env._("Ameyo sent no number for this call."))
+        elif any(char in 'Xx*' for char in number):
+            lines.append(self.env._("Ameyo masked the number (%(number)s): Odoo cannot look it up.", number=number))
+        elif not trace.get('key'):
+            lines.append(self.env._("The number %(number)s has too few digits to look up.", number=number))
+        else:
+            lines.append(self.env._("Number received: %(number)s. Odoo compares its last %(digits)s digits: %(key)s.",
+                           number=number, digits=trace.get('digits'), key=trace['key']))
+        count = trace.get('match_count', 0)
+        names = ', '.join(name for _id, name in trace.get('matches', []))
+        if count:
+            lines.append(self.env._("%(count)s of the agent's %(kind)s have these digits: %(names)s%(more)s.",
+                           count=count, kind=kind, names=names, more='…' if count > len(trace['matches']) else ''))
+        elif trace.get('key'):
+            hidden = trace.get('hidden', 0)
+            lines.append(self.env._("No %(kind)s with these digits that the agent may open.", kind=kind) + ' ' + (
+                self.env._("%(count)s have them but are archived, of another company or not visible to the agent.",
+                  count=hidden) if hidden else self.env._("None at all has them.")))
+        chosen = trace.get('chosen')
+        by = {
+            'dialed': self.env._("the record the agent dialed from"),
+            'callback': self.env._("the record of the call that scheduled this callback"),
+            'customer_id': self.env._("the contact linked to Ameyo's customer ID"),
+            'pick': self.env._("the record an agent chose earlier for this number"),
+            'number': self.env._("the only match of the number"),
+            'created': self.env._("a record created for the caller (the campaign creates one when nothing matches)"),
+        }.get(trace.get('by'))
+        if chosen and by:
+            lines.append(self.env._("Opened %(name)s: %(by)s.", name=chosen[1], by=by))
+        elif trace.get('outcome') == 'choose':
+            lines.append(self.env._("The agent was asked to choose (several records share the number)."))
+        else:
+            lines.append(self.env._("Nothing matched: the agent got a new, prefilled form."))
+        return Markup('<ul class="mb-0">%s</ul>') % Markup('').join(
+            Markup('<li>%s</li>') % escape(line) for line in lines)
+
+
+class AmeyoSharedNumber(models.Model):
+    """Numbers several contacts or several leads share (by their lookup key): each pop of them asks the agent
+    to choose. A report, read-only."""
+    _name = 'ameyo.shared.number'
+    _description = 'Ameyo Shared Number'
+    _auto = False
+    _order = 'record_count desc, phone_key'
+    _rec_name = 'phone_key'
+
+    phone_key = fields.Char(string="Number (last digits)", readonly=True)
+    partner_count = fields.Integer(string="Contacts", readonly=True)
+    lead_count = fields.Integer(string="Leads", readonly=True)
+    record_count = fields.Integer(string="Records", readonly=True)
+    call_count = fields.Integer(string="Calls", readonly=True)
+    picked = fields.Boolean(string="Choice Remembered", readonly=True,
+                            help="An agent's choice opens directly on the next pop of this number.")
+
+    def init(self):
+        tools.drop_view_if_exists(self.env.cr, self._table)
+        self.env.cr.execute(SQL("""
+            CREATE VIEW %(table)s AS (
+                WITH keys AS (
+                    SELECT ameyo_phone_key AS phone_key, count(*) AS partners, 0 AS leads
+                      FROM res_partner WHERE active AND ameyo_phone_key IS NOT NULL GROUP BY ameyo_phone_key
+                    UNION ALL
+                    SELECT ameyo_phone_key, 0, count(*)
+                      FROM crm_lead WHERE active AND ameyo_phone_key IS NOT NULL GROUP BY ameyo_phone_key
+                ), shared AS (
+                    SELECT phone_key, sum(partners)::int AS partner_count, sum(leads)::int AS lead_count
+                      FROM keys GROUP BY phone_key HAVING sum(partners) > 1 OR sum(leads) > 1
+                )
+                SELECT row_number() OVER (ORDER BY shared.phone_key) AS id, shared.phone_key,
+                       shared.partner_count, shared.lead_count,
+                       shared.partner_count + shared.lead_count AS record_count,
+                       (SELECT count(*) FROM ameyo_call c WHERE c.phone_key = shared.phone_key)::int AS call_count,
+                       EXISTS(SELECT 1 FROM ameyo_phone_pick p WHERE p.phone_key = shared.phone_key) AS picked
+                  FROM shared
+            )""", table=SQL.identifier(self._table)))
+
+    def _open_records(self, model, name):
+        self.ensure_one()
+        return {
+            'type': 'ir.actions.act_window', 'name': name, 'res_model': model,
+            'view_mode': 'list,form', 'views': [(False, 'list'), (False, 'form')],
+            'domain': [('ameyo_phone_key', '=', self.phone_key)],
+        }
+
+    def action_open_partners(self):
+        return self._open_records('res.partner', self.env._("Contacts sharing %(key)s", key=self.phone_key))
+
+    def action_open_leads(self):
+        return self._open_records('crm.lead', self.env._("Leads sharing %(key)s", key=self.phone_key))
+
+    def action_open_calls(self):
+        self.ensure_one()
+        return {
+            'type': 'ir.actions.act_window', 'name': self.env._("Calls from %(key)s", key=self.phone_key),
+            'res_model': 'ameyo.call', 'view_mode': 'list,form', 'views': [(False, 'list'), (False, 'form')],
+            'domain': [('phone_key', '=', self.phone_key)],
+        }
