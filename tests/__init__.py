@@ -20,3 +20,5 @@ from . import test_recording_access
 from . import test_dial
 from . import test_dial_http
 from . import test_dial_tour
+from . import test_measures
+from . import test_measures_browser
