@@ -97,14 +97,14 @@ class AmeyoCall(models.Model):
     _inherit = 'ameyo.call'  # pylint: disable=consider-merging-classes-inherited
 
     popped_at = fields.Datetime(
-        string="Popped At", readonly=True, copy=False, index=True,
+        readonly=True, copy=False, index=True,
         help="When Ameyo first showed this call to the agent (preview or customer URL).")
     ended_at = fields.Datetime(
-        string="Ended At", readonly=True, copy=False,
+        readonly=True, copy=False,
         help="The end of the talk as far as Odoo knows: Ameyo's end time when its dispose URL carries one, else "
              "the first of the agent's save in Odoo, Ameyo's dispose URL and the agent's next call.")
     closed_at = fields.Datetime(
-        string="Closed At", readonly=True, copy=False,
+        readonly=True, copy=False,
         help="When the leg stopped holding the agent: disposed (in Ameyo or by Odoo), ended by his next call, "
              "or its dial failed.")
     talk_seconds = fields.Integer(
@@ -158,7 +158,8 @@ class AmeyoCall(models.Model):
         # the first leg of each call among all its legs, in one query
         first = dict(
             ((server.id, crt), first_id) for server, crt, first_id in self.sudo()._read_group(
-                [('crt_object_id', 'in', list(set(calls.mapped('crt_object_id')))),
+                [('server_id', 'in', calls.server_id.ids),  # the leading column of the legs' unique index
+                 ('crt_object_id', 'in', list(set(calls.mapped('crt_object_id')))),
                  ('state', 'not in', ATTEMPT_STATES)],
                 ['server_id', 'crt_object_id'], ['id:min']))
         for call in calls:
@@ -236,11 +237,12 @@ class AmeyoCall(models.Model):
 
     def _ameyo_record_disposition(self, params):
         """Ameyo's dispose URL: its end time or talk time, when it carries one, is the end of the talk."""
-        super()._ameyo_record_disposition(params)
+        result = super()._ameyo_record_disposition(params)
         leg = self.sudo()
         ended = leg._ameyo_end_from_params(params)
         if ended:
             leg.with_context(mail_notrack=True).write({'ended_at': ended})
+        return result
 
     def _ameyo_end_from_params(self, params):
         """The end of the talk Ameyo's parameters say (``callEndTime``, else ``talkTime`` after the connect)."""

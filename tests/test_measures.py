@@ -149,7 +149,7 @@ class TestCallHistory(AmeyoTransactionCase):
         one, _counts = queries(partners[:1])
         four, counts = queries(partners)
         self.assertEqual(counts, [4, 2, 1, 1])
-        self.assertEqual(four, one)  # the contacts, then the calls grouped: no query per partner
+        self.assertLessEqual(four, one)  # the contacts, then the calls grouped: no query per partner
         action = self.company.with_user(self.supervisor).action_ameyo_view_calls()
         self.assertEqual(self.env['ameyo.call'].search(action['domain']), self.of('company', 'meera_in', 'meera_out',
                                                                                  'ravi'))
