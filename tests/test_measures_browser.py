@@ -40,6 +40,8 @@ class TestCallAnalysisBrowser(AmeyoHttpCase):
             {'campaign_id': cls.campaign.id, 'code': 'Later', 'name': 'Call later', 'outcome': 'neutral'},
             {'campaign_id': cls.campaign.id, 'code': 'No', 'name': 'Not interested', 'outcome': 'negative'},
         ])
+        cls.customer = cls.env['res.partner'].create({'name': 'Iyer Textiles', 'is_company': True})
+        contact = cls.env['res.partner'].create({'name': 'Meera Iyer', 'parent_id': cls.customer.id})
         start = datetime.now().replace(hour=9, minute=0, second=0, microsecond=0) - timedelta(days=2)
         number = 0
         for day in range(3):
@@ -51,7 +53,9 @@ class TestCallAnalysisBrowser(AmeyoHttpCase):
                                    disposition_id=disposition.id, disposition_code=disposition.code,
                                    popped_at=popped, connected_at=popped,
                                    ended_at=popped + timedelta(seconds=60 + 13 * number),
-                                   closed_at=popped + timedelta(seconds=90 + 17 * number))
+                                   closed_at=popped + timedelta(seconds=90 + 17 * number),
+                                   partner_id=contact.id if number % 3 == 0 else False,
+                                   notes=f'Call {number}: asked about the gold plan')
 
     def shoot(self, url, selector, check, name):
         """Open ``url`` as the supervisor, wait for ``selector``, keep a screenshot of the page as ``name``."""
@@ -79,3 +83,12 @@ class TestCallAnalysisBrowser(AmeyoHttpCase):
                    "element.textContent.includes('t_agent_a') || element.textContent.includes('T_agent_a') "
                    "|| element.querySelectorAll('tbody tr').length >= 3",
                    'call-analysis-pivot.png')
+
+    def test_calls_button_on_the_company(self):
+        """The company's Calls button counts its contact's calls and opens them."""
+        self.assertEqual(self.customer.ameyo_call_count, 4)
+        self.shoot(f'/odoo/contacts/{self.customer.id}', 'button[name=action_ameyo_view_calls]',
+                   "element.textContent.includes('4') && element.textContent.includes('Calls')",
+                   'company-calls-button.png')
+        action = self.customer.action_ameyo_view_calls()
+        self.assertEqual(len(self.env['ameyo.call'].search(action['domain'])), 4)
