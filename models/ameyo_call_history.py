@@ -37,9 +37,12 @@ class AmeyoCall(models.Model):
         user_env = self.env(su=False)
         domains = []
         for field_name, model in (('partner_id', 'res.partner'), ('lead_id', 'crm.lead')):
-            Model = user_env[model]
-            if Model.has_access('read'):
-                domains.append([(field_name, 'in', Model._search([], active_test=False))])
+            if not user_env[model].has_access('read'):
+                continue
+            # the user's record rules on the customer, joined (no rule: any customer)
+            rules = user_env['ir.rule']._compute_domain(model, 'read')
+            domains.append(fields.Domain(field_name, '!=', False) if rules.is_true()
+                           else fields.Domain(field_name, 'any!', rules))
         return fields.Domain.OR(domains) if domains else fields.Domain.FALSE
 
     @api.model
