@@ -29,6 +29,7 @@
         'views/res_partner_views.xml',
         # menus last: they reference the actions above
         'views/crm_ameyo_menus.xml',
+        'views/ameyo_call_report_views.xml',
     ],
     'assets': {
         'web.assets_backend': [

@@ -16,6 +16,8 @@ from . import ameyo_sso_token
 from . import ir_http
 from . import ameyo_call_recording
 from . import ameyo_recording_access
+from . import ameyo_call_measures
+from . import ameyo_call_history
 from . import ir_attachment
 from . import ir_binary
 from . import ameyo_call_attention

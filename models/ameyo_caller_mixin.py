@@ -28,6 +28,9 @@ class AmeyoCallerMixin(models.AbstractModel):
     ameyo_open_call_id = fields.Many2one(
         'ameyo.call', compute='_compute_ameyo_open_call_id',
         help="The current user's call with this record that is not disposed yet.")
+    ameyo_call_count = fields.Integer(
+        string="Calls", compute='_compute_ameyo_call_count', groups='sales_team.group_sale_salesman',
+        help="The calls with this customer the current user may see.")
 
     @api.depends('phone')
     def _compute_ameyo_phone_key(self):
@@ -66,6 +69,27 @@ class AmeyoCallerMixin(models.AbstractModel):
             latest.setdefault(leg[self._ameyo_leg_field].id, leg)
         for record in self:
             record.ameyo_open_call_id = latest.get(record.id, Call)
+
+    @api.depends_context('uid')
+    def _compute_ameyo_call_count(self):
+        Call = self.env['ameyo.call']
+        self.ameyo_call_count = 0
+        if not Call.has_access('read'):
+            return
+        field_name = self._ameyo_leg_field
+        for record, count in Call._read_group([(field_name, 'in', self.ids)], [field_name], ['__count']):
+            record.ameyo_call_count = count
+
+    def _ameyo_calls_domain(self):
+        """The calls of this customer (the "Calls" button)."""
+        self.ensure_one()
+        return [(self._ameyo_leg_field, '=', self.id)]
+
+    def action_ameyo_view_calls(self):
+        """Open this customer's calls: inbound and outbound, disposed or not, with their outcome."""
+        self.ensure_one()
+        return self.env['ameyo.call']._ameyo_history_action(
+            self._ameyo_calls_domain(), self.env._("Calls of %(name)s", name=self.display_name))
 
     def action_ameyo_dial(self, phone_field='phone'):
         """Ask Ameyo to call this record's number (``phone_field``) for the current user.

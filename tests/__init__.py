@@ -22,3 +22,5 @@ from . import test_dial_http
 from . import test_dial_tour
 from . import test_pop_rules
 from . import test_pop_tour
+from . import test_measures
+from . import test_measures_browser

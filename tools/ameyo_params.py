@@ -62,7 +62,12 @@ PARAMETERS = {
     'dispositionAttribute': (('dispositionattribute', 'dispositionattr'), TEXT_RE,
                              'a disposition attribute such as local-2026-11-25 10:00:00'),
     'selfCallback': (('selfcallback',), _FLAG_RE, 'true or false'),
+    # timing some dispose URLs carry (models/ameyo_call_measures.py reads them)
+    'talkTime': (('talktime',), re.compile(r'^[0-9:.]{1,16}$'), 'seconds or HH:MM:SS'),
+    'callEndTime': (('callendtime',), re.compile(r'^[0-9 :/.T+-]{1,40}$'), 'a date and time'),
 }
+# Measures only: a value that does not fit is left out, never a reason to refuse the URL.
+LENIENT = frozenset({'talkTime', 'callEndTime'})
 _ALIASES = {alias: name for name, (aliases, _re, _desc) in PARAMETERS.items() for alias in aliases}
 
 # The pages Ameyo's agent client loads, under one prefix: /ameyo/<event>, or /ameyo/<server id>/<event>
@@ -114,6 +119,8 @@ def parse_lifecycle_params(query_items, event, query_string=''):
             continue
         regex, description = PARAMETERS[name][1], PARAMETERS[name][2]
         if not regex.match(value):
+            if name in LENIENT:
+                continue
             raise AmeyoParamError(name, f'must be {description}')
         params[name] = value
     for name in REQUIRED[event]:

@@ -76,6 +76,8 @@ class AmeyoDisposeWizard(models.TransientModel):
         """Save the outcome (durable once this transaction commits), then have the client tell Ameyo."""
         self.ensure_one()
         call = self.call_id
+        # a leg the user only reads (a customer's history) is not his to dispose
+        call.check_access('write')
         if call.campaign_id.dispose_mode != 'ameyo_only' and not self.disposition_id:
             raise UserError(self.env._("Choose a disposition."))
         if self.disposition_id and self.disposition_id.campaign_id != call.campaign_id:

@@ -1,0 +1,100 @@
+"""The supervisor's call analysis in headless Chromium: its default graph (calls by day and outcome) and
+its pivot (by agent), Odoo's own views. Screenshots of both go to $CRM_AMEYO_SHOTS (/tmp/shots-measures)."""
+import base64
+import os
+import pathlib
+from datetime import datetime, timedelta
+from unittest.mock import patch
+
+from odoo.tests import tagged
+from odoo.tests.common import ChromeBrowser
+
+from .common import AmeyoHttpCase
+
+# Poll for a selector and a check, give the chart's animation time to end, then report.
+WAIT_THEN_SETTLE = """
+const deadline = Date.now() + 20000;
+(function wait() {
+    const element = document.querySelector(%(selector)r);
+    if (element && (%(check)s)) {
+        setTimeout(() => console.log('test successful'), 1500);
+    } else if (Date.now() > deadline) {
+        console.error('not rendered: ' + %(selector)r);
+    } else {
+        setTimeout(wait, 100);
+    }
+})();
+"""
+
+SHOTS = pathlib.Path(os.environ.get('CRM_AMEYO_SHOTS', '/tmp/shots-measures'))
+
+
+@tagged('post_install', '-at_install')
+class TestCallAnalysisBrowser(AmeyoHttpCase):
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        # the web client's bundles built before Chromium asks for them: building them inside its first
+        # request holds the test cursor long enough, on a busy machine, for its other requests to give up
+        for name, kinds in (('web.assets_web', ('js', 'css')), ('web.assets_tests', ('js',)),
+                            ('web.assets_web_print', ('css',))):
+            bundle = cls.env['ir.qweb']._get_asset_bundle(name)
+            for kind in kinds:
+                getattr(bundle, kind)()
+        Disposition = cls.env['ameyo.disposition']
+        dispositions = cls.disposition | Disposition.create([
+            {'campaign_id': cls.campaign.id, 'code': 'Later', 'name': 'Call later', 'outcome': 'neutral'},
+            {'campaign_id': cls.campaign.id, 'code': 'No', 'name': 'Not interested', 'outcome': 'negative'},
+        ])
+        cls.customer = cls.env['res.partner'].create({'name': 'Iyer Textiles', 'is_company': True})
+        contact = cls.env['res.partner'].create({'name': 'Meera Iyer', 'parent_id': cls.customer.id})
+        start = datetime.now().replace(hour=9, minute=0, second=0, microsecond=0) - timedelta(days=2)
+        number = 0
+        for day in range(3):
+            for agent in (cls.agent_a, cls.agent_b):
+                for disposition in dispositions[:2 + (day + number) % 2]:
+                    number += 1
+                    popped = start + timedelta(days=day, minutes=7 * number)
+                    cls.create_leg(f'ANALYSIS-{number}', agent, f'U-{number}', state='disposed',
+                                   disposition_id=disposition.id, disposition_code=disposition.code,
+                                   popped_at=popped, connected_at=popped,
+                                   ended_at=popped + timedelta(seconds=60 + 13 * number),
+                                   closed_at=popped + timedelta(seconds=90 + 17 * number),
+                                   partner_id=contact.id if number % 3 == 0 else False,
+                                   notes=f'Call {number}: asked about the gold plan')
+
+    def shoot(self, url, selector, check, name):
+        """Open ``url`` as the supervisor, wait for ``selector``, keep a screenshot of the page as ``name``."""
+        original = ChromeBrowser._wait_code_ok
+
+        def wait_then_shoot(browser, code, timeout, error_checker=None):
+            original(browser, code, timeout, error_checker=error_checker)
+            shot = browser._websocket_request('Page.captureScreenshot', params={'format': 'png'})
+            SHOTS.mkdir(parents=True, exist_ok=True)
+            (SHOTS / name).write_bytes(base64.b64decode(shot['data']))
+
+        with patch.object(ChromeBrowser, '_wait_code_ok', wait_then_shoot):
+            self.browser_js(url, WAIT_THEN_SETTLE % {'selector': selector, 'check': check}, login=self.supervisor.login)
+        self.assertTrue((SHOTS / name).stat().st_size > 10000, name)
+
+    def test_supervisor_default_view_pivot_and_calls_button(self):
+        """One test (the web client's assets are built once per test: a slow machine times out less)."""
+        # the menu leads there: Contact Center > Reporting > Call Analysis, its first view a graph
+        action = self.env.ref('crm_ameyo.ameyo_call_action_report')
+        self.assertEqual(action.view_mode.split(',')[0], 'graph')
+        self.shoot('/odoo/ameyo-call-analysis', '.o_graph_view .o_graph_renderer canvas',
+                   "!document.querySelector('.o_view_sample_data') && "
+                   "document.querySelector('.o_graph_view .o_legend, .o_graph_view canvas') !== null",
+                   'call-analysis-graph.png')
+        self.shoot('/odoo/ameyo-call-analysis?view_type=pivot', '.o_pivot table',
+                   "element.textContent.includes('t_agent_a') || element.textContent.includes('T_agent_a') "
+                   "|| element.querySelectorAll('tbody tr').length >= 3",
+                   'call-analysis-pivot.png')
+        # the company's Calls button counts its contact's calls and opens them
+        self.assertEqual(self.customer.ameyo_call_count, 4)
+        self.shoot(f'/odoo/contacts/{self.customer.id}', 'button[name=action_ameyo_view_calls]',
+                   "element.textContent.includes('4') && element.textContent.includes('Calls')",
+                   'company-calls-button.png')
+        action = self.customer.action_ameyo_view_calls()
+        self.assertEqual(len(self.env['ameyo.call'].search(action['domain'])), 4)
