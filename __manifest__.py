@@ -1,6 +1,6 @@
 {
     'name': 'Ameyo Contact Center',
-    'version': '19.0.1.2.0',
+    'version': '19.0.1.3.0',
     'category': 'Sales/CRM',
     'sequence': 120,
     'summary': 'Screen-pop, disposition, click-to-dial and recordings for Ameyo agents',
@@ -25,6 +25,7 @@
         'views/ameyo_pop_views.xml',
         'views/ameyo_pages.xml',
         'views/ameyo_dispose_wizard_views.xml',
+        'views/ameyo_call_panel_templates.xml',
         'views/res_partner_views.xml',
         # menus last: they reference the actions above
         'views/crm_ameyo_menus.xml',
@@ -32,6 +33,11 @@
     'assets': {
         'web.assets_backend': [
             'crm_ameyo/static/src/**/*',
+            ('remove', 'crm_ameyo/static/src/public/**/*'),
+        ],
+        # the agent's workspace page (knowledge-base URL)
+        'web.assets_frontend': [
+            'crm_ameyo/static/src/public/**/*',
         ],
         'web.assets_tests': [
             'crm_ameyo/static/tests/tours/**/*',

@@ -18,3 +18,4 @@ from . import ameyo_call_recording
 from . import ameyo_recording_access
 from . import ir_attachment
 from . import ir_binary
+from . import ameyo_call_panel

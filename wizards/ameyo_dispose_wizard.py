@@ -21,6 +21,7 @@ class AmeyoDisposeWizard(models.TransientModel):
     campaign_id = fields.Many2one(related='call_id.campaign_id')
     dispose_mode = fields.Selection(related='call_id.campaign_id.dispose_mode')
     phone = fields.Char(related='call_id.phone')
+    caller = fields.Char(compute="_compute_caller")  # the contact or lead of the call, by name
     disposition_id = fields.Many2one(
         'ameyo.disposition', domain="[('campaign_id', '=', campaign_id)]")
     is_callback = fields.Boolean(related='disposition_id.is_callback')
@@ -43,6 +44,12 @@ class AmeyoDisposeWizard(models.TransientModel):
             if call.disposition_id:
                 values.setdefault('disposition_id', call.disposition_id.id)
         return values
+
+    @api.depends('call_id')
+    def _compute_caller(self):
+        for wizard in self:
+            record = wizard.call_id.lead_id or wizard.call_id.partner_id
+            wizard.caller = record.display_name if record and record.has_access('read') else False
 
     @api.onchange('redial')
     def _onchange_redial(self):
