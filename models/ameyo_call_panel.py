@@ -23,10 +23,13 @@ class AmeyoCallerMixin(models.AbstractModel):
         string="Call Panel", compute='_compute_ameyo_call_panel', sanitize=False,
         help="During your live call with this record: the guidance, the last calls and the open activities.")
 
-    @api.depends_context('uid')
+    @api.depends_context('uid', 'ameyo_pop_leg_id')
     def _compute_ameyo_call_panel(self):
+        # a new record the pop prefilled (no match): the leg its action names, if it is the agent's and live
+        pop_leg = self.env['ameyo.call'].sudo().browse(self.env.context.get('ameyo_pop_leg_id') or ()).exists()
+        pop_leg = pop_leg.filtered(lambda leg: leg.user_id == self.env.user).sudo(False)
         for record in self:
-            leg = record.ameyo_open_call_id
+            leg = record.ameyo_open_call_id if record.id else pop_leg
             record.ameyo_call_panel = record._ameyo_render_call_panel(leg) if leg.state in LIVE_STATES else False
 
     def _ameyo_render_call_panel(self, leg):
@@ -34,13 +37,12 @@ class AmeyoCallerMixin(models.AbstractModel):
         self.ensure_one()
         # The agent reads his own leg; the caller's other legs may be other agents': read as superuser,
         # restricted to this record (which he is reading) and to what the panel shows.
-        leg_field = self._ameyo_leg_field
-        domain = [(leg_field, '=', self.id)]
+        domain = [(self._ameyo_leg_field, '=', self.id)]
         if self._name == 'crm.lead' and self.partner_id:
             domain = ['|', *domain, ('partner_id', '=', self.partner_id.id)]
         calls = self.env['ameyo.call'].sudo().search(
             [*domain, ('id', '!=', leg.id), ('state', 'not in', ATTEMPT_STATES)],
-            order='id desc', limit=PANEL_CALLS)
+            order='id desc', limit=PANEL_CALLS) if self.id else self.env['ameyo.call']
         leg_sudo = leg.sudo()
         state_names = dict(leg._fields['state']._description_selection(self.env))
         activities = self.activity_ids.sorted(lambda activity: (activity.date_deadline, activity.id))
