@@ -74,7 +74,8 @@ class AmeyoCall(models.Model):
         'ameyo.call', string="Callback Of", readonly=True, copy=False, index='btree_not_null',
         help="The earlier call that scheduled this callback.")
     callback_call_ids = fields.One2many('ameyo.call', 'callback_origin_id', string="Callback Calls")
-    call_type = fields.Char(string="Ameyo callType", readonly=True, help="Ameyo's callType, e.g. inbound.call.dial, outbound.manual.dial.")
+    call_type = fields.Char(string="Ameyo callType", readonly=True,
+                            help="Ameyo's callType, e.g. inbound.call.dial, outbound.manual.dial.")
     call_type_label = fields.Char(string="Call Type", compute='_compute_call_type_label',
                                   help="Ameyo's callType in words (as Ameyo sent it when Odoo does not know it).")
     user_id = fields.Many2one('res.users', string="Agent", index=True, tracking=True,
@@ -181,16 +182,15 @@ class AmeyoCall(models.Model):
 
     @api.depends('call_type')
     def _compute_call_type_label(self):
-        _ = self.env._
         words = {
-            'inbound.call.dial': _("Inbound call"),
-            'transferred.to.campaign.dial': _("Transferred from another campaign"),
-            'outbound.manual.dial': _("Manual dial"),
-            'outbound.auto.dial': _("Automatic dial (campaign)"),
-            'outbound.callback.dial': _("Callback"),
-            'outbound.auto.preview.dial': _("Preview dial (automatic)"),
-            'outbound.manual.preview.dial': _("Preview dial (manual)"),
-            'click.to.call.dial': _("Click-to-call"),
+            'inbound.call.dial': self.env._("Inbound call"),
+            'transferred.to.campaign.dial': self.env._("Transferred from another campaign"),
+            'outbound.manual.dial': self.env._("Manual dial"),
+            'outbound.auto.dial': self.env._("Automatic dial (campaign)"),
+            'outbound.callback.dial': self.env._("Callback"),
+            'outbound.auto.preview.dial': self.env._("Preview dial (automatic)"),
+            'outbound.manual.preview.dial': self.env._("Preview dial (manual)"),
+            'click.to.call.dial': self.env._("Click-to-call"),
         }
         for call in self:
             call.call_type_label = words.get((call.call_type or '').lower(), call.call_type)
