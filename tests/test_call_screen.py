@@ -110,6 +110,21 @@ class TestCallPanel(AmeyoTransactionCase):
         arch = self.env['ameyo.dispose.wizard'].get_views([(False, 'form')])['views']['form']['arch']
         self.assertIn('<label for="notes"', arch)
 
+    def test_outcome_toasts_say_each_thing_once(self):
+        for mode, title, next_step in (
+                ('dual', 'Outcome saved in Odoo', 'Now dispose the call in Ameyo too'),
+                ('forced', 'Outcome saved in Odoo', 'Ameyo disposes the call itself'),
+                ('ameyo_only', 'Notes saved', 'Now dispose the call in Ameyo')):
+            with self.subTest(mode=mode):
+                self.campaign.dispose_mode = mode
+                leg = self.create_leg(f'panel-toast-{mode}', self.agent_a, partner_id=self.caller.id)
+                action = self.env['ameyo.dispose.wizard'].with_user(self.agent_a).create({
+                    'call_id': leg.id, 'disposition_id': self.disposition.id, 'notes': 'n'}).action_confirm()
+                params = action['params']
+                self.assertEqual(params['title'], title)
+                self.assertIn(next_step, params['message'])
+                self.assertNotIn('saved', params['message'].lower())  # the title said it
+
     def test_calls_in_words(self):
         leg = self.create_leg('panel-words', self.agent_a, partner_id=self.caller.id, call_type='inbound.call.dial')
         self.assertEqual(leg.call_type_label, 'Inbound call')

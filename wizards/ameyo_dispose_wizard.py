@@ -93,14 +93,17 @@ class AmeyoDisposeWizard(models.TransientModel):
             self.disposition_id, self.notes, callback_at=callback_at, callback_user=self.callback_user_id,
             callback_attribute=attribute, redial_phone=self.redial and self.redial_phone.strip())
         if call.state == 'disposed' and call.campaign_id.dispose_mode in ('crm_only', 'forced'):
-            return notification(self.env._("Saved"), self.env._(
-                "Ameyo had already disposed this call; your notes are saved."), 'warning', next_action=CLOSE_DIALOG)
+            return notification(self.env._("Notes saved"), self.env._(
+                "Ameyo had already disposed this call."), 'warning', next_action=CLOSE_DIALOG)
         if must_tell_ameyo:
             # a second request, after this one committed: what the agent typed is safe whatever Ameyo says
             return {'type': 'ir.actions.client', 'tag': 'crm_ameyo.send_dispose', 'params': {'call_id': call.id}}
         title, message = {
-            'dual': (self.env._("Saved in Odoo"), self.env._("Dispose the call in Ameyo too (dual entry).")),
-            'forced': (self.env._("Saved in Odoo"), self.env._("Ameyo disposes the call itself and tells Odoo.")),
-            'ameyo_only': (self.env._("Notes saved"), self.env._("Dispose the call in Ameyo.")),
+            # the title says what Odoo did, the message what happens next: no word twice
+            'dual': (self.env._("Outcome saved in Odoo"), self.env._(
+                "Now dispose the call in Ameyo too: this campaign is disposed in both (dual entry).")),
+            'forced': (self.env._("Outcome saved in Odoo"), self.env._(
+                "Ameyo disposes the call itself and tells Odoo.")),
+            'ameyo_only': (self.env._("Notes saved"), self.env._("Now dispose the call in Ameyo.")),
         }[call.campaign_id.dispose_mode]
         return notification(title, message, 'success', next_action=CLOSE_DIALOG)
