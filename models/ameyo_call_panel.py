@@ -1,7 +1,7 @@
 from textwrap import shorten
 
 from odoo import api, fields, models
-from odoo.tools import format_datetime
+from odoo.tools.misc import get_lang
 
 from .ameyo_call import ATTEMPT_STATES, LIVE_STATES
 
@@ -40,23 +40,34 @@ class AmeyoCallerMixin(models.AbstractModel):
         domain = [(self._ameyo_leg_field, '=', self.id)]
         if self._name == 'crm.lead' and self.partner_id:
             domain = ['|', *domain, ('partner_id', '=', self.partner_id.id)]
-        calls = self.env['ameyo.call'].sudo().search(
-            [*domain, ('id', '!=', leg.id), ('state', 'not in', ATTEMPT_STATES)],
-            order='id desc', limit=PANEL_CALLS) if self.id else self.env['ameyo.call']
+        Call = self.env['ameyo.call'].sudo()
+        calls = Call.search_fetch(
+            # calls that are over: not dial attempts, not legs still marked live (his current one among them)
+            [*domain, ('state', 'not in', (*ATTEMPT_STATES, *LIVE_STATES))],
+            ['connected_at', 'create_date', 'user_id', 'disposition_id', 'disposition_code', 'notes', 'state'],
+            order='id desc', limit=PANEL_CALLS) if self.id else Call
         leg_sudo = leg.sudo()
+        lang = get_lang(self.env)  # the user's date and time formats, minutes precision (no babel per row)
+        date_format = f"{lang.date_format} {lang.time_format.replace(':%S', '')}"
         state_names = dict(leg._fields['state']._description_selection(self.env))
-        activities = self.activity_ids.sorted(lambda activity: (activity.date_deadline, activity.id))
+        # the record's open activities (his own read of the record allows them), one query, soonest first
+        activities = self.env['mail.activity'].sudo().search_fetch(
+            [('res_model', '=', self._name), ('res_id', '=', self.id)] if self.id else [('id', '=', False)],
+            ['date_deadline', 'summary', 'activity_type_id', 'user_id'],
+            order='date_deadline, id', limit=PANEL_ACTIVITIES + 1)
         return self.env['ir.qweb']._render('crm_ameyo.ameyo_call_panel', {
             'leg': leg_sudo,
             'queue': leg_sudo.queue_id.name or leg_sudo.ameyo_queue_ref or leg_sudo.campaign_id.name or '',
             'guidance': leg_sudo.guidance,
             'calls': [{
-                'date': format_datetime(self.env, call.connected_at or call.create_date, dt_format='short'),
+                'date': fields.Datetime.context_timestamp(self, call.connected_at or call.create_date).strftime(
+                    date_format),
                 'agent': call.user_id.name or '',
                 'outcome': call.disposition_id.name or call.disposition_code or state_names.get(call.state, ''),
                 'notes': shorten(call.notes or '', 160, placeholder=' …'),
                 'full_notes': call.notes or '',
             } for call in calls],
             'activities': activities[:PANEL_ACTIVITIES],
-            'more_activities': max(len(activities) - PANEL_ACTIVITIES, 0),
+            'more_activities': len(activities) > PANEL_ACTIVITIES,
+            'today': fields.Date.context_today(self),
         })

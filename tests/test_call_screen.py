@@ -47,6 +47,10 @@ class TestCallPanel(AmeyoTransactionCase):
                      self.agent_b.name, 'Send the brochure'):
             self.assertIn(text, panel)
         self.assertNotIn('Not this caller', panel)  # only the calls of the record the agent is on
+        # a leg still marked live (an earlier call never disposed, another agent's leg) is not a past call
+        self.create_leg('panel-stale', self.agent_b, partner_id=self.caller.id, notes='Still marked live')
+        panel = self.panel(self.caller)
+        self.assertNotIn('Still marked live', panel)
         # last calls: date, agent, outcome, notes only (and never the live leg itself)
         rows = html.fromstring(panel).xpath("//tr[hasclass('o_ameyo_panel_call')]")
         self.assertEqual(len(rows), 1)
@@ -60,6 +64,24 @@ class TestCallPanel(AmeyoTransactionCase):
         for state in ('dispose_pending', 'disposed', 'dispose_failed'):
             leg.sudo().state = state
             self.assertFalse(self.panel(self.caller), state)
+
+    def test_panel_costs_a_few_queries(self):
+        """In the form's own read, a fixed handful of small queries, whatever the number of calls shown."""
+        for index in range(6):
+            self.create_leg(f'panel-many-{index}', (self.agent_a, self.agent_b, self.supervisor)[index % 3],
+                            partner_id=self.caller.id, state='disposed', notes=f'Call {index}')
+            self.caller.activity_schedule('mail.mail_activity_data_todo', summary=f'To do {index}',
+                                          user_id=self.agent_a.id)
+        self.create_leg('panel-many-live', self.agent_a, partner_id=self.caller.id, queue_id=self.queue.id)
+        caller = self.caller.with_user(self.agent_a)
+        self.panel(self.caller)  # templates compiled, languages loaded
+        self.env.invalidate_all()
+        caller.ameyo_open_call_id  # noqa: B018 - the form's own lookup, which the Dispose Call button needs anyway
+        before = self.env.cr.sql_log_count
+        panel = caller.ameyo_call_panel
+        self.assertLessEqual(self.env.cr.sql_log_count - before, 8)
+        self.assertIn('Call 5', panel)
+        self.assertIn('and more in the chatter', panel)
 
     def test_panel_falls_back_to_the_campaign_guidance(self):
         self.campaign.guidance = '<p>Campaign script.</p>'
