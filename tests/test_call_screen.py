@@ -48,7 +48,7 @@ class TestCallPanel(AmeyoTransactionCase):
             self.assertIn(text, panel)
         self.assertNotIn('Not this caller', panel)  # only the calls of the record the agent is on
         # a leg still marked live (an earlier call never disposed, another agent's leg) is not a past call
-        self.create_leg('panel-stale', self.agent_b, partner_id=self.caller.id, notes='Still marked live')
+        self.create_leg('panel-stale', self.supervisor, partner_id=self.caller.id, notes='Still marked live')
         panel = self.panel(self.caller)
         self.assertNotIn('Still marked live', panel)
         # last calls: date, agent, outcome, notes only (and never the live leg itself)
