@@ -26,6 +26,7 @@
         'views/ameyo_pages.xml',
         'views/ameyo_dispose_wizard_views.xml',
         'views/ameyo_attention_views.xml',
+        'views/ameyo_call_panel_templates.xml',
         'views/res_partner_views.xml',
         # menus last: they reference the actions above
         'views/crm_ameyo_menus.xml',
@@ -34,6 +35,11 @@
     'assets': {
         'web.assets_backend': [
             'crm_ameyo/static/src/**/*',
+            ('remove', 'crm_ameyo/static/src/public/**/*'),
+        ],
+        # the agent's workspace page (knowledge-base URL)
+        'web.assets_frontend': [
+            'crm_ameyo/static/src/public/**/*',
         ],
         'web.assets_tests': [
             'crm_ameyo/static/tests/tours/**/*',

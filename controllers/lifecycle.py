@@ -81,6 +81,7 @@ class AmeyoLifecycle(http.Controller):
         server._ameyo_record_agent_session(agent, params.get('sessionId'))
         if event == 'dispose':
             leg._ameyo_record_disposition(params)
+            leg._ameyo_notify_agent()
             return login.accept(self._page(request.env._("Call disposed"), request.env._(
                 "Ameyo disposed the call with %(phone)s as %(code)s. Odoo recorded it.",
                 phone=leg.phone or leg.crt_object_id, code=params['dispositionCode']), status=200,
@@ -267,26 +268,42 @@ class AmeyoLifecycle(http.Controller):
     # ------------------------------------------------------------------
 
     def _workspace(self, server, agent, params):
-        Call = request.env['ameyo.call']
-        in_progress = Call.search([('user_id', '=', agent.id), ('phase', '=', 'live'),
-                                   ('server_id', '=', server.id)], limit=20)
-        failed = Call.search([('user_id', '=', agent.id), ('phase', '=', 'waiting')],
-                             limit=20)
-        callbacks = request.env['mail.activity'].search([
-            ('user_id', '=', agent.id), ('res_model', 'in', ('res.partner', 'crm.lead', 'ameyo.call')),
-            ('date_deadline', '<=', fields.Date.context_today(agent)),
-        ], order='date_deadline', limit=20)
-        recent = Call.search([('user_id', '=', agent.id)], limit=10)
         return request.render('crm_ameyo.ameyo_workspace_page', {
             'title': request.env._("Ameyo workspace"),
             'agent': agent,
             'server': server,
-            'in_progress': in_progress,
-            'failed': failed,
-            'callbacks': callbacks,
-            'recent': recent,
             'logout_url': '/web/session/logout?redirect=/web/login',
+            **self._workspace_lists(server, agent),
         })
+
+    def _workspace_lists(self, server, agent):
+        """What the workspace lists: the agent's calls and callbacks (as the agent: his own legs)."""
+        Call = request.env['ameyo.call']
+        return {
+            'in_progress': Call.search([('user_id', '=', agent.id), ('phase', '=', 'live'),
+                                        ('server_id', '=', server.id)], limit=20),
+            'failed': Call.search([('user_id', '=', agent.id), ('phase', '=', 'waiting')], limit=20),
+            'callbacks': request.env['mail.activity'].search([
+                ('user_id', '=', agent.id), ('res_model', 'in', ('res.partner', 'crm.lead', 'ameyo.call')),
+                ('date_deadline', '<=', fields.Date.context_today(agent)),
+            ], order='date_deadline', limit=20),
+            'recent': Call.search([('user_id', '=', agent.id)], limit=10),
+        }
+
+    @http.route('/ameyo/workspace/lists', type='http', auth='user', methods=['GET'], sitemap=False, readonly=True)
+    def ameyo_workspace_lists(self, server_id=None, **_kwargs):
+        """The workspace's lists again: its page asks for them when the bus says one of the agent's calls
+        changed (static/src/public/workspace.js)."""
+        agent = request.env.user
+        if not agent.has_group('crm_ameyo.group_ameyo_agent'):
+            return request.make_response(request.env._("Access refused"), status=403)
+        try:
+            server = request.env['ameyo.server'].search([('id', '=', int(server_id))])
+        except (TypeError, ValueError):
+            server = None
+        if not server:
+            return request.make_response(request.env._("Unknown Ameyo server"), status=404)
+        return request.render('crm_ameyo.ameyo_workspace_lists', self._workspace_lists(server, agent))
 
     def _bad_parameter(self, error):
         return self._page(request.env._("Invalid Ameyo URL"), request.env._(

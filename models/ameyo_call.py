@@ -80,7 +80,10 @@ class AmeyoCall(models.Model):
         'ameyo.call', string="Callback Of", readonly=True, copy=False, index='btree_not_null',
         help="The earlier call that scheduled this callback.")
     callback_call_ids = fields.One2many('ameyo.call', 'callback_origin_id', string="Callback Calls")
-    call_type = fields.Char(readonly=True, help="Ameyo's callType, e.g. inbound.call.dial, outbound.manual.dial.")
+    call_type = fields.Char(string="Ameyo callType", readonly=True,
+                            help="Ameyo's callType, e.g. inbound.call.dial, outbound.manual.dial.")
+    call_type_label = fields.Char(string="Call Type", compute='_compute_call_type_label',
+                                  help="Ameyo's callType in words (as Ameyo sent it when Odoo does not know it).")
     user_id = fields.Many2one('res.users', string="Agent", index=True, tracking=True,
                               default=lambda self: self.env.user)
     partner_id = fields.Many2one('res.partner', string="Contact", index='btree_not_null', tracking=True,
@@ -184,10 +187,28 @@ class AmeyoCall(models.Model):
         for call in self:
             call.phone_key = phone_key(call.phone, digits)
 
-    @api.depends('crt_object_id', 'phone')
+    @api.depends('phone', 'partner_id', 'lead_id')
     def _compute_display_name(self):
+        # the number and the caller, as the agent knows them; Ameyo's call id only when there is no number
         for call in self:
-            call.display_name = ' / '.join(part for part in (call.phone, call.crt_object_id) if part)
+            caller = (call.lead_id or call.partner_id).sudo().display_name
+            call.display_name = ' · '.join(filter(None, (call.phone or call.crt_object_id, caller))) \
+                or self.env._("Call attempt")
+
+    @api.depends('call_type')
+    def _compute_call_type_label(self):
+        words = {
+            'inbound.call.dial': self.env._("Inbound call"),
+            'transferred.to.campaign.dial': self.env._("Transferred from another campaign"),
+            'outbound.manual.dial': self.env._("Manual dial"),
+            'outbound.auto.dial': self.env._("Automatic dial (campaign)"),
+            'outbound.callback.dial': self.env._("Callback"),
+            'outbound.auto.preview.dial': self.env._("Preview dial (automatic)"),
+            'outbound.manual.preview.dial': self.env._("Preview dial (manual)"),
+            'click.to.call.dial': self.env._("Click-to-call"),
+        }
+        for call in self:
+            call.call_type_label = words.get((call.call_type or '').lower(), call.call_type)
 
     # ------------------------------------------------------------------
     # Lifecycle URLs (called by the controller once it knows the agent)

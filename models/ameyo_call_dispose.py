@@ -162,6 +162,7 @@ class AmeyoCall(models.Model):
         leg.write(values)
         if mode != 'ameyo_only':
             self._ameyo_log_outcome(disposition, notes, callback_at, callback_user)
+        self._ameyo_notify_agent()  # the banner and the workspace follow the leg
         return mode == 'crm_only'
 
     def _ameyo_log_outcome(self, disposition, notes, callback_at, callback_user):
@@ -311,6 +312,7 @@ class AmeyoCall(models.Model):
     def _ameyo_dispose_notification_agent(self):
         self.ensure_one()
         self.invalidate_recordset()
+        self._ameyo_notify_agent()  # the workspace's lists follow what Ameyo answered
         if self.state == 'disposed':
             return notification(self.env._("Call disposed"), self.env._(
                 "Saved in Odoo and Ameyo freed you for the next call."), 'success', next_action=CLOSE_DIALOG)

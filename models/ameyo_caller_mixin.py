@@ -130,4 +130,5 @@ class AmeyoCallerMixin(models.AbstractModel):
             if leg and leg.user_id == self.env.user and not leg[self._ameyo_leg_field] \
                     and records.ameyo_phone_key == leg.phone_key:
                 leg._ameyo_link(records)
+                leg._ameyo_notify_agent()  # the call banner shows the caller's name from now on
         return records

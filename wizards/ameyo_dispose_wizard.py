@@ -22,6 +22,7 @@ class AmeyoDisposeWizard(models.TransientModel):
     campaign_id = fields.Many2one(related='call_id.campaign_id')
     dispose_mode = fields.Selection(related='call_id.campaign_id.dispose_mode')
     phone = fields.Char(related='call_id.phone')
+    caller = fields.Char(compute="_compute_caller")  # the contact or lead of the call, by name
     disposition_id = fields.Many2one(
         'ameyo.disposition', domain="[('campaign_id', '=', campaign_id)]")
     is_callback = fields.Boolean(related='disposition_id.is_callback')
@@ -44,6 +45,12 @@ class AmeyoDisposeWizard(models.TransientModel):
             if call.disposition_id:
                 values.setdefault('disposition_id', call.disposition_id.id)
         return values
+
+    @api.depends('call_id')
+    def _compute_caller(self):
+        for wizard in self:
+            record = wizard.call_id.lead_id or wizard.call_id.partner_id
+            wizard.caller = record.display_name if record and record.has_access('read') else False
 
     @api.onchange('redial')
     def _onchange_redial(self):
@@ -89,8 +96,8 @@ class AmeyoDisposeWizard(models.TransientModel):
             self.disposition_id, self.notes, callback_at=callback_at, callback_user=self.callback_user_id,
             callback_attribute=attribute, redial_phone=self.redial and self.redial_phone.strip())
         if call.state == 'disposed' and call.campaign_id.dispose_mode in ('crm_only', 'forced'):
-            return notification(self.env._("Saved"), self.env._(
-                "Ameyo had already disposed this call; your notes are saved."), 'warning', next_action=CLOSE_DIALOG)
+            return notification(self.env._("Notes saved"), self.env._(
+                "Ameyo had already disposed this call."), 'warning', next_action=CLOSE_DIALOG)
         if must_tell_ameyo:
             # a second request, after this one committed: what the agent typed is safe whatever Ameyo says
             return {'type': 'ir.actions.client', 'tag': 'crm_ameyo.send_dispose', 'params': {'call_id': call.id}}
@@ -105,8 +112,11 @@ class AmeyoDisposeWizard(models.TransientModel):
             }[call.campaign_id.dispose_mode]
             return notification(title, message, 'success', next_action=CLOSE_DIALOG)
         title, message = {
-            'dual': (self.env._("Saved in Odoo"), self.env._("Dispose the call in Ameyo too (dual entry).")),
-            'forced': (self.env._("Saved in Odoo"), self.env._("Ameyo disposes the call itself and tells Odoo.")),
-            'ameyo_only': (self.env._("Notes saved"), self.env._("Dispose the call in Ameyo.")),
+            # the title says what Odoo did, the message what happens next: no word twice
+            'dual': (self.env._("Outcome saved in Odoo"), self.env._(
+                "Now dispose the call in Ameyo too: this campaign is disposed in both (dual entry).")),
+            'forced': (self.env._("Outcome saved in Odoo"), self.env._(
+                "Ameyo disposes the call itself and tells Odoo.")),
+            'ameyo_only': (self.env._("Notes saved"), self.env._("Now dispose the call in Ameyo.")),
         }[call.campaign_id.dispose_mode]
         return notification(title, message, 'success', next_action=CLOSE_DIALOG)

@@ -33,7 +33,11 @@ export class AmeyoCallBanner extends Component {
             }
         });
         this.busService.subscribe("crm_ameyo/call", (call) => {
-            this.state.call = withMarkup(call);
+            // news of an older leg (disposed late, say) does not hide the live call shown
+            if (call.live || !this.state.call || this.state.call.id === call.id) {
+                this.state.call = withMarkup(call);
+                this.state.showGuidance = this.state.showGuidance && Boolean(this.state.call);
+            }
         });
         useBus(this.env.bus, "CRM_AMEYO:CALL_CHANGED", () => this.reload());
     }
@@ -54,6 +58,7 @@ export class AmeyoCallBanner extends Component {
     }
 
     async dispose() {
+        this.state.showGuidance = false; // the wizard's dialog must not sit under it
         const action = await this.orm.call("ameyo.call", "action_dispose", [[this.state.call.id]]);
         await this.action.doAction(action, {
             onClose: async () => {

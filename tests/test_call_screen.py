@@ -1,0 +1,199 @@
+import json
+
+from lxml import html
+
+from odoo.tests import new_test_user, tagged
+
+from .common import AmeyoHttpCase, AmeyoTransactionCase
+
+
+def last_bus_message(env, partner, notification_type='crm_ameyo/call'):
+    """The payload of the latest bus notification of ``notification_type`` sent to ``partner``."""
+    env.cr.precommit.run()  # Odoo writes the notifications when the transaction commits
+    for row in env['bus.bus'].sudo().search([], order='id desc', limit=20):
+        message = json.loads(row.message)
+        if message['type'] == notification_type and json.loads(row.channel) == [env.cr.dbname, 'res.partner',
+                                                                                 partner.id]:
+            return message['payload']
+    return None
+
+
+@tagged('post_install', '-at_install')
+class TestCallPanel(AmeyoTransactionCase):
+    """The call panel on the caller's contact and lead form during the agent's live call."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.queue.guidance = '<p>Offer the gold plan first.</p>'
+        cls.caller = cls.env['res.partner'].create({'name': 'Meera Iyer', 'phone': '+91 98765 43210'})
+        cls.stranger = cls.env['res.partner'].create({'name': 'Someone Else', 'phone': '+91 90000 11111'})
+        cls.create_leg('panel-earlier', cls.agent_b, partner_id=cls.caller.id, state='disposed',
+                       disposition_id=cls.disposition.id, disposition_code='Sale', notes='Asked for a brochure')
+        cls.create_leg('panel-stranger', cls.agent_b, partner_id=cls.stranger.id, state='disposed',
+                       notes='Not this caller')
+        cls.caller.activity_schedule('mail.mail_activity_data_call', summary='Send the brochure',
+                                     user_id=cls.agent_a.id)
+
+    def panel(self, record, user=None):
+        self.env.invalidate_all()  # the panel follows the leg: read it afresh, as the next form load does
+        return record.with_user(user or self.agent_a).ameyo_call_panel or ''
+
+    def test_panel_during_live_call(self):
+        leg = self.create_leg('panel-live', self.agent_a, 'panel-live-leg', partner_id=self.caller.id,
+                              queue_id=self.queue.id)
+        panel = self.panel(self.caller)
+        for text in ('On call', 'Test Queue', 'Offer the gold plan first.', 'Asked for a brochure', 'Sale',
+                     self.agent_b.name, 'Send the brochure'):
+            self.assertIn(text, panel)
+        self.assertNotIn('Not this caller', panel)  # only the calls of the record the agent is on
+        # a leg still marked live (an earlier call never disposed, another agent's leg) is not a past call
+        self.create_leg('panel-stale', self.supervisor, partner_id=self.caller.id, notes='Still marked live')
+        panel = self.panel(self.caller)
+        self.assertNotIn('Still marked live', panel)
+        # last calls: date, agent, outcome, notes only (and never the live leg itself)
+        rows = html.fromstring(panel).xpath("//tr[hasclass('o_ameyo_panel_call')]")
+        self.assertEqual(len(rows), 1)
+        self.assertEqual(len(rows[0].xpath('td')), 4)
+        # another agent, not on a call with the caller, sees no panel
+        self.assertFalse(self.panel(self.caller, self.agent_b))
+        # in preview too
+        leg.sudo().state = 'preview'
+        self.assertIn('Preview', self.panel(self.caller))
+        # disposed (or waiting for Ameyo): gone
+        for state in ('dispose_pending', 'disposed', 'dispose_failed'):
+            leg.sudo().state = state
+            self.assertFalse(self.panel(self.caller), state)
+
+    def test_panel_costs_a_few_queries(self):
+        """In the form's own read, a fixed handful of small queries, whatever the number of calls shown."""
+        for index in range(6):
+            self.create_leg(f'panel-many-{index}', (self.agent_a, self.agent_b, self.supervisor)[index % 3],
+                            partner_id=self.caller.id, state='disposed', notes=f'Call {index}')
+            self.caller.activity_schedule('mail.mail_activity_data_todo', summary=f'To do {index}',
+                                          user_id=self.agent_a.id)
+        self.create_leg('panel-many-live', self.agent_a, partner_id=self.caller.id, queue_id=self.queue.id)
+        caller = self.caller.with_user(self.agent_a)
+        self.panel(self.caller)  # templates compiled, languages loaded
+        self.env.invalidate_all()
+        caller.ameyo_open_call_id  # noqa: B018 - the form's own lookup, which the Dispose Call button needs anyway
+        before = self.env.cr.sql_log_count
+        panel = caller.ameyo_call_panel
+        self.assertLessEqual(self.env.cr.sql_log_count - before, 8)
+        self.assertIn('Call 5', panel)
+        self.assertIn('and more in the chatter', panel)
+
+    def test_panel_falls_back_to_the_campaign_guidance(self):
+        self.campaign.guidance = '<p>Campaign script.</p>'
+        self.create_leg('panel-no-queue', self.agent_a, partner_id=self.caller.id)
+        self.assertIn('Campaign script.', self.panel(self.caller))
+        self.campaign.guidance = False
+        self.assertIn('No guidance for this queue.', self.panel(self.caller.with_env(self.env)))
+
+    def test_panel_on_lead_counts_its_contact_calls(self):
+        lead = self.env['crm.lead'].create({'name': 'Gold plan', 'partner_id': self.caller.id,
+                                            'phone': '+91 98765 43210', 'user_id': self.agent_a.id})
+        lead.activity_schedule('mail.mail_activity_data_call', summary='Book a demo', user_id=self.agent_a.id)
+        self.create_leg('panel-lead', self.agent_a, lead_id=lead.id, partner_id=self.caller.id,
+                        queue_id=self.queue.id)
+        panel = self.panel(lead)
+        for text in ('Offer the gold plan first.', 'Asked for a brochure', 'Book a demo'):
+            self.assertIn(text, panel)
+
+    def test_panel_on_the_record_a_pop_prefills(self):
+        leg = self.create_leg('panel-new', self.agent_a, queue_id=self.queue.id, phone='9111122223')
+        Partner = self.env['res.partner'].with_context(ameyo_pop_leg_id=leg.id)
+        new = Partner.with_user(self.agent_a).new({'name': 'Neha', 'phone': '9111122223'})
+        self.assertIn('Offer the gold plan first.', new.ameyo_call_panel)
+        self.assertIn('First call from this caller.', new.ameyo_call_panel)
+        # another agent's leg named in the context shows nothing (and reveals nothing)
+        self.assertFalse(Partner.with_user(self.agent_b).new({'name': 'Neha'}).ameyo_call_panel)
+
+    def test_panel_is_on_the_forms(self):
+        """The panel comes in the form's own read (a field of the form): no request of its own."""
+        for model, view in (('res.partner', False), ('crm.lead', False),
+                            ('res.partner', 'crm_ameyo.res_partner_view_form_ameyo_preview'),
+                            ('crm.lead', 'crm_ameyo.crm_lead_view_form_ameyo_preview')):
+            view_id = self.env.ref(view).id if view else False
+            arch = self.env[model].with_user(self.agent_a).get_views([(view_id, 'form')])['views']['form']['arch']
+            self.assertIn('name="ameyo_call_panel"', arch, (model, view))
+
+    def test_banner_names_the_contact_saved_from_the_pop(self):
+        leg = self.create_leg('panel-banner', self.agent_a, phone='9111122223')
+        self.env['res.partner'].with_user(self.agent_a).with_context(ameyo_pop_leg_id=leg.id).create(
+            {'name': 'Neha Kapoor', 'phone': '9111122223'})
+        payload = last_bus_message(self.env, self.agent_a.partner_id)
+        self.assertEqual((payload['id'], payload['record']), (leg.id, 'Neha Kapoor'))
+
+    def test_wizard_names_the_caller_and_labels_the_notes(self):
+        leg = self.create_leg('panel-wizard', self.agent_a, partner_id=self.caller.id)
+        wizard = self.env['ameyo.dispose.wizard'].with_user(self.agent_a).create({'call_id': leg.id})
+        self.assertEqual(wizard.caller, 'Meera Iyer')
+        arch = self.env['ameyo.dispose.wizard'].get_views([(False, 'form')])['views']['form']['arch']
+        self.assertIn('<label for="notes"', arch)
+
+    def test_outcome_toasts_say_each_thing_once(self):
+        for mode, title, next_step in (
+                ('dual', 'Outcome saved in Odoo', 'Now dispose the call in Ameyo too'),
+                ('forced', 'Outcome saved in Odoo', 'Ameyo disposes the call itself'),
+                ('ameyo_only', 'Notes saved', 'Now dispose the call in Ameyo')):
+            with self.subTest(mode=mode):
+                self.campaign.dispose_mode = mode
+                leg = self.create_leg(f'panel-toast-{mode}', self.agent_a, partner_id=self.caller.id)
+                action = self.env['ameyo.dispose.wizard'].with_user(self.agent_a).create({
+                    'call_id': leg.id, 'disposition_id': self.disposition.id, 'notes': 'n'}).action_confirm()
+                params = action['params']
+                self.assertEqual(params['title'], title)
+                self.assertIn(next_step, params['message'])
+                self.assertNotIn('saved', params['message'].lower())  # the title said it
+
+    def test_calls_in_words(self):
+        leg = self.create_leg('panel-words', self.agent_a, partner_id=self.caller.id, call_type='inbound.call.dial')
+        self.assertEqual(leg.call_type_label, 'Inbound call')
+        self.assertEqual(leg.display_name, '+919876543210 · Meera Iyer')  # the number and the caller
+        self.assertNotIn('panel-words', leg.display_name)  # not Ameyo's call id
+        leg.sudo().call_type = 'outbound.callback.dial'
+        self.assertEqual(leg.call_type_label, 'Callback')
+        leg.sudo().call_type = 'some.new.dial'
+        self.assertEqual(leg.call_type_label, 'some.new.dial')  # one Odoo does not know: as Ameyo sent it
+
+
+@tagged('post_install', '-at_install')
+class TestWorkspaceLive(AmeyoHttpCase):
+    """The knowledge-base workspace follows the agent's calls through the bus."""
+
+    def test_workspace_says_it_is_live(self):
+        self.authenticate('t_agent_a', 't_agent_a')
+        response = self.throw('kb')
+        self.assertEqual(response.status_code, 200)
+        self.assertNotIn('Calls of this session pop up here', response.text)
+        self.assertIn('This page follows your calls', response.text)
+        lists = html.fromstring(response.text).xpath("//div[hasclass('o_ameyo_workspace_lists')]")
+        self.assertEqual(lists[0].get('data-server-id'), str(self.server.id))
+        # the page's script is in the frontend bundle it loads
+        bundle = self.env['ir.qweb']._get_asset_bundle('web.assets_frontend')
+        self.assertTrue(any(f['url'].endswith('crm_ameyo/static/src/public/workspace.js') for f in bundle.files))
+
+    def test_lists_route(self):
+        mine = self.create_leg('ws-mine', self.agent_a, 'ws-mine-leg', phone='+91 90000 00021')
+        other = self.create_leg('ws-other', self.agent_b, 'ws-other-leg', phone='+91 90000 00022')
+        self.authenticate('t_agent_a', 't_agent_a')
+        response = self._get('/ameyo/workspace/lists', {'server_id': self.server.id})
+        self.assertEqual(response.status_code, 200)
+        self.assertIn(mine.phone, response.text)
+        self.assertIn('o_ameyo_in_progress', response.text)
+        self.assertNotIn(other.phone, response.text)
+        for server_id in ('nope', '999999'):
+            self.assertEqual(self._get('/ameyo/workspace/lists', {'server_id': server_id}).status_code, 404)
+        new_test_user(self.env, login='t_not_agent', groups='base.group_user')
+        self.authenticate('t_not_agent', 't_not_agent')  # not an agent
+        self.assertEqual(self._get('/ameyo/workspace/lists', {'server_id': self.server.id}).status_code, 403)
+
+    def test_dispose_url_tells_the_workspace(self):
+        self.authenticate('t_agent_a', 't_agent_a')
+        crt = self.new_crt()
+        leg = self.assertPops(self.throw(crt=crt))
+        self.assertTrue(last_bus_message(self.env, self.agent_a.partner_id)['live'])
+        self.assertEqual(self.throw('dispose', crt=crt, dispositionCode='Sale').status_code, 200)
+        payload = last_bus_message(self.env, self.agent_a.partner_id)
+        self.assertEqual((payload['id'], payload['live']), (leg.id, False))

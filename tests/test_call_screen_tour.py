@@ -1,0 +1,72 @@
+from odoo.tests import HttpCase, new_test_user, tagged
+
+from ..simulator import AmeyoSimulator
+
+
+@tagged('post_install', '-at_install')
+class TestCallScreenTour(HttpCase):
+    """The agent's call screen in headless Chromium: the call panel on the popped contact and lead, the
+    guidance popover under dialogs, the banner naming a caller saved from the pop."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.sim = AmeyoSimulator(dispose_token='panel-dispose-token').start()
+        cls.addClassCleanup(cls.sim.stop)
+        cls.sim.add_campaign('702', 'Panel Campaign', dispositions=('Sale', 'Not Interested'))
+        cls.sim.add_agent('panel.agent@acme', campaigns=('702',))
+        server = cls.env['ameyo.server'].create({
+            'name': 'Panel Ameyo', 'base_url': cls.sim.url, 'dispose_token': 'panel-dispose-token'})
+        cls.campaign = cls.env['ameyo.campaign'].create(
+            {'server_id': server.id, 'ameyo_campaign_id': '702', 'name': 'Panel Campaign'})
+        dispositions = cls.env['ameyo.disposition'].create([
+            {'campaign_id': cls.campaign.id, 'code': 'Sale', 'name': 'Sale'},
+            {'campaign_id': cls.campaign.id, 'code': 'Not Interested', 'name': 'Not interested'},
+        ])
+        cls.env['ameyo.queue'].create([
+            {'campaign_id': cls.campaign.id, 'ameyo_queue_id': '31', 'name': 'Gold',
+             'guidance': '<p>Offer the gold plan first.</p>'},
+            {'campaign_id': cls.campaign.id, 'ameyo_queue_id': '32', 'name': 'Solar',
+             'guidance': '<p>Ask for the budget.</p>'},
+        ])
+        cls.agent = new_test_user(cls.env, login='panel_agent', groups='crm_ameyo.group_ameyo_agent,'
+                                  'sales_team.group_sale_salesman', ameyo_user_id='panel.agent@acme')
+        other = new_test_user(cls.env, login='panel_other', name='Tour Other Agent',
+                              groups='crm_ameyo.group_ameyo_agent', ameyo_user_id='panel.other@acme')
+        cls.partner = cls.env['res.partner'].create({'name': 'Meera Iyer', 'phone': '+91 97400 22334'})
+        cls.lead_partner = cls.env['res.partner'].create({'name': 'Kiran Rao'})
+        cls.lead = cls.env['crm.lead'].create({
+            'name': 'Solar roof for Kiran', 'phone': '+91 97400 55667', 'partner_id': cls.lead_partner.id,
+            'user_id': cls.agent.id, 'type': 'lead'})
+        Call = cls.env['ameyo.call']
+        Call.create([
+            {'server_id': server.id, 'crt_object_id': 'panel-earlier-1', 'campaign_id': cls.campaign.id,
+             'user_id': other.id, 'phone': '9740022334', 'partner_id': cls.partner.id, 'state': 'disposed',
+             'disposition_id': dispositions[1].id, 'disposition_code': 'Not Interested',
+             'notes': 'Asked for a brochure'},
+            {'server_id': server.id, 'crt_object_id': 'panel-earlier-2', 'campaign_id': cls.campaign.id,
+             'user_id': other.id, 'phone': '9740055667', 'partner_id': cls.lead_partner.id, 'state': 'disposed',
+             'notes': 'Wants a site survey'},
+        ])
+        cls.partner.activity_schedule('mail.mail_activity_data_call', summary='Send the brochure',
+                                      user_id=cls.agent.id)
+        cls.lead.activity_schedule('mail.mail_activity_data_call', summary='Book the survey', user_id=cls.agent.id)
+
+    def pop_url(self, phone, queue_id):
+        call = self.sim.start_call('panel.agent@acme', '702', phone)
+        params = {**self.sim.lifecycle_params(call, 'customer'), 'queueId': queue_id}
+        return '/ameyo/customer?' + '&'.join(f'{key}={value}' for key, value in params.items())
+
+    def test_panel_on_the_popped_contact(self):
+        self.start_tour(self.pop_url('9740022334', '31'), 'crm_ameyo_call_panel_partner_tour', login='panel_agent')
+        leg = self.env['ameyo.call'].search([('partner_id', '=', self.partner.id), ('user_id', '=', self.agent.id)])
+        self.assertEqual((leg.state, leg.disposition_code), ('disposed', 'Sale'))
+
+    def test_panel_on_the_popped_lead(self):
+        self.campaign.pop_target = 'lead'
+        self.start_tour(self.pop_url('9740055667', '32'), 'crm_ameyo_call_panel_lead_tour', login='panel_agent')
+
+    def test_banner_names_a_new_caller(self):
+        self.start_tour(self.pop_url('9740099881', '31'), 'crm_ameyo_new_caller_tour', login='panel_agent')
+        self.assertEqual(self.env['res.partner'].search([('name', '=', 'Neha Kapoor')]).ameyo_phone_key,
+                         '9740099881')
