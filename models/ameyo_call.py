@@ -200,7 +200,7 @@ class AmeyoCall(models.Model):
             leg = Call._ameyo_dial_attempt_for(server, agent, crt, params.get('phone'))
         if leg and leg.user_id and leg.user_id != agent:
             # an agent leg is one agent's: another agent naming it is not a transfer (that has its own leg)
-            raise AccessError(self.env._("This call leg belongs to another agent. Nothing was recorded."))
+            raise AccessError(self.env._("This call belongs to another agent. Nothing was recorded."))
         campaign = server._ameyo_find_campaign(params.get('campaignId'))
         queue = campaign._ameyo_find_or_create_queue(params.get('queueId'), params.get('queueName'))
         values = {

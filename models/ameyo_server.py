@@ -212,8 +212,8 @@ class AmeyoServer(models.Model):
             for origin in server._ameyo_server_frame_origins():
                 if not ORIGIN_RE.match(origin):
                     raise ValidationError(self.env._(
-                        "%(origin)s is not an origin: write one scheme://host[:port] per line, without a path.",
-                        origin=origin))
+                        "%(origin)s is not the address of a web site: write one https://host per line (with :port "
+                        "if any), without a path.", origin=origin))
 
     @api.constrains('sso_source_networks')
     def _check_sso_source_networks(self):

@@ -56,8 +56,8 @@ class TestConnectionAndSync(SimulatorCase):
         with mute_logger(CLIENT_LOGGER):
             action = self.server.action_test_connection()
         self.assertEqual(action['params']['type'], 'danger')
-        self.assertIn('✘ The admin login (Credentials tab) failed (invalid.credentials): Sync Campaigns and Sync '
-                      'Dispositions will fail.', action['params']['message'])
+        self.assertRegex(action['params']['message'], r'\n✘ The admin login \(Credentials tab\) failed '
+                         r'\(invalid\.credentials[^)]*\): Sync Campaigns and Sync Dispositions will fail\.')
 
     def test_test_connection_missing_settings_are_warnings(self):
         self.server.sudo().write({'hash_key': False, 'dispose_token': False})

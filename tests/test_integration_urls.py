@@ -21,15 +21,6 @@ class TestIntegrationUrls(AmeyoTransactionCase):
                                  ('dispose', 'dispositionCode'), ('sso', 'crmSessionId')):
             self.assertIn(parameter, server._fields[f'integration_url_{event}'].help)
 
-    def test_urls_lead_to_the_routes(self):
-        """Each URL shown is one the lifecycle and SSO routes answer (the same paths, not a copy of them)."""
-        self.env['ir.config_parameter'].sudo().set_param('web.base.url', 'https://crm.acme.example')
-        routes = {rule.rule for rule in self.env['ir.http'].routing_map().iter_rules()}
-        self.assertIn('/ameyo/<string:event>', routes)
-        self.assertIn('/ameyo/<int:server_id>/<string:event>', routes)
-        self.assertIn('/ameyo/sso', routes)
-        self.assertIn('/ameyo/<int:server_id>/sso', routes)
-
     def test_form_shows_them_with_copy_buttons(self):
         arch = etree.fromstring(self.env['ameyo.server'].get_view(view_type='form')['arch'])
         page = arch.xpath("//page[@name='integration_urls']")[0]

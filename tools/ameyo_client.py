@@ -210,7 +210,7 @@ class AmeyoClient:
         server = self.server
         if not server.hash_key:
             raise AmeyoError(
-                self.env._("The Ameyo server %(server)s has no hash key: set its token-policy credentials.",
+                self.env._("The Ameyo server %(server)s has no hash key: set it on the server's Credentials tab.",
                            server=server.name), kind='auth', sent=False)
         return {
             'hash-key': server.hash_key,
@@ -784,7 +784,8 @@ class AmeyoClient:
                 checks.append(('ok', self.env._("The admin login (Credentials tab) works.")))
         if not server.dispose_token and server.api_flavour == 'rest':
             checks.append(('warning', self.env._(
-                "No dispose authorization token: Odoo cannot free agents with disposeCallForUser.")))
+                "No dispose authorization token: Odoo cannot dispose calls in Ameyo for its agents "
+                "(disposeCallForUser).")))
         return checks
 
 
