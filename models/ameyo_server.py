@@ -65,12 +65,12 @@ class AmeyoServer(models.Model):
         string="Dispose Authorization Token", copy=False, groups='base.group_system',
         help="The token Odoo sends when it disposes a call in Ameyo for an agent (disposeCallForUser).")
     dispose_token_header = fields.Char(
-        string="Dispose Token Header", default='authorization', required=True,
+        default='authorization', required=True,
         help="The name of the header that carries the dispose token; the default is almost always right.")
     admin_user_id = fields.Char(
         string="Admin User ID", copy=False, groups='base.group_system',
         help="Optional: an Ameyo user Odoo logs in as to read campaigns and disposition plans.")
-    admin_password = fields.Char(string="Admin Password", copy=False, groups='base.group_system')
+    admin_password = fields.Char(copy=False, groups='base.group_system')
     url_token = fields.Char(
         string="Static URL Token", copy=False, groups='base.group_system',
         help="Optional: a secret Ameyo adds to its URLs (parameter token). Required with the session mode "
@@ -85,7 +85,7 @@ class AmeyoServer(models.Model):
         help="How this Ameyo server spells the id of the agent's part of the call when Odoo disposes a call. "
              "Change it only if disposing fails with an error about that name.")
     callback_time_format = fields.Char(
-        string="Callback Time Format", required=True, default='%Y-%m-%d %H:%M:%S',
+        required=True, default='%Y-%m-%d %H:%M:%S',
         help="How Odoo writes callback dates and times for Ameyo, as a Python strftime pattern. The default "
              "(2026-11-25 17:30:00) is what Ameyo expects.")
     callback_tz = fields.Selection(
