@@ -67,8 +67,7 @@ class AmeyoLifecycle(http.Controller):
         agent = login.user
         if server.company_id not in agent.company_ids:
             return self._page(request.env._("Access refused"), request.env._(
-                "This Ameyo server belongs to a company you do not work for. Nothing was recorded."), status=403,
-                back=self._back_to_odoo())
+                "This Ameyo server belongs to a company you do not work for. Nothing was recorded."), status=403)
         if request.env.uid != agent.id:
             request.update_env(user=agent.id)  # act as the agent; his browser session opens only on success
 
@@ -78,8 +77,7 @@ class AmeyoLifecycle(http.Controller):
         try:
             leg = request.env['ameyo.call']._ameyo_register_leg(server, params, event, agent)
         except AccessError as error:
-            return self._page(request.env._("Not your call"), str(error.args[0]), status=403,
-                              back=self._back_to_workspace(server, agent))
+            return self._page(request.env._("Not your call"), str(error.args[0]), status=403)
         server._ameyo_record_agent_session(agent, params.get('sessionId'))
         if event == 'dispose':
             leg._ameyo_record_disposition(params)
