@@ -12,7 +12,7 @@ from odoo import fields, http
 from odoo.exceptions import AccessError
 from odoo.http import request
 
-from ..tools.ameyo_params import EVENTS, URL_PREFIX, AmeyoParamError, parse_lifecycle_params
+from ..tools.ameyo_params import EVENTS, URL_PREFIX, AmeyoParamError, lifecycle_path, parse_lifecycle_params
 from ..tools.http_origin import request_origin
 
 _logger = logging.getLogger(__name__)
@@ -85,7 +85,8 @@ class AmeyoLifecycle(http.Controller):
             return login.accept(self._page(request.env._("Call disposed"), request.env._(
                 "Ameyo disposed the call with %(phone)s as %(code)s. Odoo recorded it.",
                 phone=leg.phone or leg.crt_object_id, code=params['dispositionCode']), status=200,
-                links=[(request.env._("Open the call"), f'/odoo/ameyo-calls/{leg.id}')]))
+                links=[(request.env._("Open the call"), f'/odoo/ameyo-calls/{leg.id}')],
+                back=self._back_to_workspace(server, agent)))
         leg = leg.with_env(request.env)  # the agent's environment: his rights and companies for the lookup
         outcome, records = leg._ameyo_resolve_pop(create_allowed=event == 'customer')
         leg._ameyo_notify_agent()
@@ -99,7 +100,8 @@ class AmeyoLifecycle(http.Controller):
         if outcome == 'new' and event == 'preview':
             return login.accept(self._page(request.env._("No match"), request.env._(
                 "No contact or lead has the number %(phone)s.", phone=leg.phone or '-'), status=200,
-                links=[(request.env._("Open the call"), f'/odoo/ameyo-calls/{leg.id}')]))
+                links=[(request.env._("Open the call"), f'/odoo/ameyo-calls/{leg.id}')],
+                back=self._back_to_workspace(server, agent)))
         return login.accept(request.redirect(leg._ameyo_pop_url(), local=True))
 
     @http.route('/ameyo/choose/<int:leg_id>', type='http', auth='user', methods=['GET'], sitemap=False)
@@ -307,9 +309,25 @@ class AmeyoLifecycle(http.Controller):
 
     def _bad_parameter(self, error):
         return self._page(request.env._("Invalid Ameyo URL"), request.env._(
-            "The parameter %(param)s is %(problem)s. Nothing was recorded: check the URL configured in Ameyo.",
-            param=error.param, problem=error.problem), status=400)
+            "%(problem)s Nothing was recorded: check the URL configured in Ameyo.",
+            problem=error.message(request.env)), status=400)
 
-    def _page(self, title, message, status=200, links=()):
+    def _back_to_workspace(self, server, agent):
+        """The way back of a page shown to a known agent: his workspace (the knowledge-base page).
+
+        With the 'No authentication' mode that page wants the URL token, which a page never shows:
+        Odoo's home then (the agent's session is open by now).
+        """
+        if server.session_mode == 'none' or not agent.ameyo_user_id:
+            return self._back_to_odoo()
+        return (request.env._("Back to my workspace"),
+                lifecycle_path('kb', server.id) + '?' + urlencode({'userId': agent.ameyo_user_id}))
+
+    def _back_to_odoo(self):
+        return (request.env._("Go to Odoo"), '/odoo')
+
+    def _page(self, title, message, status=200, links=(), back=None):
+        """A message page; every one has a way back (``back``: label and URL; Odoo's home by default)."""
         return request.render('crm_ameyo.ameyo_message_page', {
-            'title': title, 'message': message, 'links': links}, status=status)
+            'title': title, 'message': message, 'links': links, 'back': back or self._back_to_odoo()},
+            status=status)

@@ -236,7 +236,7 @@ class AmeyoCall(models.Model):
             leg = Call._ameyo_dial_attempt_for(server, agent, crt, params.get('phone'))
         if leg and leg.user_id and leg.user_id != agent:
             # an agent leg is one agent's: another agent naming it is not a transfer (that has its own leg)
-            raise AccessError(self.env._("This call leg belongs to another agent. Nothing was recorded."))
+            raise AccessError(self.env._("This call belongs to another agent. Nothing was recorded."))
         values = {'user_id': agent.id, 'ameyo_user_ref': params['userId']}
         # a URL updates what it carries: a dispose URL without campaign or queue keeps the leg's
         campaign = server._ameyo_find_campaign(params.get('campaignId')) if params.get('campaignId') or not leg \

@@ -35,9 +35,9 @@ DIAL_ADOPT_WINDOW = timedelta(minutes=3)
 LIVE_CALL_HORIZON = timedelta(hours=2)
 
 DIAL_APIS = [
-    ('manualdial', 'REST manualdial (agent session)'),
-    ('token_async', 'clickToDialWithTokenAsync (token)'),
-    ('token_sync', 'clickToDialWithToken (token, form data)'),
+    ('manualdial', "The agent's Ameyo session (REST manualdial)"),
+    ('token_async', 'The hash key, without waiting (clickToDialWithTokenAsync)'),
+    ('token_sync', "The hash key, waiting for Ameyo's answer (clickToDialWithToken)"),
 ]
 
 
@@ -320,13 +320,14 @@ class AmeyoServer(models.Model):
 
     dial_api = fields.Selection(
         [('auto', 'Automatic'), *DIAL_APIS], string="Dial API", required=True, default='auto',
-        help="Automatic: REST manualdial with the agent's Ameyo session when Odoo knows one (REST servers), "
-             "else clickToDialWithTokenAsync with the token-policy headers.")
+        help="How Odoo asks Ameyo to dial. Automatic: with the agent's Ameyo session when Odoo knows one (REST "
+             "servers), else with the hash key (Credentials tab).")
     dial_number_format = fields.Selection(
         [('national', 'National digits (9876543210)'), ('e164', 'E.164 without + (919876543210)'),
          ('e164_plus', 'E.164 with + (+919876543210)')], string="Dialed Number Format", required=True,
-        default='national', help="How this Ameyo expects the numbers it dials.")
-    dial_prefix = fields.Char(string="Prefix Before Numbers", help="Put before every dialed number, e.g. 0.")
+        default='national', help="How this Ameyo server expects the numbers it dials.")
+    dial_prefix = fields.Char(
+        string="Prefix Before Numbers", help="Digits put before every dialed number, e.g. 0 for an outside line.")
 
     def _ameyo_dial_format(self, e164):
         """``e164`` (``+919876543210``) as this server dials it."""
@@ -349,8 +350,8 @@ class AmeyoCampaign(models.Model):
                                            "Both times empty: any time.")
     dial_hour_to = fields.Float(string="Calling Hours To", help="Latest local time of the customer (e.g. 21:00).")
     dial_customer_key = fields.Char(
-        string="Customer Primary Key", help="When the campaign's customer table uses a primary key other than "
-                                            "Phone1: the field name Ameyo expects in the customerRecord of a dial.")
+        string="Customer Key Field", help="Only when this campaign's customer table in Ameyo is keyed on another "
+                                           "field than Phone1: the name of that field.")
 
     _dial_hours_range = models.Constraint(
         'CHECK(COALESCE(dial_hour_from, 0) BETWEEN 0 AND 24 AND COALESCE(dial_hour_to, 0) BETWEEN 0 AND 24)',

@@ -30,8 +30,11 @@ class AmeyoCampaign(models.Model):
         required=True, default='crm_only')
     wrap_timeout = fields.Integer(
         string="Wrap Timeout (s)", default=60,
-        help="Ameyo's wrap-up timeout for this campaign. Dispose retries that name no call stop before it.")
-    preview_readonly = fields.Boolean(string="Preview Read-only", default=True)
+        help="How long Ameyo waits for the agent to dispose a call before it disposes it itself (the campaign's "
+             "wrap-up timeout in Ameyo). Odoo stops retrying a failed dispose before then.")
+    preview_readonly = fields.Boolean(
+        string="Preview Read-only", default=True,
+        help="During a preview, before the call connects, the agent sees the caller's record without editing it.")
     pop_target = fields.Selection(
         [('partner', 'Contact'), ('lead', 'Lead / Opportunity')], string="Screen-pop Opens",
         required=True, default='partner')

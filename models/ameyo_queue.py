@@ -27,7 +27,9 @@ class AmeyoQueue(models.Model):
     action_id = fields.Many2one(
         'ir.actions.act_window', string="Opens Action",
         help="Window action the screen-pop opens for calls of this queue; the campaign's default when empty.")
-    view_id = fields.Many2one('ir.ui.view', string="Opens View", domain=[('type', '=', 'form')])
+    view_id = fields.Many2one(
+        'ir.ui.view', string="Opens View", domain=[('type', '=', 'form')],
+        help="Form the screen-pop shows for calls of this queue; the usual form when empty.")
     team_id = fields.Many2one('crm.team', string="Sales Team", check_company=True)
     tag_ids = fields.Many2many('crm.tag', string="Lead Tags")
     guidance = fields.Html(help="Script or checklist shown to the agent during calls of this queue.")
@@ -41,5 +43,5 @@ class AmeyoQueue(models.Model):
             # usually Ameyo's numeric queueId; its queueName when a deployment sends only that
             if not TEXT_RE.match(queue.ameyo_queue_id or ''):
                 raise ValidationError(self.env._(
-                    "The Ameyo queue ID %(value)r must be printable text without markup.",
-                    value=queue.ameyo_queue_id))
+                    "The Ameyo queue ID %(value)s must not hold control characters or special characters such as "
+                    "< > or quotes.", value=queue.ameyo_queue_id))

@@ -2,32 +2,21 @@ import ipaddress
 import re
 from urllib.parse import urlsplit
 
-from markupsafe import Markup, escape
-
 from odoo import api, fields, models, tools
 from odoo.exceptions import AccessError, UserError, ValidationError
-from odoo.tools import SQL, LazyTranslate, consteq
+from odoo.tools import SQL, consteq
 
 from odoo.addons.base.models.res_partner import _tz_get
 
 from ..tools.ameyo_client import AmeyoClient, AmeyoError
 from ..tools.ameyo_params import EVENTS, lifecycle_path
-from ..tools.notification import SOFT_RELOAD, notification
+from ..tools.notification import LINES_CLASS, SOFT_RELOAD, notification
 from ..tools.values import clean_values
 
-_lt = LazyTranslate(__name__)
+# The Integration URLs tab: one field per URL Ameyo needs (the lifecycle pages of tools.ameyo_params.EVENTS and the
+# SSO API), in two forms: the plain path, and the path naming this server (databases serving several servers).
+INTEGRATION_URL_EVENTS = (*EVENTS, 'sso')
 
-# What the Integration URLs panel says of each lifecycle page (tools.ameyo_params.EVENTS): its name in
-# Ameyo's campaign settings and the parameters Ameyo appends (camelCase, as real Ameyo servers send them).
-LIFECYCLE_URL_HELP = {
-    'kb': (_lt('Knowledge base URL (agent login)'), 'userId, sessionId, campaignId, userCrtObjectIds'),
-    'customer': (_lt('Customer URL (call connect)'),
-                 'sessionId, campaignId, crtObjectId, userCrtObjectId, userId, customerId, phone, queueId, '
-                 'queueName, callType'),
-    'preview': (_lt('Preview URL'), 'same as the customer URL'),
-    'dispose': (_lt('Dispose URL'), 'sessionId, campaignId, crtObjectId, userCrtObjectId, userId, customerId, '
-                                    'phone, dispositionCode, dispositionAttribute'),
-}
 AGENT_LEG_JSON_KEYS = {'upper_crt': 'userCRTObjectId', 'camel_crt': 'userCrtObjectId'}
 _CLEANERS = {'base_url': lambda url: url.strip().rstrip('/')}
 ORIGIN_RE = re.compile(r'^https?://[A-Za-z0-9.-]+(:\d{1,5})?$')
@@ -60,47 +49,60 @@ class AmeyoServer(models.Model):
         help="Scheme, host and port of the Ameyo application server, e.g. https://acme.ameyoemerge.in:8443")
     api_flavour = fields.Selection(
         [('rest', 'REST (/ameyorestapi)'), ('legacy', 'Legacy (/ameyowebaccess)')],
-        string="API Flavour", required=True, default='rest')
+        string="API Flavour", required=True, default='rest',
+        help="REST for Ameyo 4.x and later; Legacy for older servers that only answer /ameyowebaccess.")
 
     # Token-policy credentials (headers hash-key / policy-name / requesting-host).
-    hash_key = fields.Char(copy=False, groups='base.group_system')
+    hash_key = fields.Char(
+        copy=False, groups='base.group_system',
+        help="The key Ameyo's administrator generated for Odoo. Click-to-dial and recording downloads need it.")
     requesting_host = fields.Char(
-        copy=False, help="The host name Ameyo registered with the hash key (header requesting-host).")
-    policy_name = fields.Char(default='token-based-authorization-policy')
+        copy=False, help="The host name Ameyo's administrator registered with the hash key.")
+    policy_name = fields.Char(
+        default='token-based-authorization-policy',
+        help="The name of the token policy in Ameyo; the default is almost always right.")
     dispose_token = fields.Char(
         string="Dispose Authorization Token", copy=False, groups='base.group_system',
-        help="Token sent to disposeCallForUser in the header named below.")
-    dispose_token_header = fields.Char(default='authorization', required=True)
+        help="The token Odoo sends when it disposes a call in Ameyo for an agent (disposeCallForUser).")
+    dispose_token_header = fields.Char(
+        default='authorization', required=True,
+        help="The name of the header that carries the dispose token; the default is almost always right.")
     admin_user_id = fields.Char(
         string="Admin User ID", copy=False, groups='base.group_system',
-        help="Optional Ameyo user the connector logs in as to read campaigns and disposition plans.")
+        help="Optional: an Ameyo user Odoo logs in as to read campaigns and disposition plans.")
     admin_password = fields.Char(copy=False, groups='base.group_system')
     url_token = fields.Char(
         string="Static URL Token", copy=False, groups='base.group_system',
-        help="Optional shared token Ameyo's URLs must carry. Required when the session mode is 'No authentication'.")
+        help="Optional: a secret Ameyo adds to its URLs (parameter token). Required with the session mode "
+             "'No authentication'.")
 
     # Deployment differences public sources disagree on.
     # Selection keys differ by more than case: Odoo derives xml ids of selection values in lower case.
     agent_leg_json_key = fields.Selection(
-        [('upper_crt', 'userCRTObjectId (seen in working code)'),
-         ('camel_crt', 'userCrtObjectId (vendor guide)')],
-        string="Agent Leg JSON Key", required=True, default='upper_crt',
-        help="How this Ameyo server spells the agent leg in the JSON body of disposeCallForUser.")
+        [('upper_crt', 'userCRTObjectId (what most Ameyo servers accept)'),
+         ('camel_crt', "userCrtObjectId (as Ameyo's API guide spells it)")],
+        string="Spelling of the Agent's Call ID", required=True, default='upper_crt',
+        help="How this Ameyo server spells the id of the agent's part of the call when Odoo disposes a call. "
+             "Change it only if disposing fails with an error about that name.")
     callback_time_format = fields.Char(
         required=True, default='%Y-%m-%d %H:%M:%S',
-        help="strftime format of callback date-times sent to Ameyo (Ameyo validates yyyy-MM-dd HH:mm:ss).")
+        help="How Odoo writes callback dates and times for Ameyo, as a Python strftime pattern. The default "
+             "(2026-11-25 17:30:00) is what Ameyo expects.")
     callback_tz = fields.Selection(
         _tz_get, string="Ameyo Time Zone", required=True, default=lambda self: self.env.user.tz or 'UTC',
-        help="Time zone in which Ameyo expects callback date-times.")
+        help="The time zone of the callback dates and times Odoo sends to Ameyo.")
 
     # Sessions and embedding.
     session_mode = fields.Selection(
         [('none', 'No authentication (discouraged)'), ('cookie', 'Odoo session cookie'), ('sso', 'Single sign-on')],
-        required=True, default='cookie')
+        required=True, default='cookie',
+        help="How Odoo knows which agent a page Ameyo opens is for. Odoo session cookie: the agent logs in to Odoo "
+             "once in Ameyo's browser. Single sign-on: Ameyo logs the agent in to Odoo when he logs in to Ameyo. "
+             "No authentication: the URL token is enough (anyone with the URLs and the token can act as any agent).")
     frame_origins = fields.Text(
         string="Allowed Embedding Origins",
-        help="One origin per line (scheme://host[:port]) allowed to show Odoo in an iframe, "
-             "e.g. the Ameyo web agent UI https://acme.ameyoemerge.in:8443")
+        help="The web addresses allowed to show Odoo inside their page, one per line (https://host, with :port "
+             "if any, no path), e.g. Ameyo's web agent client https://acme.ameyoemerge.in:8443")
     sso_source_networks = fields.Text(
         string="SSO Source Networks",
         help="The addresses Ameyo's servers call the single sign-on API from: one IP address or network "
@@ -109,15 +111,22 @@ class AmeyoServer(models.Model):
              "run Odoo with proxy_mode and let the proxy send X-Forwarded-For and X-Forwarded-Host.")
 
     # Transport.
-    verify_tls = fields.Boolean(string="Verify TLS Certificate", default=True)
+    verify_tls = fields.Boolean(
+        string="Verify TLS Certificate", default=True,
+        help="Check that Ameyo's HTTPS certificate is valid. Turn it off only to test a server with a "
+             "self-signed certificate; better: give its CA bundle.")
     ca_bundle = fields.Char(
         string="CA Bundle Path",
         help="Path, on the Odoo server, of a PEM bundle to trust instead of the system CAs "
              "(Ameyo servers often use an internal CA).")
-    timeout = fields.Integer(string="Timeout (s)", required=True, default=10)
+    timeout = fields.Integer(
+        string="Timeout (s)", required=True, default=10,
+        help="How long Odoo waits for an answer from Ameyo before it gives up (1 to 120 seconds).")
 
     # Recordings.
-    recording_format = fields.Selection([('mp3', 'MP3'), ('wav', 'WAV')], required=True, default='mp3')
+    recording_format = fields.Selection(
+        [('mp3', 'MP3'), ('wav', 'WAV')], required=True, default='mp3',
+        help="The audio format Odoo asks Ameyo for; MP3 files are smaller.")
     recording_retention_days = fields.Integer(
         string="Ameyo Keeps Recordings (days)", required=True, default=7,
         help="How long Ameyo's voice-log server keeps recordings, from the call: Odoo fetches them within that "
@@ -135,8 +144,35 @@ class AmeyoServer(models.Model):
         compute='_compute_can_sync',
         help="Campaigns and disposition plans can be read from Ameyo: an admin login is configured "
              "or an agent's Ameyo session is known.")
-    integration_urls_html = fields.Html(
-        string="Integration URLs", compute='_compute_integration_urls_html', sanitize=False)
+    # Integration URLs tab: what to paste into Ameyo, each with a copy button
+    integration_url_kb = fields.Char(
+        string="Knowledge base URL (agent login)", compute='_compute_integration_urls',
+        help="Ameyo appends userId, sessionId, campaignId, userCrtObjectIds.")
+    integration_url_customer = fields.Char(
+        string="Customer URL (call connect)", compute='_compute_integration_urls',
+        help="Ameyo appends sessionId, campaignId, crtObjectId, userCrtObjectId, userId, customerId, phone, queueId, "
+             "queueName, callType.")
+    integration_url_preview = fields.Char(
+        string="Preview URL", compute='_compute_integration_urls',
+        help="Ameyo appends the same parameters as to the customer URL.")
+    integration_url_dispose = fields.Char(
+        string="Dispose URL", compute='_compute_integration_urls',
+        help="Ameyo appends sessionId, campaignId, crtObjectId, userCrtObjectId, userId, customerId, phone, "
+             "dispositionCode, dispositionAttribute.")
+    integration_url_sso = fields.Char(
+        string="Single sign-on API (POST)", compute='_compute_integration_urls',
+        help="Ameyo posts command=login with userId and password, and command=logout with crmSessionId.")
+    # the same URLs naming this server: for a database that serves several Ameyo servers
+    integration_url_kb_server = fields.Char(
+        string="Knowledge base URL (this server)", compute='_compute_integration_urls')
+    integration_url_customer_server = fields.Char(
+        string="Customer URL (this server)", compute='_compute_integration_urls')
+    integration_url_preview_server = fields.Char(
+        string="Preview URL (this server)", compute='_compute_integration_urls')
+    integration_url_dispose_server = fields.Char(
+        string="Dispose URL (this server)", compute='_compute_integration_urls')
+    integration_url_sso_server = fields.Char(
+        string="Single sign-on API (this server)", compute='_compute_integration_urls')
 
     _timeout_range = models.Constraint(
         'CHECK(timeout BETWEEN 1 AND 120)', "The timeout must be between 1 and 120 seconds.")
@@ -176,8 +212,8 @@ class AmeyoServer(models.Model):
             for origin in server._ameyo_server_frame_origins():
                 if not ORIGIN_RE.match(origin):
                     raise ValidationError(self.env._(
-                        "%(origin)s is not an origin: write one scheme://host[:port] per line, without a path.",
-                        origin=origin))
+                        "%(origin)s is not the address of a web site: write one https://host per line (with :port "
+                        "if any), without a path.", origin=origin))
 
     @api.constrains('sso_source_networks')
     def _check_sso_source_networks(self):
@@ -287,35 +323,13 @@ class AmeyoServer(models.Model):
         self.ensure_one()
         return self.get_base_url().rstrip('/') + lifecycle_path(event, self.id if per_server else None)
 
-    @api.depends('session_mode')
     @api.depends_context('uid')
-    def _compute_integration_urls_html(self):
+    def _compute_integration_urls(self):
         for server in self:
-            if not server.id:
-                server.integration_urls_html = Markup('<p>%s</p>') % self.env._(
-                    "Save the server to see the URLs to paste into Ameyo.")
-                continue
-            rows = Markup()
-            for event in EVENTS:
-                label, params = LIFECYCLE_URL_HELP[event]
-                rows += Markup(
-                    '<tr><td class="fw-bold">%s</td><td><code>%s</code><br/><code class="text-muted">%s</code></td>'
-                    '<td class="text-muted small">%s</td></tr>'
-                ) % (str(label), server._get_lifecycle_url(event),
-                     server._get_lifecycle_url(event, per_server=True), params)
-            rows += Markup(
-                '<tr><td class="fw-bold">%s</td><td><code>%s</code></td><td class="text-muted small">%s</td></tr>'
-            ) % (self.env._("SSO login/logout API (POST)"), server._get_lifecycle_url('sso'),
-                 self.env._("command=login with userId and password; command=logout with crmSessionId"))
-            server.integration_urls_html = Markup(
-                '<table class="table table-sm o_ameyo_integration_urls"><thead><tr><th>%s</th><th>%s</th><th>%s</th>'
-                '</tr></thead><tbody>%s</tbody></table><p class="text-muted small">%s</p>'
-            ) % (self.env._("Ameyo setting"), self.env._("URL (the second form names this server)"),
-                 self.env._("Parameters Ameyo appends"), rows,
-                 escape(self.env._(
-                     "Paste each URL as it is into the campaign settings in Ameyo's administrator console; "
-                     "Ameyo appends its parameters itself. Use the second form when this database serves "
-                     "several Ameyo servers.")))
+            for event in INTEGRATION_URL_EVENTS:  # an unsaved server has no URL of its own yet
+                server[f'integration_url_{event}'] = server.id and server._get_lifecycle_url(event) or False
+                server[f'integration_url_{event}_server'] = server.id and server._get_lifecycle_url(
+                    event, per_server=True) or False
 
     # ------------------------------------------------------------------
     # Calling Ameyo
@@ -337,18 +351,28 @@ class AmeyoServer(models.Model):
         return localized.strftime(self.callback_time_format or '%Y-%m-%d %H:%M:%S')
 
     def action_test_connection(self):
-        """Check that Ameyo is reachable and accepts our credentials; say exactly what is wrong otherwise."""
+        """Check that Ameyo is reachable and accepts our credentials; say exactly what is wrong otherwise.
+
+        One line per check (the notification keeps the line breaks). A credential Ameyo refuses is a
+        failure, naming the APIs that will fail; a credential not configured is a warning.
+        """
         self._ameyo_check_manager()
         self.ensure_one()
         checks = self._get_ameyo_client().check_connection()
-        failed = [message for ok, message in checks if not ok]
-        lines = '\n'.join(('✔ ' if ok else '✘ ') + message for ok, message in checks)
-        if not failed:
-            return notification(self.env._("Connection OK"), lines, 'success', next_action=SOFT_RELOAD)
-        reached = checks and checks[0][0]
-        return notification(
-            self.env._("Connection works, with warnings") if reached else self.env._("Connection failed"),
-            lines, 'warning' if reached else 'danger', sticky=True, next_action=SOFT_RELOAD)
+        marks = {'ok': '✔', 'warning': '⚠', 'failed': '✘'}
+        lines = '\n'.join(f'{marks[status]} {message}' for status, message in checks)
+        statuses = {status for status, _message in checks}
+        if checks[0][0] == 'failed':
+            title, kind = self.env._("Connection failed"), 'danger'
+        elif 'failed' in statuses:
+            title, kind = self.env._("Ameyo is reachable, but some APIs will fail"), 'danger'
+        elif 'warning' in statuses:
+            title, kind = self.env._("Connection works, with warnings"), 'warning'
+        else:
+            return notification(self.env._("Connection OK"), '\n' + lines, 'success',
+                                class_name=LINES_CLASS, next_action=SOFT_RELOAD)
+        return notification(title, '\n' + lines, kind, sticky=True, class_name=LINES_CLASS,
+                            next_action=SOFT_RELOAD)
 
     def _ameyo_agent_session(self, user=None):
         """The Ameyo session Odoo holds on this server for ``user`` (as superuser: it is a credential), or, with

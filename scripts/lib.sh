@@ -104,10 +104,11 @@ stage_addon() {
 }
 
 # odoo_cmd [shell|server] OPTIONS...: Odoo on the private cluster with our staged addon.
+# ODOO_EXEC=1: the shell becomes Odoo (exec), e.g. in a background subshell whose pid must be Odoo's.
 odoo_cmd() {
     local paths="$STAGE_DIR" subcommand=()
     [ -n "$ADDONS_PATH" ] && paths="$ADDONS_PATH,$STAGE_DIR"
     case "${1:-}" in shell|server) subcommand=("$1"); shift ;; esac
-    "$PYTHON" -m odoo "${subcommand[@]}" --db_host=127.0.0.1 --db_port="$PG_PORT" --db_user=odoo ${DATA_DIR:+--data-dir="$DATA_DIR"} \
+    ${ODOO_EXEC:+exec} "$PYTHON" -m odoo "${subcommand[@]}" --db_host=127.0.0.1 --db_port="$PG_PORT" --db_user=odoo ${DATA_DIR:+--data-dir="$DATA_DIR"} \
         --addons-path="$paths" "$@"
 }

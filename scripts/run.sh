@@ -35,12 +35,31 @@ STAGE_DIR="$RUN_DIR/addons"
 mkdir -p "$STAGE_DIR"
 ln -sfn "$REPO_DIR" "$STAGE_DIR/crm_ameyo"
 
+# Ctrl-C (SIGINT) and SIGTERM (kill, a service manager) stop everything the same way: Odoo and the
+# simulator run in the background, so that the shell handles a signal at once (it would wait for a
+# foreground Odoo first, and SIGTERM reaches the shell alone), then stops them and PostgreSQL.
 SIM_PID=""
+ODOO_PID=""
+GRACE=0  # tenths of a second Odoo may take to stop by itself (Ctrl-C reached it too) before SIGTERM
+stop_child() {  # stop_child PID [GRACE]: SIGTERM (after GRACE tenths of a second), then SIGKILL after 20 s
+    local pid="$1" grace="${2:-0}" waited=0
+    [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null || return 0
+    while kill -0 "$pid" 2>/dev/null && [ "$waited" -lt "$grace" ]; do sleep 0.1; waited=$((waited + 1)); done
+    waited=0
+    kill -TERM "$pid" 2>/dev/null || true
+    while kill -0 "$pid" 2>/dev/null && [ "$waited" -lt 200 ]; do sleep 0.1; waited=$((waited + 1)); done
+    kill -KILL "$pid" 2>/dev/null || true
+    wait "$pid" 2>/dev/null || true
+}
 cleanup() {
-    [ -n "$SIM_PID" ] && kill "$SIM_PID" 2>/dev/null || true
+    trap - EXIT INT TERM
+    stop_child "$ODOO_PID" "$GRACE"
+    stop_child "$SIM_PID"
     stop_postgres "$RUN_DIR/pg"
 }
-trap cleanup EXIT INT TERM
+trap cleanup EXIT
+trap 'log "stopping (Ctrl-C)"; GRACE=50; exit 130' INT
+trap 'log "stopping (SIGTERM)"; exit 143' TERM
 
 start_postgres "$RUN_DIR/pg" "$PG_RUN_PORT"
 log "PostgreSQL on 127.0.0.1:$PG_PORT (data in $RUN_DIR/pg)"
@@ -65,5 +84,11 @@ else
 fi
 
 log "Odoo on http://localhost:$HTTP_PORT  (admin/admin; agents agent1/agent1, agent2/agent2; supervisor/supervisor)"
-odoo_cmd server -d "$DB" --db-filter="^$DB\$" "${install_args[@]}" --data-dir="$RUN_DIR/data" \
-    --http-interface=127.0.0.1 --http-port="$HTTP_PORT" --workers=0 --max-cron-threads=1 "$@"
+ODOO_EXEC=1 odoo_cmd server -d "$DB" --db-filter="^$DB\$" "${install_args[@]}" --data-dir="$RUN_DIR/data" \
+    --http-interface=127.0.0.1 --http-port="$HTTP_PORT" --workers=0 --max-cron-threads=1 "$@" &
+ODOO_PID=$!
+set +e
+wait "$ODOO_PID"  # returns at once when a signal arrives: its trap then stops everything
+status=$?
+ODOO_PID=""
+exit "$status"

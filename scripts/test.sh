@@ -3,7 +3,8 @@
 # database with the addon and its demo data, the Odoo test suite (HTTP, simulator and
 # Chromium tests included), an uninstall, the linters, and the Odoo 19 bootstrap
 # (scripts/test_bootstrap.sh; when python3 cannot import Odoo 19, this script installs it
-# first, see scripts/bootstrap_odoo.sh). Ends with "N passed, M failed";
+# first, see scripts/bootstrap_odoo.sh), and scripts/run.sh stopping everything on SIGTERM
+# (scripts/test_run_stop.sh). Ends with "N passed, M failed";
 # exits non-zero on any failure. A skipped test counts as a failure.
 #
 # The Odoo tests run under pytest-odoo, on the database the install left; TEST_RUNNER=odoo
@@ -226,6 +227,19 @@ while read -r verdict name; do
     esac
 done <<<"$bootstrap_results"
 grep -qE '^(PASS|FAIL) ' <<<"$bootstrap_results" || check "the bootstrap test reports its checks" 1
+
+# 6. scripts/run.sh stopped by SIGTERM stops Odoo, the simulator and PostgreSQL (a few seconds).
+log "testing that scripts/run.sh stops everything on SIGTERM"
+set +e
+run_stop_results="$(PYTHON="$PYTHON" "$REPO_DIR/scripts/test_run_stop.sh")"
+set -e
+while read -r verdict name; do
+    case "$verdict" in
+        PASS) check "$name" 0 ;;
+        FAIL) check "$name" 1 ;;
+    esac
+done <<<"$run_stop_results"
+grep -qE '^(PASS|FAIL) ' <<<"$run_stop_results" || check "the run.sh SIGTERM test reports its checks" 1
 
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

@@ -5,6 +5,7 @@ from . import test_connection_and_sync
 from . import test_browser
 from . import test_constraints
 from . import test_integration_urls
+from . import test_message_pages
 from . import test_log_masking
 from . import test_screen_pop
 from . import test_dispose

@@ -28,5 +28,6 @@ class TestBrowserStack(HttpCase):
             'selector': '.o_list_view', 'check': "document.title.length > 0"}, login='admin')
         server = self.env['ameyo.server'].create({'name': 'Browser Ameyo', 'base_url': 'http://127.0.0.1:9'})
         self.browser_js(f'/odoo/ameyo-servers/{server.id}', WAIT_FOR % {
-            'selector': '.o_ameyo_integration_urls',
-            'check': "element.textContent.includes('/ameyo/customer')"}, login='admin')
+            'selector': 'div[name=integration_url_customer]',
+            'check': "element.textContent.includes('/ameyo/customer') "
+                     "&& !!element.querySelector('.o_clipboard_button')"}, login='admin')

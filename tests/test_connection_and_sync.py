@@ -33,16 +33,40 @@ class TestConnectionAndSync(SimulatorCase):
         self.assertIn('The admin login (Credentials tab) works', action['params']['message'])
 
     def test_test_connection_says_what_is_wrong(self):
+        # a wrong requesting host: Ameyo answers, but every token-policy API will fail: a failure naming them
         self.server.requesting_host = 'wrong.example.com'
         with mute_logger(CLIENT_LOGGER):
             action = self.server.action_test_connection()
-        self.assertEqual(action['params']['type'], 'warning')
-        self.assertIn('Hash key, policy name or requesting host rejected', action['params']['message'])
+        params = action['params']
+        self.assertEqual((params['type'], params['title'], params['sticky']),
+                         ('danger', 'Ameyo is reachable, but some APIs will fail', True))
+        self.assertNotIn('with warnings', params['title'])
+        # one line per check, kept as lines by the notification's class
+        lines = params['message'].strip().split('\n')
+        self.assertEqual(params['className'], 'o_ameyo_notification_lines')
+        self.assertEqual(len(lines), 3, lines)
+        self.assertTrue(lines[0].startswith('✔ Ameyo server reached'), lines)
+        self.assertTrue(lines[1].startswith('✘ Ameyo rejected the hash key, policy name or requesting host'), lines)
+        for api in ('click-to-dial (clickToDialWithToken)', 'recording downloads (downloadVoiceLog)', 'will fail'):
+            self.assertIn(api, lines[1])
+        self.assertTrue(lines[2].startswith('✔ The admin login (Credentials tab) works'), lines)
+        # a refused admin login: a failure too, naming what it breaks
         self.server.requesting_host = 'odoo.test'
         self.server.admin_password = 'wrong'
         with mute_logger(CLIENT_LOGGER):
             action = self.server.action_test_connection()
-        self.assertIn('The admin login (Credentials tab) failed: invalid.credentials', action['params']['message'])
+        self.assertEqual(action['params']['type'], 'danger')
+        self.assertRegex(action['params']['message'], r'\n✘ The admin login \(Credentials tab\) failed '
+                         r'\(invalid\.credentials[^)]*\): Sync Campaigns and Sync Dispositions will fail\.')
+
+    def test_test_connection_missing_settings_are_warnings(self):
+        self.server.sudo().write({'hash_key': False, 'dispose_token': False})
+        with mute_logger(CLIENT_LOGGER):
+            action = self.server.action_test_connection()
+        params = action['params']
+        self.assertEqual((params['type'], params['title']), ('warning', 'Connection works, with warnings'))
+        self.assertIn('⚠ No hash key: click-to-dial and recording downloads need', params['message'])
+        self.assertIn('⚠ No dispose authorization token', params['message'])
 
     def test_test_connection_unreachable_and_not_ameyo(self):
         self.server.base_url = 'http://127.0.0.1:9'  # discard port: nothing listens

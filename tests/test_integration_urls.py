@@ -1,26 +1,35 @@
+from lxml import etree
+
 from .common import AmeyoTransactionCase
+
+EVENTS = ('kb', 'customer', 'preview', 'dispose', 'sso')
 
 
 class TestIntegrationUrls(AmeyoTransactionCase):
 
-    def test_panel_lists_every_url(self):
+    def test_one_field_per_url(self):
         self.env['ir.config_parameter'].sudo().set_param('web.base.url', 'https://crm.acme.example')
-        html = str(self.server.integration_urls_html)
-        for event in ('kb', 'customer', 'preview', 'dispose'):
-            self.assertIn(f'https://crm.acme.example/ameyo/{event}<', html)
-            self.assertIn(f'https://crm.acme.example/ameyo/{self.server.id}/{event}<', html)
-        self.assertIn('https://crm.acme.example/ameyo/sso<', html)
-        for parameter in ('sessionId', 'crtObjectId', 'userCrtObjectId', 'dispositionCode', 'crmSessionId'):
-            self.assertIn(parameter, html)
-        # Ameyo appends its own parameters: no query string of ours
-        self.assertNotIn('/ameyo/kb?', html)
+        server = self.server
+        for event in EVENTS:
+            with self.subTest(event=event):
+                # Ameyo appends its own parameters: no query string of ours
+                self.assertEqual(server[f'integration_url_{event}'], f'https://crm.acme.example/ameyo/{event}')
+                self.assertEqual(server[f'integration_url_{event}_server'],
+                                 f'https://crm.acme.example/ameyo/{server.id}/{event}')
+        # each label says, in its help, what Ameyo appends
+        for event, parameter in (('kb', 'sessionId'), ('customer', 'userCrtObjectId'),
+                                 ('dispose', 'dispositionCode'), ('sso', 'crmSessionId')):
+            self.assertIn(parameter, server._fields[f'integration_url_{event}'].help)
 
-    def test_panel_is_escaped(self):
-        self.env['ir.config_parameter'].sudo().set_param('web.base.url', 'https://crm.example/<b>x</b>')
-        html = str(self.server.integration_urls_html)
-        self.assertNotIn('<b>x</b>', html)
-        self.assertIn('&lt;b&gt;x&lt;/b&gt;', html)
+    def test_form_shows_them_with_copy_buttons(self):
+        arch = etree.fromstring(self.env['ameyo.server'].get_view(view_type='form')['arch'])
+        page = arch.xpath("//page[@name='integration_urls']")[0]
+        shown = {node.get('name'): node.get('widget') for node in page.iter('field')}
+        expected = {f'integration_url_{event}{suffix}' for event in EVENTS for suffix in ('', '_server')}
+        self.assertEqual(set(shown), expected)
+        self.assertEqual(set(shown.values()), {'CopyClipboardChar'})
 
     def test_unsaved_server(self):
-        html = str(self.env['ameyo.server'].new({'name': 'New'}).integration_urls_html)
-        self.assertIn('Save the server', html)
+        server = self.env['ameyo.server'].new({'name': 'New'})
+        self.assertFalse(server.integration_url_kb)
+        self.assertFalse(server.integration_url_kb_server)

@@ -210,7 +210,7 @@ class AmeyoClient:
         server = self.server
         if not server.hash_key:
             raise AmeyoError(
-                self.env._("The Ameyo server %(server)s has no hash key: set its token-policy credentials.",
+                self.env._("The Ameyo server %(server)s has no hash key: set it on the server's Credentials tab.",
                            server=server.name), kind='auth', sent=False)
         return {
             'hash-key': server.hash_key,
@@ -724,7 +724,12 @@ class AmeyoClient:
     # ------------------------------------------------------------------
 
     def check_connection(self):
-        """Run the checks of "Test connection"; return ``[(ok, message), ...]``, one per check."""
+        """Run the checks of "Test connection"; return ``[(status, message), ...]``, one per check.
+
+        ``status`` is ``'ok'``, ``'warning'`` (something is not configured: the features that need it
+        are off) or ``'failed'`` (configured but refused or unreachable: the APIs the message names
+        will fail). The first check says whether Ameyo was reached at all.
+        """
         checks = []
         server = self.server
         # 1. reachable, TLS trusted, and it is Ameyo: an unauthenticated read must answer Ameyo's way.
@@ -740,42 +745,47 @@ class AmeyoClient:
                                       headers={'sessionId': 'crm-ameyo-test'})
                 looks_like_ameyo = isinstance(response.data, dict) and {'message', 'code'} <= set(response.data)
         except AmeyoError as error:
-            return [(False, str(error.args[0]))]
+            return [('failed', str(error.args[0]))]
         if looks_like_ameyo:
-            checks.append((True, self.env._("Ameyo server reached at %(url)s.", url=self.base_url)))
+            checks.append(('ok', self.env._("Ameyo server reached at %(url)s.", url=self.base_url)))
         else:
-            checks.append((False, self.env._(
-                "%(url)s answered (HTTP %(status)s) but not as an Ameyo server does: check the base URL and port.",
-                url=self.base_url, status=response.status)))
+            checks.append(('failed', self.env._(
+                "%(url)s answered (HTTP %(status)s), but not as an Ameyo server does: check the base URL and "
+                "the port.", url=self.base_url, status=response.status)))
             return checks
         # 2. token policy: a read with the token headers (a probe call id, so nothing can be touched).
         if server.hash_key:
             try:
                 self.download_voice_log('crm-ameyo-connection-test')
-                checks.append((True, self.env._("Hash key and requesting host accepted.")))
+                checks.append(('ok', self.env._("Ameyo accepts the hash key, policy name and requesting host.")))
             except AmeyoError as error:
                 if error.kind in ('auth', 'unreachable', 'timeout', 'tls', 'server'):
-                    checks.append((False, self.env._("Hash key, policy name or requesting host rejected: %(reason)s",
-                                            reason=error.reason or error.args[0])))
+                    checks.append(('failed', self.env._(
+                        "Ameyo rejected the hash key, policy name or requesting host (%(reason)s): click-to-dial "
+                        "(clickToDialWithToken) and recording downloads (downloadVoiceLog) will fail. Check them "
+                        "on the Credentials tab.", reason=error.reason or error.args[0])))
                 else:
-                    checks.append((True, self.env._("Hash key and requesting host accepted.")))
+                    checks.append(('ok', self.env._("Ameyo accepts the hash key, policy name and requesting host.")))
         else:
-            checks.append((False, self.env._(
-                "No hash key: click-to-dial and recordings need the token-policy credentials.")))
+            checks.append(('warning', self.env._(
+                "No hash key: click-to-dial and recording downloads need the token-policy credentials "
+                "(Credentials tab).")))
         # 3. admin login, used to sync campaigns and dispositions.
         if server.admin_user_id and server.admin_password:
             try:
                 session_id = self.login(server.admin_user_id, server.admin_password)
             except AmeyoError as error:
                 # the admin login itself is a secret of system administrators: not in the answer
-                checks.append((False, self.env._("The admin login (Credentials tab) failed: %(reason)s",
-                                                 reason=error.reason or error.args[0])))
+                checks.append(('failed', self.env._(
+                    "The admin login (Credentials tab) failed (%(reason)s): Sync Campaigns and Sync Dispositions "
+                    "will fail.", reason=error.reason or error.args[0])))
             else:
                 self.logout(session_id)
-                checks.append((True, self.env._("The admin login (Credentials tab) works.")))
+                checks.append(('ok', self.env._("The admin login (Credentials tab) works.")))
         if not server.dispose_token and server.api_flavour == 'rest':
-            checks.append((False, self.env._(
-                "No dispose authorization token: Odoo cannot free agents with disposeCallForUser.")))
+            checks.append(('warning', self.env._(
+                "No dispose authorization token: Odoo cannot dispose calls in Ameyo for its agents "
+                "(disposeCallForUser).")))
         return checks
 
 

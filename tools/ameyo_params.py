@@ -13,6 +13,11 @@ from datetime import datetime
 
 from dateutil.relativedelta import relativedelta
 
+from odoo.tools import LazyTranslate
+from odoo.tools.i18n import format_list
+
+_lt = LazyTranslate(__name__)
+
 # Ameyo ids (crtObjectId, userCrtObjectId, sessionId, userId...): letters, digits and - _ . @ : +
 # (user ids are often e-mail addresses; session ids embed the user id).
 AMEYO_ID_RE = re.compile(r'^[A-Za-z0-9._@:+-]{1,128}$')
@@ -35,36 +40,63 @@ _USER_ID_PARAMETERS = ('userId', 'sessionId', 'userCrtObjectId', 'userCrtObjectI
 
 
 class AmeyoParamError(ValueError):
-    """A lifecycle URL parameter is missing or malformed; ``param`` names it."""
+    """A lifecycle URL is refused: parameters missing, or one malformed.
 
-    def __init__(self, param, problem):
-        super().__init__(f'{param}: {problem}')
-        self.param = param
+    ``params`` names the parameters at fault (all the missing ones at once), ``problem``
+    says what is wrong ('missing', 'malformed', 'twice', 'encoding', 'digits', 'too_long');
+    :meth:`message` is the sentence shown to the agent, in his language.
+    """
+
+    def __init__(self, params, problem):
+        self.params = (params,) if isinstance(params, str) else tuple(params)
+        self.param = self.params[0]
         self.problem = problem
+        super().__init__(f"{', '.join(self.params)}: {problem}")
+
+    def message(self, env):
+        """The problem in plain words, translated in ``env``'s language."""
+        param = self.param
+        if self.problem == 'missing':
+            if len(self.params) > 1:
+                return env._("The parameters %(params)s are missing from the URL.",
+                             params=format_list(env, self.params))
+            return env._("The parameter %(param)s is missing from the URL.", param=param)
+        if self.problem == 'malformed':
+            return env._("The parameter %(param)s must be %(format)s.", param=param,
+                         format=env._(PARAMETERS[param][2]))
+        if self.problem == 'twice':
+            return env._("The parameter %(param)s appears twice with different values.", param=param)
+        if self.problem == 'encoding':
+            return env._("The parameter %(param)s is not valid UTF-8 text.", param=param)
+        if self.problem == 'digits':
+            return env._("The parameter %(param)s must hold at least 3 digits.", param=param)
+        return env._("The URL is longer than %(max)s characters.", max=MAX_QUERY_LENGTH)
 
 
-# canonical name -> (aliases, lower-cased; validator; human description of the format)
+# canonical name -> (aliases, lower-cased; validator; the format in words, to follow "must be")
 PARAMETERS = {
-    'sessionId': (('sessionid',), _LONG_ID_RE, 'an Ameyo session id'),
-    'campaignId': (('campaignid',), _SHORT_ID_RE, 'a campaign id (letters, digits, . _ -)'),
-    'crtObjectId': (('crtobjectid',), _LONG_ID_RE, 'an Ameyo call id'),
-    'userCrtObjectId': (('usercrtobjectid',), _LONG_ID_RE, 'an Ameyo agent-leg id'),
-    'userCrtObjectIds': (('usercrtobjectids',), _ID_LIST_RE, 'a list of agent-leg ids'),
-    'userId': (('userid',), AMEYO_ID_RE, 'an Ameyo user id'),
-    'customerId': (('customerid',), _CUSTOMER_ID_RE, 'an Ameyo customer id'),
-    'phone': (('phone',), _PHONE_RE, 'a phone number (digits, +, spaces, brackets, dots, dashes)'),
-    'queueId': (('queueid',), TEXT_RE, 'a queue id without markup'),
-    'queueName': (('queuename',), TEXT_RE, 'a queue name without markup'),
-    'callType': (('calltype',), _CALL_TYPE_RE, 'an Ameyo call type such as inbound.call.dial'),
-    'crmSessionId': (('crmsessionid',), _TOKEN_RE, 'a CRM session token'),
-    'token': (('token',), _TOKEN_RE, 'the URL token'),
-    'dispositionCode': (('dispositioncode', 'disposition'), TEXT_RE, 'a disposition code without markup'),
+    'sessionId': (('sessionid',), _LONG_ID_RE, _lt('an Ameyo session id')),
+    'campaignId': (('campaignid',), _SHORT_ID_RE, _lt('a campaign id (letters, digits, . _ -)')),
+    'crtObjectId': (('crtobjectid',), _LONG_ID_RE, _lt('an Ameyo call id')),
+    'userCrtObjectId': (('usercrtobjectid',), _LONG_ID_RE, _lt("the Ameyo id of the agent's part of the call")),
+    'userCrtObjectIds': (('usercrtobjectids',), _ID_LIST_RE, _lt("a list of Ameyo ids of the agent's calls")),
+    'userId': (('userid',), AMEYO_ID_RE, _lt('an Ameyo user id')),
+    'customerId': (('customerid',), _CUSTOMER_ID_RE, _lt('an Ameyo customer id')),
+    'phone': (('phone',), _PHONE_RE, _lt('a phone number (digits, +, spaces, brackets, dots, dashes)')),
+    'queueId': (('queueid',), TEXT_RE, _lt('a queue id without special characters such as < > or quotes')),
+    'queueName': (('queuename',), TEXT_RE,
+                  _lt('a queue name without special characters such as < > or quotes')),
+    'callType': (('calltype',), _CALL_TYPE_RE, _lt('an Ameyo call type such as inbound.call.dial')),
+    'crmSessionId': (('crmsessionid',), _TOKEN_RE, _lt('the Odoo session token that single sign-on gave Ameyo')),
+    'token': (('token',), _TOKEN_RE, _lt("the URL token set on the Ameyo server in Odoo")),
+    'dispositionCode': (('dispositioncode', 'disposition'), TEXT_RE,
+                        _lt('a disposition code without special characters such as < > or quotes')),
     'dispositionAttribute': (('dispositionattribute', 'dispositionattr'), TEXT_RE,
-                             'a disposition attribute such as local-2026-11-25 10:00:00'),
-    'selfCallback': (('selfcallback',), _FLAG_RE, 'true or false'),
+                             _lt('a disposition attribute such as local-2026-11-25 10:00:00')),
+    'selfCallback': (('selfcallback',), _FLAG_RE, _lt('true or false')),
     # timing some dispose URLs carry (models/ameyo_call_measures.py reads them)
-    'talkTime': (('talktime',), re.compile(r'^[0-9:.]{1,16}$'), 'seconds or HH:MM:SS'),
-    'callEndTime': (('callendtime',), re.compile(r'^[0-9 :/.T+-]{1,40}$'), 'a date and time'),
+    'talkTime': (('talktime',), re.compile(r'^[0-9:.]{1,16}$'), _lt('seconds or HH:MM:SS')),
+    'callEndTime': (('callendtime',), re.compile(r'^[0-9 :/.T+-]{1,40}$'), _lt('a date and time')),
 }
 # Measures only: a value that does not fit is left out, never a reason to refuse the URL.
 LENIENT = frozenset({'talkTime', 'callEndTime'})
@@ -98,7 +130,7 @@ def parse_lifecycle_params(query_items, event, query_string=''):
     value, a value given twice with different contents, or a bad encoding.
     """
     if len(query_string) > MAX_QUERY_LENGTH:
-        raise AmeyoParamError('query', f'longer than {MAX_QUERY_LENGTH} characters')
+        raise AmeyoParamError('query', 'too_long')
     params = {}
     for raw_name, value in query_items:
         name = _ALIASES.get(raw_name.lower())
@@ -106,9 +138,9 @@ def parse_lifecycle_params(query_items, event, query_string=''):
             continue  # unknown parameter: ignored, whatever it holds
         value = value.strip()
         if '\ufffd' in value:
-            raise AmeyoParamError(name, 'not valid UTF-8')
+            raise AmeyoParamError(name, 'encoding')
         if name in params and params[name] != value:
-            raise AmeyoParamError(name, 'given twice with different values')
+            raise AmeyoParamError(name, 'twice')
         if not value:
             continue
         if name in _USER_ID_PARAMETERS:
@@ -117,17 +149,16 @@ def parse_lifecycle_params(query_items, event, query_string=''):
         if name == 'customerId' and value == '-1':
             params[name] = value
             continue
-        regex, description = PARAMETERS[name][1], PARAMETERS[name][2]
-        if not regex.match(value):
+        if not PARAMETERS[name][1].match(value):
             if name in LENIENT:
                 continue
-            raise AmeyoParamError(name, f'must be {description}')
+            raise AmeyoParamError(name, 'malformed')
         params[name] = value
-    for name in REQUIRED[event]:
-        if not params.get(name):
-            raise AmeyoParamError(name, 'missing')
+    missing = [name for name in REQUIRED[event] if not params.get(name)]
+    if missing:
+        raise AmeyoParamError(missing, 'missing')
     if 'phone' in params and sum(char.isdigit() or char in 'Xx*' for char in params['phone']) < 3:
-        raise AmeyoParamError('phone', 'must hold at least 3 digits')
+        raise AmeyoParamError('phone', 'digits')
     return params
 
 
