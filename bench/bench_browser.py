@@ -146,7 +146,8 @@ def run_target(args, browser, target, records):
             if round_index >= 2:
                 (pops if kind == 'pop' else directs).append(elapsed)
                 (pop_timing if kind == 'pop' else direct_timing).append(timing)
-    print(f'\n{"Contacts" if target == "partner" else "Leads"} ({args.rounds} rounds, alternating; navigation to the name visible in the form):')
+    kind = 'Contacts' if target == 'partner' else 'Leads'
+    print(f'\n{kind} ({args.rounds} rounds, alternating; from the navigation to the name visible in the form):')
     print(f'  customer URL  {"/ameyo/customer?...":26}{summary(pops)}')
     print(f'  own form URL  {f"/odoo/{leg}/<id>":26}{summary(directs)}')
     print(f'  ratio of medians: {statistics.median(pops) / statistics.median(directs):.3f}x  (budget: 1.05x)')

@@ -275,14 +275,37 @@ def profile_http(args):
         time.sleep(0.5)
         queries = logged_queries(log_since(args.profile_log, offset))
         total = sum(ms for ms, _sql in queries)
-        print(f'\nSQL queries of one warm {route} ({len(queries)} queries, {total:.2f} ms of database time, '
-              'one-process Odoo logging odoo.sql_db at DEBUG):')
+        explained, seq_scans = explain(args, queries)
+        print(f'\nSQL queries of one warm {route} ({len(queries)} logged, {total:.2f} ms as Odoo timed them; '
+              f'its SELECTs re-run with EXPLAIN ANALYZE: {explained:.2f} ms of database time, sequential scans: '
+              f'{", ".join(sorted(seq_scans)) or "none"}):')
         if label == 'pop':
             for index, (ms, sql) in enumerate(queries, 1):
                 print(f'  {index:2d}. {ms:7.3f} ms  {purpose(sql):45.45} {sql[:110]}')
         else:
             for ms, sql in sorted(queries, reverse=True)[:3]:
                 print(f'      slowest: {ms:8.3f} ms  {sql[:150]}')
+    print('  (queries inside a muted block, the leg\'s INSERT and the transaction\'s SELECT now(), are not logged: '
+          'the request log\'s count above has them)')
+
+
+def explain(args, queries):
+    """Database time of the SELECTs among ``queries`` (EXPLAIN ANALYZE: planning + execution), and the
+    tables they scan sequentially."""
+    total, seq_scans = 0.0, set()
+    with connect(args) as conn, conn.cursor() as cr:
+        for _ms, sql in queries:
+            if not sql.lstrip().upper().startswith('SELECT') or 'pg_notify' in sql:
+                continue
+            try:
+                cr.execute('EXPLAIN (ANALYZE, FORMAT JSON) ' + sql)
+            except psycopg2.Error:
+                conn.rollback()
+                continue
+            plan = cr.fetchone()[0][0]
+            total += plan['Execution Time'] + plan['Planning Time']
+            seq_scans.update(re.findall(r'"Node Type": "Seq Scan"[^{}]*?"Relation Name": "([^"]+)"', json.dumps(plan)))
+    return total, seq_scans
 
 
 def measure_concurrency(args):
