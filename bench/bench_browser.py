@@ -5,17 +5,21 @@ bench agent, with a warm asset cache, each round navigates (a full page load, as
 loads the URL in its frame) once to a customer URL Ameyo would send for a contact, and once straight to
 another contact's own form URL, in alternating order, and times each from the navigation to the
 contact's name being visible in the form (polled with document.querySelector over the DevTools
-protocol). Redirects are followed by the browser, whatever their chain. Then the same with leads
-(the campaign's pop target set to leads). Figures are printed, never asserted.
+protocol). Redirects are followed by the browser, whatever their chain. A third URL each round is
+the pop's server action on the previous round's leg (``/odoo/<leg>/action-…``, the first release's
+redirect target, kept for a prefilled new record): what that chain costs beside the pop's own.
+Then the same with leads (the campaign's pop target set to leads). Figures are printed, never asserted.
 """
 
 import argparse
 import json
 import random
 import shutil
+import signal
 import socket
 import statistics
 import subprocess
+import sys
 import tempfile
 import time
 import urllib.parse
@@ -116,7 +120,7 @@ class Browser:
 
 def customer_url(base_url, phone, sent_format):
     crt = f'brw-vce-{uuid.uuid4().hex[:10]}'
-    return f'{base_url}/ameyo/customer?' + urllib.parse.urlencode({
+    return crt, f'{base_url}/ameyo/customer?' + urllib.parse.urlencode({
         'sessionId': 'd928-bench-ses-bench.agent@acme-1', 'campaignId': '1', 'crtObjectId': crt,
         'userCrtObjectId': f'{crt}-uce-1', 'userId': AGENT_AMEYO_ID, 'customerId': '-1',
         'phone': sent_format(phone), 'callType': 'inbound.call.dial'})
@@ -126,36 +130,53 @@ def summary(values):
     return f'median {statistics.median(values):6.0f} ms, max {max(values):6.0f} ms'
 
 
+POP_ACTION = 'crm_ameyo.ameyo_call_pop_action'
+LABELS = {'pop': ('customer URL', '/ameyo/customer?...'),
+          'action': ('server action', f'/odoo/<leg>/action-{POP_ACTION}'),
+          'direct': ('own form URL', None)}
+
+
 def run_target(args, browser, target, records):
-    """Alternate pops and direct form URLs on ``records`` [(id, name, phone)]; print the figures."""
+    """Rounds of: a pop (the customer URL), the pop's server action on the previous round's leg (the
+    redirect chain of the first release, kept for a new prefilled record), another record's own form
+    URL, in a rotating order; print the figures."""
     rng = random.Random(5)
     base, leg = args.odoo, 'contacts' if target == 'partner' else 'crm'
     with psycopg2.connect(host='127.0.0.1', port=args.pg_port, user='odoo', dbname=args.db) as conn, \
             conn.cursor() as cr:
         cr.execute("UPDATE ameyo_campaign SET pop_target = %s", [target])
-    pops, directs, pop_timing, direct_timing = [], [], [], []
+    times = {kind: [] for kind in LABELS}
+    timings = {kind: [] for kind in LABELS}
+    previous = None  # (crtObjectId, name) of the last round's pop
     for round_index in range(args.rounds + 2):  # two warm-up rounds first
         (_pop_id, pop_name, pop_phone), (direct_id, direct_name, _phone) = rng.sample(records, 2)
-        sent_format = SENT_FORMATS[round_index % len(SENT_FORMATS)]
-        steps = [('pop', customer_url(base, pop_phone, sent_format), pop_name),
-                 ('direct', f'{base}/odoo/{leg}/{direct_id}', direct_name)]
-        if round_index % 2:
-            steps.reverse()
-        for kind, url, name in steps:
-            elapsed, timing = browser.open_until(url, name)
+        crt, url = customer_url(base, pop_phone, SENT_FORMATS[round_index % len(SENT_FORMATS)])
+        steps = [('pop', url, pop_name), ('direct', f'{base}/odoo/{leg}/{direct_id}', direct_name)]
+        if previous:
+            with psycopg2.connect(host='127.0.0.1', port=args.pg_port, user='odoo', dbname=args.db) as conn, \
+                    conn.cursor() as cr:
+                cr.execute("SELECT id FROM ameyo_call WHERE crt_object_id = %s", [previous[0]])
+                steps.append(('action', f'{base}/odoo/{cr.fetchone()[0]}/action-{POP_ACTION}', previous[1]))
+        shift = round_index % len(steps)
+        for kind, step_url, name in steps[shift:] + steps[:shift]:
+            elapsed, timing = browser.open_until(step_url, name)
             if round_index >= 2:
-                (pops if kind == 'pop' else directs).append(elapsed)
-                (pop_timing if kind == 'pop' else direct_timing).append(timing)
-    kind = 'Contacts' if target == 'partner' else 'Leads'
-    print(f'\n{kind} ({args.rounds} rounds, alternating; from the navigation to the name visible in the form):')
-    print(f'  customer URL  {"/ameyo/customer?...":26}{summary(pops)}')
-    print(f'  own form URL  {f"/odoo/{leg}/<id>":26}{summary(directs)}')
-    print(f'  ratio of medians: {statistics.median(pops) / statistics.median(directs):.3f}x  (budget: 1.05x)')
-    for kind, timings in (('customer URL', pop_timing), ('own form URL', direct_timing)):
-        last = timings[-1]
-        print(f'  {kind}: redirects {last["redirects"]} taking median '
-              f'{statistics.median(t["redirect"] for t in timings):.0f} ms; document received at median '
-              f'{statistics.median(t["document"] for t in timings):.0f} ms; web client requests: '
+                times[kind].append(elapsed)
+                timings[kind].append(timing)
+        previous = (crt, pop_name)
+    LABELS['direct'] = ('own form URL', f'/odoo/{leg}/<id>')
+    kind_name = 'Contacts' if target == 'partner' else 'Leads'
+    print(f'\n{kind_name} ({args.rounds} rounds, order rotating; from the navigation to the name visible in the form):')
+    for kind, (label, path) in LABELS.items():
+        print(f'  {label:13} {path:58} {summary(times[kind])}')
+    direct = statistics.median(times['direct'])
+    print(f'  ratio of medians to the own form URL: customer URL {statistics.median(times["pop"]) / direct:.3f}x '
+          f'(budget: 1.05x), server action {statistics.median(times["action"]) / direct:.3f}x')
+    for kind, (label, _path) in LABELS.items():
+        last = timings[kind][-1]
+        print(f'  {label}: redirects {last["redirects"]} taking median '
+              f'{statistics.median(t["redirect"] for t in timings[kind]):.0f} ms; document received at median '
+              f'{statistics.median(t["document"] for t in timings[kind]):.0f} ms; web client requests: '
               f'{", ".join(last["rpcs"]) or "-"}')
 
 
@@ -223,4 +244,5 @@ def create_leads(args, count):
 
 
 if __name__ == '__main__':
+    signal.signal(signal.SIGTERM, lambda *_args: sys.exit(1))  # stopped: Chromium goes too (finally)
     main()

@@ -15,8 +15,9 @@
 #                      directory are kept between runs (default ~/.cache/crm_ameyo/bench, as root
 #                      /var/tmp/crm_ameyo-bench); RESET_BENCH=1 rebuilds the template.
 #   KEEP=1             keep the temporary folder with Odoo's logs.
-# Times on the 2-core build machine at 1,000,000 contacts: first run (template) about 6 minutes more;
-# then copy + upgrade about 1.5 minutes, pop about 2, browser about 2, scale about 4.
+# Times on the 2-core build machine at 1,000,000 contacts while other test suites loaded it (load
+# average 10-20): the template once, 7 minutes; then each run's copy and upgrade 2 minutes, pop 11,
+# browser about 1 minute a round of ROUNDS, scale about 10. A quiet machine takes a fraction of that.
 
 source "$(dirname "${BASH_SOURCE[0]}")/../scripts/lib.sh"
 
