@@ -107,72 +107,205 @@ def measure_lookups(args):
 
 
 class OdooSession:
-    def __init__(self, base_url, db):
+    def __init__(self, base_url, db, login=AGENT_LOGIN, password=AGENT_PASSWORD):
         self.base_url, self.db = base_url, db
         self.http = requests.Session()
         response = self.http.post(f'{base_url}/web/session/authenticate', json={
-            'jsonrpc': '2.0', 'params': {'db': db, 'login': AGENT_LOGIN, 'password': AGENT_PASSWORD}}, timeout=60)
+            'jsonrpc': '2.0', 'params': {'db': db, 'login': login, 'password': password}}, timeout=60)
         response.raise_for_status()
         if response.json().get('error'):
             raise SystemExit(f"login failed: {response.json()['error']}")
 
-    def pop(self, crt, phone, event='customer', **extra):
+    def pop(self, crt, phone, event='customer', base_url=None, **extra):
         params = {'sessionId': 'd928-bench-ses-bench.agent@acme-1', 'campaignId': '1', 'crtObjectId': crt,
                   'userCrtObjectId': f'{crt}-uce-1', 'userId': AGENT_AMEYO_ID, 'customerId': '-1',
                   'phone': phone, 'callType': 'inbound.call.dial', **extra}
-        return self.http.get(f'{self.base_url}/ameyo/{event}', params=params, allow_redirects=False, timeout=120)
+        return self.http.get(f'{base_url or self.base_url}/ameyo/{event}', params=params, allow_redirects=False,
+                             timeout=120)
 
-    def cheapest(self):
-        return self.http.post(f'{self.base_url}/web/session/get_session_info',
-                              json={'jsonrpc': '2.0', 'method': 'call', 'params': {}}, timeout=60)
+    def rpc(self, route, base_url=None):
+        response = self.http.post(f'{base_url or self.base_url}{route}',
+                                  json={'jsonrpc': '2.0', 'method': 'call', 'params': {}}, timeout=60)
+        response.raise_for_status()
+        if response.json().get('error'):
+            raise SystemExit(f"{route} failed: {response.json()['error']}")
+        return response
 
 
-def server_times(log_path, marker):
-    """Server time (query time + other time) of each logged request whose line holds ``marker``."""
-    times = []
-    pattern = re.compile(r'" (\d{3}) \S+ (\d+) ([\d.]+) ([\d.]+)\s*$')
-    for line in pathlib.Path(log_path).read_text(errors='replace').splitlines():
-        if marker in line and 'werkzeug' in line:
-            match = pattern.search(line)
-            if match:
-                times.append((float(match.group(3)) + float(match.group(4))) * 1000)
-    return times
+REQUEST_LINE = re.compile(r'"(?:GET|POST) (\S+) HTTP/[\d.]+" (\d{3}) \S+ (\d+) ([\d.]+) ([\d.]+)\s*$')
+
+
+def logged_requests(text, marker):
+    """(query count, server time ms) of each request logged in ``text`` whose path holds ``marker``.
+
+    Odoo's request log gives the queries, their time and the rest of the time of each request."""
+    found = []
+    for line in text.splitlines():
+        match = REQUEST_LINE.search(line)
+        if match and 'werkzeug' in line and marker in match.group(1):
+            found.append((int(match.group(3)), (float(match.group(4)) + float(match.group(5))) * 1000))
+    return found
+
+
+def log_since(path, offset):
+    with open(path, encoding='utf-8', errors='replace') as log:
+        log.seek(offset)
+        return log.read()
+
+
+def log_size(path):
+    return pathlib.Path(path).stat().st_size
+
+
+ROUTES = (('/ameyo/customer', 'pop'), ('/web/session/check', 'check'),
+          ('/web/session/get_session_info', 'session_info'))
 
 
 def measure_http(args):
     rng = random.Random(11)
     session = OdooSession(args.odoo, args.db)
+    rounds = 100 if args.quick else 300
     for _ in range(20):  # warm up every worker
         session.pop(f'warm-{uuid.uuid4().hex[:8]}', number(rng.randrange(args.partners)))
-        session.cheapest()
-    marker_start = len(pathlib.Path(args.odoo_log).read_text(errors='replace').splitlines())
-    pop_client, cheap_client = [], []
-    for index in range(300):
+        session.rpc('/web/session/check')
+        session.rpc('/web/session/get_session_info')
+    offset = log_size(args.odoo_log)
+    client = {label: [] for _route, label in ROUTES}
+    for index in range(rounds):
         sent = SENT_FORMATS[index % len(SENT_FORMATS)](number(rng.randrange(args.partners)))
-        started = time.monotonic()
-        response = session.pop(f'bench-vce-{index}-{uuid.uuid4().hex[:6]}', sent)
-        pop_client.append((time.monotonic() - started) * 1000)
-        assert response.status_code == 303, (response.status_code, response.text[:300])
-        started = time.monotonic()
-        session.cheapest().raise_for_status()
-        cheap_client.append((time.monotonic() - started) * 1000)
-    log_tail = '\n'.join(pathlib.Path(args.odoo_log).read_text(errors='replace').splitlines()[marker_start:])
-    tail_path = pathlib.Path(args.odoo_log).with_suffix('.measured.log')
-    tail_path.write_text(log_tail)
-    pop_server = server_times(tail_path, 'GET /ameyo/customer')
-    cheap_server = server_times(tail_path, '/web/session/get_session_info')
-    print(f'\nHTTP, 300 pops of /ameyo/customer (new leg, lookup among {args.partners:,} contacts, redirect) vs '
-          'POST /web/session/get_session_info (Odoo\'s cheapest authenticated route), same session:')
-    for label, client, server in (('/ameyo/customer', pop_client, pop_server),
-                                  ('get_session_info', cheap_client, cheap_server)):
+        for route, label in ROUTES:
+            started = time.monotonic()
+            if label == 'pop':
+                response = session.pop(f'bench-vce-{index}-{uuid.uuid4().hex[:6]}', sent)
+                assert response.is_redirect, (response.status_code, response.text[:300])
+            else:
+                session.rpc(route)
+            client[label].append((time.monotonic() - started) * 1000)
+    time.sleep(1)  # the last lines reach the log
+    text = log_since(args.odoo_log, offset)
+    print(f'\nHTTP, {rounds} rounds of: a pop of /ameyo/customer (new leg, lookup among {args.partners:,} contacts, '
+          'redirect), POST /web/session/check (Odoo\'s cheapest authenticated route: nothing after the '
+          'authentication), POST /web/session/get_session_info; one agent session, 4 workers:')
+    medians = {}
+    for route, label in ROUTES:
+        logged = logged_requests(text, route)
+        server = [ms for _count, ms in logged]
+        queries = [count for count, _ms in logged]
         s_median, s_p95 = percentiles(server) if server else (float('nan'), float('nan'))
-        c_median, c_p95 = percentiles(client)
-        print(f'  {label:17} server time median {s_median:6.1f} ms, p95 {s_p95:6.1f} ms | '
-              f'client time median {c_median:6.1f} ms, p95 {c_p95:6.1f} ms')
-    if pop_server and cheap_server:
-        ratio = statistics.median(pop_server) / statistics.median(cheap_server)
-        print(f'  ratio of medians (server time): {ratio:.2f}x')
-    return session
+        c_median, c_p95 = percentiles(client[label])
+        medians[label] = (s_median, c_median)
+        print(f'  {route:30} server time median {s_median:6.1f} ms, p95 {s_p95:6.1f} ms | client time median '
+              f'{c_median:6.1f} ms, p95 {c_p95:6.1f} ms | SQL queries median '
+              f'{statistics.median(queries) if queries else float("nan"):.0f}')
+    for other in ('check', 'session_info'):
+        print(f'  pop / {other}: {medians["pop"][0] / medians[other][0]:.2f}x (server medians), '
+              f'{medians["pop"][1] / medians[other][1]:.2f}x (client medians)')
+
+
+# What each query of a pop is for, by the first pattern its text matches.
+QUERY_PURPOSES = (
+    (r'FROM "?ir_model_data"?', 'an XML id (ref)'),
+    (r'FROM "?res_users_apikeys|api_key', 'API keys'),
+    (r'"res_users"\."id" = |FROM "res_users" WHERE|FROM "?res_users"? ', 'the session user (authentication, '
+                                                                          'environment)'),
+    (r'res_groups|res_groups_users_rel', 'the user\'s groups (access rights)'),
+    (r'FROM "?ir_model_access"?', 'access rights of a model'),
+    (r'FROM "?ir_rule"?', 'record rules of a model'),
+    (r'FROM "?res_company"?|res_company_users_rel', 'companies of the user'),
+    (r'FROM "?ir_config_parameter"?', 'a system parameter'),
+    (r'FROM "?ameyo_server"?', 'the Ameyo server (from the URL\'s campaignId)'),
+    (r'FROM "?ameyo_campaign"?', 'the campaign'),
+    (r'FROM "?ameyo_queue"?', 'the queue'),
+    (r'ameyo_agent_session', 'the agent\'s Ameyo session (sessionId)'),
+    (r'ameyo_sso_token', 'the SSO token'),
+    (r'INSERT INTO "?ameyo_call"?', 'creating the leg'),
+    (r'UPDATE "?ameyo_call"?', 'updating the leg (link to the caller)'),
+    (r'FROM "?ameyo_call"?', 'the leg (existing leg, dial attempt, callback origin)'),
+    (r'ameyo_phone_pick', 'the remembered pick of a shared number'),
+    (r'FROM "?res_partner"? .*ameyo_phone_key|"ameyo_phone_key" =', 'the caller lookup (indexed key)'),
+    (r'FROM "?res_partner"?', 'a contact\'s fields (the caller, the agent\'s partner)'),
+    (r'FROM "?crm_lead"?', 'the caller lookup among leads'),
+    (r'bus_bus', 'the call banner notification (bus)'),
+    (r'res_country', 'the home country (number format)'),
+    (r'ir_act|ir_actions', 'the pop action'),
+    (r'SAVEPOINT|RELEASE|ROLLBACK TO', 'savepoint around the leg creation'),
+    (r'pg_advisory|FOR UPDATE|FOR NO KEY UPDATE', 'a lock'),
+    (r'mail_', 'mail (followers, tracking)'),
+)
+QUERY_LINE = re.compile(r'odoo\.sql_db: \[([\d.]+) ms\] query: (.*)$')
+
+
+def purpose(sql):
+    for pattern, label in QUERY_PURPOSES:
+        if re.search(pattern, sql, re.IGNORECASE | re.DOTALL):
+            return label
+    return 'other'
+
+
+def logged_queries(text):
+    """(ms, sql) of each query in ``text``, a DEBUG log of odoo.sql_db (multi-line queries joined)."""
+    queries, current = [], None
+    for line in text.splitlines():
+        match = QUERY_LINE.search(line)
+        if match:
+            current = [float(match.group(1)), match.group(2)]
+            queries.append(current)
+        elif current is not None and not re.match(r'\d{4}-\d\d-\d\d ', line):
+            current[1] += ' ' + line.strip()
+        else:
+            current = None
+    return [(ms, ' '.join(sql.split())) for ms, sql in queries]
+
+
+def profile_http(args):
+    """One warm pop and one warm session route on a one-process Odoo that logs every query with its time."""
+    rng = random.Random(13)
+    session = OdooSession(args.profile_odoo, args.db)
+    for _ in range(5):
+        session.pop(f'warm-{uuid.uuid4().hex[:8]}', number(rng.randrange(args.partners)))
+        session.rpc('/web/session/check')
+        session.rpc('/web/session/get_session_info')
+    time.sleep(0.5)
+    for route, label in ROUTES:
+        offset = log_size(args.profile_log)
+        if label == 'pop':
+            session.pop(f'profile-{uuid.uuid4().hex[:8]}', SENT_FORMATS[1](number(rng.randrange(args.partners))))
+        else:
+            session.rpc(route)
+        time.sleep(0.5)
+        queries = logged_queries(log_since(args.profile_log, offset))
+        total = sum(ms for ms, _sql in queries)
+        explained, seq_scans = explain(args, queries)
+        print(f'\nSQL queries of one warm {route} ({len(queries)} logged, {total:.2f} ms as Odoo timed them; '
+              f'its SELECTs re-run with EXPLAIN ANALYZE: {explained:.2f} ms of database time, sequential scans: '
+              f'{", ".join(sorted(seq_scans)) or "none"}):')
+        if label == 'pop':
+            for index, (ms, sql) in enumerate(queries, 1):
+                print(f'  {index:2d}. {ms:7.3f} ms  {purpose(sql):45.45} {sql[:110]}')
+        else:
+            for ms, sql in sorted(queries, reverse=True)[:3]:
+                print(f'      slowest: {ms:8.3f} ms  {sql[:150]}')
+    print('  (queries inside a muted block, the leg\'s INSERT and the transaction\'s SELECT now(), are not logged: '
+          'the request log\'s count above has them)')
+
+
+def explain(args, queries):
+    """Database time of the SELECTs among ``queries`` (EXPLAIN ANALYZE: planning + execution), and the
+    tables they scan sequentially."""
+    total, seq_scans = 0.0, set()
+    with connect(args) as conn, conn.cursor() as cr:
+        for _ms, sql in queries:
+            if not sql.lstrip().upper().startswith('SELECT') or 'pg_notify' in sql:
+                continue
+            try:
+                cr.execute('EXPLAIN (ANALYZE, FORMAT JSON) ' + sql)
+            except psycopg2.Error:
+                conn.rollback()
+                continue
+            plan = cr.fetchone()[0][0]
+            total += plan['Execution Time'] + plan['Planning Time']
+            seq_scans.update(re.findall(r'"Node Type": "Seq Scan"[^{}]*?"Relation Name": "([^"]+)"', json.dumps(plan)))
+    return total, seq_scans
 
 
 def measure_concurrency(args):
@@ -189,12 +322,12 @@ def measure_concurrency(args):
             return type(error).__name__
 
     results = {}
-    for event, extra, ok in (('customer', {}, 303), ('dispose', {'dispositionCode': 'Sale'}, 200)):
+    for event, extra, ok in (('customer', {}, (302, 303)), ('dispose', {'dispositionCode': 'Sale'}, (200,))):
         with concurrent.futures.ThreadPoolExecutor(max_workers=50) as pool:
             started = time.monotonic()
             statuses = list(pool.map(lambda i, event=event, extra=extra: run(i, event, **extra), range(50)))
             elapsed = time.monotonic() - started
-        results[event] = (sum(status != ok for status in statuses), elapsed, statuses)
+        results[event] = (sum(status not in ok for status in statuses), elapsed, statuses)
     with connect(args) as conn, conn.cursor() as cr:
         cr.execute("SELECT crt_object_id, count(*), bool_and(state = 'disposed') FROM ameyo_call "
                    "WHERE crt_object_id = ANY(%s) GROUP BY crt_object_id", (crts,))
@@ -217,12 +350,17 @@ def main():
     parser.add_argument('--partners', type=int, default=1_000_000)
     parser.add_argument('--odoo')
     parser.add_argument('--odoo-log')
+    parser.add_argument('--profile-odoo', help='a one-process Odoo logging odoo.sql_db at DEBUG')
+    parser.add_argument('--profile-log')
+    parser.add_argument('--quick', action='store_true', help='fewer rounds')
     args = parser.parse_args()
     if args.command == 'populate':
         populate(args)
     else:
         measure_lookups(args)
         measure_http(args)
+        if args.profile_odoo:
+            profile_http(args)
         measure_concurrency(args)
 
 

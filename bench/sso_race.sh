@@ -13,21 +13,8 @@ ensure_dependencies
 
 WORKERS="${WORKERS:-4}"
 PARALLEL="${PARALLEL:-40}"
-WORK_DIR="$(mktemp -d /tmp/crm_ameyo_sso_race.XXXXXX)"
-chmod 755 "$WORK_DIR"
-STAGE_DIR="$WORK_DIR/addons"
-DATA_DIR="$WORK_DIR/data"
 DB="crm_ameyo_sso_race"
-ODOO_PID=""
-cleanup() {
-    if [ -n "$ODOO_PID" ]; then kill "$ODOO_PID" 2>/dev/null; wait "$ODOO_PID" 2>/dev/null || true; fi
-    stop_postgres "$WORK_DIR/pg"
-    if [ "${KEEP:-0}" = "1" ]; then log "kept $WORK_DIR"; else rm -rf "$WORK_DIR"; fi
-}
-trap cleanup EXIT
-
-stage_addon "$STAGE_DIR"
-start_postgres "$WORK_DIR/pg" "$(free_port)"
+bench_begin sso_race
 log "installing crm_ameyo (no demo data)"
 odoo_cmd -d "$DB" -i crm_ameyo --stop-after-init --workers=0 --log-level=warn >"$WORK_DIR/install.log" 2>&1
 
@@ -46,14 +33,7 @@ env.cr.commit()
 PY
 
 HTTP_PORT="$(free_port)"
-odoo_cmd -d "$DB" --db-filter="^$DB\$" --http-interface=127.0.0.1 --http-port="$HTTP_PORT" \
-    --workers="$WORKERS" --max-cron-threads=0 --limit-time-real=600 --log-level=info \
-    >"$WORK_DIR/odoo.log" 2>&1 &
-ODOO_PID=$!
-for _ in $(seq 1 60); do
-    curl -s -o /dev/null "http://127.0.0.1:$HTTP_PORT/web/login" && break
-    sleep 1
-done
+bench_odoo "$WORK_DIR/odoo.log" "$HTTP_PORT" --workers="$WORKERS" --max-cron-threads=0 --log-level=info
 
 "$PYTHON" "$REPO_DIR/bench/sso_race.py" --db "$DB" --pg-port "$PG_PORT" --port "$HTTP_PORT" \
     --workers "$WORKERS" --parallel "$PARALLEL" --odoo-log "$WORK_DIR/odoo.log"

@@ -65,7 +65,7 @@ class AmeyoLifecycle(http.Controller):
         if not isinstance(login, AgentLogin):
             return login  # the login page, or a refusal
         agent = login.user
-        if server.company_id not in agent.company_ids:
+        if server.company_id.id not in agent._get_company_ids():  # cached: reading company_ids costs two queries
             return self._page(request.env._("Access refused"), request.env._(
                 "This Ameyo server belongs to a company you do not work for. Nothing was recorded."), status=403)
         if request.env.uid != agent.id:

@@ -60,6 +60,23 @@ class AmeyoCampaign(models.Model):
                     "The Ameyo campaign ID %(value)r may hold letters, digits and - _ . @ : only.",
                     value=campaign.ameyo_campaign_id))
 
+    @api.model_create_multi
+    def create(self, vals_list):
+        campaigns = super().create(vals_list)
+        self.env.registry.clear_cache()  # the campaign routes of lifecycle URLs (ameyo.server)
+        return campaigns
+
+    def write(self, vals):
+        result = super().write(vals)
+        if {'ameyo_campaign_id', 'server_id', 'active'} & set(vals):
+            self.env.registry.clear_cache()  # the campaign routes of lifecycle URLs (ameyo.server)
+        return result
+
+    def unlink(self):
+        result = super().unlink()
+        self.env.registry.clear_cache()  # the campaign routes of lifecycle URLs (ameyo.server)
+        return result
+
     @api.depends('name', 'ameyo_campaign_id')
     def _compute_display_name(self):
         for campaign in self:

@@ -463,14 +463,22 @@ class AmeyoServer(models.Model):
         if server_id is not None:  # the per-server path: exactly that server (0 and unknown ids are none)
             return Server.search([('id', '=', server_id)], limit=1)
         if campaign_ref:
-            servers = self.env['ameyo.campaign'].sudo().search(
-                [('ameyo_campaign_id', '=', campaign_ref), ('server_id.active', '=', True)]).server_id
-            if len(servers) == 1:
-                return servers
-            if len(servers) > 1:
+            server_ids = {server_id for server_id, _campaign_id in self._ameyo_campaign_routes(campaign_ref)}
+            if len(server_ids) == 1:
+                return Server.browse(server_ids)
+            if len(server_ids) > 1:
                 return Server
         servers = Server.search([], limit=2)
         return servers if len(servers) == 1 else Server
+
+    @api.model
+    @tools.ormcache('campaign_ref')
+    def _ameyo_campaign_routes(self, campaign_ref):
+        """``((server id, campaign id), ...)``: the active campaigns with Ameyo id ``campaign_ref`` of active
+        servers. Every lifecycle URL asks, twice: cached until a server or campaign changes."""
+        campaigns = self.env['ameyo.campaign'].sudo().search(
+            [('ameyo_campaign_id', '=', campaign_ref), ('server_id.active', '=', True)])
+        return tuple((campaign.server_id.id, campaign.id) for campaign in campaigns)
 
     @api.model
     def _ameyo_sso_server(self, server_id=None):
@@ -483,10 +491,15 @@ class AmeyoServer(models.Model):
     def _ameyo_find_campaign(self, campaign_ref):
         """Return this server's campaign with Ameyo id ``campaign_ref`` (as superuser), or an empty one."""
         self.ensure_one()
+        Campaign = self.env['ameyo.campaign'].sudo()
         if not campaign_ref:
-            return self.env['ameyo.campaign'].sudo()
-        return self.env['ameyo.campaign'].sudo().search(
-            [('server_id', '=', self.id), ('ameyo_campaign_id', '=', campaign_ref)], limit=1)
+            return Campaign
+        campaign_ids = [campaign_id for server_id, campaign_id in self._ameyo_campaign_routes(campaign_ref)
+                        if server_id == self.id]
+        if campaign_ids:
+            return Campaign.browse(campaign_ids[:1])
+        # an archived server's, or a campaign Odoo does not know
+        return Campaign.search([('server_id', '=', self.id), ('ameyo_campaign_id', '=', campaign_ref)], limit=1)
 
     def _ameyo_record_agent_session(self, user, session_id):
         """Keep the agent's current Ameyo sessionId (a credential) where only the connector reads it.

@@ -1,5 +1,5 @@
 # shellcheck shell=bash
-# Shared helpers of scripts/run.sh and scripts/test.sh (sourced, not executed).
+# Shared helpers of scripts/run.sh, scripts/test.sh and bench/*.sh (sourced, not executed).
 # Everything here runs on loopback only and keeps its state under one temporary folder.
 
 set -euo pipefail
@@ -106,9 +106,82 @@ stage_addon() {
 # odoo_cmd [shell|server] OPTIONS...: Odoo on the private cluster with our staged addon.
 # ODOO_EXEC=1: the shell becomes Odoo (exec), e.g. in a background subshell whose pid must be Odoo's.
 odoo_cmd() {
-    local paths="$STAGE_DIR" subcommand=()
+    odoo_argv "$@"
+    ${ODOO_EXEC:+exec} "${ODOO_ARGV[@]}"
+}
+
+# odoo_argv [shell|server] OPTIONS...: the command line of odoo_cmd, in ODOO_ARGV; python -m odoo, or the
+# script ODOO_LAUNCHER names.
+odoo_argv() {
+    local paths="$STAGE_DIR" subcommand=() main=(-m odoo)
     [ -n "$ADDONS_PATH" ] && paths="$ADDONS_PATH,$STAGE_DIR"
+    [ -n "${ODOO_LAUNCHER:-}" ] && main=("$ODOO_LAUNCHER")
     case "${1:-}" in shell|server) subcommand=("$1"); shift ;; esac
-    ${ODOO_EXEC:+exec} "$PYTHON" -m odoo "${subcommand[@]}" --db_host=127.0.0.1 --db_port="$PG_PORT" --db_user=odoo ${DATA_DIR:+--data-dir="$DATA_DIR"} \
-        --addons-path="$paths" "$@"
+    ODOO_ARGV=("$PYTHON" "${main[@]}" "${subcommand[@]}" --db_host=127.0.0.1 --db_port="$PG_PORT" --db_user=odoo
+               ${DATA_DIR:+--data-dir="$DATA_DIR"} --addons-path="$paths" "$@")
+}
+
+# ---- benchmarks (bench/*.sh) ---------------------------------------------------------------------
+# bench_begin NAME [STATE_DIR]: WORK_DIR, a temporary folder for logs (KEEP=1 keeps it), the staged
+# addon, and PostgreSQL with Odoo's data directory (sessions, filestore) in STATE_DIR (kept between
+# runs: a cache) or, without it, in WORK_DIR. On exit, bench_end stops what bench_odoo started and
+# PostgreSQL.
+BENCH_PIDS=()
+bench_begin() {
+    local name="$1" state_dir="${2:-}"
+    WORK_DIR="$(mktemp -d "/tmp/crm_ameyo_$name.XXXXXX")"
+    chmod 755 "$WORK_DIR"
+    state_dir="${state_dir:-$WORK_DIR}"
+    mkdir -p "$state_dir"
+    chmod 755 "$state_dir"
+    STAGE_DIR="$WORK_DIR/addons"
+    DATA_DIR="$state_dir/data"
+    BENCH_PG_DIR="$state_dir/pg"
+    trap bench_end EXIT
+    stage_addon "$STAGE_DIR"
+    start_postgres "$BENCH_PG_DIR" "$(free_port)"
+}
+
+bench_end() {
+    bench_stop_odoo
+    stop_postgres "$BENCH_PG_DIR"
+    if [ "${KEEP:-0}" = "1" ]; then log "kept $WORK_DIR"; else rm -rf "$WORK_DIR"; fi
+}
+
+# bench_odoo LOG_FILE PORT OPTIONS...: an Odoo HTTP server of database $DB in the background on
+# 127.0.0.1:PORT (its websocket/gevent port a free one), logging to LOG_FILE; returns once it answers.
+bench_odoo() {
+    local log_file="$1" port="$2"
+    shift 2
+    # a multi-worker Odoo starts its websocket (gevent) process as "python <its argv[0]> gevent", which
+    # fails for "python -m odoo" (argv[0] is then odoo/__main__.py): a script of its own
+    ODOO_LAUNCHER="$WORK_DIR/odoo-server"
+    printf 'from odoo.cli.command import main\n\nmain()\n' >"$ODOO_LAUNCHER"
+    odoo_argv -d "$DB" --db-filter="^$DB\$" --http-interface=127.0.0.1 --http-port="$port" \
+        --gevent-port="$(free_port)" --limit-time-real=600 "$@"
+    ODOO_LAUNCHER=""
+    "${ODOO_ARGV[@]}" >"$log_file" 2>&1 &  # its own process id, not a subshell's: bench_stop_odoo stops it
+    BENCH_PIDS+=("$!")
+    for _ in $(seq 1 120); do
+        curl -s -o /dev/null "http://127.0.0.1:$port/web/login" && return 0
+        sleep 1
+    done
+    log "Odoo did not answer on port $port; its log:"
+    tail -n 30 "$log_file" >&2
+    return 1
+}
+
+# bench_stop_odoo: stop every Odoo bench_odoo started (by process id), and wait for them.
+bench_stop_odoo() {
+    local pid
+    for pid in "${BENCH_PIDS[@]}"; do
+        kill "$pid" 2>/dev/null || true
+        wait "$pid" 2>/dev/null || true
+    done
+    BENCH_PIDS=()
+}
+
+# bench_psql SQL...: psql as the superuser on the benchmark's cluster (quiet, unaligned).
+bench_psql() {
+    PGOPTIONS='-c client_min_messages=warning' as_pg_user "$(find_pg_bin)/psql" -h 127.0.0.1 -p "$PG_PORT" -U postgres -d postgres -qtAc "$@"
 }
