@@ -35,8 +35,6 @@ ATTENTION_REASONS = [
 RETRY_REASONS = ('dispose_failed', 'dispose_pending')
 CLOSE_REASONS = ('dispose_failed', 'dispose_pending', 'stale_live')
 HANDLED_REASONS = ('ended', 'dial_failed', 'callback_unparsed', 'recording_unavailable')
-# A pop-ended leg needs a person only where Odoo was to tell Ameyo the outcome.
-ENDED_FLAGGED_MODES = ('crm_only', 'dual')
 
 
 class AmeyoCampaign(models.Model):
@@ -98,9 +96,8 @@ class AmeyoCall(models.Model):
             'dispose_failed': Domain('state', '=', 'dispose_failed'),
             'dispose_pending': Domain('state', '=', 'dispose_pending') & Domain('attention_due_at', '<=', now),
             'stale_live': Domain('state', 'in', LIVE_STATES) & Domain('attention_due_at', '<=', now),
-            # 'ended' is the pop's state (a leg closed because Ameyo popped the agent's next call)
-            'ended': Domain('state', '=', 'ended') & Domain('campaign_id.dispose_mode', 'in', ENDED_FLAGGED_MODES)
-            & not_handled,
+            # a pop-ended leg needs a person only where Odoo was to tell Ameyo the outcome (ameyo_call.py)
+            'ended': Domain('ended_undisposed', '=', True) & not_handled,
             'dial_failed': Domain('state', '=', 'dial_failed') & not_handled,
             'callback_unparsed': Domain('callback_unparsed', '=', True) & not_handled,
             'recording_unavailable': Domain('recording_state', '=', 'unavailable') & in_window & not_handled,
