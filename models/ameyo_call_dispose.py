@@ -313,17 +313,28 @@ class AmeyoCall(models.Model):
         self.ensure_one()
         self.invalidate_recordset()
         self._ameyo_notify_agent()  # the workspace's lists follow what Ameyo answered
+        after = self._ameyo_after_dispose_action()
         if self.state == 'disposed':
             return notification(self.env._("Call disposed"), self.env._(
-                "Saved in Odoo and Ameyo freed you for the next call."), 'success', next_action=CLOSE_DIALOG)
+                "Saved in Odoo and Ameyo freed you for the next call."), 'success', next_action=after)
         if self.state == 'dispose_pending' or self._ameyo_is_sending():
             return notification(self.env._("Saved in Odoo"), self.env._(
-                "Your outcome is saved; Odoo is still telling Ameyo."), 'warning', next_action=CLOSE_DIALOG)
+                "Your outcome is saved; Odoo is still telling Ameyo."), 'warning', next_action=after)
         advice = self.env._("Odoo retries on its own; if Ameyo still shows the call, dispose it in Ameyo.") \
             if self.dispose_next_try else self.env._("Dispose the call in Ameyo.")
         return notification(self.env._("Saved in Odoo, not in Ameyo"), self.env._(
             "Your outcome and notes are saved. Ameyo did not accept the dispose: %(reason)s %(advice)s",
-            reason=self.dispose_error or '', advice=advice), 'danger', sticky=True, next_action=CLOSE_DIALOG)
+            reason=self.dispose_error or '', advice=advice), 'danger', sticky=True, next_action=after)
+
+    def _ameyo_after_dispose_action(self):
+        """Close the dialog; but a colleague's lead the agent could open only during the call would not reload
+        once the call is disposed: open his call instead."""
+        self.ensure_one()
+        record = self.lead_id or self.partner_id
+        if not record or record.has_access('read'):
+            return CLOSE_DIALOG
+        return {'type': 'ir.actions.act_window', 'res_model': 'ameyo.call', 'res_id': self.id,
+                'views': [(False, 'form')], 'target': 'main'}
 
     def _ameyo_has_newer_pop(self):
         """Did Ameyo give this agent another call since this leg? Then disposeCallForUser would hit it."""

@@ -104,8 +104,12 @@ class TestPopRules(AmeyoHttpCase):
         leg = self.assertPops(self.throw(campaignId='303'))
         wizard = self.env['ameyo.dispose.wizard'].with_user(self.agent_a).create(
             {'call_id': leg.id, 'disposition_id': disposition.id, 'notes': 'Wants the gold plan'})
-        wizard.action_confirm()
+        result = wizard.action_confirm()
         self.assertEqual(leg.state, 'disposed')
+        # the lead's form would not reload for him: the notification leads on to his call
+        self.assertEqual(result['params']['next'], {
+            'type': 'ir.actions.act_window', 'res_model': 'ameyo.call', 'res_id': leg.id,
+            'views': [(False, 'form')], 'target': 'main'})
         note = lead.message_ids.filtered(lambda message: 'Wants the gold plan' in (message.body or ''))
         self.assertEqual(note.author_id, self.agent_a.partner_id)
         self.assertFalse(lead.with_user(self.agent_a).has_access('read'))
