@@ -118,6 +118,22 @@ class TestNeedingAttention(AttentionCase):
         self.assertFalse(leg.attention_reason)
         self.assertEqual(leg.state, 'dial_failed')
 
+    def test_ended_without_a_dispose_where_odoo_was_to_dispose(self):
+        """A leg ended by the agent's next pop needs a supervisor in CRM-only and dual campaigns only."""
+        for mode, flagged in (('crm_only', True), ('dual', True), ('ameyo_only', False), ('forced', False)):
+            with self.subTest(mode=mode):
+                self.campaign.dispose_mode = mode
+                _call, first = self.pop()
+                self.pop()  # Ameyo gives the agent his next call: the first is over
+                self.assertEqual(first.state, 'ended')
+                self.assertEqual(first.attention_reason, 'ended' if flagged else False)
+                self.assertEqual(first in self.attention(), flagged)
+                if flagged:
+                    self.assertRefusedToAgent(first, 'action_attention_mark_handled')
+                    self.as_supervisor(first).action_attention_mark_handled()
+                    self.assertEqual(first.attention_closed_by_id, self.supervisor)
+                    self.assertNotIn(first, self.attention())
+
     def test_recording_unavailable_inside_ameyo_retention_fetched_again(self):
         self.server.recording_retention_days = 30
         leg = self.create_leg(self.new_crt(), self.agent_a, state='disposed',
