@@ -96,7 +96,7 @@ class Browser:
     def evaluate(self, expression):
         return self.send('Runtime.evaluate', expression=expression, returnByValue=True)['result'].get('value')
 
-    def open_until(self, url, name, timeout=60):
+    def open_until(self, url, name, timeout=300):  # a loaded 2-core machine takes tens of seconds a page
         """Navigate to ``url``; the milliseconds until ``name`` shows in the form, and where they went."""
         check = NAME_VISIBLE % json.dumps(name)
         started = time.monotonic()

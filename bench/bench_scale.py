@@ -139,11 +139,18 @@ class Run:
                 response = self.timed('pop', agent.browse, f'/ameyo/customer?{query}')
                 if response.status_code != 200 or '/odoo' not in response.url:
                     raise StepError(f'HTTP {response.status_code} at {response.url}')
+                self.think()  # the agent talks to the caller
                 self.sim.hangup(call)
                 step = 'dispose'
                 self.timed('dispose', self.dispose, agent, partner_id)
+                self.think()  # until Ameyo gives him the next call
             except (StepError, requests.RequestException, ValueError, KeyError) as error:
                 self.error(step, error)
+
+    def think(self):
+        """An agent's own time between two requests: uniform between 0 and twice --think seconds."""
+        if self.args.think:
+            time.sleep(random.uniform(0, 2 * self.args.think))
 
     def dial(self, agent, partner_id):
         before = {leg['crtObjectId'] for leg in self.sim.calls() if leg.get('userId') == agent.user_id}
@@ -268,6 +275,9 @@ def main():
     parser.add_argument('--calls', type=int, default=3, help='calls per agent')
     parser.add_argument('--odoo', nargs='+', required=True, help='the base URL of each Odoo server')
     parser.add_argument('--odoo-logs', nargs='*', default=[])
+    parser.add_argument('--think', type=float, default=2.0,
+                        help='mean seconds an agent spends on a call and between calls (0: none, a stress test: '
+                             'more simultaneous connections than a 2-worker Odoo\'s listen backlog of 16)')
     parser.add_argument('--phases', type=int, nargs='+', default=[1, 2],
                         help='how many of the servers each run uses, in turn (default: one, then two)')
     parser.add_argument('--quick', action='store_true', help='at most 30 agents x 2 calls')

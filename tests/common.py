@@ -30,6 +30,18 @@ POP_PATH_SUFFIX = '/action-crm_ameyo.ameyo_call_pop_action'
 _crt_sequence = itertools.count(1)
 
 
+def build_web_assets(env):
+    """Build the web client's bundles before a browser asks for them. Built inside the browser's first
+    request, they hold the test cursor long enough, on a busy machine, for its other requests to give up
+    (``Unable to acquire lock for test cursor``) and the page to break. Call it in a browser test's
+    ``setUpClass``."""
+    for name, kinds in (('web.assets_web', ('js', 'css')), ('web.assets_tests', ('js',)),
+                        ('web.assets_web_print', ('css',))):
+        bundle = env['ir.qweb']._get_asset_bundle(name)
+        for kind in kinds:
+            getattr(bundle, kind)()
+
+
 class AmeyoCommon:
     """Fixtures of our own (demo data may or may not be installed): one server, one
     campaign with a disposition plan and a queue, two agents and a supervisor."""

@@ -1,5 +1,7 @@
 from odoo.tests import HttpCase, tagged
 
+from .common import build_web_assets
+
 # Poll for a selector, then report: console.error fails the test, 'test successful' passes it.
 WAIT_FOR = """
 const deadline = Date.now() + 20000;
@@ -19,6 +21,11 @@ const deadline = Date.now() + 20000;
 @tagged('post_install', '-at_install')
 class TestBrowserStack(HttpCase):
     """Chromium really runs: later browser tests cannot silently skip (a skip fails scripts/test.sh)."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        build_web_assets(cls.env)
 
     def test_web_client_loads(self):
         self.browser_js('/odoo', "console.log('test successful')", login='admin')

@@ -17,6 +17,7 @@ import websocket
 from odoo.tests import HttpCase, new_test_user, tagged
 
 from ..simulator import AmeyoSimulator
+from .common import build_web_assets
 
 AGENT_UI_HOST = '127.0.0.2'  # another site than Odoo's 127.0.0.1: the iframe is cross-site
 
@@ -51,6 +52,7 @@ class TestEmbeddedPop(HttpCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
+        build_web_assets(cls.env)
         cls.sim = AmeyoSimulator().start()
         cls.addClassCleanup(cls.sim.stop)
         cls.sim.add_campaign('801', 'Embedded Campaign', dispositions=('Sale',))

@@ -9,7 +9,7 @@ from unittest.mock import patch
 from odoo.tests import tagged
 from odoo.tests.common import ChromeBrowser
 
-from .common import AmeyoHttpCase
+from .common import AmeyoHttpCase, build_web_assets
 
 # Poll for a selector and a check, give the chart's animation time to end, then report.
 WAIT_THEN_SETTLE = """
@@ -35,13 +35,7 @@ class TestCallAnalysisBrowser(AmeyoHttpCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        # the web client's bundles built before Chromium asks for them: building them inside its first
-        # request holds the test cursor long enough, on a busy machine, for its other requests to give up
-        for name, kinds in (('web.assets_web', ('js', 'css')), ('web.assets_tests', ('js',)),
-                            ('web.assets_web_print', ('css',))):
-            bundle = cls.env['ir.qweb']._get_asset_bundle(name)
-            for kind in kinds:
-                getattr(bundle, kind)()
+        build_web_assets(cls.env)
         Disposition = cls.env['ameyo.disposition']
         dispositions = cls.disposition | Disposition.create([
             {'campaign_id': cls.campaign.id, 'code': 'Later', 'name': 'Call later', 'outcome': 'neutral'},
