@@ -204,7 +204,7 @@ class AmeyoCall(models.Model):
             'call_type': 'click.to.call.dial',
             'dial_requested_at': fields.Datetime.now(),
             'dial_api': check['api'],
-            'dial_request_id': new_request_id(),
+            'dial_request_id': check.setdefault('request_id', new_request_id()),
         }
         partner = record if record._name == 'res.partner' else record['partner_id'] \
             if 'partner_id' in record._fields else self.env['res.partner']
@@ -223,7 +223,11 @@ class AmeyoCall(models.Model):
     @api.model
     def _ameyo_dial_send(self, leg, record, check):
         """Send the dial request; store Ameyo's answer on the leg (its own transaction). Return the
-        :class:`AmeyoError`, or None when Ameyo accepted the request."""
+        :class:`AmeyoError`, or None when Ameyo accepted the request.
+
+        ``leg`` was committed by another transaction: this one's snapshot may not see it, so nothing of it is
+        read here but in the transaction that stores the answer (its id and ``check`` say what the request needs).
+        """
         server, campaign = check['server'], check['campaign']
         customer_record = None
         if campaign.dial_customer_key:
@@ -235,7 +239,7 @@ class AmeyoCall(models.Model):
             if check['api'] == 'manualdial':
                 answer = client.manual_dial(
                     session_id=check['session'], campaign_id=campaign.ameyo_campaign_id, phone=check['sent'],
-                    request_id=leg.dial_request_id, additional_params=additional_params,
+                    request_id=check['request_id'], additional_params=additional_params,
                     customer_record=customer_record)
             else:
                 answer = client.click_to_dial(
