@@ -31,15 +31,16 @@ class AmeyoCall(models.Model):
     def _ameyo_store_lookup_trace(self, outcome, records):
         """Write what the lookup decided, and why, on the leg (one short JSON)."""
         self.ensure_one()
-        model = 'crm.lead' if self.campaign_id.pop_target == 'lead' else 'res.partner'
+        model = self._ameyo_pop_model()
         phone = (self.phone or '').strip()
         trace = {'number': phone, 'key': self.phone_key or '', 'digits': key_digits(self.env), 'model': model,
                  'outcome': outcome, 'by': 'none', 'matches': [], 'hidden': 0}
-        candidates = self._ameyo_find_callers(model) if self.phone_key else self.env[model]
+        # found whoever owns them (the pop's lookup); named as superuser: the chooser names them too
+        candidates = (self._ameyo_find_callers(model) if self.phone_key else self.env[model]).sudo()
         trace['matches'] = [[record.id, record.display_name] for record in candidates[:TRACE_RECORDS]]
         trace['match_count'] = len(candidates)
         if outcome == 'open':
-            record = records
+            record = records.sudo()
             if self.direction == 'outbound' and self.dial_requested_at and record in (self.lead_id, self.partner_id):
                 trace['by'] = 'dialed'
             elif self.callback_origin_id and record in (self.callback_origin_id.lead_id,

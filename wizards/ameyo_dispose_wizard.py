@@ -97,7 +97,7 @@ class AmeyoDisposeWizard(models.TransientModel):
             callback_attribute=attribute, redial_phone=self.redial and self.redial_phone.strip())
         if call.state == 'disposed' and call.campaign_id.dispose_mode in ('crm_only', 'forced'):
             return notification(self.env._("Notes saved"), self.env._(
-                "Ameyo had already disposed this call."), 'warning', next_action=CLOSE_DIALOG)
+                "Ameyo had already disposed this call."), 'warning', next_action=call._ameyo_after_dispose_action())
         if must_tell_ameyo:
             # a second request, after this one committed: what the agent typed is safe whatever Ameyo says
             return {'type': 'ir.actions.client', 'tag': 'crm_ameyo.send_dispose', 'params': {'call_id': call.id}}
@@ -119,4 +119,4 @@ class AmeyoDisposeWizard(models.TransientModel):
                 "Ameyo disposes the call itself and tells Odoo.")),
             'ameyo_only': (self.env._("Notes saved"), self.env._("Now dispose the call in Ameyo.")),
         }[call.campaign_id.dispose_mode]
-        return notification(title, message, 'success', next_action=CLOSE_DIALOG)
+        return notification(title, message, 'success', next_action=call._ameyo_after_dispose_action())
