@@ -72,12 +72,15 @@ class AmeyoCallerMixin(models.AbstractModel):
 
     @api.depends_context('uid')
     def _compute_ameyo_call_count(self):
-        Call = self.env['ameyo.call']
         self.ameyo_call_count = 0
-        if not Call.has_access('read'):
-            return
+        if self.env['ameyo.call'].has_access('read'):
+            self._ameyo_count_calls()
+
+    def _ameyo_count_calls(self):
+        """Set ``ameyo_call_count``: the calls (legs the user reads) of each record, one grouped query."""
         field_name = self._ameyo_leg_field
-        for record, count in Call._read_group([(field_name, 'in', self.ids)], [field_name], ['__count']):
+        for record, count in self.env['ameyo.call']._read_group(
+                [(field_name, 'in', self.ids)], [field_name], ['__count']):
             record.ameyo_call_count = count
 
     def _ameyo_calls_domain(self):

@@ -42,6 +42,22 @@ failed=0
 check() {  # check NAME STATUS
     if [ "$2" -eq 0 ]; then passed=$((passed + 1)); log "PASS $1"; else failed=$((failed + 1)); log "FAIL $1"; fi
 }
+# shell_checks NAME COMMAND...: a shell test printing one "PASS name" or "FAIL name" line per check; each
+# becomes a check of ours (a test that prints none is a failure).
+shell_checks() {
+    local name="$1" results verdict check_name
+    shift
+    set +e
+    results="$("$@")"
+    set -e
+    while read -r verdict check_name; do
+        case "$verdict" in
+            PASS) check "$check_name" 0 ;;
+            FAIL) check "$check_name" 1 ;;
+        esac
+    done <<<"$results"
+    grep -qE '^(PASS|FAIL) ' <<<"$results" || check "$name reports its checks" 1
+}
 
 TEST_RUNNER="${TEST_RUNNER:-pytest}"
 case "$TEST_RUNNER" in pytest|odoo) ;; *) log "TEST_RUNNER is pytest or odoo, not '$TEST_RUNNER'"; exit 2 ;; esac
@@ -217,29 +233,11 @@ set -e
 # 5. The Odoo 19 bootstrap (scripts/bootstrap_odoo.sh), offline: from the Odoo tree in use, with a
 #    python that cannot import Odoo, in a throw-away folder; one check per line it prints.
 log "testing the Odoo 19 bootstrap from $ODOO_ROOT (about a minute)"
-set +e
-bootstrap_results="$("$REPO_DIR/scripts/test_bootstrap.sh" "$ODOO_ROOT")"
-set -e
-while read -r verdict name; do
-    case "$verdict" in
-        PASS) check "$name" 0 ;;
-        FAIL) check "$name" 1 ;;
-    esac
-done <<<"$bootstrap_results"
-grep -qE '^(PASS|FAIL) ' <<<"$bootstrap_results" || check "the bootstrap test reports its checks" 1
+shell_checks "the bootstrap test" "$REPO_DIR/scripts/test_bootstrap.sh" "$ODOO_ROOT"
 
 # 6. scripts/run.sh stopped by SIGTERM stops Odoo, the simulator and PostgreSQL (a few seconds).
 log "testing that scripts/run.sh stops everything on SIGTERM"
-set +e
-run_stop_results="$(PYTHON="$PYTHON" "$REPO_DIR/scripts/test_run_stop.sh")"
-set -e
-while read -r verdict name; do
-    case "$verdict" in
-        PASS) check "$name" 0 ;;
-        FAIL) check "$name" 1 ;;
-    esac
-done <<<"$run_stop_results"
-grep -qE '^(PASS|FAIL) ' <<<"$run_stop_results" || check "the run.sh SIGTERM test reports its checks" 1
+PYTHON="$PYTHON" shell_checks "the run.sh SIGTERM test" "$REPO_DIR/scripts/test_run_stop.sh"
 
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

@@ -79,6 +79,14 @@ class AmeyoCommon:
         cls.manager = new_test_user(env, login='t_manager', groups='crm_ameyo.group_ameyo_manager')
 
     @classmethod
+    def own_numbers(cls, keys):
+        """Demo data may hold these numbers (phone keys), or not: the test class owns every record with them."""
+        for model in ('res.partner', 'crm.lead'):
+            cls.env[model].with_context(active_test=False).search([('ameyo_phone_key', 'in', keys)]).write(
+                {'phone': False})
+        cls.env['ameyo.phone.pick'].search([('phone_key', 'in', keys)]).unlink()
+
+    @classmethod
     def start_simulator(cls, **options):
         """An Ameyo simulator for the test class, stopped after it, that accepts the test server's
         credentials (``options`` change them, or give its ``ssl_context``)."""

@@ -24,10 +24,7 @@ class TestPopRules(AmeyoHttpCase):
     def setUpClass(cls):
         super().setUpClass()
         env = cls.env
-        for model in ('res.partner', 'crm.lead'):
-            env[model].with_context(active_test=False).search([('ameyo_phone_key', 'in', KEYS)]).write(
-                {'phone': False})
-        env['ameyo.phone.pick'].search([('phone_key', 'in', KEYS)]).unlink()
+        cls.own_numbers(KEYS)
         cls.lead_campaign = env['ameyo.campaign'].create({
             'server_id': cls.server.id, 'ameyo_campaign_id': '303', 'name': 'Rules Lead Campaign',
             'pop_target': 'lead'})

@@ -28,11 +28,7 @@ class TestScreenPop(AmeyoHttpCase):
     def setUpClass(cls):
         super().setUpClass()
         env = cls.env
-        # Demo data may hold these numbers (or not): the tests own every record that matches.
-        for model in ('res.partner', 'crm.lead'):
-            env[model].with_context(active_test=False).search([('ameyo_phone_key', 'in', KEYS)]).write(
-                {'phone': False})
-        env['ameyo.phone.pick'].search([('phone_key', 'in', KEYS)]).unlink()
+        cls.own_numbers(KEYS)
         cls.campaign.guidance = '<p>Campaign script: greet the caller.</p>'
         cls.team_campaign = env['crm.team'].create({'name': 'Pop Campaign Team'})
         cls.team_queue = env['crm.team'].create({'name': 'Pop Queue Team'})
