@@ -347,43 +347,52 @@ class AmeyoCall(models.Model):
         return setting == 'create' if setting else self.campaign_id.create_on_no_match
 
     def _ameyo_resolve_pop(self, create_allowed=True):
-        """Decide what the agent sees for this leg; link the leg to its record.
+        """Decide what the agent sees for this leg; link the leg to its record; write the lookup trace.
 
         Return ``('open', record)``, ``('choose', records)``, ``('new', model)``, or
         ``('no_number', model)`` when Ameyo sent no number (nothing is looked up or created).
         """
         self.ensure_one()
         model = self._ameyo_pop_model()
+        outcome, records, by, candidates = self._ameyo_decide_pop(model, create_allowed)
+        self._ameyo_store_lookup_trace(model, outcome, records, by, candidates)  # ameyo_call_lookup_trace.py
+        return outcome, records
+
+    def _ameyo_decide_pop(self, model, create_allowed):
+        """The pop's decision: ``(outcome, records, by, candidates)``; ``by`` says why that record opens
+        (dialed, callback, customer_id, pick, number, created), ``candidates`` the records with the number when
+        the number was looked up (None when another rule decided first)."""
         Partner = self.env['res.partner'].sudo()
         # Ameyo calls back a number with a pending callback: the call that scheduled it names the record.
         # The call the agent dialed from a contact or lead: that record, even when others share the number.
         dialed = self.lead_id if model == 'crm.lead' else self.partner_id
         if self.direction == 'outbound' and self.dial_requested_at and dialed:
-            return 'open', dialed.with_env(self.env)
+            return 'open', dialed.with_env(self.env), 'dialed', None
         origin = self._ameyo_link_callback_origin()
         origin_record = origin.lead_id if model == 'crm.lead' else origin.partner_id
         if origin_record.sudo().active:
             self._ameyo_link(origin_record)
-            return 'open', origin_record.with_env(self.env)
+            return 'open', origin_record.with_env(self.env), 'callback', None
         # Ameyo's customerId, once linked, names the contact.
         if self.ameyo_customer_id and model == 'res.partner':
             partner = Partner.search([('ameyo_customer_id', '=', self.ameyo_customer_id),
                                       *self._ameyo_company_domain()], order='id', limit=1)
             if partner:
                 self._ameyo_link(partner)
-                return 'open', partner.with_env(self.env)
+                return 'open', partner.with_env(self.env), 'customer_id', None
         if not self.phone:
-            return 'no_number', model  # no number, no new record: the pop says so, the leg is kept
+            return 'no_number', model, None, None  # no number, no new record: the pop says so, the leg is kept
         candidates = self._ameyo_find_callers(model)
+        chosen = candidates
         if len(candidates) > 1:
             pick = self._ameyo_remembered_pick(model)
             if pick and pick.res_id in candidates.ids:
-                candidates = candidates.browse(pick.res_id)
-        if len(candidates) == 1:
-            self._ameyo_link(candidates)
-            return 'open', candidates
+                chosen = candidates.browse(pick.res_id)
+        if len(chosen) == 1:
+            self._ameyo_link(chosen)
+            return 'open', chosen, 'pick' if len(candidates) > 1 else 'number', candidates
         if candidates:
-            return 'choose', candidates
+            return 'choose', candidates, None, candidates
         if model == 'crm.lead':
             partners = self._ameyo_find_callers('res.partner')
             if len(partners) == 1:
@@ -391,8 +400,8 @@ class AmeyoCall(models.Model):
         if create_allowed and self.phone_key and self._ameyo_creates_on_no_match():
             record = self.env[model].with_company(self.company_id).create(self._ameyo_new_record_values(model))
             self._ameyo_link(record)
-            return 'open', record
-        return 'new', model
+            return 'open', record, 'created', candidates
+        return 'new', model, None, candidates
 
     def _ameyo_remembered_pick(self, model):
         """The record remembered for this leg's number (``ameyo.phone.pick``, as superuser), if any."""

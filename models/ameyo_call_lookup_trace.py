@@ -1,8 +1,8 @@
 """The lookup trace: on each leg, how the caller's number was read and which records it matched, or why none.
 
 "Why did this number not pop Priya?" is answered from the call form. The pop's lookup
-(:meth:`_ameyo_resolve_pop`, in ameyo_call.py) is left as it is: this file wraps it, and stores one
-short JSON (``lookup_trace``) once it has decided. ``ameyo.shared.number`` lists the numbers several
+(:meth:`_ameyo_resolve_pop`, in ameyo_call.py) hands this file what it decided and the records it found,
+stored as one short JSON (``lookup_trace``). ``ameyo.shared.number`` lists the numbers several
 contacts or leads share, the cause of choosers.
 """
 
@@ -23,44 +23,24 @@ class AmeyoCall(models.Model):
     lookup_trace = fields.Json(readonly=True, copy=False, help="How the pop looked the caller up (see below).")
     lookup_trace_html = fields.Html(string="Caller Lookup", compute='_compute_lookup_trace_html', sanitize=False)
 
-    def _ameyo_resolve_pop(self, create_allowed=True):
-        outcome, records = super()._ameyo_resolve_pop(create_allowed=create_allowed)
-        self._ameyo_store_lookup_trace(outcome, records)
-        return outcome, records
-
-    def _ameyo_store_lookup_trace(self, outcome, records):
-        """Write what the lookup decided, and why, on the leg (one short JSON)."""
+    def _ameyo_store_lookup_trace(self, model, outcome, records, by, candidates):
+        """Write what the pop's lookup decided, and why, on the leg (one short JSON). ``candidates``: the records
+        with the number as the pop found them, or None when another rule opened the record (then looked up
+        here, to name them)."""
         self.ensure_one()
-        model = self._ameyo_pop_model()
-        phone = (self.phone or '').strip()
-        trace = {'number': phone, 'key': self.phone_key or '', 'digits': key_digits(self.env), 'model': model,
-                 'outcome': outcome, 'by': 'none', 'matches': [], 'hidden': 0}
-        # found whoever owns them (the pop's lookup); named as superuser: the chooser names them too
-        candidates = (self._ameyo_find_callers(model) if self.phone_key else self.env[model]).sudo()
-        trace['matches'] = [[record.id, record.display_name] for record in candidates[:TRACE_RECORDS]]
-        trace['match_count'] = len(candidates)
+        if candidates is None:
+            candidates = self._ameyo_find_callers(model) if self.phone_key else self.env[model]
+        candidates = candidates.sudo()  # found whoever owns them; named as superuser, as the chooser names them
+        trace = {'number': (self.phone or '').strip(), 'key': self.phone_key or '', 'digits': key_digits(self.env),
+                 'model': model, 'outcome': outcome, 'by': by or 'none', 'hidden': 0,
+                 'matches': [[record.id, record.display_name] for record in candidates[:TRACE_RECORDS]],
+                 'match_count': len(candidates)}
         if outcome == 'open':
-            record = records.sudo()
-            if self.direction == 'outbound' and self.dial_requested_at and record in (self.lead_id, self.partner_id):
-                trace['by'] = 'dialed'
-            elif self.callback_origin_id and record in (self.callback_origin_id.lead_id,
-                                                        self.callback_origin_id.partner_id):
-                trace['by'] = 'callback'
-            elif model == 'res.partner' and self.ameyo_customer_id \
-                    and record.ameyo_customer_id == self.ameyo_customer_id and len(candidates) != 1:
-                trace['by'] = 'customer_id'
-            elif len(candidates) > 1 and record in candidates:
-                trace['by'] = 'pick'
-            elif record in candidates:
-                trace['by'] = 'number'
-            else:
-                trace['by'] = 'created'
-            trace['chosen'] = [record.id, record.display_name]
-        if not candidates and self.phone_key:
-            # records with the number the agent cannot use: archived, of another company, or not his to read
-            everyone = self.env[model].sudo().with_context(active_test=False).search_count(
+            trace['chosen'] = [records.id, records.sudo().display_name]
+        if not candidates and self.phone_key and outcome != 'open':
+            # records with the number the pop does not use: archived, or of another company
+            trace['hidden'] = self.env[model].sudo().with_context(active_test=False).search_count(
                 [('ameyo_phone_key', '=', self.phone_key)])
-            trace['hidden'] = everyone
         self.sudo().with_context(mail_notrack=True).lookup_trace = trace
 
     @api.depends('lookup_trace')
@@ -94,7 +74,7 @@ class AmeyoCall(models.Model):
         elif trace.get('key'):
             hidden = trace.get('hidden', 0)
             lines.append(self.env._("No %(kind)s with these digits that the agent may open.", kind=kind) + ' ' + (
-                self.env._("%(count)s have them but are archived, of another company or not visible to the agent.",
+                self.env._("%(count)s have them but are archived or of another company.",
                   count=hidden) if hidden else self.env._("None at all has them.")))
         chosen = trace.get('chosen')
         by = {

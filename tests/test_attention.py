@@ -297,10 +297,19 @@ class TestLookupTrace(AttentionCase):
         self.assertEqual((leg.lookup_trace['match_count'], leg.lookup_trace['hidden']), (0, 1))
         html = str(leg.lookup_trace_html)
         self.assertIn('No contacts with these digits that the agent may open', html)
-        self.assertIn('archived, of another company or not visible', html)
+        self.assertIn('archived or of another company', html)
         self.assertNotIn('Priya', html)  # the agent may read the trace: it names none he cannot see
         _call, nobody = self.pop(phone='9740066666')
         self.assertIn('None at all has them', str(nobody.lookup_trace_html))
+
+    def test_a_created_record_is_named_as_created(self):
+        """The pop's own decision is traced: a record it created is no hidden match of the number."""
+        self.campaign.create_on_no_match = True
+        _call, leg = self.pop(phone='9740077777')
+        trace = leg.lookup_trace
+        self.assertEqual((trace['by'], trace['match_count'], trace['hidden']), ('created', 0, 0))
+        self.assertEqual(trace['chosen'][0], leg.partner_id.id)
+        self.assertIn('a record created for the caller', str(leg.lookup_trace_html))
 
     def test_several_matches_and_the_shared_numbers_report(self):
         self.env['res.partner'].create({'name': 'Meera Iyer (old)', 'phone': '097400 11223'})
