@@ -390,3 +390,28 @@ class AmeyoHttpCase(AmeyoCommon, AmeyoHttpMixin, HttpCase):
         cls.server.write(cls.server_values)
         if cls.only_server:
             cls.env['ameyo.server'].search([('id', '!=', cls.server.id)]).active = False
+
+
+class AmeyoTourCase(HttpCase):
+    """A Chromium tour's own Ameyo: a simulator with one campaign and its agent, the same server and
+    campaign in Odoo (``cls.sim``, ``cls.campaign``)."""
+
+    @classmethod
+    def setup_tour_ameyo(cls, campaign_id, agent_user_id, dispose_token=None,
+                         dispositions=(('Sale', 'Sale'), ('Not Interested', 'Not interested'))):
+        """Start the simulator and mirror it in Odoo; return the campaign's dispositions."""
+        token = {'dispose_token': dispose_token} if dispose_token else {}
+        cls.sim = AmeyoSimulator(**token).start()
+        cls.addClassCleanup(cls.sim.stop)
+        cls.sim.add_campaign(campaign_id, 'Tour Campaign', dispositions=tuple(code for code, _name in dispositions))
+        cls.sim.add_agent(agent_user_id, campaigns=(campaign_id,))
+        server = cls.env['ameyo.server'].create({'name': 'Tour Ameyo', 'base_url': cls.sim.url, **token})
+        cls.campaign = cls.env['ameyo.campaign'].create(
+            {'server_id': server.id, 'ameyo_campaign_id': campaign_id, 'name': 'Tour Campaign'})
+        return cls.env['ameyo.disposition'].create([
+            {'campaign_id': cls.campaign.id, 'code': code, 'name': name} for code, name in dispositions])
+
+    def customer_url(self, call, **extra):
+        """The customer URL Ameyo throws for the simulator's ``call`` (``extra`` parameters added)."""
+        return f"/ameyo/customer?{urlencode({**self.sim.lifecycle_params(call, 'customer'), **extra})}"
+

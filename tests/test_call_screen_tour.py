@@ -1,28 +1,17 @@
-from odoo.tests import HttpCase, new_test_user, tagged
+from odoo.tests import new_test_user, tagged
 
-from ..simulator import AmeyoSimulator
+from .common import AmeyoTourCase
 
 
 @tagged('post_install', '-at_install')
-class TestCallScreenTour(HttpCase):
+class TestCallScreenTour(AmeyoTourCase):
     """The agent's call screen in headless Chromium: the call panel on the popped contact and lead, the
     guidance popover under dialogs, the banner naming a caller saved from the pop."""
 
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.sim = AmeyoSimulator(dispose_token='panel-dispose-token').start()
-        cls.addClassCleanup(cls.sim.stop)
-        cls.sim.add_campaign('702', 'Panel Campaign', dispositions=('Sale', 'Not Interested'))
-        cls.sim.add_agent('panel.agent@acme', campaigns=('702',))
-        server = cls.env['ameyo.server'].create({
-            'name': 'Panel Ameyo', 'base_url': cls.sim.url, 'dispose_token': 'panel-dispose-token'})
-        cls.campaign = cls.env['ameyo.campaign'].create(
-            {'server_id': server.id, 'ameyo_campaign_id': '702', 'name': 'Panel Campaign'})
-        dispositions = cls.env['ameyo.disposition'].create([
-            {'campaign_id': cls.campaign.id, 'code': 'Sale', 'name': 'Sale'},
-            {'campaign_id': cls.campaign.id, 'code': 'Not Interested', 'name': 'Not interested'},
-        ])
+        dispositions = cls.setup_tour_ameyo('702', 'panel.agent@acme', dispose_token='panel-dispose-token')
         cls.env['ameyo.queue'].create([
             {'campaign_id': cls.campaign.id, 'ameyo_queue_id': '31', 'name': 'Gold',
              'guidance': '<p>Offer the gold plan first.</p>'},
@@ -40,11 +29,11 @@ class TestCallScreenTour(HttpCase):
             'user_id': cls.agent.id, 'type': 'lead'})
         Call = cls.env['ameyo.call']
         Call.create([
-            {'server_id': server.id, 'crt_object_id': 'panel-earlier-1', 'campaign_id': cls.campaign.id,
+            {'server_id': cls.campaign.server_id.id, 'crt_object_id': 'panel-earlier-1', 'campaign_id': cls.campaign.id,
              'user_id': other.id, 'phone': '9740022334', 'partner_id': cls.partner.id, 'state': 'disposed',
              'disposition_id': dispositions[1].id, 'disposition_code': 'Not Interested',
              'notes': 'Asked for a brochure'},
-            {'server_id': server.id, 'crt_object_id': 'panel-earlier-2', 'campaign_id': cls.campaign.id,
+            {'server_id': cls.campaign.server_id.id, 'crt_object_id': 'panel-earlier-2', 'campaign_id': cls.campaign.id,
              'user_id': other.id, 'phone': '9740055667', 'partner_id': cls.lead_partner.id, 'state': 'disposed',
              'notes': 'Wants a site survey'},
         ])
@@ -54,8 +43,7 @@ class TestCallScreenTour(HttpCase):
 
     def pop_url(self, phone, queue_id):
         call = self.sim.start_call('panel.agent@acme', '702', phone)
-        params = {**self.sim.lifecycle_params(call, 'customer'), 'queueId': queue_id}
-        return '/ameyo/customer?' + '&'.join(f'{key}={value}' for key, value in params.items())
+        return self.customer_url(call, queueId=queue_id)
 
     def test_panel_on_the_popped_contact(self):
         self.start_tour(self.pop_url('9740022334', '31'), 'crm_ameyo_call_panel_partner_tour', login='panel_agent')

@@ -1,23 +1,17 @@
-from odoo.tests import HttpCase, new_test_user, tagged
+from odoo.tests import new_test_user, tagged
 
-from ..simulator import AmeyoSimulator
+from .common import AmeyoTourCase
 
 
 @tagged('post_install', '-at_install')
-class TestWrongCallerTour(HttpCase):
+class TestWrongCallerTour(AmeyoTourCase):
     """The agent's path in headless Chromium: the pop opens the contact remembered for a shared number,
     "Wrong caller?" in the call banner, the chooser, "None of these: new contact", the new contact saved."""
 
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.sim = AmeyoSimulator().start()
-        cls.addClassCleanup(cls.sim.stop)
-        cls.sim.add_campaign('702', 'Tour Campaign', dispositions=('Sale',))
-        cls.sim.add_agent('tour.picker@acme', campaigns=('702',))
-        server = cls.env['ameyo.server'].create({'name': 'Tour Ameyo', 'base_url': cls.sim.url})
-        cls.campaign = cls.env['ameyo.campaign'].create(
-            {'server_id': server.id, 'ameyo_campaign_id': '702', 'name': 'Tour Campaign'})
+        cls.setup_tour_ameyo('702', 'tour.picker@acme', dispositions=(('Sale', 'Sale'),))
         cls.agent = new_test_user(cls.env, login='tour_picker', groups='crm_ameyo.group_ameyo_agent',
                                   ameyo_user_id='tour.picker@acme')
         cls.other_agent = new_test_user(cls.env, login='tour_other', groups='crm_ameyo.group_ameyo_agent',
@@ -31,8 +25,7 @@ class TestWrongCallerTour(HttpCase):
 
     def test_wrong_caller_then_none_of_these(self):
         call = self.sim.start_call('tour.picker@acme', '702', '9740011229')
-        url = '/ameyo/customer?' + '&'.join(
-            f'{key}={value}' for key, value in self.sim.lifecycle_params(call, 'customer').items())
+        url = self.customer_url(call)
         self.start_tour(url, 'crm_ameyo_wrong_caller_tour', login='tour_picker')
         leg = self.env['ameyo.call'].search([('crt_object_id', '=', call['crtObjectId'])])
         self.assertEqual(leg.partner_id.name, 'Asha Newcaller')
