@@ -10,6 +10,7 @@ from odoo import fields
 from odoo.exceptions import AccessError
 
 from ..models.ameyo_call import CALL_STATES
+from ..simulator import make_wav
 from ..tools.ameyo_params import format_callback_attribute, parse_callback_attribute, parse_lifecycle_params
 from .test_dispose import DisposeCase
 
@@ -79,9 +80,9 @@ class TestNeedingAttention(AttentionCase):
         self.assertIn(leg, self.attention())
         self.assertRefusedToAgent(leg, 'action_attention_mark_disposed')
         self.assertEqual(leg.state, 'dispose_pending')
-        with self.ameyo_client_replaced(dispose_call_for_user=AssertionError("Ameyo must not be called")) as calls:
-            self.as_supervisor(leg).action_attention_mark_disposed()
-        self.assertFalse(calls)
+        asked = len(self.sim.requests())
+        self.as_supervisor(leg).action_attention_mark_disposed()
+        self.assertEqual(len(self.sim.requests()), asked)  # Ameyo was not called
         self.assertEqual(leg.state, 'disposed')
         self.assertEqual(leg.attention_closed_by_id, self.supervisor)
         self.assertTrue(leg.attention_closed_at and leg.disposed_at)
@@ -145,10 +146,9 @@ class TestNeedingAttention(AttentionCase):
         self.assertIn('voice log not found', leg.attention_text)
         self.assertFalse(old.attention_reason)  # Ameyo no longer keeps it: nobody can do anything
         self.assertRefusedToAgent(leg, 'action_attention_fetch_recording')
-        audio = b'RIFF\x24\x00\x00\x00WAVEfmt ' + bytes(64)
-        with self.ameyo_client_replaced(download_voice_log=(audio, 'audio/wav')) as calls:
-            self.as_supervisor(leg).action_attention_fetch_recording()
-        self.assertEqual(len(calls), 1)
+        self.sim.set_voice_log(leg.crt_object_id, body=make_wav(seconds=1))  # Ameyo has it by now
+        self.as_supervisor(leg).action_attention_fetch_recording()
+        self.assertEqual(len(self.sim.requests_for('downloadVoiceLog')), 1)
         self.assertEqual(leg.recording_state, 'fetched')
         self.assertNotIn(leg, self.attention())
 
