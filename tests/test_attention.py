@@ -80,9 +80,9 @@ class TestNeedingAttention(AttentionCase):
         self.assertIn(leg, self.attention())
         self.assertRefusedToAgent(leg, 'action_attention_mark_disposed')
         self.assertEqual(leg.state, 'dispose_pending')
-        asked = len(self.sim.requests())
+        asked = len(self.sim.requests)
         self.as_supervisor(leg).action_attention_mark_disposed()
-        self.assertEqual(len(self.sim.requests()), asked)  # Ameyo was not called
+        self.assertEqual(len(self.sim.requests), asked)  # Ameyo was not called
         self.assertEqual(leg.state, 'disposed')
         self.assertEqual(leg.attention_closed_by_id, self.supervisor)
         self.assertTrue(leg.attention_closed_at and leg.disposed_at)
