@@ -151,8 +151,11 @@ class AmeyoLifecycle(http.Controller):
         the one remembered for the number (who picked it, when), and "None of these"."""
         model = leg._ameyo_pop_model()
         pick = leg._ameyo_remembered_pick(model)
+        # what the agent may open himself is shown whole; of the others (another salesperson's pipeline, for an
+        # "own documents only" agent) only the name and a hint, enough to choose
+        readable_ids = {model: set(candidates._filtered_access('read').ids)}
         return request.render('crm_ameyo.ameyo_chooser_page', {
-            'leg': leg, 'candidates': candidates.sudo(), 'model': model,
+            'leg': leg, 'candidates': candidates.sudo(), 'model': model, 'readable_ids': readable_ids,
             'pick': pick if pick.res_id in candidates.ids else pick.browse(),
             'title': request.env._("Who is calling?")})
 

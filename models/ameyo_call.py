@@ -1,3 +1,6 @@
+from contextlib import contextmanager
+from contextvars import ContextVar
+
 from psycopg2.errors import UniqueViolation
 
 from odoo import api, fields, models
@@ -38,6 +41,13 @@ ATTEMPT_STATES = ('dialing', 'dial_failed')
 DISPOSABLE_STATES = (*LIVE_STATES, 'dispose_failed')
 # Campaigns where Odoo's disposition is expected: an ``ended`` leg there is a call nobody disposed.
 ODOO_DISPOSE_MODES = ('crm_only', 'dual')
+# Ameyo's callType of a call transferred to this agent: a second agent's leg of a call is his only then.
+TRANSFER_CALL_TYPE_PREFIX = 'transferred.'
+# The fields the pop fills from the server's own records (its company, campaign, queue, dispositions).
+SERVER_VALUE_FIELDS = frozenset({'server_id', 'campaign_id', 'queue_id', 'disposition_id'})
+# Set only inside :meth:`AmeyoCall._ameyo_server_values`: a Python context variable, which no RPC caller can
+# set (a context key could be), so the company check is skipped for the pop's writes and nothing else.
+_writing_server_values = ContextVar('crm_ameyo_writing_server_values', default=False)
 
 
 class AmeyoCall(models.Model):
@@ -90,6 +100,17 @@ class AmeyoCall(models.Model):
     partner_id = fields.Many2one('res.partner', string="Contact", index='btree_not_null', tracking=True,
                                  check_company=True)
     lead_id = fields.Many2one('crm.lead', index='btree_not_null', tracking=True, check_company=True)
+    pop_lead_id = fields.Many2one(
+        'crm.lead', string="Lead Opened by the Pop", readonly=True, copy=False, index='btree_not_null',
+        ondelete='set null',
+        help="The lead the screen-pop (or the agent's choice among the records with the caller's number) linked "
+             "to this leg. Written by the pop only: the agent may work on this lead while the call is live, "
+             "whoever owns it.")
+    ameyo_assigned = fields.Boolean(
+        string="Given by Ameyo", readonly=True, copy=False,
+        help="Ameyo gave this call to this agent: the first leg of the call on its server, a leg of that same "
+             "agent, or a transfer (Ameyo's callType transferred.*). Only then may the agent replay its "
+             "recording; another agent naming a call that is not his gets a leg, never its recording.")
     state = fields.Selection(CALL_STATES, required=True, default='connected', index=True, tracking=True)
     phase = fields.Selection(
         [('dialing', 'Dialing'), ('live', 'Live'), ('waiting', 'Waiting for Ameyo'), ('closed', 'Closed')],
@@ -133,6 +154,8 @@ class AmeyoCall(models.Model):
     # What an agent may change on his own legs himself; everything else is written by the
     # connector (as superuser, after authenticating him) or by a manager.
     AGENT_WRITABLE_FIELDS = frozenset({'notes', 'partner_id', 'lead_id'})
+    # The caller fields: an agent names only a record he may read, or one the pop found for the call.
+    CALLER_FIELDS = {'partner_id': 'res.partner', 'lead_id': 'crm.lead'}
 
     def _ameyo_writable_fields(self):
         """The fields the current user (not a manager) may write on the legs he can see."""
@@ -146,7 +169,22 @@ class AmeyoCall(models.Model):
                 raise AccessError(self.env._(
                     "You can only change the notes, contact and lead of a call (not %(fields)s).",
                     fields=', '.join(sorted(forbidden))))
+            self._ameyo_check_caller_values(vals)
         return super().write(vals)
+
+    def _ameyo_check_caller_values(self, vals):
+        """Refuse a contact or lead the current user names as a leg's caller unless he may read it himself,
+        or the pop found it for that leg's number. Odoo's many2one write never checks the target's access, and
+        a leg's caller decides what the agent works on (its chatter, its activities) during the call."""
+        for field_name, model in self.CALLER_FIELDS.items():
+            record = self.env[model].browse(vals.get(field_name) or ()).exists()
+            if not record or record.has_access('read'):
+                continue
+            for leg in self:
+                if record not in leg._ameyo_find_callers(model):
+                    raise AccessError(self.env._(
+                        "You may not link this call to %(record)s: it is neither a record you can open nor one "
+                        "with the caller's number.", record=record._description))
 
     @api.model
     def _ameyo_cron_batch(self, domain, order, limit, process):
@@ -165,12 +203,28 @@ class AmeyoCall(models.Model):
                 break
 
     def _check_company(self, fnames=None):
-        # What _ameyo_register_leg writes is consistent by construction: the server's company, the server's
-        # campaign (_ameyo_find_campaign), that campaign's queue and disposition. Odoo's check of them (a
-        # domain evaluated per field) was a sixth of a pop's time; the contact and lead stay checked.
-        if self.env.context.get('ameyo_values_of_server'):
-            return
+        # What the pop writes from the server is consistent by construction: the server's company, the
+        # server's campaign (_ameyo_find_campaign), that campaign's queue and disposition. Odoo's check of them
+        # (a domain evaluated per field) was a sixth of a pop's time: skipped inside _ameyo_server_values only;
+        # the contact and lead stay checked there too.
+        if _writing_server_values.get():
+            names = self._fields if fnames is None else fnames
+            fnames = [name for name in names if name not in SERVER_VALUE_FIELDS and name != 'company_id'
+                      and self._fields[name].relational and self._fields[name].check_company]
+            if not fnames:
+                return
         super()._check_company(fnames)
+
+    @staticmethod
+    @contextmanager
+    def _ameyo_server_values():
+        """The pop's creation and update of a leg with the server's own values (``_ameyo_register_leg``):
+        Odoo's company check skips those values, and only those, within this block."""
+        token = _writing_server_values.set(True)
+        try:
+            yield
+        finally:
+            _writing_server_values.reset(token)
 
     @api.depends('state')
     def _compute_phase(self):
@@ -197,12 +251,33 @@ class AmeyoCall(models.Model):
             call.phone_key = phone_key(call.phone, digits)
 
     @api.depends('phone', 'partner_id', 'lead_id')
+    @api.depends_context('uid')
     def _compute_display_name(self):
-        # the number and the caller, as the agent knows them; Ameyo's call id only when there is no number
+        # the number and the caller, as the reader may know them; Ameyo's call id only when there is no number
+        callers = self._ameyo_caller_names()
         for call in self:
-            caller = (call.lead_id or call.partner_id).sudo().display_name
-            call.display_name = ' · '.join(filter(None, (call.phone or call.crt_object_id, caller))) \
+            call.display_name = ' · '.join(filter(None, (call.phone or call.crt_object_id, callers[call.id]))) \
                 or self.env._("Call attempt")
+
+    def _ameyo_caller_names(self):
+        """{leg id: the name of its lead (else contact) as the current user may know it}: the record's name when
+        he may read it, else words that read nothing of it ("a lead of another salesperson"): after the call,
+        a colleague's lead is closed to the agent again, and the pages of his calls must still open."""
+        names = {}
+        records = {model: self.sudo().mapped(field_name) for field_name, model in self.CALLER_FIELDS.items()}
+        readable = {model: set(records[model].with_env(self.env)._filtered_access('read').ids)
+                    for model in records} if not self.env.su else None
+        hidden = {'crm.lead': self.env._("a lead of another salesperson"),
+                  'res.partner': self.env._("a contact you cannot open")}
+        for call in self:
+            record = call.sudo().lead_id or call.sudo().partner_id
+            if not record:
+                names[call.id] = ''
+            elif readable is None or record.id in readable[record._name]:
+                names[call.id] = record.display_name
+            else:
+                names[call.id] = hidden[record._name]
+        return names
 
     @api.depends('call_type')
     def _compute_call_type_label(self):
@@ -236,17 +311,20 @@ class AmeyoCall(models.Model):
         # (tracking_disable: not even the agent's auto-subscription as follower of his leg's user_id), and
         # no company check of values that are the server's own (see _check_company)
         Call = self.sudo().with_context(mail_create_nolog=True, mail_create_nosubscribe=True, mail_notrack=True,
-                                        tracking_disable=True, ameyo_values_of_server=True)
+                                        tracking_disable=True)
         crt, agent_leg = params['crtObjectId'], params.get('userCrtObjectId') or False
         domain = [('server_id', '=', server.id), ('crt_object_id', '=', crt)]
+        # every leg of this call on this server (a handful), in one query: the agent's leg is among them, and
+        # the other agents' legs say whether Ameyo gave the call to this agent
+        call_legs = Call.search(domain)
         if agent_leg:
-            # his leg, else his preview leg of this call (a preview carries no agent leg): one query
-            legs = Call.search(domain + ['|', ('user_crt_object_id', '=', agent_leg),
-                                         '&', '&', ('user_crt_object_id', '=', False), ('user_id', '=', agent.id),
-                                         ('state', '=', 'preview')])
-            leg = legs.filtered(lambda candidate: candidate.user_crt_object_id == agent_leg)[:1] or legs[:1]
+            # his leg, else his preview leg of this call (a preview carries no agent leg)
+            leg = call_legs.filtered(lambda candidate: candidate.user_crt_object_id == agent_leg)[:1] or \
+                call_legs.filtered(lambda candidate: not candidate.user_crt_object_id
+                                   and candidate.user_id == agent and candidate.state == 'preview')[:1]
         else:
-            leg = Call.search(domain + [('user_crt_object_id', '=', False)], limit=1)
+            leg = call_legs.filtered(lambda candidate: not candidate.user_crt_object_id)[:1]
+        others_legs = call_legs.filtered(lambda candidate: candidate.user_id != agent)
         if not leg and event in ('customer', 'preview'):
             # the call a click-to-dial of this agent asked for: the pop adopts that attempt
             leg = Call._ameyo_dial_attempt_for(server, agent, crt, params.get('phone'))
@@ -276,14 +354,20 @@ class AmeyoCall(models.Model):
                 values['crt_object_id'] = crt
             if agent_leg and not leg.user_crt_object_id:
                 values['user_crt_object_id'] = agent_leg
-            leg.write(values)
+            if not leg.crt_object_id:  # an adopted dial attempt: Ameyo names its call now
+                values['ameyo_assigned'] = self._ameyo_given_by_ameyo(
+                    values.get('call_type') or leg.call_type, call_legs, others_legs)
+            with self._ameyo_server_values():
+                leg.write(values)
         else:
             values.update(server_id=server.id, crt_object_id=crt, user_crt_object_id=agent_leg,
                           state='preview' if event == 'preview' else 'connected',
-                          direction=self._ameyo_direction_of(values.get('call_type')))
+                          direction=self._ameyo_direction_of(values.get('call_type')),
+                          ameyo_assigned=self._ameyo_given_by_ameyo(values.get('call_type'), call_legs,
+                                                                    others_legs))
             try:
                 # a concurrent throw of the same URL is an expected race: no ERROR line for it
-                with self.env.cr.savepoint(), mute_logger('odoo.sql_db'):
+                with self.env.cr.savepoint(), mute_logger('odoo.sql_db'), self._ameyo_server_values():
                     leg = Call.create(values)
             except UniqueViolation as error:
                 # Another request created this leg after our transaction began: Odoo replays
@@ -303,6 +387,15 @@ class AmeyoCall(models.Model):
         earlier = self.sudo().search([('user_id', '=', self.user_id.id), ('server_id', '=', self.server_id.id),
                                       ('state', 'in', LIVE_STATES), ('id', '!=', self.id)])
         earlier.with_context(mail_notrack=True).write({'state': 'ended'})
+
+    @api.model
+    def _ameyo_given_by_ameyo(self, call_type, call_legs, others_legs):
+        """Whether Ameyo gave this call to the agent of a new leg, as far as a URL can tell: no other agent has
+        a leg of it on this server (``others_legs``, among ``call_legs``, every leg of the call), Ameyo gave
+        him an earlier leg of it, or Ameyo says it transferred the call (callType ``transferred.*``). A URL
+        naming another agent's call with a new agent leg gets a leg of its own, never that call's recording."""
+        return not others_legs or any((call_legs - others_legs).mapped('ameyo_assigned')) \
+            or (call_type or '').lower().startswith(TRANSFER_CALL_TYPE_PREFIX)
 
     @api.model
     def _ameyo_direction_of(self, call_type):
@@ -473,7 +566,12 @@ class AmeyoCall(models.Model):
         return self.env['res.country'].search([('phone_code', '=', int(code))], order='id', limit=1)
 
     def _ameyo_link(self, record):
-        """Attach the leg to the contact or lead it is about (and remember Ameyo's customerId)."""
+        """Attach the leg to the contact or lead it is about (and remember Ameyo's customerId).
+
+        The pop's own link: only the pop, the chooser among the records the pop found, and the record the agent
+        creates from the pop's prefilled form call it. A lead linked here is also the leg's ``pop_lead_id``,
+        which the agent's record rule on leads reads while the call is live.
+        """
         self.ensure_one()
         leg = self.sudo().with_context(tracking_disable=True)  # part of the pop: the leg's fields say it
         record = record.sudo()  # found whoever owns it: the agent may work on it once it is his live leg's
@@ -482,7 +580,8 @@ class AmeyoCall(models.Model):
             if leg.ameyo_customer_id and not record.ameyo_customer_id:
                 record.sudo().ameyo_customer_id = leg.ameyo_customer_id
         else:
-            leg.write({'lead_id': record.id, 'partner_id': record.partner_id.id or leg.partner_id.id})
+            leg.write({'lead_id': record.id, 'pop_lead_id': record.id,
+                       'partner_id': record.partner_id.id or leg.partner_id.id})
 
     def _ameyo_remember_pick(self, record):
         """Remember the agent's choice among several records sharing this leg's number, and link it.
@@ -511,8 +610,8 @@ class AmeyoCall(models.Model):
         number's remembered pick and unlink the leg's record, so the pop opens a new one (prefilled)."""
         self.ensure_one()
         self._ameyo_remembered_pick(model).unlink()
-        field_name = 'lead_id' if model == 'crm.lead' else 'partner_id'
-        self.sudo().with_context(mail_notrack=True)[field_name] = False
+        values = {'lead_id': False, 'pop_lead_id': False} if model == 'crm.lead' else {'partner_id': False}
+        self.sudo().with_context(mail_notrack=True).write(values)
 
     def _ameyo_record_disposition(self, params):
         """Record Ameyo's disposition (dispose URL) on this leg; notes saved in Odoo stay as they are."""
@@ -650,7 +749,7 @@ class AmeyoCall(models.Model):
             'live': self.state in LIVE_STATES,
             'campaign': self.campaign_id.name or self.ameyo_campaign_ref or '',
             'queue': self.queue_id.name or self.ameyo_queue_ref or '',
-            'record': (self.lead_id or self.partner_id).display_name or '',
+            'record': self._ameyo_caller_names()[self.id],
             'guidance': self.guidance or '',
         }
 

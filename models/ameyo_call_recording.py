@@ -106,12 +106,15 @@ class AmeyoCall(models.Model):
     @api.model
     def _ameyo_playable_domain(self):
         """Legs whose recording the current user may play (within what the record rules let him read):
-        a supervisor any, an agent his own when his company lets agents replay their calls, else none."""
+        a supervisor any, an agent his own legs that Ameyo gave him when his company lets agents replay their
+        calls, else none."""
         user = self.env.user
         if user.has_group('crm_ameyo.group_ameyo_supervisor'):
             return Domain.TRUE
         if user.has_group('crm_ameyo.group_ameyo_agent'):
-            return Domain('user_id', '=', user.id) & Domain('company_id.ameyo_agents_replay', '=', True)
+            # a leg Ameyo gave him (ameyo_call.py, ameyo_assigned): not one he named with another agent's call
+            return Domain('user_id', '=', user.id) & Domain('ameyo_assigned', '=', True) \
+                & Domain('company_id.ameyo_agents_replay', '=', True)
         return Domain.FALSE
 
     @api.model

@@ -14,6 +14,8 @@ class AmeyoCallerMixin(models.AbstractModel):
     _name = 'ameyo.caller.mixin'
     _description = 'Ameyo Caller'
     _ameyo_leg_field = None  # the ameyo.call field pointing to records of the inheriting model
+    # the ameyo.call field only the pop writes, read by the agents' record rule (None: the leg field)
+    _ameyo_pop_leg_field = None
 
     ameyo_phone_key = fields.Char(
         string="Phone Lookup Key", compute='_compute_ameyo_phone_key', store=True, index='btree_not_null',
@@ -24,7 +26,8 @@ class AmeyoCallerMixin(models.AbstractModel):
     ameyo_live_agent_ids = fields.Many2many(
         'res.users', string="Agents On Call", compute='_compute_ameyo_live_agent_ids',
         search='_search_ameyo_live_agent_ids',
-        help="The agents whose live Ameyo call is about this record (a record rule lets them work on it).")
+        help="The agents on a live Ameyo call for which the screen-pop opened this record (a record rule lets "
+             "them work on it during the call).")
     ameyo_open_call_id = fields.Many2one(
         'ameyo.call', compute='_compute_ameyo_open_call_id',
         help="The current user's call with this record that is not disposed yet.")
@@ -39,22 +42,23 @@ class AmeyoCallerMixin(models.AbstractModel):
             record.ameyo_phone_key = phone_key(record.phone, digits)
 
     def _compute_ameyo_live_agent_ids(self):
-        legs = self.env['ameyo.call'].sudo().search([(self._ameyo_leg_field, 'in', self.ids),
-                                                     ('state', 'in', LIVE_STATES)])
+        field_name = self._ameyo_pop_leg_field or self._ameyo_leg_field
+        legs = self.env['ameyo.call'].sudo().search([(field_name, 'in', self.ids), ('state', 'in', LIVE_STATES)])
         agents = {}
         for leg in legs:
-            agents.setdefault(leg[self._ameyo_leg_field].id, set()).add(leg.user_id.id)
+            agents.setdefault(leg[field_name].id, set()).add(leg.user_id.id)
         for record in self:
             record.ameyo_live_agent_ids = [fields.Command.set(sorted(agents.get(record.id, ())))]
 
     def _search_ameyo_live_agent_ids(self, operator, value):
         if operator != 'in':
             return NotImplemented
-        # one indexed subquery, as superuser: a record rule asks it on every read of the model
+        # one indexed subquery, as superuser: a record rule asks it on every read of the model. It reads the
+        # pop's own link, never a field the agent can write on his leg.
+        field_name = self._ameyo_pop_leg_field or self._ameyo_leg_field
         return [('id', 'in', SQL(
             "(SELECT %s FROM ameyo_call WHERE user_id IN %s AND state IN %s AND %s IS NOT NULL)",
-            SQL.identifier(self._ameyo_leg_field), tuple(value) or (None,), LIVE_STATES,
-            SQL.identifier(self._ameyo_leg_field)))]
+            SQL.identifier(field_name), tuple(value) or (None,), LIVE_STATES, SQL.identifier(field_name)))]
 
     @api.depends_context('uid')
     def _compute_ameyo_open_call_id(self):

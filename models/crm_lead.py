@@ -5,5 +5,6 @@ class CrmLead(models.Model):
     _name = 'crm.lead'
     _inherit = ['crm.lead', 'ameyo.caller.mixin']
     _ameyo_leg_field = 'lead_id'
+    _ameyo_pop_leg_field = 'pop_lead_id'  # what crm_lead_rule_ameyo_live_call reads: written by the pop only
 
     ameyo_call_ids = fields.One2many('ameyo.call', 'lead_id', string="Ameyo Calls")

@@ -25,3 +25,4 @@ from . import test_pop_rules
 from . import test_pop_tour
 from . import test_measures
 from . import test_measures_browser
+from . import test_call_links_access

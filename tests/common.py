@@ -103,6 +103,7 @@ class AmeyoCommon:
             'campaign_id': cls.campaign.id,
             'user_id': user.id,
             'phone': '+919876543210',
+            'ameyo_assigned': True,  # a call Ameyo gave this agent, as the pop of his own call finds
             **vals,
         })
 

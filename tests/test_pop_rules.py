@@ -112,6 +112,9 @@ class TestPopRules(AmeyoHttpCase):
         self.assertFalse(lead.with_user(self.agent_a).has_access('read'))
 
     def test_chooser_names_records_of_others_with_their_owner(self):
+        """Records of others are named; their owners only to an agent who may read them (an "own documents
+        only" agent gets a name and a hint: tests/test_call_links_access.py)."""
+        self.agent_a.group_ids += self.env.ref('sales_team.group_sale_salesman_all_leads')
         self.env['crm.lead'].create([
             {'name': 'Meera Kulkarni', 'phone': '9988776655', 'user_id': self.owner.id},
             {'name': 'Meera K. (duplicate)', 'phone': '+91 99887 76655', 'user_id': self.agent_b.id}])
@@ -350,6 +353,10 @@ class TestPopRulesAccess(AmeyoHttpCase):
         agent = new_test_user(self.env, login='t_rule_agent', groups=AGENT_GROUPS, ameyo_user_id='t.rule@acme')
         lead = self.env['crm.lead'].create({'name': 'Someone Else\'s', 'user_id': self.agent_b.id})
         leg = self.create_leg(self.new_crt(), agent, lead_id=lead.id, state='preview')
+        # the leg's lead_id alone opens nothing: the rule reads the pop's own link
+        self.assertFalse(lead.with_user(agent).has_access('read'))
+        leg.pop_lead_id = lead
+        self.env.invalidate_all()
         self.assertTrue(lead.with_user(agent).has_access('write'))
         self.assertEqual(lead.ameyo_live_agent_ids, agent)
         leg.state = 'ended'
