@@ -183,8 +183,10 @@ class AmeyoCall(models.Model):
             for leg in self:
                 if record not in leg._ameyo_find_callers(model):
                     raise AccessError(self.env._(
-                        "You may not link this call to %(record)s: it is neither a record you can open nor one "
-                        "with the caller's number.", record=record._description))
+                        "You may not link this call to this lead: it is neither a lead you can open nor one with "
+                        "the caller's number.") if model == 'crm.lead' else self.env._(
+                        "You may not link this call to this contact: it is neither a contact you can open nor one "
+                        "with the caller's number."))
 
     @api.model
     def _ameyo_cron_batch(self, domain, order, limit, process):
@@ -460,6 +462,8 @@ class AmeyoCall(models.Model):
         # The call the agent dialed from a contact or lead: that record, even when others share the number.
         dialed = self.lead_id if model == 'crm.lead' else self.partner_id
         if self.direction == 'outbound' and self.dial_requested_at and dialed:
+            # a record the agent could read when he dialed it (_ameyo_dial checks it): the pop's link now
+            self._ameyo_link(dialed)
             return 'open', dialed.with_env(self.env), 'dialed', None
         origin = self._ameyo_link_callback_origin()
         origin_record = origin.lead_id if model == 'crm.lead' else origin.partner_id
