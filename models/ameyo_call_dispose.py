@@ -219,13 +219,16 @@ class AmeyoCall(models.Model):
         callback_at = False
         if parsed:
             form, value = parsed
-            if form == 'after':
-                callback_at = fields.Datetime.now().replace(microsecond=0) + value
-            else:
-                tz = server.callback_tz
-                if form == 'customer':
-                    tz = leg.partner_id.tz or leg.lead_id.partner_id.tz or tz
-                callback_at = leg._ameyo_naive_local_to_utc(value, tz)
+            try:
+                if form == 'after':
+                    callback_at = fields.Datetime.now().replace(microsecond=0) + value
+                else:
+                    tz = server.callback_tz
+                    if form == 'customer':
+                        tz = leg.partner_id.tz or leg.lead_id.partner_id.tz or tz
+                    callback_at = leg._ameyo_naive_local_to_utc(value, tz)
+            except (OverflowError, ValueError):  # beyond the dates Odoo can place: unreadable, kept as sent
+                callback_at = False
         if not callback_at:
             leg.callback_unparsed = True
             leg.message_post(body=self.env._(

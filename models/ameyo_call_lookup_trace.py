@@ -2,8 +2,9 @@
 
 "Why did this number not pop Priya?" is answered from the call form. The pop's lookup
 (:meth:`_ameyo_resolve_pop`, in ameyo_call.py) hands this file what it decided and the records it found,
-stored as one short JSON (``lookup_trace``). ``ameyo.shared.number`` lists the numbers several
-contacts or leads share, the cause of choosers.
+stored as one short JSON (``lookup_trace``): record ids, never names; a record is named when the trace is read,
+and only to a reader who may read it. ``ameyo.shared.number`` lists the numbers several contacts or leads share,
+the cause of choosers, among the records of the reader's companies that he may read.
 """
 
 from markupsafe import Markup, escape
@@ -30,13 +31,12 @@ class AmeyoCall(models.Model):
         self.ensure_one()
         if candidates is None:
             candidates = self._ameyo_find_callers(model) if self.phone_key else self.env[model]
-        candidates = candidates.sudo()  # found whoever owns them; named as superuser, as the chooser names them
+        candidates = candidates.sudo()  # found whoever owns them; ids only: each reader gets the names he may read
         trace = {'number': (self.phone or '').strip(), 'key': self.phone_key or '', 'digits': key_digits(self.env),
                  'model': model, 'outcome': outcome, 'by': by or 'none', 'hidden': 0,
-                 'matches': [[record.id, record.display_name] for record in candidates[:TRACE_RECORDS]],
-                 'match_count': len(candidates)}
+                 'matches': candidates[:TRACE_RECORDS].ids, 'match_count': len(candidates)}
         if outcome == 'open':
-            trace['chosen'] = [records.id, records.sudo().display_name]
+            trace['chosen'] = records.id
         if not candidates and self.phone_key and outcome != 'open':
             # records with the number the pop does not use: archived, or of another company
             trace['hidden'] = self.env[model].sudo().with_context(active_test=False).search_count(
@@ -44,9 +44,33 @@ class AmeyoCall(models.Model):
         self.sudo().with_context(mail_notrack=True).lookup_trace = trace
 
     @api.depends('lookup_trace')
+    @api.depends_context('uid', 'allowed_company_ids')
     def _compute_lookup_trace_html(self):
         for call in self:
             call.lookup_trace_html = call._ameyo_lookup_trace_html()
+
+    def _ameyo_trace_names(self, model, entries):
+        """[(id, name)] of the trace's records ``entries`` (ids; or the [id, name] pairs of traces stored by earlier
+        versions, whose stored names are never shown) as the current user may know them: the record's name when he
+        may read it, else words that name nothing of it."""
+        ids = [entry[0] if isinstance(entry, list) else entry for entry in entries if entry]
+        records = self.env[model].sudo().with_context(active_test=False).browse(ids).exists()
+        if self.env.su:
+            readable = set(records.ids)
+        elif self.env[model].has_access('read'):
+            readable = set(records.sudo(False)._filtered_access('read').ids)
+        else:
+            readable = set()
+        words = self._ameyo_trace_hidden_words(model)
+        names = {record.id: record.display_name if record.id in readable else words['hidden'] for record in records}
+        return [(record_id, names.get(record_id, words['deleted'])) for record_id in ids]
+
+    def _ameyo_trace_hidden_words(self, model):
+        return {
+            'hidden': self.env._("a lead of another salesperson") if model == 'crm.lead' else
+            self.env._("a contact you cannot open"),
+            'deleted': self.env._("a record since deleted"),
+        }
 
     def _ameyo_lookup_trace_html(self):
         """The trace in plain words: the number as read, its lookup key, what matched and what was opened."""
@@ -67,7 +91,12 @@ class AmeyoCall(models.Model):
             lines.append(self.env._("Number received: %(number)s. Odoo compares its last %(digits)s digits: %(key)s.",
                            number=number, digits=trace.get('digits'), key=trace['key']))
         count = trace.get('match_count', 0)
-        names = ', '.join(name for _id, name in trace.get('matches', []))
+        model = 'res.partner' if trace.get('model') == 'res.partner' else 'crm.lead'
+        # the names the reader may read, in the pop's order; the others once each, in words that name nothing
+        named = self._ameyo_trace_names(model, trace.get('matches', []))
+        hidden_words = set(self._ameyo_trace_hidden_words(model).values())
+        names = ', '.join([name for _id, name in named if name not in hidden_words]
+                          + [name for name in dict.fromkeys(name for _id, name in named) if name in hidden_words])
         if count:
             lines.append(self.env._("%(count)s of the agent's %(kind)s have these digits: %(names)s%(more)s.",
                            count=count, kind=kind, names=names, more='…' if count > len(trace['matches']) else ''))
@@ -86,7 +115,8 @@ class AmeyoCall(models.Model):
             'created': self.env._("a record created for the caller (the campaign creates one when nothing matches)"),
         }.get(trace.get('by'))
         if chosen and by:
-            lines.append(self.env._("Opened %(name)s: %(by)s.", name=chosen[1], by=by))
+            [(_id, name)] = self._ameyo_trace_names(model, [chosen])
+            lines.append(self.env._("Opened %(name)s: %(by)s.", name=name, by=by))
         elif trace.get('outcome') == 'choose':
             lines.append(self.env._("The agent was asked to choose (several records share the number)."))
         else:
@@ -97,7 +127,7 @@ class AmeyoCall(models.Model):
 
 class AmeyoSharedNumber(models.Model):
     """Numbers several contacts or several leads share (by their lookup key): each pop of them asks the agent
-    to choose. A report, read-only."""
+    to choose. A report, read-only, of the records the reader may open in his companies."""
     _name = 'ameyo.shared.number'
     _description = 'Ameyo Shared Number'
     _auto = False
@@ -112,27 +142,54 @@ class AmeyoSharedNumber(models.Model):
     picked = fields.Boolean(string="Choice Remembered", readonly=True,
                             help="An agent's choice opens directly on the next pop of this number.")
 
+    _depends = {
+        'res.partner': ['ameyo_phone_key', 'active', 'company_id'],
+        'crm.lead': ['ameyo_phone_key', 'active', 'company_id'],
+        'ameyo.call': ['phone_key', 'company_id'],
+        'ameyo.phone.pick': ['phone_key', 'res_model', 'res_id'],
+    }
+
     def init(self):
+        # a query per reader (_table_query), no database view: the view of earlier versions goes
         tools.drop_view_if_exists(self.env.cr, self._table)
-        self.env.cr.execute(SQL("""
-            CREATE VIEW %(table)s AS (
-                WITH keys AS (
-                    SELECT ameyo_phone_key AS phone_key, count(*) AS partners, 0 AS leads
-                      FROM res_partner WHERE active AND ameyo_phone_key IS NOT NULL GROUP BY ameyo_phone_key
-                    UNION ALL
-                    SELECT ameyo_phone_key, 0, count(*)
-                      FROM crm_lead WHERE active AND ameyo_phone_key IS NOT NULL GROUP BY ameyo_phone_key
-                ), shared AS (
-                    SELECT phone_key, sum(partners)::int AS partner_count, sum(leads)::int AS lead_count
-                      FROM keys GROUP BY phone_key HAVING sum(partners) > 1 OR sum(leads) > 1
-                )
-                SELECT row_number() OVER (ORDER BY shared.phone_key) AS id, shared.phone_key,
-                       shared.partner_count, shared.lead_count,
-                       shared.partner_count + shared.lead_count AS record_count,
-                       (SELECT count(*) FROM ameyo_call c WHERE c.phone_key = shared.phone_key)::int AS call_count,
-                       EXISTS(SELECT 1 FROM ameyo_phone_pick p WHERE p.phone_key = shared.phone_key) AS picked
-                  FROM shared
-            )""", table=SQL.identifier(self._table)))
+
+    def _ameyo_reader_ids(self, model, domain):
+        """The ids of ``model`` in the reader's companies (and of no company, unless ``model`` is a call) that he
+        may read, as a sub-select: his record rules (none for the superuser)."""
+        Model = self.env[model].with_context(active_test=True)
+        if not self.env.su and not Model.has_access('read'):
+            return SQL("(SELECT NULL::int WHERE FALSE)")
+        companies = self.env.companies.ids if model == 'ameyo.call' else [*self.env.companies.ids, False]
+        return Model._search([*domain, ('company_id', 'in', companies)]).subselect()
+
+    @property
+    def _table_query(self):
+        """The shared numbers among the records the reader may open in his companies: counts, calls and
+        remembered choices as he may know them (the report is the reader's, not a database view)."""
+        partners = self._ameyo_reader_ids('res.partner', [('ameyo_phone_key', '!=', False)])
+        leads = self._ameyo_reader_ids('crm.lead', [('ameyo_phone_key', '!=', False)])
+        calls = self._ameyo_reader_ids('ameyo.call', [('phone_key', '!=', False)])
+        return SQL("""
+            WITH keys AS (
+                SELECT ameyo_phone_key AS phone_key, count(*) AS partners, 0 AS leads
+                  FROM res_partner WHERE id IN %(partners)s GROUP BY ameyo_phone_key
+                UNION ALL
+                SELECT ameyo_phone_key, 0, count(*)
+                  FROM crm_lead WHERE id IN %(leads)s GROUP BY ameyo_phone_key
+            ), shared AS (
+                SELECT phone_key, sum(partners)::int AS partner_count, sum(leads)::int AS lead_count
+                  FROM keys GROUP BY phone_key HAVING sum(partners) > 1 OR sum(leads) > 1
+            )
+            SELECT row_number() OVER (ORDER BY shared.phone_key) AS id, shared.phone_key,
+                   shared.partner_count, shared.lead_count,
+                   shared.partner_count + shared.lead_count AS record_count,
+                   (SELECT count(*) FROM ameyo_call c
+                     WHERE c.phone_key = shared.phone_key AND c.id IN %(calls)s)::int AS call_count,
+                   EXISTS(SELECT 1 FROM ameyo_phone_pick p
+                           WHERE p.phone_key = shared.phone_key
+                             AND ((p.res_model = 'res.partner' AND p.res_id IN %(partners)s)
+                                  OR (p.res_model = 'crm.lead' AND p.res_id IN %(leads)s))) AS picked
+              FROM shared""", partners=partners, leads=leads, calls=calls)
 
     def _open_records(self, model, name):
         self.ensure_one()

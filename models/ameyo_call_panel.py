@@ -1,6 +1,7 @@
 from textwrap import shorten
 
 from odoo import api, fields, models
+from odoo.fields import Domain
 from odoo.tools.misc import get_lang
 
 from .ameyo_call import ATTEMPT_STATES, LIVE_STATES
@@ -32,18 +33,36 @@ class AmeyoCallerMixin(models.AbstractModel):
             leg = record.ameyo_open_call_id if record.id else pop_leg
             record.ameyo_call_panel = record._ameyo_render_call_panel(leg) if leg.state in LIVE_STATES else False
 
+    def _ameyo_panel_readable_callers(self):
+        """The domain of legs whose lead and contact (when they have one) the current user may read: his record
+        rules on them, joined into the superuser's search."""
+        if self.env.su:
+            return Domain.TRUE
+        user_env = self.env(su=False)
+        domains = []
+        for field_name, model in (('partner_id', 'res.partner'), ('lead_id', 'crm.lead')):
+            if not user_env[model].has_access('read'):
+                domains.append(Domain(field_name, '=', False))
+                continue
+            rules = user_env['ir.rule']._compute_domain(model, 'read')
+            if not rules.is_true():
+                domains.append(Domain(field_name, '=', False) | Domain(field_name, 'any!', rules))
+        return Domain.AND(domains)
+
     def _ameyo_render_call_panel(self, leg):
         """The panel's HTML for the agent's live leg ``leg`` with this record."""
         self.ensure_one()
         # The agent reads his own leg; the caller's other legs may be other agents': read as superuser,
-        # restricted to this record (which he is reading) and to what the panel shows.
+        # restricted to this record (which he is reading), to what the panel shows, to the reader's companies
+        # and to legs whose lead and contact he may read (the contact's calls about a lead he cannot see: none).
         domain = [(self._ameyo_leg_field, '=', self.id)]
         if self._name == 'crm.lead' and self.partner_id:
             domain = ['|', *domain, ('partner_id', '=', self.partner_id.id)]
         Call = self.env['ameyo.call'].sudo()
         calls = Call.search_fetch(
             # calls that are over: not dial attempts, not legs still marked live (his current one among them)
-            [*domain, ('state', 'not in', (*ATTEMPT_STATES, *LIVE_STATES))],
+            Domain.AND([domain, [('state', 'not in', (*ATTEMPT_STATES, *LIVE_STATES)),
+                                 ('company_id', 'in', self.env.companies.ids)], self._ameyo_panel_readable_callers()]),
             ['connected_at', 'create_date', 'user_id', 'disposition_id', 'disposition_code', 'notes', 'state'],
             order='id desc', limit=PANEL_CALLS) if self.id else Call
         leg_sudo = leg.sudo()

@@ -25,6 +25,9 @@ CONNECTION_FIELDS = frozenset({
     'base_url', 'verify_tls', 'ca_bundle', 'requesting_host', 'policy_name', 'dispose_token_header',
     'admin_user_id',
 })
+# How Odoo authenticates the agents of a server's pages and who may frame or log in through them: theirs too.
+AUTHENTICATION_FIELDS = frozenset({'session_mode', 'frame_origins', 'sso_source_networks'})
+SYSTEM_FIELDS = CONNECTION_FIELDS | AUTHENTICATION_FIELDS
 
 
 def _network_lines(text):
@@ -237,6 +240,7 @@ class AmeyoServer(models.Model):
     @api.model_create_multi
     def create(self, vals_list):
         servers = super().create(clean_values(vals_list, _CLEANERS))
+        servers._ameyo_check_connection_create()
         self.env.registry.clear_cache()  # the embedding origins
         return servers
 
@@ -260,14 +264,32 @@ class AmeyoServer(models.Model):
         password; pointing the base URL (or the TLS checks) at a host of his own would
         hand them to him on the next request, so these fields are theirs alone.
         """
-        changed = CONNECTION_FIELDS & set(vals)
+        changed = SYSTEM_FIELDS & set(vals)
         if not changed or self.env.su or self.env.user._is_system():
             return
         changed = {name for name in changed if any(server[name] != vals[name] for server in self.sudo())}
+        self._ameyo_refuse_system_fields(changed)
+
+    def _ameyo_check_connection_create(self):
+        """The same guard on new servers (create, copy): a user who is not a system administrator leaves the
+        connection and authentication fields at their defaults, whatever the values or context defaults say.
+        Checked on the created records, so no default_<field> key of the context slips past it."""
+        if not self or self.env.su or self.env.user._is_system():
+            return
+        changed = set()
+        for name in SYSTEM_FIELDS:
+            field = self._fields[name]
+            default = field.convert_to_cache(field.default(self) if field.default else False, self)
+            if any(server[name] != default for server in self.sudo()):
+                changed.add(name)
+        self._ameyo_refuse_system_fields(changed)
+
+    def _ameyo_refuse_system_fields(self, changed):
         if changed:
             raise AccessError(self.env._(
-                "Only system administrators can change the connection of an Ameyo server (%(fields)s): "
-                "these settings decide where Odoo sends Ameyo's secrets.",
+                "Only system administrators can set the connection or the authentication of an Ameyo server "
+                "(%(fields)s): these settings decide where Odoo sends Ameyo's secrets and who may log in "
+                "through it.",
                 fields=', '.join(self._fields[name].get_description(self.env)['string'] for name in sorted(changed))))
 
     def _ameyo_check_manager(self):

@@ -26,3 +26,5 @@ from . import test_pop_tour
 from . import test_measures
 from . import test_measures_browser
 from . import test_call_links_access
+from . import test_dispose_url_callback
+from . import test_reader_scoping

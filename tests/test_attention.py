@@ -308,7 +308,7 @@ class TestLookupTrace(AttentionCase):
         _call, leg = self.pop(phone='9740077777')
         trace = leg.lookup_trace
         self.assertEqual((trace['by'], trace['match_count'], trace['hidden']), ('created', 0, 0))
-        self.assertEqual(trace['chosen'][0], leg.partner_id.id)
+        self.assertEqual(trace['chosen'], leg.partner_id.id)
         self.assertIn('a record created for the caller', str(leg.lookup_trace_html))
 
     def test_several_matches_and_the_shared_numbers_report(self):

@@ -157,6 +157,30 @@ class TestCallPanel(AmeyoTransactionCase):
         leg.sudo().call_type = 'some.new.dial'
         self.assertEqual(leg.call_type_label, 'some.new.dial')  # one Odoo does not know: as Ameyo sent it
 
+    def test_panel_lists_only_the_calls_the_reader_may_know(self):
+        """Not the caller's calls of another company, nor those about a lead of another salesperson."""
+        elsewhere = self.env['res.company'].create({'name': 'Panel Elsewhere'})
+        server_elsewhere = self.env['ameyo.server'].create({
+            'name': 'Ameyo Elsewhere', 'base_url': 'http://127.0.0.1:4/', 'company_id': elsewhere.id})
+        self.create_leg('panel-elsewhere', self.agent_b, server_id=server_elsewhere.id, campaign_id=False,
+                        partner_id=self.caller.id, state='disposed', notes='Call of another company')
+        hidden_lead = self.env['crm.lead'].create({'name': 'Secret deal', 'partner_id': self.caller.id,
+                                                   'user_id': self.agent_b.id})
+        self.assertFalse(hidden_lead.with_user(self.agent_a).has_access('read'))
+        self.create_leg('panel-hidden-lead', self.agent_b, partner_id=self.caller.id, lead_id=hidden_lead.id,
+                        state='disposed', notes='About the secret deal')
+        self.create_leg('panel-scoped-live', self.agent_a, partner_id=self.caller.id, queue_id=self.queue.id)
+        panel = self.panel(self.caller)
+        self.assertIn('Asked for a brochure', panel)  # his company's call about the contact: still listed
+        self.assertNotIn('Call of another company', panel)
+        self.assertNotIn('About the secret deal', panel)
+        # a supervisor of both companies, reading as both, may know both
+        self.supervisor.company_ids |= elsewhere
+        self.create_leg('panel-scoped-live-sup', self.supervisor, partner_id=self.caller.id)
+        panel = self.panel(self.caller.with_context(allowed_company_ids=[self.env.company.id, elsewhere.id]),
+                           self.supervisor)
+        self.assertIn('Call of another company', panel)
+
 
 @tagged('post_install', '-at_install')
 class TestWorkspaceLive(AmeyoHttpCase):

@@ -91,3 +91,44 @@ class TestConfigurationAccess(AmeyoHttpCase):
         self.assertNotRegex(manager_arch, r'<field name="base_url"(?![^>]*readonly)[^>]*/>')
         system_arch = base_url_node(self.system_admin)
         self.assertRegex(system_arch, r'<field name="base_url"(?![^>]*readonly="(1|True)")[^>]*/>')
+
+    def test_only_system_administrators_set_authentication_or_create_and_copy_servers(self):
+        """session_mode, the embedding origins and the SSO source networks decide who logs in and who frames Odoo;
+        a new server (create, copy, context defaults) carries a connection: system administrators' alone."""
+        manager_cookies = self._login_cookies('t_manager')
+        servers_before = self.env['ameyo.server'].with_context(active_test=False).search([])
+        for field_name, value in {'session_mode': 'none', 'frame_origins': 'https://attacker.example',
+                                  'sso_source_networks': '0.0.0.0/0'}.items():
+            with self.subTest(write=field_name):
+                self.assertAccessError(self._call_kw(
+                    'ameyo.server', 'write', [[self.server.id], {field_name: value}], manager_cookies))
+        attempts = {
+            'create': ('create', [{'name': 'Mine', 'base_url': 'https://attacker.example'}], {}),
+            'create, origins': ('create', [{'name': 'Mine', 'base_url': self.sim.url,
+                                            'frame_origins': 'https://attacker.example'}], {}),
+            'create, SSO': ('create', [{'name': 'Mine', 'base_url': self.sim.url, 'session_mode': 'sso'}], {}),
+            'create, context default': ('create', [{'name': 'Mine'}],
+                                        {'context': {'default_base_url': 'https://attacker.example'}}),
+            'copy': ('copy', [[self.server.id]], {}),
+            'copy, new URL': ('copy', [[self.server.id], {'base_url': 'https://attacker.example'}], {}),
+            'copy, origins': ('copy', [[self.server.id]],
+                              {'default': {'frame_origins': 'https://attacker.example'}}),
+        }
+        for label, (method, args, kwargs) in attempts.items():
+            with self.subTest(attempt=label):
+                self.assertAccessError(self._call_kw('ameyo.server', method, args, manager_cookies, kwargs))
+        self.env.invalidate_all()
+        self.assertEqual(self.env['ameyo.server'].with_context(active_test=False).search([]), servers_before)
+        self.assertEqual((self.server.session_mode, self.server.frame_origins, self.server.sso_source_networks),
+                         ('cookie', False, False))
+        # the system administrator may
+        system_cookies = self._login_cookies('t_system')
+        answer = self._call_kw('ameyo.server', 'create', [{
+            'name': 'Second', 'base_url': 'https://ameyo2.example', 'frame_origins': 'https://ameyo2.example',
+            'session_mode': 'sso', 'sso_source_networks': '203.0.113.10'}], system_cookies)
+        self.assertTrue(answer.get('result'), answer)
+        answer = self._call_kw('ameyo.server', 'copy', [[self.server.id]], system_cookies)
+        self.assertTrue(answer.get('result'), answer)
+        answer = self._call_kw('ameyo.server', 'write', [[self.server.id], {'frame_origins': 'https://ok.example'}],
+                               system_cookies)
+        self.assertTrue(answer.get('result'), answer)

@@ -9,7 +9,7 @@ before anything is read or written.
 """
 
 import re
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from dateutil.relativedelta import relativedelta
 
@@ -177,6 +177,10 @@ def is_true(flag):
 CALLBACK_FORMS = ('local', 'customer', 'after')
 _AFTER_RE = re.compile(r'^(\d{1,3})-(\d{1,2})-(\d{1,4}) (\d{1,3}):(\d{1,2}):(\d{1,2})$')
 DEFAULT_TIME_FORMAT = '%Y-%m-%d %H:%M:%S'
+# The callback times Odoo can place: a day from Python's limits, so that no time zone pushes one out of range
+# (after-00-00-9999 00:00:01, local-0001-01-01 00:00:00 are unreadable, kept verbatim, never an error).
+CALLBACK_MIN = datetime.min + timedelta(days=1)
+CALLBACK_MAX = datetime.max - timedelta(days=1)
 
 
 def format_callback_attribute(form, when):
@@ -203,11 +207,19 @@ def parse_callback_attribute(attribute, time_format=DEFAULT_TIME_FORMAT):
         if not match:
             return None
         days, months, years, hours, minutes, seconds = (int(part) for part in match.groups())
-        delay = relativedelta(years=years, months=months, days=days, hours=hours, minutes=minutes, seconds=seconds)
+        try:
+            delay = relativedelta(years=years, months=months, days=days, hours=hours, minutes=minutes,
+                                  seconds=seconds)
+            reached = datetime.now() + delay
+        except (OverflowError, ValueError):
+            return None  # a delay beyond the dates Odoo can place
+        if reached > CALLBACK_MAX:
+            return None
         return (form, delay) if any(match.groups()) and delay != relativedelta() else None
     for pattern in dict.fromkeys((time_format or DEFAULT_TIME_FORMAT, DEFAULT_TIME_FORMAT, '%Y-%m-%d %H:%M')):
         try:
-            return form, datetime.strptime(rest, pattern)
+            value = datetime.strptime(rest, pattern)
         except ValueError:
             continue
+        return (form, value) if CALLBACK_MIN <= value <= CALLBACK_MAX else None
     return None

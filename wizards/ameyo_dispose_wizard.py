@@ -30,9 +30,11 @@ class AmeyoDisposeWizard(models.TransientModel):
     callback_mode = fields.Selection(CALLBACK_MODES, default='local', required=True)
     callback_at = fields.Datetime(help="In your time zone.")
     callback_after_hours = fields.Integer(string="Call Back After (hours)", default=1)
+    company_id = fields.Many2one(related='call_id.company_id')
     callback_user_id = fields.Many2one(
         'res.users', string="Callback By", default=lambda self: self.env.user,
-        help="Yourself, or the agent who will call back.")
+        help="Yourself, or the agent who will call back: an internal user of the call's company, agent or "
+             "salesperson.")
     redial = fields.Boolean(string="Dispose and Redial")
     redial_phone = fields.Char(string="Redial Number")
 
@@ -56,6 +58,24 @@ class AmeyoDisposeWizard(models.TransientModel):
     def _onchange_redial(self):
         if self.redial and not self.redial_phone:
             self.redial_phone = self.call_id.phone
+
+    def _callback_user_domain(self):
+        """Who may call back (the view's domain says the same): internal users of the leg's company who are Ameyo
+        agents or salespeople. The callback user follows the caller's lead and gets its mail: never a portal
+        user, nor a user of another company."""
+        self.ensure_one()
+        groups = self.env.ref('crm_ameyo.group_ameyo_agent') | self.env.ref('sales_team.group_sale_salesman')
+        return [('share', '=', False), ('company_ids', 'in', self.call_id.sudo().company_id.ids),
+                ('all_group_ids', 'in', groups.ids)]
+
+    def _check_callback_user(self):
+        self.ensure_one()
+        user = self.callback_user_id
+        if user and not self.env['res.users'].sudo().search_count(
+                [('id', '=', user.id), *self._callback_user_domain()], limit=1):
+            raise UserError(self.env._(
+                "%(user)s cannot call back: choose an internal user of %(company)s who is an agent or a "
+                "salesperson.", user=user.sudo().name, company=self.call_id.sudo().company_id.name))
 
     def _callback_values(self):
         """Return ``(callback_at UTC, Ameyo disposition attribute)`` for a callback code, else (False, False)."""
@@ -92,6 +112,8 @@ class AmeyoDisposeWizard(models.TransientModel):
         if self.redial and not (self.redial_phone or '').strip():
             raise UserError(self.env._("Give the number to redial."))
         callback_at, attribute = self._callback_values()
+        if callback_at:
+            self._check_callback_user()
         must_tell_ameyo = call._ameyo_save_outcome(
             self.disposition_id, self.notes, callback_at=callback_at, callback_user=self.callback_user_id,
             callback_attribute=attribute, redial_phone=self.redial and self.redial_phone.strip())
