@@ -269,8 +269,6 @@ class AmeyoCall(models.Model):
         records = {model: self.sudo().mapped(field_name) for field_name, model in self.CALLER_FIELDS.items()}
         readable = {model: set(records[model].with_env(self.env)._filtered_access('read').ids)
                     for model in records} if not self.env.su else None
-        hidden = {'crm.lead': self.env._("a lead of another salesperson"),
-                  'res.partner': self.env._("a contact you cannot open")}
         for call in self:
             record = call.sudo().lead_id or call.sudo().partner_id
             if not record:
@@ -278,8 +276,14 @@ class AmeyoCall(models.Model):
             elif readable is None or record.id in readable[record._name]:
                 names[call.id] = record.display_name
             else:
-                names[call.id] = hidden[record._name]
+                names[call.id] = self._ameyo_unreadable_name(record._name)
         return names
+
+    @api.model
+    def _ameyo_unreadable_name(self, model):
+        """What a page says of a contact or lead its reader may not read: words that name nothing of it."""
+        return self.env._("a lead of another salesperson") if model == 'crm.lead' else \
+            self.env._("a contact you cannot open")
 
     @api.depends('call_type')
     def _compute_call_type_label(self):

@@ -67,8 +67,7 @@ class AmeyoCall(models.Model):
 
     def _ameyo_trace_hidden_words(self, model):
         return {
-            'hidden': self.env._("a lead of another salesperson") if model == 'crm.lead' else
-            self.env._("a contact you cannot open"),
+            'hidden': self._ameyo_unreadable_name(model),
             'deleted': self.env._("a record since deleted"),
         }
 

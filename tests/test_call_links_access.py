@@ -231,6 +231,12 @@ class TestSecurityMigration(AmeyoHttpCase):
         second = self.create_leg('MIG-1', agent, 'MIG-1-a')
         transfer = self.create_leg('MIG-1', self.agent_a, 'MIG-1-t', call_type='transferred.to.campaign.dial')
         legs = popped | forged | first | second | transfer
+        # a lookup trace as 19.0.1.3.0 stored it: names beside the ids
+        old_trace = {'number': '9988776655', 'model': 'crm.lead', 'outcome': 'open', 'by': 'number',
+                     'matches': [[owner_lead.id, 'Popped Lead'], [forged_lead.id, 'Forged Lead']],
+                     'chosen': [owner_lead.id, 'Popped Lead'], 'match_count': 2}
+        popped.lookup_trace = old_trace
+        first.lookup_trace = dict(old_trace, matches=[owner_lead.id], chosen=owner_lead.id)  # already ids
         self.env.flush_all()
         self.env.cr.execute("UPDATE ameyo_call SET pop_lead_id = NULL, ameyo_assigned = FALSE WHERE id IN %s",
                             [tuple(legs.ids)])
@@ -242,6 +248,9 @@ class TestSecurityMigration(AmeyoHttpCase):
         legs.invalidate_recordset()
         self.assertEqual((popped.pop_lead_id, forged.pop_lead_id), (owner_lead, self.env['crm.lead']))
         self.assertEqual(legs.mapped('ameyo_assigned'), [True, True, True, False, True])
+        self.assertEqual(popped.lookup_trace, dict(old_trace, matches=[owner_lead.id, forged_lead.id],
+                                                   chosen=owner_lead.id))
+        self.assertEqual(first.lookup_trace, dict(old_trace, matches=[owner_lead.id], chosen=owner_lead.id))
         self.env.invalidate_all()
         self.assertTrue(owner_lead.with_user(agent).has_access('read'))
         self.assertFalse(forged_lead.with_user(agent).has_access('read'))

@@ -9,6 +9,8 @@
   a leg of a call no other agent had a leg of before it, a leg of a transfer (callType
   ``transferred.*``), a later leg of an agent Ameyo gave the call to, or a click-to-dial attempt Ameyo
   never named (no recording to replay).
+- ``lookup_trace`` keeps record ids, no names (a reader is told only the names of the records he may read):
+  the ``[id, name]`` pairs of ``matches`` and ``chosen`` stored before become their ids.
 """
 
 
@@ -47,4 +49,22 @@ def migrate(cr, version):
                                AND other.crt_object_id = mine.crt_object_id
                                AND other.user_id IS DISTINCT FROM mine.user_id
                                AND other.id < mine.id)))
+    """)
+    cr.execute("""
+        UPDATE ameyo_call
+           SET lookup_trace = lookup_trace
+               || CASE WHEN jsonb_typeof(lookup_trace->'matches') = 'array' THEN jsonb_build_object(
+                      'matches', (SELECT COALESCE(jsonb_agg(CASE WHEN jsonb_typeof(entry) = 'array' THEN entry->0
+                                                                 ELSE entry END ORDER BY position), '[]'::jsonb)
+                                    FROM jsonb_array_elements(lookup_trace->'matches')
+                                         WITH ORDINALITY AS matches(entry, position)))
+                       ELSE '{}'::jsonb END
+               || CASE WHEN jsonb_typeof(lookup_trace->'chosen') = 'array'
+                       THEN jsonb_build_object('chosen', lookup_trace->'chosen'->0) ELSE '{}'::jsonb END
+         WHERE jsonb_typeof(lookup_trace) = 'object'
+           AND (jsonb_typeof(lookup_trace->'chosen') = 'array'
+                OR EXISTS (SELECT 1
+                             FROM jsonb_array_elements(CASE WHEN jsonb_typeof(lookup_trace->'matches') = 'array'
+                                                            THEN lookup_trace->'matches' ELSE '[]'::jsonb END) entry
+                            WHERE jsonb_typeof(entry) = 'array'))
     """)
