@@ -193,6 +193,9 @@ class AmeyoLifecycle(http.Controller):
         if server.session_mode == 'none':
             agent = request.env['res.users']._ameyo_find_agent(params['userId'], server)
             if not agent:
+                reason = request.env['res.users']._ameyo_no_auth_refusal(params['userId'])
+                if reason:  # more rights than an agent's: say so, and which session mode to set instead
+                    return self._page(request.env._("Access refused"), reason, status=403)
                 return self._page(request.env._("Unknown agent"), request.env._(
                     "No Ameyo agent of this server's company has the Ameyo user ID %(user)s.",
                     user=params['userId']), status=403)

@@ -8,12 +8,6 @@ from ..tools.values import clean_values
 
 _CLEANERS = {'ameyo_user_id': str.strip}
 
-# Users a URL alone (no-authentication mode) can never log in as.
-NO_AUTH_EXCLUDED_GROUPS = (
-    'crm_ameyo.group_ameyo_supervisor', 'crm_ameyo.group_ameyo_manager', 'sales_team.group_sale_manager',
-    'base.group_erp_manager', 'base.group_system',
-)
-
 # writes of res.users that may change whether a user stands for an Ameyo agent (Odoo 19 writes groups through
 # group_ids; the sel_groups_/in_group_ names cover older-style group fields an addon may still send)
 _ENTITLEMENT_FIELDS = ('active', 'ameyo_user_id', 'group_ids')
@@ -98,16 +92,54 @@ class ResUsers(models.Model):
         """The Ameyo agent of ``server``'s company with this Ameyo user ID, or an empty recordset.
 
         For the no-authentication mode, where the URL alone names the user a session opens
-        for: only plain agents qualify, never a user who can see other agents' calls or
-        configure anything (Ameyo supervisors and administrators, sales managers, Odoo's
-        access-rights and settings groups).
+        for: only plain agents qualify, whose groups are all within an agent's (see
+        :meth:`_ameyo_no_auth_excess_groups`).
         """
         user = self._ameyo_user_for(ameyo_user_id)
         if not user or user._is_superuser() or server.company_id not in user.company_ids \
-                or not user.has_group('crm_ameyo.group_ameyo_agent') \
-                or any(user.has_group(group) for group in NO_AUTH_EXCLUDED_GROUPS):
+                or not user.has_group('crm_ameyo.group_ameyo_agent') or user._ameyo_no_auth_excess_groups():
             return self.sudo().browse()
         return user
+
+    def _ameyo_no_auth_excess_groups(self):
+        """This user's groups (as superuser) that stand for more rights than a plain agent's, which the
+        no-authentication mode refuses. It admits (an allow-list) the groups the agent group and Odoo's
+        internal-user group imply, and the groups without a privilege (Odoo's technical and feature groups,
+        e.g. the multi-company group Odoo gives the users of several companies) but for those that grant
+        access rights or record rules of their own, or that Odoo's settings group implies (an administrator's
+        powers: editing mail templates, bypassing HTML sanitizing...). A plain agent costs no query; one with
+        other groups, one."""
+        self.ensure_one()
+        agent_groups = (self.env.ref('crm_ameyo.group_ameyo_agent') | self.env.ref('base.group_user')).all_implied_ids
+        others = self.sudo().all_group_ids - agent_groups
+        if not others:
+            return others
+        for model, fnames in (('res.groups', ['privilege_id']), ('ir.model.access', ['group_id', 'active']),
+                              ('ir.rule', ['groups', 'active'])):
+            self.env[model].flush_model(fnames)
+        self.env.cr.execute("""
+            SELECT g.id FROM res_groups g WHERE g.id = ANY(%(ids)s) AND (g.privilege_id IS NOT NULL
+                OR g.id = ANY(%(admin_ids)s)
+                OR EXISTS (SELECT FROM ir_model_access a WHERE a.group_id = g.id AND a.active)
+                OR EXISTS (SELECT FROM rule_group_rel rel JOIN ir_rule r ON r.id = rel.rule_group_id
+                           WHERE rel.group_id = g.id AND r.active))
+        """, {'ids': others.ids, 'admin_ids': self.env.ref('base.group_system').all_implied_ids.ids})
+        return others.browse([row[0] for row in self.env.cr.fetchall()])
+
+    @api.model
+    def _ameyo_no_auth_refusal(self, ameyo_user_id):
+        """Why the no-authentication mode opens no session for the user of ``ameyo_user_id`` when he has
+        more rights than an agent's (a translated text saying what to set instead), or None."""
+        user = self._ameyo_user_for(ameyo_user_id)
+        excess = user and user._ameyo_no_auth_excess_groups()
+        if not excess:
+            return None
+        return self.env._(
+            "The Odoo user of %(user)s has rights beyond an Ameyo agent's (%(groups)s). With the Ameyo server's "
+            "'No authentication' session mode the URL alone would open his Odoo session, so Odoo refuses it; "
+            "nothing was recorded. Set the server's session mode to 'Odoo session cookie' or 'Single sign-on' "
+            "(the agent then logs in himself), or take these rights from the user.",
+            user=ameyo_user_id, groups=', '.join(excess.mapped('full_name')))
 
     def _ameyo_sso_entitled(self):
         """Does this user stand for an Ameyo agent SSO may log in: active, internal, mapped to an Ameyo user
