@@ -7,7 +7,9 @@ customer URL. Ameyo's answer is stored on it: ``dial_failed`` with the reason on
 dial attempt is not a call: what watches for the agent's calls ignores it until a pop adopts
 it, and one no pop adopts within :data:`DIAL_ADOPT_WINDOW` ends ``dial_failed``.
 
-Every refusal is a notification in plain words, never a traceback.
+Every refusal is a notification in plain words, never a traceback. Whether a number may be dialed at
+all (do not call, opt-out list, calling hours) is decided by one gate, :meth:`AmeyoCall._ameyo_dial_gate`,
+which every path that makes Ameyo dial goes through (click-to-dial here, "Dispose and Redial").
 """
 
 import logging
@@ -15,10 +17,10 @@ from datetime import datetime, timedelta
 
 import phonenumbers
 import pytz
-from phonenumbers import timezone as phone_timezone
 
 from odoo import api, fields, models
 from odoo.exceptions import AccessError
+from odoo.tools import SQL
 
 from ..tools.ameyo_client import AmeyoError, new_request_id
 from ..tools.notification import notification
@@ -93,24 +95,15 @@ class AmeyoCall(models.Model):
         if not stored:
             return refuse(env._("%(record)s has no %(field)s number to dial.", record=record.display_name,
                                 field=field._description_string(env)))
-        if record.ameyo_do_not_call or (record._name == 'crm.lead' and record.partner_id.ameyo_do_not_call):
-            return refuse(env._("%(record)s is marked \"Do not call\".", record=record.display_name))
         campaign = self._ameyo_dial_campaign()
         if not campaign:
             return refuse(env._("No Ameyo campaign to dial in: set your default Ameyo campaign (your user's "
                                 "Ameyo tab), or ask an administrator to."))
         server = campaign.server_id
-        country = self._ameyo_dial_country(record)
-        e164 = env['base']._phone_format(number=stored, country=country, force_format='E164')
-        if not e164:
-            return refuse(env._("%(number)s is not a phone number Odoo can dial (read in %(country)s).",
-                                number=stored, country=country.name or env._("no country")))
-        if env.company.ameyo_dial_honour_blacklist and env['phone.blacklist'].sudo().search_count(
-                [('number', '=', e164), ('active', '=', True)], limit=1):
-            return refuse(env._("%(number)s is on the opt-out list (phone blacklist).", number=stored))
-        outside = campaign._ameyo_outside_calling_hours(self._ameyo_dial_timezones(record, e164))
-        if outside:
-            return refuse(outside)
+        gate = self._ameyo_dial_gate(stored, campaign, record)
+        if gate['refusal']:
+            return refuse(gate['refusal'])
+        e164 = gate['e164']
         live = self._ameyo_live_leg(user)
         if live:
             return refuse(env._(
@@ -136,6 +129,77 @@ class AmeyoCall(models.Model):
         campaigns = Campaign.search([*domain, ('company_id', 'in', self.env.companies.ids)], limit=2)
         return campaigns if len(campaigns) == 1 else Campaign
 
+    # ------------------------------------------------------------------
+    # The dial gate: every number Ameyo is asked to dial passes it
+    # ------------------------------------------------------------------
+
+    @api.model
+    def _ameyo_dial_gate(self, number, campaign, record=None, company=None, country=None):
+        """May Ameyo dial ``number`` now, in ``campaign``, about ``record`` (the contact or lead, if any)?
+
+        The one gate of every request that makes Ameyo dial: the Dial button, the list's and the activity's
+        phone icons (:meth:`_ameyo_dial`), "Dispose and Redial" (the wizard, and again before
+        ``disposeAndManualDial`` leaves, whoever sends it), and any dial after a dispose. Refused, in this
+        order: a number Odoo cannot read; ``record`` (or a lead's contact) marked "Do not call"; the number
+        marked so on any contact or lead of the campaign's company or of none (:meth:`_ameyo_number_do_not_call`:
+        a copy of a flagged contact, a lead typed again, carry the number, not the flag); the phone blacklist
+        when the company honours it; outside the campaign's calling hours in any of the customer's time zones
+        (:meth:`_ameyo_dial_timezones`).
+
+        ``company``: whose records and settings count (default: the campaign's); ``country``: the one
+        ``number`` is read in when it has no country code (default: :meth:`_ameyo_dial_country`).
+        Return ``{'e164': the number in E.164 or False, 'refusal': why not (translated), or ''}``.
+        """
+        env = self.env
+        record = (record or env['res.partner']).sudo()
+        campaign = campaign.sudo()
+        company = company or campaign.company_id or env.company
+        number = (number or '').strip()
+        country = country or self._ameyo_dial_country(record)
+        e164 = env['base']._phone_format(number=number, country=country, force_format='E164') if number else False
+
+        def result(refusal=''):
+            return {'e164': e164, 'refusal': refusal}
+
+        if not e164:
+            return result(env._("%(number)s is not a phone number Odoo can dial (read in %(country)s).",
+                                number=number, country=country.name or env._("no country")))
+        flagged = 'ameyo_do_not_call' in record._fields and record.ameyo_do_not_call
+        if flagged or (record._name == 'crm.lead' and record.partner_id.ameyo_do_not_call):
+            return result(env._("%(record)s is marked \"Do not call\".", record=record.display_name))
+        if self._ameyo_number_do_not_call(e164, company):
+            return result(env._("%(number)s is marked \"Do not call\" on a contact or lead of %(company)s.",
+                                number=number, company=company.name))
+        if company.ameyo_dial_honour_blacklist and env['phone.blacklist'].sudo().search_count(
+                [('number', '=', e164), ('active', '=', True)], limit=1):
+            return result(env._("%(number)s is on the opt-out list (phone blacklist).", number=number))
+        if not campaign:
+            return result()
+        return result(campaign._ameyo_outside_calling_hours(self._ameyo_dial_timezones(record, e164, company)))
+
+    @api.model
+    def _ameyo_number_do_not_call(self, e164, company):
+        """Is the number ``e164`` marked "Do not call" on a contact or lead of ``company`` or of none?
+
+        Decided per number, on the pop's indexed lookup key (``ameyo_phone_key``), in one query over both
+        tables, as superuser (a colleague's lead counts), archived records included (a lost lead keeps
+        the customer's wish). A record of another company does not count.
+        """
+        key = phone_key(e164, key_digits(self.env))
+        if not key:
+            return False
+        fnames = ['ameyo_phone_key', 'ameyo_do_not_call', 'company_id']
+        self.env['res.partner'].flush_model(fnames)
+        self.env['crm.lead'].flush_model(fnames)
+        self.env.cr.execute(SQL(
+            """SELECT 1 FROM res_partner
+                WHERE ameyo_phone_key = %s AND ameyo_do_not_call AND (company_id = %s OR company_id IS NULL)
+               UNION ALL
+               SELECT 1 FROM crm_lead
+                WHERE ameyo_phone_key = %s AND ameyo_do_not_call AND (company_id = %s OR company_id IS NULL)
+               LIMIT 1""", key, company.id, key, company.id))
+        return bool(self.env.cr.fetchone())
+
     @api.model
     def _ameyo_dial_country(self, record):
         """The country a number is read in: the record's, its contact's (or parent's), its company's, ours."""
@@ -149,19 +213,19 @@ class AmeyoCall(models.Model):
         return self.env.company.country_id or self._ameyo_home_country()
 
     @api.model
-    def _ameyo_dial_timezones(self, record, e164):
-        """The customer's time zones: the contact's own, else those of his number's area (several for
-        some countries: calling hours must hold in each), else the company's."""
+    def _ameyo_dial_timezones(self, record, e164, company=None):
+        """The time zones calling hours must hold in (each of them: the stricter): the customer's own (the
+        contact's, or the lead's contact's), and, when it is missing or is not one of his number's country,
+        every zone of that country (a time zone is typed by agents, the number's country is not); without
+        either, the company's."""
         partner = record if record._name == 'res.partner' else record['partner_id'] \
             if 'partner_id' in record._fields else self.env['res.partner']
-        if partner.tz:
-            return [partner.tz]
-        try:
-            zones = [zone for zone in phone_timezone.time_zones_for_number(phonenumbers.parse(e164))
-                     if zone in pytz.all_timezones_set]
-        except phonenumbers.NumberParseException:
-            zones = []
-        return zones or [self.env.company.partner_id.tz or self.env.user.tz or 'UTC']
+        zones = [partner.tz] if partner.tz in pytz.all_timezones_set else []
+        country_zones = _number_country_timezones(e164)
+        if not (zones and zones[0] in country_zones):
+            zones += [zone for zone in country_zones if zone not in zones]
+        company = company or self.env.company
+        return zones or [company.partner_id.tz or self.env.user.tz or 'UTC']
 
     @api.model
     def _ameyo_live_leg(self, user):
@@ -386,6 +450,18 @@ class ResCompany(models.Model):
     ameyo_dial_honour_blacklist = fields.Boolean(
         string="Honour the Phone Blacklist When Dialing",
         help="Refuse to dial numbers on Odoo's phone blacklist (the SMS opt-out list).")
+
+
+def _number_country_timezones(e164):
+    """The time zones of the country of the number ``e164`` (as phone_validation formats it): [] when
+    the number names no country (a non-geographic or unreadable one)."""
+    try:
+        region = phonenumbers.region_code_for_number(phonenumbers.parse(e164))
+    except phonenumbers.NumberParseException:
+        return []
+    if not region or region not in pytz.country_timezones:
+        return []
+    return [zone for zone in pytz.country_timezones[region] if zone in pytz.all_timezones_set]
 
 
 def _hhmm(value):

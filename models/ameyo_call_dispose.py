@@ -53,14 +53,20 @@ class AmeyoCall(models.Model):
     dispose_api = fields.Char(string="Dispose API Used", readonly=True, copy=False)
     dispose_attempts = fields.Integer(readonly=True, copy=False)
     dispose_outcome_unknown = fields.Boolean(
-        readonly=True, copy=False, help="A disposeCallForUser may have reached Ameyo without an answer: it is "
-                                        "never sent again for this leg.")
+        readonly=True, copy=False, help="A disposeCallForUser or disposeAndManualDial may have reached Ameyo "
+                                        "without an answer: it is never sent again for this leg (the first "
+                                        "could dispose the agent's next call, the second dial the customer "
+                                        "twice).")
     dispose_sending_since = fields.Datetime(
         string="Sending Since", readonly=True, copy=False,
         help="Set while Odoo tells Ameyo, committed before the request leaves: still set after a few minutes, "
              "the send was cut off and its outcome is unknown.")
     dispose_next_try = fields.Datetime(string="Next Dispose Retry", readonly=True, copy=False, index='btree_not_null')
     redial_phone = fields.Char(string="Redial Number", copy=False)
+    redial_refused = fields.Char(
+        readonly=True, copy=False,
+        help="Why Odoo disposed without the redial the agent asked for (the dial gate refused the number when "
+             "the dispose left: do not call, opt-out list, calling hours).")
     callback_user_id = fields.Many2one('res.users', string="Callback By", copy=False)
     callback_activity_id = fields.Many2one(
         'mail.activity', readonly=True, copy=False, ondelete='set null')
@@ -147,6 +153,7 @@ class AmeyoCall(models.Model):
                 'callback_user_id': callback_user.id if callback_at and callback_user else False,
                 'disposition_attribute': callback_attribute or False,
                 'redial_phone': redial_phone or False,
+                'redial_refused': False,
             })
         if mode == 'crm_only':
             values.update({
@@ -317,6 +324,15 @@ class AmeyoCall(models.Model):
         self.invalidate_recordset()
         self._ameyo_notify_agent()  # the workspace's lists follow what Ameyo answered
         after = self._ameyo_after_dispose_action()
+        if self.state == 'disposed' and self.redial_refused:
+            return notification(self.env._("Call disposed, not redialed"), self.env._(
+                "Saved in Odoo and Ameyo freed you for the next call. Odoo did not redial: %(reason)s",
+                reason=self.redial_refused), 'warning', sticky=True, next_action=after)
+        if self.state == 'disposed' and self.redial_phone and self.dispose_outcome_unknown:
+            return notification(self.env._("Call disposed, redial not confirmed"), self.env._(
+                "Saved in Odoo and in Ameyo. Ameyo did not answer the redial of %(number)s: it may or may not "
+                "be dialing. Watch your Ameyo client before dialing again.", number=self.redial_phone),
+                'warning', sticky=True, next_action=after)
         if self.state == 'disposed':
             return notification(self.env._("Call disposed"), self.env._(
                 "Saved in Odoo and Ameyo freed you for the next call."), 'success', next_action=after)
@@ -357,6 +373,9 @@ class AmeyoCall(models.Model):
         """The API to tell Ameyo with, as the server's flavour and the leg's situation allow, or None."""
         self.ensure_one()
         session = self._ameyo_agent_session()
+        if self.redial_phone and self.dispose_outcome_unknown:
+            # an earlier disposeAndManualDial may have dialed: never sent again, the call is named instead
+            return 'legacy' if session else None
         if self.redial_phone:
             return 'dispose_dial' if session else None
         if self.server_id.api_flavour == 'legacy':
@@ -432,6 +451,13 @@ class AmeyoCall(models.Model):
                 count=self.dispose_attempts), retry=False)
             return None
         api_name = self._ameyo_choose_dispose_api(background)
+        if api_name == 'dispose_dial':
+            # the dial gate, again when the dispose leaves (the cron may send it hours later)
+            refusal = self._ameyo_redial_refusal()
+            if refusal:
+                self.write({'redial_phone': False, 'redial_refused': refusal[:500]})
+                self.message_post(body=self.env._("Disposed without the redial: %(reason)s", reason=refusal))
+                api_name = self._ameyo_choose_dispose_api(background)
         if not api_name:
             self._ameyo_dispose_failed(self._ameyo_no_safe_api_reason(), retry=False)
             return None
@@ -446,13 +472,37 @@ class AmeyoCall(models.Model):
             'dispose_api': api_name,
             'dispose_attempts': self.dispose_attempts + 1,
             'dispose_sending_since': fields.Datetime.now(),
-            # disposeCallForUser names no call: until Ameyo answers, it may have disposed one
-            'dispose_outcome_unknown': self.dispose_outcome_unknown or api_name == 'rest',
+            # disposeCallForUser names no call: until Ameyo answers, it may have disposed one;
+            # disposeAndManualDial: until Ameyo answers, it may have dialed
+            'dispose_outcome_unknown': self.dispose_outcome_unknown or api_name in ('rest', 'dispose_dial'),
         })
         return api_name, kwargs
 
+    def _ameyo_redial_refusal(self):
+        """Why the dial gate refuses this leg's redial number now, or ''."""
+        self.ensure_one()
+        return self._ameyo_redial_gate_refusal(self, self.redial_phone)
+
+    @api.model
+    def _ameyo_redial_gate_refusal(self, leg, number):
+        """Why the dial gate refuses to redial ``number`` after ``leg`` (its customer, campaign, company), or ''.
+
+        The number is read in the customer's own country, else in Ameyo's (the wizard offers the number
+        as Ameyo sent it)."""
+        leg = leg.sudo()
+        record = leg.lead_id or leg.partner_id
+        country = record.country_id or leg._ameyo_home_country() or None
+        return self._ameyo_dial_gate(number, leg.campaign_id, record, company=leg.company_id,
+                                     country=country)['refusal']
+
     def _ameyo_no_safe_api_reason(self):
         self.ensure_one()
+        if self.dispose_outcome_unknown and self.redial_phone:
+            return self.env._(
+                "Ameyo did not answer an earlier dispose and redial, so it may have disposed the call and dialed "
+                "%(number)s; Odoo never sends it again (it could dial the customer twice), and has no Ameyo "
+                "session of the agent to name this call. Check the Ameyo client before dialing again.",
+                number=self.redial_phone)
         if self.dispose_outcome_unknown:
             return self.env._(
                 "Ameyo did not answer an earlier dispose, so it may have disposed the call; sending "
@@ -505,8 +555,9 @@ class AmeyoCall(models.Model):
         if not self._ameyo_lock_for_answer():
             return
         values = {'dispose_sending_since': False}
-        if api_name == 'rest':
-            # a definite answer says whether disposeCallForUser acted; any other leaves that unknown
+        if api_name in ('rest', 'dispose_dial'):
+            # a definite answer says whether disposeCallForUser (disposeAndManualDial) acted; any other leaves
+            # that unknown
             values['dispose_outcome_unknown'] = bool(error and error.outcome_unknown)
         self.write(values)
         if error is None or 'already disposed' in (error.reason or '').lower():  # a resend after a success

@@ -20,6 +20,7 @@ from . import test_recordings
 from . import test_recording_access
 from . import test_dial
 from . import test_dial_http
+from . import test_dial_gate
 from . import test_dial_tour
 from . import test_pop_rules
 from . import test_pop_tour

@@ -587,7 +587,12 @@ class AmeyoClient:
 
     def dispose_and_manual_dial(self, *, session_id, campaign_id, crt_object_id, user_crt_object_id,
                                 disposition_code, phone, request_id, customer_id='-1'):
-        """REST ``disposeAndManualDial``: dispose the named call and dial ``phone``."""
+        """REST ``disposeAndManualDial``: dispose the named call and dial ``phone``.
+
+        It dials, so it is never retried here once it may have reached Ameyo (a read timeout, a dropped
+        connection, a gateway's 502/503/504): a resend could dial the customer twice. Such a failure, or an
+        answer Odoo does not know, leaves the outcome unknown; the caller never resends it on its own.
+        """
         body = {
             'campaignContextId': _as_number(campaign_id),
             self.server._get_agent_leg_json_key(): user_crt_object_id,
@@ -598,8 +603,9 @@ class AmeyoClient:
             'requestId': request_id,
         }
         response = self._send('disposeAndManualDial', 'POST', '/ameyorestapi/voice/disposeAndManualDial',
-                              headers={'sessionId': session_id}, json_body=body, idempotent=True)
-        self._expect_done(self.env._("the dispose and redial"), response, names_call=True)
+                              headers={'sessionId': session_id}, json_body=body)
+        # names the call, but also dials: an answer Odoo does not know may hide a dial under way
+        self._expect_done(self.env._("the dispose and redial"), response, names_call=False)
 
     # ------------------------------------------------------------------
     # Dial

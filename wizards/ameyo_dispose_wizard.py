@@ -77,6 +77,16 @@ class AmeyoDisposeWizard(models.TransientModel):
                 "%(user)s cannot call back: choose an internal user of %(company)s who is an agent or a "
                 "salesperson.", user=user.sudo().name, company=self.call_id.sudo().company_id.name))
 
+    def _check_redial(self):
+        """The dial gate (do not call, opt-out list, calling hours) on the number to redial, before anything
+        is saved: refused, the agent reads why and may dispose without the redial."""
+        self.ensure_one()
+        call = self.call_id.sudo()
+        refusal = self.env['ameyo.call']._ameyo_redial_gate_refusal(call, self.redial_phone)
+        if refusal:
+            raise UserError(self.env._(
+                "Not redialed: %(reason)s Untick \"Dispose and Redial\" to dispose without it.", reason=refusal))
+
     def _callback_values(self):
         """Return ``(callback_at UTC, Ameyo disposition attribute)`` for a callback code, else (False, False)."""
         self.ensure_one()
@@ -111,6 +121,8 @@ class AmeyoDisposeWizard(models.TransientModel):
             raise UserError(self.env._("This disposition belongs to another campaign."))
         if self.redial and not (self.redial_phone or '').strip():
             raise UserError(self.env._("Give the number to redial."))
+        if self.redial:
+            self._check_redial()
         callback_at, attribute = self._callback_values()
         if callback_at:
             self._check_callback_user()
