@@ -1,2 +1,3 @@
 from . import lifecycle
 from . import sso
+from . import recording

@@ -6,7 +6,9 @@ longer live: the outcome is saved, or the leg is closed). ``recording_state`` th
 cron *Ameyo: fetch recordings* (and the *Fetch Recording* button) asks Ameyo's voice-log API of the
 server's flavour, stores only bytes that are audio as an ``ir.attachment`` of the leg (so its
 access follows the leg's, narrowed further in ``ir_attachment.py``), and posts on the contact's or
-lead's chatter a note that links to the call, never the file. A failure is retried with backoff
+lead's chatter a note that links to the call, never the file. The file plays only through
+``/ameyo/recording/<leg>`` (``controllers/recording.py``: checks, records the listen, streams); every
+other way to its content is refused (``ir_attachment.py``, ``ir_binary.py``). A failure is retried with backoff
 while Ameyo still keeps the file (the server's *Ameyo keeps recordings for* days, counted from the
 call); after that the leg is ``unavailable``, with the last reason, and never asked again. A
 daily cron deletes recordings older than the company's *Odoo keeps recordings for* days (legs
@@ -41,6 +43,9 @@ RECORDING_EXTENSIONS = {'audio/wav': 'wav', 'audio/mpeg': 'mp3'}
 RECORDING_MIMETYPES = tuple(RECORDING_EXTENSIONS)
 # Legs per cron batch (fetch and purge).
 RECORDING_BATCH = 50
+# A seek (a range request past the file's start) within this many hours of the user's last listen of the
+# leg belongs to that listen: not recorded again.
+RECORDING_PLAY_HOURS = 1
 
 
 # one file per feature of the call (README, code map): its fields and rules live with it
@@ -64,7 +69,8 @@ class AmeyoCall(models.Model):
         help="Under dispute: the recording is not purged when the company's retention is over.")
     recording_url = fields.Char(
         compute='_compute_recording_player', string="Recording",
-        help="Where the current user plays the recording; empty when he may not.")
+        help="Where the current user plays the recording (the recording route, which records each listen); "
+             "empty when he may not.")
     recording_access_ids = fields.One2many(
         'ameyo.recording.access', 'call_id', string="Recording Listened By", readonly=True,
         groups='crm_ameyo.group_ameyo_supervisor')
@@ -87,7 +93,7 @@ class AmeyoCall(models.Model):
         playable = self._ameyo_playable_recordings()
         for call in self:
             attachment = playable.get(call.id)
-            call.recording_url = f'/web/content/{attachment.id}' if attachment else False
+            call.recording_url = f'/ameyo/recording/{call.id}' if attachment else False
 
     def _ameyo_writable_fields(self):
         fields_set = super()._ameyo_writable_fields()
@@ -333,7 +339,17 @@ class AmeyoCall(models.Model):
         Odoo's filestore garbage collection frees the files' space afterwards.
         """
         self._ameyo_cron_batch(self._ameyo_purge_domain(), 'connected_at, id', limit,
-                               lambda leg: leg._ameyo_purge_recording())
+                               lambda leg: leg._ameyo_purge_recording_isolated())
+
+    def _ameyo_purge_recording_isolated(self):
+        """:meth:`_ameyo_purge_recording` for the cron: a leg that fails inside Odoo is logged and left as it
+        was (the next run tries it again), and never stops the run."""
+        self.ensure_one()
+        try:
+            with self.env.cr.savepoint():
+                self._ameyo_purge_recording()
+        except Exception:  # noqa: BLE001 (one leg's failure must not stop the others)
+            _logger.exception("Deleting the recording of Ameyo call leg %s failed in Odoo", self.id)
 
     def _ameyo_purge_recording(self):
         self.ensure_one()
@@ -342,11 +358,18 @@ class AmeyoCall(models.Model):
         self._message_log(body=self.env._("Recording deleted: the company keeps recordings %(days)s days.",
                                           days=self.company_id.ameyo_recording_keep_days))
 
-    def _ameyo_log_recording_access(self, kind):
-        """Record that the current user got this leg's recording (``stream`` or ``download``)."""
+    def _ameyo_log_recording_access(self, kind, seek=False):
+        """Record that the current user got this leg's recording (``stream`` or ``download``): one line per
+        play. ``seek``: the request asks for a later part of the file (the player's further range requests
+        of a play), recorded only when this user has no line for this leg in the last
+        ``RECORDING_PLAY_HOURS`` hours (a seek is never a way to listen unrecorded)."""
         self.ensure_one()
-        self.env['ameyo.recording.access'].sudo().create(
-            {'call_id': self.id, 'user_id': self.env.uid, 'kind': kind})
+        Access = self.env['ameyo.recording.access'].sudo()
+        if seek and Access.search_count([
+                ('call_id', '=', self.id), ('user_id', '=', self.env.uid),
+                ('accessed_at', '>=', fields.Datetime.now() - timedelta(hours=RECORDING_PLAY_HOURS))], limit=1):
+            return
+        Access.create({'call_id': self.id, 'user_id': self.env.uid, 'kind': kind})
 
 
 class ResCompany(models.Model):

@@ -4,8 +4,10 @@ from odoo import fields, models
 class AmeyoRecordingAccess(models.Model):
     """Who got a call's recording, and when: recordings are personal data.
 
-    One line per play (the player streams the file) or download through ``/web/content``, written
-    by ``ir.binary`` once the access checks passed; readable by supervisors, written by no one.
+    One line per play (the player streams the file) or download through ``/ameyo/recording/<leg>``
+    (``controllers/recording.py``), written once the access checks passed and before the file is
+    streamed; the player's further range requests of the same play are not counted again. Readable
+    by supervisors, written by no one.
     """
     _name = 'ameyo.recording.access'
     _description = 'Ameyo Recording Access'

@@ -1,14 +1,36 @@
+from contextlib import contextmanager
+from contextvars import ContextVar
+
 from odoo import api, models
+from odoo.exceptions import AccessError
 from odoo.fields import Domain
+
+# The fields that hold an attachment's content.
+CONTENT_FIELDS = frozenset(('datas', 'raw', 'db_datas'))
+# Set only by the recording route (controllers/recording.py) while it builds its stream: a Python
+# context variable, which no request, RPC context or URL parameter can set.
+_serving_recording = ContextVar('crm_ameyo_serving_recording', default=False)
+
+
+@contextmanager
+def serving_recording():
+    """The block streams a recording for the recording route, after its checks and its listen log."""
+    token = _serving_recording.set(True)
+    try:
+        yield
+    finally:
+        _serving_recording.reset(token)
 
 
 class IrAttachment(models.Model):
     """A call recording (an audio attachment of an ``ameyo.call`` leg) is narrower than its leg.
 
     Whoever reads a leg could read its attachments; its recording only a supervisor, or the leg's own
-    agent when his company lets agents replay their calls. Enforced here for every route that reads
-    attachments as the user: RPC reads and searches, the chatter's attachment box, ``/web/content``
-    (``ir_binary.py`` adds the access-token routes, which read as superuser).
+    agent when his company lets agents replay their calls: enforced here for RPC reads and searches
+    and the chatter's attachment box. Its content goes out only through ``/ameyo/recording/<leg>``
+    (``controllers/recording.py``), which checks, records the listen, then streams: for anyone but
+    the superuser, reading ``datas``/``raw``/``db_datas`` of a recording is refused, and so is any
+    stream of it (``/web/content`` and its access tokens, ``/web/image``, the mail zip route, ...).
     """
     _inherit = 'ir.attachment'
 
@@ -33,6 +55,32 @@ class IrAttachment(models.Model):
         def error():
             return self.env['ameyo.call']._ameyo_recording_access_error()
         return forbidden, (result[1] if result else error)
+
+    def fetch(self, field_names=None):
+        if not self.env.su and self:
+            names = set(self._fields) if field_names is None else set(field_names)
+            if self.env.context.get('bin_size'):
+                names.discard('datas')  # its size only
+            if names & CONTENT_FIELDS:
+                self._ameyo_check_no_recording()
+        return super().fetch(field_names)
+
+    @api.depends('store_fname', 'db_datas')
+    def _compute_raw(self):
+        if not self.env.su:
+            self._ameyo_check_no_recording()
+        return super()._compute_raw()
+
+    def _to_http_stream(self):
+        if not _serving_recording.get() and self._ameyo_recordings():
+            # an access token makes Odoo stream as superuser: refused whoever asks, and however
+            raise AccessError(self.env._("Call recordings are played from the call, not downloaded as files."))
+        return super()._to_http_stream()
+
+    def _ameyo_check_no_recording(self):
+        """Refuse the content of call recordings (read through the recording route only)."""
+        if self.browse(id_ for id_ in self._ids if isinstance(id_, int))._ameyo_recordings():
+            raise AccessError(self.env._("Call recordings are played from the call, not downloaded as files."))
 
     def _ameyo_recordings(self):
         """The call recordings among these attachments (read as superuser)."""

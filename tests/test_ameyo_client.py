@@ -23,8 +23,11 @@ HTML_500 = ('<html><head><title>Apache Tomcat/7.0.42 - Error report</title></hea
             '<pre>java.lang.NullPointerException</pre></body></html>')
 HTML_LOGIN = ('<!DOCTYPE html><html><head><title>Ameyo - Login</title></head>'
               '<body><form action="/ameyowebaccess/login"></form></body></html>')
-WAV = b'RIFF\x24\x00\x00\x00WAVEfmt \x10\x00\x00\x00\x01\x00\x01\x00@\x1f\x00\x00' + b'\x00' * 24
-MP3 = b'ID3\x03\x00\x00\x00\x00\x00\x00' + b'\xff\xfb\x90\x64' + b'\x00' * 400
+# 8 kHz mono 16-bit PCM: its fmt chunk, then a data chunk of 8 samples
+WAV_FMT = b'fmt \x10\x00\x00\x00\x01\x00\x01\x00@\x1f\x00\x00\x80\x3e\x00\x00\x02\x00\x10\x00'
+WAV = b'RIFF\x34\x00\x00\x00WAVE' + WAV_FMT + b'data\x10\x00\x00\x00' + b'\x00\x01' * 8
+ID3_TAG = b'ID3\x03\x00\x00\x00\x00\x00\x00'
+MP3 = ID3_TAG + b'\xff\xfb\x90\x64' + b'\x00' * 400
 
 
 class TestAmeyoClient(AmeyoTransactionCase):
@@ -262,6 +265,9 @@ class TestAmeyoClient(AmeyoTransactionCase):
             (b'{"message":"Voice log not found for crtObjectId"}', 'application/json', 'Voice log not found'),
             (b'{"error":"file missing"}', 'application/json', 'file missing'),
             (b'GIF89a' + b'\x00' * 20, 'audio/mpeg', 'not an audio file'),
+            # an audio header and no sound: a RIFF/WAVE without data chunk, an ID3 tag without MPEG frame
+            (b'RIFF\x04\x00\x00\x00WAVE', 'audio/wav', 'not an audio file'),
+            (ID3_TAG + b'\x00' * 40, 'audio/mpeg', 'not an audio file'),
         ]
         for body, content_type, expected in failures:
             self.mock.replace(responses.GET, url, body=body, content_type=content_type)
@@ -291,6 +297,28 @@ class TestAmeyoClient(AmeyoTransactionCase):
         self.assertEqual(audio_mimetype(b'\xff\xfb\x90\x64' + b'\x00' * 20), 'audio/mpeg')
         for junk in (b'', b'null', b'<html></html>', b'{"message": "x"}', b'\xff\xff\xff\xff' * 4):
             self.assertIsNone(audio_mimetype(junk))
+        # audio is a data chunk with samples, or an MPEG frame after any ID3 tag: not a header alone
+        self.assertEqual(audio_mimetype(ID3_TAG + ID3_TAG + b'\xff\xfb\x90\x64' + bytes(20)), 'audio/mpeg')
+        sized_tag = b'ID3\x04\x00\x00\x00\x00\x00\x05' + b'TIT2\x00'
+        self.assertEqual(audio_mimetype(sized_tag + b'\xff\xfb\x90\x64' + bytes(20)), 'audio/mpeg')
+        self.assertEqual(audio_mimetype(b'RIFF\xff\xff\xff\xffWAVE' + WAV_FMT + b'data\x00\x00\x00\x00' + bytes(8)),
+                         'audio/wav')  # a streamed WAV: sizes unknown, samples there
+        for not_audio in (
+                b'RIFF\x04\x00\x00\x00WAVE',  # the 12-byte answer of issue 20
+                b'RIFF\x1c\x00\x00\x00WAVE' + WAV_FMT,  # no data chunk
+                b'RIFF\x24\x00\x00\x00WAVE' + WAV_FMT + b'\x00' * 24,  # padding, no data chunk
+                b'RIFF\x24\x00\x00\x00WAVE' + WAV_FMT + b'data\x00\x00\x00\x00',  # an empty data chunk
+                b'RIFF\x24\x00\x00\x00WAVE' + WAV_FMT + b'data\x10\x00\x00\x00',  # its samples missing
+                ID3_TAG,  # an ID3 tag alone
+                ID3_TAG + bytes(400),  # and zeros
+                ID3_TAG + ID3_TAG,
+                sized_tag + b'\xff\xfb',  # a cut frame header
+                sized_tag[:10] + b'\xff\xfb\x90\x64' + bytes(20),  # the frame inside the tag, none after it
+                ID3_TAG + b'\xff\xfb\xf0\x64' + bytes(20),  # bitrate index 15: not a frame
+                b'ID3\x03\x00\x00\x80\x00\x00\x00' + b'\xff\xfb\x90\x64' + bytes(20),  # not a syncsafe size
+        ):
+            with self.subTest(data=not_audio[:24]):
+                self.assertIsNone(audio_mimetype(not_audio))
 
 
 class TestAmeyoClientTransport(AmeyoTransactionCase):

@@ -1,4 +1,6 @@
+import json
 import logging
+from urllib.parse import urlencode
 
 from odoo.tests import BaseCase, HttpCase, tagged
 
@@ -15,6 +17,22 @@ class TestMaskSecrets(BaseCase):
         self.assertIn('campaignId=3', masked)
         self.assertIn('phone=123', masked)
         self.assertIn('sessionId=***', masked)
+
+    def test_mask_the_legacy_data_parameter(self):
+        """The legacy API's JSON ``data`` parameter carries the agent's session: masked whole on Ameyo's lines,
+        and a session id pair masked in JSON or a repr, raw or percent-encoded."""
+        query = urlencode({'command': 'downloadVoiceLog', 'data': json.dumps(
+            {'crtObjectId': 'd247-vce-1', 'targetFormat': 'mp3', 'sessionId': 'd4f9-SECRET'})})
+        line = f'http://ameyo:8888 "GET /ameyowebaccess/command?{query} HTTP/1.1" 200 4096'
+        masked = mask_secrets(line)
+        self.assertNotIn('SECRET', masked)
+        self.assertIn('command=downloadVoiceLog&data=*** HTTP/1.1', masked)
+        for text in ('{"crtObjectId": "c1", "sessionId": "d4f9-SECRET"}', "{'sessionId': 'd4f9-SECRET'}",
+                     '%7B%22sessionId%22%3A+%22d4f9-SECRET%22%7D',
+                     '%257B%2522sessionId%2522%253A%2522d4f9-SECRET%2522'):
+            with self.subTest(text=text):
+                self.assertNotIn('SECRET', mask_secrets(text))
+        self.assertEqual(mask_secrets('{"crtObjectId": "c1"}'), '{"crtObjectId": "c1"}')
 
 
 @tagged('post_install', '-at_install')

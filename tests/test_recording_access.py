@@ -1,8 +1,12 @@
 """Who may play a call's recording, over HTTP as each role, through every route that reads attachments."""
+import hashlib
+import hmac
+import time
 from datetime import timedelta
 
-from odoo import fields
+from odoo import Command, fields
 from odoo.exceptions import AccessError
+from odoo.http import STORED_SESSION_BYTES
 from odoo.tests import new_test_user, tagged
 from odoo.tools import mute_logger
 
@@ -60,34 +64,106 @@ class TestRecordingAccess(RecordingHttpCase):
         self.assertNotEqual(response.status_code, 200)
         self.assertNotIn(recording_mp3()[:64], response.content)
 
-    def test_web_content_by_role(self):
-        url = f'/web/content/{self.recording.id}'
-        self.assertPlays(self.get(url, self.supervisor))
-        self.assertPlays(self.get(f'/web/content/ir.attachment/{self.recording.id}/raw', self.supervisor))
+    def assertForbidden(self, response):
+        self.assertIn(response.status_code, (403, 404), response.text[:300])
+        self.assertNotIn(recording_mp3()[:64], response.content)
+
+    @property
+    def route(self):
+        return f'/ameyo/recording/{self.leg.id}'
+
+    def accesses(self, before):
+        return [(access.user_id, access.kind) for access in self.leg.recording_access_ids.sorted('id')[before:]]
+
+    def csrf_token(self, cookies):
+        """The CSRF token of the session ``cookies`` (what Odoo's request.csrf_token gives its pages)."""
+        secret = self.env['ir.config_parameter'].sudo().get_param('database.secret')
+        max_ts = int(time.time() + 3600)
+        message = f"{cookies['session_id'][:STORED_SESSION_BYTES]}{max_ts}".encode()
+        return f"{hmac.new(secret.encode('ascii'), message, hashlib.sha1).hexdigest()}o{max_ts}"
+
+    def test_the_recording_route_by_role(self):
+        self.assertPlays(self.get(self.route, self.supervisor))
         for user in (self.agent_a, self.agent_b, self.sales):
             with self.subTest(user=user.login):
-                self.assertRefused(self.get(url, user))
-                self.assertRefused(self.get(f'/web/content/ir.attachment/{self.recording.id}/datas', user))
-        self.assertRefused(self.get(url))  # not logged in
+                self.assertForbidden(self.get(self.route, user))
+        self.assertRefused(self.get(self.route))  # not logged in: the login page
+        self.assertForbidden(self.get(f'/ameyo/recording/{self.leg.id + 100000}', self.supervisor))
         # the company lets agents replay their own calls: the call's agent, and only him
         self.env.company.ameyo_agents_replay = True
-        self.assertPlays(self.get(url, self.agent_a))
-        self.assertRefused(self.get(url, self.agent_b))
-        self.assertRefused(self.get(url, self.sales))
+        self.assertPlays(self.get(self.route, self.agent_a))
+        self.assertForbidden(self.get(self.route, self.agent_b))
+        self.assertForbidden(self.get(self.route, self.sales))
+
+    def test_web_content_refuses_a_recording_to_everyone(self):
+        """Only the recording route serves it (it records the listen): /web/content, /web/image refuse it,
+        even to a supervisor, even to the call's agent allowed to replay."""
+        self.env.company.ameyo_agents_replay = True
+        for user in (self.supervisor, self.agent_a, self.agent_b, self.sales, None):
+            for path in (f'/web/content/{self.recording.id}', f'/web/content/{self.recording.id}?download=true',
+                         f'/web/content/ir.attachment/{self.recording.id}/raw',
+                         f'/web/content/ir.attachment/{self.recording.id}/datas',
+                         f'/web/image/{self.recording.id}?download=true'):
+                with self.subTest(user=user and user.login, path=path):
+                    self.assertRefused(self.get(path, user))
+            with self.subTest(user=user and user.login, path='/web/image'):  # Odoo's placeholder image
+                response = self.get(f'/web/image/{self.recording.id}', user)
+                self.assertNotIn(recording_mp3()[:64], response.content)
+                if response.status_code == 200:
+                    self.assertTrue(response.headers['Content-Type'].startswith('image/'), response.headers)
+        self.assertFalse(self.leg.recording_access_ids)
 
     def test_access_tokens_do_not_open_a_recording(self):
         """Odoo serves an attachment to anyone holding its token, as superuser: not a recording."""
         token = self.recording.sudo().generate_access_token()[0]
         raw_token = self.recording.sudo()._get_raw_access_token()
         for query in (f'access_token={token}', f'access_token={raw_token}'):
-            with self.subTest(query=query[:20]):
-                url = f'/web/content/{self.recording.id}?{query}'
-                self.assertRefused(self.get(url))
-                self.assertRefused(self.get(url, self.agent_b))
-                self.assertRefused(self.get(url, self.sales))
-                self.assertPlays(self.get(url, self.supervisor))
+            for user in (None, self.agent_b, self.sales, self.supervisor):
+                with self.subTest(query=query[:20], user=user and user.login):
+                    self.assertForbidden(self.get(f'/web/content/{self.recording.id}?{query}', user))
+
+    def test_the_mail_zip_route_refuses_a_recording(self):
+        """/mail/attachment/zip streams the attachments it is given as the user: never a recording."""
+        other = self.env['ir.attachment'].create({'name': 'notes.txt', 'raw': b'call notes', 'res_model': 'ameyo.call',
+                                                  'res_id': self.leg.id})
+        for user in (self.supervisor, self.agent_a):
+            with self.subTest(user=user.login):
+                cookies = self.as_(user)
+                form = {'file_ids': str(self.recording.id), 'zip_name': 'calls.zip',
+                        'csrf_token': self.csrf_token(cookies)}
+                response = self._http('POST', '/mail/attachment/zip', data=form, cookies=cookies)
+                self.assertForbidden(response)
+                form['file_ids'] = f'{other.id},{self.recording.id}'
+                self.assertForbidden(self._http('POST', '/mail/attachment/zip', data=form, cookies=cookies))
+        # the route itself works (the token is right): another attachment of the call is zipped
+        cookies = self.as_(self.supervisor)
+        form = {'file_ids': str(other.id), 'zip_name': 'calls.zip', 'csrf_token': self.csrf_token(cookies)}
+        response = self._http('POST', '/mail/attachment/zip', data=form, cookies=cookies)
+        self.assertEqual(response.status_code, 200, response.text[:300])
+        self.assertEqual(response.content[:2], b'PK')
+
+    def test_the_recording_route_streams_ranges(self):
+        data = recording_mp3()
+        cookies = self.as_(self.supervisor)
+        response = self._http('GET', self.route, cookies=cookies, headers={'Range': 'bytes=100-'})
+        self.assertEqual(response.status_code, 206, response.text[:200])
+        self.assertEqual(response.content, data[100:])
+        self.assertEqual(response.headers['Content-Range'], f'bytes 100-{len(data) - 1}/{len(data)}')
+        response = self._http('GET', self.route, cookies=cookies, headers={'Range': 'bytes=0-99'})
+        self.assertEqual((response.status_code, response.content), (206, data[:100]))
+        response = self.get(self.route, self.supervisor)
+        self.assertPlays(response)
+        self.assertEqual(response.headers['Content-Type'], 'audio/mpeg')
+        self.assertNotIn('attachment', response.headers.get('Content-Disposition', ''))
+        self.assertIn('no-store', response.headers['Cache-Control'])
+        response = self.get(f'{self.route}?download=1', self.supervisor)
+        self.assertPlays(response)
+        self.assertIn('attachment', response.headers['Content-Disposition'])
+        self.assertIn('.mp3', response.headers['Content-Disposition'])
 
     def test_rpc_on_ir_attachment(self):
+        export = self.env.ref('base.group_allow_export')
+        (self.supervisor | self.agent_a | self.agent_b | self.sales).write({'group_ids': [Command.link(export.id)]})
         for user, visible in ((self.supervisor, True), (self.agent_a, False), (self.agent_b, False),
                               (self.sales, False)):
             with self.subTest(user=user.login):
@@ -101,12 +177,34 @@ class TestRecordingAccess(RecordingHttpCase):
                 found = self._call_kw('ir.attachment', 'search_read', [[('mimetype', '=like', 'audio/%')]], cookies,
                                       {'fields': ['id', 'name']})
                 self.assertEqual(self.recording.id in [row['id'] for row in found['result']], visible)
-                read = self._call_kw('ir.attachment', 'read', [[self.recording.id], ['datas']], cookies)
+                # its content, for no one: only the recording route serves it
+                for method, args, kwargs in (
+                        ('read', [[self.recording.id], ['datas']], {}),
+                        ('read', [[self.recording.id], ['raw']], {}),
+                        ('read', [[self.recording.id], ['db_datas']], {}),
+                        ('read', [[self.recording.id]], {}),
+                        ('web_read', [[self.recording.id]], {'specification': {'datas': {}}}),
+                        ('export_data', [[self.recording.id], ['datas']], {})):
+                    with self.subTest(method=method, args=args):
+                        read = self._call_kw('ir.attachment', method, args, cookies, kwargs)
+                        self.assertNotIn('result', read)
+                        self.assertEqual(read['error']['data']['name'], 'odoo.exceptions.AccessError', read)
+                # a search finds it only for whoever may play it, and reads no content then either
+                read = self._call_kw('ir.attachment', 'search_read', [[('id', '=', self.recording.id)]], cookies,
+                                     {'fields': ['name', 'datas']})
+                self.assertFalse(read.get('result'), read)
                 if visible:
-                    self.assertTrue(read['result'][0]['datas'])
-                else:
-                    self.assertIn('error', read)
-                    self.assertNotIn('result', read)
+                    self.assertEqual(read['error']['data']['name'], 'odoo.exceptions.AccessError', read)
+                if visible:  # its name and size, as the attachment box shows them
+                    read = self._call_kw('ir.attachment', 'read', [[self.recording.id], ['name', 'file_size']], cookies)
+                    self.assertEqual(read['result'][0]['name'], self.recording.name)
+        # in Python too, as any user but the superuser
+        for user in (self.supervisor, self.agent_a):
+            with self.subTest(user=user.login), self.assertRaises(AccessError):
+                self.recording.with_user(user).invalidate_recordset()
+                self.recording.with_user(user).raw  # noqa: B018
+        self.recording.invalidate_recordset()
+        self.assertEqual(self.recording.sudo().raw, recording_mp3())
 
     def test_the_chatters(self):
         """The call's attachment box lists the recording only to whoever may play it; the contact's chatter
@@ -125,14 +223,38 @@ class TestRecordingAccess(RecordingHttpCase):
 
     def test_each_play_and_download_is_recorded(self):
         before = len(self.leg.recording_access_ids)
-        self.get(f'/web/content/{self.recording.id}', self.supervisor)
-        self.get(f'/web/content/{self.recording.id}?download=true', self.supervisor)
-        self._http('GET', f'/web/content/{self.recording.id}', cookies=self.as_(self.supervisor),
-                   headers={'Range': 'bytes=4000-'})  # the rest of the same play: not counted again
-        self.get(f'/web/content/{self.recording.id}', self.agent_b)  # refused: nothing to record
-        accesses = self.leg.recording_access_ids.sorted('id')[before:]
-        self.assertEqual([(access.user_id, access.kind) for access in accesses],
-                         [(self.supervisor, 'stream'), (self.supervisor, 'download')])
+        cookies = self.as_(self.supervisor)
+
+        def play(range_header=None, query=''):
+            headers = {'Range': range_header} if range_header is not None else None
+            response = self._http('GET', self.route + query, cookies=cookies, headers=headers)
+            self.assertIn(response.status_code, (200, 206), response.text[:200])
+            if response.status_code == 200:
+                self.assertEqual(response.content, recording_mp3())
+
+        play()
+        play(query='?download=1')
+        play('bytes=4000-')  # the rest of the same play: not counted again
+        play('bytes=-500')  # the end of the file (the player reads the duration there): the same play
+        self.assertEqual(self.accesses(before), [(self.supervisor, 'stream'), (self.supervisor, 'download')])
+        self.get(self.route, self.agent_b)  # refused: nothing to record
+        self.assertEqual(len(self.accesses(before)), 2)
+        cookies.update(self.as_(self.supervisor))  # the test server keeps one session at a time
+        # a range from byte 0 is a new play, however it is written; a Range Odoo cannot serve as one byte
+        # range too (it sends the whole file then)
+        for range_header in ('bytes=0-', 'bytes=00-', 'BYTES=0-', 'Bytes = 0-1000', 'bytes=0-99,4000-',
+                             'bytes=garbage', 'bytes=4000', 'seconds=0-', 'bytes 4000-', ''):
+            with self.subTest(range=range_header):
+                count = len(self.accesses(before))
+                play(range_header)
+                self.assertEqual(len(self.accesses(before)), count + 1)
+        self.assertEqual({kind for _user, kind in self.accesses(before)[2:]}, {'stream'})
+        # a seek long after the user's last listen of the call is a listen of its own
+        self.leg.recording_access_ids.sudo().write({'accessed_at': fields.Datetime.now() - timedelta(hours=2)})
+        count = len(self.accesses(before))
+        play('bytes=4000-')
+        play('bytes=5000-')
+        self.assertEqual(len(self.accesses(before)), count + 1)
         with self.assertRaises(AccessError):  # who listened is for supervisors
             self.env['ameyo.recording.access'].with_user(self.agent_a).search([])
 
@@ -145,7 +267,7 @@ class TestRecordingAccess(RecordingHttpCase):
         self.assertEqual(answer['result']['params']['type'], 'warning')  # his own call: it is already there
 
     def test_the_call_form_shows_the_player_to_whoever_may_play(self):
-        self.assertEqual(self.leg.with_user(self.supervisor).recording_url, f'/web/content/{self.recording.id}')
+        self.assertEqual(self.leg.with_user(self.supervisor).recording_url, f'/ameyo/recording/{self.leg.id}')
         self.assertFalse(self.leg.with_user(self.agent_a).recording_url)
         self.env.company.ameyo_agents_replay = True
         self.leg.invalidate_recordset(['recording_url'])

@@ -3,7 +3,8 @@ import json
 import logging
 import time
 from datetime import timedelta
-from urllib.parse import parse_qs, urlsplit
+from unittest.mock import patch
+from urllib.parse import parse_qs, quote, quote_plus, urlsplit
 
 from odoo import fields
 from odoo.exceptions import AccessError
@@ -139,6 +140,12 @@ class TestRecordingFetch(RecordingCase):
             (b'{"error": "file missing"}', None, 'file missing'),
             (b'GIF89a' + bytes(40), 'audio/mpeg', 'not an audio file'),
             (b'RIFF\x00\x00\x00\x00AVI LIST' + bytes(40), 'audio/wav', 'not an audio file'),
+            # an audio header with no sound after it: a RIFF/WAVE with no data chunk, its data chunk empty,
+            # an ID3 tag with no MPEG frame after it
+            (b'RIFF\x04\x00\x00\x00WAVE', None, 'not an audio file'),
+            (make_wav()[:make_wav().index(b'data') + 8], None, 'not an audio file'),
+            (make_mp3()[:make_mp3().index(b'\xff\xfb')], 'audio/mpeg', 'not an audio file'),
+            (make_mp3()[:make_mp3().index(b'\xff\xfb')] + b'\x00' * 600, None, 'not an audio file'),
         )
         for body, content_type, reason in shapes:
             with self.subTest(reason=reason):
@@ -284,6 +291,23 @@ class TestRecordingFetch(RecordingCase):
         for secret in ('test-hash-key-SECRET', self.session_a):
             self.assertNotIn(secret, output)
 
+    def test_the_legacy_data_parameter_is_masked(self):
+        """Without token-policy credentials the legacy download sends the agent's session in its JSON ``data``
+        query parameter: in no log line, urllib3's request lines at DEBUG included."""
+        self.server.write({'api_flavour': 'legacy', 'hash_key': False})
+        self.server._ameyo_record_agent_session(self.agent_a, self.session_a)
+        _call, leg = self.ended_leg()
+        with self.capture_every_log() as captured:
+            leg.with_user(self.agent_a).action_fetch_recording()
+        self.assertEqual(leg.recording_state, 'fetched')
+        request = self.voice_log_requests()[-1]
+        self.assertIn(self.session_a, parse_qs(urlsplit(request['target']).query)['data'][0])  # it was sent there
+        output = '\n'.join(record.getMessage() for record in captured.records if record.name != 'odoo.sql_db')
+        self.assertIn('downloadVoiceLog', output)
+        self.assertIn('data=***', output)
+        for secret in (self.session_a, quote(self.session_a), quote_plus(self.session_a)):
+            self.assertNotIn(secret, output)
+
 
 class TestRecordingPurge(RecordingCase):
 
@@ -308,6 +332,35 @@ class TestRecordingPurge(RecordingCase):
         legs['disputed'].sudo().recording_keep = False
         self.run_cron('crm_ameyo.ir_cron_ameyo_purge_recordings')
         self.assertEqual(legs['disputed'].recording_state, 'fetched')
+
+    def test_one_leg_cannot_stop_the_purge(self):
+        """A leg whose purge fails inside Odoo is logged and left as it was; the others are purged, the run
+        succeeds, the broken one is tried again at the next run."""
+        self.env.company.ameyo_recording_keep_days = 30
+        legs = []
+        for ago in (50, 45, 40):
+            _call, leg = self.ended_leg(connected_ago=timedelta(days=5))
+            self.fetch(leg)
+            leg.sudo().connected_at = fields.Datetime.now() - timedelta(days=ago)
+            legs.append(leg)
+        broken = legs[0]  # the first of the run
+        Call = type(self.env['ameyo.call'])
+        purge = Call._ameyo_purge_recording
+
+        def purge_or_fail(leg):
+            if leg.id == broken.id:
+                leg.write({'recording_state': 'purged'})  # rolled back with the leg's failure
+                raise ValueError("the filestore is gone")
+            return purge(leg)
+
+        with patch.object(Call, '_ameyo_purge_recording', purge_or_fail):
+            cron = self.run_cron('crm_ameyo.ir_cron_ameyo_purge_recordings')
+        self.assertEqual(cron.failure_count, 0)
+        self.assertEqual([leg.recording_state for leg in legs], ['fetched', 'purged', 'purged'])
+        self.assertTrue(self.recording(broken))
+        self.run_cron('crm_ameyo.ir_cron_ameyo_purge_recordings')
+        self.assertEqual(broken.recording_state, 'purged')
+        self.assertFalse(self.recording(broken))
 
     def test_supervisors_mark_a_call_kept(self):
         _call, leg = self.ended_leg()

@@ -298,7 +298,7 @@ class AmeyoClient:
             if audio is None:
                 head += chunk[:16]
                 if len(head) >= 12:
-                    audio = bool(audio_mimetype(head[:16]))
+                    audio = _audio_start(head[:16])
             if audio is False and buffer.tell() >= MAX_ERROR_BODY_BYTES:
                 break
         return buffer.getvalue()
@@ -714,6 +714,9 @@ class AmeyoClient:
             reason = self.env._("no recording (empty answer)")
         elif response.body.strip() == b'null':
             reason = self.env._("no recording (Ameyo answered null)")
+        elif _audio_start(response.body[:16]):
+            # a WAV header without samples, an ID3 tag without an MPEG frame after it: nothing to play
+            reason = self.env._("not an audio file (an audio header with no sound after it)")
         else:
             reason = self._reason(response) or self.env._("not an audio file")
             lowered = reason.lower()
@@ -812,16 +815,65 @@ def _connection_was_established(exc):
 
 
 def audio_mimetype(data):
-    """Return the mimetype of ``data`` when its magic bytes are those of a WAV or MP3 file, else None."""
-    if len(data) < 12:
-        return None
-    if data[:4] == b'RIFF' and data[8:12] == b'WAVE':
+    """Return the mimetype of ``data`` when it is audio, else None.
+
+    Audio is a RIFF/WAVE file with a ``data`` chunk that holds samples, or an MPEG audio frame header
+    (after any ID3v2 tags): a WAV header alone, or an ID3 tag with nothing playable after it, is not.
+    """
+    if _is_wav(data):
         return 'audio/wav'
-    if data[:3] == b'ID3':
+    if _is_mpeg_frame(data, _id3_end(data)):
         return 'audio/mpeg'
-    if data[0] == 0xFF and (data[1] & 0xE0) == 0xE0:  # MPEG audio frame sync
-        version, layer = (data[1] >> 3) & 0x03, (data[1] >> 1) & 0x03
-        bitrate, sampling = data[2] >> 4, (data[2] >> 2) & 0x03
-        if version != 1 and layer != 0 and bitrate not in (0, 0x0F) and sampling != 3:
-            return 'audio/mpeg'
     return None
+
+
+def _audio_start(head):
+    """Whether the first bytes of a body are those of an audio file (streaming: the rest is checked at
+    the end by :func:`audio_mimetype`)."""
+    if head[:4] == b'RIFF' and head[8:12] == b'WAVE':
+        return True
+    if head[:3] == b'ID3':
+        return _id3_tag_size(head, 0) is not None
+    return _is_mpeg_frame(head, 0)
+
+
+def _is_wav(data):
+    if len(data) < 12 or data[:4] != b'RIFF' or data[8:12] != b'WAVE':
+        return False
+    offset = 12
+    while offset + 8 <= len(data):
+        chunk_id, size = data[offset:offset + 4], int.from_bytes(data[offset + 4:offset + 8], 'little')
+        if chunk_id == b'data':
+            # samples follow the chunk's header (a streamed WAV may declare its size 0 or 0xFFFFFFFF)
+            return len(data) > offset + 8
+        offset += 8 + size + (size & 1)
+    return False
+
+
+def _id3_tag_size(data, offset):
+    """The size of the ID3v2 tag at ``offset`` (header, footer included), or None when there is none."""
+    header = data[offset:offset + 10]
+    if len(header) < 10 or header[:3] != b'ID3' or header[3] == 0xFF or header[4] == 0xFF \
+            or any(byte & 0x80 for byte in header[6:10]):
+        return None
+    size = (header[6] << 21) | (header[7] << 14) | (header[8] << 7) | header[9]
+    footer = 10 if header[5] & 0x10 else 0
+    return 10 + size + footer
+
+
+def _id3_end(data):
+    """Where the audio starts: after every ID3v2 tag at the start of ``data``."""
+    offset = 0
+    while (size := _id3_tag_size(data, offset)) is not None:
+        offset += size
+    return offset
+
+
+def _is_mpeg_frame(data, offset):
+    """Whether a valid MPEG audio frame header is at ``offset``."""
+    header = data[offset:offset + 4]
+    if len(header) < 4 or header[0] != 0xFF or (header[1] & 0xE0) != 0xE0:  # frame sync
+        return False
+    version, layer = (header[1] >> 3) & 0x03, (header[1] >> 1) & 0x03
+    bitrate, sampling = header[2] >> 4, (header[2] >> 2) & 0x03
+    return version != 1 and layer != 0 and bitrate not in (0, 0x0F) and sampling != 3

@@ -6,8 +6,9 @@ import { standardFieldProps } from "@web/views/fields/standard_field_props";
 /**
  * The call's recording, played inline: the browser's own <audio> player, which decodes
  * both WAV and MP3 (Odoo's attachment viewer plays MP3 only). It shows the duration the
- * browser reads from the file, and a download link. The field holds the recording's URL,
- * empty when the user may not play it (the server decides; /web/content checks again).
+ * browser reads from the file, and a download link. The field holds the recording's URL
+ * (/ameyo/recording/<call>, the one route that serves recordings: it checks again and records
+ * each listen), empty when the user may not play it.
  */
 export class AmeyoRecordingPlayer extends Component {
     static template = "crm_ameyo.RecordingPlayer";
