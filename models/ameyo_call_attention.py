@@ -255,6 +255,7 @@ class AmeyoCall(models.Model):
         none (an attribute it could not read). A callback Ameyo owns is not moved in Ameyo: the activity says so."""
         self.ensure_one()
         self._ameyo_check_supervisor()
+        self._ameyo_check_callback_user(user)
         leg = self.sudo()
         when = callback_at or leg.callback_at
         activity = leg.callback_activity_id

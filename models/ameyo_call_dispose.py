@@ -206,6 +206,24 @@ class AmeyoCall(models.Model):
         self.sudo().callback_activity_id = activity
         return activity
 
+    @api.model
+    def _ameyo_callback_user_domain(self, companies):
+        """Who may call back a customer of ``companies`` (the wizards' domains say the same): internal users of
+        those companies who are Ameyo agents or salespeople. The callback user follows the caller's lead and gets
+        its mail: never a portal user, nor a user of another company."""
+        groups = self.env.ref('crm_ameyo.group_ameyo_agent') | self.env.ref('sales_team.group_sale_salesman')
+        return [('share', '=', False), ('company_ids', 'in', companies.ids), ('all_group_ids', 'in', groups.ids)]
+
+    def _ameyo_check_callback_user(self, user):
+        """Refuse ``user`` as the one who calls this leg's customer back, unless the domain above admits him."""
+        self.ensure_one()
+        company = self.sudo().company_id
+        if user and not self.env['res.users'].sudo().search_count(
+                [('id', '=', user.id), *self._ameyo_callback_user_domain(company)], limit=1):
+            raise UserError(self.env._(
+                "%(user)s cannot call back: choose an internal user of %(company)s who is an agent or a "
+                "salesperson.", user=user.sudo().name, company=company.name))
+
     def _ameyo_callback_from_ameyo(self, params):
         """Ameyo's dispose URL scheduled a callback (``dispositionAttribute``, ``selfCallback``): plan it in Odoo
         as the wizard does, for the right user and time. Never raises: an attribute Odoo cannot read is kept as

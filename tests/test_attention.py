@@ -7,7 +7,8 @@ from dateutil.relativedelta import relativedelta
 from freezegun import freeze_time
 
 from odoo import fields
-from odoo.exceptions import AccessError
+from odoo.exceptions import AccessError, UserError
+from odoo.tests import new_test_user
 
 from ..models.ameyo_call import CALL_STATES
 from ..simulator import make_wav
@@ -266,6 +267,22 @@ class TestAmeyoCallbacks(AttentionCase):
         self.assertEqual((activity.user_id, leg.callback_activity_id), (self.agent_b, activity))
         self.assertEqual(leg.callback_at, datetime(2030, 1, 15, 4, 30))
         self.assertFalse(self.sim.dispositions_of(call))  # nothing sent to Ameyo
+
+    def test_a_callback_is_reassigned_to_an_agent_or_salesperson_only(self):
+        """The reassign wizard follows the dispose wizard's rule: no portal user (who would follow the lead and
+        get its mail), no bare employee."""
+        call, leg = self.pop()
+        self.dispose_url(call, dispositionAttribute='local-2030-01-15 10:00:00', selfCallback='true')
+        activity = leg.callback_activity_id
+        before = (activity.user_id, leg.callback_user_id)
+        for groups in ('base.group_portal', 'base.group_user'):
+            with self.subTest(groups=groups):
+                user = new_test_user(self.env, login=f't_reassign_{groups}', groups=groups)
+                wizard = self.env['ameyo.callback.reassign'].with_user(self.supervisor).create(
+                    {'call_ids': [fields.Command.set(leg.ids)], 'user_id': user.id})
+                with self.assertRaises(UserError):
+                    wizard.action_confirm()
+                self.assertEqual((activity.user_id, leg.callback_user_id), before)
 
     def test_the_wizards_callback_is_not_planned_twice(self):
         self.campaign.dispose_mode = 'crm_only'

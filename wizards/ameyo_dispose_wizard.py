@@ -59,23 +59,9 @@ class AmeyoDisposeWizard(models.TransientModel):
         if self.redial and not self.redial_phone:
             self.redial_phone = self.call_id.phone
 
-    def _callback_user_domain(self):
-        """Who may call back (the view's domain says the same): internal users of the leg's company who are Ameyo
-        agents or salespeople. The callback user follows the caller's lead and gets its mail: never a portal
-        user, nor a user of another company."""
-        self.ensure_one()
-        groups = self.env.ref('crm_ameyo.group_ameyo_agent') | self.env.ref('sales_team.group_sale_salesman')
-        return [('share', '=', False), ('company_ids', 'in', self.call_id.sudo().company_id.ids),
-                ('all_group_ids', 'in', groups.ids)]
-
     def _check_callback_user(self):
         self.ensure_one()
-        user = self.callback_user_id
-        if user and not self.env['res.users'].sudo().search_count(
-                [('id', '=', user.id), *self._callback_user_domain()], limit=1):
-            raise UserError(self.env._(
-                "%(user)s cannot call back: choose an internal user of %(company)s who is an agent or a "
-                "salesperson.", user=user.sudo().name, company=self.call_id.sudo().company_id.name))
+        self.call_id._ameyo_check_callback_user(self.callback_user_id)
 
     def _check_redial(self):
         """The dial gate (do not call, opt-out list, calling hours) on the number to redial, before anything
