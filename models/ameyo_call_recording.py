@@ -124,13 +124,6 @@ class AmeyoCall(models.Model):
         return Domain.FALSE
 
     @api.model
-    def _ameyo_playable_query(self):
-        """The legs whose recording the current user may play, as a subquery (none without access to calls)."""
-        if not self.has_access('read'):
-            return self.browse()._as_query()
-        return self._search(self._ameyo_playable_domain())
-
-    @api.model
     def _ameyo_recording_access_error(self):
         return AccessError(self.env._(
             "You may not play this call's recording: recordings are for supervisors, and for the call's own "

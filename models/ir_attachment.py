@@ -26,8 +26,8 @@ class IrAttachment(models.Model):
     """A call recording (an audio attachment of an ``ameyo.call`` leg) is narrower than its leg.
 
     Whoever reads a leg could read its attachments; its recording only a supervisor, or the leg's own
-    agent when his company lets agents replay their calls: enforced here for RPC reads and searches
-    and the chatter's attachment box. Its content goes out only through ``/ameyo/recording/<leg>``
+    agent when his company lets agents replay their calls: enforced here for RPC reads; no search of a
+    user lists it (nor the chatter's attachment box, whose download would be refused). Its content goes out only through ``/ameyo/recording/<leg>``
     (``controllers/recording.py``), which checks, records the listen, then streams: for anyone but
     the superuser, reading ``datas``/``raw``/``db_datas`` of a recording is refused, and so is any
     stream of it (``/web/content`` and its access tokens, ``/web/image``, the mail zip route, ...).
@@ -95,13 +95,11 @@ class IrAttachment(models.Model):
     @api.model
     def _search(self, domain, offset=0, limit=None, order=None, *, active_test=True, bypass_access=False):
         if not self.env.su and not bypass_access:
-            domain = Domain(domain) & Domain('id', 'not in', self._ameyo_unplayable_recordings_query())
+            domain = Domain(domain) & Domain('id', 'not in', self._ameyo_recordings_query())
         return super()._search(domain, offset, limit, order, active_test=active_test, bypass_access=bypass_access)
 
     @api.model
-    def _ameyo_unplayable_recordings_query(self):
-        """The recordings the current user may not play, as a subquery."""
-        playable = self.env['ameyo.call']._ameyo_playable_query()
-        return self.sudo()._search([
-            ('res_model', '=', 'ameyo.call'), ('mimetype', '=like', 'audio/%'), ('res_id', 'not in', playable),
-        ])
+    def _ameyo_recordings_query(self):
+        """Every call recording, as a subquery: searches never list them (a chatter's attachment box would offer a
+        download that ``/web/content`` refuses); the call form plays them through ``/ameyo/recording``."""
+        return self.sudo()._search([('res_model', '=', 'ameyo.call'), ('mimetype', '=like', 'audio/%')])

@@ -5,8 +5,9 @@ import { standardFieldProps } from "@web/views/fields/standard_field_props";
 
 /**
  * The call's recording, played inline: the browser's own <audio> player, which decodes
- * both WAV and MP3 (Odoo's attachment viewer plays MP3 only). It shows the duration the
- * browser reads from the file, and a download link. The field holds the recording's URL
+ * both WAV and MP3 (Odoo's attachment viewer plays MP3 only). Nothing is loaded until the user plays it
+ * (preload "none": opening the call is no listen, and the listen log records plays only); then it shows
+ * the duration the browser reads from the file. A download link beside it. The field holds the recording's URL
  * (/ameyo/recording/<call>, the one route that serves recordings: it checks again and records
  * each listen), empty when the user may not play it.
  */

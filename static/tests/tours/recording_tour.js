@@ -2,7 +2,8 @@ import { registry } from "@web/core/registry";
 
 /**
  * A supervisor on the caller's contact: the chatter's note links to the call (never to the
- * file); the call form plays the recording inline, and the player reports its duration.
+ * file); the call form loads nothing of the recording until it is played, then plays it inline and
+ * reports its duration.
  */
 registry.category("web_tour.tours").add("crm_ameyo_recording_tour", {
     steps: () => [
@@ -16,8 +17,8 @@ registry.category("web_tour.tours").add("crm_ameyo_recording_tour", {
             trigger: ".o_form_view .o_ameyo_recording_player audio",
         },
         {
-            content: "The browser read the recording: 3 seconds",
-            trigger: ".o_ameyo_recording_player .o_ameyo_recording_duration:contains(0:03)",
+            content: "Opening the call loads nothing of the recording (no listen yet)",
+            trigger: ".o_ameyo_recording_player:not(:has(.o_ameyo_recording_duration))",
         },
         {
             content: "Play it",
@@ -29,6 +30,10 @@ registry.category("web_tour.tours").add("crm_ameyo_recording_tour", {
         {
             content: "It plays",
             trigger: ".o_ameyo_recording_player.o_ameyo_recording_playing",
+        },
+        {
+            content: "The browser read the recording: 3 seconds",
+            trigger: ".o_ameyo_recording_player .o_ameyo_recording_duration:contains(0:03)",
         },
         {
             content: "Not an error",
