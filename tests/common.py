@@ -1,9 +1,11 @@
 """What the tests share: fixtures of our own, the Ameyo simulator, the URLs Ameyo throws at Odoo, requests
 as a browser sends them, what a refused request must leave untouched, and a stand-in for the Ameyo client."""
 
+import importlib.util
 import inspect
 import itertools
 import logging
+import pathlib
 import re
 from contextlib import ExitStack, contextmanager
 from unittest.mock import patch
@@ -28,6 +30,16 @@ AGENT_GROUPS = 'crm_ameyo.group_ameyo_agent,sales_team.group_sale_salesman'
 POP_PATH_PREFIX = '/odoo/'
 POP_PATH_SUFFIX = '/action-crm_ameyo.ameyo_call_pop_action'
 _crt_sequence = itertools.count(1)
+
+
+def run_migration(cr, version, script, from_version):
+    """Run the ``migrate`` of ``migrations/<version>/<script>.py`` on ``cr``, as an upgrade from ``from_version``
+    does (a migration script is no module of the addon: loaded from its file)."""
+    path = pathlib.Path(__file__).parent.parent / 'migrations' / version / f'{script}.py'
+    spec = importlib.util.spec_from_file_location(f'crm_ameyo_{script.replace("-", "_")}', path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    module.migrate(cr, from_version)
 
 
 def build_web_assets(env):

@@ -9,7 +9,8 @@ from odoo import fields
 from odoo.tests import new_test_user, tagged
 from odoo.tools import mute_logger
 
-from .common import AGENT_GROUPS, CLIENT_LOGGER, AmeyoHttpCase
+from .common import AGENT_GROUPS, CLIENT_LOGGER, AmeyoHttpCase, run_migration
+from .test_recording_access import RecordingHttpCase
 
 KEYS = ('9988776611', '9988776622')
 
@@ -148,17 +149,14 @@ class TestLeadLinksOfCalls(AmeyoHttpCase):
 
 
 @tagged('post_install', '-at_install')
-class TestRecordingOfAnotherAgentsCall(AmeyoHttpCase):
+class TestRecordingOfAnotherAgentsCall(RecordingHttpCase):
     """Agent A names agent B's call (its crtObjectId, read from a customer's history) in a URL of his own."""
 
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.sim = cls.start_simulator()
-        cls.sim.add_campaign('101', 'Test Campaign')
-        for agent in (cls.agent_a, cls.agent_b):
-            cls.sim.add_agent(agent.ameyo_user_id, campaigns=('101',))
-        cls.server.write({'base_url': cls.sim.url, 'api_flavour': 'legacy', 'recording_format': 'mp3'})
+        cls.sim.add_agent(cls.agent_b.ameyo_user_id, campaigns=('101',))
+        cls.server.recording_format = 'mp3'
         cls.env.company.ameyo_agents_replay = True
 
     def fetch(self, leg, user):
@@ -213,8 +211,6 @@ class TestSecurityMigration(AmeyoHttpCase):
     """19.0.1.4.0 fills the links the agents' access reads for the legs logged before it."""
 
     def test_backfill(self):
-        import importlib.util  # noqa: PLC0415 - a migration script is no module of the addon
-        import pathlib  # noqa: PLC0415
         agent = new_test_user(self.env, login='t_mig_agent', groups=AGENT_GROUPS, ameyo_user_id='t.mig@acme')
         owner_lead = self.env['crm.lead'].create({'name': 'Popped Lead', 'user_id': self.agent_b.id})
         forged_lead = self.env['crm.lead'].create({'name': 'Forged Lead', 'user_id': self.agent_b.id})
@@ -240,11 +236,7 @@ class TestSecurityMigration(AmeyoHttpCase):
         self.env.flush_all()
         self.env.cr.execute("UPDATE ameyo_call SET pop_lead_id = NULL, ameyo_assigned = FALSE WHERE id IN %s",
                             [tuple(legs.ids)])
-        path = pathlib.Path(__file__).parent.parent / 'migrations' / '19.0.1.4.0' / 'post-security.py'
-        spec = importlib.util.spec_from_file_location('crm_ameyo_post_security', path)
-        module = importlib.util.module_from_spec(spec)
-        spec.loader.exec_module(module)
-        module.migrate(self.env.cr, '19.0.1.3.0')
+        run_migration(self.env.cr, '19.0.1.4.0', 'post-security', '19.0.1.3.0')
         legs.invalidate_recordset()
         self.assertEqual((popped.pop_lead_id, forged.pop_lead_id), (owner_lead, self.env['crm.lead']))
         self.assertEqual(legs.mapped('ameyo_assigned'), [True, True, True, False, True])

@@ -1,7 +1,5 @@
 """The measures of a call leg (times stamped on its state changes, the seconds a pivot sums), the
 customer's call history (the "Calls" buttons, their counts) and who reads which calls."""
-import importlib.util
-import pathlib
 from datetime import datetime, timedelta
 
 from freezegun import freeze_time
@@ -11,7 +9,7 @@ from odoo.tests import new_test_user
 
 from ..models.ameyo_call_measures import parse_end_time, parse_talk_time
 from ..tools.ameyo_params import parse_lifecycle_params
-from .common import AmeyoTransactionCase
+from .common import AmeyoTransactionCase, run_migration
 from .test_dispose import DisposeCase
 
 T0 = datetime(2026, 11, 27, 10, 0, 0)
@@ -211,11 +209,7 @@ class TestMeasuresMigration(AmeyoTransactionCase):
                                       wrap_seconds_avg = 0, odoo_dispose_seconds = 0, call_unit = 0, popped_hour = 0
                                 WHERE id IN %s""", [tuple(legs.ids)])
         self.env.cr.execute("UPDATE ameyo_call SET create_date = %s WHERE id IN %s", [T0, tuple(legs.ids)])
-        path = pathlib.Path(__file__).parent.parent / 'migrations' / '19.0.1.3.0' / 'post-measures.py'
-        spec = importlib.util.spec_from_file_location('crm_ameyo_post_measures', path)
-        module = importlib.util.module_from_spec(spec)
-        spec.loader.exec_module(module)
-        module.migrate(self.env.cr, '19.0.1.2.0')
+        run_migration(self.env.cr, '19.0.1.3.0', 'post-measures', '19.0.1.2.0')
         legs.invalidate_recordset()
         self.assertEqual((first.popped_at, first.ended_at, first.closed_at), (T0, saved, disposed))
         self.assertEqual((first.talk_seconds, first.wrap_seconds, first.odoo_dispose_seconds), (70, 5, 70))
