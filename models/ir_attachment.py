@@ -27,8 +27,9 @@ class IrAttachment(models.Model):
 
     Whoever reads a leg could read its attachments; its recording only a supervisor, or the leg's own
     agent when his company lets agents replay their calls: enforced here for RPC reads; no search of a
-    user lists it (nor the chatter's attachment box, whose download would be refused). Its content goes out only through ``/ameyo/recording/<leg>``
-    (``controllers/recording.py``), which checks, records the listen, then streams: for anyone but
+    user lists it (nor the chatter's attachment box, whose download would be refused). Its content goes
+    out only through ``/ameyo/recording/<leg>`` (``controllers/recording.py``), which checks, records
+    the listen, then streams: for anyone but
     the superuser, reading ``datas``/``raw``/``db_datas`` of a recording is refused, and so is any
     stream of it (``/web/content`` and its access tokens, ``/web/image``, the mail zip route, ...).
     """
