@@ -264,20 +264,17 @@ class AmeyoCall(models.Model):
     def _ameyo_caller_names(self):
         """{leg id: the name of its lead (else contact) as the current user may know it}: the record's name when
         he may read it, else words that read nothing of it ("a lead of another salesperson"): after the call,
-        a colleague's lead is closed to the agent again, and the pages of his calls must still open."""
-        names = {}
-        records = {model: self.sudo().mapped(field_name) for field_name, model in self.CALLER_FIELDS.items()}
-        readable = {model: set(records[model].with_env(self.env)._filtered_access('read').ids)
-                    for model in records} if not self.env.su else None
-        for call in self:
-            record = call.sudo().lead_id or call.sudo().partner_id
-            if not record:
-                names[call.id] = ''
-            elif readable is None or record.id in readable[record._name]:
-                names[call.id] = record.display_name
-            else:
-                names[call.id] = self._ameyo_unreadable_name(record._name)
-        return names
+        a colleague's lead is closed to the agent again, and the pages of his calls must still open. Only the
+        records shown are checked: one query per kind of record."""
+        shown = {call.id: call.sudo().lead_id or call.sudo().partner_id for call in self}
+        readable = set()
+        for model in self.CALLER_FIELDS.values():
+            records = self.env[model].sudo().union(*(record for record in shown.values() if record._name == model))
+            if records and not self.env.su:
+                records = records.with_env(self.env)._filtered_access('read')
+            readable.update((model, record_id) for record_id in records.ids)
+        return {call_id: '' if not record else record.display_name if (record._name, record.id) in readable
+                else self._ameyo_unreadable_name(record._name) for call_id, record in shown.items()}
 
     @api.model
     def _ameyo_unreadable_name(self, model):
@@ -330,7 +327,6 @@ class AmeyoCall(models.Model):
                                    and candidate.user_id == agent and candidate.state == 'preview')[:1]
         else:
             leg = call_legs.filtered(lambda candidate: not candidate.user_crt_object_id)[:1]
-        others_legs = call_legs.filtered(lambda candidate: candidate.user_id != agent)
         if not leg and event in ('customer', 'preview'):
             # the call a click-to-dial of this agent asked for: the pop adopts that attempt
             leg = Call._ameyo_dial_attempt_for(server, agent, crt, params.get('phone'))
@@ -362,15 +358,14 @@ class AmeyoCall(models.Model):
                 values['user_crt_object_id'] = agent_leg
             if not leg.crt_object_id:  # an adopted dial attempt: Ameyo names its call now
                 values['ameyo_assigned'] = self._ameyo_given_by_ameyo(
-                    values.get('call_type') or leg.call_type, call_legs, others_legs)
+                    values.get('call_type') or leg.call_type, call_legs, agent)
             with self._ameyo_server_values():
                 leg.write(values)
         else:
             values.update(server_id=server.id, crt_object_id=crt, user_crt_object_id=agent_leg,
                           state='preview' if event == 'preview' else 'connected',
                           direction=self._ameyo_direction_of(values.get('call_type')),
-                          ameyo_assigned=self._ameyo_given_by_ameyo(values.get('call_type'), call_legs,
-                                                                    others_legs))
+                          ameyo_assigned=self._ameyo_given_by_ameyo(values.get('call_type'), call_legs, agent))
             try:
                 # a concurrent throw of the same URL is an expected race: no ERROR line for it
                 with self.env.cr.savepoint(), mute_logger('odoo.sql_db'), self._ameyo_server_values():
@@ -395,12 +390,13 @@ class AmeyoCall(models.Model):
         earlier.with_context(mail_notrack=True).write({'state': 'ended'})
 
     @api.model
-    def _ameyo_given_by_ameyo(self, call_type, call_legs, others_legs):
-        """Whether Ameyo gave this call to the agent of a new leg, as far as a URL can tell: no other agent has
-        a leg of it on this server (``others_legs``, among ``call_legs``, every leg of the call), Ameyo gave
-        him an earlier leg of it, or Ameyo says it transferred the call (callType ``transferred.*``). A URL
-        naming another agent's call with a new agent leg gets a leg of its own, never that call's recording."""
-        return not others_legs or any((call_legs - others_legs).mapped('ameyo_assigned')) \
+    def _ameyo_given_by_ameyo(self, call_type, call_legs, agent):
+        """Whether Ameyo gave this call to ``agent``, for a new leg of it, as far as a URL can tell
+        (``call_legs``: every leg of the call on this server): no other agent has a leg of it, Ameyo gave him an
+        earlier leg of it, or Ameyo says it transferred the call (callType ``transferred.*``). A URL naming
+        another agent's call with a new agent leg gets a leg of its own, never that call's recording."""
+        mine = call_legs.filtered(lambda leg: leg.user_id == agent)
+        return mine == call_legs or any(mine.mapped('ameyo_assigned')) \
             or (call_type or '').lower().startswith(TRANSFER_CALL_TYPE_PREFIX)
 
     @api.model
