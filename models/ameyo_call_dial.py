@@ -20,7 +20,6 @@ import pytz
 
 from odoo import api, fields, models
 from odoo.exceptions import AccessError
-from odoo.tools import SQL
 
 from ..tools.ameyo_client import AmeyoError, new_request_id
 from ..tools.notification import notification
@@ -164,8 +163,7 @@ class AmeyoCall(models.Model):
         if not e164:
             return result(env._("%(number)s is not a phone number Odoo can dial (read in %(country)s).",
                                 number=number, country=country.name or env._("no country")))
-        flagged = 'ameyo_do_not_call' in record._fields and record.ameyo_do_not_call
-        if flagged or (record._name == 'crm.lead' and record.partner_id.ameyo_do_not_call):
+        if record.ameyo_do_not_call or (record._name == 'crm.lead' and record.partner_id.ameyo_do_not_call):
             return result(env._("%(record)s is marked \"Do not call\".", record=record.display_name))
         if self._ameyo_number_do_not_call(e164, company):
             return result(env._("%(number)s is marked \"Do not call\" on a contact or lead of %(company)s.",
@@ -181,24 +179,17 @@ class AmeyoCall(models.Model):
     def _ameyo_number_do_not_call(self, e164, company):
         """Is the number ``e164`` marked "Do not call" on a contact or lead of ``company`` or of none?
 
-        Decided per number, on the pop's indexed lookup key (``ameyo_phone_key``), in one query over both
-        tables, as superuser (a colleague's lead counts), archived records included (a lost lead keeps
+        Decided per number, on the pop's indexed lookup key (``ameyo_phone_key``), one indexed count per
+        table, as superuser (a colleague's lead counts), archived records included (a lost lead keeps
         the customer's wish). A record of another company does not count.
         """
         key = phone_key(e164, key_digits(self.env))
         if not key:
             return False
-        fnames = ['ameyo_phone_key', 'ameyo_do_not_call', 'company_id']
-        self.env['res.partner'].flush_model(fnames)
-        self.env['crm.lead'].flush_model(fnames)
-        self.env.cr.execute(SQL(
-            """SELECT 1 FROM res_partner
-                WHERE ameyo_phone_key = %s AND ameyo_do_not_call AND (company_id = %s OR company_id IS NULL)
-               UNION ALL
-               SELECT 1 FROM crm_lead
-                WHERE ameyo_phone_key = %s AND ameyo_do_not_call AND (company_id = %s OR company_id IS NULL)
-               LIMIT 1""", key, company.id, key, company.id))
-        return bool(self.env.cr.fetchone())
+        domain = [('ameyo_phone_key', '=', key), ('ameyo_do_not_call', '=', True),
+                  ('company_id', 'in', [company.id, False])]
+        return any(self.env[model].sudo().with_context(active_test=False).search_count(domain, limit=1)
+                   for model in ('res.partner', 'crm.lead'))
 
     @api.model
     def _ameyo_dial_country(self, record):

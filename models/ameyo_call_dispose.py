@@ -243,17 +243,14 @@ class AmeyoCall(models.Model):
         parsed = parse_callback_attribute(attribute, server.callback_time_format)
         callback_at = False
         if parsed:
-            form, value = parsed
-            try:
-                if form == 'after':
-                    callback_at = fields.Datetime.now().replace(microsecond=0) + value
-                else:
-                    tz = server.callback_tz
-                    if form == 'customer':
-                        tz = leg.partner_id.tz or leg.lead_id.partner_id.tz or tz
-                    callback_at = leg._ameyo_naive_local_to_utc(value, tz)
-            except (OverflowError, ValueError):  # beyond the dates Odoo can place: unreadable, kept as sent
-                callback_at = False
+            form, value = parsed  # within the dates Odoo can place (the parser refuses the others)
+            if form == 'after':
+                callback_at = fields.Datetime.now().replace(microsecond=0) + value
+            else:
+                tz = server.callback_tz
+                if form == 'customer':
+                    tz = leg.partner_id.tz or leg.lead_id.partner_id.tz or tz
+                callback_at = leg._ameyo_naive_local_to_utc(value, tz)
         if not callback_at:
             leg.callback_unparsed = True
             leg.message_post(body=self.env._(
@@ -496,21 +493,17 @@ class AmeyoCall(models.Model):
         })
         return api_name, kwargs
 
-    def _ameyo_redial_refusal(self):
-        """Why the dial gate refuses this leg's redial number now, or ''."""
-        self.ensure_one()
-        return self._ameyo_redial_gate_refusal(self, self.redial_phone)
-
-    @api.model
-    def _ameyo_redial_gate_refusal(self, leg, number):
-        """Why the dial gate refuses to redial ``number`` after ``leg`` (its customer, campaign, company), or ''.
+    def _ameyo_redial_refusal(self, number=None):
+        """Why the dial gate refuses to redial ``number`` (this leg's redial number by default) after this leg
+        (its customer, campaign, company), or ''.
 
         The number is read in the customer's own country, else in Ameyo's (the wizard offers the number
         as Ameyo sent it)."""
-        leg = leg.sudo()
+        self.ensure_one()
+        leg = self.sudo()
         record = leg.lead_id or leg.partner_id
         country = record.country_id or leg._ameyo_home_country() or None
-        return self._ameyo_dial_gate(number, leg.campaign_id, record, company=leg.company_id,
+        return self._ameyo_dial_gate(number or leg.redial_phone, leg.campaign_id, record, company=leg.company_id,
                                      country=country)['refusal']
 
     def _ameyo_no_safe_api_reason(self):

@@ -266,8 +266,8 @@ class TestAmeyoClient(AmeyoTransactionCase):
             (b'{"error":"file missing"}', 'application/json', 'file missing'),
             (b'GIF89a' + b'\x00' * 20, 'audio/mpeg', 'not an audio file'),
             # an audio header and no sound: a RIFF/WAVE without data chunk, an ID3 tag without MPEG frame
-            (b'RIFF\x04\x00\x00\x00WAVE', 'audio/wav', 'not an audio file'),
-            (ID3_TAG + b'\x00' * 40, 'audio/mpeg', 'not an audio file'),
+            (b'RIFF\x04\x00\x00\x00WAVE', 'audio/wav', 'no sound after it'),
+            (ID3_TAG + b'\x00' * 40, 'audio/mpeg', 'no sound after it'),
         ]
         for body, content_type, expected in failures:
             self.mock.replace(responses.GET, url, body=body, content_type=content_type)

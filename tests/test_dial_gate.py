@@ -66,7 +66,6 @@ class TestDialGateRedial(DisposeCase):
         for part in ('Not redialed', *parts):
             self.assertIn(part, str(caught.exception))
         self.assertEqual(leg.state, 'connected')  # nothing saved: the agent unticks the redial or dials another
-        self.send(leg)
         self.assertFalse(self.sim.requests_for('disposeAndManualDial'), "Ameyo was asked to dial")
 
     def test_redial_to_a_do_not_call_number_is_refused(self):

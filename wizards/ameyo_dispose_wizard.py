@@ -68,7 +68,7 @@ class AmeyoDisposeWizard(models.TransientModel):
         is saved: refused, the agent reads why and may dispose without the redial."""
         self.ensure_one()
         call = self.call_id.sudo()
-        refusal = self.env['ameyo.call']._ameyo_redial_gate_refusal(call, self.redial_phone)
+        refusal = call._ameyo_redial_refusal(self.redial_phone)
         if refusal:
             raise UserError(self.env._(
                 "Not redialed: %(reason)s Untick \"Dispose and Redial\" to dispose without it.", reason=refusal))
