@@ -46,10 +46,10 @@ class AmeyoRecordingController(http.Controller):
         if not leg:
             raise NotFound()
         leg.check_access('read')
-        recording = leg._ameyo_playable_recordings().get(leg.id)  # as superuser, once the user may play it
-        if not recording:
-            if leg.recording_state == 'fetched' and not leg.filtered_domain(Call._ameyo_playable_domain()):
-                raise Call._ameyo_recording_access_error()
+        if not leg.filtered_domain(Call._ameyo_playable_domain()):
+            raise Call._ameyo_recording_access_error()
+        recording = leg._ameyo_recording_attachments()[:1] if leg.recording_state == 'fetched' else None
+        if not recording:  # the user may play it, there is nothing to play
             raise NotFound()
         downloading = (download or '').lower() in ('1', 'true')
         httprequest = request.httprequest

@@ -19,7 +19,6 @@ from . import ameyo_recording_access
 from . import ameyo_call_measures
 from . import ameyo_call_history
 from . import ir_attachment
-from . import ir_binary
 from . import ameyo_call_attention
 from . import ameyo_call_lookup_trace
 from . import ameyo_call_panel

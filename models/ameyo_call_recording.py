@@ -136,8 +136,10 @@ class AmeyoCall(models.Model):
             return {}
         if not self.env.su:
             legs = legs.filtered_domain(self._ameyo_playable_domain())
-        recordings = legs._ameyo_recording_attachments()
-        return {attachment.res_id: attachment for attachment in recordings}
+        playable = {}
+        for attachment in legs._ameyo_recording_attachments():  # newest first: the newest one plays
+            playable.setdefault(attachment.res_id, attachment)
+        return playable
 
     def _ameyo_recording_attachments(self):
         """The recordings of these legs (as superuser: callers check who may have them)."""

@@ -5,8 +5,6 @@ from odoo import api, models
 from odoo.exceptions import AccessError
 from odoo.fields import Domain
 
-# The fields that hold an attachment's content.
-CONTENT_FIELDS = frozenset(('datas', 'raw', 'db_datas'))
 # Set only by the recording route (controllers/recording.py) while it builds its stream: a Python
 # context variable, which no request, RPC context or URL parameter can set.
 _serving_recording = ContextVar('crm_ameyo_serving_recording', default=False)
@@ -23,19 +21,18 @@ def serving_recording():
 
 
 class IrAttachment(models.Model):
-    """A call recording (an audio attachment of an ``ameyo.call`` leg) is narrower than its leg.
+    """A call recording (an audio attachment of an ``ameyo.call`` leg) is the call form's, not an attachment.
 
-    Whoever reads a leg could read its attachments; its recording only a supervisor, or the leg's own
-    agent when his company lets agents replay their calls: enforced here for RPC reads; no search of a
-    user lists it (nor the chatter's attachment box, whose download would be refused). Its content goes
-    out only through ``/ameyo/recording/<leg>`` (``controllers/recording.py``), which checks, records
-    the listen, then streams: for anyone but
-    the superuser, reading ``datas``/``raw``/``db_datas`` of a recording is refused, and so is any
-    stream of it (``/web/content`` and its access tokens, ``/web/image``, the mail zip route, ...).
+    Its content goes out only through ``/ameyo/recording/<leg>`` (``controllers/recording.py``), which
+    checks who may play it, records the listen, then streams. For anyone but the superuser, no search lists
+    a recording (nor the chatter's attachment box), no read of it is allowed (``datas``, ``raw``, ``db_datas``
+    included), and no stream of it (``/web/content`` and its access tokens, ``/web/image``, the mail zip
+    route, ...).
     """
     _inherit = 'ir.attachment'
 
     def _check_access(self, operation):
+        # every recording is refused to everyone but the superuser, as _search hides it: the call form plays it
         result = super()._check_access(operation)
         if self.env.su or not self:
             return result
@@ -43,45 +40,24 @@ class IrAttachment(models.Model):
         recordings = (self - forbidden)._ameyo_recordings()
         if not recordings:
             return result
-        Call = self.env['ameyo.call']
-        leg_ids = recordings.sudo().mapped('res_id')
-        playable = set()
-        if Call.has_access('read'):
-            playable = set(Call.search(Domain('id', 'in', leg_ids) & Call._ameyo_playable_domain()).ids)
-        denied = recordings.filtered(lambda attachment: attachment.sudo().res_id not in playable)
-        if not denied:
-            return result
-        forbidden |= denied
-
-        def error():
-            return self.env['ameyo.call']._ameyo_recording_access_error()
-        return forbidden, (result[1] if result else error)
-
-    def fetch(self, field_names=None):
-        if not self.env.su and self:
-            names = set(self._fields) if field_names is None else set(field_names)
-            if self.env.context.get('bin_size'):
-                names.discard('datas')  # its size only
-            if names & CONTENT_FIELDS:
-                self._ameyo_check_no_recording()
-        return super().fetch(field_names)
+        return forbidden | recordings, (result[1] if result else self._ameyo_recording_refusal)
 
     @api.depends('store_fname', 'db_datas')
     def _compute_raw(self):
-        if not self.env.su:
-            self._ameyo_check_no_recording()
+        # the content (``raw``, hence ``datas``): refused outright, before any file is read
+        if not self.env.su and self.browse(id_ for id_ in self._ids if isinstance(id_, int))._ameyo_recordings():
+            raise self._ameyo_recording_refusal()
         return super()._compute_raw()
 
     def _to_http_stream(self):
+        # every stream (/web/content, /web/image, access tokens, which Odoo serves as superuser, the mail zip
+        # route) but the recording route's
         if not _serving_recording.get() and self._ameyo_recordings():
-            # an access token makes Odoo stream as superuser: refused whoever asks, and however
-            raise AccessError(self.env._("Call recordings are played from the call, not downloaded as files."))
+            raise self._ameyo_recording_refusal()
         return super()._to_http_stream()
 
-    def _ameyo_check_no_recording(self):
-        """Refuse the content of call recordings (read through the recording route only)."""
-        if self.browse(id_ for id_ in self._ids if isinstance(id_, int))._ameyo_recordings():
-            raise AccessError(self.env._("Call recordings are played from the call, not downloaded as files."))
+    def _ameyo_recording_refusal(self):
+        return AccessError(self.env._("Call recordings are played from the call, not downloaded as files."))
 
     def _ameyo_recordings(self):
         """The call recordings among these attachments (read as superuser)."""
