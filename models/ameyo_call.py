@@ -262,19 +262,31 @@ class AmeyoCall(models.Model):
                 or self.env._("Call attempt")
 
     def _ameyo_caller_names(self):
-        """{leg id: the name of its lead (else contact) as the current user may know it}: the record's name when
-        he may read it, else words that read nothing of it ("a lead of another salesperson"): after the call,
-        a colleague's lead is closed to the agent again, and the pages of his calls must still open. Only the
-        records shown are checked: one query per kind of record."""
+        """{leg id: the name of its lead (else contact) as the current user may know it}: after the call, a
+        colleague's lead is closed to the agent again, and the pages of his calls must still open. Only the
+        records shown are checked: one access query per kind of record."""
         shown = {call.id: call.sudo().lead_id or call.sudo().partner_id for call in self}
-        readable = set()
+        known = {}
         for model in self.CALLER_FIELDS.values():
             records = self.env[model].sudo().union(*(record for record in shown.values() if record._name == model))
-            if records and not self.env.su:
-                records = records.with_env(self.env)._filtered_access('read')
-            readable.update((model, record_id) for record_id in records.ids)
-        return {call_id: '' if not record else record.display_name if (record._name, record.id) in readable
-                else self._ameyo_unreadable_name(record._name) for call_id, record in shown.items()}
+            known.update(self._ameyo_names_for_reader(records))
+        return {call_id: known[record][0] if record else '' for call_id, record in shown.items()}
+
+    @api.model
+    def _ameyo_names_for_reader(self, records):
+        """{record: (its name as the current user may know it, whether he may read it)} of ``records`` (contacts
+        or leads of one model, as superuser): the record's name when he may read it, else words that name nothing
+        of it ("a lead of another salesperson"). One access query."""
+        if not records:
+            return {}
+        if self.env.su:
+            readable = records
+        elif self.env[records._name].has_access('read'):
+            readable = records.with_env(self.env)._filtered_access('read')
+        else:
+            readable = records.browse()
+        hidden = self._ameyo_unreadable_name(records._name)
+        return {record: (record.display_name, True) if record in readable else (hidden, False) for record in records}
 
     @api.model
     def _ameyo_unreadable_name(self, model):

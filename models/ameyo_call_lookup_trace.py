@@ -49,28 +49,6 @@ class AmeyoCall(models.Model):
         for call in self:
             call.lookup_trace_html = call._ameyo_lookup_trace_html()
 
-    def _ameyo_trace_names(self, model, entries):
-        """[(id, name)] of the trace's records ``entries`` (ids; or the [id, name] pairs of traces stored by earlier
-        versions, whose stored names are never shown) as the current user may know them: the record's name when he
-        may read it, else words that name nothing of it."""
-        ids = [entry[0] if isinstance(entry, list) else entry for entry in entries if entry]
-        records = self.env[model].sudo().with_context(active_test=False).browse(ids).exists()
-        if self.env.su:
-            readable = set(records.ids)
-        elif self.env[model].has_access('read'):
-            readable = set(records.sudo(False)._filtered_access('read').ids)
-        else:
-            readable = set()
-        words = self._ameyo_trace_hidden_words(model)
-        names = {record.id: record.display_name if record.id in readable else words['hidden'] for record in records}
-        return [(record_id, names.get(record_id, words['deleted'])) for record_id in ids]
-
-    def _ameyo_trace_hidden_words(self, model):
-        return {
-            'hidden': self._ameyo_unreadable_name(model),
-            'deleted': self.env._("a record since deleted"),
-        }
-
     def _ameyo_lookup_trace_html(self):
         """The trace in plain words: the number as read, its lookup key, what matched and what was opened."""
         self.ensure_one()
@@ -91,11 +69,18 @@ class AmeyoCall(models.Model):
                            number=number, digits=trace.get('digits'), key=trace['key']))
         count = trace.get('match_count', 0)
         model = 'res.partner' if trace.get('model') == 'res.partner' else 'crm.lead'
-        # the names the reader may read, in the pop's order; the others once each, in words that name nothing
-        named = self._ameyo_trace_names(model, trace.get('matches', []))
-        hidden_words = set(self._ameyo_trace_hidden_words(model).values())
-        names = ', '.join([name for _id, name in named if name not in hidden_words]
-                          + [name for name in dict.fromkeys(name for _id, name in named) if name in hidden_words])
+        # ids (the [id, name] pairs of traces stored by earlier versions: their names are never shown), named as
+        # the reader may know them: those he may read in the pop's order, the others once each, in words that name
+        # nothing of them; the matches and the record opened in one access query
+        ids = [entry[0] if isinstance(entry, list) else entry for entry in trace.get('matches', []) if entry]
+        chosen = trace.get('chosen')
+        chosen = chosen[0] if isinstance(chosen, list) else chosen
+        records = self.env[model].sudo().with_context(active_test=False).browse([*ids, *filter(None, [chosen])])
+        known = {record.id: name for record, name in self._ameyo_names_for_reader(records.exists()).items()}
+        deleted = (self.env._("a record since deleted"), False)
+        named = [known.get(record_id, deleted) for record_id in ids]
+        names = ', '.join([name for name, readable in named if readable]
+                          + list(dict.fromkeys(name for name, readable in named if not readable)))
         if count:
             lines.append(self.env._("%(count)s of the agent's %(kind)s have these digits: %(names)s%(more)s.",
                            count=count, kind=kind, names=names, more='…' if count > len(trace['matches']) else ''))
@@ -104,7 +89,6 @@ class AmeyoCall(models.Model):
             lines.append(self.env._("No %(kind)s with these digits that the agent may open.", kind=kind) + ' ' + (
                 self.env._("%(count)s have them but are archived or of another company.",
                   count=hidden) if hidden else self.env._("None at all has them.")))
-        chosen = trace.get('chosen')
         by = {
             'dialed': self.env._("the record the agent dialed from"),
             'callback': self.env._("the record of the call that scheduled this callback"),
@@ -114,8 +98,7 @@ class AmeyoCall(models.Model):
             'created': self.env._("a record created for the caller (the campaign creates one when nothing matches)"),
         }.get(trace.get('by'))
         if chosen and by:
-            [(_id, name)] = self._ameyo_trace_names(model, [chosen])
-            lines.append(self.env._("Opened %(name)s: %(by)s.", name=name, by=by))
+            lines.append(self.env._("Opened %(name)s: %(by)s.", name=known.get(chosen, deleted)[0], by=by))
         elif trace.get('outcome') == 'choose':
             lines.append(self.env._("The agent was asked to choose (several records share the number)."))
         else:
