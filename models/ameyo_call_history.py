@@ -34,16 +34,24 @@ class AmeyoCall(models.Model):
         the record rule of ameyo.call is applied as superuser)."""
         if operator != 'in' or set(value) != {True}:
             return NotImplemented
-        user_env = self.env(su=False)
-        domains = []
-        for field_name, model in (('partner_id', 'res.partner'), ('lead_id', 'crm.lead')):
-            if not user_env[model].has_access('read'):
-                continue
-            # the user's record rules on the customer, joined (no rule: any customer)
-            rules = user_env['ir.rule']._compute_domain(model, 'read')
-            domains.append(fields.Domain(field_name, '!=', False) if rules.is_true()
-                           else fields.Domain(field_name, 'any!', rules))
+        domains = [domain for domain in self._ameyo_caller_rule_domains().values() if domain is not None]
         return fields.Domain.OR(domains) if domains else fields.Domain.FALSE
+
+    @api.model
+    def _ameyo_caller_rule_domains(self):
+        """{caller field: the domain of legs whose value of it (a contact, a lead) the current user may read: his
+        record rules on that model, joined; None when he may read none}. The calls' "customer I can see" and the
+        call panel's last calls build on it."""
+        user_env = self.env(su=False)
+        domains = {}
+        for field_name, model in self.CALLER_FIELDS.items():
+            if not user_env[model].has_access('read'):
+                domains[field_name] = None
+                continue
+            rules = user_env['ir.rule']._compute_domain(model, 'read')
+            domains[field_name] = fields.Domain(field_name, '!=', False) if rules.is_true() \
+                else fields.Domain(field_name, 'any!', rules)
+        return domains
 
     @api.model
     def _ameyo_history_action(self, domain, name):

@@ -38,16 +38,8 @@ class AmeyoCallerMixin(models.AbstractModel):
         rules on them, joined into the superuser's search."""
         if self.env.su:
             return Domain.TRUE
-        user_env = self.env(su=False)
-        domains = []
-        for field_name, model in (('partner_id', 'res.partner'), ('lead_id', 'crm.lead')):
-            if not user_env[model].has_access('read'):
-                domains.append(Domain(field_name, '=', False))
-                continue
-            rules = user_env['ir.rule']._compute_domain(model, 'read')
-            if not rules.is_true():
-                domains.append(Domain(field_name, '=', False) | Domain(field_name, 'any!', rules))
-        return Domain.AND(domains)
+        return Domain.AND(Domain(field_name, '=', False) | (Domain.FALSE if readable is None else readable)
+                          for field_name, readable in self.env['ameyo.call']._ameyo_caller_rule_domains().items())
 
     def _ameyo_render_call_panel(self, leg):
         """The panel's HTML for the agent's live leg ``leg`` with this record."""
