@@ -1,3 +1,18 @@
+"""A call leg (``ameyo.call``): the core of the connector, and the one place its state changes.
+
+A leg lives through the states of ``const.py``; :meth:`AmeyoCall._ameyo_update_state` (and its
+``_ameyo_set_*`` wrappers) is the only code that moves it: it tells moves from Ameyo's replays (skipped,
+logged) and from contradictions (refused), writes the state with the times it means and the measures
+they give (``models/ameyo_call_measures.py``) in one write, and posts what the chatter must say. Nothing
+else writes ``state``: :meth:`write` refuses it outside a transition, whoever asks.
+
+What the leg does besides is composed from abstract models listed in ``_inherit`` (the screen-pop, the
+dispose, the dial, the measures, the recording, Needing Attention, the history, the lookup trace), each
+in its own file, none overriding another.
+"""
+
+import logging
+from collections import defaultdict
 from contextlib import contextmanager
 from contextvars import ContextVar
 
@@ -5,49 +20,45 @@ from psycopg2.errors import UniqueViolation
 
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, ConcurrencyError, UserError
-from odoo.tools import SQL, mute_logger
-from odoo.tools.safe_eval import safe_eval
+from odoo.tools import mute_logger
 
+from ..const import (
+    ATTEMPT_STATES,
+    CALL_STATES,
+    CLOSED_STATES,
+    INITIAL_STATES,
+    LIVE_STATES,
+    ODOO_DISPOSE_MODES,
+    PHASE_STATES,
+    STATE_PROGRESS,
+    STATE_TRANSITIONS,
+)
 from ..tools.phone_key import key_digits, phone_key
+from .ameyo_call_measures import measure_values
 
-# How many candidates a chooser offers at most.
-MAX_CANDIDATES = 50
+_logger = logging.getLogger(__name__)
 
-# In the order a call lives (the status bar reads in it): a failed dispose comes before "Disposed".
-CALL_STATES = [
-    ('dialing', 'Dialing'),
-    ('dial_failed', 'Dial Failed'),
-    ('preview', 'Preview'),
-    ('connected', 'Connected'),
-    ('dispose_pending', 'Dispose Pending'),
-    ('dispose_failed', 'Dispose Failed'),
-    ('disposed', 'Disposed'),
-    ('ended', 'Ended'),  # over in Ameyo (it gave the agent another call), never disposed in Odoo
-]
-# The one vocabulary of a leg's life: code, views (through the ``phase`` field) and the call banner
-# (through ``live`` in its data) ask these groups, never a list of states of their own.
-LIVE_STATES = ('preview', 'connected')  # the agent is on the call
-WAITING_STATES = ('dispose_pending', 'dispose_failed')  # saved in Odoo, Ameyo not told: he may sit in wrap
-# nothing left to do; ``ended``: over in Ameyo (it gave the agent another call), never disposed in Odoo
-CLOSED_STATES = ('disposed', 'dial_failed', 'ended')
-# A click-to-dial request Ameyo may still place: not a call yet, until a pop adopts the leg.
-DIALING_STATES = ('dialing',)
-PHASE_STATES = {'dialing': DIALING_STATES, 'live': LIVE_STATES, 'waiting': WAITING_STATES,
-                'closed': CLOSED_STATES}
-# Legs no pop named (a dial attempt not adopted, or one that failed): not calls Ameyo gave the agent.
-# What watches for the agent's calls (the banner, the dispose rule about his next pop) ignores them.
-ATTEMPT_STATES = ('dialing', 'dial_failed')
-# what the agent can still dispose: a live call, or one whose dispose Ameyo refused
-DISPOSABLE_STATES = (*LIVE_STATES, 'dispose_failed')
-# Campaigns where Odoo's disposition is expected: an ``ended`` leg there is a call nobody disposed.
-ODOO_DISPOSE_MODES = ('crm_only', 'dual')
 # Ameyo's callType of a call transferred to this agent: a second agent's leg of a call is his only then.
 TRANSFER_CALL_TYPE_PREFIX = 'transferred.'
 # The fields the pop fills from the server's own records (its company, campaign, queue, dispositions).
 SERVER_VALUE_FIELDS = frozenset({'server_id', 'campaign_id', 'queue_id', 'disposition_id'})
-# Set only inside :meth:`AmeyoCall._ameyo_server_values`: a Python context variable, which no RPC caller can
-# set (a context key could be), so the company check is skipped for the pop's writes and nothing else.
+# The times a leg's life stamps, and the measures computed from them (written together by a transition).
+STAMP_FIELDS = ('popped_at', 'connected_at', 'ended_at', 'closed_at', 'dispose_saved_at')
+
+# Python context variables, which no RPC caller can set (a context key could be): set only inside
+# :meth:`AmeyoCall._ameyo_update_state` / :meth:`AmeyoCall._ameyo_create_leg` (the state may be written) and
+# inside the pop's own creation and update of its leg (Odoo's company check skips the server's own values).
+_writing_state = ContextVar('crm_ameyo_writing_state', default=False)
 _writing_server_values = ContextVar('crm_ameyo_writing_server_values', default=False)
+
+
+@contextmanager
+def _setting(variable):
+    token = variable.set(True)
+    try:
+        yield
+    finally:
+        variable.reset(token)
 
 
 class AmeyoCall(models.Model):
@@ -55,11 +66,20 @@ class AmeyoCall(models.Model):
 
     A call is identified in Ameyo by its customer leg (``crtObjectId``); each
     agent who handles it (the first one, then whoever it is transferred to) has
-    his own leg (``userCrtObjectId``) and disposes it on his own.
+    a leg of their own (``userCrtObjectId``) and disposes it on their own.
     """
     _name = 'ameyo.call'
     _description = 'Ameyo Call Leg'
-    _inherit = ['mail.thread', 'mail.activity.mixin']
+    _inherit = [
+        'mail.thread', 'mail.activity.mixin',
+        'ameyo.call.pop.mixin',  # ameyo_call_pop.py: which record the pop opens
+        'ameyo.call.lookup.mixin',  # ameyo_call_lookup_trace.py: why the pop found what it found
+        'ameyo.call.measures.mixin',  # ameyo_call_measures.py: times and seconds
+        'ameyo.call.dispose.mixin',  # ameyo_call_dispose.py: the outcome, saved in Odoo, told to Ameyo
+        'ameyo.call.dial.mixin',  # ameyo_call_dial.py: click-to-dial attempts and the dial gate
+        'ameyo.call.attention.mixin',  # ameyo_call_attention.py: Needing Attention
+        'ameyo.call.history.mixin',  # ameyo_call_history.py: who reads which calls of a customer
+    ]
     _order = 'create_date desc, id desc'
     _rec_name = 'crt_object_id'
     _rec_names_search = ['crt_object_id', 'phone']
@@ -111,7 +131,9 @@ class AmeyoCall(models.Model):
         help="Ameyo gave this call to this agent: the first leg of the call on its server, a leg of that same "
              "agent, or a transfer (Ameyo's callType transferred.*). Only then may the agent replay its "
              "recording; another agent naming a call that is not his gets a leg, never its recording.")
-    state = fields.Selection(CALL_STATES, required=True, default='connected', index=True, tracking=True)
+    # written by _ameyo_update_state only (see write)
+    state = fields.Selection(CALL_STATES, required=True, default='connected', index=True, readonly=True,
+                             tracking=True)
     phase = fields.Selection(
         [('dialing', 'Dialing'), ('live', 'Live'), ('waiting', 'Waiting for Ameyo'), ('closed', 'Closed')],
         compute='_compute_phase', search='_search_phase',
@@ -120,10 +142,12 @@ class AmeyoCall(models.Model):
              "told yet (the agent may be held in wrap). Closed: nothing left to do.")
     ended_undisposed = fields.Boolean(
         string="Ended Without Disposition", compute='_compute_ended_undisposed', store=True, index=True,
+        precompute=True,
         help="Ameyo gave the agent another call before this one was disposed in Odoo, in a campaign whose "
              "outcome is recorded in Odoo (CRM only, dual entry): a supervisor should look at it.")
     disposition_id = fields.Many2one(
         'ameyo.disposition', domain="[('campaign_id', '=', campaign_id)]", tracking=True, check_company=True)
+    outcome = fields.Selection(related='disposition_id.outcome', store=True, string="Outcome")
     disposition_code = fields.Char(
         readonly=True, tracking=True,
         help="The disposition code as recorded, also when Ameyo sent one Odoo does not know.")
@@ -151,25 +175,34 @@ class AmeyoCall(models.Model):
             call.guidance = call.queue_id.guidance or call.campaign_id.guidance
 
 
-    # What an agent may change on his own legs himself; everything else is written by the
-    # connector (as superuser, after authenticating him) or by a manager.
+
+    # What an agent may change on the legs they can see; everything else is written by the connector (as
+    # superuser, after authenticating the agent) or by a manager; the state by its transitions only.
     AGENT_WRITABLE_FIELDS = frozenset({'notes', 'partner_id', 'lead_id'})
-    # The caller fields: an agent names only a record he may read, or one the pop found for the call.
+    # The caller fields: an agent names only a record they may read, or one the pop found for the call.
     CALLER_FIELDS = {'partner_id': 'res.partner', 'lead_id': 'crm.lead'}
 
-    def _ameyo_writable_fields(self):
-        """The fields the current user (not a manager) may write on the legs he can see."""
-        return self.AGENT_WRITABLE_FIELDS
+    @api.model_create_multi
+    def create(self, vals_list):
+        if not _writing_state.get() and any('state' in vals for vals in vals_list):
+            raise UserError(self.env._("A call is created by Ameyo's URLs or a dial, in the state they give it."))
+        return super().create(vals_list)
 
     def write(self, vals):
         if not self.env.su and not self.env.user.has_group('crm_ameyo.group_ameyo_manager'):
-            forbidden = set(vals) - self._ameyo_writable_fields() - {
+            forbidden = set(vals) - self.AGENT_WRITABLE_FIELDS - {
                 name for name in vals if name.startswith(('message_', 'activity_'))}
             if forbidden:
                 raise AccessError(self.env._(
                     "You can only change the notes, contact and lead of a call (not %(fields)s).",
                     fields=', '.join(sorted(forbidden))))
             self._ameyo_check_caller_values(vals)
+        if 'state' in vals and not _writing_state.get():
+            # whoever asks, managers and the superuser included: the state follows the call's events, with their
+            # times (_ameyo_update_state)
+            raise UserError(self.env._(
+                "The state of a call follows its events (Ameyo's URLs, the dispose, the dial): it cannot be "
+                "set by hand."))
         return super().write(vals)
 
     def _ameyo_check_caller_values(self, vals):
@@ -207,8 +240,8 @@ class AmeyoCall(models.Model):
     def _check_company(self, fnames=None):
         # What the pop writes from the server is consistent by construction: the server's company, the
         # server's campaign (_ameyo_find_campaign), that campaign's queue and disposition. Odoo's check of them
-        # (a domain evaluated per field) was a sixth of a pop's time: skipped inside _ameyo_server_values only;
-        # the contact and lead stay checked there too.
+        # (a domain evaluated per field) was a sixth of a pop's time: skipped inside the pop's own creation and
+        # update of its leg (_ameyo_register_leg) only; the contact and lead stay checked there too.
         if _writing_server_values.get():
             names = self._fields if fnames is None else fnames
             fnames = [name for name in names if name not in SERVER_VALUE_FIELDS and name != 'company_id'
@@ -216,17 +249,6 @@ class AmeyoCall(models.Model):
             if not fnames:
                 return
         super()._check_company(fnames)
-
-    @staticmethod
-    @contextmanager
-    def _ameyo_server_values():
-        """The pop's creation and update of a leg with the server's own values (``_ameyo_register_leg``):
-        Odoo's company check skips those values, and only those, within this block."""
-        token = _writing_server_values.set(True)
-        try:
-            yield
-        finally:
-            _writing_server_values.reset(token)
 
     @api.depends('state')
     def _compute_phase(self):
@@ -309,6 +331,120 @@ class AmeyoCall(models.Model):
         for call in self:
             call.call_type_label = words.get((call.call_type or '').lower(), call.call_type)
 
+
+    # ------------------------------------------------------------------
+    # The state machine: the one place a leg's state changes
+    # ------------------------------------------------------------------
+
+    @api.model
+    def _ameyo_create_leg(self, values, state):
+        """Create a leg in ``state`` (one of ``INITIAL_STATES``), with the times that state means: the pop's
+        new leg, a click-to-dial attempt. Return it."""
+        if state not in INITIAL_STATES:
+            raise ValueError(f"a call leg is not created in state {state!r}")
+        agent = self.env['res.users'].browse(values.get('user_id') or self.env.uid)
+        company = self.env['ameyo.server'].browse(values.get('server_id')).company_id
+        stamps = self.browse()._ameyo_stamp_values(False, state, values, agent=agent, company=company)
+        if 'call_unit' not in values and state in ('preview', 'connected') and values.get('crt_object_id'):
+            # the pop passes it (it has the call's legs at hand); any other creator of a call's leg looks
+            stamps['call_unit'] = self._ameyo_call_unit(self.sudo().search([
+                ('server_id', '=', values.get('server_id')), ('crt_object_id', '=', values['crt_object_id'])]))
+        with _setting(_writing_state):
+            return self.create({**values, **stamps, 'state': state})
+
+    def _ameyo_update_state(self, target_state, values=None, *, outcome_saved=False, ended_at=None, message=None):
+        """Move these legs to ``target_state``, writing ``values`` with it; return the legs that moved.
+
+        Per leg, from its current state (``const.STATE_TRANSITIONS``):
+        - an allowed move: the state, the times it means (popped, connected, ended, closed, disposed), the
+          measures they give, ``values`` and ``message`` (posted on the leg's chatter), in one write;
+        - the state it is in, not closed: it stays, and ``values`` (and what ``outcome_saved`` and
+          ``ended_at`` change) are written: the agent saves the outcome again, Ameyo refuses a resend again;
+        - a state it is already past (``const.STATE_PROGRESS``), or the closed state it is in: Ameyo's replay
+          (a URL thrown twice, a dispose URL after a dual-entry save, a send's answer after Ameyo's
+          dispose URL): skipped and logged, nothing written;
+        - anything else contradicts the leg's life: refused with a :class:`UserError` naming the call.
+
+        ``outcome_saved``: the agent saved an outcome in Odoo (its first time is kept; a live talk ends then).
+        ``ended_at``: the end of the talk Ameyo says (its dispose URL's end or talk time): it rewrites the
+        end and the measures. Written as superuser, in the caller's context (the pop's disables tracking).
+        """
+        if target_state not in STATE_TRANSITIONS:
+            raise ValueError(f"unknown call state {target_state!r}")
+        values = dict(values or {})
+        batches = defaultdict(list)
+        for leg in self.sudo():
+            current = leg.state
+            if current == target_state and current in CLOSED_STATES or (
+                    current != target_state and current not in STATE_TRANSITIONS[target_state]
+                    and STATE_PROGRESS[target_state] <= STATE_PROGRESS[current]):
+                _logger.info("Ameyo call leg %s is %s: a move to %s is a replay, skipped", leg.id, current,
+                             target_state)
+                continue
+            if current != target_state and current not in STATE_TRANSITIONS[target_state]:
+                states = dict(self._fields['state']._description_selection(self.env))
+                raise UserError(self.env._(
+                    "Call %(call)s is %(state)s: it cannot become %(target)s.", call=leg.display_name,
+                    state=states[current], target=states[target_state]))
+            stamps = leg._ameyo_stamp_values(current, target_state, values, outcome_saved=outcome_saved,
+                                             ended_at=ended_at)
+            write = {**values, **stamps}
+            if current != target_state:
+                write['state'] = target_state
+            if write:
+                batches[tuple(sorted(write.items(), key=lambda item: item[0]))].append(leg.id)
+        moved = self.browse()
+        with _setting(_writing_state):
+            for write, leg_ids in batches.items():
+                legs = self.sudo().browse(leg_ids)
+                legs.write(dict(write))
+                moved |= legs
+        if message:
+            for leg in moved:
+                leg.message_post(body=message)
+        return moved.with_env(self.env)
+
+    def _ameyo_stamp_values(self, current, target_state, values, *, outcome_saved=False, ended_at=None, agent=None,
+                            company=None):
+        """The times and measures a move of this leg (or of a new one: empty ``self``) from ``current`` to
+        ``target_state`` writes, besides ``values``; the measures when a time they read changes."""
+        now = fields.Datetime.now()
+        times = {name: self[name] if self else False for name in STAMP_FIELDS}
+        stamps = {}
+        if target_state in LIVE_STATES and not times['popped_at']:
+            stamps['popped_at'] = now
+            user = agent if agent is not None else self.user_id
+            tz = user.tz or (company or self.company_id).partner_id.tz or 'UTC'
+            stamps['popped_hour'] = fields.Datetime.context_timestamp(self.with_context(tz=tz), now).hour
+        if target_state == 'connected' and not times['connected_at']:
+            stamps['connected_at'] = now
+        connected = times['connected_at'] or stamps.get('connected_at')
+        if ended_at and connected and ended_at >= connected:
+            stamps['ended_at'] = ended_at  # Ameyo's own end of the talk: it corrects Odoo's
+        elif connected and not times['ended_at'] and (
+                outcome_saved or (current in LIVE_STATES and target_state not in LIVE_STATES)):
+            stamps['ended_at'] = now
+        if outcome_saved and not times['dispose_saved_at']:
+            stamps['dispose_saved_at'] = now
+        if target_state == 'disposed' and current != 'disposed':
+            # disposed: nothing left to retry, whoever disposed it
+            stamps.update(disposed_at=now, dispose_error=False, dispose_next_try=False)
+        if target_state in CLOSED_STATES and not times['closed_at']:
+            stamps['closed_at'] = now
+        if any(name in stamps for name in STAMP_FIELDS):
+            stamps.update(measure_values({**times, **{name: stamps[name] for name in STAMP_FIELDS if name in stamps}}))
+        return {name: value for name, value in stamps.items() if name not in values}
+
+    def _ameyo_set_preview(self):
+        return self._ameyo_update_state('preview')
+
+    def _ameyo_set_connected(self):
+        return self._ameyo_update_state('connected')
+
+    def _ameyo_set_ended(self):
+        """Ameyo gave the agent another call: these live legs are over in Ameyo."""
+        return self._ameyo_update_state('ended')
+
     # ------------------------------------------------------------------
     # Lifecycle URLs (called by the controller once it knows the agent)
     # ------------------------------------------------------------------
@@ -358,30 +494,27 @@ class AmeyoCall(models.Model):
         for field_name, param in (('phone', 'phone'), ('call_type', 'callType'), ('ameyo_customer_id', 'customerId')):
             if params.get(param) and not (param == 'customerId' and params[param] == '-1'):
                 values[field_name] = params[param]
-        if event == 'customer':
-            if not leg or leg.state in ('preview', *DIALING_STATES):
-                values.update(state='connected', connected_at=fields.Datetime.now())
-        elif event == 'preview' and leg.state in DIALING_STATES:
-            values['state'] = 'preview'
+        state = {'customer': 'connected', 'preview': 'preview'}.get(event)
         if leg:
-            if not leg.crt_object_id:
-                values['crt_object_id'] = crt
+            if not leg.crt_object_id:  # an adopted dial attempt: Ameyo names its call now
+                values.update(crt_object_id=crt, call_unit=self._ameyo_call_unit(call_legs - leg),
+                              ameyo_assigned=self._ameyo_given_by_ameyo(
+                                  values.get('call_type') or leg.call_type, call_legs, agent))
             if agent_leg and not leg.user_crt_object_id:
                 values['user_crt_object_id'] = agent_leg
-            if not leg.crt_object_id:  # an adopted dial attempt: Ameyo names its call now
-                values['ameyo_assigned'] = self._ameyo_given_by_ameyo(
-                    values.get('call_type') or leg.call_type, call_legs, agent)
-            with self._ameyo_server_values():
+            with _setting(_writing_server_values):
                 leg.write(values)
+                if state:
+                    leg._ameyo_update_state(state)  # from a preview or a dial attempt; a replay otherwise
         else:
             values.update(server_id=server.id, crt_object_id=crt, user_crt_object_id=agent_leg,
-                          state='preview' if event == 'preview' else 'connected',
                           direction=self._ameyo_direction_of(values.get('call_type')),
+                          call_unit=self._ameyo_call_unit(call_legs),
                           ameyo_assigned=self._ameyo_given_by_ameyo(values.get('call_type'), call_legs, agent))
             try:
                 # a concurrent throw of the same URL is an expected race: no ERROR line for it
-                with self.env.cr.savepoint(), mute_logger('odoo.sql_db'), self._ameyo_server_values():
-                    leg = Call.create(values)
+                with self.env.cr.savepoint(), mute_logger('odoo.sql_db'), _setting(_writing_server_values):
+                    leg = Call._ameyo_create_leg(values, state or 'connected')
             except UniqueViolation as error:
                 # Another request created this leg after our transaction began: Odoo replays
                 # the whole request, which then finds and updates it.
@@ -391,7 +524,7 @@ class AmeyoCall(models.Model):
         return leg
 
     def _ameyo_end_earlier_legs(self):
-        """Ameyo gives a busy agent no new call: his other live legs on this server are over (``ended``).
+        """Ameyo gives a busy agent no new call: their other live legs on this server are over (``ended``).
 
         A dial attempt is not live (the pop that answers it adopts it); a leg disposed later by Ameyo's
         dispose URL still records its disposition.
@@ -399,7 +532,7 @@ class AmeyoCall(models.Model):
         self.ensure_one()
         earlier = self.sudo().search([('user_id', '=', self.user_id.id), ('server_id', '=', self.server_id.id),
                                       ('state', 'in', LIVE_STATES), ('id', '!=', self.id)])
-        earlier.with_context(mail_notrack=True).write({'state': 'ended'})
+        earlier.with_context(mail_notrack=True)._ameyo_set_ended()
 
     @api.model
     def _ameyo_given_by_ameyo(self, call_type, call_legs, agent):
@@ -412,344 +545,15 @@ class AmeyoCall(models.Model):
             or (call_type or '').lower().startswith(TRANSFER_CALL_TYPE_PREFIX)
 
     @api.model
+    def _ameyo_call_unit(self, other_legs):
+        """1 for the first leg of a call (no other leg of it was a call: ``other_legs``), else 0: summed in
+        reports, it counts calls, not legs (a transfer's next legs, a dial attempt no call came of count 0)."""
+        return int(not other_legs.filtered(lambda leg: leg.state not in ATTEMPT_STATES))
+
+    @api.model
     def _ameyo_direction_of(self, call_type):
         """Ameyo's callType says who placed the call: ``outbound.*`` and click-to-call are the agent's."""
         return 'outbound' if (call_type or '').lower().startswith(('outbound.', 'click.to.call')) else 'inbound'
-
-    @api.model
-    def _ameyo_dial_attempt_for(self, server, agent, crt, phone):
-        """The click-to-dial attempt a pop of ``agent`` is about, or an empty recordset (models/ameyo_call_dial.py)."""
-        return self.browse()
-
-    def _ameyo_find_callers(self, model):
-        """Return the records of ``model`` ('res.partner' or 'crm.lead') that have this leg's number.
-
-        Found whoever owns them (an agent whose CRM rights are "own documents only" still finds the caller,
-        never a duplicate): active records of the call's company or of none (a record of another company
-        cannot be linked to this call), through the indexed lookup key, in a fixed order. Returned in the
-        agent's environment: linked to his live leg, a record rule lets him work on it.
-        """
-        self.ensure_one()
-        if not self.phone_key:
-            return self.env[model]
-        order = 'id' if model == 'res.partner' else 'id desc'
-        return self.env[model].sudo().search(
-            [('ameyo_phone_key', '=', self.phone_key), *self._ameyo_company_domain()],
-            order=order, limit=MAX_CANDIDATES).with_env(self.env)
-
-    def _ameyo_company_domain(self):
-        """Records this call may be linked to: of the call's company, or shared by all companies."""
-        return [('company_id', 'in', [self.company_id.id, False])]
-
-    def _ameyo_pop_model(self):
-        """What the pop opens: the queue's choice, else the campaign's ('res.partner' or 'crm.lead')."""
-        self.ensure_one()
-        target = self.queue_id.pop_target or self.campaign_id.pop_target
-        return 'crm.lead' if target == 'lead' else 'res.partner'
-
-    def _ameyo_creates_on_no_match(self):
-        """Whether a pop with no matching caller creates the record: the queue's choice, else the campaign's."""
-        self.ensure_one()
-        setting = self.queue_id.create_on_no_match
-        return setting == 'create' if setting else self.campaign_id.create_on_no_match
-
-    def _ameyo_resolve_pop(self, create_allowed=True):
-        """Decide what the agent sees for this leg; link the leg to its record; write the lookup trace.
-
-        Return ``('open', record)``, ``('choose', records)``, ``('new', model)``, or
-        ``('no_number', model)`` when Ameyo sent no number (nothing is looked up or created).
-        """
-        self.ensure_one()
-        model = self._ameyo_pop_model()
-        outcome, records, by, candidates = self._ameyo_decide_pop(model, create_allowed)
-        self._ameyo_store_lookup_trace(model, outcome, records, by, candidates)  # ameyo_call_lookup_trace.py
-        return outcome, records
-
-    def _ameyo_decide_pop(self, model, create_allowed):
-        """The pop's decision: ``(outcome, records, by, candidates)``; ``by`` says why that record opens
-        (dialed, callback, customer_id, pick, number, created), ``candidates`` the records with the number when
-        the number was looked up (None when another rule decided first)."""
-        Partner = self.env['res.partner'].sudo()
-        # Ameyo calls back a number with a pending callback: the call that scheduled it names the record.
-        # The call the agent dialed from a contact or lead: that record, even when others share the number.
-        dialed = self.lead_id if model == 'crm.lead' else self.partner_id
-        if self.direction == 'outbound' and self.dial_requested_at and dialed:
-            # a record the agent could read when he dialed it (_ameyo_dial checks it): the pop's link now
-            self._ameyo_link(dialed)
-            return 'open', dialed.with_env(self.env), 'dialed', None
-        origin = self._ameyo_link_callback_origin()
-        origin_record = origin.lead_id if model == 'crm.lead' else origin.partner_id
-        if origin_record.sudo().active:
-            self._ameyo_link(origin_record)
-            return 'open', origin_record.with_env(self.env), 'callback', None
-        # Ameyo's customerId, once linked, names the contact.
-        if self.ameyo_customer_id and model == 'res.partner':
-            partner = Partner.search([('ameyo_customer_id', '=', self.ameyo_customer_id),
-                                      *self._ameyo_company_domain()], order='id', limit=1)
-            if partner:
-                self._ameyo_link(partner)
-                return 'open', partner.with_env(self.env), 'customer_id', None
-        if not self.phone:
-            return 'no_number', model, None, None  # no number, no new record: the pop says so, the leg is kept
-        candidates = self._ameyo_find_callers(model)
-        chosen = candidates
-        if len(candidates) > 1:
-            pick = self._ameyo_remembered_pick(model)
-            if pick and pick.res_id in candidates.ids:
-                chosen = candidates.browse(pick.res_id)
-        if len(chosen) == 1:
-            self._ameyo_link(chosen)
-            return 'open', chosen, 'pick' if len(candidates) > 1 else 'number', candidates
-        if candidates:
-            return 'choose', candidates, None, candidates
-        if model == 'crm.lead':
-            partners = self._ameyo_find_callers('res.partner')
-            if len(partners) == 1:
-                self._ameyo_link(partners)
-        if create_allowed and self.phone_key and self._ameyo_creates_on_no_match():
-            record = self.env[model].with_company(self.company_id).create(self._ameyo_new_record_values(model))
-            self._ameyo_link(record)
-            return 'open', record, 'created', candidates
-        return 'new', model, None, candidates
-
-    def _ameyo_remembered_pick(self, model):
-        """The record remembered for this leg's number (``ameyo.phone.pick``, as superuser), if any."""
-        self.ensure_one()
-        if not self.phone_key:
-            return self.env['ameyo.phone.pick']
-        return self.env['ameyo.phone.pick'].sudo().search(
-            [('phone_key', '=', self.phone_key), ('res_model', '=', model)], limit=1)
-
-    def _ameyo_link_callback_origin(self):
-        """For a callback call, link the latest earlier call of this number whose callback is pending."""
-        self.ensure_one()
-        leg = self.sudo()
-        if self.call_type != 'outbound.callback.dial' or not self.phone_key:
-            return leg.callback_origin_id
-        if not leg.callback_origin_id:
-            # pending: no callback call answered it yet
-            origin = leg.search([
-                ('phone_key', '=', self.phone_key), ('callback_at', '!=', False), ('id', '!=', self.id),
-                ('callback_call_ids', '=', False), ('server_id', '=', self.server_id.id),
-            ], order='callback_at desc, id desc', limit=1)
-            leg.callback_origin_id = origin
-        return leg.callback_origin_id
-
-    def _ameyo_new_record_values(self, model):
-        """Default values of a contact or lead created for this leg's caller."""
-        self.ensure_one()
-        phone = self._ameyo_display_phone()
-        if model == 'res.partner':
-            values = {'name': phone or self.env._("Unknown caller"), 'phone': phone}
-            if self.ameyo_customer_id:
-                values['ameyo_customer_id'] = self.ameyo_customer_id
-            return values
-        team = self.queue_id.team_id or self.campaign_id.team_id
-        return {
-            'name': self.env._("Call from %(phone)s", phone=phone or self.env._("unknown number")),
-            'phone': phone,
-            'type': 'lead' if not self.partner_id else 'opportunity',
-            'partner_id': self.partner_id.id,
-            'team_id': team.id,
-            'user_id': self.user_id.id,
-            'tag_ids': [fields.Command.set(self.queue_id.tag_ids.ids)],
-        }
-
-    def _ameyo_display_phone(self):
-        """The caller's number as Odoo shows numbers (international form), '' for a masked one.
-
-        Ameyo often sends bare national digits: they are read in the home country of
-        Settings (its calling code), and formatted by ``phone_validation``. A number
-        ``phonenumbers`` cannot read is kept as Ameyo sent it.
-        """
-        phone = (self.phone or '').strip()
-        if any(char in 'Xx*' for char in phone):
-            return ''  # a masked number is not the caller's number
-        country = self._ameyo_home_country()
-        if phone and country:
-            return self._phone_format(number=phone, country=country, force_format='INTERNATIONAL') or phone
-        return phone
-
-    @api.model
-    def _ameyo_home_country(self):
-        """The country whose calling code Settings names (the company's own when several share it)."""
-        code = self.env['ir.config_parameter'].sudo().get_param('crm_ameyo.phone_country_code', '91')
-        if not code or not code.isdigit():
-            return self.env['res.country']
-        company_country = self.env.company.country_id
-        if company_country.phone_code == int(code):
-            return company_country
-        return self.env['res.country'].search([('phone_code', '=', int(code))], order='id', limit=1)
-
-    def _ameyo_link(self, record):
-        """Attach the leg to the contact or lead it is about (and remember Ameyo's customerId).
-
-        The pop's own link: only the pop, the chooser among the records the pop found, and the record the agent
-        creates from the pop's prefilled form call it. A lead linked here is also the leg's ``pop_lead_id``,
-        which the agent's record rule on leads reads while the call is live.
-        """
-        self.ensure_one()
-        leg = self.sudo().with_context(tracking_disable=True)  # part of the pop: the leg's fields say it
-        record = record.sudo()  # found whoever owns it: the agent may work on it once it is his live leg's
-        if record._name == 'res.partner':
-            leg.partner_id = record
-            if leg.ameyo_customer_id and not record.ameyo_customer_id:
-                record.sudo().ameyo_customer_id = leg.ameyo_customer_id
-        else:
-            leg.write({'lead_id': record.id, 'pop_lead_id': record.id,
-                       'partner_id': record.partner_id.id or leg.partner_id.id})
-
-    def _ameyo_remember_pick(self, record):
-        """Remember the agent's choice among several records sharing this leg's number, and link it.
-
-        One pick per number and kind of record, written in one statement: two agents
-        choosing at once both succeed, the later choice stays.
-        """
-        self.ensure_one()
-        if self.phone_key:
-            Pick = self.env['ameyo.phone.pick']
-            Pick.flush_model()
-            self.env.cr.execute(SQL(
-                """INSERT INTO ameyo_phone_pick (phone_key, res_model, res_id, user_id,
-                                                 create_uid, create_date, write_uid, write_date)
-                   VALUES (%(key)s, %(model)s, %(res_id)s, %(uid)s,
-                           %(uid)s, now() AT TIME ZONE 'UTC', %(uid)s, now() AT TIME ZONE 'UTC')
-                   ON CONFLICT (phone_key, res_model) DO UPDATE
-                   SET res_id = EXCLUDED.res_id, user_id = EXCLUDED.user_id,
-                       write_uid = EXCLUDED.write_uid, write_date = EXCLUDED.write_date""",
-                key=self.phone_key, model=record._name, res_id=record.id, uid=self.env.uid))
-            Pick.invalidate_model()
-        self._ameyo_link(record)
-
-    def _ameyo_forget_pick(self, model):
-        """The chooser's "None of these": the caller is none of the records with this number. Forget the
-        number's remembered pick and unlink the leg's record, so the pop opens a new one (prefilled)."""
-        self.ensure_one()
-        self._ameyo_remembered_pick(model).unlink()
-        values = {'lead_id': False, 'pop_lead_id': False} if model == 'crm.lead' else {'partner_id': False}
-        self.sudo().with_context(mail_notrack=True).write(values)
-
-    def _ameyo_record_disposition(self, params):
-        """Record Ameyo's disposition (dispose URL) on this leg; notes saved in Odoo stay as they are."""
-        self.ensure_one()
-        leg = self.sudo()
-        code = params['dispositionCode']
-        disposition = leg.campaign_id.disposition_ids.filtered(lambda d: d.code == code)[:1]
-        leg.write({
-            'disposition_code': code,
-            'disposition_id': disposition.id,
-            'disposition_attribute': params.get('dispositionAttribute') or leg.disposition_attribute,
-            'state': 'disposed',
-            'disposed_at': fields.Datetime.now(),
-            'dispose_error': False,
-        })
-        body = self.env._("Ameyo disposed this call with code %(code)s.", code=code)
-        leg.message_post(body=body)
-        leg._ameyo_callback_from_ameyo(params)  # a callback the agent scheduled in Ameyo (ameyo_call_dispose.py)
-        # on the caller's record too, as a dispose in Odoo notes it
-        record = leg.lead_id or leg.partner_id
-        if record:
-            record.message_post(body=self.env._("Call %(phone)s disposed in Ameyo: %(outcome)s", phone=leg.phone or '',
-                                                outcome=disposition.name or code), subtype_xmlid='mail.mt_note')
-
-    def _ameyo_pop_action_record(self, model):
-        """The window action the pop opens ``model`` with: the queue's "Opens Action" when it is about
-        ``model``, else the app's own (Contacts, or CRM's Leads / Pipeline), so the pop lands under its app."""
-        action = self.queue_id.action_id.sudo()
-        if action.res_model == model:
-            return action
-        if model == 'crm.lead':
-            xmlid = 'crm.crm_lead_all_leads' if self.env.user.has_group('crm.group_use_lead') \
-                else 'crm.crm_lead_action_pipeline'
-        else:
-            xmlid = 'contacts.action_contacts'
-        return (self.env.ref(xmlid, raise_if_not_found=False) or self.env['ir.actions.act_window']).sudo()
-
-    def _ameyo_pop_view(self, model):
-        """The form view the pop forces, or an empty recordset (the action's own form view then)."""
-        campaign = self.campaign_id
-        if self.state == 'preview' and (campaign.preview_readonly if campaign else True):
-            return self.env.ref('crm_ameyo.res_partner_view_form_ameyo_preview' if model == 'res.partner'
-                                else 'crm_ameyo.crm_lead_view_form_ameyo_preview')
-        view = self.queue_id.sudo().view_id  # agents do not read views: the pop only names it
-        return view if view.model == model else self.env['ir.ui.view']
-
-    def _ameyo_pop_url(self):
-        """Where the pop sends the agent's browser. An existing record: straight to its form under the
-        action in force (``/odoo/contacts/<id>``, ``/odoo/crm/<id>``, ``/odoo/action-<id>/<id>``), one round
-        trip less. A new record (prefilled), or a view only the action can force (preview, the queue's
-        view): the pop action on this leg, ``/odoo/<leg>/action-crm_ameyo.ameyo_call_pop_action``."""
-        self.ensure_one()
-        model = self._ameyo_pop_model()
-        record = self.lead_id if model == 'crm.lead' else self.partner_id
-        if record and not self._ameyo_pop_view(model):
-            action = self._ameyo_pop_action_record(model)
-            if action == self.env.ref('crm.crm_lead_action_pipeline', raise_if_not_found=False):
-                return f'/odoo/crm/{record.id}'  # the CRM app's own path (its "My Pipeline" runs this action)
-            if action:
-                return f'/odoo/{action.path or f"action-{action.id}"}/{record.id}'
-        return f'/odoo/{self.id}/action-crm_ameyo.ameyo_call_pop_action'
-
-    def action_open_pop(self):
-        """Open what the screen-pop opens (the pop URL, the call banner): this leg's contact or lead (or a
-        new one, prefilled), queue-aware: the queue's target, action (its context and form view kept)
-        and view, each falling back to the campaign's setting.
-
-        A preview opens the record read-only when the campaign says so.
-        """
-        self.ensure_one()
-        campaign = self.campaign_id
-        model = self._ameyo_pop_model()
-        record = self.lead_id if model == 'crm.lead' else self.partner_id
-        action_record = self._ameyo_pop_action_record(model)
-        action = action_record._get_action_dict() if action_record else {'type': 'ir.actions.act_window'}
-        # the queue's action brings its context and form view; an app's default action only its place (the app
-        # the pop lands under), not its context (default_is_company) nor its view
-        is_queue_action = action_record == self.queue_id.action_id
-        own_context = action.get('context') if is_queue_action else False
-        try:
-            context = dict(safe_eval(own_context or '{}', {
-                'uid': self.env.uid, 'user': self.env.user, 'active_id': record.id, 'context': self.env.context,
-                'allowed_company_ids': self.env.companies.ids}))
-        except Exception:  # noqa: BLE001 - an action's context Odoo cannot evaluate here: the pop still opens
-            context = {}
-        # its list filters and groupings mean nothing on a form
-        context = {key: value for key, value in context.items() if not key.startswith(('search_default_', 'group_by'))}
-        context['ameyo_pop_leg_id'] = self.id
-        team = self.queue_id.team_id or campaign.team_id
-        if model == 'crm.lead':
-            context['default_company_id'] = self.company_id.id  # the call's company, whichever one is current
-            if team:
-                context['default_team_id'] = team.id
-        view = self._ameyo_pop_view(model)
-        if not view and is_queue_action:
-            view_id = next((view_id for view_id, mode in action.get('views') or () if mode == 'form'), False)
-            view = self.env['ir.ui.view'].browse(view_id or action.get('view_id') and action['view_id'][0] or ())
-        if not record:
-            # the agent types the caller's name: only the number (and links) are prefilled
-            context.update({f'default_{name}': value for name, value in self._ameyo_new_record_values(model).items()
-                            if name not in ('tag_ids', 'name') and value})
-            if model == 'crm.lead' and self.queue_id.tag_ids:
-                context['default_tag_ids'] = self.queue_id.tag_ids.ids
-        action.update({
-            'name': self.env._("Call from %(phone)s", phone=self.phone or '?'),
-            'res_model': model,
-            'view_mode': 'form',
-            'views': [(view.id or False, 'form')],
-            'res_id': record.id or False,
-            'target': 'current',
-            'context': context,
-        })
-        for key in ('domain', 'search_view_id', 'view_id', 'limit'):
-            action.pop(key, None)
-        return action
-
-    def action_ameyo_wrong_caller(self):
-        """The call banner's "Wrong caller": the chooser again, for this live leg of the agent."""
-        self.ensure_one()
-        if self.user_id != self.env.user or self.state not in LIVE_STATES:
-            raise UserError(self.env._("Only the agent on this call can say who is calling, while the call is on."))
-        return {'type': 'ir.actions.act_url', 'url': f'/ameyo/choose/{self.id}', 'target': 'self'}
 
     def _ameyo_notify_agent(self):
         """Tell the agent's open Odoo tabs about his live call (the call banner listens)."""

@@ -19,8 +19,9 @@ from odoo import api, fields, models
 from odoo.exceptions import AccessError
 from odoo.fields import Domain
 
+from ..const import LIVE_STATES, WAITING_STATES
+from ..tools.db import wait_for_lock
 from ..tools.notification import SOFT_RELOAD, notification
-from .ameyo_call import LIVE_STATES, WAITING_STATES
 
 ATTENTION_REASONS = [
     ('dispose_failed', 'Dispose failed'),
@@ -37,27 +38,15 @@ CLOSE_REASONS = ('dispose_failed', 'dispose_pending', 'stale_live')
 HANDLED_REASONS = ('ended', 'dial_failed', 'callback_unparsed', 'recording_unavailable')
 
 
-class AmeyoCampaign(models.Model):
-    _inherit = 'ameyo.campaign'  # pylint: disable=consider-merging-classes-inherited
-
-    max_call_minutes = fields.Integer(
-        string="Maximum Call Length (min)", default=60,
-        help="A call still live (preview or connected) after this long needs a supervisor: the agent most "
-             "likely never disposed it. 0: never.")
-    dispose_pending_minutes = fields.Integer(
-        string="Dispose Pending Alert (min)", default=10,
-        help="A dispose saved in Odoo and still not told to Ameyo after this long needs a supervisor. 0: never.")
-
-    _attention_minutes_positive = models.Constraint(
-        'CHECK(max_call_minutes >= 0 AND dispose_pending_minutes >= 0)',
-        "The attention delays of a campaign cannot be negative.")
-
-
-class AmeyoCall(models.Model):
-    _inherit = 'ameyo.call'  # pylint: disable=consider-merging-classes-inherited
+class AmeyoCallAttentionMixin(models.AbstractModel):
+    """What Needing Attention adds to a call leg (``ameyo.call`` lists it in its ``_inherit``); the campaign's
+    delays are fields of ``ameyo.campaign``."""
+    _name = 'ameyo.call.attention.mixin'
+    _description = "Ameyo Call Leg: Needing Attention"
 
     attention_due_at = fields.Datetime(
-        string="Needs Attention From", compute='_compute_attention_due_at', store=True, index='btree_not_null',
+        string="Needs Attention From", compute='_compute_attention_due_at', store=True, precompute=True,
+        index='btree_not_null',
         help="When a live call, or a dispose pending in Odoo, starts needing a supervisor (the campaign's "
              "delays).")
     attention_reason = fields.Selection(
@@ -199,20 +188,14 @@ class AmeyoCall(models.Model):
         done = self.browse()
         for leg in self.sudo():
             # under the row lock: a send may be under way, and its answer must not land after this
-            leg.flush_recordset()
-            self.env.cr.execute("SELECT id FROM ameyo_call WHERE id = %s FOR UPDATE", [leg.id])
-            leg.invalidate_recordset()
+            wait_for_lock(leg)
             if leg.state not in (*LIVE_STATES, *WAITING_STATES) or leg._ameyo_is_sending():
                 continue
-            leg.write({
-                'state': 'disposed', 'disposed_at': fields.Datetime.now(), 'dispose_error': False,
-                'dispose_next_try': False, 'attention_closed_by_id': self.env.uid,
-                'attention_closed_at': fields.Datetime.now(),
-            })
-            leg.message_post(body=self.env._(
+            done |= leg._ameyo_update_state('disposed', {
+                'attention_closed_by_id': self.env.uid, 'attention_closed_at': fields.Datetime.now(),
+            }, message=self.env._(
                 "%(user)s closed this call: it was already disposed in Ameyo. Odoo did not tell Ameyo.",
                 user=self.env.user.name))
-            done |= leg
         return self._ameyo_attention_summary(self.env._("Closed as disposed in Ameyo"), done,
                                              self - done.with_env(self.env))
 

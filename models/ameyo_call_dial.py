@@ -13,7 +13,9 @@ which every path that makes Ameyo dial goes through (click-to-dial here, "Dispos
 """
 
 import logging
-from datetime import datetime, timedelta
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import NamedTuple
 
 import phonenumbers
 import pytz
@@ -21,10 +23,11 @@ import pytz
 from odoo import api, fields, models
 from odoo.exceptions import AccessError
 
+from ..const import ATTEMPT_STATES, DIAL_APIS, DIALING_STATES, LIVE_STATES
 from ..tools.ameyo_client import AmeyoError, new_request_id
+from ..tools.db import own_transaction
 from ..tools.notification import notification
 from ..tools.phone_key import key_digits, phone_key
-from .ameyo_call import ATTEMPT_STATES, DIALING_STATES, LIVE_STATES
 
 _logger = logging.getLogger(__name__)
 
@@ -35,15 +38,40 @@ DIAL_ADOPT_WINDOW = timedelta(minutes=3)
 # A live leg older than this is not taken as the agent's current call (its end may never have reached Odoo).
 LIVE_CALL_HORIZON = timedelta(hours=2)
 
-DIAL_APIS = [
-    ('manualdial', "The agent's Ameyo session (REST manualdial)"),
-    ('token_async', 'The hash key, without waiting (clickToDialWithTokenAsync)'),
-    ('token_sync', "The hash key, waiting for Ameyo's answer (clickToDialWithToken)"),
-]
 
 
-class AmeyoCall(models.Model):
-    _inherit = 'ameyo.call'  # pylint: disable=consider-merging-classes-inherited
+class DialGate(NamedTuple):
+    """The dial gate's verdict on a number: the number in E.164 (False when Odoo cannot read it), and why it may
+    not be dialed now ('' when it may)."""
+    e164: str | bool
+    refusal: str
+
+
+@dataclass(frozen=True)
+class DialPlan:
+    """What a dial that passed every check needs: where, which number (as stored, and as sent), how."""
+    campaign: models.BaseModel
+    server: models.BaseModel
+    stored: str
+    e164: str
+    sent: str
+    api: str
+    session: str | None
+    request_id: str
+
+
+class DialRefused(Exception):
+    """A reason not to dial, as the notification that tells the user."""
+
+    def __init__(self, action):
+        super().__init__(action.get('params', {}).get('message'))
+        self.action = action
+
+
+class AmeyoCallDialMixin(models.AbstractModel):
+    """What click-to-dial adds to a call leg (``ameyo.call`` lists it in its ``_inherit``)."""
+    _name = 'ameyo.call.dial.mixin'
+    _description = "Ameyo Call Leg: Dial"
 
     dial_requested_at = fields.Datetime(readonly=True, copy=False)
     dial_api = fields.Selection(DIAL_APIS, string="API Used to Dial", readonly=True, copy=False)
@@ -62,59 +90,61 @@ class AmeyoCall(models.Model):
     def _ameyo_dial(self, record, phone_field='phone'):
         """Ask Ameyo to call ``record``'s number in ``phone_field`` for the current user; return the
         notification that tells him what happened."""
-        check = self._ameyo_dial_check(record, phone_field)
-        if check.get('refusal'):
-            return check['refusal']
-        leg = self._ameyo_dial_record_attempt(record, check)
-        error = self._ameyo_dial_send(leg, record, check)
-        return self._ameyo_dial_notification(leg, error, check)
+        try:
+            plan = self._ameyo_dial_check(record, phone_field)
+        except DialRefused as refusal:
+            return refusal.action
+        leg = self._ameyo_dial_record_attempt(record, plan)
+        error = self._ameyo_dial_send(leg, record, plan)
+        return self._ameyo_dial_notification(leg, error, plan)
 
     @api.model
     def _ameyo_dial_check(self, record, phone_field):
-        """Every reason not to dial, in the order a user can act on them; else what the dial needs."""
+        """What the dial needs (a :class:`DialPlan`); raise :class:`DialRefused` with the first reason not to
+        dial, in the order a user can act on them."""
         env = self.env
         user = env.user
 
         def refuse(message, kind='warning', **options):
-            return {'refusal': notification(env._("Not dialed"), message, kind, **options)}
+            return DialRefused(notification(env._("Not dialed"), message, kind, **options))
 
         if user.share or not user.ameyo_user_id:
-            return refuse(env._("Only Odoo users mapped to an Ameyo agent can dial through Ameyo: ask an "
+            raise refuse(env._("Only Odoo users mapped to an Ameyo agent can dial through Ameyo: ask an "
                                 "administrator to set your Ameyo user ID."), 'danger')
         try:
             record.check_access('read')
         except AccessError:
-            return refuse(env._("You cannot read this record."), 'danger')
+            raise refuse(env._("You cannot read this record."), 'danger') from None
         field = record._fields.get(phone_field) if isinstance(phone_field, str) else None
         if not field or field.type != 'char' or not (
                 phone_field in record._phone_get_number_fields() or 'phone' in phone_field
                 or 'mobile' in phone_field):
-            return refuse(env._("%(field)s is not a phone number field.", field=str(phone_field)[:64]), 'danger')
+            raise refuse(env._("%(field)s is not a phone number field.", field=str(phone_field)[:64]), 'danger')
         stored = (record[phone_field] or '').strip()
         if not stored:
-            return refuse(env._("%(record)s has no %(field)s number to dial.", record=record.display_name,
+            raise refuse(env._("%(record)s has no %(field)s number to dial.", record=record.display_name,
                                 field=field._description_string(env)))
         campaign = self._ameyo_dial_campaign()
         if not campaign:
-            return refuse(env._("No Ameyo campaign to dial in: set your default Ameyo campaign (your user's "
+            raise refuse(env._("No Ameyo campaign to dial in: set your default Ameyo campaign (your user's "
                                 "Ameyo tab), or ask an administrator to."))
         server = campaign.server_id
         gate = self._ameyo_dial_gate(stored, campaign, record)
-        if gate['refusal']:
-            return refuse(gate['refusal'])
-        e164 = gate['e164']
+        if gate.refusal:
+            raise refuse(gate.refusal)
         live = self._ameyo_live_leg(user)
         if live:
-            return refuse(env._(
+            raise refuse(env._(
                 "You are on a call with %(number)s: Ameyo does not dial for a busy agent. Dispose that call "
                 "first.", number=live.phone or live.crt_object_id), next_action=live.with_env(env).action_dispose())
         api_name, session = self._ameyo_dial_api(server, user)
         if not api_name:
-            return refuse(env._("Odoo knows no live Ameyo session of yours, which the Ameyo server's dial API "
+            raise refuse(env._("Odoo knows no live Ameyo session of yours, which the Ameyo server's dial API "
                                 "needs: log in to Ameyo (its knowledge-base page tells Odoo your session), "
                                 "then dial again."))
-        return {'campaign': campaign, 'server': server, 'stored': stored, 'e164': e164,
-                'sent': server._ameyo_dial_format(e164), 'api': api_name, 'session': session}
+        return DialPlan(campaign=campaign, server=server, stored=stored, e164=gate.e164,
+                        sent=server._ameyo_dial_format(gate.e164), api=api_name, session=session,
+                        request_id=new_request_id())
 
     @api.model
     def _ameyo_dial_campaign(self):
@@ -147,7 +177,7 @@ class AmeyoCall(models.Model):
 
         ``company``: whose records and settings count (default: the campaign's); ``country``: the one
         ``number`` is read in when it has no country code (default: :meth:`_ameyo_dial_country`).
-        Return ``{'e164': the number in E.164 or False, 'refusal': why not (translated), or ''}``.
+        Return a :class:`DialGate`.
         """
         env = self.env
         record = (record or env['res.partner']).sudo()
@@ -158,7 +188,7 @@ class AmeyoCall(models.Model):
         e164 = env['base']._phone_format(number=number, country=country, force_format='E164') if number else False
 
         def result(refusal=''):
-            return {'e164': e164, 'refusal': refusal}
+            return DialGate(e164, refusal)
 
         if not e164:
             return result(env._("%(number)s is not a phone number Odoo can dial (read in %(country)s).",
@@ -242,24 +272,23 @@ class AmeyoCall(models.Model):
         return choice, None
 
     @api.model
-    def _ameyo_dial_record_attempt(self, record, check):
+    def _ameyo_dial_record_attempt(self, record, plan):
         """Create the attempt's leg in a transaction committed before the request: the pop may come first."""
-        server = check['server']
+        server = plan.server
         values = {
             'server_id': server.id,
-            'campaign_id': check['campaign'].id,
+            'campaign_id': plan.campaign.id,
             'user_id': self.env.uid,
             'ameyo_user_ref': self.env.user.ameyo_user_id,
-            'ameyo_campaign_ref': check['campaign'].ameyo_campaign_id,
-            'phone': check['sent'],
-            'dial_phone_stored': check['stored'],
-            'dial_phone_sent': check['sent'],
+            'ameyo_campaign_ref': plan.campaign.ameyo_campaign_id,
+            'phone': plan.sent,
+            'dial_phone_stored': plan.stored,
+            'dial_phone_sent': plan.sent,
             'direction': 'outbound',
-            'state': 'dialing',
             'call_type': 'click.to.call.dial',
             'dial_requested_at': fields.Datetime.now(),
-            'dial_api': check['api'],
-            'dial_request_id': check.setdefault('request_id', new_request_id()),
+            'dial_api': plan.api,
+            'dial_request_id': plan.request_id,
         }
         partner = record if record._name == 'res.partner' else record['partner_id'] \
             if 'partner_id' in record._fields else self.env['res.partner']
@@ -267,39 +296,37 @@ class AmeyoCall(models.Model):
             # a record of another company than the server's is dialed, not linked (the leg is the server's)
             if linked and linked.sudo().company_id in (server.company_id, self.env['res.company']):
                 values[name] = linked.id
-        self.env.flush_all()
-        with self.env.registry.cursor() as cr:
-            leg = self.with_env(self.env(cr=cr)).sudo().with_context(
-                mail_create_nolog=True, mail_create_nosubscribe=True, mail_notrack=True).create(values)
-            leg_id = leg.id
-        self.env.invalidate_all()
+        with own_transaction(self.env) as env:
+            leg_id = self.with_env(env).sudo().with_context(
+                mail_create_nolog=True, mail_create_nosubscribe=True, mail_notrack=True,
+            )._ameyo_create_leg(values, 'dialing').id
         return self.sudo().browse(leg_id)
 
     @api.model
-    def _ameyo_dial_send(self, leg, record, check):
+    def _ameyo_dial_send(self, leg, record, plan):
         """Send the dial request; store Ameyo's answer on the leg (its own transaction). Return the
         :class:`AmeyoError`, or None when Ameyo accepted the request.
 
         ``leg`` was committed by another transaction: this one's snapshot may not see it, so nothing of it is
-        read here but in the transaction that stores the answer (its id and ``check`` say what the request needs).
+        read here but in the transaction that stores the answer (its id and ``plan`` say what the request needs).
         """
-        server, campaign = check['server'], check['campaign']
+        server, campaign = plan.server, plan.campaign
         customer_record = None
         if campaign.dial_customer_key:
-            customer_record = {campaign.dial_customer_key: check['sent'], 'name': record.display_name or ''}
+            customer_record = {campaign.dial_customer_key: plan.sent, 'name': record.display_name or ''}
         additional_params = {'recordId': f'{record._name},{record.id}', 'odooCallId': str(leg.id)}
         error, answer = None, {}
         try:
             client = server.sudo()._get_ameyo_client()
-            if check['api'] == 'manualdial':
+            if plan.api == 'manualdial':
                 answer = client.manual_dial(
-                    session_id=check['session'], campaign_id=campaign.ameyo_campaign_id, phone=check['sent'],
-                    request_id=check['request_id'], additional_params=additional_params,
+                    session_id=plan.session, campaign_id=campaign.ameyo_campaign_id, phone=plan.sent,
+                    request_id=plan.request_id, additional_params=additional_params,
                     customer_record=customer_record)
             else:
                 answer = client.click_to_dial(
                     user_id=self.env.user.ameyo_user_id, campaign_id=campaign.ameyo_campaign_id,
-                    phone=check['sent'], asynchronous=check['api'] == 'token_async',
+                    phone=plan.sent, asynchronous=plan.api == 'token_async',
                     additional_params=additional_params, customer_record=customer_record)
         except AmeyoError as failure:
             error = failure
@@ -307,21 +334,21 @@ class AmeyoCall(models.Model):
             _logger.exception("Click-to-dial of Ameyo call leg %s failed in Odoo", leg.id)
             error = AmeyoError(self.env._("Odoo failed while asking Ameyo to dial; nothing was dialed."),
                                kind='odoo', sent=False)
-        with self.env.registry.cursor() as cr:
-            attempt = leg.with_env(leg.env(cr=cr))
+        with own_transaction(self.env) as env:
+            attempt = leg.with_env(env).sudo()
             if attempt.state in DIALING_STATES:
                 values = {}
                 crt = answer.get('crtObjectId') if isinstance(answer, dict) else None
                 if crt and isinstance(crt, str) and not attempt.crt_object_id:
                     values['crt_object_id'] = crt[:128]
-                if error and not error.outcome_unknown:
-                    values.update(state='dial_failed', dial_error=self._ameyo_dial_reason(error, check['api'])[:500])
-                elif error:
-                    values['dial_error'] = self._ameyo_dial_reason(error, check['api'])[:500]
+                if error:
+                    values['dial_error'] = self._ameyo_dial_reason(error, plan.api)[:500]
                 else:
                     values['dial_error'] = self.env._("Ameyo accepted the request.")
-                attempt.write(values)
-        self.env.invalidate_all()
+                if error and not error.outcome_unknown:
+                    attempt._ameyo_update_state('dial_failed', values)
+                else:
+                    attempt.write(values)
         return error
 
     @api.model
@@ -332,17 +359,17 @@ class AmeyoCall(models.Model):
         return str(error.args[0])
 
     @api.model
-    def _ameyo_dial_notification(self, leg, error, check):
+    def _ameyo_dial_notification(self, leg, error, plan):
         if not error:
             return notification(self.env._("Click-to-dial"), self.env._(
-                "Dial request sent to Ameyo: answer on your Ameyo client (%(number)s).", number=check['stored']),
+                "Dial request sent to Ameyo: answer on your Ameyo client (%(number)s).", number=plan.stored),
                 'success')
         if error.outcome_unknown:
             return notification(self.env._("Dial request not confirmed"), self.env._(
                 "%(reason)s Watch your Ameyo client before dialing again.",
-                reason=self._ameyo_dial_reason(error, check['api'])),
+                reason=self._ameyo_dial_reason(error, plan.api)),
                 'warning', sticky=True)
-        return notification(self.env._("Not dialed"), self._ameyo_dial_reason(error, check['api']), 'danger',
+        return notification(self.env._("Not dialed"), self._ameyo_dial_reason(error, plan.api), 'danger',
                             sticky=True)
 
     # ------------------------------------------------------------------
@@ -367,80 +394,10 @@ class AmeyoCall(models.Model):
         """Attempts no pop adopted in time: the call was not answered or not placed."""
         legs = self.sudo().search([('state', 'in', DIALING_STATES),
                                    ('dial_requested_at', '<', fields.Datetime.now() - DIAL_ADOPT_WINDOW)])
-        legs.with_context(mail_notrack=True).write({
-            'state': 'dial_failed',
+        legs.with_context(mail_notrack=True)._ameyo_update_state('dial_failed', {
             'dial_error': self.env._("Not answered or not placed: no call reached Odoo within %(minutes)s "
                                      "minutes.", minutes=int(DIAL_ADOPT_WINDOW.total_seconds() // 60)),
         })
-
-
-class AmeyoServer(models.Model):
-    _inherit = 'ameyo.server'
-
-    dial_api = fields.Selection(
-        [('auto', 'Automatic'), *DIAL_APIS], string="Dial API", required=True, default='auto',
-        help="How Odoo asks Ameyo to dial. Automatic: with the agent's Ameyo session when Odoo knows one (REST "
-             "servers), else with the hash key (Credentials tab).")
-    dial_number_format = fields.Selection(
-        [('national', 'National digits (9876543210)'), ('e164', 'E.164 without + (919876543210)'),
-         ('e164_plus', 'E.164 with + (+919876543210)')], string="Dialed Number Format", required=True,
-        default='national', help="How this Ameyo server expects the numbers it dials.")
-    dial_prefix = fields.Char(
-        string="Prefix Before Numbers", help="Digits put before every dialed number, e.g. 0 for an outside line.")
-
-    def _ameyo_dial_format(self, e164):
-        """``e164`` (``+919876543210``) as this server dials it."""
-        self.ensure_one()
-        parsed = phonenumbers.parse(e164)
-        if self.dial_number_format == 'national':
-            number = phonenumbers.national_significant_number(parsed)
-        elif self.dial_number_format == 'e164':
-            number = e164.lstrip('+')
-        else:
-            number = e164
-        return (self.dial_prefix or '').strip() + number
-
-
-class AmeyoCampaign(models.Model):
-    _inherit = 'ameyo.campaign'
-
-    dial_hour_from = fields.Float(
-        string="Calling Hours From", help="Earliest local time of the customer to dial him (e.g. 09:00). "
-                                           "Both times empty: any time.")
-    dial_hour_to = fields.Float(string="Calling Hours To", help="Latest local time of the customer (e.g. 21:00).")
-    dial_customer_key = fields.Char(
-        string="Customer Key Field", help="Only when this campaign's customer table in Ameyo is keyed on another "
-                                           "field than Phone1: the name of that field.")
-
-    _dial_hours_range = models.Constraint(
-        'CHECK(COALESCE(dial_hour_from, 0) BETWEEN 0 AND 24 AND COALESCE(dial_hour_to, 0) BETWEEN 0 AND 24)',
-        "Calling hours are times of day, between 00:00 and 24:00.")
-
-    def _ameyo_outside_calling_hours(self, zones):
-        """Why dialing now is outside this campaign's calling hours in one of ``zones``, or ''."""
-        self.ensure_one()
-        start, end = self.dial_hour_from or 0.0, self.dial_hour_to or 0.0
-        if start == end:
-            return ''
-        now = datetime.now(pytz.utc)
-        for zone in zones:
-            local = now.astimezone(pytz.timezone(zone))
-            hour = local.hour + local.minute / 60
-            inside = start <= hour < end if start < end else (hour >= start or hour < end)
-            if not inside:
-                return self.env._(
-                    "It is %(time)s for the customer (%(zone)s), outside the calling hours of campaign %(campaign)s "
-                    "(%(start)s to %(end)s).", time=local.strftime('%H:%M'), zone=zone,
-                    campaign=self.name, start=_hhmm(start), end=_hhmm(end))
-        return ''
-
-
-class ResCompany(models.Model):
-    _inherit = 'res.company'
-
-    ameyo_dial_honour_blacklist = fields.Boolean(
-        string="Honour the Phone Blacklist When Dialing",
-        help="Refuse to dial numbers on Odoo's phone blacklist (the SMS opt-out list).")
 
 
 def _number_country_timezones(e164):
@@ -453,8 +410,3 @@ def _number_country_timezones(e164):
     if not region or region not in pytz.country_timezones:
         return []
     return [zone for zone in pytz.country_timezones[region] if zone in pytz.all_timezones_set]
-
-
-def _hhmm(value):
-    minutes = round(value * 60)
-    return f'{minutes // 60:02d}:{minutes % 60:02d}'

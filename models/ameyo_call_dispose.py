@@ -25,10 +25,11 @@ from odoo import api, fields, models
 from odoo.exceptions import UserError
 from odoo.tools import plaintext2html
 
+from ..const import ATTEMPT_STATES, DISPOSABLE_STATES, WAITING_STATES
 from ..tools.ameyo_client import AmeyoError, new_request_id
 from ..tools.ameyo_params import is_true, parse_callback_attribute
+from ..tools.db import own_transaction, wait_for_lock
 from ..tools.notification import CLOSE_DIALOG, notification
-from .ameyo_call import ATTEMPT_STATES, DISPOSABLE_STATES, WAITING_STATES
 
 _logger = logging.getLogger(__name__)
 
@@ -42,8 +43,10 @@ ORPHAN_DELAY = timedelta(seconds=30)
 SEND_TIMEOUT = timedelta(minutes=5)
 
 
-class AmeyoCall(models.Model):
-    _inherit = 'ameyo.call'  # pylint: disable=consider-merging-classes-inherited
+class AmeyoCallDisposeMixin(models.AbstractModel):
+    """What disposing adds to a call leg (``ameyo.call`` lists it in its ``_inherit``)."""
+    _name = 'ameyo.call.dispose.mixin'
+    _description = "Ameyo Call Leg: Dispose"
 
     dispose_request_id = fields.Char(
         string="Dispose Request ID", readonly=True, copy=False,
@@ -155,18 +158,22 @@ class AmeyoCall(models.Model):
                 'redial_phone': redial_phone or False,
                 'redial_refused': False,
             })
+        # in every mode but Ameyo only, the first save is the outcome's time (the wrap window runs from it: saving
+        # again does not reopen it), and ends the talk of a live leg
         if mode == 'crm_only':
             values.update({
-                'state': 'dispose_pending',
-                # the wrap window runs from the first save: saving again does not reopen it
-                'dispose_saved_at': self.dispose_saved_at or fields.Datetime.now(),
                 'dispose_request_id': self.dispose_request_id or new_request_id(),
                 'dispose_error': False,
                 'dispose_next_try': False,
             })
+            leg._ameyo_update_state('dispose_pending', values, outcome_saved=True)
         elif mode == 'dual':
-            values.update({'state': 'disposed', 'disposed_at': fields.Datetime.now()})
-        leg.write(values)
+            leg._ameyo_update_state('disposed', values, outcome_saved=True)
+        else:
+            leg.write(values)
+            if mode == 'forced':
+                # Ameyo disposes it at its wrap timeout and tells Odoo: the leg stays as it is, the save is stamped
+                leg._ameyo_update_state(leg.state, outcome_saved=True)
         if mode != 'ameyo_only':
             self._ameyo_log_outcome(disposition, notes, callback_at, callback_user)
         self._ameyo_notify_agent()  # the banner and the workspace follow the leg
@@ -223,6 +230,29 @@ class AmeyoCall(models.Model):
             raise UserError(self.env._(
                 "%(user)s cannot call back: choose an internal user of %(company)s who is an agent or a "
                 "salesperson.", user=user.sudo().name, company=company.name))
+
+    def _ameyo_record_disposition(self, params):
+        """Ameyo's dispose URL: record its disposition on this leg (notes saved in Odoo stay as they are), its end
+        or talk time as the end of the talk, the callback the agent scheduled in Ameyo; note it on the caller's
+        record. A replay (the leg is already disposed, e.g. saved in dual entry) changes nothing."""
+        self.ensure_one()
+        leg = self.sudo()
+        code = params['dispositionCode']
+        disposition = leg.campaign_id.disposition_ids.filtered(lambda d: d.code == code)[:1]
+        moved = leg._ameyo_update_state('disposed', {
+            'disposition_code': code,
+            'disposition_id': disposition.id,
+            'disposition_attribute': params.get('dispositionAttribute') or leg.disposition_attribute,
+        }, ended_at=leg._ameyo_end_from_params(params),
+            message=self.env._("Ameyo disposed this call with code %(code)s.", code=code))
+        if not moved:
+            return
+        leg._ameyo_callback_from_ameyo(params)  # a callback the agent scheduled in Ameyo
+        # on the caller's record too, as a dispose in Odoo notes it
+        record = leg.lead_id or leg.partner_id
+        if record:
+            record.message_post(body=self.env._("Call %(phone)s disposed in Ameyo: %(outcome)s", phone=leg.phone or '',
+                                                outcome=disposition.name or code), subtype_xmlid='mail.mt_note')
 
     def _ameyo_callback_from_ameyo(self, params):
         """Ameyo's dispose URL scheduled a callback (``dispositionAttribute``, ``selfCallback``): plan it in Odoo
@@ -287,14 +317,11 @@ class AmeyoCall(models.Model):
 
     @contextmanager
     def _ameyo_transaction(self):
-        """This leg in a transaction of its own, committed when the block ends, rolled back on an error.
-
-        The caller's transaction holds no lock on the leg (it only read it), so this one never waits on it.
+        """This leg in a transaction of its own (:func:`~..tools.db.own_transaction`), committed when the block
+        ends. The caller's transaction holds no lock on the leg (it only read it), so this one never waits on it.
         """
-        self.env.flush_all()  # what the caller's transaction wrote, the new one must see (tests share a connection)
-        with self.env.registry.cursor() as cr:
-            yield self.with_env(self.env(cr=cr))
-        self.env.invalidate_all()
+        with own_transaction(self.env) as env:
+            yield self.with_env(env)
 
     def _ameyo_lock(self):
         """Lock this leg for a send; False when another worker holds it, it is not waiting for Ameyo, or a send
@@ -504,7 +531,7 @@ class AmeyoCall(models.Model):
         record = leg.lead_id or leg.partner_id
         country = record.country_id or leg._ameyo_home_country() or None
         return self._ameyo_dial_gate(number or leg.redial_phone, leg.campaign_id, record, company=leg.company_id,
-                                     country=country)['refusal']
+                                     country=country).refusal
 
     def _ameyo_no_safe_api_reason(self):
         self.ensure_one()
@@ -550,9 +577,7 @@ class AmeyoCall(models.Model):
         It waits for the lock: nobody holds it for long (the send itself holds none while Ameyo answers).
         """
         self.ensure_one()
-        self.flush_recordset()
-        self.env.cr.execute("SELECT id FROM ameyo_call WHERE id = %s FOR UPDATE", [self.id])
-        self.invalidate_recordset()
+        wait_for_lock(self)
         if self.state in WAITING_STATES:
             return True
         # settled meanwhile (Ameyo's dispose URL): only the mark of the send goes
@@ -593,10 +618,10 @@ class AmeyoCall(models.Model):
             "Odoo failed while telling Ameyo (%(error)s).", error=type(crash).__name__), retry=True)
 
     def _ameyo_mark_disposed(self):
+        """Ameyo accepted the dispose."""
         self.ensure_one()
-        self.write({'state': 'disposed', 'disposed_at': fields.Datetime.now(), 'dispose_error': False,
-                    'dispose_next_try': False, 'dispose_sending_since': False})
-        self._ameyo_notify_agent()  # his other tabs drop the call banner
+        self._ameyo_update_state('disposed', {'dispose_sending_since': False})
+        self._ameyo_notify_agent()  # the agent's other tabs drop the call banner
 
     def _ameyo_dispose_failed(self, message, retry):
         self.ensure_one()
@@ -605,9 +630,10 @@ class AmeyoCall(models.Model):
         if retry and attempts < MAX_DISPOSE_ATTEMPTS:
             delay = RETRY_BACKOFF_MINUTES[min(attempts, len(RETRY_BACKOFF_MINUTES) - 1)]
             next_try = fields.Datetime.now() + timedelta(minutes=delay)
-        self.write({'state': 'dispose_failed', 'dispose_error': message[:500], 'dispose_next_try': next_try,
-                    'dispose_sending_since': False})
-        self.message_post(body=self.env._("Ameyo did not accept the dispose: %(reason)s", reason=message))
+        self._ameyo_update_state(
+            'dispose_failed', {'dispose_error': message[:500], 'dispose_next_try': next_try,
+                               'dispose_sending_since': False},
+            message=self.env._("Ameyo did not accept the dispose: %(reason)s", reason=message))
 
     @api.model
     def _ameyo_retry_domain(self):

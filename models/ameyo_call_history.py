@@ -9,8 +9,10 @@ leads and the pop's history show them. Recordings stay narrower (models/ameyo_ca
 from odoo import api, fields, models
 
 
-class AmeyoCall(models.Model):
-    _inherit = 'ameyo.call'  # pylint: disable=consider-merging-classes-inherited
+class AmeyoCallHistoryMixin(models.AbstractModel):
+    """Who reads which calls of a customer (``ameyo.call`` lists it in its ``_inherit``)."""
+    _name = 'ameyo.call.history.mixin'
+    _description = "Ameyo Call Leg: Customer History"
 
     ameyo_customer_visible = fields.Boolean(
         string="Customer I Can See", compute='_compute_ameyo_customer_visible',

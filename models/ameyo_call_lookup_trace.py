@@ -1,7 +1,7 @@
 """The lookup trace: on each leg, how the caller's number was read and which records it matched, or why none.
 
 "Why did this number not pop Priya?" is answered from the call form. The pop's lookup
-(:meth:`_ameyo_resolve_pop`, in ameyo_call.py) hands this file what it decided and the records it found,
+(:meth:`_ameyo_resolve_pop`, in ameyo_call_pop.py) hands this file what it decided and the records it found,
 stored as one short JSON (``lookup_trace``): record ids, never names; a record is named when the trace is read,
 and only to a reader who may read it. ``ameyo.shared.number`` lists the numbers several contacts or leads share,
 the cause of choosers, among the records of the reader's companies that he may read.
@@ -18,8 +18,10 @@ from ..tools.phone_key import key_digits
 TRACE_RECORDS = 10
 
 
-class AmeyoCall(models.Model):
-    _inherit = 'ameyo.call'  # pylint: disable=consider-merging-classes-inherited
+class AmeyoCallLookupMixin(models.AbstractModel):
+    """The lookup trace of a call leg (``ameyo.call`` lists it in its ``_inherit``)."""
+    _name = 'ameyo.call.lookup.mixin'
+    _description = "Ameyo Call Leg: Caller Lookup"
 
     lookup_trace = fields.Json(readonly=True, copy=False, help="How the pop looked the caller up (see below).")
     lookup_trace_html = fields.Html(string="Caller Lookup", compute='_compute_lookup_trace_html', sanitize=False)

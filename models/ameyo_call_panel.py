@@ -4,7 +4,7 @@ from odoo import api, fields, models
 from odoo.fields import Domain
 from odoo.tools.misc import get_lang
 
-from .ameyo_call import ATTEMPT_STATES, LIVE_STATES
+from ..const import ATTEMPT_STATES, LIVE_STATES
 
 # How many of the caller's earlier calls and open activities the panel lists.
 PANEL_CALLS = 5

@@ -23,9 +23,9 @@ from odoo.exceptions import AccessError, UserError
 from odoo.fields import Domain
 from odoo.tools import SQL, format_datetime
 
+from ..const import CLOSED_STATES, WAITING_STATES
 from ..tools.ameyo_client import AmeyoError
 from ..tools.notification import SOFT_RELOAD, notification
-from .ameyo_call import CLOSED_STATES, WAITING_STATES
 
 _logger = logging.getLogger(__name__)
 
@@ -94,12 +94,6 @@ class AmeyoCall(models.Model):
         for call in self:
             attachment = playable.get(call.id)
             call.recording_url = f'/ameyo/recording/{call.id}' if attachment else False
-
-    def _ameyo_writable_fields(self):
-        fields_set = super()._ameyo_writable_fields()
-        if self.env.user.has_group('crm_ameyo.group_ameyo_supervisor'):
-            fields_set = fields_set | {'recording_keep'}
-        return fields_set
 
     # ------------------------------------------------------------------
     # Who may play

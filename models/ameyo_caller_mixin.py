@@ -2,9 +2,9 @@ from odoo import api, fields, models
 from odoo.exceptions import AccessError
 from odoo.tools import SQL
 
+from ..const import DISPOSABLE_STATES, LIVE_STATES
 from ..tools.notification import notification
 from ..tools.phone_key import key_digits, phone_key
-from .ameyo_call import DISPOSABLE_STATES, LIVE_STATES
 
 
 class AmeyoCallerMixin(models.AbstractModel):
@@ -14,6 +14,7 @@ class AmeyoCallerMixin(models.AbstractModel):
     _name = 'ameyo.caller.mixin'
     _description = 'Ameyo Caller'
     _ameyo_leg_field = None  # the ameyo.call field pointing to records of the inheriting model
+    _ameyo_leg_children = False  # the calls of a record include those of its children (a company's contacts)
     # the ameyo.call field only the pop writes, read by the agents' record rule (None: the leg field)
     _ameyo_pop_leg_field = None
 
@@ -81,16 +82,27 @@ class AmeyoCallerMixin(models.AbstractModel):
             self._ameyo_count_calls()
 
     def _ameyo_count_calls(self):
-        """Set ``ameyo_call_count``: the calls (legs the user reads) of each record, one grouped query."""
+        """Set ``ameyo_call_count``: the calls (legs the user reads) of each record, one grouped query; a company
+        counts its contacts' calls too (``_ameyo_leg_children``), as Odoo's other contact buttons do."""
         field_name = self._ameyo_leg_field
+        if not self._ameyo_leg_children:
+            for record, count in self.env['ameyo.call']._read_group(
+                    [(field_name, 'in', self.ids)], [field_name], ['__count']):
+                record.ameyo_call_count = count
+            return
+        family = self.with_context(active_test=False).search_fetch([('id', 'child_of', self.ids)], ['parent_id'])
+        counted, family_ids = set(self.ids), set(family.ids)
         for record, count in self.env['ameyo.call']._read_group(
-                [(field_name, 'in', self.ids)], [field_name], ['__count']):
-            record.ameyo_call_count = count
+                [(field_name, 'in', family.ids)], [field_name], ['__count']):
+            while record.id in family_ids:  # up to the records counted, never above them
+                if record.id in counted:
+                    record.ameyo_call_count += count
+                record = record.parent_id
 
     def _ameyo_calls_domain(self):
-        """The calls of this customer (the "Calls" button)."""
+        """The calls of this customer (the "Calls" button), of its contacts too where they count."""
         self.ensure_one()
-        return [(self._ameyo_leg_field, '=', self.id)]
+        return [(self._ameyo_leg_field, 'child_of' if self._ameyo_leg_children else '=', self.id)]
 
     def action_ameyo_view_calls(self):
         """Open this customer's calls: inbound and outbound, disposed or not, with their outcome."""

@@ -1,3 +1,6 @@
+from datetime import datetime
+
+import pytz
 from psycopg2.errors import UniqueViolation
 
 from odoo import api, fields, models
@@ -47,10 +50,32 @@ class AmeyoCampaign(models.Model):
     queue_ids = fields.One2many('ameyo.queue', 'campaign_id', string="Queues")
     can_sync = fields.Boolean(related='server_id.can_sync')
 
+    dial_hour_from = fields.Float(
+        string="Calling Hours From", help="Earliest local time of the customer to dial him (e.g. 09:00). "
+                                           "Both times empty: any time.")
+    dial_hour_to = fields.Float(string="Calling Hours To", help="Latest local time of the customer (e.g. 21:00).")
+    dial_customer_key = fields.Char(
+        string="Customer Key Field", help="Only when this campaign's customer table in Ameyo is keyed on another "
+                                           "field than Phone1: the name of that field.")
+    max_call_minutes = fields.Integer(
+        string="Maximum Call Length (min)", default=60,
+        help="A call still live (preview or connected) after this long needs a supervisor: the agent most "
+             "likely never disposed it. 0: never.")
+    dispose_pending_minutes = fields.Integer(
+        string="Dispose Pending Alert (min)", default=10,
+        help="A dispose saved in Odoo and still not told to Ameyo after this long needs a supervisor. 0: never.")
+
     _campaign_uniq = models.Constraint(
         'UNIQUE(server_id, ameyo_campaign_id)', "This Ameyo campaign ID is already configured on this server.")
     _wrap_timeout_positive = models.Constraint(
         'CHECK(wrap_timeout IS NULL OR wrap_timeout >= 0)', "The wrap timeout cannot be negative.")
+
+    _dial_hours_range = models.Constraint(
+        'CHECK(COALESCE(dial_hour_from, 0) BETWEEN 0 AND 24 AND COALESCE(dial_hour_to, 0) BETWEEN 0 AND 24)',
+        "Calling hours are times of day, between 00:00 and 24:00.")
+    _attention_minutes_positive = models.Constraint(
+        'CHECK(max_call_minutes >= 0 AND dispose_pending_minutes >= 0)',
+        "The attention delays of a campaign cannot be negative.")
 
     @api.constrains('ameyo_campaign_id')
     def _check_ameyo_campaign_id(self):
@@ -144,3 +169,26 @@ class AmeyoCampaign(models.Model):
             server._with_rest_session(sync)
         return notification(self.env._("Disposition plans synchronized"), '\n'.join(report), 'success',
                             next_action=SOFT_RELOAD)
+
+    def _ameyo_outside_calling_hours(self, zones):
+        """Why dialing now is outside this campaign's calling hours in one of ``zones``, or ''."""
+        self.ensure_one()
+        start, end = self.dial_hour_from or 0.0, self.dial_hour_to or 0.0
+        if start == end:
+            return ''
+        now = datetime.now(pytz.utc)
+        for zone in zones:
+            local = now.astimezone(pytz.timezone(zone))
+            hour = local.hour + local.minute / 60
+            inside = start <= hour < end if start < end else (hour >= start or hour < end)
+            if not inside:
+                return self.env._(
+                    "It is %(time)s for the customer (%(zone)s), outside the calling hours of campaign %(campaign)s "
+                    "(%(start)s to %(end)s).", time=local.strftime('%H:%M'), zone=zone,
+                    campaign=self.name, start=_hhmm(start), end=_hhmm(end))
+        return ''
+
+
+def _hhmm(value):
+    minutes = round(value * 60)
+    return f'{minutes // 60:02d}:{minutes % 60:02d}'

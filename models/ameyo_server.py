@@ -2,12 +2,15 @@ import ipaddress
 import re
 from urllib.parse import urlsplit
 
+import phonenumbers
+
 from odoo import api, fields, models, tools
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tools import SQL, consteq
 
 from odoo.addons.base.models.res_partner import _tz_get
 
+from ..const import DIAL_APIS
 from ..tools.ameyo_client import AmeyoClient, AmeyoError
 from ..tools.ameyo_params import EVENTS, lifecycle_path
 from ..tools.notification import LINES_CLASS, SOFT_RELOAD, notification
@@ -176,6 +179,17 @@ class AmeyoServer(models.Model):
         string="Dispose URL (this server)", compute='_compute_integration_urls')
     integration_url_sso_server = fields.Char(
         string="Single sign-on API (this server)", compute='_compute_integration_urls')
+
+    dial_api = fields.Selection(
+        [('auto', 'Automatic'), *DIAL_APIS], string="Dial API", required=True, default='auto',
+        help="How Odoo asks Ameyo to dial. Automatic: with the agent's Ameyo session when Odoo knows one (REST "
+             "servers), else with the hash key (Credentials tab).")
+    dial_number_format = fields.Selection(
+        [('national', 'National digits (9876543210)'), ('e164', 'E.164 without + (919876543210)'),
+         ('e164_plus', 'E.164 with + (+919876543210)')], string="Dialed Number Format", required=True,
+        default='national', help="How this Ameyo server expects the numbers it dials.")
+    dial_prefix = fields.Char(
+        string="Prefix Before Numbers", help="Digits put before every dialed number, e.g. 0 for an outside line.")
 
     _timeout_range = models.Constraint(
         'CHECK(timeout BETWEEN 1 AND 120)', "The timeout must be between 1 and 120 seconds.")
@@ -356,6 +370,18 @@ class AmeyoServer(models.Model):
     # ------------------------------------------------------------------
     # Calling Ameyo
     # ------------------------------------------------------------------
+
+    def _ameyo_dial_format(self, e164):
+        """``e164`` (``+919876543210``) as this server dials it."""
+        self.ensure_one()
+        parsed = phonenumbers.parse(e164)
+        if self.dial_number_format == 'national':
+            number = phonenumbers.national_significant_number(parsed)
+        elif self.dial_number_format == 'e164':
+            number = e164.lstrip('+')
+        else:
+            number = e164
+        return (self.dial_prefix or '').strip() + number
 
     def _get_ameyo_client(self):
         """Return the :class:`AmeyoClient` of this server, reading its secrets as superuser.

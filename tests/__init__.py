@@ -29,3 +29,4 @@ from . import test_measures_browser
 from . import test_call_links_access
 from . import test_dispose_url_callback
 from . import test_reader_scoping
+from . import test_call_state

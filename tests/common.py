@@ -16,6 +16,7 @@ import requests
 from odoo.tests import HttpCase, TransactionCase, new_test_user
 from odoo.tools import mute_logger
 
+from ..const import INITIAL_STATES
 from ..simulator import AmeyoSimulator, build_lifecycle_params, sso_login
 from ..tools.ameyo_client import AmeyoClient
 
@@ -52,6 +53,20 @@ def build_web_assets(env):
         bundle = env['ir.qweb']._get_asset_bundle(name)
         for kind in kinds:
             getattr(bundle, kind)()
+
+
+def create_call_leg(env, values):
+    """A leg made as the connector makes them, through the call's state machine: created in the state its life
+    starts in (a pop's, a dial attempt's), then moved to ``values['state']`` (default connected) by the allowed
+    transition, so a test's leg has the times and measures a real one has."""
+    values = dict(values)
+    state = values.pop('state', 'connected')
+    initial = state if state in INITIAL_STATES else 'dialing' if state == 'dial_failed' else 'connected'
+    leg = env['ameyo.call'].sudo()._ameyo_create_leg(values, initial)
+    for step in ('dispose_pending', state) if state == 'dispose_failed' else (state,):
+        if step != leg.state:
+            leg._ameyo_update_state(step)
+    return leg.with_env(env)
 
 
 class AmeyoCommon:
@@ -108,14 +123,14 @@ class AmeyoCommon:
 
     @classmethod
     def create_leg(cls, crt_object_id, user, user_crt_object_id=None, **vals):
-        return cls.env['ameyo.call'].create({
+        return create_call_leg(cls.env, {
             'server_id': cls.server.id,
             'crt_object_id': crt_object_id,
             'user_crt_object_id': user_crt_object_id,
             'campaign_id': cls.campaign.id,
             'user_id': user.id,
             'phone': '+919876543210',
-            'ameyo_assigned': True,  # a call Ameyo gave this agent, as the pop of his own call finds
+            'ameyo_assigned': True,  # a call Ameyo gave this agent, as the pop of the agent's own call finds
             **vals,
         })
 

@@ -57,13 +57,13 @@ class TestCallPanel(AmeyoTransactionCase):
         self.assertEqual(len(rows[0].xpath('td')), 4)
         # another agent, not on a call with the caller, sees no panel
         self.assertFalse(self.panel(self.caller, self.agent_b))
-        # in preview too
-        leg.sudo().state = 'preview'
-        self.assertIn('Preview', self.panel(self.caller))
         # disposed (or waiting for Ameyo): gone
-        for state in ('dispose_pending', 'disposed', 'dispose_failed'):
-            leg.sudo().state = state
+        for state in ('dispose_pending', 'dispose_failed', 'disposed'):
+            leg._ameyo_update_state(state)
             self.assertFalse(self.panel(self.caller), state)
+        # in preview too
+        self.create_leg('panel-preview', self.agent_a, partner_id=self.caller.id, state='preview')
+        self.assertIn('Preview', self.panel(self.caller))
 
     def test_panel_costs_a_few_queries(self):
         """In the form's own read, a fixed handful of small queries, whatever the number of calls shown."""

@@ -1,6 +1,6 @@
 from odoo.tests import new_test_user, tagged
 
-from .common import AmeyoTourCase
+from .common import AmeyoTourCase, create_call_leg
 
 
 @tagged('post_install', '-at_install')
@@ -27,8 +27,7 @@ class TestCallScreenTour(AmeyoTourCase):
         cls.lead = cls.env['crm.lead'].create({
             'name': 'Solar roof for Kiran', 'phone': '+91 97400 55667', 'partner_id': cls.lead_partner.id,
             'user_id': cls.agent.id, 'type': 'lead'})
-        Call = cls.env['ameyo.call']
-        Call.create([
+        for values in [
             {'server_id': cls.campaign.server_id.id, 'crt_object_id': 'panel-earlier-1', 'campaign_id': cls.campaign.id,
              'user_id': other.id, 'phone': '9740022334', 'partner_id': cls.partner.id, 'state': 'disposed',
              'disposition_id': dispositions[1].id, 'disposition_code': 'Not Interested',
@@ -36,7 +35,8 @@ class TestCallScreenTour(AmeyoTourCase):
             {'server_id': cls.campaign.server_id.id, 'crt_object_id': 'panel-earlier-2', 'campaign_id': cls.campaign.id,
              'user_id': other.id, 'phone': '9740055667', 'partner_id': cls.lead_partner.id, 'state': 'disposed',
              'notes': 'Wants a site survey'},
-        ])
+        ]:
+            create_call_leg(cls.env, values)
         cls.partner.activity_schedule('mail.mail_activity_data_call', summary='Send the brochure',
                                       user_id=cls.agent.id)
         cls.lead.activity_schedule('mail.mail_activity_data_call', summary='Book the survey', user_id=cls.agent.id)

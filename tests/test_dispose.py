@@ -12,7 +12,7 @@ from odoo.tools import mute_logger
 
 from ..models.ameyo_call_dispose import MAX_DISPOSE_ATTEMPTS
 from ..tools.ameyo_client import AmeyoClient
-from .common import CLIENT_LOGGER, SimulatorCase
+from .common import CLIENT_LOGGER, SimulatorCase, create_call_leg
 
 DISPOSE_LOGGER = 'odoo.addons.crm_ameyo.models.ameyo_call_dispose'
 
@@ -481,7 +481,7 @@ class TestDisposeCron(DisposeCase):
         other_campaign = self.env['ameyo.campaign'].create({
             'server_id': other.id, 'ameyo_campaign_id': '101', 'name': 'Other node', 'dispose_mode': 'crm_only',
             'wrap_timeout': 60})
-        stranded = self.env['ameyo.call'].create({
+        stranded = create_call_leg(self.env, {
             'server_id': other.id, 'crt_object_id': 'd928-other-vce-1', 'user_crt_object_id': 'd928-other-uce-1',
             'campaign_id': other_campaign.id, 'ameyo_campaign_ref': '101', 'user_id': self.agent_b.id,
             'phone': '9740011000', 'state': 'dispose_pending', 'disposition_code': 'Sale',

@@ -83,7 +83,7 @@ class TestLegMeasures(DisposeCase):
         attempt = self.create_leg(False, self.agent_a, state='dialing', direction='outbound')
         self.assertEqual((attempt.call_unit, attempt.popped_at), (0, False))
         with freeze_time(T0):
-            attempt.sudo().write({'state': 'dial_failed', 'dial_error': 'Busy'})
+            attempt._ameyo_update_state('dial_failed', {'dial_error': 'Busy'})
         self.assertEqual((attempt.call_unit, attempt.closed_at, attempt.talk_seconds), (0, T0, 0))
 
     def test_parsers(self):

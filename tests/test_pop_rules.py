@@ -9,7 +9,7 @@ from odoo import fields
 from odoo.exceptions import UserError
 from odoo.tests import new_test_user, tagged
 
-from .common import AGENT_GROUPS, POP_PATH_PREFIX, POP_PATH_SUFFIX, AmeyoHttpCase
+from .common import AGENT_GROUPS, POP_PATH_PREFIX, POP_PATH_SUFFIX, AmeyoHttpCase, create_call_leg
 
 # Every lookup key these tests use: demo records holding one of them are cleared first.
 KEYS = ('9988776655', '9000000911', '9000000912', '9000000913')
@@ -207,7 +207,7 @@ class TestPopRules(AmeyoHttpCase):
         self.assertEqual(self._get(f'/ameyo/choose/{leg.id}').status_code, 403)
         self.authenticate('t_agent_a', 't_agent_a')
         self.assertEqual(self._get(f'/ameyo/choose/{leg.id}').status_code, 200)
-        leg.state = 'disposed'
+        leg._ameyo_update_state('disposed')
         self.assertEqual(self._get(f'/ameyo/choose/{leg.id}').status_code, 403)
         with self.assertRaises(UserError):
             leg.with_user(self.agent_a).action_ameyo_wrong_caller()
@@ -245,7 +245,7 @@ class TestPopRules(AmeyoHttpCase):
     def test_a_dial_attempt_is_adopted_not_ended(self):
         partner = self.env['res.partner'].create({'name': 'Dialed Caller', 'phone': '9000000913'})
         live = self.assertPops(self.throw(phone='9000000912'))
-        attempt = self.env['ameyo.call'].create({
+        attempt = create_call_leg(self.env, {
             'server_id': self.server.id, 'campaign_id': self.campaign.id, 'user_id': self.agent_a.id,
             'phone': '9000000913', 'direction': 'outbound', 'state': 'dialing', 'call_type': 'click.to.call.dial',
             'dial_requested_at': fields.Datetime.now(), 'partner_id': partner.id})
@@ -359,7 +359,7 @@ class TestPopRulesAccess(AmeyoHttpCase):
         self.env.invalidate_all()
         self.assertTrue(lead.with_user(agent).has_access('write'))
         self.assertEqual(lead.ameyo_live_agent_ids, agent)
-        leg.state = 'ended'
+        leg._ameyo_update_state('ended')
         self.env.invalidate_all()
         self.assertFalse(lead.with_user(agent).has_access('read'))
         self.assertFalse(lead.ameyo_live_agent_ids)
