@@ -31,6 +31,9 @@ CONNECTION_FIELDS = frozenset({
 # How Odoo authenticates the agents of a server's pages and who may frame or log in through them: theirs too.
 AUTHENTICATION_FIELDS = frozenset({'session_mode', 'frame_origins', 'sso_source_networks'})
 SYSTEM_FIELDS = CONNECTION_FIELDS | AUTHENTICATION_FIELDS
+# Test connection: the failures of the token-policy probe that mean Ameyo rejected the headers or was not asked
+# (refused or bad_response: Ameyo took the headers and has no recording of the probe's call).
+TOKEN_PROBE_FAILURES = ('auth', 'unreachable', 'timeout', 'tls', 'server')
 
 
 def _network_lines(text):
@@ -406,7 +409,7 @@ class AmeyoServer(models.Model):
         """
         self._ameyo_check_manager()
         self.ensure_one()
-        checks = self._get_ameyo_client().check_connection()
+        checks = self._ameyo_connection_checks()
         marks = {'ok': '✔', 'warning': '⚠', 'failed': '✘'}
         lines = '\n'.join(f'{marks[status]} {message}' for status, message in checks)
         statuses = {status for status, _message in checks}
@@ -421,6 +424,68 @@ class AmeyoServer(models.Model):
                                 class_name=LINES_CLASS, next_action=SOFT_RELOAD)
         return notification(title, '\n' + lines, kind, sticky=True, class_name=LINES_CLASS,
                             next_action=SOFT_RELOAD)
+
+    def _ameyo_connection_checks(self):
+        """Run the checks of "Test connection" with the client's probes; return ``[(status, message), ...]``.
+
+        ``status`` is ``'ok'``, ``'warning'`` (something is not configured: the features that need it
+        are off) or ``'failed'`` (configured but refused or unreachable: the APIs the message names
+        will fail). The first check says whether Ameyo was reached at all; nothing else is tried when not.
+        """
+        self.ensure_one()
+        client = self._get_ameyo_client()
+        server = self.sudo()  # whether the secrets are set, and the admin login: read for the manager checked
+        # 1. reachable, TLS trusted, and it is Ameyo: an unauthenticated read must answer Ameyo's way.
+        try:
+            is_ameyo, status = client.probe_server()
+        except AmeyoError as error:
+            return [('failed', str(error.args[0]))]
+        if not is_ameyo:
+            return [('failed', self.env._(
+                "%(url)s answered (HTTP %(status)s), but not as an Ameyo server does: check the base URL and "
+                "the port.", url=server.base_url, status=status))]
+        checks = [('ok', self.env._("Ameyo server reached at %(url)s.", url=server.base_url))]
+        # 2. token policy: a read with the token headers (a probe call id, so nothing can be touched).
+        if server.hash_key:
+            checks.append(self._ameyo_check_token_policy(client))
+        else:
+            checks.append(('warning', self.env._(
+                "No hash key: click-to-dial and recording downloads need the token-policy credentials "
+                "(Credentials tab).")))
+        # 3. admin login, used to sync campaigns and dispositions.
+        if server.admin_user_id and server.admin_password:
+            checks.append(self._ameyo_check_admin_login(client))
+        if not server.dispose_token and server.api_flavour == 'rest':
+            checks.append(('warning', self.env._(
+                "No dispose authorization token: Odoo cannot dispose calls in Ameyo for its agents "
+                "(disposeCallForUser).")))
+        return checks
+
+    def _ameyo_check_token_policy(self, client):
+        """``(status, message)`` of the token-policy check: Ameyo refusing a recording that cannot exist means it
+        accepted the headers; a rejection, or no answer at all, means every token-policy API will fail."""
+        try:
+            client.probe_token_policy()
+        except AmeyoError as error:
+            if error.kind in TOKEN_PROBE_FAILURES:
+                return ('failed', self.env._(
+                    "Ameyo rejected the hash key, policy name or requesting host (%(reason)s): click-to-dial "
+                    "(clickToDialWithToken) and recording downloads (downloadVoiceLog) will fail. Check them "
+                    "on the Credentials tab.", reason=error.reason or error.args[0]))
+        return ('ok', self.env._("Ameyo accepts the hash key, policy name and requesting host."))
+
+    def _ameyo_check_admin_login(self, client):
+        """``(status, message)`` of the admin login check: a login, then a logout of the session it opened."""
+        server = self.sudo()
+        try:
+            session_id = client.login(server.admin_user_id, server.admin_password)
+        except AmeyoError as error:
+            # the admin login itself is a secret of system administrators: not in the answer
+            return ('failed', self.env._(
+                "The admin login (Credentials tab) failed (%(reason)s): Sync Campaigns and Sync Dispositions "
+                "will fail.", reason=error.reason or error.args[0]))
+        client.logout(session_id)
+        return ('ok', self.env._("The admin login (Credentials tab) works."))
 
     def _ameyo_agent_session(self, user=None):
         """The Ameyo session Odoo holds on this server for ``user`` (as superuser: it is a credential), or, with

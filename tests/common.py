@@ -213,7 +213,7 @@ class AmeyoCommon:
     @contextmanager
     def ameyo_client_replaced(self, **answers):
         """Fast tests of buttons and crons that call Ameyo: for the block, each keyword names an API method
-        of the Ameyo client (``dispose_call_for_user``, ``check_connection``, ...) and says what it does
+        of the Ameyo client (``dispose_call_for_user``, ``probe_server``, ...) and says what it does
         instead: a function takes its place (called with the client as ``self``), an exception is raised,
         any other value is returned. Other methods behave as usual. Yields the calls made, as
         (method, args, kwargs)."""

@@ -59,6 +59,25 @@ class TestConnectionAndSync(SimulatorCase):
         self.assertRegex(action['params']['message'], r'\n✘ The admin login \(Credentials tab\) failed '
                          r'\(invalid\.credentials[^)]*\): Sync Campaigns and Sync Dispositions will fail\.')
 
+    def test_test_connection_legacy_flavour(self):
+        """A legacy server is probed with ping-session and logs in through /ameyowebaccess; it disposes with the
+        agent's session, so no dispose token is no warning."""
+        self.server.write({'api_flavour': 'legacy'})
+        self.server.sudo().dispose_token = False
+        action = self.server.action_test_connection()
+        params = action['params']
+        self.assertEqual((params['type'], params['title']), ('success', 'Connection OK'), params['message'])
+        self.assertEqual(len(params['message'].strip().split('\n')), 3, params['message'])
+        self.assertEqual(len(self.sim.requests_for('command=ping-session')), 1)
+        self.assertEqual(len(self.sim.requests_for('command=login')), 1)
+        self.assertFalse(self.sim.requests_for('/ameyorestapi/'))
+        # a legacy server whose answer is not Ameyo's (a REST-only server answering 404, say): not Ameyo
+        self.sim.inject('ping-session', status=404, body='Not Found', content_type='text/plain')
+        with mute_logger(CLIENT_LOGGER):
+            action = self.server.action_test_connection()
+        self.assertEqual((action['params']['type'], action['params']['title']), ('danger', 'Connection failed'))
+        self.assertIn('answered (HTTP 404), but not as an Ameyo server does', action['params']['message'])
+
     def test_test_connection_missing_settings_are_warnings(self):
         self.server.sudo().write({'hash_key': False, 'dispose_token': False})
         with mute_logger(CLIENT_LOGGER):
