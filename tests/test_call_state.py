@@ -95,6 +95,7 @@ class TestCallStateMachine(AmeyoHttpCase):
         self.assertRecordValues(leg, [{'state': 'disposed', 'disposition_code': 'Sale', 'disposed_at': disposed_at}])
         self.assertEqual(len(leg.message_ids), messages)
         # the same customer URL thrown twice: one leg, connected once, no error
+        self.authenticate('t_agent_a', 't_agent_a')
         params = self.pop_params()
         first = self.assertPops(self.throw(**params))
         connected_at = first.connected_at
