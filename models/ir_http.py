@@ -20,7 +20,7 @@ from urllib.parse import urlencode
 
 import werkzeug.exceptions
 
-from odoo import SUPERUSER_ID, models, tools
+from odoo import models, tools
 from odoo.http import STORED_SESSION_BYTES, Response, SessionExpiredException, request, root
 from odoo.tools.misc import get_lang
 
@@ -269,10 +269,9 @@ class IrHttp(models.AbstractModel):
 
     @classmethod
     def _ameyo_set_page_lang(cls):
-        """The language of the request, as Odoo's pre-dispatch sets it, set now: the auth method runs before
-        it, and its pages are written in that language."""
-        env = request.env if request.env.uid else request.env['base'].with_user(SUPERUSER_ID).env
-        request.update_context(lang=get_lang(env).code)
+        """The language of the request, as Odoo's pre-dispatch sets it, set now (the request has a user by
+        then, the public one at least): the auth method runs before it, and its pages are written in it."""
+        request.update_context(lang=get_lang(request.env).code)
 
     @classmethod
     def _ameyo_refuse(cls, title, message, status, links=()):
