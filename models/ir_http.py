@@ -133,28 +133,28 @@ class IrHttp(models.AbstractModel):
         httprequest = request.httprequest
         env = request.env
         if httprequest.method != 'GET':  # werkzeug also routes HEAD and OPTIONS here: no writes
-            cls._ameyo_refuse(env._("Method not allowed"), env._("Ameyo opens these pages with GET."), 405)
+            raise cls._ameyo_refusal(env._("Method not allowed"), env._("Ameyo opens these pages with GET."), 405)
         _rule, args = cls._match(httprequest.path)  # the route's own arguments (already matched: no redirect)
         event, server_id = args['event'], args.get('server_id')
         if event not in EVENTS:
-            cls._ameyo_refuse(env._("Unknown Ameyo page"), env._(
+            raise cls._ameyo_refusal(env._("Unknown Ameyo page"), env._(
                 "%(path)s is not one of Odoo's Ameyo URLs (%(events)s).",
                 path=httprequest.path, events=', '.join(EVENTS)), 404)
         try:
             params = parse_lifecycle_request(httprequest, event)
         except AmeyoParamError as error:
-            cls._ameyo_refuse(env._("Invalid Ameyo URL"), env._(
+            raise cls._ameyo_refusal(env._("Invalid Ameyo URL"), env._(
                 "%(problem)s Nothing was recorded: check the URL configured in Ameyo.",
-                problem=error.message(env)), 400)
+                problem=error.message(env)), 400) from error
         server = env['ameyo.server']._ameyo_resolve(server_id, params.get('campaignId'))
         if not server:
-            cls._ameyo_refuse(env._("Which Ameyo server?"), env._(
+            raise cls._ameyo_refusal(env._("Which Ameyo server?"), env._(
                 "Odoo cannot tell which Ameyo server this URL is for: use the URL that names the server "
                 "(see the server's Integration URLs)."), 400)
         cls._ameyo_check_same_site(server, params)
         agent, token = cls._ameyo_agent_of(server, params)
         if server.company_id.id not in agent._get_company_ids():  # cached: reading company_ids costs two queries
-            cls._ameyo_refuse(env._("Access refused"), env._(
+            raise cls._ameyo_refusal(env._("Access refused"), env._(
                 "This Ameyo server belongs to a company you do not work for. Nothing was recorded."), 403)
         if request.env.uid != agent.id:
             request.update_env(user=agent.id)  # act as the agent; his browser session opens only on success
@@ -166,16 +166,16 @@ class IrHttp(models.AbstractModel):
         refusal (cookie mode without a session: Odoo's login page)."""
         env = request.env
         if server.session_mode == 'none' and not server._ameyo_check_url_token(params.get('token')):
-            cls._ameyo_refuse(env._("Access refused"), env._(
+            raise cls._ameyo_refusal(env._("Access refused"), env._(
                 "This Ameyo URL does not carry the URL token configured on the Ameyo server in Odoo."), 403)
         if server.session_mode == 'sso' and params.get('crmSessionId'):
             token = env['ameyo.sso.token']._find_valid(params['crmSessionId'], server)
             if not token:
-                cls._ameyo_refuse(env._("Single sign-on expired"), env._(
+                raise cls._ameyo_refusal(env._("Single sign-on expired"), env._(
                     "Your Ameyo single sign-on session has expired or was ended. Log out of Ameyo and log in "
                     "again; nothing was recorded."), 403)
             if not token.user_id._ameyo_user_id_matches(params['userId']):
-                cls._ameyo_refuse(env._("Wrong Odoo user"), env._(
+                raise cls._ameyo_refusal(env._("Wrong Odoo user"), env._(
                     "This single sign-on session belongs to another Ameyo user than %(theirs)s. Nothing was "
                     "recorded.", theirs=params['userId']), 403)
             cls._ameyo_check_no_silent_switch(token.user_id)
@@ -185,8 +185,8 @@ class IrHttp(models.AbstractModel):
             if not agent:
                 reason = env['res.users']._ameyo_no_auth_refusal(params['userId'])
                 if reason:  # more rights than an agent's: say so, and which session mode to set instead
-                    cls._ameyo_refuse(env._("Access refused"), reason, 403)
-                cls._ameyo_refuse(env._("Unknown agent"), env._(
+                    raise cls._ameyo_refusal(env._("Access refused"), reason, 403)
+                raise cls._ameyo_refusal(env._("Unknown agent"), env._(
                     "No Ameyo agent of this server's company has the Ameyo user ID %(user)s.",
                     user=params['userId']), 403)
             cls._ameyo_check_no_silent_switch(agent)
@@ -208,7 +208,7 @@ class IrHttp(models.AbstractModel):
                     "call for %(theirs)s. Nothing was recorded. Log out and log in as the Odoo user of %(theirs)s, "
                     "or ask an administrator to set the Ameyo user ID on your user.",
                     user=user.name, theirs=params['userId'])
-            cls._ameyo_refuse(env._("Wrong Odoo user"), message, 403,
+            raise cls._ameyo_refusal(env._("Wrong Odoo user"), message, 403,
                               links=[(env._("Log out and log in again"), logout_url)])
         return user, None
 
@@ -224,7 +224,7 @@ class IrHttp(models.AbstractModel):
             return
         env = request.env
         logout_url = '/web/session/logout?' + urlencode({'redirect': request.httprequest.full_path})
-        cls._ameyo_refuse(env._("Switch Odoo user?"), env._(
+        raise cls._ameyo_refusal(env._("Switch Odoo user?"), env._(
             "This browser is logged in to Odoo as %(current)s, and this Ameyo link opens Odoo as %(user)s. "
             "Nothing was recorded. Log out first to continue as %(user)s.",
             current=env.user.name, user=user.name), 403,
@@ -253,7 +253,7 @@ class IrHttp(models.AbstractModel):
                 server._ameyo_check_url_token(params.get('token')):
             return
         env = request.env
-        cls._ameyo_refuse(env._("Request refused"), env._(
+        raise cls._ameyo_refusal(env._("Request refused"), env._(
             "Another web site (%(origin)s) tried to open this Ameyo page in your browser. Nothing was recorded. "
             "If it is your Ameyo web client, add its origin to the Ameyo server's embedding origins in Odoo.",
             origin=origin or env._("unknown")), 403)
@@ -274,16 +274,17 @@ class IrHttp(models.AbstractModel):
         request.update_context(lang=get_lang(request.env).code)
 
     @classmethod
-    def _ameyo_refuse(cls, title, message, status, links=()):
-        """End the request with a message page: raised as an HTTPException carrying the rendered page, the
-        one kind of exception (with AccessDenied and SessionExpiredException) an auth method may raise
-        without Odoo turning it into a bare AccessDenied. The transaction is rolled back, and the browser's
-        session is neither opened, rotated nor saved."""
+    def _ameyo_refusal(cls, title, message, status, links=()):
+        """The exception that ends the request with a message page: an HTTPException carrying the rendered
+        page (as ``werkzeug.exceptions.abort(response)`` raises), the one kind of exception (with
+        AccessDenied and SessionExpiredException) an auth method may raise without Odoo turning it into a
+        bare AccessDenied. The transaction is rolled back, and the browser's session is neither opened,
+        rotated nor saved."""
         request.session.can_save = False
         response = cls._ameyo_message_page(title, message, status=status, links=links)
         response.flatten()  # now: Odoo's dispatch, which renders lazy pages, does not run
         cls._ameyo_allow_embedding(response)
-        werkzeug.exceptions.abort(response)
+        return werkzeug.exceptions.HTTPException(response=response)
 
     @classmethod
     def _ameyo_message_page(cls, title, message, status=200, links=(), back=None):
