@@ -1,8 +1,11 @@
 """The pages Ameyo's agent client loads: knowledge base, customer, preview, dispose.
 
-Each request is validated first (a clear 400 page, nothing written), then the
-agent is authenticated (one place: :meth:`AmeyoLifecycle._authenticate_agent`),
-then the models do the work. Paths are a contract with Ameyo's configuration.
+The routes declare ``auth='ameyo'``: before the controller runs, ``ir.http``'s auth method
+(models/ir_http.py) parses the URL, resolves the server and authenticates the agent, or
+answers with the page that explains the refusal (a clear 400 or 403, nothing written).
+The controller then lets the models do the work and renders the answer; the agent's
+browser session opens once that answer is a success. Paths are a contract with Ameyo's
+configuration.
 """
 
 import logging
@@ -12,68 +15,22 @@ from odoo import fields, http
 from odoo.exceptions import AccessError
 from odoo.http import request
 
-from ..tools.ameyo_params import EVENTS, URL_PREFIX, AmeyoParamError, lifecycle_path, parse_lifecycle_params
-from ..tools.http_origin import request_origin
+from ..tools.ameyo_params import URL_PREFIX, lifecycle_path
 
 _logger = logging.getLogger(__name__)
-
-
-class AgentLogin:
-    """Who a lifecycle URL acts for, and how his browser gets a session once the answer is a success.
-
-    A URL authenticated by an SSO token or the URL token opens an Odoo session for its
-    user; that happens only in :meth:`accept`, after every check passed, so a refused
-    request never leaves a session cookie behind.
-    """
-
-    def __init__(self, user, token=None):
-        self.user = user
-        self.token = token
-
-    def accept(self, response):
-        if self.token is not None or request.session.uid != self.user.id:
-            request.env['ir.http']._ameyo_open_session(self.user, self.token)
-        return response
 
 
 class AmeyoLifecycle(http.Controller):
 
     @http.route([f'{URL_PREFIX}/<string:event>', f'{URL_PREFIX}/<int:server_id>/<string:event>'], type='http',
-                auth='public', methods=['GET'], sitemap=False, readonly=False)
+                auth='ameyo', methods=['GET'], sitemap=False, readonly=False)
     def ameyo_lifecycle(self, event, server_id=None, **_kwargs):
-        if request.httprequest.method != 'GET':  # werkzeug also routes HEAD and OPTIONS here: no writes
-            return self._page(request.env._("Method not allowed"), request.env._(
-                "Ameyo opens these pages with GET."), status=405)
-        if event not in EVENTS:
-            return self._page(request.env._("Unknown Ameyo page"), request.env._(
-                "%(path)s is not one of Odoo's Ameyo URLs (%(events)s).",
-                path=request.httprequest.path, events=', '.join(EVENTS)), status=404)
-        httprequest = request.httprequest
-        try:
-            params = parse_lifecycle_params(list(httprequest.args.items(multi=True)), event,
-                                            httprequest.query_string.decode('latin-1'))
-        except AmeyoParamError as error:
-            return self._bad_parameter(error)
-
-        server = request.env['ameyo.server']._ameyo_resolve(server_id, params.get('campaignId'))
-        if not server:
-            return self._page(request.env._("Which Ameyo server?"), request.env._(
-                "Odoo cannot tell which Ameyo server this URL is for: use the URL that names the server "
-                "(see the server's Integration URLs)."), status=400)
-
-        login = self._authenticate_agent(server, params)
-        if not isinstance(login, AgentLogin):
-            return login  # the login page, or a refusal
-        agent = login.user
-        if server.company_id.id not in agent._get_company_ids():  # cached: reading company_ids costs two queries
-            return self._page(request.env._("Access refused"), request.env._(
-                "This Ameyo server belongs to a company you do not work for. Nothing was recorded."), status=403)
-        if request.env.uid != agent.id:
-            request.update_env(user=agent.id)  # act as the agent; his browser session opens only on success
-
+        # parsed, resolved and authenticated by ir.http._auth_method_ameyo
+        lifecycle = request.ameyo_lifecycle
+        server, params, agent = lifecycle.server, lifecycle.params, lifecycle.agent
         if event == 'kb':
             server._ameyo_record_agent_session(agent, params.get('sessionId'))
-            return login.accept(self._workspace(server, agent, params))
+            return self._workspace(server, agent, params)
         try:
             leg = request.env['ameyo.call']._ameyo_register_leg(server, params, event, agent)
         except AccessError as error:
@@ -82,27 +39,27 @@ class AmeyoLifecycle(http.Controller):
         if event == 'dispose':
             leg._ameyo_record_disposition(params)
             leg._ameyo_notify_agent()
-            return login.accept(self._page(request.env._("Call disposed"), request.env._(
+            return self._page(request.env._("Call disposed"), request.env._(
                 "Ameyo disposed the call with %(phone)s as %(code)s. Odoo recorded it.",
                 phone=leg.phone or leg.crt_object_id, code=params['dispositionCode']), status=200,
                 links=[(request.env._("Open the call"), f'/odoo/ameyo-calls/{leg.id}')],
-                back=self._back_to_workspace(server, agent)))
+                back=self._back_to_workspace(server, agent))
         leg = leg.with_env(request.env)  # the agent's environment: his rights and companies for the lookup
         outcome, records = leg._ameyo_resolve_pop(create_allowed=event == 'customer')
         leg._ameyo_notify_agent()
         if outcome == 'choose':
-            return login.accept(self._chooser(leg, records))
+            return self._chooser(leg, records)
         if outcome == 'no_number':
-            return login.accept(self._page(request.env._("No number"), request.env._(
+            return self._page(request.env._("No number"), request.env._(
                 "Ameyo sent no phone number for this call: Odoo looked nobody up and created nothing. The call "
                 "is logged; link it to the caller's contact or lead from the call."), status=200,
-                links=[(request.env._("Open the call"), f'/odoo/ameyo-calls/{leg.id}')]))
+                links=[(request.env._("Open the call"), f'/odoo/ameyo-calls/{leg.id}')])
         if outcome == 'new' and event == 'preview':
-            return login.accept(self._page(request.env._("No match"), request.env._(
+            return self._page(request.env._("No match"), request.env._(
                 "No contact or lead has the number %(phone)s.", phone=leg.phone or '-'), status=200,
                 links=[(request.env._("Open the call"), f'/odoo/ameyo-calls/{leg.id}')],
-                back=self._back_to_workspace(server, agent)))
-        return login.accept(request.redirect(leg._ameyo_pop_url(), local=True))
+                back=self._back_to_workspace(server, agent))
+        return request.redirect(leg._ameyo_pop_url(), local=True)
 
     @http.route('/ameyo/choose/<int:leg_id>', type='http', auth='user', methods=['GET'], sitemap=False)
     def ameyo_choose(self, leg_id, **_kwargs):
@@ -160,118 +117,6 @@ class AmeyoLifecycle(http.Controller):
             'title': request.env._("Who is calling?")})
 
     # ------------------------------------------------------------------
-    # Who is the agent
-    # ------------------------------------------------------------------
-
-    def _authenticate_agent(self, server, params):
-        """Return the :class:`AgentLogin` of the user the URL acts for, or the response to send instead.
-
-        The one place that decides who the agent is. Cookie mode: the agent's Odoo
-        session; without one, Odoo's login page, which brings him back to this very URL.
-        SSO mode: a valid crmSessionId names its user. No-auth mode: the server's URL
-        token, then the agent of the server's company mapped to the URL's userId. In every
-        mode the URL's Ameyo userId must be the user's: a call is never logged to someone
-        else. Nothing here opens a session: the caller does, once every check passed.
-        """
-        refusal = self._refuse_cross_site(server, params)
-        if refusal:
-            return refusal
-        if server.session_mode == 'none' and not server._ameyo_check_url_token(params.get('token')):
-            return self._page(request.env._("Access refused"), request.env._(
-                "This Ameyo URL does not carry the URL token configured on the Ameyo server in Odoo."), status=403)
-        if server.session_mode == 'sso' and params.get('crmSessionId'):
-            token = request.env['ameyo.sso.token']._find_valid(params['crmSessionId'], server)
-            if not token:
-                return self._page(request.env._("Single sign-on expired"), request.env._(
-                    "Your Ameyo single sign-on session has expired or was ended. Log out of Ameyo and log in "
-                    "again; nothing was recorded."), status=403)
-            if not token.user_id._ameyo_user_id_matches(params['userId']):
-                return self._page(request.env._("Wrong Odoo user"), request.env._(
-                    "This single sign-on session belongs to another Ameyo user than %(theirs)s. Nothing was "
-                    "recorded.", theirs=params['userId']), status=403)
-            return self._refuse_silent_switch(token.user_id) or AgentLogin(token.user_id, token)
-        if server.session_mode == 'none':
-            agent = request.env['res.users']._ameyo_find_agent(params['userId'], server)
-            if not agent:
-                reason = request.env['res.users']._ameyo_no_auth_refusal(params['userId'])
-                if reason:  # more rights than an agent's: say so, and which session mode to set instead
-                    return self._page(request.env._("Access refused"), reason, status=403)
-                return self._page(request.env._("Unknown agent"), request.env._(
-                    "No Ameyo agent of this server's company has the Ameyo user ID %(user)s.",
-                    user=params['userId']), status=403)
-            return self._refuse_silent_switch(agent) or AgentLogin(agent)
-        user = request.env.user
-        if user._is_public():
-            login_url = '/web/login?' + urlencode({'redirect': request.httprequest.full_path})
-            return request.redirect(login_url, local=True)
-        if not user._ameyo_user_id_matches(params['userId']):
-            logout_url = '/web/session/logout?' + urlencode({'redirect': request.httprequest.full_path})
-            if user.ameyo_user_id:
-                message = request.env._(
-                    "You are logged in to Odoo as %(user)s, whose Ameyo user is %(mine)s, but Ameyo sent this "
-                    "call for %(theirs)s. Nothing was recorded. Log out and log in as the Odoo user of %(theirs)s.",
-                    user=user.name, mine=user.ameyo_user_id, theirs=params['userId'])
-            else:
-                message = request.env._(
-                    "You are logged in to Odoo as %(user)s, who is not mapped to an Ameyo user, but Ameyo sent this "
-                    "call for %(theirs)s. Nothing was recorded. Log out and log in as the Odoo user of %(theirs)s, "
-                    "or ask an administrator to set the Ameyo user ID on your user.",
-                    user=user.name, theirs=params['userId'])
-            return self._page(request.env._("Wrong Odoo user"), message, status=403,
-                              links=[(request.env._("Log out and log in again"), logout_url)])
-        return AgentLogin(user)
-
-    def _refuse_silent_switch(self, user):
-        """A browser logged in to Odoo as someone else is not switched by a link: it asks first.
-
-        Otherwise a link carrying another user's token, sent by mail or chat, would log the
-        victim's browser in as that user without his noticing.
-        """
-        current = request.session.uid
-        if not current or current == user.id:
-            return None
-        logout_url = '/web/session/logout?' + urlencode({'redirect': request.httprequest.full_path})
-        return self._page(request.env._("Switch Odoo user?"), request.env._(
-            "This browser is logged in to Odoo as %(current)s, and this Ameyo link opens Odoo as %(user)s. "
-            "Nothing was recorded. Log out first to continue as %(user)s.",
-            current=request.env.user.name, user=user.name), status=403,
-            links=[(request.env._("Log out and continue"), logout_url)])
-
-    def _refuse_cross_site(self, server, params):
-        """Refuse a pop another site made the agent's browser send (its cookie may be SameSite=None).
-
-        The browser says where a request comes from: ``Sec-Fetch-Site``, else (older
-        browsers) ``Origin`` or ``Referer``. A request from another site, a sibling
-        subdomain included, passes only when that origin is one of the server's
-        embedding origins, or when the URL carries the server's URL token. Navigations
-        of the browser's own (``none``), requests from Odoo itself, and requests that
-        carry none of the three headers (Ameyo's desktop client) pass.
-        """
-        headers = request.httprequest.headers
-        fetch_site = headers.get('Sec-Fetch-Site')
-        if fetch_site in ('same-origin', 'none'):
-            return None
-        origin = request_origin(headers)
-        if not fetch_site and (not origin or origin in self._own_origins()):
-            return None
-        # origins compare in lower case (browsers send them so; an admin may type capitals)
-        if (origin and origin in server._ameyo_server_frame_origins()) or \
-                server._ameyo_check_url_token(params.get('token')):
-            return None
-        return self._page(request.env._("Request refused"), request.env._(
-            "Another web site (%(origin)s) tried to open this Ameyo page in your browser. Nothing was recorded. "
-            "If it is your Ameyo web client, add its origin to the Ameyo server's embedding origins in Odoo.",
-            origin=origin or request.env._("unknown")), status=403)
-
-    def _own_origins(self):
-        """The origins of Odoo itself: as this request reached it, and as its base URL says."""
-        own = {request_origin({'Origin': request.httprequest.host_url})}
-        base_url = request.env['ir.config_parameter'].sudo().get_param('web.base.url')
-        if base_url:
-            own.add(request_origin({'Origin': base_url}))
-        return own
-
-    # ------------------------------------------------------------------
     # Pages
     # ------------------------------------------------------------------
 
@@ -313,27 +158,17 @@ class AmeyoLifecycle(http.Controller):
             return request.make_response(request.env._("Unknown Ameyo server"), status=404)
         return request.render('crm_ameyo.ameyo_workspace_lists', self._workspace_lists(server, agent))
 
-    def _bad_parameter(self, error):
-        return self._page(request.env._("Invalid Ameyo URL"), request.env._(
-            "%(problem)s Nothing was recorded: check the URL configured in Ameyo.",
-            problem=error.message(request.env)), status=400)
-
     def _back_to_workspace(self, server, agent):
         """The way back of a page shown to a known agent: his workspace (the knowledge-base page).
 
         With the 'No authentication' mode that page wants the URL token, which a page never shows:
-        Odoo's home then (the agent's session is open by now).
+        None then, the page's own way back to Odoo's home (the agent's session is open by now).
         """
         if server.session_mode == 'none' or not agent.ameyo_user_id:
-            return self._back_to_odoo()
+            return None
         return (request.env._("Back to my workspace"),
                 lifecycle_path('kb', server.id) + '?' + urlencode({'userId': agent.ameyo_user_id}))
 
-    def _back_to_odoo(self):
-        return (request.env._("Go to Odoo"), '/odoo')
-
     def _page(self, title, message, status=200, links=(), back=None):
         """A message page; every one has a way back (``back``: label and URL; Odoo's home by default)."""
-        return request.render('crm_ameyo.ameyo_message_page', {
-            'title': title, 'message': message, 'links': links, 'back': back or self._back_to_odoo()},
-            status=status)
+        return request.env['ir.http']._ameyo_message_page(title, message, status=status, links=links, back=back)

@@ -9,7 +9,7 @@ hostile gets past the parser, and no failure says whether the user exists.
 
 A body over 16 KiB is refused before it is read (Odoo would otherwise read up to its
 upload limit); a caller outside the server's SSO source networks is refused before any
-counter or password check (see models/ameyo_sso_token.py for the throttles).
+counter or password check (see models/ameyo_sso_token.py and models/ameyo_sso_throttle.py for the throttles).
 """
 
 import logging

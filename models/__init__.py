@@ -20,6 +20,7 @@ from . import res_partner
 from . import crm_lead
 from . import ameyo_phone_pick
 from . import ameyo_sso_token
+from . import ameyo_sso_throttle
 from . import ir_http
 from . import ameyo_call_recording
 from . import ameyo_recording_access

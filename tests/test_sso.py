@@ -787,3 +787,75 @@ class TestSsoHardening(SsoCase):
     def _token_record_or_none(self, token):
         return self.env['ameyo.sso.token'].sudo().search(
             [('token_hash', '=', hashlib.sha256(token.encode()).hexdigest())])
+
+
+@tagged('post_install', '-at_install')
+class TestLifecycleAuthMethod(SsoCase):
+    """The lifecycle URLs authenticate through Odoo's auth mechanism: ``auth='ameyo'``, ir.http's
+    ``_auth_method_ameyo``, which runs before the controller. A URL it refuses gets its page, opens no
+    session and writes nothing, even when the agent was already known (a valid SSO token)."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.other_company = cls.env['res.company'].create({'name': 'Auth Method Other Co'})
+        # an agent entitled to single sign-on, of a company the server does not belong to
+        cls.other_agent = new_test_user(
+            cls.env, login='t_auth_other_agent', groups=AGENT_GROUPS, ameyo_user_id='t.auth-other@acme',
+            company_id=cls.other_company.id, company_ids=[cls.other_company.id])
+
+    def test_lifecycle_routes_declare_auth_ameyo(self):
+        ir_http = self.env['ir.http']
+        self.assertTrue(callable(getattr(type(ir_http), '_auth_method_ameyo', None)))
+        # the routes as Odoo's routing map gets them (routing_map() itself wants a request's thread)
+        routes = dict(ir_http._generate_routing_rules(sorted(self.env.registry._init_modules),
+                                                      ir_http._get_converters()))
+        lifecycle = {url: endpoint for url, endpoint in routes.items() if endpoint.func.__name__ == 'ameyo_lifecycle'}
+        self.assertEqual(set(lifecycle), {'/ameyo/<string:event>', '/ameyo/<int:server_id>/<string:event>'})
+        for url, endpoint in lifecycle.items():
+            with self.subTest(url=url):
+                self.assertEqual(endpoint.routing['auth'], 'ameyo')
+
+    def test_refused_by_the_auth_method_opens_no_session_and_writes_nothing(self):
+        token_a = self.sso_token(password=PASSWORD_A)
+        token_other = self.sso_token(self.other_agent)
+        revoked = self.sso_token(password=PASSWORD_A)
+        self._token_record(revoked)._revoke()
+        self.authenticate('t_agent_b', PASSWORD_B)
+        session_b = {'session_id': self.session.sid}
+        # (what the URL carries, its headers, the browser's cookies) -> (status, the page's words)
+        refusals = {
+            'a malformed parameter': (dict(crmSessionId=token_a, phone='98765-CALL-ME'), {}, {},
+                                      400, 'Invalid Ameyo URL'),
+            'no server': (dict(crmSessionId=token_a, prefix='/ameyo/0'), {}, {}, 400, 'Which Ameyo server?'),
+            'another web site': (dict(crmSessionId=token_a), {'Sec-Fetch-Site': 'cross-site', 'Origin': 'https://evil.example'},
+                                 {}, 403, 'Request refused'),
+            'a revoked token': (dict(crmSessionId=revoked), {}, {}, 403, 'Single sign-on expired'),
+            "another agent's userId": (dict(crmSessionId=token_a, agent=self.agent_b), {}, {}, 403,
+                                       'Wrong Odoo user'),
+            'a server of another company': (dict(crmSessionId=token_other, agent=self.other_agent), {}, {}, 403,
+                                            'company you do not work for'),
+            'a browser logged in as someone else': (dict(crmSessionId=token_a), {}, session_b, 403,
+                                                    'Switch Odoo user?'),
+        }
+        for case, (params, headers, cookies, status, words) in refusals.items():
+            with self.subTest(case=case):
+                crt = self.new_crt()
+                before = self.snapshot()
+                response = self._http('GET', self.pop_url(crt=crt, **params), headers=headers, cookies=cookies)
+                self.assertEqual(response.status_code, status, response.text[:1000])
+                self.assertIn(words, response.text)
+                self.assertNotIn('Traceback', response.text)
+                self.assertNoSession(response)
+                self.assertFalse(self.legs_of(crt))
+                self.assertEqual(self.snapshot(), before)
+        # the refused requests left the tokens without a session, and agent_b's browser logged in as agent_b
+        for token in (token_a, token_other):
+            self.assertFalse(self._token_record(token).session_identifiers)
+        self.assertEqual(self._session_uid(self.session.sid), self.agent_b.id)
+        # the same token, in a browser of its own and a URL of its agent: the session opens, the leg is logged
+        crt = self.new_crt()
+        response = self._http('GET', self.pop_url(crt=crt, crmSessionId=token_a))
+        self.assertEqual(response.status_code, 303, response.text[:1000])
+        self.assertSessionOf(response, self.agent_a)
+        self.assertEqual(self.legs_of(crt).user_id, self.agent_a)

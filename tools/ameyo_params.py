@@ -9,6 +9,7 @@ before anything is read or written.
 """
 
 import re
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from dateutil.relativedelta import relativedelta
@@ -160,6 +161,28 @@ def parse_lifecycle_params(query_items, event, query_string=''):
     if 'phone' in params and sum(char.isdigit() or char in 'Xx*' for char in params['phone']) < 3:
         raise AmeyoParamError('phone', 'digits')
     return params
+
+
+def parse_lifecycle_request(httprequest, event):
+    """The known parameters of the lifecycle request ``httprequest`` for ``event`` (see
+    :func:`parse_lifecycle_params`, which raises :class:`AmeyoParamError`)."""
+    return parse_lifecycle_params(list(httprequest.args.items(multi=True)), event,
+                                  httprequest.query_string.decode('latin-1'))
+
+
+@dataclass(frozen=True)
+class LifecycleRequest:
+    """A lifecycle URL that passed every check of ``ir.http``'s auth method ``ameyo``.
+
+    Kept on Odoo's ``request`` as ``request.ameyo_lifecycle`` for the controller: the URL
+    is parsed and its server resolved once, by the auth method.
+    """
+
+    event: str
+    params: dict
+    server: object  # ameyo.server (as superuser)
+    agent: object  # res.users: whom the URL acts for
+    token: object = None  # the ameyo.sso.token that named him (SSO mode), else None
 
 
 def is_true(flag):
