@@ -29,3 +29,7 @@ from . import test_measures_browser
 from . import test_call_links_access
 from . import test_dispose_url_callback
 from . import test_reader_scoping
+from . import test_attention
+from . import test_call_screen
+from . import test_call_screen_tour
+from . import test_test_modules
