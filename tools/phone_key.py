@@ -11,16 +11,22 @@ import re
 
 DEFAULT_KEY_DIGITS = 10
 MIN_KEY_DIGITS = 4
+# A key is never longer than this (report/ameyo_shared_number.py relies on it).
+MAX_KEY_DIGITS = 15
+_DIGIT_RE = re.compile(r'\d')
 _NON_DIGITS_RE = re.compile(r'\D+')
 _MASK_RE = re.compile(r'[Xx*]')
 
 
 def phone_key(number, digits=DEFAULT_KEY_DIGITS):
-    """Return the lookup key of ``number`` (a string of digits), or False when it has too few digits
+    """Return the lookup key of ``number`` (a string of ASCII digits), or False when it has too few digits
     or is masked (Ameyo's maskingEnabled sends 98XXXXXX10: its digits name no one)."""
     if not number or _MASK_RE.search(number):
         return False
     all_digits = _NON_DIGITS_RE.sub('', number)
+    if not all_digits.isascii():
+        # digits of another script (Arabic-Indic, Devanagari...) are the same number: one key for both
+        all_digits = ''.join(str(int(char)) for char in _DIGIT_RE.findall(all_digits))
     if len(all_digits) >= digits:
         return all_digits[-digits:]
     # shorter than a national number (an extension, a short code): drop trunk zeros only
@@ -35,4 +41,4 @@ def key_digits(env):
         digits = int(value) if value else DEFAULT_KEY_DIGITS
     except ValueError:
         digits = DEFAULT_KEY_DIGITS
-    return min(max(digits, 6), 15)
+    return min(max(digits, 6), MAX_KEY_DIGITS)
