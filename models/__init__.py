@@ -22,3 +22,4 @@ from . import ir_attachment
 from . import ameyo_call_attention
 from . import ameyo_call_lookup_trace
 from . import ameyo_call_panel
+from . import ameyo_phone_key_rewrite

@@ -33,4 +33,5 @@ from . import test_attention
 from . import test_call_screen
 from . import test_call_screen_tour
 from . import test_test_modules
+from . import test_phone_key_job
 from . import test_shared_numbers
