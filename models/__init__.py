@@ -26,3 +26,4 @@ from . import ameyo_call_recording
 from . import ameyo_recording_access
 from . import ir_attachment
 from . import ameyo_call_panel
+from . import ameyo_phone_key_rewrite

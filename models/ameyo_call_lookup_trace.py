@@ -3,14 +3,13 @@
 "Why did this number not pop Priya?" is answered from the call form. The pop's lookup
 (:meth:`_ameyo_resolve_pop`, in ameyo_call_pop.py) hands this file what it decided and the records it found,
 stored as one short JSON (``lookup_trace``): record ids, never names; a record is named when the trace is read,
-and only to a reader who may read it. ``ameyo.shared.number`` lists the numbers several contacts or leads share,
-the cause of choosers, among the records of the reader's companies that he may read.
+and only to a reader who may read it. The numbers several contacts or leads share, the cause of choosers, are a
+report: ``ameyo.shared.number`` in report/ameyo_shared_number.py.
 """
 
 from markupsafe import Markup, escape
 
-from odoo import api, fields, models, tools
-from odoo.tools import SQL
+from odoo import api, fields, models
 
 from ..tools.phone_key import key_digits
 
@@ -108,91 +107,3 @@ class AmeyoCallLookupMixin(models.AbstractModel):
         return Markup('<ul class="mb-0">%s</ul>') % Markup('').join(
             Markup('<li>%s</li>') % escape(line) for line in lines)
 
-
-class AmeyoSharedNumber(models.Model):
-    """Numbers several contacts or several leads share (by their lookup key): each pop of them asks the agent
-    to choose. A report, read-only, of the records the reader may open in his companies."""
-    _name = 'ameyo.shared.number'
-    _description = 'Ameyo Shared Number'
-    _auto = False
-    _order = 'record_count desc, phone_key'
-    _rec_name = 'phone_key'
-
-    phone_key = fields.Char(string="Number (last digits)", readonly=True)
-    partner_count = fields.Integer(string="Contacts", readonly=True)
-    lead_count = fields.Integer(string="Leads", readonly=True)
-    record_count = fields.Integer(string="Records", readonly=True)
-    call_count = fields.Integer(string="Calls", readonly=True)
-    picked = fields.Boolean(string="Choice Remembered", readonly=True,
-                            help="An agent's choice opens directly on the next pop of this number.")
-
-    _depends = {
-        'res.partner': ['ameyo_phone_key', 'active', 'company_id'],
-        'crm.lead': ['ameyo_phone_key', 'active', 'company_id'],
-        'ameyo.call': ['phone_key', 'company_id'],
-        'ameyo.phone.pick': ['phone_key', 'res_model', 'res_id'],
-    }
-
-    def init(self):
-        # a query per reader (_table_query), no database view: the view of earlier versions goes
-        tools.drop_view_if_exists(self.env.cr, self._table)
-
-    def _ameyo_reader_ids(self, model, domain):
-        """The ids of ``model`` in the reader's companies (and of no company, unless ``model`` is a call) that he
-        may read, as a sub-select: his record rules (none for the superuser)."""
-        Model = self.env[model].with_context(active_test=True)
-        if not self.env.su and not Model.has_access('read'):
-            return SQL("(SELECT NULL::int WHERE FALSE)")
-        companies = self.env.companies.ids if model == 'ameyo.call' else [*self.env.companies.ids, False]
-        return Model._search([*domain, ('company_id', 'in', companies)]).subselect()
-
-    @property
-    def _table_query(self):
-        """The shared numbers among the records the reader may open in his companies: counts, calls and
-        remembered choices as he may know them (the report is the reader's, not a database view)."""
-        partners = self._ameyo_reader_ids('res.partner', [('ameyo_phone_key', '!=', False)])
-        leads = self._ameyo_reader_ids('crm.lead', [('ameyo_phone_key', '!=', False)])
-        calls = self._ameyo_reader_ids('ameyo.call', [('phone_key', '!=', False)])
-        return SQL("""
-            WITH keys AS (
-                SELECT ameyo_phone_key AS phone_key, count(*) AS partners, 0 AS leads
-                  FROM res_partner WHERE id IN %(partners)s GROUP BY ameyo_phone_key
-                UNION ALL
-                SELECT ameyo_phone_key, 0, count(*)
-                  FROM crm_lead WHERE id IN %(leads)s GROUP BY ameyo_phone_key
-            ), shared AS (
-                SELECT phone_key, sum(partners)::int AS partner_count, sum(leads)::int AS lead_count
-                  FROM keys GROUP BY phone_key HAVING sum(partners) > 1 OR sum(leads) > 1
-            )
-            SELECT row_number() OVER (ORDER BY shared.phone_key) AS id, shared.phone_key,
-                   shared.partner_count, shared.lead_count,
-                   shared.partner_count + shared.lead_count AS record_count,
-                   (SELECT count(*) FROM ameyo_call c
-                     WHERE c.phone_key = shared.phone_key AND c.id IN %(calls)s)::int AS call_count,
-                   EXISTS(SELECT 1 FROM ameyo_phone_pick p
-                           WHERE p.phone_key = shared.phone_key
-                             AND ((p.res_model = 'res.partner' AND p.res_id IN %(partners)s)
-                                  OR (p.res_model = 'crm.lead' AND p.res_id IN %(leads)s))) AS picked
-              FROM shared""", partners=partners, leads=leads, calls=calls)
-
-    def _open_records(self, model, name):
-        self.ensure_one()
-        return {
-            'type': 'ir.actions.act_window', 'name': name, 'res_model': model,
-            'view_mode': 'list,form', 'views': [(False, 'list'), (False, 'form')],
-            'domain': [('ameyo_phone_key', '=', self.phone_key)],
-        }
-
-    def action_open_partners(self):
-        return self._open_records('res.partner', self.env._("Contacts sharing %(key)s", key=self.phone_key))
-
-    def action_open_leads(self):
-        return self._open_records('crm.lead', self.env._("Leads sharing %(key)s", key=self.phone_key))
-
-    def action_open_calls(self):
-        self.ensure_one()
-        return {
-            'type': 'ir.actions.act_window', 'name': self.env._("Calls from %(key)s", key=self.phone_key),
-            'res_model': 'ameyo.call', 'view_mode': 'list,form', 'views': [(False, 'list'), (False, 'form')],
-            'domain': [('phone_key', '=', self.phone_key)],
-        }

@@ -1,4 +1,6 @@
-from odoo import fields, models
+from odoo import api, fields, models
+
+from ..tools.phone_key import key_digits, pending_key_digits
 
 
 class ResConfigSettings(models.TransientModel):
@@ -7,28 +9,37 @@ class ResConfigSettings(models.TransientModel):
     ameyo_phone_country_code = fields.Char(
         string="Home Country Calling Code", config_parameter='crm_ameyo.phone_country_code', default='91',
         help="Calling code of numbers Ameyo sends without one (91 for India).")
+    # not a config_parameter: saving another count starts the job that rewrites the keys (ameyo.phone.key.rewrite),
+    # and the count stays in force for lookups until it has finished
     ameyo_phone_key_digits = fields.Integer(
-        string="Significant Digits", config_parameter='crm_ameyo.phone_key_digits', default=10,
+        string="Significant Digits", default=10,
         help="How many trailing digits identify a number in the caller lookup (10 for Indian numbers).")
+    ameyo_phone_key_job = fields.Char(compute='_compute_ameyo_phone_key_job')
     ameyo_server_count = fields.Integer(compute='_compute_ameyo_server_count')
     ameyo_recording_keep_days = fields.Integer(related='company_id.ameyo_recording_keep_days', readonly=False)
     ameyo_agents_replay = fields.Boolean(related='company_id.ameyo_agents_replay', readonly=False)
     ameyo_dial_honour_blacklist = fields.Boolean(
         related='company_id.ameyo_dial_honour_blacklist', readonly=False)
 
+    @api.model
+    def get_values(self):
+        values = super().get_values()
+        values['ameyo_phone_key_digits'] = pending_key_digits(self.env) or key_digits(self.env)
+        return values
+
     def set_values(self):
-        old_digits = self.env['ir.config_parameter'].sudo().get_param('crm_ameyo.phone_key_digits')
         result = super().set_values()
-        if str(self.ameyo_phone_key_digits) != str(old_digits or 10):
-            # every stored key changes: recompute them wherever they are stored (contacts, leads and
-            # call legs), and forget the picks remembered under the old keys
-            for model, key_field in (('res.partner', 'ameyo_phone_key'), ('crm.lead', 'ameyo_phone_key'),
-                                     ('ameyo.call', 'phone_key')):
-                records = self.env[model].with_context(active_test=False).search([('phone', '!=', False)])
-                self.env.add_to_compute(records._fields[key_field], records)
-            self.env['ameyo.phone.pick'].sudo().search([('phone_key', '!=', False)]).unlink()
-            self.env.flush_all()
+        self.env['ameyo.phone.key.rewrite']._ameyo_ask_digits(self.ameyo_phone_key_digits)
         return result
+
+    def _compute_ameyo_phone_key_job(self):
+        progress = self.env['ameyo.phone.key.rewrite']._ameyo_progress()
+        text = progress and self.env._(
+            "Phone keys are being recomputed for %(digits)s digits: %(done)s of %(total)s done. Until then, the "
+            "caller lookup compares %(current)s digits.", digits=pending_key_digits(self.env), done=progress[0],
+            total=progress[1], current=key_digits(self.env))
+        for settings in self:
+            settings.ameyo_phone_key_job = text or False
 
     def _compute_ameyo_server_count(self):
         count = self.env['ameyo.server'].search_count([])

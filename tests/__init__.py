@@ -30,3 +30,9 @@ from . import test_call_links_access
 from . import test_dispose_url_callback
 from . import test_reader_scoping
 from . import test_call_state
+from . import test_attention
+from . import test_call_screen
+from . import test_call_screen_tour
+from . import test_test_modules
+from . import test_phone_key_job
+from . import test_shared_numbers

@@ -100,17 +100,3 @@ class TestAmeyoConstraints(AmeyoTransactionCase):
             self.env['ameyo.campaign'].create(
                 {'server_id': self.server.id, 'ameyo_campaign_id': '1;DROP TABLE', 'name': 'Bad'})
 
-
-class TestPhoneKeyDigits(AmeyoTransactionCase):
-    """Changing the significant digits in Settings recomputes every stored key."""
-
-    def test_keys_follow_the_setting(self):
-        partner = self.env['res.partner'].create({'name': 'Paris Caller', 'phone': '+33 6 12 34 56 78'})
-        lead = self.env['crm.lead'].create({'name': 'Paris lead', 'phone': '06 12 34 56 78'})
-        leg = self.create_leg('CRT-KEY', self.agent_a, 'U-KEY', phone='0612345678')
-        self.env['ameyo.phone.pick'].create(
-            {'phone_key': leg.phone_key, 'res_model': 'res.partner', 'res_id': partner.id})
-        self.assertNotEqual(partner.ameyo_phone_key, leg.phone_key)  # 10 digits: +33 and the trunk 0 differ
-        self.env['res.config.settings'].create({'ameyo_phone_key_digits': 9}).execute()
-        self.assertEqual({partner.ameyo_phone_key, lead.ameyo_phone_key, leg.phone_key}, {'612345678'})
-        self.assertFalse(self.env['ameyo.phone.pick'].search_count([('res_id', '=', partner.id)]))

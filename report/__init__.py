@@ -1,0 +1,1 @@
+from . import ameyo_shared_number
