@@ -1,6 +1,6 @@
 {
     'name': 'Ameyo Contact Center',
-    'version': '19.0.1.4.0',
+    'version': '19.0.1.5.0',
     'category': 'Sales/CRM',
     'sequence': 120,
     'summary': 'Screen-pop, disposition, click-to-dial and recordings for Ameyo agents',
@@ -30,6 +30,7 @@
         'views/res_partner_views.xml',
         # menus last: they reference the actions above
         'views/crm_ameyo_menus.xml',
+        'views/ameyo_call_recording_views.xml',
         'views/ameyo_call_report_views.xml',
     ],
     'assets': {

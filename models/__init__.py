@@ -2,8 +2,10 @@ from . import ameyo_server
 from . import ameyo_campaign
 from . import ameyo_queue
 from . import ameyo_disposition
+from . import ameyo_call_voice_log  # before ameyo_call, which lists it in its _inherit
 from . import ameyo_call
 from . import ameyo_agent_session
+from . import res_company
 from . import res_users
 from . import res_config_settings
 from . import ameyo_caller_mixin
@@ -18,7 +20,6 @@ from . import ameyo_call_recording
 from . import ameyo_recording_access
 from . import ameyo_call_measures
 from . import ameyo_call_history
-from . import ir_attachment
 from . import ameyo_call_attention
 from . import ameyo_call_lookup_trace
 from . import ameyo_call_panel

@@ -59,7 +59,7 @@ class AmeyoCall(models.Model):
     """
     _name = 'ameyo.call'
     _description = 'Ameyo Call Leg'
-    _inherit = ['mail.thread', 'mail.activity.mixin']
+    _inherit = ['mail.thread', 'mail.activity.mixin', 'ameyo.call.voice.log.mixin']
     _order = 'create_date desc, id desc'
     _rec_name = 'crt_object_id'
     _rec_names_search = ['crt_object_id', 'phone']

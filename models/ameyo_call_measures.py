@@ -197,7 +197,9 @@ class AmeyoCall(models.Model):
                 vals.setdefault('connected_at', now)
             if state in CLOSING_STATES:
                 vals.setdefault('closed_at', vals.get('disposed_at') or now)
-        return super().create(vals_list)
+        legs = super().create(vals_list)
+        legs._ameyo_expect_recording()  # recording hook (the core's transition calls this)
+        return legs
 
     def write(self, vals):
         if 'state' not in vals:
@@ -210,6 +212,7 @@ class AmeyoCall(models.Model):
             batches[key] = batches.get(key, self.browse()) | leg
         for stamps, legs in batches.items():
             super(AmeyoCall, legs).write({**vals, **dict(stamps)})
+        self._ameyo_expect_recording()  # recording hook (the core's transition calls this)
         return True
 
     # ------------------------------------------------------------------
