@@ -14,7 +14,7 @@ from odoo.tools import mute_logger
 from ..models.ameyo_call_recording import RECORDING_BACKOFF_MINUTES
 from ..simulator import HTML_LOGIN_PAGE, make_mp3, make_wav, recording_mp3, recording_wav
 from ..simulator.wire import RECORDING_SECONDS
-from .common import CLIENT_LOGGER, SimulatorCase
+from .common import CLIENT_LOGGER, AmeyoTransactionCase, SimulatorCase, run_migration
 
 RECORDING_LOGGER = 'odoo.addons.crm_ameyo.models.ameyo_call_recording'
 
@@ -400,3 +400,90 @@ class TestRecordingClientRequests(RecordingCase):
         self.assertEqual(json.loads(query['filters'][0]), {'callId': call['callId']})
         self.assertEqual(query['campaignId'], ['101'])
 
+
+class TestRecordingMigration(AmeyoTransactionCase):
+    """19.0.1.5.0: the recordings of the legs, their files and who listened, as 19.0.1.4.0 kept them on the leg."""
+
+    FORMER_COLUMNS = ('recording_next_try timestamp', 'recording_attempts int4', 'recording_error varchar',
+                      'recording_fetched_at timestamp', 'recording_purged_at timestamp', 'recording_keep bool')
+
+    def former_leg(self, recording_state, **former):
+        """A leg as 19.0.1.4.0 left it: its recording's life in its own columns, no recording record."""
+        leg = self.create_leg(self.new_crt(), self.agent_a, state='disposed',
+                              connected_at=fields.Datetime.now() - timedelta(days=2))
+        self.env.flush_all()
+        self.env.cr.execute("DELETE FROM ameyo_call_recording WHERE call_id = %s", [leg.id])
+        assignments = ', '.join(f'recording_{name} = %s' for name in former)
+        self.env.cr.execute(f"UPDATE ameyo_call SET recording_id = NULL, recording_state = %s"  # noqa: S608
+                            f"{', ' if former else ''}{assignments} WHERE id = %s",
+                            [recording_state, *former.values(), leg.id])
+        return leg
+
+    def former_file(self, leg, data):
+        return self.env['ir.attachment'].create({'name': f'call-{leg.crt_object_id}.mp3', 'raw': data,
+                                                 'mimetype': 'audio/mpeg', 'res_model': 'ameyo.call',
+                                                 'res_id': leg.id})
+
+    def test_the_recordings_of_19_0_1_4_0(self):
+        cr = self.env.cr
+        for column in self.FORMER_COLUMNS:
+            cr.execute(f"ALTER TABLE ameyo_call ADD COLUMN {column}")
+        cr.execute("ALTER TABLE ameyo_recording_access ALTER COLUMN recording_id DROP NOT NULL")
+        fetched_on = fields.Datetime.now() - timedelta(days=1)
+        fetched = self.former_leg('fetched', attempts=2, fetched_at=fetched_on, keep=True)
+        twice = self.former_leg('fetched', attempts=0, fetched_at=fetched_on, keep=False)
+        next_try = fields.Datetime.now() + timedelta(minutes=15)
+        pending = self.former_leg('pending', next_try=next_try, attempts=1, error='Ameyo answered null')
+        unavailable = self.former_leg('unavailable', attempts=6, error='could not be found')
+        purged = self.former_leg('purged', fetched_at=fetched_on, purged_at=fields.Datetime.now(), keep=False)
+        never = self.former_leg(None)
+        files = {'fetched': self.former_file(fetched, recording_mp3()),
+                 'older': self.former_file(twice, make_mp3(frames=4)),
+                 'newer': self.former_file(twice, make_mp3(frames=8))}
+        notes = self.env['ir.attachment'].create({'name': 'notes.txt', 'raw': b'notes', 'res_model': 'ameyo.call',
+                                                  'res_id': fetched.id})
+        stored = {name: attachment.store_fname for name, attachment in files.items()}
+        self.env.flush_all()
+        cr.execute("""INSERT INTO ameyo_recording_access (call_id, company_id, user_id, accessed_at, kind)
+                      VALUES (%s, %s, %s, now() AT TIME ZONE 'UTC', 'stream')""",
+                   [fetched.id, fetched.company_id.id, self.supervisor.id])
+        crons = self.env.ref('crm_ameyo.ir_cron_ameyo_fetch_recordings') \
+            | self.env.ref('crm_ameyo.ir_cron_ameyo_purge_recordings')
+        crons.model_id = self.env['ir.model']._get('ameyo.call')
+        self.env.flush_all()
+
+        run_migration(cr, '19.0.1.5.0', 'post-recording', '19.0.1.4.0')
+        self.env.invalidate_all()
+
+        self.assertRecordValues(fetched.recording_id, [{
+            'call_id': fetched.id, 'state': 'fetched', 'mimetype': 'audio/mpeg', 'file_size': len(recording_mp3()),
+            'attempts': 2, 'fetched_at': fetched_on, 'keep': True, 'next_try': False}])
+        self.assertEqual(base64.b64decode(fetched.recording_id.audio), recording_mp3())
+        # the attachment rows, repointed in place: the stored files stay
+        for name, attachment in files.items():
+            with self.subTest(file=name):
+                self.assertEqual((attachment.res_model, attachment.res_field, attachment.store_fname),
+                                 ('ameyo.call.recording', 'audio', stored[name]))
+        self.assertEqual(files['fetched'].res_id, fetched.recording_id.id)
+        self.assertEqual((notes.res_model, notes.res_id, notes.res_field), ('ameyo.call', fetched.id, False))
+        # two files: two recordings, the newest plays
+        self.assertEqual(len(self.env['ameyo.call.recording'].search([('call_id', '=', twice.id)])), 2)
+        self.assertEqual(files['newer'].res_id, twice.recording_id.id)
+        self.assertEqual(base64.b64decode(twice.recording_id.audio), make_mp3(frames=8))
+        # no file: the life goes on
+        self.assertRecordValues(pending.recording_id | unavailable.recording_id | purged.recording_id, [
+            {'state': 'pending', 'next_try': next_try, 'attempts': 1, 'error': 'Ameyo answered null'},
+            {'state': 'unavailable', 'next_try': False, 'attempts': 6, 'error': 'could not be found'},
+            {'state': 'purged', 'next_try': False, 'attempts': 0, 'error': False},
+        ])
+        self.assertTrue(purged.recording_id.purged_at)
+        self.assertFalse(never.recording_id)
+        self.assertEqual([leg.recording_state for leg in (fetched, twice, pending, unavailable, purged, never)],
+                         ['fetched', 'fetched', 'pending', 'unavailable', 'purged', False])
+        # who listened, and the crons
+        self.assertRecordValues(fetched.recording_id.access_ids, [{'user_id': self.supervisor.id, 'kind': 'stream',
+                                                                   'call_id': fetched.id}])
+        self.assertEqual([cron.model_id.model for cron in crons], ['ameyo.call.recording'] * 2)
+        # the pending one is still fetched, when due
+        pending.recording_id.next_try = fields.Datetime.now() - timedelta(seconds=1)
+        self.assertIn(pending, self.env['ameyo.call'].search(self.env['ameyo.call.recording']._ameyo_due_domain()))
