@@ -31,6 +31,7 @@
         'report/ameyo_shared_number_views.xml',
         # menus last: they reference the actions above
         'views/crm_ameyo_menus.xml',
+        'views/ameyo_call_recording_views.xml',
         # the call analysis has its menu (Reporting) under the app's root menu
         'report/ameyo_call_report_views.xml',
     ],

@@ -10,6 +10,7 @@ from . import ameyo_call_dispose
 from . import ameyo_call_dial
 from . import ameyo_call_attention
 from . import ameyo_call_history
+from . import ameyo_call_voice_log
 from . import ameyo_call
 from . import ameyo_agent_session
 from . import res_company
@@ -24,6 +25,5 @@ from . import ameyo_sso_throttle
 from . import ir_http
 from . import ameyo_call_recording
 from . import ameyo_recording_access
-from . import ir_attachment
 from . import ameyo_call_panel
 from . import ameyo_phone_key_rewrite

@@ -26,6 +26,7 @@ from ..const import (
     ATTEMPT_STATES,
     CALL_STATES,
     CLOSED_STATES,
+    ENDED_STATES,
     INITIAL_STATES,
     LIVE_STATES,
     ODOO_DISPOSE_MODES,
@@ -77,6 +78,7 @@ class AmeyoCall(models.Model):
         'ameyo.call.measures.mixin',  # ameyo_call_measures.py: times and seconds
         'ameyo.call.dispose.mixin',  # ameyo_call_dispose.py: the outcome, saved in Odoo, told to Ameyo
         'ameyo.call.dial.mixin',  # ameyo_call_dial.py: click-to-dial attempts and the dial gate
+        'ameyo.call.voice.log.mixin',  # ameyo_call_voice_log.py: the leg's recording (ameyo.call.recording)
         'ameyo.call.attention.mixin',  # ameyo_call_attention.py: Needing Attention
         'ameyo.call.history.mixin',  # ameyo_call_history.py: who reads which calls of a customer
     ]
@@ -399,6 +401,8 @@ class AmeyoCall(models.Model):
                 legs = self.sudo().browse(leg_ids)
                 legs.write(dict(write))
                 moved |= legs
+        if target_state in ENDED_STATES:
+            moved._ameyo_expect_recording()  # the talk is over: Ameyo's voice log is to fetch (ameyo_call_voice_log.py)
         if message:
             for leg in moved:
                 leg.message_post(body=message)

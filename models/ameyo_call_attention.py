@@ -147,7 +147,7 @@ class AmeyoCallAttentionMixin(models.AbstractModel):
                               attribute=self.disposition_attribute or '-')
         if reason == 'recording_unavailable':
             return self.env._("No recording, while Ameyo should still keep it: %(error)s",
-                              error=self.recording_error or '-')
+                              error=self.sudo().recording_id.error or '-')
         return False
 
     @api.model
@@ -214,9 +214,9 @@ class AmeyoCallAttentionMixin(models.AbstractModel):
         """Ask Ameyo again for the recordings it should still keep."""
         self._ameyo_check_supervisor()
         legs = self.filtered(lambda call: call.attention_reason == 'recording_unavailable').sudo()
-        legs.write({'recording_state': 'pending', 'recording_attempts': 0, 'recording_next_try': False})
+        legs.recording_id.write({'state': 'pending', 'attempts': 0, 'next_try': False})
         for leg in legs:
-            leg._ameyo_fetch_recording_isolated()
+            leg.recording_id._ameyo_fetch_isolated()
         done = legs.filtered(lambda call: call.recording_state == 'fetched').with_env(self.env)
         return self._ameyo_attention_summary(self.env._("Recordings fetched"), done, self - done)
 

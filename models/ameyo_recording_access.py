@@ -13,8 +13,10 @@ class AmeyoRecordingAccess(models.Model):
     _description = 'Ameyo Recording Access'
     _order = 'accessed_at desc, id desc'
 
-    call_id = fields.Many2one('ameyo.call', required=True, index=True, ondelete='cascade', readonly=True)
-    company_id = fields.Many2one(related='call_id.company_id', store=True, index=True)
+    recording_id = fields.Many2one('ameyo.call.recording', required=True, index=True, ondelete='cascade',
+                                   readonly=True)
+    call_id = fields.Many2one(related='recording_id.call_id', store=True, index=True)
+    company_id = fields.Many2one(related='recording_id.company_id', store=True, index=True)
     user_id = fields.Many2one('res.users', string="Listened By", required=True, readonly=True, ondelete='cascade')
     accessed_at = fields.Datetime(string="When", required=True, readonly=True, default=fields.Datetime.now)
     kind = fields.Selection([('stream', 'Played'), ('download', 'Downloaded')], required=True, readonly=True)

@@ -7,3 +7,13 @@ class ResCompany(models.Model):
     ameyo_dial_honour_blacklist = fields.Boolean(
         string="Honour the Phone Blacklist When Dialing",
         help="Refuse to dial numbers on Odoo's phone blacklist (the SMS opt-out list).")
+    ameyo_recording_keep_days = fields.Integer(
+        string="Odoo Keeps Recordings (days)", default=0,
+        help="Call recordings older than this are deleted from Odoo (recordings marked Keep excepted); 0 keeps them "
+             "forever. Distinct from how long Ameyo keeps them (set on each Ameyo server).")
+    ameyo_agents_replay = fields.Boolean(
+        string="Agents Replay Their Calls",
+        help="Agents may play the recordings of their own calls; otherwise only supervisors may.")
+
+    _ameyo_recording_keep_days_positive = models.Constraint(
+        'CHECK(ameyo_recording_keep_days >= 0)', "Recordings cannot be kept a negative number of days.")

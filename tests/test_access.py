@@ -1,3 +1,4 @@
+from odoo import fields
 from odoo.exceptions import AccessError
 
 from .common import AmeyoTransactionCase
@@ -55,11 +56,14 @@ class TestAmeyoAccess(AmeyoTransactionCase):
                 session.with_user(user).read(['session_id'])
 
     def test_recordings_for_supervisors(self):
-        leg = self.create_leg('CRT-R', self.agent_a, 'U-R')
+        leg = self.create_leg('CRT-R', self.agent_a, 'U-R', state='disposed', connected_at=fields.Datetime.now())
+        self.env.company.ameyo_agents_replay = True  # the agent reads his leg's recording, not who listened
         # who listened is for supervisors (playing itself: test_recording_access)
         with self.assertRaises(AccessError):
-            leg.with_user(self.agent_a).read(['recording_access_ids'])
-        leg.with_user(self.supervisor).read(['recording_access_ids', 'recording_state', 'recording_url'])
+            leg.recording_id.with_user(self.agent_a).read(['access_ids'])
+        leg.recording_id.with_user(self.agent_a).read(['state'])
+        leg.recording_id.with_user(self.supervisor).read(['access_ids', 'state', 'keep'])
+        leg.with_user(self.supervisor).read(['recording_id', 'recording_state', 'recording_url'])
 
     def test_multi_company(self):
         other_company = self.env['res.company'].create({'name': 'Other Co'})

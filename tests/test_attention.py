@@ -142,7 +142,7 @@ class TestNeedingAttention(AttentionCase):
                               connected_at=fields.Datetime.now() - timedelta(hours=2))
         old = self.create_leg(self.new_crt(), self.agent_a, state='disposed',
                               connected_at=fields.Datetime.now() - timedelta(days=40))
-        (leg | old).write({'recording_state': 'unavailable', 'recording_error': 'Ameyo: voice log not found'})
+        (leg | old).recording_id.write({'state': 'unavailable', 'error': 'Ameyo: voice log not found'})
         self.assertEqual(leg.attention_reason, 'recording_unavailable')
         self.assertIn('voice log not found', leg.attention_text)
         self.assertFalse(old.attention_reason)  # Ameyo no longer keeps it: nobody can do anything

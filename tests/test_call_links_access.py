@@ -160,10 +160,16 @@ class TestRecordingOfAnotherAgentsCall(RecordingHttpCase):
         cls.env.company.ameyo_agents_replay = True
 
     def fetch(self, leg, user):
-        leg.sudo().write({'state': 'disposed', 'connected_at': fields.Datetime.now() - timedelta(minutes=5)})
+        leg.sudo().connected_at = fields.Datetime.now() - timedelta(minutes=5)
+        leg._ameyo_update_state('disposed')
         with mute_logger(CLIENT_LOGGER):
             leg.with_user(user).action_fetch_recording()
-        return self.env['ir.attachment'].search([('res_model', '=', 'ameyo.call'), ('res_id', '=', leg.id)])
+        return leg.recording_id.filtered(lambda recording: recording.state == 'fetched')
+
+    def attachment(self, recording):
+        """The file of ``recording``: Odoo's attachment of its ``audio`` field."""
+        return self.env['ir.attachment'].search([('res_model', '=', 'ameyo.call.recording'),
+                                                 ('res_id', '=', recording.id), ('res_field', '=', 'audio')])
 
     def test_a_forged_leg_plays_nothing(self):
         call = self.sim.start_call(self.agent_b.ameyo_user_id, '101', '9740011223')
@@ -176,16 +182,21 @@ class TestRecordingOfAnotherAgentsCall(RecordingHttpCase):
         self.assertNotEqual(forged, leg_b)
         recording = self.fetch(forged, self.agent_a)
         self.assertEqual(len(recording), 1, "Ameyo's recording of B's call is on A's leg: the test needs it")
+        attachment = self.attachment(recording)
+        self.assertEqual(len(attachment), 1)
         self.env.invalidate_all()
         self.assertFalse(forged.with_user(self.agent_a).recording_url)
         self.assertTrue(forged.with_user(self.supervisor).recording_url)
         cookies = self._login_cookies('t_agent_a')
-        for path in (f'/web/content/{recording.id}', f'/web/content/ir.attachment/{recording.id}/datas',
-                     f'/ameyo/recording/{forged.id}'):
+        for path in (f'/web/content/{attachment.id}', f'/web/content/ir.attachment/{attachment.id}/datas',
+                     f'/web/content/ameyo.call.recording/{recording.id}/audio', f'/ameyo/recording/{forged.id}'):
             with self.subTest(path=path):
                 response = self._http('GET', path, cookies=cookies)
                 self.assertIn(response.status_code, (403, 404), response.text[:300])
-        answer = self._call_kw('ir.attachment', 'read', [[recording.id], ['datas']], cookies)
+        answer = self._call_kw('ir.attachment', 'read', [[attachment.id], ['datas']], cookies)
+        self.assertEqual(answer.get('error', {}).get('data', {}).get('name'), 'odoo.exceptions.AccessError', answer)
+        # the recording itself is hidden from him: it is not his call's
+        answer = self._call_kw('ameyo.call.recording', 'read', [[recording.id], ['state']], cookies)
         self.assertEqual(answer.get('error', {}).get('data', {}).get('name'), 'odoo.exceptions.AccessError', answer)
         self.assertRecordValues(leg_b + forged, [{'ameyo_assigned': True}, {'ameyo_assigned': False}])
         # B's own leg of his call: his to replay

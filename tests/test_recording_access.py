@@ -1,4 +1,5 @@
 """Who may play a call's recording, over HTTP as each role, through every route that reads attachments."""
+import inspect
 import re
 from datetime import timedelta
 
@@ -39,12 +40,15 @@ class TestRecordingAccess(RecordingHttpCase):
                                  partner_id=cls.partner.id)
         with mute_logger(CLIENT_LOGGER):
             cls.leg.with_user(cls.supervisor).action_fetch_recording()
-        cls.recording = cls.env['ir.attachment'].search(
-            [('res_model', '=', 'ameyo.call'), ('res_id', '=', cls.leg.id)])
+        cls.recording = cls.leg.recording_id
+        # the file: Odoo's attachment of the recording's ``audio`` field
+        cls.attachment = cls.env['ir.attachment'].search([
+            ('res_model', '=', 'ameyo.call.recording'), ('res_id', '=', cls.recording.id), ('res_field', '=', 'audio')])
 
     def setUp(self):
         super().setUp()
-        self.assertEqual(self.recording.mimetype, 'audio/mpeg')
+        self.assertEqual((self.recording.state, self.recording.mimetype), ('fetched', 'audio/mpeg'))
+        self.assertEqual(self.attachment.raw, recording_mp3())
         self.env.company.ameyo_agents_replay = False
 
     def as_(self, user):
@@ -70,7 +74,7 @@ class TestRecordingAccess(RecordingHttpCase):
         return f'/ameyo/recording/{self.leg.id}'
 
     def accesses(self, before):
-        return [(access.user_id, access.kind) for access in self.leg.recording_access_ids.sorted('id')[before:]]
+        return [(access.user_id, access.kind) for access in self.recording.access_ids.sorted('id')[before:]]
 
     def csrf_token(self, cookies):
         """The CSRF token Odoo gives the pages of the session ``cookies`` (read from the web client's page)."""
@@ -91,31 +95,46 @@ class TestRecordingAccess(RecordingHttpCase):
         self.assertForbidden(self.get(self.route, self.sales))
 
     def test_web_content_refuses_a_recording_to_everyone(self):
-        """Only the recording route serves it (it records the listen): /web/content, /web/image refuse it,
-        even to a supervisor, even to the call's agent allowed to replay."""
+        """Only the recording route serves it to people (it records the listen): /web/content, /web/image refuse
+        the file, as an attachment or as the recording's ``audio`` field, even to a supervisor, even to the call's
+        agent allowed to replay; a system administrator reads the field (Odoo's own rule, not ours)."""
         self.env.company.ameyo_agents_replay = True
+        attachment, recording = self.attachment.id, self.recording.id
         for user in (self.supervisor, self.agent_a, self.agent_b, self.sales, None):
-            for path in (f'/web/content/{self.recording.id}', f'/web/content/{self.recording.id}?download=true',
-                         f'/web/content/ir.attachment/{self.recording.id}/raw',
-                         f'/web/content/ir.attachment/{self.recording.id}/datas',
-                         f'/web/image/{self.recording.id}?download=true'):
+            for path in (f'/web/content/{attachment}', f'/web/content/{attachment}?download=true',
+                         f'/web/content/ir.attachment/{attachment}/raw',
+                         f'/web/content/ir.attachment/{attachment}/datas',
+                         f'/web/image/{attachment}?download=true',
+                         f'/web/content/ameyo.call.recording/{recording}/audio',
+                         f'/web/content/ameyo.call.recording/{recording}/audio?download=true'):
                 with self.subTest(user=user and user.login, path=path):
                     self.assertRefused(self.get(path, user))
             with self.subTest(user=user and user.login, path='/web/image'):  # Odoo's placeholder image
-                response = self.get(f'/web/image/{self.recording.id}', user)
+                response = self.get(f'/web/image/{attachment}', user)
                 self.assertNotIn(recording_mp3()[:64], response.content)
                 self.assertEqual(response.status_code, 200)
                 self.assertTrue(response.headers['Content-Type'].startswith('image/'), response.headers)
-        self.assertFalse(self.leg.recording_access_ids)
+        self.assertFalse(self.recording.access_ids)
+        # the field is the system administrators': the refusals above are about who asks
+        admin = self.env.ref('base.user_admin')
+        self.assertTrue(admin.has_group('base.group_system'))
+        self.assertPlays(self.get(f'/web/content/ameyo.call.recording/{recording}/audio', admin))
 
     def test_access_tokens_do_not_open_a_recording(self):
-        """Odoo serves an attachment to anyone holding its token, as superuser: not a recording."""
-        token = self.recording.sudo().generate_access_token()[0]
-        raw_token = self.recording.sudo()._get_raw_access_token()
-        for query in (f'access_token={token}', f'access_token={raw_token}'):
-            for user in (None, self.agent_b, self.sales, self.supervisor):
-                with self.subTest(query=query[:20], user=user and user.login):
-                    self.assertForbidden(self.get(f'/web/content/{self.recording.id}?{query}', user))
+        """Odoo serves an attachment to anyone holding its token, as superuser: no user can give a recording's
+        file one (writing the attachment is writing the ``audio`` field), no search or chatter hands one out
+        (Odoo hides a field's attachments from searches), and a made-up token opens nothing."""
+        for user in (self.supervisor, self.agent_a):
+            with self.subTest(user=user.login):
+                answer = self._call_kw('ir.attachment', 'generate_access_token', [[self.attachment.id]],
+                                       self.as_(user))
+                self.assertEqual(answer.get('error', {}).get('data', {}).get('name'), 'odoo.exceptions.AccessError',
+                                 answer)
+        self.attachment.invalidate_recordset()
+        self.assertFalse(self.attachment.access_token)
+        for user in (None, self.agent_b, self.sales, self.supervisor):
+            with self.subTest(user=user and user.login):
+                self.assertForbidden(self.get(f'/web/content/{self.attachment.id}?access_token=made-up-token', user))
 
     def test_the_mail_zip_route_refuses_a_recording(self):
         """/mail/attachment/zip streams the attachments it is given as the user: never a recording."""
@@ -124,11 +143,11 @@ class TestRecordingAccess(RecordingHttpCase):
         for user in (self.supervisor, self.agent_a):
             with self.subTest(user=user.login):
                 cookies = self.as_(user)
-                form = {'file_ids': str(self.recording.id), 'zip_name': 'calls.zip',
+                form = {'file_ids': str(self.attachment.id), 'zip_name': 'calls.zip',
                         'csrf_token': self.csrf_token(cookies)}
                 response = self._http('POST', '/mail/attachment/zip', data=form, cookies=cookies)
                 self.assertForbidden(response)
-                form['file_ids'] = f'{other.id},{self.recording.id}'
+                form['file_ids'] = f'{other.id},{self.attachment.id}'
                 self.assertForbidden(self._http('POST', '/mail/attachment/zip', data=form, cookies=cookies))
         # the route itself works (the token is right): another attachment of the call is zipped
         cookies = self.as_(self.supervisor)
@@ -159,45 +178,97 @@ class TestRecordingAccess(RecordingHttpCase):
     def test_rpc_on_ir_attachment(self):
         export = self.env.ref('base.group_allow_export')
         (self.supervisor | self.agent_a | self.agent_b | self.sales).write({'group_ids': [Command.link(export.id)]})
+        self.env.company.ameyo_agents_replay = True  # agent A reads the recording: not its file
+        attachment = self.attachment.id
         for user in (self.supervisor, self.agent_a, self.agent_b, self.sales):
             with self.subTest(user=user.login):
                 cookies = self.as_(user)
-                found = self._call_kw('ir.attachment', 'search_read', [[('res_model', '=', 'ameyo.call')]], cookies,
-                                      {'fields': ['id', 'name']})
-                # a user without access to calls is refused the search itself (Odoo's rule)
-                rows = found.get('result', []) if user != self.sales else found.get('result') or []
-                self.assertTrue('result' in found or user == self.sales, found)
-                # searches list it to nobody: the call form plays it (``visible``: its name may be read directly)
-                self.assertNotIn(self.recording.id, [row['id'] for row in rows])
-                found = self._call_kw('ir.attachment', 'search_read', [[('mimetype', '=like', 'audio/%')]], cookies,
-                                      {'fields': ['id', 'name']})
-                self.assertNotIn(self.recording.id, [row['id'] for row in found['result']])
+                # searches list the file to nobody (Odoo hides the attachments of fields)
+                for domain in ([('res_model', '=', 'ameyo.call')], [('res_model', '=', 'ameyo.call.recording')],
+                               [('mimetype', '=like', 'audio/%')]):
+                    found = self._call_kw('ir.attachment', 'search_read', [domain], cookies, {'fields': ['id']})
+                    self.assertNotIn(attachment, [row['id'] for row in found.get('result') or []], found)
                 # its content, for no one: only the recording route serves it
                 for method, args, kwargs in (
-                        ('read', [[self.recording.id], ['datas']], {}),
-                        ('read', [[self.recording.id], ['raw']], {}),
-                        ('read', [[self.recording.id], ['db_datas']], {}),
-                        ('read', [[self.recording.id]], {}),
-                        ('web_read', [[self.recording.id]], {'specification': {'datas': {}}}),
-                        ('export_data', [[self.recording.id], ['datas']], {})):
+                        ('read', [[attachment], ['datas']], {}),
+                        ('read', [[attachment], ['raw']], {}),
+                        ('read', [[attachment], ['db_datas']], {}),
+                        ('read', [[attachment]], {}),
+                        ('web_read', [[attachment]], {'specification': {'datas': {}}}),
+                        ('export_data', [[attachment], ['datas']], {})):
                     with self.subTest(method=method, args=args):
                         read = self._call_kw('ir.attachment', method, args, cookies, kwargs)
                         self.assertNotIn('result', read)
                         self.assertEqual(read['error']['data']['name'], 'odoo.exceptions.AccessError', read)
-                # a search finds it for nobody (the call form plays it), and reads no content either
-                read = self._call_kw('ir.attachment', 'search_read', [[('id', '=', self.recording.id)]], cookies,
+                # a search by id finds it for nobody, and reads no content either
+                read = self._call_kw('ir.attachment', 'search_read', [[('id', '=', attachment)]], cookies,
                                      {'fields': ['name', 'datas']})
                 self.assertFalse(read.get('result'), read)
-                # nor its name, read directly: a recording is the call form's, not an attachment to browse
-                read = self._call_kw('ir.attachment', 'read', [[self.recording.id], ['name', 'file_size']], cookies)
+                # nor its name, read directly
+                read = self._call_kw('ir.attachment', 'read', [[attachment], ['name', 'file_size']], cookies)
                 self.assertNotIn('result', read)
+                # the recording's audio field: system administrators only
+                read = self._call_kw('ameyo.call.recording', 'read', [[self.recording.id], ['audio']], cookies)
+                self.assertEqual(read['error']['data']['name'], 'odoo.exceptions.AccessError', read)
+        # what a supervisor reads of the recording: all but the file
+        read = self._call_kw('ameyo.call.recording', 'read', [[self.recording.id]], self.as_(self.supervisor))
+        self.assertEqual(read['result'][0]['file_size'], len(recording_mp3()), read)
+        self.assertNotIn('audio', read['result'][0])
         # in Python too, as any user but the superuser
         for user in (self.supervisor, self.agent_a):
-            with self.subTest(user=user.login), self.assertRaises(AccessError):
-                self.recording.with_user(user).invalidate_recordset()
-                self.recording.with_user(user).raw  # noqa: B018
+            with self.subTest(user=user.login):
+                with self.assertRaises(AccessError):
+                    self.attachment.with_user(user).invalidate_recordset()
+                    self.attachment.with_user(user).raw  # noqa: B018
+                with self.assertRaises(AccessError):
+                    self.recording.with_user(user).audio  # noqa: B018
+        self.attachment.invalidate_recordset()
+        self.assertEqual(self.attachment.sudo().raw, recording_mp3())
+
+    def test_no_search_of_attachments_is_ours(self):
+        """Odoo hides a field's attachments from every search: no override of this addon adds a subquery to every
+        attachment search of every user, nor streams attachments its own way."""
+        for model in ('ir.attachment', 'ir.binary'):
+            ours = [cls for cls in type(self.env[model]).__mro__
+                    if cls.__module__.startswith('odoo.addons.crm_ameyo')]
+            self.assertFalse(ours, f'{model} is overridden by {ours}')
+        # the test can fail: a class of ours in a model's MRO is found
+        self.assertTrue(any(cls.__module__.startswith('odoo.addons.crm_ameyo')
+                            for cls in type(self.env['res.company']).__mro__))
+        search = type(self.env['ir.attachment'])._search
+        self.assertFalse(inspect.getmodule(search).__name__.startswith('odoo.addons.crm_ameyo'))
+        # a normal user's search of attachments: the recording's file is hidden all the same
+        Attachment = self.env['ir.attachment'].with_user(self.supervisor)
+        found = Attachment.search([('res_model', '=', 'ameyo.call.recording')])
+        self.assertNotIn(self.attachment, found.sudo())
+
+    def test_a_recording_hidden_from_an_agent_of_another_leg(self):
+        Recording = self.env['ameyo.call.recording']
+        self.env.company.ameyo_agents_replay = True
+        self.assertEqual(Recording.with_user(self.agent_a).search([('id', '=', self.recording.id)]),
+                         self.recording.with_user(self.agent_a))
+        self.assertFalse(Recording.with_user(self.agent_b).search([('id', '=', self.recording.id)]))
+        self.assertFalse(self.recording.with_user(self.agent_b).has_access('read'))
+        answer = self._call_kw('ameyo.call.recording', 'read', [[self.recording.id], ['state']], self.as_(self.agent_b))
+        self.assertEqual(answer['error']['data']['name'], 'odoo.exceptions.AccessError', answer)
+        # the call's own agent, only while his company lets agents replay
+        self.env.company.ameyo_agents_replay = False
+        self.assertFalse(Recording.with_user(self.agent_a).search([('id', '=', self.recording.id)]))
+        # a supervisor writes Keep, and nothing else
+        cookies = self.as_(self.supervisor)
+        answer = self._call_kw('ameyo.call.recording', 'write', [[self.recording.id], {'keep': True}], cookies)
+        self.assertIs(answer.get('result'), True, answer)
+        for values in ({'state': 'purged'}, {'audio': False}, {'call_id': self.leg.id}, {'error': 'x'}):
+            with self.subTest(values=values):
+                answer = self._call_kw('ameyo.call.recording', 'write', [[self.recording.id], values], cookies)
+                self.assertEqual(answer['error']['data']['name'], 'odoo.exceptions.AccessError', answer)
+        for method, args in (('create', [{'call_id': self.leg.id}]), ('unlink', [[self.recording.id]])):
+            with self.subTest(method=method):
+                answer = self._call_kw('ameyo.call.recording', method, args, cookies)
+                self.assertEqual(answer['error']['data']['name'], 'odoo.exceptions.AccessError', answer)
         self.recording.invalidate_recordset()
-        self.assertEqual(self.recording.sudo().raw, recording_mp3())
+        self.assertRecordValues(self.recording, [{'state': 'fetched', 'keep': True}])
+        self.assertEqual(self.attachment.sudo().raw, recording_mp3())
 
     def test_the_chatters(self):
         """The call's attachment box lists the recording to nobody (its download would go through
@@ -209,14 +280,14 @@ class TestRecordingAccess(RecordingHttpCase):
             with self.subTest(user=user.login):
                 data = self._rpc('/mail/data', params, cookies=self.as_(user))['result']
                 attachment_ids = [att['id'] for att in data.get('ir.attachment', [])]
-                self.assertNotIn(self.recording.id, attachment_ids)
+                self.assertNotIn(self.attachment.id, attachment_ids)
         note = self.partner.message_ids.filtered(lambda m: 'recording of this call' in str(m.body))
         self.assertEqual(len(note), 1)
         self.assertFalse(note.attachment_ids)
         self.assertIn(f'data-oe-id="{self.leg.id}"', str(note.body))
 
     def test_each_play_and_download_is_recorded(self):
-        before = len(self.leg.recording_access_ids)
+        before = len(self.recording.access_ids)
         cookies = self.as_(self.supervisor)
 
         def play(range_header=None, query=''):
@@ -244,7 +315,7 @@ class TestRecordingAccess(RecordingHttpCase):
                 self.assertEqual(len(self.accesses(before)), count + 1)
         self.assertEqual({kind for _user, kind in self.accesses(before)[2:]}, {'stream'})
         # a seek long after the user's last listen of the call is a listen of its own
-        self.leg.recording_access_ids.sudo().write({'accessed_at': fields.Datetime.now() - timedelta(hours=2)})
+        self.recording.access_ids.sudo().write({'accessed_at': fields.Datetime.now() - timedelta(hours=2)})
         count = len(self.accesses(before))
         play('bytes=4000-')
         play('bytes=5000-')
@@ -288,7 +359,7 @@ class TestRecordingTour(RecordingHttpCase):
         self.assertEqual(leg.recording_state, 'fetched')
         self.start_tour(f'/odoo/res.partner/{self.partner.id}', 'crm_ameyo_recording_tour', login='t_supervisor')
         # one play, one line: opening the call form is no listen (the player loads nothing before it plays)
-        self.assertRecordValues(leg.recording_access_ids, [{'user_id': self.supervisor.id, 'kind': 'stream'}])
+        self.assertRecordValues(leg.recording_id.access_ids, [{'user_id': self.supervisor.id, 'kind': 'stream'}])
 
     def test_wav_plays_on_the_call_form(self):
         self.play_from_the_chatter('wav')
