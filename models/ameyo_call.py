@@ -435,8 +435,9 @@ class AmeyoCall(models.Model):
             stamps.update(disposed_at=now, dispose_error=False, dispose_next_try=False)
         if target_state in CLOSED_STATES and not times['closed_at']:
             stamps['closed_at'] = now
-        if any(name in stamps for name in STAMP_FIELDS):
-            stamps.update(measure_values({**times, **{name: stamps[name] for name in STAMP_FIELDS if name in stamps}}))
+        given = {name: values[name] for name in STAMP_FIELDS if name in values}
+        if given or any(name in stamps for name in STAMP_FIELDS):
+            stamps.update(measure_values({**times, **stamps, **given}))
         return {name: value for name, value in stamps.items() if name not in values}
 
     def _ameyo_set_preview(self):

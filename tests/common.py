@@ -63,9 +63,12 @@ def create_call_leg(env, values):
     state = values.pop('state', 'connected')
     initial = state if state in INITIAL_STATES else 'dialing' if state == 'dial_failed' else 'connected'
     leg = env['ameyo.call'].sudo()._ameyo_create_leg(values, initial)
+    # the times the test gives win over the ones the transitions would stamp
+    given = {name: values[name] for name in ('ended_at', 'closed_at', 'disposed_at', 'dispose_saved_at')
+             if name in values}
     for step in ('dispose_pending', state) if state == 'dispose_failed' else (state,):
         if step != leg.state:
-            leg._ameyo_update_state(step)
+            leg._ameyo_update_state(step, given)
     return leg.with_env(env)
 
 
@@ -120,6 +123,13 @@ class AmeyoCommon:
         sim = AmeyoSimulator(**{**CREDENTIALS, **options}).start()
         cls.addClassCleanup(sim.stop)
         return sim
+
+    @classmethod
+    def create_other_company_agent(cls, company_name, login, ameyo_user_id):
+        """An agent of another company than the server's (a company of its own, ``company_name``)."""
+        company = cls.env['res.company'].create({'name': company_name})
+        return company, new_test_user(cls.env, login=login, groups=AGENT_GROUPS, ameyo_user_id=ameyo_user_id,
+                                      company_id=company.id, company_ids=[company.id])
 
     @classmethod
     def create_leg(cls, crt_object_id, user, user_crt_object_id=None, **vals):

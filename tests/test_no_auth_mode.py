@@ -16,10 +16,8 @@ class TestNoAuthMode(AmeyoHttpCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.other_company = cls.env['res.company'].create({'name': 'No-auth Other Co'})
-        cls.other_agent = new_test_user(
-            cls.env, login='t_other_agent', groups=AGENT_GROUPS, ameyo_user_id='t.other@acme',
-            company_id=cls.other_company.id, company_ids=[cls.other_company.id])
+        cls.other_company, cls.other_agent = cls.create_other_company_agent(
+            'No-auth Other Co', 't_other_agent', 't.other@acme')
         cls.supervisor.ameyo_user_id = 't.supervisor@acme'
         cls.manager.ameyo_user_id = 't.manager@acme'
         cls.sales_manager = new_test_user(

@@ -798,11 +798,9 @@ class TestLifecycleAuthMethod(SsoCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.other_company = cls.env['res.company'].create({'name': 'Auth Method Other Co'})
         # an agent entitled to single sign-on, of a company the server does not belong to
-        cls.other_agent = new_test_user(
-            cls.env, login='t_auth_other_agent', groups=AGENT_GROUPS, ameyo_user_id='t.auth-other@acme',
-            company_id=cls.other_company.id, company_ids=[cls.other_company.id])
+        cls.other_company, cls.other_agent = cls.create_other_company_agent(
+            'Auth Method Other Co', 't_auth_other_agent', 't.auth-other@acme')
 
     def test_lifecycle_routes_declare_auth_ameyo(self):
         ir_http = self.env['ir.http']
