@@ -535,8 +535,12 @@ class AmeyoCall(models.Model):
         dispose URL still records its disposition.
         """
         self.ensure_one()
-        earlier = self.sudo().search([('user_id', '=', self.user_id.id), ('server_id', '=', self.server_id.id),
-                                      ('state', 'in', LIVE_STATES), ('id', '!=', self.id)])
+        # on the pop's path: found with what ending them reads (their times, what their recomputes read), one query
+        earlier = self.sudo().search_fetch(
+            [('user_id', '=', self.user_id.id), ('server_id', '=', self.server_id.id), ('state', 'in', LIVE_STATES),
+             ('id', '!=', self.id)],
+            ['state', *STAMP_FIELDS, 'user_id', 'server_id', 'company_id', 'campaign_id', 'recording_id',
+             'create_date'])
         earlier.with_context(mail_notrack=True)._ameyo_set_ended()
 
     @api.model

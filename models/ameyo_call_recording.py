@@ -72,7 +72,7 @@ class AmeyoCallRecording(models.Model):
     _rec_names_search = ['call_id.crt_object_id', 'call_id.phone']
 
     call_id = fields.Many2one('ameyo.call', required=True, index=True, ondelete='cascade', readonly=True)
-    company_id = fields.Many2one(related='call_id.company_id', store=True, index=True)
+    company_id = fields.Many2one(related='call_id.company_id', store=True, index=True, precompute=True)
     audio = fields.Binary(
         attachment=True, readonly=True, copy=False, groups='base.group_system',
         help="The file, for system administrators only: everyone else plays it from the call, through the "
