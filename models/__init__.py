@@ -16,6 +16,7 @@ from . import ameyo_agent_session
 from . import res_company
 from . import res_users
 from . import res_config_settings
+from . import ameyo_call_panel  # before the caller mixin, which lists it in its _inherit
 from . import ameyo_caller_mixin
 from . import res_partner
 from . import crm_lead
@@ -25,5 +26,4 @@ from . import ameyo_sso_throttle
 from . import ir_http
 from . import ameyo_call_recording
 from . import ameyo_recording_access
-from . import ameyo_call_panel
 from . import ameyo_phone_key_rewrite

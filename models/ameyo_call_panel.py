@@ -11,14 +11,15 @@ PANEL_CALLS = 5
 PANEL_ACTIVITIES = 5
 
 
-class AmeyoCallerMixin(models.AbstractModel):
+class AmeyoCallerPanelMixin(models.AbstractModel):
     """The call panel on a contact's or lead's form: while the current agent is on a live (or preview) call
     with the record, the queue's guidance, the caller's last calls and his open activities, without a click.
 
     A non-stored field computed in the form's own read: no round trip of its own, and nothing but the
     open-call lookup the form already does when there is no live call. It is empty otherwise (the view hides it).
     """
-    _inherit = 'ameyo.caller.mixin'
+    _name = 'ameyo.caller.panel.mixin'
+    _description = "Ameyo Caller: Call Panel"
 
     ameyo_call_panel = fields.Html(
         string="Call Panel", compute='_compute_ameyo_call_panel', sanitize=False,

@@ -12,6 +12,7 @@ class AmeyoCallerMixin(models.AbstractModel):
     number, the current user's open call with them, "Dispose Call" from their form, and
     click-to-dial (``action_ameyo_dial``, the "Do not call" flag)."""
     _name = 'ameyo.caller.mixin'
+    _inherit = ['ameyo.caller.panel.mixin']  # ameyo_call_panel.py: the call panel on the caller's form
     _description = 'Ameyo Caller'
     _ameyo_leg_field = None  # the ameyo.call field pointing to records of the inheriting model
     _ameyo_leg_children = False  # the calls of a record include those of its children (a company's contacts)
