@@ -1,7 +1,7 @@
 """A call leg (``ameyo.call``): the core of the connector, and the one place its state changes.
 
-A leg lives through the states of ``const.py``; :meth:`AmeyoCall._ameyo_update_state` (and its
-``_ameyo_set_*`` wrappers) is the only code that moves it: it tells moves from Ameyo's replays (skipped,
+A leg lives through the states of ``const.py``; :meth:`AmeyoCall._ameyo_update_state` (with
+``_ameyo_create_leg`` for a new leg) is the only code that moves it: it tells moves from Ameyo's replays (skipped,
 logged) and from contradictions (refused), writes the state with the times it means and the measures
 they give (``models/ameyo_call_measures.py``) in one write, and posts what the chatter must say. Nothing
 else writes ``state``: :meth:`write` refuses it outside a transition, whoever asks.
@@ -26,6 +26,7 @@ from ..const import (
     ATTEMPT_STATES,
     CALL_STATES,
     CLOSED_STATES,
+    DIALING_STATES,
     ENDED_STATES,
     INITIAL_STATES,
     LIVE_STATES,
@@ -45,6 +46,8 @@ TRANSFER_CALL_TYPE_PREFIX = 'transferred.'
 SERVER_VALUE_FIELDS = frozenset({'server_id', 'campaign_id', 'queue_id', 'disposition_id'})
 # The times a leg's life stamps, and the measures computed from them (written together by a transition).
 STAMP_FIELDS = ('popped_at', 'connected_at', 'ended_at', 'closed_at', 'dispose_saved_at')
+TIME_FIELDS = frozenset({*STAMP_FIELDS, 'disposed_at', 'popped_hour', 'call_unit', 'talk_seconds', 'wrap_seconds',
+                         'talk_seconds_avg', 'wrap_seconds_avg', 'odoo_dispose_seconds'})
 
 # Python context variables, which no RPC caller can set (a context key could be): set only inside
 # :meth:`AmeyoCall._ameyo_update_state` / :meth:`AmeyoCall._ameyo_create_leg` (the state may be written) and
@@ -186,8 +189,9 @@ class AmeyoCall(models.Model):
 
     @api.model_create_multi
     def create(self, vals_list):
-        if not _writing_state.get() and any('state' in vals for vals in vals_list):
-            raise UserError(self.env._("A call is created by Ameyo's URLs or a dial, in the state they give it."))
+        if not _writing_state.get():
+            # whoever asks: a leg starts its life in a state, with the times that state means (_ameyo_create_leg)
+            raise UserError(self.env._("Calls are created by Ameyo's URLs and by dials, not by hand."))
         return super().create(vals_list)
 
     def write(self, vals):
@@ -205,6 +209,11 @@ class AmeyoCall(models.Model):
             raise UserError(self.env._(
                 "The state of a call follows its events (Ameyo's URLs, the dispose, the dial): it cannot be "
                 "set by hand."))
+        if not self.env.su and not _writing_state.get() and TIME_FIELDS.intersection(vals):
+            # a manager over RPC: the stored measures are written with the times they come from, never apart
+            raise UserError(self.env._(
+                "The times and measures of a call are written by its events, not by hand (not %(fields)s).",
+                fields=', '.join(sorted(TIME_FIELDS.intersection(vals)))))
         return super().write(vals)
 
     def _ameyo_check_caller_values(self, vals):
@@ -375,11 +384,21 @@ class AmeyoCall(models.Model):
             raise ValueError(f"unknown call state {target_state!r}")
         values = dict(values or {})
         batches = defaultdict(list)
+        moved_ids = []
         for leg in self.sudo():
             current = leg.state
-            if current == target_state and current in CLOSED_STATES or (
-                    current != target_state and current not in STATE_TRANSITIONS[target_state]
-                    and STATE_PROGRESS[target_state] <= STATE_PROGRESS[current]):
+            if current == target_state and current in CLOSED_STATES:
+                # a closed leg asked again: Ameyo's replay. Only what the event says of the times is written (Ameyo's
+                # end of the talk on its dispose URL after a dual-entry save, the agent's save in forced mode)
+                _logger.info("Ameyo call leg %s is %s: a move to %s is a replay, skipped", leg.id, current,
+                             target_state)
+                stamps = leg._ameyo_stamp_values(current, target_state, {}, outcome_saved=outcome_saved,
+                                                 ended_at=ended_at) if outcome_saved or ended_at else {}
+                if stamps:
+                    batches[tuple(sorted(stamps.items(), key=lambda item: item[0]))].append(leg.id)
+                continue
+            if current != target_state and current not in STATE_TRANSITIONS[target_state] \
+                    and STATE_PROGRESS[target_state] <= STATE_PROGRESS[current]:
                 _logger.info("Ameyo call leg %s is %s: a move to %s is a replay, skipped", leg.id, current,
                              target_state)
                 continue
@@ -395,12 +414,11 @@ class AmeyoCall(models.Model):
                 write['state'] = target_state
             if write:
                 batches[tuple(sorted(write.items(), key=lambda item: item[0]))].append(leg.id)
-        moved = self.browse()
+                moved_ids.append(leg.id)
         with _setting(_writing_state):
             for write, leg_ids in batches.items():
-                legs = self.sudo().browse(leg_ids)
-                legs.write(dict(write))
-                moved |= legs
+                self.sudo().browse(leg_ids).write(dict(write))
+        moved = self.sudo().browse(moved_ids)
         if target_state in ENDED_STATES:
             moved._ameyo_expect_recording()  # the talk is over: Ameyo's voice log is to fetch (ameyo_call_voice_log.py)
         if message:
@@ -440,12 +458,6 @@ class AmeyoCall(models.Model):
             stamps.update(measure_values({**times, **stamps, **given}))
         return {name: value for name, value in stamps.items() if name not in values}
 
-    def _ameyo_set_preview(self):
-        return self._ameyo_update_state('preview')
-
-    def _ameyo_set_connected(self):
-        return self._ameyo_update_state('connected')
-
     def _ameyo_set_ended(self):
         """Ameyo gave the agent another call: these live legs are over in Ameyo."""
         return self._ameyo_update_state('ended')
@@ -480,8 +492,9 @@ class AmeyoCall(models.Model):
                                    and candidate.user_id == agent and candidate.state == 'preview')[:1]
         else:
             leg = call_legs.filtered(lambda candidate: not candidate.user_crt_object_id)[:1]
-        if not leg and event in ('customer', 'preview'):
-            # the call a click-to-dial of this agent asked for: the pop adopts that attempt
+        if not leg and event in ('customer', 'preview', 'dispose'):
+            # the call a click-to-dial of this agent asked for: its first URL (a pop, or Ameyo's dispose when no pop
+            # reached Odoo) adopts that attempt
             leg = Call._ameyo_dial_attempt_for(server, agent, crt, params.get('phone'))
         if leg and leg.user_id and leg.user_id != agent:
             # an agent leg is one agent's: another agent naming it is not a transfer (that has its own leg)
@@ -500,11 +513,14 @@ class AmeyoCall(models.Model):
             if params.get(param) and not (param == 'customerId' and params[param] == '-1'):
                 values[field_name] = params[param]
         state = {'customer': 'connected', 'preview': 'preview'}.get(event)
+        if leg and leg.state in DIALING_STATES:
+            # an adopted dial attempt (Ameyo's answer may have named its call already): a call now, also when its
+            # first URL is Ameyo's dispose
+            values.update(crt_object_id=crt, call_unit=self._ameyo_call_unit(call_legs - leg),
+                          ameyo_assigned=self._ameyo_given_by_ameyo(
+                              values.get('call_type') or leg.call_type, call_legs - leg, agent))
+            state = state or 'connected'
         if leg:
-            if not leg.crt_object_id:  # an adopted dial attempt: Ameyo names its call now
-                values.update(crt_object_id=crt, call_unit=self._ameyo_call_unit(call_legs - leg),
-                              ameyo_assigned=self._ameyo_given_by_ameyo(
-                                  values.get('call_type') or leg.call_type, call_legs, agent))
             if agent_leg and not leg.user_crt_object_id:
                 values['user_crt_object_id'] = agent_leg
             with _setting(_writing_server_values):

@@ -99,9 +99,12 @@ class AmeyoCallDisposeMixin(models.AbstractModel):
         }
 
     def _ameyo_check_can_dispose(self):
-        """Refuse what cannot be disposed: a disposed leg, another agent's leg (unless supervisor)."""
+        """Refuse what cannot be disposed: a dial attempt, a disposed leg, another agent's leg (unless
+        supervisor)."""
         self._ameyo_check_owner()
         for call in self:
+            if call.state in ATTEMPT_STATES:
+                raise UserError(self.env._("This is a dial attempt, not a call: there is nothing to dispose."))
             if call.state == 'disposed' and call.campaign_id.dispose_mode != 'ameyo_only':
                 raise UserError(self.env._("This call is already disposed (%(code)s).",
                                            code=call.disposition_code or '-'))
@@ -245,9 +248,11 @@ class AmeyoCallDisposeMixin(models.AbstractModel):
             'disposition_attribute': params.get('dispositionAttribute') or leg.disposition_attribute,
         }, ended_at=leg._ameyo_end_from_params(params),
             message=self.env._("Ameyo disposed this call with code %(code)s.", code=code))
+        # a callback the agent scheduled in Ameyo: planned once, also when the leg was disposed first in Odoo (dual
+        # entry) without one
+        leg._ameyo_callback_from_ameyo(params)
         if not moved:
-            return
-        leg._ameyo_callback_from_ameyo(params)  # a callback the agent scheduled in Ameyo
+            return  # a replay: the outcome saved first stays (only Ameyo's end of the talk was written)
         # on the caller's record too, as a dispose in Odoo notes it
         record = leg.lead_id or leg.partner_id
         if record:

@@ -1,7 +1,7 @@
 from odoo import fields
 from odoo.exceptions import AccessError
 
-from .common import AmeyoTransactionCase
+from .common import AmeyoTransactionCase, create_call_leg
 
 
 class TestAmeyoAccess(AmeyoTransactionCase):
@@ -71,8 +71,8 @@ class TestAmeyoAccess(AmeyoTransactionCase):
             {'name': 'Other', 'base_url': 'http://127.0.0.1:3', 'company_id': other_company.id})
         other_campaign = self.env['ameyo.campaign'].create(
             {'server_id': other_server.id, 'ameyo_campaign_id': '1', 'name': 'Theirs'})
-        leg = self.env['ameyo.call'].create({'server_id': other_server.id, 'crt_object_id': 'X',
-                                             'user_id': self.supervisor.id})
+        leg = create_call_leg(self.env, {'server_id': other_server.id, 'crt_object_id': 'X',
+                                         'user_id': self.supervisor.id})
         self.assertEqual(other_campaign.company_id, other_company)
         supervisor = self.supervisor.with_user(self.supervisor)
         self.assertFalse(supervisor.env['ameyo.server'].search([('id', '=', other_server.id)]))

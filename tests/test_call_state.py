@@ -111,6 +111,45 @@ class TestCallStateMachine(AmeyoHttpCase):
         self.assertEqual(response.status_code, 200)
         self.assertRecordValues(first, [{'state': 'disposed', 'disposition_code': self.disposition.code,
                                          'notes': 'Saved in Odoo'}])
+        # what only Ameyo's URL says still lands on the replayed leg: its end of the talk, the callback it planned
+        self.throw('dispose', **params, dispositionCode='Callback', callEndTime=(
+            first.connected_at + timedelta(seconds=42)).strftime('%Y-%m-%d %H:%M:%S +0000'),
+            dispositionAttribute='after-01-00-0000 02:30:00', selfCallback='true')
+        self.assertRecordValues(first, [{'state': 'disposed', 'disposition_code': self.disposition.code,
+                                         'ended_at': first.connected_at + timedelta(seconds=42),
+                                         'talk_seconds': 42, 'callback_by_ameyo': True}])
+        self.assertTrue(first.callback_activity_id)
+
+    def test_a_dial_attempt_becomes_a_call_whichever_url_comes_first(self):
+        """Ameyo's answer to the dial may name the call already; its first URL may be the customer URL or the
+        dispose URL: the attempt is adopted, a call (counted once, given by Ameyo), never refused."""
+        self.authenticate('t_agent_a', 't_agent_a')
+        for event in ('customer', 'dispose'):
+            with self.subTest(event=event):
+                crt = self.new_crt()
+                attempt = self.leg_in('dialing', crt_object_id=crt, direction='outbound',
+                                      dial_requested_at=fields.Datetime.now(), ameyo_assigned=False)
+                params = dict(self.pop_params(crt=crt), phone=attempt.phone)
+                if event == 'dispose':
+                    params['dispositionCode'] = 'Sale'
+                response = self.throw(event, **params)
+                self.assertLess(response.status_code, 400, response.text[:500])
+                self.assertRecordValues(attempt, [{
+                    'state': 'connected' if event == 'customer' else 'disposed', 'call_unit': 1,
+                    'ameyo_assigned': True}])
+                self.assertTrue(attempt.connected_at)
+
+    def test_the_agents_saves_are_never_lost_as_replays(self):
+        # forced mode: Ameyo ended the call (the agent's next pop) before the agent saved: the save is stamped
+        self.campaign.dispose_mode = 'forced'
+        leg = self.leg_in('ended')
+        leg.with_user(self.agent_a)._ameyo_save_outcome(self.disposition, 'Late notes')
+        self.assertTrue(leg.dispose_saved_at)
+        self.assertEqual((leg.state, leg.notes), ('ended', 'Late notes'))
+        # a dial attempt is not a call: nothing to dispose
+        attempt = self.leg_in('dial_failed')
+        with self.assertRaisesRegex(UserError, 'dial attempt'):
+            attempt.with_user(self.agent_a)._ameyo_save_outcome(self.disposition, 'x')
 
     def test_contradictions_are_refused(self):
         for source, target in (('connected', 'dispose_failed'), ('dialing', 'disposed'), ('dialing', 'ended'),
@@ -139,6 +178,14 @@ class TestCallStateMachine(AmeyoHttpCase):
                     leg.with_env(env).sudo().write({'state': 'disposed'})
         self.assertEqual(leg.state, 'connected')
         self.assertFalse(self.env['ameyo.call'].search([('crt_object_id', '=', 'by-hand')]))
+        # nor a leg without a state, nor a time or a measure apart from the events that give them
+        answer = self._call_kw('ameyo.call', 'create', [{'server_id': self.server.id, 'crt_object_id': 'bare'}],
+                               cookies)
+        self.assertEqual(answer.get('error', {}).get('data', {}).get('name'), 'odoo.exceptions.UserError', answer)
+        for values in ({'connected_at': '2026-01-01 10:00:00'}, {'talk_seconds': 3600}):
+            answer = self._call_kw('ameyo.call', 'write', [[leg.id], values], cookies)
+            self.assertEqual(answer.get('error', {}).get('data', {}).get('name'), 'odoo.exceptions.UserError', answer)
+        self.assertEqual(leg.talk_seconds, 0)
         # the agent gets the access error of any field that is not theirs
         self.assertEqual(self._call_kw('ameyo.call', 'write', [[leg.id], {'state': 'ended'}],
                                        self._login_cookies('t_agent_a'))['error']['data']['name'],

@@ -3,7 +3,7 @@ from psycopg2 import IntegrityError
 from odoo.exceptions import ValidationError
 from odoo.tools import mute_logger
 
-from .common import AmeyoTransactionCase
+from .common import AmeyoTransactionCase, create_call_leg
 
 
 class TestAmeyoConstraints(AmeyoTransactionCase):
@@ -30,8 +30,8 @@ class TestAmeyoConstraints(AmeyoTransactionCase):
     def test_same_call_on_two_servers(self):
         other = self.server.copy({'name': 'Other', 'base_url': 'http://127.0.0.1:2'})
         self.create_leg('CRT-3', self.agent_a, 'U')
-        self.env['ameyo.call'].create({'server_id': other.id, 'crt_object_id': 'CRT-3',
-                                       'user_crt_object_id': 'U', 'user_id': self.agent_a.id})
+        create_call_leg(self.env, {'server_id': other.id, 'crt_object_id': 'CRT-3', 'user_crt_object_id': 'U',
+                                   'user_id': self.agent_a.id})
 
     def test_ameyo_user_id_unique(self):
         self.assertUniqueViolation(lambda: self.agent_b.write({'ameyo_user_id': 't.agent-a@acme'}), 'res_users')

@@ -438,11 +438,15 @@ class TestRecordingMigration(AmeyoTransactionCase):
         unavailable = self.former_leg('unavailable', attempts=6, error='could not be found')
         purged = self.former_leg('purged', fetched_at=fetched_on, purged_at=fields.Datetime.now(), keep=False)
         never = self.former_leg(None)
+        lost = self.former_leg('fetched', attempts=1, fetched_at=fetched_on)  # its file gone
         files = {'fetched': self.former_file(fetched, recording_mp3()),
                  'older': self.former_file(twice, make_mp3(frames=4)),
                  'newer': self.former_file(twice, make_mp3(frames=8))}
         notes = self.env['ir.attachment'].create({'name': 'notes.txt', 'raw': b'notes', 'res_model': 'ameyo.call',
                                                   'res_id': fetched.id})
+        # a voice note a user posted on the call's chatter: a message's attachment, not the call's recording
+        voice_note = self.former_file(fetched, make_mp3(frames=2))
+        fetched.message_post(body='Listen to this', attachment_ids=voice_note.ids)
         stored = {name: attachment.store_fname for name, attachment in files.items()}
         self.env.flush_all()
         cr.execute("""INSERT INTO ameyo_recording_access (call_id, company_id, user_id, accessed_at, kind)
@@ -461,16 +465,25 @@ class TestRecordingMigration(AmeyoTransactionCase):
             'attempts': 2, 'fetched_at': fetched_on, 'keep': True, 'next_try': False}])
         self.assertEqual(base64.b64decode(fetched.recording_id.audio), recording_mp3())
         # the attachment rows, repointed in place: the stored files stay
-        for name, attachment in files.items():
+        for name in ('fetched', 'newer'):
             with self.subTest(file=name):
+                attachment = files[name]
                 self.assertEqual((attachment.res_model, attachment.res_field, attachment.store_fname),
                                  ('ameyo.call.recording', 'audio', stored[name]))
         self.assertEqual(files['fetched'].res_id, fetched.recording_id.id)
         self.assertEqual((notes.res_model, notes.res_id, notes.res_field), ('ameyo.call', fetched.id, False))
-        # two files: two recordings, the newest plays
-        self.assertEqual(len(self.env['ameyo.call.recording'].search([('call_id', '=', twice.id)])), 2)
+        self.assertEqual((voice_note.res_model, voice_note.res_id, voice_note.res_field),
+                         ('ameyo.call', fetched.id, False))
+        # two files (two workers raced): the newest plays, the older copy is deleted, its recording purged
+        copies = self.env['ameyo.call.recording'].search([('call_id', '=', twice.id)])
+        self.assertEqual(sorted(copies.mapped('state')), ['fetched', 'purged'])
+        self.assertEqual(twice.recording_id.state, 'fetched')
+        self.assertFalse(files['older'].exists())
         self.assertEqual(files['newer'].res_id, twice.recording_id.id)
         self.assertEqual(base64.b64decode(twice.recording_id.audio), make_mp3(frames=8))
+        # marked fetched, its file gone: unavailable, and it says why
+        self.assertRecordValues(lost.recording_id, [{'state': 'unavailable', 'attempts': 1}])
+        self.assertIn('missing', lost.recording_id.error)
         # no file: the life goes on
         self.assertRecordValues(pending.recording_id | unavailable.recording_id | purged.recording_id, [
             {'state': 'pending', 'next_try': next_try, 'attempts': 1, 'error': 'Ameyo answered null'},
@@ -485,6 +498,9 @@ class TestRecordingMigration(AmeyoTransactionCase):
         self.assertRecordValues(fetched.recording_id.access_ids, [{'user_id': self.supervisor.id, 'kind': 'stream',
                                                                    'call_id': fetched.id}])
         self.assertEqual([cron.model_id.model for cron in crons], ['ameyo.call.recording'] * 2)
+        cr.execute("SELECT is_nullable FROM information_schema.columns "
+                   "WHERE table_name = 'ameyo_recording_access' AND column_name = 'recording_id'")
+        self.assertEqual(cr.fetchone()[0], 'NO')
         # the pending one is still fetched, when due
         pending.recording_id.next_try = fields.Datetime.now() - timedelta(seconds=1)
         self.assertIn(pending, self.env['ameyo.call'].search(self.env['ameyo.call.recording']._ameyo_due_domain()))
