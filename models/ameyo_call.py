@@ -190,7 +190,9 @@ class AmeyoCall(models.Model):
     @api.model_create_multi
     def create(self, vals_list):
         if not _writing_state.get():
-            # whoever asks: a leg starts its life in a state, with the times that state means (_ameyo_create_leg)
+            # whoever asks: a leg starts its life in a state, with the times that state means (_ameyo_create_leg);
+            # who may not create legs at all is told so first
+            self.check_access('create')
             raise UserError(self.env._("Calls are created by Ameyo's URLs and by dials, not by hand."))
         return super().create(vals_list)
 
