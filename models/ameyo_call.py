@@ -149,7 +149,8 @@ class AmeyoCall(models.Model):
         string="Ended Without Disposition", compute='_compute_ended_undisposed', store=True, index=True,
         precompute=True,
         help="Ameyo gave the agent another call before this one was disposed in Odoo, in a campaign whose "
-             "outcome is recorded in Odoo (CRM only, dual entry): a supervisor should look at it.")
+             "outcome is recorded in Odoo (CRM only, dual entry, or a campaign Odoo does not know): a supervisor "
+             "should look at it.")
     disposition_id = fields.Many2one(
         'ameyo.disposition', domain="[('campaign_id', '=', campaign_id)]", tracking=True, check_company=True)
     outcome = fields.Selection(related='disposition_id.outcome', store=True, string="Outcome")
@@ -278,8 +279,10 @@ class AmeyoCall(models.Model):
 
     @api.depends('state', 'campaign_id.dispose_mode')
     def _compute_ended_undisposed(self):
+        # a call of a campaign Odoo does not know is disposed as in the default mode (CRM only), as the save does
         for call in self:
-            call.ended_undisposed = call.state == 'ended' and call.campaign_id.dispose_mode in ODOO_DISPOSE_MODES
+            mode = call.campaign_id.dispose_mode or 'crm_only'
+            call.ended_undisposed = call.state == 'ended' and mode in ODOO_DISPOSE_MODES
 
     @api.depends('phone')
     def _compute_phone_key(self):

@@ -21,7 +21,7 @@ from odoo.fields import Domain
 
 from ..const import LIVE_STATES, WAITING_STATES
 from ..tools.db import wait_for_lock
-from ..tools.notification import SOFT_RELOAD, notification
+from ..tools.notification import LINES_CLASS, SOFT_RELOAD, notification
 
 ATTENTION_REASONS = [
     ('dispose_failed', 'Dispose failed'),
@@ -171,16 +171,43 @@ class AmeyoCallAttentionMixin(models.AbstractModel):
         return notification(title, message, 'warning' if skipped else 'success', next_action=SOFT_RELOAD)
 
     def action_attention_retry_dispose(self):
-        """Tell Ameyo again about the saved outcome of these legs (each in its own transactions)."""
+        """Tell Ameyo again about the saved outcome of these legs (each in its own transactions); say what became
+        of each.
+
+        The sends commit in transactions of their own, after this one began: its snapshot still shows the legs as
+        they were before (a disposed leg would read as failed), so what became of them is read in a transaction
+        that begins after the last send."""
         self._ameyo_check_supervisor()
         legs = self.filtered(lambda call: call.state in WAITING_STATES)
         for leg in legs:
             leg.sudo()._ameyo_send_dispose(background=False)
-        self.env.invalidate_all()
-        if len(self) == 1 and legs:
-            return legs._ameyo_dispose_notification()
-        done = legs.filtered(lambda call: call.state == 'disposed')
-        return self._ameyo_attention_summary(self.env._("Dispose retried"), done, self - done)
+        with self._ameyo_transaction() as calls:
+            retried = calls.filtered(lambda call: call.id in legs.ids)
+            if len(calls) == 1 and retried:
+                return retried._ameyo_dispose_notification()
+            return retried._ameyo_retry_summary(calls - retried)
+
+    def _ameyo_retry_summary(self, skipped):
+        """The notification of a retry of these legs, from what became of each (``skipped``: legs that were not
+        waiting for Ameyo, left as they were)."""
+        done = self.filtered(lambda call: call.state == 'disposed')
+        sending = self.filtered(lambda call: call.state == 'dispose_pending' or call._ameyo_is_sending()) - done
+        failed = self - done - sending
+        lines = [self.env._("%(done)s call(s) disposed in Ameyo.", done=len(done))]
+        if failed:
+            lines.append(self.env._("%(count)s still not accepted by Ameyo: %(calls)s.", count=len(failed),
+                                    calls='; '.join(self.env._("%(call)s (%(reason)s)", call=call.display_name,
+                                                               reason=call.dispose_error or '-')
+                                                    for call in failed)))
+        if sending:
+            lines.append(self.env._("%(count)s still being sent to Ameyo: %(calls)s.", count=len(sending),
+                                    calls='; '.join(sending.mapped('display_name'))))
+        if skipped:
+            lines.append(self.env._("%(count)s left as they were (they were not waiting for Ameyo): %(calls)s.",
+                                    count=len(skipped), calls='; '.join(skipped.mapped('display_name'))))
+        kind = 'danger' if failed else 'warning' if sending or skipped else 'success'
+        return notification(self.env._("Dispose retried"), '\n'.join(lines), kind, sticky=bool(failed),
+                            next_action=SOFT_RELOAD, class_name=LINES_CLASS)
 
     def action_attention_mark_disposed(self):
         """The agent disposed these calls in Ameyo: close them in Odoo without calling Ameyo, saying who and when."""

@@ -29,7 +29,7 @@ from ..const import ATTEMPT_STATES, DISPOSABLE_STATES, WAITING_STATES
 from ..tools.ameyo_client import AmeyoError, new_request_id
 from ..tools.ameyo_params import is_true, parse_callback_attribute
 from ..tools.db import own_transaction, wait_for_lock
-from ..tools.notification import CLOSE_DIALOG, notification
+from ..tools.notification import CLOSE_DIALOG, LINES_CLASS, notification
 
 _logger = logging.getLogger(__name__)
 
@@ -362,9 +362,12 @@ class AmeyoCallDisposeMixin(models.AbstractModel):
         advice = self.env._("Odoo retries on its own; if Ameyo still shows the call, %(agent)s must dispose it "
                             "in Ameyo.", agent=agent) \
             if self.dispose_next_try else self.env._("%(agent)s must dispose the call in Ameyo.", agent=agent)
-        return notification(self.env._("Saved in Odoo, not in Ameyo"), self.env._(
-            "The outcome and notes are saved. Ameyo did not accept the dispose: %(reason)s %(advice)s",
-            reason=self.dispose_error or '', advice=advice), 'danger', sticky=True, next_action=CLOSE_DIALOG)
+        # one sentence a line: Ameyo's reason ends without a full stop
+        return notification(self.env._("Saved in Odoo, not in Ameyo"), '\n'.join((
+            self.env._("The outcome and notes are saved in Odoo."),
+            self.env._("Ameyo did not accept the dispose: %(reason)s", reason=self.dispose_error or '-'),
+            advice,
+        )), 'danger', sticky=True, next_action=CLOSE_DIALOG, class_name=LINES_CLASS)
 
     def _ameyo_dispose_notification_agent(self):
         self.ensure_one()

@@ -79,12 +79,24 @@ class AmeyoCallLookupMixin(models.AbstractModel):
         records = self.env[model].sudo().with_context(active_test=False).browse([*ids, *filter(None, [chosen])])
         known = {record.id: name for record, name in self._ameyo_names_for_reader(records.exists()).items()}
         deleted = (self.env._("a record since deleted"), False)
-        named = [known.get(record_id, deleted) for record_id in ids]
-        names = ', '.join([name for name, readable in named if readable]
-                          + list(dict.fromkeys(name for name, readable in named if not readable)))
+        # one item a record (a contact's name may hold a comma: "Acme Traders, Rohan Das"), the one opened marked;
+        # the records the reader may not read once each, and how many they are
+        items, unreadable = [], {}
+        for record_id in ids:
+            name, can_read = known.get(record_id, deleted)
+            if not can_read:
+                unreadable[name] = unreadable.get(name, 0) + 1
+            elif record_id == chosen:
+                items.append(self.env._("%(name)s (opened)", name=name))
+            else:
+                items.append(name)
+        items += [name if number == 1 else self.env._("%(name)s (%(count)s)", name=name, count=number)
+                  for name, number in unreadable.items()]
+        if count > len(ids):
+            items.append(self.env._("and %(count)s more", count=count - len(ids)))
         if count:
-            lines.append(self.env._("%(count)s of the agent's %(kind)s have these digits: %(names)s%(more)s.",
-                           count=count, kind=kind, names=names, more='…' if count > len(trace['matches']) else ''))
+            lines.append((self.env._("%(count)s of the agent's %(kind)s have these digits:", count=count, kind=kind),
+                          items))
         elif trace.get('key'):
             hidden = trace.get('hidden', 0)
             lines.append(self.env._("No %(kind)s with these digits that the agent may open.", kind=kind) + ' ' + (
@@ -104,6 +116,14 @@ class AmeyoCallLookupMixin(models.AbstractModel):
             lines.append(self.env._("The agent was asked to choose (several records share the number)."))
         else:
             lines.append(self.env._("Nothing matched: the agent got a new, prefilled form."))
-        return Markup('<ul class="mb-0">%s</ul>') % Markup('').join(
-            Markup('<li>%s</li>') % escape(line) for line in lines)
+        return Markup('<ul class="mb-0">%s</ul>') % Markup('').join(self._ameyo_trace_item(line) for line in lines)
+
+    @api.model
+    def _ameyo_trace_item(self, line):
+        """One item of the trace: a sentence, or ``(sentence, [its items])``."""
+        if isinstance(line, str):
+            return Markup('<li>%s</li>') % escape(line)
+        text, items = line
+        return Markup('<li>%s<ul>%s</ul></li>') % (escape(text), Markup('').join(
+            Markup('<li>%s</li>') % escape(item) for item in items))
 

@@ -191,8 +191,12 @@ class AmeyoCallRecording(models.Model):
         if target:
             # a link to the call, never the file: a message's attachment is readable by every reader of
             # the chatter (the message store hands out its access token)
-            link = call._get_html_link(title=self.env._("Call %(phone)s of %(date)s", phone=call.phone or '',
-                                                        date=format_datetime(self.env, call.connected_at)))
+            # read by anyone, anywhere, later: the time of the call in the company's time zone (else the agent's),
+            # named; never the time zone of the cron's user who stores it
+            tz = call.company_id.partner_id.tz or call.user_id.tz or 'UTC'
+            link = call._get_html_link(title=self.env._(
+                "Call %(phone)s of %(date)s (%(tz)s)", phone=call.phone or call.crt_object_id or '', tz=tz,
+                date=format_datetime(self.env, call.connected_at or call.create_date, tz=tz)))
             target.message_post(body=self.env._("The recording of this call is available: %(link)s", link=link),
                                 subtype_xmlid='mail.mt_note')
 

@@ -1,18 +1,22 @@
 """Supervision: the calls needing a hand (each reason and the action that resolves it, a supervisor's only),
 callbacks Ameyo scheduled (every dispositionAttribute form), the caller lookup trace and the shared numbers."""
+import re
 from ast import literal_eval
+from contextlib import contextmanager
 from datetime import datetime, timedelta
 
+import requests
 from dateutil.relativedelta import relativedelta
 from freezegun import freeze_time
 
-from odoo import fields
+from odoo import SUPERUSER_ID, api, fields
 from odoo.exceptions import AccessError, UserError
-from odoo.tests import new_test_user
+from odoo.tests import HttpCase, get_db_name, new_test_user
 
 from ..models.ameyo_call import CALL_STATES
-from ..simulator import make_wav
+from ..simulator import AmeyoSimulator, make_wav
 from ..tools.ameyo_params import format_callback_attribute, parse_callback_attribute, parse_lifecycle_params
+from .common import AGENT_GROUPS, CREDENTIALS, create_call_leg, run_migration
 from .test_dispose import DisposeCase
 
 
@@ -135,6 +139,54 @@ class TestNeedingAttention(AttentionCase):
                     self.as_supervisor(first).action_attention_mark_handled()
                     self.assertEqual(first.attention_closed_by_id, self.supervisor)
                     self.assertNotIn(first, self.attention())
+
+    def test_a_call_without_a_number_has_a_title(self):
+        """The call form's title is the number; without one (a masked caller, an attempt never placed), the call's
+        name: Ameyo's call id, else "Call attempt"."""
+        attempt = self.create_leg(False, self.agent_a, state='dial_failed', direction='outbound', phone=False,
+                                  dial_error='The number is on the do-not-call list.')
+        masked = self.create_leg(self.new_crt(), self.agent_a, phone=False)
+        self.assertEqual(attempt.with_user(self.supervisor).display_name, 'Call attempt')
+        self.assertEqual(masked.with_user(self.supervisor).display_name, masked.crt_object_id)
+        arch = self.env['ameyo.call'].with_user(self.supervisor).get_views([(False, 'form')])['views']['form']['arch']
+        title = re.search(r'<h1>(.*?)</h1>', arch, re.S).group(1)
+        self.assertRegex(title, r'<field name="phone"[^>]*invisible="not phone"')
+        self.assertRegex(title, r'<field name="display_name"[^>]*invisible="phone"')
+
+    def test_an_ended_call_of_an_unknown_campaign_needs_a_supervisor(self):
+        """Odoo disposes a call of a campaign it does not know as in the default mode (CRM only, as the save
+        does): ended by the agent's next call before anyone disposed it, its outcome never reached Ameyo."""
+        self.sim.add_campaign('909', 'Not synced yet', dispositions=('Sale',))
+        call = self.sim.start_call('t.agent-a@acme', '909', '9740011223')
+        first = self.ameyo_url(call, 'customer')
+        self.assertFalse(first.campaign_id)
+        self.pop()  # Ameyo gives the agent his next call
+        self.assertEqual(first.state, 'ended')
+        self.assertEqual(first.attention_reason, 'ended')
+        self.assertIn(first, self.attention())
+        self.as_supervisor(first).action_attention_mark_handled()
+        self.assertNotIn(first, self.attention())
+
+    def test_the_upgrade_lists_the_ended_calls_of_unknown_campaigns(self):
+        """Legs stored before 19.0.1.6.0 get the flag; the ones older than a day are history (marked handled)."""
+        recent, old, known = (self.create_leg(self.new_crt(), self.agent_a, state='connected', campaign_id=campaign)
+                              for campaign in (False, False, self.campaign.id))
+        for leg in (recent, old, known):
+            leg._ameyo_update_state('ended')
+        self.campaign.dispose_mode = 'ameyo_only'
+        self.env.flush_all()
+        # as an earlier version stored them: no flag on a leg of no campaign
+        self.env.cr.execute("UPDATE ameyo_call SET ended_undisposed = false WHERE id IN %s", [(recent.id, old.id)])
+        self.env.cr.execute("UPDATE ameyo_call SET create_date = create_date - interval '2 days' WHERE id = %s",
+                            [old.id])
+        self.env.invalidate_all()
+        self.assertNotIn(recent, self.attention())
+        run_migration(self.env.cr, '19.0.1.6.0', 'post-ended-unknown-campaign', '19.0.1.5.0')
+        self.env.invalidate_all()
+        self.assertEqual((recent | old | known).mapped('ended_undisposed'), [True, True, False])
+        self.assertEqual(self.attention() & (recent | old | known), recent)
+        self.assertTrue(old.attention_closed_at)
+        self.assertFalse(old.attention_closed_by_id)
 
     def test_recording_unavailable_inside_ameyo_retention_fetched_again(self):
         self.server.recording_retention_days = 30
@@ -328,13 +380,29 @@ class TestLookupTrace(AttentionCase):
         self.assertEqual(trace['chosen'], leg.partner_id.id)
         self.assertIn('a record created for the caller', str(leg.lookup_trace_html))
 
+    def test_each_match_named_once_and_the_one_opened_marked(self):
+        """A contact's name may hold a comma ("Acme Traders, Rohan Das"): one item a record, and the one the agent
+        opened says so (the trace once read "3 ...: Acme Traders, Acme Traders, Rohan Das, Neha Kapoor")."""
+        partners = self.env['res.partner']
+        acme = partners.create({'name': 'Acme Traders', 'is_company': True, 'phone': '+91 97400 44444'})
+        rohan = partners.create({'name': 'Rohan Das', 'parent_id': acme.id, 'phone': '+91 97400 44444'})
+        neha = partners.create({'name': 'Neha Kapoor', 'phone': '097400 44444'})
+        _call, leg = self.pop(phone='9740044444')
+        self.assertEqual(leg.lookup_trace['outcome'], 'choose')
+        # the agent chose Rohan in the chooser: the pick opens him
+        leg.sudo()._ameyo_store_lookup_trace('res.partner', 'open', rohan, 'pick', acme | rohan | neha)
+        html = str(leg.lookup_trace_html)
+        self.assertIn('3 of the agent&#39;s contacts have these digits:<ul><li>Acme Traders</li>'
+                      '<li>Acme Traders, Rohan Das (opened)</li><li>Neha Kapoor</li></ul>', html)
+        self.assertIn('Opened Acme Traders, Rohan Das: the record an agent chose earlier', html)
+
     def test_several_matches_and_the_shared_numbers_report(self):
         self.env['res.partner'].create({'name': 'Meera Iyer (old)', 'phone': '097400 11223'})
         _call, leg = self.pop()
         self.assertEqual(leg.lookup_trace['outcome'], 'choose')
         self.assertEqual(leg.lookup_trace['match_count'], 2)
         html = str(leg.lookup_trace_html)
-        self.assertIn('Meera Iyer, Meera Iyer (old)', html)
+        self.assertIn('<li>Meera Iyer</li><li>Meera Iyer (old)</li>', html)
         self.assertIn('asked to choose', html)
         self.env.flush_all()
         shared = self.env['ameyo.shared.number'].with_user(self.supervisor).search(
@@ -346,3 +414,151 @@ class TestLookupTrace(AttentionCase):
         self.assertFalse(self.env['ameyo.shared.number'].search([('phone_key', '=', '9740066666')]))
         with self.assertRaises(AccessError):
             self.env['ameyo.shared.number'].with_user(self.agent_a).search([])
+
+
+class TestRetryDisposeOverHttp(HttpCase):
+    """Retry Dispose as a supervisor meets it: a button of Needing Attention, a JSON-RPC request to Odoo's HTTP
+    server, in real transactions (no test cursor). The send commits in transactions of its own after the
+    request's began, so what the supervisor reads must come from after the send, not from the request's snapshot.
+
+    The fixtures are committed (a server and campaign of their own, the agent, the supervisor), and deleted after
+    the class."""
+
+    registry_test_mode = False  # the HTTP server and the sends use real cursors, as in production
+    CAMPAIGN = '7026'
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.sim = AmeyoSimulator(**CREDENTIALS).start()
+        cls.addClassCleanup(cls.sim.stop)
+        with cls.committed() as env:
+            server = env['ameyo.server'].create({
+                'name': 'Retry over HTTP', 'base_url': cls.sim.url, 'api_flavour': 'rest', **CREDENTIALS})
+            campaign = env['ameyo.campaign'].create({
+                'server_id': server.id, 'ameyo_campaign_id': cls.CAMPAIGN, 'name': 'Retry over HTTP',
+                'dispose_mode': 'crm_only', 'wrap_timeout': 600})
+            env['ameyo.disposition'].create([
+                {'campaign_id': campaign.id, 'code': code, 'name': code} for code in ('Sale', 'Not In Ameyo Plan')])
+            agent = new_test_user(env, login='t_retry_agent', groups=AGENT_GROUPS, name='Retry Agent',
+                                  ameyo_user_id='t.retry-agent@acme')
+            supervisor = new_test_user(env, login='t_retry_supervisor', name='Retry Supervisor',
+                                       groups='crm_ameyo.group_ameyo_supervisor,sales_team.group_sale_salesman')
+            cls.server_id, cls.campaign_id, cls.agent_id, cls.supervisor_id = \
+                server.id, campaign.id, agent.id, supervisor.id
+        cls.addClassCleanup(cls.delete_fixtures)
+
+    @classmethod
+    @contextmanager
+    def committed(cls):
+        """An environment on a cursor of its own (superuser), committed when the block ends."""
+        with cls.registry.cursor() as cr:
+            yield api.Environment(cr, SUPERUSER_ID, {})
+
+    @classmethod
+    def delete_fixtures(cls):
+        with cls.committed() as env:
+            calls = env['ameyo.call'].search([('server_id', '=', cls.server_id)])
+            env['mail.message'].search([('model', '=', 'ameyo.call'), ('res_id', 'in', calls.ids)]).unlink()
+            env['ameyo.call.recording'].search([('call_id', 'in', calls.ids)]).unlink()
+            calls.unlink()
+            env['ameyo.server'].browse(cls.server_id).unlink()
+            users = env['res.users'].browse([cls.agent_id, cls.supervisor_id])
+            env['ameyo.agent.session'].search([('user_id', 'in', users.ids)]).unlink()
+            partners = users.partner_id
+            users.unlink()
+            partners.unlink()
+
+    def setUp(self):
+        super().setUp()
+        self.sim.reset()
+        self.sim.add_campaign(self.CAMPAIGN, 'Retry over HTTP', dispositions=('Sale',))
+        self.sim.add_agent('t.retry-agent@acme', password='pw', campaigns=(self.CAMPAIGN,))
+        self.cookies = {'session_id': self.login('t_retry_supervisor')}
+
+    def login(self, login):
+        response = requests.post(self.base_url() + '/web/session/authenticate', timeout=30, json={
+            'jsonrpc': '2.0', 'method': 'call', 'id': 1,
+            'params': {'db': get_db_name(), 'login': login, 'password': login}})
+        self.assertEqual(response.json()['result']['uid'], self.supervisor_id)
+        return response.cookies['session_id']
+
+    def failed_leg(self, code='Sale'):
+        """A call the agent disposed in Odoo whose dispose Ameyo refused once (committed): the agent is in wrap
+        in Ameyo, the leg needs a supervisor."""
+        call = self.sim.start_call('t.retry-agent@acme', self.CAMPAIGN, '9740012345')
+        self.sim.hangup(call)
+        with self.committed() as env:
+            leg = create_call_leg(env, {
+                'server_id': self.server_id, 'campaign_id': self.campaign_id, 'ameyo_campaign_ref': self.CAMPAIGN,
+                'user_id': self.agent_id, 'crt_object_id': call['crtObjectId'],
+                'user_crt_object_id': call['userCrtObjectId'], 'phone': '9740012345', 'ameyo_assigned': True,
+                'disposition_code': code, 'dispose_request_id': f'req-{call["crtObjectId"]}',
+                'state': 'dispose_failed', 'dispose_saved_at': fields.Datetime.now(),
+                'dispose_error': 'Ameyo answered 500.', 'dispose_attempts': 1})
+            # the agent's Ameyo session, as his pop recorded it: Odoo may name the call (dacx/dispose)
+            env['ameyo.server'].browse(self.server_id)._ameyo_record_agent_session(leg.user_id, call['sessionId'])
+            return call, leg.id
+
+    def leg_values(self, leg_id, *names):
+        with self.committed() as env:
+            return env['ameyo.call'].browse(leg_id).read(list(names))[0]
+
+    def button(self, method, leg_ids):
+        """What the web client sends for a button of the list: ``/web/dataset/call_button``."""
+        response = requests.post(f'{self.base_url()}/web/dataset/call_button/ameyo.call/{method}', timeout=60,
+                                 cookies=self.cookies, json={'jsonrpc': '2.0', 'method': 'call', 'id': 1, 'params': {
+                                     'model': 'ameyo.call', 'method': method, 'args': [leg_ids], 'kwargs': {}}})
+        answer = response.json()
+        self.assertIn('result', answer, answer)
+        return answer['result']['params']
+
+    def attention_ids(self):
+        """The ids of Needing Attention's list, as the supervisor's web client searches it (the action's domain)."""
+        with self.committed() as env:
+            domain = literal_eval(env.ref('crm_ameyo.ameyo_call_action_attention').domain)
+        response = requests.post(f'{self.base_url()}/web/dataset/call_kw/ameyo.call/search_read', timeout=30,
+                                 cookies=self.cookies, json={'jsonrpc': '2.0', 'method': 'call', 'id': 1, 'params': {
+                                     'model': 'ameyo.call', 'method': 'search_read', 'args': [domain, ['id']],
+                                     'kwargs': {}}})
+        return {row['id'] for row in response.json()['result']}
+
+    def test_retry_dispose_accepted_by_ameyo_says_so(self):
+        call, leg_id = self.failed_leg()
+        self.assertIn(leg_id, self.attention_ids())
+        notice = self.button('action_attention_retry_dispose', [leg_id])
+        self.assertEqual(self.leg_values(leg_id, 'state')['state'], 'disposed')
+        self.assertEqual([entry['code'] for entry in self.sim.dispositions_of(call)], ['Sale'])
+        self.assertEqual(self.sim.agent_state('t.retry-agent@acme'), 'ready')
+        self.assertEqual((notice['type'], notice['title']), ('success', 'Call disposed'), notice)
+        self.assertEqual(notice['message'], 'Ameyo accepted the dispose and freed Retry Agent for the next call.')
+        self.assertNotIn(leg_id, self.attention_ids())
+
+    def test_retry_dispose_refused_by_ameyo_says_what_the_agent_must_do(self):
+        _call, leg_id = self.failed_leg(code='Not In Ameyo Plan')
+        notice = self.button('action_attention_retry_dispose', [leg_id])
+        values = self.leg_values(leg_id, 'state', 'dispose_error')
+        self.assertEqual(values['state'], 'dispose_failed')
+        self.assertEqual((notice['type'], notice['title']), ('danger', 'Saved in Odoo, not in Ameyo'), notice)
+        self.assertEqual(notice['message'].split('\n'), [
+            'The outcome and notes are saved in Odoo.',
+            f"Ameyo did not accept the dispose: {values['dispose_error']}",
+            'Retry Agent must dispose the call in Ameyo.'])
+        self.assertIn('disposition.code.not.in.plan', values['dispose_error'])
+        self.assertIn(leg_id, self.attention_ids())
+
+    def test_retrying_several_says_what_became_of_each(self):
+        _call, accepted = self.failed_leg()
+        _call, refused = self.failed_leg(code='Not In Ameyo Plan')
+        _call, disposed = self.failed_leg()
+        self.button('action_attention_mark_disposed', [disposed])
+        notice = self.button('action_attention_retry_dispose', [accepted, refused, disposed])
+        self.assertEqual(self.leg_values(accepted, 'state')['state'], 'disposed')
+        refused_values = self.leg_values(refused, 'state', 'dispose_error', 'display_name')
+        self.assertEqual(refused_values['state'], 'dispose_failed')
+        self.assertEqual((notice['type'], notice['title']), ('danger', 'Dispose retried'), notice)
+        display_name = self.leg_values(disposed, 'display_name')['display_name']
+        self.assertEqual(notice['message'].split('\n'), [
+            '1 call(s) disposed in Ameyo.',
+            f"1 still not accepted by Ameyo: {refused_values['display_name']} ({refused_values['dispose_error']}).",
+            f'1 left as they were (they were not waiting for Ameyo): {display_name}.'])

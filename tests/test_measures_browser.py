@@ -3,6 +3,8 @@ its pivot (by agent), Odoo's own views. Screenshots of both go to $CRM_AMEYO_SHO
 import base64
 import os
 import pathlib
+import re
+from ast import literal_eval
 from datetime import datetime, timedelta
 from unittest.mock import patch
 
@@ -72,6 +74,25 @@ class TestCallAnalysisBrowser(AmeyoHttpCase):
             self.browser_js(url, WAIT_THEN_SETTLE % {'selector': selector, 'check': check}, login=self.supervisor.login)
         self.assertTrue((SHOTS / name).stat().st_size > 10000, name)
 
+    def test_every_leg_has_a_day_and_averages_skip_legs_never_connected(self):
+        """The graph groups on a day every leg has (a dial attempt that never connected has no pop: no "None" bar),
+        and the analysis opens on connected calls (the averages of talk and wrap time are theirs)."""
+        attempt = self.create_leg(False, self.agent_a, state='dial_failed', direction='outbound',
+                                  dial_error='The number is on the do-not-call list.')
+        self.assertFalse(attempt.popped_at)
+        arch = self.env['ameyo.call'].get_views([(self.env.ref('crm_ameyo.ameyo_call_view_graph_report').id,
+                                                 'graph')])['views']['graph']['arch']
+        day = re.search(r'<field name="(\w+)" interval="day"', arch).group(1)
+        groups = self.env['ameyo.call'].formatted_read_group([], [f'{day}:day'], ['__count'])
+        self.assertNotIn(False, [group[f'{day}:day'] for group in groups])
+        action = self.env.ref('crm_ameyo.ameyo_call_action_report')
+        self.assertEqual(literal_eval(action.context).get('search_default_connected'), 1)
+        connected = self.env['ameyo.call'].search(
+            literal_eval(self.env.ref('crm_ameyo.ameyo_call_view_search_measures').arch.split(
+                'name="connected"')[1].split('domain="')[1].split('"')[0]))
+        self.assertNotIn(attempt, connected)
+        self.assertTrue(connected)
+
     def test_supervisor_default_view_pivot_and_calls_button(self):
         """One test (the web client's assets are built once per test: a slow machine times out less)."""
         # the menu leads there: Contact Center > Reporting > Call Analysis, its first view a graph
@@ -81,9 +102,18 @@ class TestCallAnalysisBrowser(AmeyoHttpCase):
                    "!document.querySelector('.o_view_sample_data') && "
                    "document.querySelector('.o_graph_view .o_legend, .o_graph_view canvas') !== null",
                    'call-analysis-graph.png')
+        # averages as minutes:seconds (never raw seconds), on connected calls by default
         self.shoot('/odoo/ameyo-call-analysis?view_type=pivot', '.o_pivot table',
-                   "element.textContent.includes('t_agent_a') || element.textContent.includes('T_agent_a') "
-                   "|| element.querySelectorAll('tbody tr').length >= 3",
+                   "(element.textContent.includes('t_agent_a') || element.textContent.includes('T_agent_a') "
+                   "|| element.querySelectorAll('tbody tr').length >= 3) "
+                   "&& element.querySelector('thead').textContent.includes('Average Talk Time') "
+                   "&& !element.querySelector('thead').textContent.includes('(s)') "
+                   "&& [...element.querySelectorAll('tbody td.o_pivot_cell_value')].some("
+                   "    cell => /^\\d+:\\d\\d$/.test(cell.textContent.trim())) "
+                   "&& ![...element.querySelectorAll('tbody td.o_pivot_cell_value')].some("
+                   "    cell => /^\\d{3,}$/.test(cell.textContent.trim())) "
+                   "&& [...document.querySelectorAll('.o_searchview_facet')].some("
+                   "    facet => facet.textContent.includes('Connected'))",
                    'call-analysis-pivot.png')
         # the company's Calls button counts its contact's calls and opens them
         self.assertEqual(self.customer.ameyo_call_count, 4)

@@ -366,3 +366,17 @@ class TestRecordingTour(RecordingHttpCase):
 
     def test_mp3_plays_on_the_call_form(self):
         self.play_from_the_chatter('mp3')
+
+    def test_listened_by_shows_a_play_on_the_recordings_form_at_once(self):
+        """"Listened By" needed a reload: played on the recording's own form, the listen shows at once."""
+        self.server.recording_format = 'wav'
+        call = self.sim.start_call('t.agent-a@acme', '101', '9740055555')
+        self.sim.hangup(call)
+        leg = self.create_leg(call['crtObjectId'], self.agent_a, call['userCrtObjectId'], state='disposed',
+                              connected_at=fields.Datetime.now() - timedelta(minutes=10), partner_id=self.partner.id)
+        with mute_logger(CLIENT_LOGGER):
+            leg.with_user(self.supervisor).action_fetch_recording()
+        self.assertFalse(leg.recording_id.access_ids)
+        self.start_tour(f'/odoo/ameyo-recordings/{leg.recording_id.id}', 'crm_ameyo_recording_listen_tour',
+                        login='t_supervisor')
+        self.assertRecordValues(leg.recording_id.access_ids, [{'user_id': self.supervisor.id, 'kind': 'stream'}])

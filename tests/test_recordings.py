@@ -9,7 +9,7 @@ from urllib.parse import parse_qs, quote, quote_plus, urlsplit
 
 from odoo import fields
 from odoo.exceptions import AccessError
-from odoo.tools import mute_logger
+from odoo.tools import format_datetime, mute_logger
 
 from ..models.ameyo_call_recording import RECORDING_BACKOFF_MINUTES
 from ..simulator import HTML_LOGIN_PAGE, make_mp3, make_wav, recording_mp3, recording_wav
@@ -131,6 +131,21 @@ class TestRecordingFetch(RecordingCase):
         self.assertEqual(due.recording_id.mimetype, 'audio/wav')
         self.assertEqual(len(self.voice_log_requests()), 2)
         self.assertIn('The recording of this call is available', self.partner.message_ids[0].body)
+
+    def test_the_note_dates_the_call_in_the_companys_time_zone_named(self):
+        """The note on the contact is read by anyone, later: the time of the call is the company's, and says so;
+        never the time zone of the cron's user who wrote it."""
+        cron = self.env.ref('crm_ameyo.ir_cron_ameyo_fetch_recordings')
+        cron.user_id.tz = 'America/New_York'
+        self.server.company_id.partner_id.tz = 'Asia/Kolkata'
+        _call, leg = self.ended_leg()
+        self.run_cron()
+        body = str(self.partner.message_ids[0].body)
+        self.assertIn('The recording of this call is available', body)
+        kolkata = format_datetime(self.env, leg.connected_at, tz='Asia/Kolkata')
+        new_york = format_datetime(self.env, leg.connected_at, tz='America/New_York')
+        self.assertNotEqual(kolkata, new_york)
+        self.assertIn(f'Call {leg.phone} of {kolkata} (Asia/Kolkata)', body)
 
     def test_the_cron_in_mp3_and_the_mpeg_frame_sync_without_id3(self):
         self.server.recording_format = 'mp3'

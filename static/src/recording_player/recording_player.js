@@ -9,18 +9,24 @@ import { standardFieldProps } from "@web/views/fields/standard_field_props";
  * (preload "none": opening the call is no listen, and the listen log records plays only); then it shows
  * the duration the browser reads from the file. A download link beside it. The field holds the recording's URL
  * (/ameyo/recording/<call>, the one route that serves recordings: it checks again and records
- * each listen), empty when the user may not play it.
+ * each listen), empty when the user may not play it. On the recording's own form the field is its call (a
+ * many2one): the same URL. With the option reload_on_play (the recording's form, whose "Listened By" lists each
+ * listen), the form reads the record again once the browser plays: the listen this play logged shows at once.
  */
 export class AmeyoRecordingPlayer extends Component {
     static template = "crm_ameyo.RecordingPlayer";
-    static props = { ...standardFieldProps };
+    static props = { ...standardFieldProps, reloadOnPlay: { type: Boolean, optional: true } };
 
     setup() {
         this.state = useState({ duration: null, failed: false, playing: false });
     }
 
     get src() {
-        return this.props.record.data[this.props.name] || "";
+        const value = this.props.record.data[this.props.name];
+        if (this.props.record.fields[this.props.name].type === "many2one") {
+            return value?.id ? `/ameyo/recording/${value.id}` : "";
+        }
+        return value || "";
     }
 
     get downloadUrl() {
@@ -42,8 +48,12 @@ export class AmeyoRecordingPlayer extends Component {
         this.state.failed = false;
     }
 
-    onPlaying() {
+    async onPlaying() {
         this.state.playing = true;
+        // the route logged this listen before it answered: show it (never over unsaved edits)
+        if (this.props.reloadOnPlay && !this.props.record.dirty) {
+            await this.props.record.load();
+        }
     }
 
     onPause() {
@@ -57,5 +67,13 @@ export class AmeyoRecordingPlayer extends Component {
 
 registry.category("fields").add("ameyo_recording_player", {
     component: AmeyoRecordingPlayer,
-    supportedTypes: ["char"],
+    supportedTypes: ["char", "many2one"],
+    supportedOptions: [
+        {
+            label: _t("Reload the record when it plays"),
+            name: "reload_on_play",
+            type: "boolean",
+        },
+    ],
+    extractProps: ({ options }) => ({ reloadOnPlay: Boolean(options.reload_on_play) }),
 });
