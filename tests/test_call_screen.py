@@ -31,7 +31,7 @@ class TestCallPanel(AmeyoTransactionCase):
         cls.create_leg('panel-earlier', cls.agent_b, partner_id=cls.caller.id, state='disposed',
                        disposition_id=cls.disposition.id, disposition_code='Sale', notes='Asked for a brochure')
         cls.create_leg('panel-stranger', cls.agent_b, partner_id=cls.stranger.id, state='disposed',
-                       notes='Not this caller')
+                       notes='Not this caller', phone='+91 90000 11111')
         cls.caller.activity_schedule('mail.mail_activity_data_call', summary='Send the brochure',
                                      user_id=cls.agent_a.id)
 
@@ -46,15 +46,16 @@ class TestCallPanel(AmeyoTransactionCase):
         for text in ('On call', 'Test Queue', 'Offer the gold plan first.', 'Asked for a brochure', 'Sale',
                      self.agent_b.name, 'Send the brochure'):
             self.assertIn(text, panel)
-        self.assertNotIn('Not this caller', panel)  # only the calls of the record the agent is on
+        self.assertNotIn('Not this caller', panel)  # another number, another record: not this caller's
         # a leg still marked live (an earlier call never disposed, another agent's leg) is not a past call
         self.create_leg('panel-stale', self.supervisor, partner_id=self.caller.id, notes='Still marked live')
         panel = self.panel(self.caller)
         self.assertNotIn('Still marked live', panel)
-        # last calls: date, agent, outcome, notes only (and never the live leg itself)
+        # last calls: date, agent, the record it was about, outcome, notes only (and never the live leg itself)
         rows = html.fromstring(panel).xpath("//tr[hasclass('o_ameyo_panel_call')]")
         self.assertEqual(len(rows), 1)
-        self.assertEqual(len(rows[0].xpath('td')), 4)
+        self.assertEqual([cell.text_content() for cell in rows[0].xpath('td')][1:],
+                         [self.agent_b.name, 'This contact', 'Sale', 'Asked for a brochure'])
         # another agent, not on a call with the caller, sees no panel
         self.assertFalse(self.panel(self.caller, self.agent_b))
         # disposed (or waiting for Ameyo): gone
@@ -88,7 +89,22 @@ class TestCallPanel(AmeyoTransactionCase):
         self.create_leg('panel-no-queue', self.agent_a, partner_id=self.caller.id)
         self.assertIn('Campaign script.', self.panel(self.caller))
         self.campaign.guidance = False
-        self.assertIn('No guidance for this queue.', self.panel(self.caller.with_env(self.env)))
+        self.assertIn('No guidance for this campaign.', self.panel(self.caller.with_env(self.env)))
+
+    def test_no_guidance_says_for_what(self):
+        """No guidance is said of what the call has: its queue, else its campaign, else the call itself; what the
+        editor leaves of an emptied script (a paragraph and a line break) is no guidance."""
+        self.queue.guidance = '<p><br></p>'
+        leg = self.create_leg('panel-empty-guidance', self.agent_a, partner_id=self.caller.id, queue_id=self.queue.id)
+        panel = html.fromstring(self.panel(self.caller))
+        [guidance] = panel.xpath("//div[hasclass('o_ameyo_panel_guidance')]")
+        self.assertEqual(guidance.text_content().strip(), 'No guidance for this queue.')
+        leg._ameyo_update_state('disposed')
+        self.create_leg('panel-no-campaign', self.agent_a, partner_id=self.caller.id, campaign_id=False)
+        panel = html.fromstring(self.panel(self.caller))
+        [guidance] = panel.xpath("//div[hasclass('o_ameyo_panel_guidance')]")
+        self.assertEqual(guidance.text_content().strip(), 'No guidance for this call.')
+        self.assertFalse(panel.xpath("//span[hasclass('o_ameyo_panel_queue')]"))
 
     def test_panel_on_lead_counts_its_contact_calls(self):
         lead = self.env['crm.lead'].create({'name': 'Gold plan', 'partner_id': self.caller.id,
@@ -99,6 +115,21 @@ class TestCallPanel(AmeyoTransactionCase):
         panel = self.panel(lead)
         for text in ('Offer the gold plan first.', 'Asked for a brochure', 'Book a demo'):
             self.assertIn(text, panel)
+
+    def test_panel_lists_the_calls_of_the_number(self):
+        """A repeat caller: the lead the pop opened has no call of its own, but the number called before, about
+        a contact that shares it and with no record at all; calls of other numbers are not his."""
+        lead = self.env['crm.lead'].create({'name': 'Gold plan for Meera', 'phone': '98765 43210',
+                                            'user_id': self.agent_a.id})
+        self.create_leg('panel-number-none', self.agent_b, state='disposed', disposition_id=self.disposition.id,
+                        disposition_code='Sale', notes='Popped before anyone was saved')
+        self.create_leg('panel-number-lead', self.agent_a, lead_id=lead.id, queue_id=self.queue.id)
+        rows = html.fromstring(self.panel(lead)).xpath("//tr[hasclass('o_ameyo_panel_call')]")
+        about = [row.xpath('td')[2].text_content() for row in rows]
+        self.assertEqual(about, ['No record', 'Meera Iyer'])  # newest first
+        self.assertEqual([cell.text_content() for cell in rows[0].xpath('td')][3:],
+                         ['Sale', 'Popped before anyone was saved'])
+        self.assertNotIn('Not this caller', self.panel(lead))
 
     def test_panel_on_the_record_a_pop_prefills(self):
         leg = self.create_leg('panel-new', self.agent_a, queue_id=self.queue.id, phone='9111122223')
@@ -173,7 +204,13 @@ class TestCallPanel(AmeyoTransactionCase):
         panel = self.panel(self.caller)
         self.assertIn('Asked for a brochure', panel)  # his company's call about the contact: still listed
         self.assertNotIn('Call of another company', panel)
+        # the call about a colleague's lead: a call of this number, said so without naming the lead, nor its
+        # outcome and notes
         self.assertNotIn('About the secret deal', panel)
+        self.assertNotIn('Secret deal', panel)
+        rows = {row.xpath('td')[2].text_content(): [cell.text_content() for cell in row.xpath('td')]
+                for row in html.fromstring(panel).xpath("//tr[hasclass('o_ameyo_panel_call')]")}
+        self.assertEqual(rows['a lead of another salesperson'][3:], ['', ''])
         # a supervisor of both companies, reading as both, may know both
         self.supervisor.company_ids |= elsewhere
         self.create_leg('panel-scoped-live-sup', self.supervisor, partner_id=self.caller.id)
