@@ -87,8 +87,8 @@ class AmeyoCallerPanelMixin(models.AbstractModel):
                     date_format),
                 'agent': call.user_id.name or '',
                 'about': where,
-                'this': is_this,
-                'known': not hidden,
+                # another record, by its name: in plain type; this record, none, one not named: muted
+                'named': bool(about) and not hidden and not is_this,
                 'outcome': '' if hidden else (
                     call.disposition_id.name or call.disposition_code or state_names.get(call.state, '')),
                 'notes': '' if hidden else shorten(call.notes or '', 160, placeholder=' …'),
