@@ -199,15 +199,16 @@ class AmeyoCallDisposeMixin(models.AbstractModel):
             self._ameyo_schedule_callback(callback_at, callback_user or self.env.user, notes)
 
     def _ameyo_outcome_body(self, disposition, notes):
-        """The chatter note of the outcome saved on this leg: what became of the leg (disposed, or saved in Odoo
-        while Ameyo is still to be told), then the agent's notes, plain text escaped, line breaks kept."""
+        """The chatter note of the outcome saved on this leg: "disposed" only once the leg is, then the agent's
+        notes, plain text escaped, line breaks kept."""
         self.ensure_one()
         outcome = disposition.name or disposition.code or self.disposition_code or ''
         if self.state == 'disposed':
             title = self.env._("Call %(phone)s disposed: %(outcome)s", phone=self.phone or '', outcome=outcome)
         else:
-            title = self.env._("Outcome of call %(phone)s saved in Odoo: %(outcome)s", phone=self.phone or '',
-                               outcome=outcome)
+            # saved in Odoo, Ameyo not told yet (or it refused): nothing said of the dispose, which the leg's
+            # chatter and state follow
+            title = self.env._("Outcome of call %(phone)s: %(outcome)s", phone=self.phone or '', outcome=outcome)
         return plaintext2html(f'{title}\n{notes}' if notes else title)
 
     def _ameyo_close_answered_activity(self, disposition):

@@ -92,7 +92,7 @@ class TestDispose(DisposeCase):
         self.confirm(leg, notes='Sale Ordered\n20 units <b>by Friday</b>')
         body = str(self.partner.message_ids[0].body)
         # saved, Ameyo not told yet: the note does not say "disposed" (tests below: what happened to the leg)
-        self.assertRegex(body, r'saved in Odoo: Sale<br\s*/?>Sale Ordered<br\s*/?>'
+        self.assertRegex(body, r'Outcome of call 9740011223: Sale<br\s*/?>Sale Ordered<br\s*/?>'
                                r'20 units &lt;b&gt;by Friday&lt;/b&gt;')
         self.assertEqual(str(leg.sudo().message_ids[0].body), body)
 
@@ -617,7 +617,7 @@ class TestDisposeWords(DisposeCase):
         self.assertEqual(leg.state, 'dispose_failed')
         # the contact's note: the outcome saved, not a dispose that did not happen
         [note] = self.partner.message_ids.filtered(lambda message: 'Call me on Monday' in str(message.body))
-        self.assertIn('Outcome of call 9740011223 saved in Odoo: Sale', str(note.body))
+        self.assertIn('Outcome of call 9740011223: Sale', str(note.body))
         bodies = ' '.join(str(body) for body in leg.sudo().message_ids.mapped('body'))
         self.assertNotIn('disposed:', bodies)
         self.assertRegex(bodies, r'Not disposed in Ameyo: [^<]*unknown campaign 2\.')
