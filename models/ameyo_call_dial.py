@@ -87,14 +87,15 @@ class AmeyoCallDialMixin(models.AbstractModel):
     # ------------------------------------------------------------------
 
     @api.model
-    def _ameyo_dial(self, record, phone_field='phone'):
+    def _ameyo_dial(self, record, phone_field='phone', activity_id=None):
         """Ask Ameyo to call ``record``'s number in ``phone_field`` for the current user; return the
-        notification that tells him what happened."""
+        notification that tells him what happened. ``activity_id``: the "Call" activity of ``record`` the
+        user dialed from, which the call's dispose marks done (ameyo_call_dispose.py)."""
         try:
             plan = self._ameyo_dial_check(record, phone_field)
         except DialRefused as refusal:
             return refusal.action
-        leg = self._ameyo_dial_record_attempt(record, plan)
+        leg = self._ameyo_dial_record_attempt(record, plan, self._ameyo_answered_activity(record, activity_id))
         error = self._ameyo_dial_send(leg, record, plan)
         return self._ameyo_dial_notification(leg, error, plan)
 
@@ -272,8 +273,9 @@ class AmeyoCallDialMixin(models.AbstractModel):
         return choice, None
 
     @api.model
-    def _ameyo_dial_record_attempt(self, record, plan):
-        """Create the attempt's leg in a transaction committed before the request: the pop may come first."""
+    def _ameyo_dial_record_attempt(self, record, plan, activity=None):
+        """Create the attempt's leg in a transaction committed before the request: the pop may come first.
+        ``activity``: the "Call" activity it was dialed from."""
         server = plan.server
         values = {
             'server_id': server.id,
@@ -289,6 +291,7 @@ class AmeyoCallDialMixin(models.AbstractModel):
             'dial_requested_at': fields.Datetime.now(),
             'dial_api': plan.api,
             'dial_request_id': plan.request_id,
+            'answered_activity_id': activity.id if activity else False,
         }
         partner = record if record._name == 'res.partner' else record['partner_id'] \
             if 'partner_id' in record._fields else self.env['res.partner']

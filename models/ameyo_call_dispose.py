@@ -29,7 +29,7 @@ from ..const import ATTEMPT_STATES, DISPOSABLE_STATES, WAITING_STATES
 from ..tools.ameyo_client import AmeyoError, new_request_id
 from ..tools.ameyo_params import is_true, parse_callback_attribute
 from ..tools.db import own_transaction, wait_for_lock
-from ..tools.notification import CLOSE_DIALOG, LINES_CLASS, notification
+from ..tools.notification import CLOSE_DIALOG, LINES_CLASS, notification, sentence
 
 _logger = logging.getLogger(__name__)
 
@@ -73,6 +73,10 @@ class AmeyoCallDisposeMixin(models.AbstractModel):
     callback_user_id = fields.Many2one('res.users', string="Callback By", copy=False)
     callback_activity_id = fields.Many2one(
         'mail.activity', readonly=True, copy=False, ondelete='set null')
+    answered_activity_id = fields.Many2one(
+        'mail.activity', string="Activity Called For", readonly=True, copy=False, ondelete='set null',
+        help="The \"Call\" activity of the contact or lead this call was dialed from (its Dial button): marked "
+             "done once the call's outcome is saved.")
     callback_by_ameyo = fields.Boolean(
         string="Callback Scheduled in Ameyo", readonly=True, copy=False,
         help="Ameyo owns this callback (its dispose URL scheduled it): moving the activity in Odoo does not move "
@@ -183,20 +187,71 @@ class AmeyoCallDisposeMixin(models.AbstractModel):
         return mode == 'crm_only'
 
     def _ameyo_log_outcome(self, disposition, notes, callback_at, callback_user):
-        """Post the outcome on the contact's or lead's chatter; plan the callback as an activity."""
+        """Post the outcome on the contact's or lead's chatter (and the leg's), as what happened to the leg; mark
+        the activity the call was dialed for done; plan the callback as an activity."""
         self.ensure_one()
         # the caller's record may be a colleague's (the agent worked on it during the call only): posted as
         # superuser, in the agent's name
         target = (self.lead_id or self.partner_id).sudo()
-        title = self.env._("Call %(phone)s disposed: %(outcome)s", phone=self.phone or '',
-                           outcome=disposition.name or disposition.code)
-        # the agent's notes are plain text: escaped, their line breaks kept
-        body = plaintext2html(f'{title}\n{notes}' if notes else title)
+        body = self._ameyo_outcome_body(disposition, notes)
         for record in (target, self.sudo()):
             if record:
                 record.message_post(body=body, subtype_xmlid='mail.mt_note')
+        self._ameyo_close_answered_activity(disposition)
         if callback_at:
             self._ameyo_schedule_callback(callback_at, callback_user or self.env.user, notes)
+
+    def _ameyo_outcome_body(self, disposition, notes):
+        """The chatter note of the outcome saved on this leg: "disposed" only once the leg is, then the agent's
+        notes, plain text escaped, line breaks kept."""
+        self.ensure_one()
+        outcome = disposition.name or disposition.code or self.disposition_code or ''
+        if self.state == 'disposed':
+            title = self.env._("Call %(phone)s disposed: %(outcome)s", phone=self.phone or '', outcome=outcome)
+        else:
+            # saved in Odoo, Ameyo not told yet (or it refused): nothing said of the dispose, which the leg's
+            # chatter and state follow
+            title = self.env._("Outcome of call %(phone)s: %(outcome)s", phone=self.phone or '', outcome=outcome)
+        return plaintext2html(f'{title}\n{notes}' if notes else title)
+
+    def _ameyo_close_answered_activity(self, disposition):
+        """The call was placed from a "Call" activity (its Dial button): that activity is done, with the outcome
+        as its feedback (posted on the record by Odoo, in the agent's name)."""
+        self.ensure_one()
+        activity = self.sudo().answered_activity_id
+        if activity.exists() and activity.active:
+            activity.action_feedback(feedback=self.env._(
+                "Outcome: %(outcome)s", outcome=disposition.name or disposition.code or self.disposition_code or ''))
+
+    @api.model
+    def _ameyo_answered_activity(self, record, activity_id):
+        """The "Call" activity of ``record`` (a contact or lead the user may read, dialed from that activity's
+        Dial button) named by ``activity_id``, or an empty recordset: an id of another record's activity is
+        ignored."""
+        if not activity_id or not isinstance(activity_id, int):
+            return self.env['mail.activity']
+        return self.env['mail.activity'].sudo().search([
+            ('id', '=', activity_id), ('res_model', '=', record._name), ('res_id', '=', record.id),
+            ('activity_category', '=', 'phonecall')], limit=1)
+
+    def _ameyo_log_outcome_on_new_record(self, record):
+        """``record`` (created from the pop's prefilled form) was just linked to this leg: if the agent saved the
+        outcome before the record (Dispose from the banner on an unsaved form, or Ameyo disposed first), its
+        chatter gets the outcome note, and the callback planned on the leg moves to it.
+
+        Called inside the record's creation, before Odoo subscribes its creator: nothing here subscribes him
+        (the note skips its author, the activity is moved, not scheduled again)."""
+        self.ensure_one()
+        leg = self.sudo()
+        if not (leg.dispose_saved_at or leg.state == 'disposed') or not (leg.disposition_id or leg.disposition_code):
+            return
+        record.sudo().with_context(mail_post_autofollow_author_skip=True).message_post(
+            body=leg._ameyo_outcome_body(leg.disposition_id, leg.notes), subtype_xmlid='mail.mt_note')
+        activity = leg.callback_activity_id
+        if activity.exists() and activity.active and activity.res_model == leg._name:
+            activity.write({'res_model_id': self.env['ir.model']._get_id(record._name), 'res_id': record.id})
+            if activity.user_id != self.env.user:  # the one who calls back follows the record, as a new activity's
+                record.sudo().message_subscribe(partner_ids=activity.user_id.partner_id.ids)
 
     def _ameyo_schedule_callback(self, callback_at, user, notes=False, by_ameyo=False):
         """Plan the callback as a call activity of ``user`` on the contact or lead (else the leg), dated in his
@@ -253,6 +308,7 @@ class AmeyoCallDisposeMixin(models.AbstractModel):
         leg._ameyo_callback_from_ameyo(params)
         if not moved:
             return  # a replay: the outcome saved first stays (only Ameyo's end of the talk was written)
+        leg._ameyo_close_answered_activity(disposition or leg.disposition_id)
         # on the caller's record too, as a dispose in Odoo notes it
         record = leg.lead_id or leg.partner_id
         if record:
@@ -370,30 +426,45 @@ class AmeyoCallDisposeMixin(models.AbstractModel):
         )), 'danger', sticky=True, next_action=CLOSE_DIALOG, class_name=LINES_CLASS)
 
     def _ameyo_dispose_notification_agent(self):
+        """What became of the send, said to the agent: what happened to his leg (disposed, redialing, still being
+        told, not disposed in Ameyo and why), one sentence a line."""
         self.ensure_one()
         self.invalidate_recordset()
         self._ameyo_notify_agent()  # the workspace's lists follow what Ameyo answered
         after = self._ameyo_after_dispose_action()
+
+        def say(title, lines, kind, sticky=False):
+            return notification(title, '\n'.join(filter(None, lines)), kind, sticky=sticky, next_action=after,
+                                class_name=LINES_CLASS)
+
         if self.state == 'disposed' and self.redial_refused:
-            return notification(self.env._("Call disposed, not redialed"), self.env._(
-                "Saved in Odoo and Ameyo freed you for the next call. Odoo did not redial: %(reason)s",
-                reason=self.redial_refused), 'warning', sticky=True, next_action=after)
+            return say(self.env._("Call disposed, not redialed"), [
+                self.env._("Saved in Odoo and Ameyo freed you for the next call."),
+                self.env._("Odoo did not redial: %(reason)s", reason=sentence(self.redial_refused))],
+                'warning', sticky=True)
         if self.state == 'disposed' and self.redial_phone and self.dispose_outcome_unknown:
-            return notification(self.env._("Call disposed, redial not confirmed"), self.env._(
-                "Saved in Odoo and in Ameyo. Ameyo did not answer the redial of %(number)s: it may or may not "
-                "be dialing. Watch your Ameyo client before dialing again.", number=self.redial_phone),
-                'warning', sticky=True, next_action=after)
+            return say(self.env._("Call disposed, redial not confirmed"), [
+                self.env._("Saved in Odoo and in Ameyo."),
+                self.env._("Ameyo did not answer the redial of %(number)s: it may or may not be dialing.",
+                           number=self.redial_phone),
+                self.env._("Watch your Ameyo client before dialing again.")], 'warning', sticky=True)
+        if self.state == 'disposed' and self.redial_phone:
+            return say(self.env._("Call disposed, redialing"), [
+                self.env._("Saved in Odoo and in Ameyo."),
+                self.env._("Ameyo is dialing %(number)s: answer on your Ameyo client.", number=self.redial_phone)],
+                'success')
         if self.state == 'disposed':
-            return notification(self.env._("Call disposed"), self.env._(
-                "Saved in Odoo and Ameyo freed you for the next call."), 'success', next_action=after)
+            return say(self.env._("Call disposed"), [
+                self.env._("Saved in Odoo and Ameyo freed you for the next call.")], 'success')
         if self.state == 'dispose_pending' or self._ameyo_is_sending():
-            return notification(self.env._("Saved in Odoo"), self.env._(
-                "Your outcome is saved; Odoo is still telling Ameyo."), 'warning', next_action=after)
+            return say(self.env._("Saved in Odoo"), [
+                self.env._("Your outcome is saved; Odoo is still telling Ameyo.")], 'warning')
         advice = self.env._("Odoo retries on its own; if Ameyo still shows the call, dispose it in Ameyo.") \
             if self.dispose_next_try else self.env._("Dispose the call in Ameyo.")
-        return notification(self.env._("Saved in Odoo, not in Ameyo"), self.env._(
-            "Your outcome and notes are saved. Ameyo did not accept the dispose: %(reason)s %(advice)s",
-            reason=self.dispose_error or '', advice=advice), 'danger', sticky=True, next_action=after)
+        return say(self.env._("Saved in Odoo, not in Ameyo"), [
+            self.env._("Your outcome and notes are saved in Odoo."),
+            self.env._("The call is not disposed in Ameyo: %(reason)s", reason=sentence(self.dispose_error)),
+            advice], 'danger', sticky=True)
 
     def _ameyo_after_dispose_action(self):
         """Close the dialog; but a colleague's lead the agent could open only during the call would not reload
@@ -506,7 +577,8 @@ class AmeyoCallDisposeMixin(models.AbstractModel):
             refusal = self._ameyo_redial_refusal()
             if refusal:
                 self.write({'redial_phone': False, 'redial_refused': refusal[:500]})
-                self.message_post(body=self.env._("Disposed without the redial: %(reason)s", reason=refusal))
+                self.message_post(body=self.env._(
+                    "Not redialed: %(reason)s Odoo disposes the call without the redial.", reason=sentence(refusal)))
                 api_name = self._ameyo_choose_dispose_api(background)
         if not api_name:
             self._ameyo_dispose_failed(self._ameyo_no_safe_api_reason(), retry=False)
@@ -641,7 +713,7 @@ class AmeyoCallDisposeMixin(models.AbstractModel):
         self._ameyo_update_state(
             'dispose_failed', {'dispose_error': message[:500], 'dispose_next_try': next_try,
                                'dispose_sending_since': False},
-            message=self.env._("Ameyo did not accept the dispose: %(reason)s", reason=message))
+            message=self.env._("Not disposed in Ameyo: %(reason)s", reason=sentence(message)))
 
     @api.model
     def _ameyo_retry_domain(self):

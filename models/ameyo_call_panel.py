@@ -2,6 +2,7 @@ from textwrap import shorten
 
 from odoo import api, fields, models
 from odoo.fields import Domain
+from odoo.tools import is_html_empty
 from odoo.tools.misc import get_lang
 
 from ..const import ATTEMPT_STATES, LIVE_STATES
@@ -13,7 +14,8 @@ PANEL_ACTIVITIES = 5
 
 class AmeyoCallerPanelMixin(models.AbstractModel):
     """The call panel on a contact's or lead's form: while the current agent is on a live (or preview) call
-    with the record, the queue's guidance, the caller's last calls and his open activities, without a click.
+    with the record, the queue's guidance, the last calls of the number (whichever record they were about) and
+    the record's open activities, without a click.
 
     A non-stored field computed in the form's own read: no round trip of its own, and nothing but the
     open-call lookup the form already does when there is no live call. It is empty otherwise (the view hides it).
@@ -23,7 +25,8 @@ class AmeyoCallerPanelMixin(models.AbstractModel):
 
     ameyo_call_panel = fields.Html(
         string="Call Panel", compute='_compute_ameyo_call_panel', sanitize=False,
-        help="During your live call with this record: the guidance, the last calls and the open activities.")
+        help="During your live call with this record: the guidance, the last calls of the number and the open "
+             "activities.")
 
     @api.depends_context('uid', 'ameyo_pop_leg_id')
     def _compute_ameyo_call_panel(self):
@@ -34,51 +37,86 @@ class AmeyoCallerPanelMixin(models.AbstractModel):
             leg = record.ameyo_open_call_id if record.id else pop_leg
             record.ameyo_call_panel = record._ameyo_render_call_panel(leg) if leg.state in LIVE_STATES else False
 
-    def _ameyo_panel_readable_callers(self):
-        """The domain of legs whose lead and contact (when they have one) the current user may read: his record
-        rules on them, joined into the superuser's search."""
-        if self.env.su:
-            return Domain.TRUE
-        return Domain.AND(Domain(field_name, '=', False) | (Domain.FALSE if readable is None else readable)
-                          for field_name, readable in self.env['ameyo.call']._ameyo_caller_rule_domains().items())
+    def _ameyo_panel_calls_domain(self, leg):
+        """The earlier calls the panel may list during ``leg``: those of the number calling now (every contact
+        and lead that shares it, and calls that popped no record), and this record's own (a lead's: its
+        contact's too), from whatever number they came."""
+        domains = [Domain('phone_key', '=', leg.phone_key)] if leg.phone_key else []
+        if self.id:
+            domains.append(Domain(self._ameyo_leg_field, '=', self.id))
+            if self._name == 'crm.lead' and self.partner_id:
+                domains.append(Domain('partner_id', '=', self.partner_id.id))
+        return Domain.OR(domains) if domains else Domain.FALSE
+
+    def _ameyo_panel_call_rows(self, leg, date_format):
+        """The rows of the panel's last calls during ``leg``: the newest legs of the number that are over,
+        each marked with the record it was about (this one, another one by name, or none).
+
+        Read as superuser: the other legs of a number are often other agents'. Restricted to the reader's
+        companies; a leg about a contact or lead the reader may not read (his record rules,
+        ``ameyo.call._ameyo_names_for_reader``) keeps its date and agent only, and names nothing of it.
+        """
+        self.ensure_one()
+        calls = self.env['ameyo.call'].sudo().search_fetch(
+            # calls that are over: not dial attempts, not legs still marked live (his current one among them)
+            Domain.AND([self._ameyo_panel_calls_domain(leg),
+                        [('state', 'not in', (*ATTEMPT_STATES, *LIVE_STATES)),
+                         ('company_id', 'in', self.env.companies.ids)]]),
+            ['connected_at', 'create_date', 'user_id', 'partner_id', 'lead_id', 'disposition_id',
+             'disposition_code', 'notes', 'state'],
+            order='id desc', limit=PANEL_CALLS)
+        Call = self.env['ameyo.call']
+        # one access query per kind of record named (the reader's record rules)
+        known = {**Call._ameyo_names_for_reader(calls.partner_id), **Call._ameyo_names_for_reader(calls.lead_id)}
+        state_names = dict(Call._fields['state']._description_selection(self.env))
+        this = self.env._("This lead") if self._name == 'crm.lead' else self.env._("This contact")
+        rows = []
+        for call in calls:
+            about = call.lead_id or call.partner_id
+            hidden = next((known[record][0] for record in (call.lead_id, call.partner_id)
+                           if record and not known[record][1]), None)
+            is_this = bool(about) and not hidden and about._name == self._name and about.id == self.id
+            if hidden:
+                where = hidden
+            elif not about:
+                where = self.env._("No record")
+            else:
+                where = this if is_this else known[about][0]
+            rows.append({
+                'date': fields.Datetime.context_timestamp(self, call.connected_at or call.create_date).strftime(
+                    date_format),
+                'agent': call.user_id.name or '',
+                'about': where,
+                # another record, by its name: in plain type; this record, none, one not named: muted
+                'named': bool(about) and not hidden and not is_this,
+                'outcome': '' if hidden else (
+                    call.disposition_id.name or call.disposition_code or state_names.get(call.state, '')),
+                'notes': '' if hidden else shorten(call.notes or '', 160, placeholder=' …'),
+                'full_notes': '' if hidden else call.notes or '',
+            })
+        return rows
 
     def _ameyo_render_call_panel(self, leg):
         """The panel's HTML for the agent's live leg ``leg`` with this record."""
         self.ensure_one()
-        # The agent reads his own leg; the caller's other legs may be other agents': read as superuser,
-        # restricted to this record (which he is reading), to what the panel shows, to the reader's companies
-        # and to legs whose lead and contact he may read (the contact's calls about a lead he cannot see: none).
-        domain = [(self._ameyo_leg_field, '=', self.id)]
-        if self._name == 'crm.lead' and self.partner_id:
-            domain = ['|', *domain, ('partner_id', '=', self.partner_id.id)]
-        Call = self.env['ameyo.call'].sudo()
-        calls = Call.search_fetch(
-            # calls that are over: not dial attempts, not legs still marked live (his current one among them)
-            Domain.AND([domain, [('state', 'not in', (*ATTEMPT_STATES, *LIVE_STATES)),
-                                 ('company_id', 'in', self.env.companies.ids)], self._ameyo_panel_readable_callers()]),
-            ['connected_at', 'create_date', 'user_id', 'disposition_id', 'disposition_code', 'notes', 'state'],
-            order='id desc', limit=PANEL_CALLS) if self.id else Call
         leg_sudo = leg.sudo()
         lang = get_lang(self.env)  # the user's date and time formats, minutes precision (no babel per row)
         date_format = f"{lang.date_format} {lang.time_format.replace(':%S', '')}"
-        state_names = dict(leg._fields['state']._description_selection(self.env))
         # the record's open activities (his own read of the record allows them), one query, soonest first
         activities = self.env['mail.activity'].sudo().search_fetch(
             [('res_model', '=', self._name), ('res_id', '=', self.id)] if self.id else [('id', '=', False)],
             ['date_deadline', 'summary', 'activity_type_id', 'user_id'],
             order='date_deadline, id', limit=PANEL_ACTIVITIES + 1)
+        guidance = leg_sudo.guidance
         return self.env['ir.qweb']._render('crm_ameyo.ameyo_call_panel', {
             'leg': leg_sudo,
             'queue': leg_sudo.queue_id.name or leg_sudo.ameyo_queue_ref or leg_sudo.campaign_id.name or '',
-            'guidance': leg_sudo.guidance,
-            'calls': [{
-                'date': fields.Datetime.context_timestamp(self, call.connected_at or call.create_date).strftime(
-                    date_format),
-                'agent': call.user_id.name or '',
-                'outcome': call.disposition_id.name or call.disposition_code or state_names.get(call.state, ''),
-                'notes': shorten(call.notes or '', 160, placeholder=' …'),
-                'full_notes': call.notes or '',
-            } for call in calls],
+            'guidance': False if is_html_empty(guidance) else guidance,
+            # what has no guidance: the queue, else the campaign, else the call (Ameyo named neither)
+            'no_guidance': self.env._("No guidance for this queue.") if leg_sudo.queue_id or leg_sudo.ameyo_queue_ref
+            else self.env._("No guidance for this campaign.") if leg_sudo.campaign_id or leg_sudo.ameyo_campaign_ref
+            else self.env._("No guidance for this call."),
+            'calls': self._ameyo_panel_call_rows(leg_sudo, date_format),
             'activities': activities[:PANEL_ACTIVITIES],
             'more_activities': len(activities) > PANEL_ACTIVITIES,
             'today': fields.Date.context_today(self),

@@ -14,7 +14,7 @@ from datetime import timedelta
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError
 
-from ..tools.notification import SOFT_RELOAD, notification
+from ..tools.notification import SOFT_RELOAD, notification, sentence
 
 _logger = logging.getLogger(__name__)
 
@@ -93,5 +93,5 @@ class AmeyoCallVoiceLogMixin(models.AbstractModel):
             return notification(self.env._("No recording"), recording.error or '', 'warning',
                                 next_action=SOFT_RELOAD)
         return notification(self.env._("Recording not fetched yet"), self.env._(
-            "%(reason)s Odoo tries again on its own.", reason=recording.error or ''), 'warning',
+            "%(reason)s Odoo tries again on its own.", reason=sentence(recording.error)), 'warning',
             next_action=SOFT_RELOAD)

@@ -111,15 +111,16 @@ class AmeyoCallerMixin(models.AbstractModel):
         return self.env['ameyo.call']._ameyo_history_action(
             self._ameyo_calls_domain(), self.env._("Calls of %(name)s", name=self.display_name))
 
-    def action_ameyo_dial(self, phone_field='phone'):
-        """Ask Ameyo to call this record's number (``phone_field``) for the current user.
+    def action_ameyo_dial(self, phone_field='phone', activity_id=None):
+        """Ask Ameyo to call this record's number (``phone_field``) for the current user; ``activity_id``: the
+        "Call" activity of this record dialed from (done once the call's outcome is saved).
 
         Return a notification: sent (``success``), or why not (``warning``, ``danger``), never a traceback
         for what can be expected (no mapping, no number, do not call, Ameyo's refusal...).
         """
         if len(self) != 1:
             return notification(self.env._("Not dialed"), self.env._("Dial one record at a time."), 'warning')
-        return self.env['ameyo.call']._ameyo_dial(self, phone_field)
+        return self.env['ameyo.call']._ameyo_dial(self, phone_field, activity_id=activity_id)
 
     def action_ameyo_dispose(self):
         """Dispose the current user's call with this record (the form saved itself before)."""
@@ -150,5 +151,6 @@ class AmeyoCallerMixin(models.AbstractModel):
             if leg and leg.user_id == self.env.user and not leg[self._ameyo_leg_field] \
                     and records.ameyo_phone_key == leg.phone_key:
                 leg._ameyo_link(records)
+                leg._ameyo_log_outcome_on_new_record(records)  # an outcome saved before the record was
                 leg._ameyo_notify_agent()  # the call banner shows the caller's name from now on
         return records

@@ -1,7 +1,10 @@
 import json
+import re
+from datetime import timedelta
 
 from lxml import html
 
+from odoo import fields
 from odoo.tests import new_test_user, tagged
 
 from .common import AmeyoHttpCase, AmeyoTransactionCase
@@ -31,7 +34,7 @@ class TestCallPanel(AmeyoTransactionCase):
         cls.create_leg('panel-earlier', cls.agent_b, partner_id=cls.caller.id, state='disposed',
                        disposition_id=cls.disposition.id, disposition_code='Sale', notes='Asked for a brochure')
         cls.create_leg('panel-stranger', cls.agent_b, partner_id=cls.stranger.id, state='disposed',
-                       notes='Not this caller')
+                       notes='Not this caller', phone='+91 90000 11111')
         cls.caller.activity_schedule('mail.mail_activity_data_call', summary='Send the brochure',
                                      user_id=cls.agent_a.id)
 
@@ -46,15 +49,16 @@ class TestCallPanel(AmeyoTransactionCase):
         for text in ('On call', 'Test Queue', 'Offer the gold plan first.', 'Asked for a brochure', 'Sale',
                      self.agent_b.name, 'Send the brochure'):
             self.assertIn(text, panel)
-        self.assertNotIn('Not this caller', panel)  # only the calls of the record the agent is on
+        self.assertNotIn('Not this caller', panel)  # another number, another record: not this caller's
         # a leg still marked live (an earlier call never disposed, another agent's leg) is not a past call
         self.create_leg('panel-stale', self.supervisor, partner_id=self.caller.id, notes='Still marked live')
         panel = self.panel(self.caller)
         self.assertNotIn('Still marked live', panel)
-        # last calls: date, agent, outcome, notes only (and never the live leg itself)
+        # last calls: date, agent, the record it was about, outcome, notes only (and never the live leg itself)
         rows = html.fromstring(panel).xpath("//tr[hasclass('o_ameyo_panel_call')]")
         self.assertEqual(len(rows), 1)
-        self.assertEqual(len(rows[0].xpath('td')), 4)
+        self.assertEqual([cell.text_content() for cell in rows[0].xpath('td')][1:],
+                         [self.agent_b.name, 'This contact', 'Sale', 'Asked for a brochure'])
         # another agent, not on a call with the caller, sees no panel
         self.assertFalse(self.panel(self.caller, self.agent_b))
         # disposed (or waiting for Ameyo): gone
@@ -88,7 +92,22 @@ class TestCallPanel(AmeyoTransactionCase):
         self.create_leg('panel-no-queue', self.agent_a, partner_id=self.caller.id)
         self.assertIn('Campaign script.', self.panel(self.caller))
         self.campaign.guidance = False
-        self.assertIn('No guidance for this queue.', self.panel(self.caller.with_env(self.env)))
+        self.assertIn('No guidance for this campaign.', self.panel(self.caller.with_env(self.env)))
+
+    def test_no_guidance_says_for_what(self):
+        """No guidance is said of what the call has: its queue, else its campaign, else the call itself; what the
+        editor leaves of an emptied script (a paragraph and a line break) is no guidance."""
+        self.queue.guidance = '<p><br></p>'
+        leg = self.create_leg('panel-empty-guidance', self.agent_a, partner_id=self.caller.id, queue_id=self.queue.id)
+        panel = html.fromstring(self.panel(self.caller))
+        [guidance] = panel.xpath("//div[hasclass('o_ameyo_panel_guidance')]")
+        self.assertEqual(guidance.text_content().strip(), 'No guidance for this queue.')
+        leg._ameyo_update_state('disposed')
+        self.create_leg('panel-no-campaign', self.agent_a, partner_id=self.caller.id, campaign_id=False)
+        panel = html.fromstring(self.panel(self.caller))
+        [guidance] = panel.xpath("//div[hasclass('o_ameyo_panel_guidance')]")
+        self.assertEqual(guidance.text_content().strip(), 'No guidance for this call.')
+        self.assertFalse(panel.xpath("//span[hasclass('o_ameyo_panel_queue')]"))
 
     def test_panel_on_lead_counts_its_contact_calls(self):
         lead = self.env['crm.lead'].create({'name': 'Gold plan', 'partner_id': self.caller.id,
@@ -99,6 +118,21 @@ class TestCallPanel(AmeyoTransactionCase):
         panel = self.panel(lead)
         for text in ('Offer the gold plan first.', 'Asked for a brochure', 'Book a demo'):
             self.assertIn(text, panel)
+
+    def test_panel_lists_the_calls_of_the_number(self):
+        """A repeat caller: the lead the pop opened has no call of its own, but the number called before, about
+        a contact that shares it and with no record at all; calls of other numbers are not his."""
+        lead = self.env['crm.lead'].create({'name': 'Gold plan for Meera', 'phone': '98765 43210',
+                                            'user_id': self.agent_a.id})
+        self.create_leg('panel-number-none', self.agent_b, state='disposed', disposition_id=self.disposition.id,
+                        disposition_code='Sale', notes='Popped before anyone was saved')
+        self.create_leg('panel-number-lead', self.agent_a, lead_id=lead.id, queue_id=self.queue.id)
+        rows = html.fromstring(self.panel(lead)).xpath("//tr[hasclass('o_ameyo_panel_call')]")
+        about = [row.xpath('td')[2].text_content() for row in rows]
+        self.assertEqual(about, ['No record', 'Meera Iyer'])  # newest first
+        self.assertEqual([cell.text_content() for cell in rows[0].xpath('td')][3:],
+                         ['Sale', 'Popped before anyone was saved'])
+        self.assertNotIn('Not this caller', self.panel(lead))
 
     def test_panel_on_the_record_a_pop_prefills(self):
         leg = self.create_leg('panel-new', self.agent_a, queue_id=self.queue.id, phone='9111122223')
@@ -173,7 +207,13 @@ class TestCallPanel(AmeyoTransactionCase):
         panel = self.panel(self.caller)
         self.assertIn('Asked for a brochure', panel)  # his company's call about the contact: still listed
         self.assertNotIn('Call of another company', panel)
+        # the call about a colleague's lead: a call of this number, said so without naming the lead, nor its
+        # outcome and notes
         self.assertNotIn('About the secret deal', panel)
+        self.assertNotIn('Secret deal', panel)
+        rows = {row.xpath('td')[2].text_content(): [cell.text_content() for cell in row.xpath('td')]
+                for row in html.fromstring(panel).xpath("//tr[hasclass('o_ameyo_panel_call')]")}
+        self.assertEqual(rows['a lead of another salesperson'][3:], ['', ''])
         # a supervisor of both companies, reading as both, may know both
         self.supervisor.company_ids |= elsewhere
         self.create_leg('panel-scoped-live-sup', self.supervisor, partner_id=self.caller.id)
@@ -221,3 +261,113 @@ class TestWorkspaceLive(AmeyoHttpCase):
         self.assertEqual(self.throw('dispose', crt=crt, dispositionCode='Sale').status_code, 200)
         payload = last_bus_message(self.env, self.agent_a.partner_id)
         self.assertEqual((payload['id'], payload['live']), (leg.id, False))
+
+
+@tagged('post_install', '-at_install')
+class TestFloorHttp(AmeyoHttpCase):
+    """What the agent meets through Odoo's HTTP stack, as the web client asks it: the panel of a repeat caller,
+    and the outcome of a call whose caller he typed as a new contact ("None of these")."""
+
+    pop_phone = '9000000931'
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.own_numbers((cls.pop_phone,))
+        cls.campaign.dispose_mode = 'dual'  # saved in Odoo, no request to Ameyo: what Odoo notes is the subject
+        cls.callback = cls.env['ameyo.disposition'].create(
+            {'campaign_id': cls.campaign.id, 'code': 'Callback', 'name': 'Call back', 'is_callback': True})
+
+    def setUp(self):
+        super().setUp()
+        self.cookies = self._login_cookies('t_agent_a')  # the test's browser too (throw, url_open)
+
+    def call_kw(self, model, method, args, **kwargs):
+        answer = self._call_kw(model, method, args, self.cookies, kwargs=kwargs)
+        self.assertNotIn('error', answer, answer)
+        self.env.invalidate_all()
+        return answer['result']
+
+    def none_of_these(self):
+        """Two contacts share the number: the pop's chooser, then "None of these"; return the leg."""
+        self.env['res.partner'].create([{'name': 'Asha Rao', 'phone': '+91 90000 00931'},
+                                        {'name': 'Asha R.', 'phone': '9000000931'}])
+        crt = self.new_crt()
+        chooser = self.throw(crt=crt)
+        self.assertIn('None of these', chooser.text)
+        [leg] = self.legs_of(crt)
+        response = self.url_open('/ameyo/pick', data={
+            'csrf_token': re.search(r'name="csrf_token" value="([^"]+)"', chooser.text).group(1),
+            'leg_id': leg.id, 'res_model': 'res.partner', 'res_id': ''}, allow_redirects=False)
+        self.assertEqual(response.status_code, 303, response.text[:500])
+        self.env.invalidate_all()
+        self.assertFalse(leg.partner_id)
+        return leg
+
+    def save_new_contact(self, leg, name):
+        """The pop's prefilled form of a new contact, saved with the caller's name, as the form's save does."""
+        pop = self.call_kw('ameyo.call', 'action_open_pop', [[leg.id]])
+        self.assertEqual((pop['res_model'], pop['res_id']), ('res.partner', False))
+        context = pop['context']
+        [saved] = self.call_kw('res.partner', 'web_save', [[], {'name': name, 'phone': context['default_phone']}],
+                               context=context, specification={'display_name': {}})
+        return self.env['res.partner'].browse(saved['id'])
+
+    def dispose(self, leg, disposition, notes, **values):
+        """The banner's Dispose: the wizard (what it shows), then Confirm. Return the wizard's caller line."""
+        action = self.call_kw('ameyo.call', 'action_dispose', [[leg.id]])
+        [wizard] = self.call_kw('ameyo.dispose.wizard', 'web_save', [[], {
+            'call_id': action['context']['default_call_id'], 'disposition_id': disposition.id, 'notes': notes,
+            **values}], specification={'caller': {}})
+        self.call_kw('ameyo.dispose.wizard', 'action_confirm', [[wizard['id']]])
+        return wizard['caller']
+
+    def test_outcome_on_the_new_contacts_chatter(self):
+        leg = self.none_of_these()
+        contact = self.save_new_contact(leg, 'Asha Newcaller')
+        self.assertEqual(leg.partner_id, contact)
+        caller = self.dispose(leg, self.disposition, 'Wants the gold plan')
+        self.assertEqual(caller, 'Asha Newcaller')  # the wizard names her
+        self.assertEqual(leg.state, 'disposed')
+        note = contact.message_ids.filtered(lambda message: 'Wants the gold plan' in str(message.body))
+        self.assertEqual(len(note), 1, contact.message_ids.mapped('body'))
+        self.assertIn('disposed: Sale', str(note.body))
+        self.assertEqual(note.author_id, self.agent_a.partner_id)
+
+    def test_outcome_saved_before_the_contact_reaches_her_chatter(self):
+        """Confirmed before her form was saved (a dispose the form could not save first): the wizard says no
+        record is linked, and once she is saved her chatter gets the outcome and her callback."""
+        leg = self.none_of_these()
+        callback_at = fields.Datetime.now().replace(microsecond=0) + timedelta(days=1)
+        caller = self.dispose(leg, self.callback, 'Call back after lunch',
+                              callback_at=fields.Datetime.to_string(callback_at))
+        self.assertEqual(caller, 'No contact or lead')
+        self.assertEqual(leg.callback_activity_id.res_model, 'ameyo.call')  # no record yet: planned on the call
+        contact = self.save_new_contact(leg, 'Asha Latecomer')
+        self.assertEqual(leg.partner_id, contact)
+        note = contact.message_ids.filtered(lambda message: 'Call back after lunch' in str(message.body))
+        self.assertEqual(len(note), 1, contact.message_ids.mapped('body'))
+        self.assertIn('disposed: Call back', str(note.body))
+        self.assertEqual(contact.activity_ids, leg.callback_activity_id)  # the call's callback, now hers
+        self.assertEqual(contact.activity_ids.user_id, self.agent_a)
+        self.assertEqual(contact.message_follower_ids.partner_id, self.agent_a.partner_id)
+        self.assertFalse(self.env['mail.activity'].search([('res_model', '=', 'ameyo.call'), ('res_id', '=', leg.id)]))
+
+    def test_repeat_caller_in_the_panel_of_the_popped_lead(self):
+        """The number called ten minutes ago about a contact (disposed "Sale"); now a lead is popped for it:
+        its panel, read as the form reads it, lists that call with the contact it was about."""
+        meera = self.env['res.partner'].create({'name': 'Meera Iyer', 'phone': '+91 90000 00931'})
+        first = self.new_crt()
+        self.assertEqual(self.assertPops(self.throw(crt=first)).partner_id, meera)
+        self.assertEqual(self.throw('dispose', crt=first, dispositionCode='Sale').status_code, 200)
+        lead_campaign = self.env['ameyo.campaign'].create({
+            'server_id': self.server.id, 'ameyo_campaign_id': '304', 'name': 'Floor Lead Campaign',
+            'pop_target': 'lead'})
+        lead = self.env['crm.lead'].create({'name': 'Solar roof', 'phone': '9000000931', 'user_id': self.agent_a.id})
+        leg = self.assertPops(self.throw(campaignId=lead_campaign.ameyo_campaign_id))
+        self.assertEqual(leg.lead_id, lead)
+        [read] = self.call_kw('crm.lead', 'web_read', [[lead.id]], specification={'ameyo_call_panel': {}})
+        rows = html.fromstring(read['ameyo_call_panel']).xpath("//tr[hasclass('o_ameyo_panel_call')]")
+        self.assertEqual([[cell.text_content() for cell in row.xpath('td')][1:4] for row in rows],
+                         [[self.agent_a.name, 'Meera Iyer', 'Sale']])
+        self.assertNotIn('First call from this caller', read['ameyo_call_panel'])

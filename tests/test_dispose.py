@@ -12,6 +12,7 @@ from odoo.tools import mute_logger
 
 from ..models.ameyo_call_dispose import MAX_DISPOSE_ATTEMPTS
 from ..tools.ameyo_client import AmeyoClient
+from ..tools.notification import LINES_CLASS
 from .common import CLIENT_LOGGER, SimulatorCase, create_call_leg
 
 DISPOSE_LOGGER = 'odoo.addons.crm_ameyo.models.ameyo_call_dispose'
@@ -90,7 +91,9 @@ class TestDispose(DisposeCase):
         _call, leg = self.pop()
         self.confirm(leg, notes='Sale Ordered\n20 units <b>by Friday</b>')
         body = str(self.partner.message_ids[0].body)
-        self.assertRegex(body, r'disposed: Sale<br\s*/?>Sale Ordered<br\s*/?>20 units &lt;b&gt;by Friday&lt;/b&gt;')
+        # saved, Ameyo not told yet: the note does not say "disposed" (tests below: what happened to the leg)
+        self.assertRegex(body, r'Outcome of call 9740011223: Sale<br\s*/?>Sale Ordered<br\s*/?>'
+                               r'20 units &lt;b&gt;by Friday&lt;/b&gt;')
         self.assertEqual(str(leg.sudo().message_ids[0].body), body)
 
     def test_crm_only_saves_first_then_frees_the_agent(self):
@@ -267,6 +270,10 @@ class TestDispose(DisposeCase):
         self.send(leg)
         self.assertEqual((leg.state, leg.dispose_api), ('disposed', 'dispose_dial'))
         self.assertEqual(self.sim.agent_state('t.agent-a@acme'), 'in_call')  # the redial started
+        self.assertEqual(self.send(leg)['params']['type'], 'success')  # said once more: nothing to send
+        notice = leg._ameyo_dispose_notification_agent()['params']
+        self.assertEqual(notice['title'], 'Call disposed, redialing')
+        self.assertIn('Ameyo is dialing 9000000001', notice['message'])
         self.assertEqual(self.sim.requests_for('disposeAndManualDial')[0]['json']['requestId'],
                          leg.dispose_request_id)
 
@@ -587,3 +594,115 @@ class TestDisposeAnswers(DisposeCase):
         for quoted in ('Tomcat', 'Error report', 'NullPointerException'):
             self.assertNotIn(quoted, result['params']['message'])
             self.assertNotIn(quoted, leg.dispose_error)
+
+
+class TestDisposeWords(DisposeCase):
+    """What the chatter and the agent read says what happened to the leg, one sentence after another."""
+
+    def assertSentences(self, params, count):
+        """A notification of ``count`` lines (its class keeps them), each a sentence ending with a full stop."""
+        self.assertEqual(params.get('className'), LINES_CLASS)
+        lines = params['message'].split('\n')
+        self.assertEqual(len(lines), count, params['message'])
+        for line in lines:
+            self.assertRegex(line, r'^[A-Z].*[.!?]$', params['message'])
+        return lines
+
+    def test_a_refused_dispose_is_not_said_disposed(self):
+        _call, leg = self.pop()
+        self.sim.inject('disposeCallForUser', status=400, body={'status': 'failure',
+                                                                'message': 'unknown campaign 2'})
+        self.confirm(leg, notes='Call me on Monday')
+        result = self.send(leg)
+        self.assertEqual(leg.state, 'dispose_failed')
+        # the contact's note: the outcome saved, not a dispose that did not happen
+        [note] = self.partner.message_ids.filtered(lambda message: 'Call me on Monday' in str(message.body))
+        self.assertIn('Outcome of call 9740011223: Sale', str(note.body))
+        bodies = ' '.join(str(body) for body in leg.sudo().message_ids.mapped('body'))
+        self.assertNotIn('disposed:', bodies)
+        self.assertRegex(bodies, r'Not disposed in Ameyo: [^<]*unknown campaign 2\.')
+        # the agent reads three sentences, none running into the next
+        title, params = result['params']['title'], result['params']
+        self.assertEqual(title, 'Saved in Odoo, not in Ameyo')
+        lines = self.assertSentences(params, 3)
+        self.assertTrue(lines[1].startswith('The call is not disposed in Ameyo: '), lines)
+        self.assertTrue(lines[1].endswith('unknown campaign 2.'), lines)
+        self.assertEqual(lines[2], 'Dispose the call in Ameyo.')
+        # disposed at last: the contact's chatter says so only once Ameyo took it
+        self.confirm(leg, notes='Call me on Monday')
+        self.assertEqual(self.send(leg)['params']['type'], 'success')
+        self.assertEqual(leg.state, 'disposed')
+
+    def test_dual_entry_note_says_disposed(self):
+        self.campaign.dispose_mode = 'dual'
+        _call, leg = self.pop()
+        self.confirm(leg, notes='Happy customer')
+        self.assertEqual(leg.state, 'disposed')
+        [note] = self.partner.message_ids.filtered(lambda message: 'Happy customer' in str(message.body))
+        self.assertIn('Call 9740011223 disposed: Sale', str(note.body))
+
+    def test_the_recording_notification_separates_its_sentences(self):
+        """Ameyo answered null for the recording: its reason is a sentence of its own before what Odoo does."""
+        self.server.write({'recording_format': 'mp3', 'recording_delay_minutes': 5, 'recording_retention_days': 7})
+        call = self.sim.start_call('t.agent-a@acme', '101', '9740011223')
+        self.sim.hangup(call)
+        leg = self.create_leg(call['crtObjectId'], self.agent_a, call['userCrtObjectId'], ameyo_campaign_ref='101',
+                              ameyo_call_id=call['callId'], state='disposed', partner_id=self.partner.id,
+                              connected_at=fields.Datetime.now() - timedelta(minutes=10))
+        self.sim.set_voice_log(leg.crt_object_id, body=b'null')
+        with mute_logger(CLIENT_LOGGER, 'odoo.addons.crm_ameyo.models.ameyo_call_recording'):
+            params = leg.with_user(self.agent_a).action_fetch_recording()['params']
+        self.assertEqual((params['title'], leg.recording_state), ('Recording not fetched yet', 'pending'))
+        self.assertTrue(params['message'].endswith('(Ameyo answered null). Odoo tries again on its own.'),
+                        params['message'])
+
+
+class TestCallbackActivityDone(DisposeCase):
+    """A call placed from a "Call" activity's Dial button, once its outcome is saved, marks that activity done."""
+
+    def setUp(self):
+        super().setUp()
+        self.env['ir.config_parameter'].sudo().set_param('crm_ameyo.phone_country_code', '91')
+        self.server.dial_api = 'token_sync'
+        self.agent_a.ameyo_default_campaign_id = self.campaign
+        self.partner.country_id = self.env.ref('base.in')
+        self.activity = self.partner.activity_schedule(
+            'mail.mail_activity_data_call', summary='Call back Meera', user_id=self.agent_a.id)
+
+    def dial_from(self, activity_id, record=None):
+        """The activity's Dial button (static/src/dial_button/activity_dial.js), then the pop of the call placed."""
+        with mute_logger(CLIENT_LOGGER):
+            action = (record or self.partner).with_user(self.agent_a).action_ameyo_dial(activity_id=activity_id)
+        self.assertEqual(action['params']['type'], 'success', action['params']['message'])
+        self.env.invalidate_all()
+        [call] = [call for call in self.sim.calls() if call['userId'] == 't.agent-a@acme'][-1:]
+        leg = self.ameyo_url(call, 'customer')
+        leg.with_user(self.agent_a)._ameyo_resolve_pop()
+        return call, leg.with_user(self.agent_a)
+
+    def test_the_activity_dialed_from_is_done_with_the_outcome(self):
+        _call, leg = self.dial_from(self.activity.id)
+        self.assertEqual(leg.sudo().answered_activity_id, self.activity)
+        self.assertTrue(self.activity.active)
+        self.confirm(leg, notes='Called back, sold')
+        self.assertFalse(self.activity.active)  # done: Odoo keeps it archived, and says so on the chatter
+        self.assertFalse(self.partner.activity_ids)
+        done = self.partner.message_ids.filtered(lambda message: 'Outcome: Sale' in str(message.body))
+        self.assertEqual(done.author_id, self.agent_a.partner_id)
+
+    def test_ameyos_dispose_url_marks_it_done_too(self):
+        self.campaign.dispose_mode = 'ameyo_only'
+        call, leg = self.dial_from(self.activity.id)
+        self.ameyo_url(call, 'dispose', dispositionCode='Sale')
+        self.assertEqual(leg.state, 'disposed')
+        self.assertFalse(self.activity.active)
+
+    def test_an_activity_of_another_record_is_not_touched(self):
+        other = self.env['res.partner'].create({'name': 'Someone Else', 'phone': '+91 90000 11111'})
+        foreign = other.activity_schedule('mail.mail_activity_data_call', summary='Not this one',
+                                          user_id=self.agent_a.id)
+        _call, leg = self.dial_from(foreign.id)
+        self.assertFalse(leg.sudo().answered_activity_id)
+        self.confirm(leg)
+        self.assertTrue(foreign.active)
+        self.assertTrue(self.activity.active)  # a dial from the form: no activity is done

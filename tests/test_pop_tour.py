@@ -31,3 +31,14 @@ class TestWrongCallerTour(AmeyoTourCase):
         self.assertEqual(leg.partner_id.name, 'Asha Newcaller')
         self.assertEqual(leg.partner_id.ameyo_phone_key, '9740011229')
         self.assertFalse(self.env['ameyo.phone.pick'].search([('phone_key', '=', '9740011229')]))
+
+    def test_none_of_these_then_dispose_from_the_banner(self):
+        """The issue's path: the new caller typed, not saved, disposed from the banner: she is saved first,
+        named by the wizard, and the outcome is on her chatter, not only on the call."""
+        self.campaign.server_id.dispose_token = 'sim-dispose-token'  # the simulator's own: Ameyo takes the dispose
+        call = self.sim.start_call('tour.picker@acme', '702', '9740011229')
+        self.start_tour(self.customer_url(call), 'crm_ameyo_new_caller_dispose_tour', login='tour_picker')
+        leg = self.env['ameyo.call'].search([('crt_object_id', '=', call['crtObjectId'])])
+        self.assertEqual((leg.partner_id.name, leg.state), ('Asha Newcaller', 'disposed'))
+        note = leg.partner_id.message_ids.filtered(lambda message: 'Wants the gold plan' in str(message.body))
+        self.assertEqual(len(note), 1, leg.partner_id.message_ids.mapped('body'))

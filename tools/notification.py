@@ -19,3 +19,13 @@ def notification(title, message, kind='info', *, sticky=False, next_action=None,
     if next_action:
         params['next'] = next_action
     return {'type': 'ir.actions.client', 'tag': 'display_notification', 'params': params}
+
+
+def sentence(text):
+    """``text`` (a reason, often Ameyo's or an error's, with no full stop) as a sentence: capitalised, ending
+    with a full stop, so that the next sentence of a message does not run on from it. '' stays ''."""
+    text = (text or '').strip()
+    if not text:
+        return ''
+    text = text[0].upper() + text[1:]
+    return text if text.endswith(('.', '!', '?')) else f'{text}.'

@@ -50,9 +50,14 @@ class AmeyoDisposeWizard(models.TransientModel):
 
     @api.depends('call_id')
     def _compute_caller(self):
+        # the call's lead (else contact) as the agent may know it (a colleague's lead: words naming nothing of
+        # it), or that the outcome stays on the call, which no record is linked to
+        Call = self.env['ameyo.call']
         for wizard in self:
-            record = wizard.call_id.lead_id or wizard.call_id.partner_id
-            wizard.caller = record.display_name if record and record.has_access('read') else False
+            call = wizard.call_id.sudo()
+            record = call.lead_id or call.partner_id
+            wizard.caller = Call._ameyo_names_for_reader(record)[record][0] if record else \
+                self.env._("No contact or lead")
 
     @api.onchange('redial')
     def _onchange_redial(self):

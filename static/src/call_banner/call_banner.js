@@ -2,14 +2,20 @@ import { Component, markup, onWillStart, useState } from "@odoo/owl";
 
 import { registry } from "@web/core/registry";
 import { user } from "@web/core/user";
+import { isHtmlEmpty } from "@web/core/utils/html";
 import { useBus, useService } from "@web/core/utils/hooks";
+import { clearUncommittedChanges } from "@web/webclient/actions/action_service";
 
 /**
  * The banner shows a call while the server says it is live (``live``: one vocabulary, kept in
- * models/ameyo_call.py). The guidance is HTML an administrator wrote (sanitized by Odoo's Html field).
+ * models/ameyo_call.py). The guidance is HTML an administrator wrote (sanitized by Odoo's Html field);
+ * an empty one (no text: what the editor leaves, "<p><br></p>") is none, and offers no (i) button.
  */
 function withMarkup(call) {
-    return call && call.live ? { ...call, guidance: markup(call.guidance || "") } : false;
+    if (!call || !call.live) {
+        return false;
+    }
+    return { ...call, guidance: isHtmlEmpty(call.guidance || "") ? false : markup(call.guidance) };
 }
 
 /**
@@ -59,6 +65,11 @@ export class AmeyoCallBanner extends Component {
 
     async dispose() {
         this.state.showGuidance = false; // the wizard's dialog must not sit under it
+        // The record on screen first, as the form's own "Dispose Call" button saves it: the contact the
+        // agent just typed from the pop's prefilled form is created and linked to the call, so the wizard
+        // names her and the outcome lands on her chatter. A form that cannot be saved (a required field
+        // left empty: Odoo says which) does not hold the dispose up.
+        await clearUncommittedChanges(this.env);
         const action = await this.orm.call("ameyo.call", "action_dispose", [[this.state.call.id]]);
         await this.action.doAction(action, {
             onClose: async () => {

@@ -16,10 +16,12 @@ patch(Activity.prototype, {
     },
     async onClickAmeyoDial() {
         const activity = this.props.activity;
+        // the activity dialed for: the call's dispose marks it done
         const action = await this.env.services.orm.call(
             activity.res_model,
             "action_ameyo_dial",
-            [[activity.res_id]]
+            [[activity.res_id]],
+            { activity_id: activity.id }
         );
         await this.env.services.action.doAction(action);
     },
