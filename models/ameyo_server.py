@@ -11,7 +11,7 @@ from odoo.tools import SQL, consteq
 from odoo.addons.base.models.res_partner import _tz_get
 
 from ..const import DIAL_APIS
-from ..tools.ameyo_client import AmeyoClient, AmeyoError
+from ..tools.ameyo_client import PROBE_PATHS, AmeyoClient, AmeyoError, normalize_base_url
 from ..tools.ameyo_params import EVENTS, lifecycle_path
 from ..tools.notification import LINES_CLASS, SOFT_RELOAD, notification
 from ..tools.values import clean_values
@@ -21,7 +21,7 @@ from ..tools.values import clean_values
 INTEGRATION_URL_EVENTS = (*EVENTS, 'sso')
 
 AGENT_LEG_JSON_KEYS = {'upper_crt': 'userCRTObjectId', 'camel_crt': 'userCrtObjectId'}
-_CLEANERS = {'base_url': lambda url: url.strip().rstrip('/')}
+_CLEANERS = {'base_url': normalize_base_url}
 ORIGIN_RE = re.compile(r'^https?://[A-Za-z0-9.-]+(:\d{1,5})?$')
 # Where the secrets go: whoever may not read a secret may not redirect it either (system administrators only).
 CONNECTION_FIELDS = frozenset({
@@ -55,7 +55,10 @@ class AmeyoServer(models.Model):
         'res.company', required=True, index=True, default=lambda self: self.env.company)
     base_url = fields.Char(
         string="Base URL", required=True,
-        help="Scheme, host and port of the Ameyo application server, e.g. https://acme.ameyoemerge.in:8443")
+        help="Scheme, host and port of the Ameyo application server, e.g. https://acme.ameyoemerge.in:8443; with "
+             "the path a reverse proxy publishes Ameyo under, if it does (https://gateway.example.com/ameyo). "
+             "Odoo adds Ameyo's API paths itself: a path of Ameyo's (/ameyorestapi, /ameyowebaccess, /dacx) and "
+             "what follows it are removed when the server is saved.")
     api_flavour = fields.Selection(
         [('rest', 'REST (/ameyorestapi)'), ('legacy', 'Legacy (/ameyowebaccess)')],
         string="API Flavour", required=True, default='rest',
@@ -223,8 +226,8 @@ class AmeyoServer(models.Model):
             parts = urlsplit(server.base_url or '')
             if parts.scheme not in ('http', 'https') or not parts.hostname or parts.query or parts.fragment:
                 raise ValidationError(self.env._(
-                    "The base URL of %(server)s must look like https://ameyo.example.com:8443 (got %(url)s).",
-                    server=server.name, url=server.base_url))
+                    "The base URL of %(server)s must look like https://ameyo.example.com:8443 (got %(url)s): a "
+                    "scheme, a host and a port, without a query.", server=server.name, url=server.base_url))
 
     @api.constrains('frame_origins')
     def _check_frame_origins(self):
@@ -440,6 +443,13 @@ class AmeyoServer(models.Model):
             is_ameyo, status = client.probe_server()
         except AmeyoError as error:
             return [('failed', str(error.args[0]))]
+        if status == 404:
+            return [('failed', self.env._(
+                "%(url)s answered HTTP 404 (not found) at %(probe)s: Ameyo's API is not there. Check the base URL: "
+                "scheme, host and port only (and the path of a reverse proxy, if Ameyo is published under one), "
+                "without Ameyo's own paths; and the API flavour (a server that only answers /ameyowebaccess is "
+                "Legacy).", url=server.base_url, probe=server.base_url.rstrip('/') + PROBE_PATHS[
+                    server.api_flavour]))]
         if not is_ameyo:
             return [('failed', self.env._(
                 "%(url)s answered (HTTP %(status)s), but not as an Ameyo server does: check the base URL and "
