@@ -148,9 +148,14 @@ class IrHttp(models.AbstractModel):
                 problem=error.message(env)), 400) from error
         server = env['ameyo.server']._ameyo_resolve(server_id, params.get('campaignId'))
         if not server:
-            raise cls._ameyo_refusal(env._("Which Ameyo server?"), env._(
-                "Odoo cannot tell which Ameyo server this URL is for: use the URL that names the server "
-                "(see the server's Integration URLs)."), 400)
+            if server_id is None:
+                reason = env._("Odoo has no active Ameyo server for this URL: an administrator adds the server "
+                               "(Ameyo Contact Center, Configuration, Servers). Nothing was recorded.")
+            else:
+                reason = env._("This URL names the Ameyo server %(server)s, which Odoo does not have (or it is "
+                               "archived): copy the URLs from the server's Integration URLs tab. Nothing was "
+                               "recorded.", server=server_id)
+            raise cls._ameyo_refusal(env._("Which Ameyo server?"), reason, 400)
         cls._ameyo_check_same_site(server, params)
         agent, token = cls._ameyo_agent_of(server, params)
         if server.company_id.id not in agent._get_company_ids():  # cached: reading company_ids costs two queries
