@@ -102,10 +102,20 @@ class AmeyoCampaign(models.Model):
         self.env.registry.clear_cache()  # the campaign routes of lifecycle URLs (ameyo.server)
         return result
 
-    @api.depends('name', 'ameyo_campaign_id')
+    @api.depends('name', 'ameyo_campaign_id', 'server_id.name')
     def _compute_display_name(self):
+        """``Inbound Sales [1]``; with its server when Odoo has several (``Inbound Sales [1] (Ameyo Mumbai)``):
+        two servers may both have a campaign 1 of the same name."""
+        several_servers = self.env['ameyo.server']._ameyo_plain_url_servers()[2] > 1
         for campaign in self:
-            campaign.display_name = f'{campaign.name} [{campaign.ameyo_campaign_id}]' if campaign.name else ''
+            # the server's name only: sales users read campaigns, not servers
+            server_name = several_servers and campaign.server_id.sudo().name
+            if not campaign.name:
+                campaign.display_name = ''
+            elif server_name:
+                campaign.display_name = f'{campaign.name} [{campaign.ameyo_campaign_id}] ({server_name})'
+            else:
+                campaign.display_name = f'{campaign.name} [{campaign.ameyo_campaign_id}]'
 
     def _ameyo_find_or_create_queue(self, queue_ref, queue_name):
         """Return this campaign's queue for Ameyo's queueId (or queueName), creating it the first time.

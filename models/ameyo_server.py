@@ -11,7 +11,7 @@ from odoo.tools import SQL, consteq
 from odoo.addons.base.models.res_partner import _tz_get
 
 from ..const import DIAL_APIS
-from ..tools.ameyo_client import AmeyoClient, AmeyoError
+from ..tools.ameyo_client import PROBE_PATHS, AmeyoClient, AmeyoError, normalize_base_url
 from ..tools.ameyo_params import EVENTS, lifecycle_path
 from ..tools.notification import LINES_CLASS, SOFT_RELOAD, notification
 from ..tools.values import clean_values
@@ -21,7 +21,7 @@ from ..tools.values import clean_values
 INTEGRATION_URL_EVENTS = (*EVENTS, 'sso')
 
 AGENT_LEG_JSON_KEYS = {'upper_crt': 'userCRTObjectId', 'camel_crt': 'userCrtObjectId'}
-_CLEANERS = {'base_url': lambda url: url.strip().rstrip('/')}
+_CLEANERS = {'base_url': normalize_base_url}
 ORIGIN_RE = re.compile(r'^https?://[A-Za-z0-9.-]+(:\d{1,5})?$')
 # Where the secrets go: whoever may not read a secret may not redirect it either (system administrators only).
 CONNECTION_FIELDS = frozenset({
@@ -51,11 +51,20 @@ class AmeyoServer(models.Model):
     name = fields.Char(required=True)
     sequence = fields.Integer(default=10)
     active = fields.Boolean(default=True)
+    is_default = fields.Boolean(
+        string="Default for Plain URLs", copy=False,
+        help="The plain URLs (/ameyo/customer, ...) name no server: when their campaign ID exists on several "
+             "servers, or on none, they go to this server; without a default, to the server that had the campaign "
+             "first (else the oldest server). One server at most in the database: these URLs name no company "
+             "either. Marking a server unmarks the previous one.")
     company_id = fields.Many2one(
         'res.company', required=True, index=True, default=lambda self: self.env.company)
     base_url = fields.Char(
         string="Base URL", required=True,
-        help="Scheme, host and port of the Ameyo application server, e.g. https://acme.ameyoemerge.in:8443")
+        help="Scheme, host and port of the Ameyo application server, e.g. https://acme.ameyoemerge.in:8443; with "
+             "the path a reverse proxy publishes Ameyo under, if it does (https://gateway.example.com/ameyo). "
+             "Odoo adds Ameyo's API paths itself: a path of Ameyo's (/ameyorestapi, /ameyowebaccess, /dacx) and "
+             "what follows it are removed when the server is saved.")
     api_flavour = fields.Selection(
         [('rest', 'REST (/ameyorestapi)'), ('legacy', 'Legacy (/ameyowebaccess)')],
         string="API Flavour", required=True, default='rest',
@@ -149,6 +158,12 @@ class AmeyoServer(models.Model):
 
     campaign_ids = fields.One2many('ameyo.campaign', 'server_id', string="Campaigns")
     campaign_count = fields.Integer(compute='_compute_campaign_count')
+    several_servers = fields.Boolean(
+        compute='_compute_plain_url_note', help="Odoo is connected to more than one active Ameyo server.")
+    plain_url_note = fields.Char(
+        compute='_compute_plain_url_note',
+        help="Where the plain URLs (naming no server) of this server's campaigns go, when another server has "
+             "the same campaign IDs.")
     can_sync = fields.Boolean(
         compute='_compute_can_sync',
         help="Campaigns and disposition plans can be read from Ameyo: an admin login is configured "
@@ -173,15 +188,20 @@ class AmeyoServer(models.Model):
         help="Ameyo posts command=login with userId and password, and command=logout with crmSessionId.")
     # the same URLs naming this server: for a database that serves several Ameyo servers
     integration_url_kb_server = fields.Char(
-        string="Knowledge base URL (this server)", compute='_compute_integration_urls')
+        string="Knowledge base URL (this server)", compute='_compute_integration_urls',
+        help="The knowledge base URL naming this server; Ameyo appends the same parameters.")
     integration_url_customer_server = fields.Char(
-        string="Customer URL (this server)", compute='_compute_integration_urls')
+        string="Customer URL (this server)", compute='_compute_integration_urls',
+        help="The customer URL naming this server; Ameyo appends the same parameters.")
     integration_url_preview_server = fields.Char(
-        string="Preview URL (this server)", compute='_compute_integration_urls')
+        string="Preview URL (this server)", compute='_compute_integration_urls',
+        help="The preview URL naming this server; Ameyo appends the same parameters.")
     integration_url_dispose_server = fields.Char(
-        string="Dispose URL (this server)", compute='_compute_integration_urls')
+        string="Dispose URL (this server)", compute='_compute_integration_urls',
+        help="The dispose URL naming this server; Ameyo appends the same parameters.")
     integration_url_sso_server = fields.Char(
-        string="Single sign-on API (this server)", compute='_compute_integration_urls')
+        string="Single sign-on API (this server)", compute='_compute_integration_urls',
+        help="The single sign-on API naming this server; Ameyo posts the same commands.")
 
     dial_api = fields.Selection(
         [('auto', 'Automatic'), *DIAL_APIS], string="Dial API", required=True, default='auto',
@@ -194,6 +214,8 @@ class AmeyoServer(models.Model):
     dial_prefix = fields.Char(
         string="Prefix Before Numbers", help="Digits put before every dialed number, e.g. 0 for an outside line.")
 
+    _one_default = models.UniqueIndex(
+        '(is_default) WHERE is_default', "Only one Ameyo server can be the default for plain URLs.")
     _timeout_range = models.Constraint(
         'CHECK(timeout BETWEEN 1 AND 120)', "The timeout must be between 1 and 120 seconds.")
     _retention_positive = models.Constraint(
@@ -210,6 +232,25 @@ class AmeyoServer(models.Model):
         for server in self:
             server.campaign_count = counts.get(server, 0)
 
+    @api.depends('campaign_ids.ameyo_campaign_id', 'campaign_ids.active', 'is_default', 'active')
+    def _compute_plain_url_note(self):
+        several = self._ameyo_plain_url_servers()[2] > 1
+        for server in self:
+            server.several_servers = several
+            server.plain_url_note = several and server.id and server._ameyo_plain_url_note() or False
+
+    def _ameyo_plain_url_note(self):
+        """The sentence that says which of this server's campaigns another server takes the plain URLs of, or ''."""
+        self.ensure_one()
+        elsewhere = {}  # the server plain URLs go to -> the campaign IDs of ours it takes
+        for ref in sorted(set(self.campaign_ids.filtered('active').mapped('ameyo_campaign_id'))):
+            target = self._ameyo_resolve(None, ref)
+            if target and target != self:
+                elsewhere.setdefault(target, []).append(ref)
+        return ' '.join(self.env._(
+            "Campaign IDs %(ids)s of this server also exist on %(server)s: the plain URLs open their calls there.",
+            ids=', '.join(refs), server=target.name) for target, refs in elsewhere.items())
+
     @api.depends('admin_user_id', 'admin_password')
     def _compute_can_sync(self):
         for server in self:
@@ -223,8 +264,8 @@ class AmeyoServer(models.Model):
             parts = urlsplit(server.base_url or '')
             if parts.scheme not in ('http', 'https') or not parts.hostname or parts.query or parts.fragment:
                 raise ValidationError(self.env._(
-                    "The base URL of %(server)s must look like https://ameyo.example.com:8443 (got %(url)s).",
-                    server=server.name, url=server.base_url))
+                    "The base URL of %(server)s must look like https://ameyo.example.com:8443 (got %(url)s): a "
+                    "scheme, a host and a port, without a query.", server=server.name, url=server.base_url))
 
     @api.constrains('frame_origins')
     def _check_frame_origins(self):
@@ -256,6 +297,8 @@ class AmeyoServer(models.Model):
 
     @api.model_create_multi
     def create(self, vals_list):
+        if any(vals.get('is_default') for vals in vals_list):
+            self._ameyo_unmark_default()
         servers = super().create(clean_values(vals_list, _CLEANERS))
         servers._ameyo_check_connection_create()
         self.env.registry.clear_cache()  # the embedding origins
@@ -264,10 +307,21 @@ class AmeyoServer(models.Model):
     def write(self, vals):
         clean_values([vals], _CLEANERS)
         self._ameyo_check_connection_write(vals)
+        if vals.get('is_default'):
+            self._ameyo_unmark_default(keep=self)
         result = super().write(vals)
-        if {'frame_origins', 'active'} & set(vals):
-            self.env.registry.clear_cache()
+        if {'frame_origins', 'active', 'is_default'} & set(vals):
+            self.env.registry.clear_cache()  # the embedding origins, the servers of plain URLs
         return result
+
+    def _ameyo_unmark_default(self, keep=None):
+        """The default server for plain URLs is about to change: the previous one is no longer it."""
+        previous = self.with_context(active_test=False).search([('is_default', '=', True)])
+        if keep:
+            previous -= keep
+        if previous:
+            previous.is_default = False
+            previous.flush_recordset(['is_default'])  # before the new one is written: the index checks each row
 
     def unlink(self):
         result = super().unlink()
@@ -440,6 +494,13 @@ class AmeyoServer(models.Model):
             is_ameyo, status = client.probe_server()
         except AmeyoError as error:
             return [('failed', str(error.args[0]))]
+        if status == 404:
+            return [('failed', self.env._(
+                "%(url)s answered HTTP 404 (not found) at %(probe)s: Ameyo's API is not there. Check the base URL: "
+                "scheme, host and port only (and the path of a reverse proxy, if Ameyo is published under one), "
+                "without Ameyo's own paths; and the API flavour (a server that only answers /ameyowebaccess is "
+                "Legacy).", url=server.base_url, probe=server.base_url.rstrip('/') + PROBE_PATHS[
+                    server.api_flavour]))]
         if not is_ameyo:
             return [('failed', self.env._(
                 "%(url)s answered (HTTP %(status)s), but not as an Ameyo server does: check the base URL and "
@@ -530,14 +591,17 @@ class AmeyoServer(models.Model):
             raise
 
     def action_sync_campaigns(self):
-        """Create the campaigns Ameyo assigns to the session's user; rename the known ones. Idempotent."""
+        """Create the campaigns Ameyo assigns to the session's user; rename the known ones. Idempotent.
+
+        A campaign ID it creates that another active server already has is said, with where the plain URLs of
+        that campaign go (a warning: this server's Ameyo needs the URLs naming it)."""
         self._ameyo_check_manager()
         self.ensure_one()
         ameyo_campaigns = self._with_rest_session(lambda client, session_id: client.get_assigned_campaigns(session_id))
         Campaign = self.env['ameyo.campaign'].with_context(active_test=False)
         known = {campaign.ameyo_campaign_id: campaign
                  for campaign in Campaign.search([('server_id', '=', self.id)])}
-        created = updated = 0
+        created, updated = [], 0
         for item in ameyo_campaigns:
             if not isinstance(item, dict) or item.get('campaignId') in (None, ''):
                 continue
@@ -550,10 +614,41 @@ class AmeyoServer(models.Model):
             else:
                 known[campaign_id] = Campaign.create(
                     {'server_id': self.id, 'ameyo_campaign_id': campaign_id, 'name': name})
-                created += 1
-        return notification(self.env._("Campaigns synchronized"), self.env._(
+                created.append(campaign_id)
+        summary = self.env._(
             "%(total)s campaigns in Ameyo: %(created)s created, %(updated)s renamed.",
-            total=len(ameyo_campaigns), created=created, updated=updated), 'success', next_action=SOFT_RELOAD)
+            total=len(ameyo_campaigns), created=len(created), updated=updated)
+        shared = self._ameyo_shared_campaign_lines(created)
+        if shared:
+            return notification(self.env._("Campaigns synchronized: some IDs exist on another server"),
+                                '\n'.join([summary, *shared]), 'warning', sticky=True, class_name=LINES_CLASS,
+                                next_action=SOFT_RELOAD)
+        return notification(self.env._("Campaigns synchronized"), summary, 'success', next_action=SOFT_RELOAD)
+
+    def _ameyo_shared_campaign_lines(self, campaign_refs):
+        """One line per server that already has some of ``campaign_refs`` (Ameyo campaign IDs of this server):
+        which, and where the plain URLs (/ameyo/customer, ...) of those campaigns go now."""
+        self.ensure_one()
+        others = self.env['ameyo.campaign'].sudo().search([
+            ('ameyo_campaign_id', 'in', campaign_refs), ('server_id', '!=', self.id), ('server_id.active', '=', True)])
+        lines = []
+        for other_server, campaigns in others.grouped('server_id').items():
+            refs = sorted(set(campaigns.mapped('ameyo_campaign_id')))
+            taken_here = [ref for ref in refs if self._ameyo_resolve(None, ref) == self]
+            if len(taken_here) < len(refs):
+                lines.append(self.env._(
+                    "Campaign IDs %(ids)s also exist on %(other)s: the plain URLs (/ameyo/customer, ...) of these "
+                    "campaigns keep opening their calls there. In this server's Ameyo, paste the URLs naming this "
+                    "server (Integration URLs tab: %(path)s, ...).",
+                    ids=', '.join(ref for ref in refs if ref not in taken_here), other=other_server.name,
+                    path=lifecycle_path('customer', self.id)))
+            if taken_here:
+                lines.append(self.env._(
+                    "Campaign IDs %(ids)s also exist on %(other)s: this server is the default for plain URLs, so "
+                    "the plain URLs of these campaigns now open their calls here. In the Ameyo of %(other)s, paste "
+                    "the URLs naming %(other)s (its Integration URLs tab).",
+                    ids=', '.join(taken_here), other=other_server.name))
+        return lines
 
     def action_sync_dispositions(self):
         """Read the disposition plan of every active campaign of this server from Ameyo."""
@@ -569,28 +664,41 @@ class AmeyoServer(models.Model):
     def _ameyo_resolve(self, server_id=None, campaign_ref=None):
         """Return the active server a lifecycle URL is for (as superuser), or an empty recordset.
 
-        The per-server path names it; otherwise the server whose campaign has
-        this Ameyo campaign id, or the only active server.
+        The per-server path (``/ameyo/<id>/<event>``) names it. A plain path names none, and the URLs
+        pasted in Ameyo before a second server was added must keep their server: the server whose campaign
+        has this Ameyo campaign id; when several have it, the default server among them (*Default for Plain
+        URLs*), else the one that had it first (its campaign created first); when none has it (or the URL
+        names no campaign), the default server, else the oldest active one.
         """
         Server = self.sudo()
         if server_id is not None:  # the per-server path: exactly that server (0 and unknown ids are none)
             return Server.search([('id', '=', server_id)], limit=1)
-        if campaign_ref:
-            server_ids = {server_id for server_id, _campaign_id in self._ameyo_campaign_routes(campaign_ref)}
-            if len(server_ids) == 1:
-                return Server.browse(server_ids)
-            if len(server_ids) > 1:
-                return Server
-        servers = Server.search([], limit=2)
-        return servers if len(servers) == 1 else Server
+        default_id, oldest_id, _count = self._ameyo_plain_url_servers()
+        routes = self._ameyo_campaign_routes(campaign_ref) if campaign_ref else ()
+        if not routes:
+            return Server.browse(default_id or oldest_id or ())
+        if default_id in {server_id for server_id, _campaign_id in routes}:
+            return Server.browse(default_id)
+        return Server.browse(routes[0][0])  # the oldest campaign's
+
+    @api.model
+    @tools.ormcache()
+    def _ameyo_plain_url_servers(self):
+        """``(default server id or None, oldest server id or None, number of servers)`` among the active
+        servers: what a plain lifecycle URL falls back on. Cached until a server changes."""
+        Server = self.sudo()
+        default = Server.search([('is_default', '=', True)], limit=1)
+        [(oldest_id, count)] = Server._read_group([], aggregates=['id:min', '__count'])
+        return default.id or None, oldest_id or None, count
 
     @api.model
     @tools.ormcache('campaign_ref')
     def _ameyo_campaign_routes(self, campaign_ref):
         """``((server id, campaign id), ...)``: the active campaigns with Ameyo id ``campaign_ref`` of active
-        servers. Every lifecycle URL asks, twice: cached until a server or campaign changes."""
+        servers, oldest campaign first. Every lifecycle URL asks, twice: cached until a server or campaign
+        changes."""
         campaigns = self.env['ameyo.campaign'].sudo().search(
-            [('ameyo_campaign_id', '=', campaign_ref), ('server_id.active', '=', True)])
+            [('ameyo_campaign_id', '=', campaign_ref), ('server_id.active', '=', True)], order='id')
         return tuple((campaign.server_id.id, campaign.id) for campaign in campaigns)
 
     @api.model

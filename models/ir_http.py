@@ -148,11 +148,16 @@ class IrHttp(models.AbstractModel):
                 problem=error.message(env)), 400) from error
         server = env['ameyo.server']._ameyo_resolve(server_id, params.get('campaignId'))
         if not server:
-            raise cls._ameyo_refusal(env._("Which Ameyo server?"), env._(
-                "Odoo cannot tell which Ameyo server this URL is for: use the URL that names the server "
-                "(see the server's Integration URLs)."), 400)
+            if server_id is None:
+                reason = env._("Odoo has no active Ameyo server for this URL: an administrator adds the server "
+                               "(Ameyo Contact Center, Configuration, Servers). Nothing was recorded.")
+            else:
+                reason = env._("This URL names the Ameyo server %(server)s, which Odoo does not have (or it is "
+                               "archived): copy the URLs from the server's Integration URLs tab. Nothing was "
+                               "recorded.", server=server_id)
+            raise cls._ameyo_refusal(env._("Which Ameyo server?"), reason, 400)
         cls._ameyo_check_same_site(server, params)
-        agent, token = cls._ameyo_agent_of(server, params)
+        agent, token = cls._ameyo_agent_of(server, params, event)
         if server.company_id.id not in agent._get_company_ids():  # cached: reading company_ids costs two queries
             raise cls._ameyo_refusal(env._("Access refused"), env._(
                 "This Ameyo server belongs to a company you do not work for. Nothing was recorded."), 403)
@@ -161,7 +166,7 @@ class IrHttp(models.AbstractModel):
         request.ameyo_lifecycle = LifecycleRequest(event, params, server, agent, token)
 
     @classmethod
-    def _ameyo_agent_of(cls, server, params):
+    def _ameyo_agent_of(cls, server, params, event):
         """``(user, SSO token or None)``: whom the URL acts for, by the server's session mode; else raise the
         refusal (cookie mode without a session: Odoo's login page)."""
         env = request.env
@@ -197,20 +202,40 @@ class IrHttp(models.AbstractModel):
             raise SessionExpiredException("Ameyo lifecycle URL without an Odoo session")
         if not user._ameyo_user_id_matches(params['userId']):
             logout_url = '/web/session/logout?' + urlencode({'redirect': request.httprequest.full_path})
-            if user.ameyo_user_id:
-                message = env._(
-                    "You are logged in to Odoo as %(user)s, whose Ameyo user is %(mine)s, but Ameyo sent this "
-                    "call for %(theirs)s. Nothing was recorded. Log out and log in as the Odoo user of %(theirs)s.",
-                    user=user.name, mine=user.ameyo_user_id, theirs=params['userId'])
-            else:
-                message = env._(
-                    "You are logged in to Odoo as %(user)s, who is not mapped to an Ameyo user, but Ameyo sent this "
-                    "call for %(theirs)s. Nothing was recorded. Log out and log in as the Odoo user of %(theirs)s, "
-                    "or ask an administrator to set the Ameyo user ID on your user.",
-                    user=user.name, theirs=params['userId'])
-            raise cls._ameyo_refusal(env._("Wrong Odoo user"), message, 403,
-                              links=[(env._("Log out and log in again"), logout_url)])
+            raise cls._ameyo_refusal(env._("Wrong Odoo user"), cls._ameyo_wrong_user_message(user, params, event), 403,
+                                     links=[(env._("Log out and log in again"), logout_url)])
         return user, None
+
+    @classmethod
+    def _ameyo_wrong_user_message(cls, user, params, event):
+        """What the page says when the URL's Ameyo user is not the logged-in Odoo user: who he is, what Ameyo
+        opened (his workspace, or a call) for whom (an Ameyo user no Odoo user has, maybe), and what to do."""
+        env = request.env
+        theirs = params['userId']
+        known = bool(env['res.users']._ameyo_user_for(theirs))
+        if user.ameyo_user_id:
+            who = env._("You are logged in to Odoo as %(user)s, whose Ameyo user is %(mine)s.",
+                        user=user.name, mine=user.ameyo_user_id)
+        else:
+            who = env._("You are logged in to Odoo as %(user)s, who is not mapped to an Ameyo user.", user=user.name)
+        workspace = event == 'kb'
+        if workspace and known:
+            what = env._("This page is the Ameyo workspace of %(theirs)s.", theirs=theirs)
+        elif workspace:
+            what = env._("Ameyo opened this workspace for %(theirs)s, an Ameyo user ID no Odoo user has.",
+                         theirs=theirs)
+        elif known:
+            what = env._("Ameyo sent this call for %(theirs)s. Nothing was recorded.", theirs=theirs)
+        else:
+            what = env._("Ameyo sent this call for %(theirs)s, an Ameyo user ID no Odoo user has. Nothing was "
+                         "recorded.", theirs=theirs)
+        if known:
+            todo = env._("Log out and log in as the Odoo user of %(theirs)s.", theirs=theirs)
+        else:
+            todo = env._("If %(theirs)s is your Ameyo login, ask an administrator to set it as the Ameyo user ID of "
+                         "your Odoo user; otherwise log out and log in to Ameyo and Odoo as the same agent.",
+                         theirs=theirs)
+        return ' '.join((who, what, todo))
 
     @classmethod
     def _ameyo_check_no_silent_switch(cls, user):

@@ -67,7 +67,10 @@ The simulator's reading where the reference is silent:
   (``set_crm``, ``serve --odoo``, ``POST /__sim__/crm``), it throws the customer URL of the dialed
   call at Odoo after a short ring (``callType=outbound.manual.dial``), as the agent's browser would;
   with ``sso_url`` it first logs the agent in to Odoo's SSO API with his Ameyo password and appends
-  the ``crmSessionId`` it got. ``wait_for_throws`` waits for those throws and returns what Odoo answered.
+  the ``crmSessionId`` it got; with ``login`` (``serve --login``, what ``scripts/run.sh`` does for the
+  demo's session-cookie mode) it logs him in on Odoo's login page (his Ameyo userId and password) and
+  sends the session cookie, as the agent's browser does once he logged in to Odoo. ``wait_for_throws``
+  waits for those throws and returns what Odoo answered.
 * ``/dacx/dispose`` on an already disposed leg answers text ``Call already disposed``.
 * Lifecycle params omit keys whose value is None (e.g. queueId on an outbound call); the preview
   URL carries no userCrtObjectId (the reference lists it for connect and dispose only).

@@ -3,6 +3,7 @@ customer, preview, dispose) and the SSO login/logout calls of Ameyo's server."""
 
 import json
 import logging
+import re
 import threading
 import urllib.error
 import urllib.parse
@@ -65,6 +66,38 @@ def open_without_redirect(request: urllib.request.Request, timeout: float):
     except urllib.error.HTTPError as error:
         with error:
             return error.code, error.headers, error.read()
+
+
+def _send(url: str, session: dict, data: bytes | None = None, timeout: float = 30.0):
+    """GET (POST with form ``data``) ``url`` with the cookies of ``session``, which takes the cookies the answer
+    sets; return (status, headers, body)."""
+    request = urllib.request.Request(url, data=data, method='POST' if data is not None else 'GET')
+    if data is not None:
+        request.add_header('Content-Type', 'application/x-www-form-urlencoded')
+    if session:
+        request.add_header('Cookie', '; '.join(f'{name}={value}' for name, value in session.items()))
+    status, headers, body = open_without_redirect(request, timeout)
+    for set_cookie in headers.get_all('Set-Cookie') or ():
+        cookie = SimpleCookie()
+        cookie.load(set_cookie)
+        for name, morsel in cookie.items():
+            session[name] = morsel.value
+    return status, headers, body
+
+
+def odoo_login(odoo_url: str, login: str, password: str, timeout: float = 30.0) -> dict:
+    """Log ``login`` in to Odoo through its login page, as an agent does once in Ameyo's browser (the
+    session-cookie mode); return the cookies of his Odoo session, or {} when Odoo refused."""
+    session: dict = {}
+    base = odoo_url.rstrip('/')
+    _status, _headers, body = _send(f'{base}/web/login', session, timeout=timeout)
+    token = re.search(rb'name="csrf_token" value="([^"]+)"', body)
+    if not token:
+        return {}
+    form = urllib.parse.urlencode({'login': login, 'password': password, 'csrf_token': token.group(1).decode()})
+    status, headers, _body = _send(f'{base}/web/login', session, data=form.encode(), timeout=timeout)
+    # a success redirects into Odoo; a refusal shows the login page again (200)
+    return session if status in (302, 303) and '/web/login' not in (headers.get('Location') or '') else {}
 
 
 def sso_request(fields: dict, form: str) -> tuple[bytes, str]:
@@ -147,17 +180,7 @@ class AgentBrowser:
         cookies the answer sets. Returns (status, headers, body) with case-insensitive headers."""
         query = urllib.parse.urlencode(list(params.items()) if isinstance(params, Mapping) else list(params))
         url = odoo_url + (('&' if '?' in odoo_url else '?') + query if query else '')
-        request = urllib.request.Request(url, method='GET')
-        if session:
-            request.add_header('Cookie', '; '.join(f'{name}={value}' for name, value in session.items()))
-        status, headers, body = open_without_redirect(request, timeout)
-        if session is not None:
-            for set_cookie in headers.get_all('Set-Cookie') or ():
-                cookie = SimpleCookie()
-                cookie.load(set_cookie)
-                for name, morsel in cookie.items():
-                    session[name] = morsel.value
-        return status, headers, body
+        return _send(url, session if session is not None else {}, timeout=timeout)
 
     def throw(self, odoo_base_url: str, call: Mapping, event: str, session: dict | None = None, **extra):
         """Throw the ``event`` URL of ``call`` at ``<odoo_base_url>/ameyo/<event>``; see throw_url."""
@@ -166,6 +189,7 @@ class AgentBrowser:
 
     sso_login = staticmethod(sso_login)
     sso_logout = staticmethod(sso_logout)
+    odoo_login = staticmethod(odoo_login)
 
     def dialed(self, call: dict) -> None:
         """A dial connected ``call``: when Odoo's URL is known (set_crm), throw its customer URL there
@@ -181,14 +205,20 @@ class AgentBrowser:
                  'status': None, 'location': None, 'error': None}
         try:
             extra = {}
+            session = dict(crm['cookies'])
+            if crm.get('login'):  # the agent logged in to Odoo in Ameyo's browser (cookie mode)
+                cookies = odoo_login(crm['odoo_url'], call['userId'], self.agent(call['userId']).password)
+                if cookies:
+                    session.update(cookies)
+                else:
+                    entry['error'] = 'Odoo login refused'
             if crm['sso_url']:
                 answer = sso_login(crm['sso_url'], call['userId'], self.agent(call['userId']).password)
                 if answer.get('crmSessionId'):
                     extra['crmSessionId'] = answer['crmSessionId']
                 else:
                     entry['error'] = f'SSO login refused: {answer.get("message")}'
-            status, headers, _body = self.throw(crm['odoo_url'], call, 'customer', session=dict(crm['cookies']),
-                                                **extra)
+            status, headers, _body = self.throw(crm['odoo_url'], call, 'customer', session=session, **extra)
             entry.update(status=status, location=headers.get('Location'))
         except Exception as error:  # noqa: BLE001 (Odoo unreachable: recorded for whoever waits, never raised)
             entry['error'] = f'{type(error).__name__}: {error}'

@@ -59,9 +59,11 @@ def _cmd_serve(args) -> int:
     sim.start()
     _logger.info('Ameyo simulator listening on %s', sim.url)
     if args.odoo:
-        sim.set_crm(args.odoo, sso_url=args.odoo.rstrip('/') + '/ameyo/sso' if args.sso else None, ring=args.ring)
-        _logger.info('dialed calls are thrown at %s/ameyo/customer after %g s%s', args.odoo, args.ring,
-                     ' (with an SSO crmSessionId)' if args.sso else '')
+        sim.set_crm(args.odoo, sso_url=args.odoo.rstrip('/') + '/ameyo/sso' if args.sso else None, ring=args.ring,
+                    login=args.login)
+        _logger.info('dialed calls are thrown at %s/ameyo/customer after %g s%s%s', args.odoo, args.ring,
+                     ' (with an SSO crmSessionId)' if args.sso else '',
+                     " (with the agent's Odoo session)" if args.login else '')
     if args.demo:
         sessions = seed_demo(sim)
         _logger.info('demo: campaigns 1 "Inbound Sales", 2 "Outbound Collections"; '
@@ -128,6 +130,9 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument('--admin-password', default=defaults.admin_password)
     serve.add_argument('--odoo', help="Odoo's base URL: throw the customer URL of dialed calls there")
     serve.add_argument('--sso', action='store_true', help="log the agent in to Odoo's SSO API before a throw")
+    serve.add_argument('--login', action='store_true',
+                       help="log the agent in on Odoo's login page (his Ameyo userId and password) before a throw "
+                            "and send his session cookie: the session-cookie mode, as scripts/run.sh's demo")
     serve.add_argument('--ring', type=float, default=1.0, help='seconds between a dial and its customer URL')
     serve.add_argument('--recording-delay', type=float, default=0.0,
                        help='seconds after a call ends before its recording exists (default 0)')

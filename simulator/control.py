@@ -58,7 +58,8 @@ ROUTES = {
         **{key: data[key] for key in FAULT_FIELDS if key in data})),
     ('DELETE', '/faults'): _ok(lambda state, data: state.clear_faults()),
     ('POST', '/crm'): _ok(lambda state, data: state.set_crm(
-        data.get('odooUrl'), sso_url=data.get('ssoUrl'), ring=float(data.get('ring', 1.0)))),
+        data.get('odooUrl'), sso_url=data.get('ssoUrl'), ring=float(data.get('ring', 1.0)),
+        login=bool(data.get('login')))),
 }
 
 

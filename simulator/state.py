@@ -351,13 +351,15 @@ class SimulatorState:
     # ---- dialed calls thrown back at Odoo --------------------------------------------------------
 
     def set_crm(self, odoo_url: str | None, sso_url: str | None = None, ring: float = 1.0,
-                cookies: dict | None = None) -> None:
+                cookies: dict | None = None, login: bool = False) -> None:
         """Throw the customer URL of every dialed call at ``odoo_url`` (``http://host:port``) after
         ``ring`` seconds. ``sso_url``: log the agent in there first and append his crmSessionId;
+        ``login``: log the agent in to Odoo's login page first (his Ameyo userId and password as Odoo
+        login and password) and send his Odoo session cookie, as his browser in the session-cookie mode;
         ``cookies``: sent along, as the agent's browser would. None stops the throws."""
         with self.lock:
             self._crm = {'odoo_url': odoo_url.rstrip('/'), 'sso_url': sso_url, 'ring': float(ring),
-                         'cookies': dict(cookies or {})} if odoo_url else None
+                         'cookies': dict(cookies or {}), 'login': bool(login)} if odoo_url else None
 
     def crm(self) -> dict | None:
         """Where dialed calls are thrown (set_crm), or None."""

@@ -36,3 +36,4 @@ from . import test_call_screen_tour
 from . import test_test_modules
 from . import test_phone_key_job
 from . import test_shared_numbers
+from . import test_several_servers

@@ -10,7 +10,7 @@ from pathlib import Path
 from odoo.tools import mute_logger
 
 from ..simulator import server_ssl_context
-from .common import CLIENT_LOGGER, AmeyoTransactionCase, SimulatorCase
+from .common import CLIENT_LOGGER, AmeyoTransactionCase, SimulatorCase, run_migration
 
 
 class _NotAmeyoHandler(BaseHTTPRequestHandler):
@@ -76,7 +76,9 @@ class TestConnectionAndSync(SimulatorCase):
         with mute_logger(CLIENT_LOGGER):
             action = self.server.action_test_connection()
         self.assertEqual((action['params']['type'], action['params']['title']), ('danger', 'Connection failed'))
-        self.assertIn('answered (HTTP 404), but not as an Ameyo server does', action['params']['message'])
+        self.assertIn(f'{self.sim.url} answered HTTP 404 (not found) at {self.sim.url}/ameyowebaccess/command: '
+                      "Ameyo's API is not there.", action['params']['message'])
+        self.assertIn('a server that only answers /ameyowebaccess is Legacy', action['params']['message'])
 
     def test_test_connection_missing_settings_are_warnings(self):
         self.server.sudo().write({'hash_key': False, 'dispose_token': False})
@@ -103,6 +105,57 @@ class TestConnectionAndSync(SimulatorCase):
             action = self.server.action_test_connection()
         self.assertEqual(action['params']['type'], 'danger')
         self.assertIn('not as an Ameyo server does', action['params']['message'])
+
+    def test_base_url_with_a_path(self):
+        """Ameyo's own API path in the base URL is removed when the server is saved (it would be doubled on every
+        request); a reverse proxy's prefix stays, and a probe that meets a 404 there is a failed connection."""
+        cases = {
+            f'{self.sim.url}/ameyorestapi/': self.sim.url,
+            f' {self.sim.url}/AmeyoRestApi/cc/campaigns/getAssigned ': self.sim.url,
+            'https://acme.ameyoemerge.in:8443/ameyowebaccess/command?command=login': 'https://acme.ameyoemerge.in:8443',
+            'http://10.0.0.5:8888/dacx/dispose': 'http://10.0.0.5:8888',
+            'https://gateway.example.com/ameyo/': 'https://gateway.example.com/ameyo',
+            'https://gateway.example.com/ameyo/ameyorestapi': 'https://gateway.example.com/ameyo',
+        }
+        for typed, saved in cases.items():
+            with self.subTest(typed=typed):
+                self.server.base_url = typed
+                self.assertEqual(self.server.base_url, saved)
+                created = self.env['ameyo.server'].create({'name': 'Pasted', 'base_url': typed})
+                self.assertEqual(created.base_url, saved)
+        self.server.base_url = f'{self.sim.url}/ameyorestapi/'
+        action = self.server.action_test_connection()
+        self.assertEqual(action['params']['type'], 'success', action['params']['message'])
+        self.assertIn(f'Ameyo server reached at {self.sim.url}.', action['params']['message'])
+        # a prefix where nothing answers (a plain-text 404): a failure that says where it looked
+        self.server.base_url = f'{self.sim.url}/gateway'
+        with mute_logger(CLIENT_LOGGER):
+            action = self.server.action_test_connection()
+        params = action['params']
+        self.assertEqual((params['type'], params['title']), ('danger', 'Connection failed'))
+        self.assertIn(f'{self.sim.url}/gateway answered HTTP 404 (not found) at '
+                      f'{self.sim.url}/gateway/ameyorestapi/cc/campaigns/getAssigned', params['message'])
+        self.assertNotIn('✔', params['message'])
+
+    def test_a_base_url_saved_with_an_api_path_before(self):
+        """A base URL stored with Ameyo's path before 19.0.1.6.0 doubled it: Ameyo's 404 (its own REST envelope)
+        is no "Connection works"; the migration removes the path."""
+        self.env.flush_all()
+        self.env.cr.execute("UPDATE ameyo_server SET base_url = %s WHERE id = %s",
+                            [f'{self.sim.url}/ameyorestapi/', self.server.id])
+        self.server.invalidate_recordset(['base_url'])
+        with mute_logger(CLIENT_LOGGER):
+            action = self.server.action_test_connection()
+        params = action['params']
+        self.assertEqual((params['type'], params['title']), ('danger', 'Connection failed'))
+        self.assertIn(f'answered HTTP 404 (not found) at {self.sim.url}/ameyorestapi/ameyorestapi/cc/campaigns/'
+                      'getAssigned', params['message'])
+        self.assertEqual(len(self.sim.requests_for('/ameyorestapi/ameyorestapi/')), 1)
+        run_migration(self.env.cr, '19.0.1.6.0', 'post-server-base-url', '19.0.1.5.0')
+        self.server.invalidate_recordset(['base_url'])
+        self.assertEqual(self.server.base_url, self.sim.url)
+        action = self.server.action_test_connection()
+        self.assertEqual(action['params']['type'], 'success', action['params']['message'])
 
     def test_sync_campaigns_is_idempotent(self):
         self.sim.add_campaign('103', 'Renewals', dispositions=('Renewed',))

@@ -1,7 +1,7 @@
 """Click-to-dial over RPC, as the web client calls it, and the simulator's pop of the dialed call."""
 from odoo.tests import HttpCase, new_test_user, tagged
 
-from ..simulator import AmeyoSimulator
+from ..simulator import AmeyoSimulator, seed_demo
 from .common import AmeyoHttpMixin
 
 
@@ -80,3 +80,69 @@ class TestDialRpc(DialHttpCase):
         self.assertEqual(self.env['ameyo.call'].search([('user_id', '=', self.dialer.id)]), attempt)
         self.assertEqual((attempt.state, attempt.crt_object_id, attempt.partner_id, attempt.direction),
                          ('connected', thrown['crtObjectId'], self.partner, 'outbound'))
+
+
+@tagged('post_install', '-at_install')
+class TestDemoDial(AmeyoHttpMixin, HttpCase):
+    """The demo as scripts/run.sh ships it: its server (session-cookie mode), its agent agent1 and the simulator
+    seeded and started as run.sh starts it (``serve --demo --odoo <Odoo> --login``). Dial from Odoo, and the call
+    pops."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.demo_server = cls.env.ref('crm_ameyo.demo_server', raise_if_not_found=False)
+        if not cls.demo_server:
+            return
+        cls.sim = AmeyoSimulator().start()  # the demo server's credentials are the simulator's defaults
+        cls.addClassCleanup(cls.sim.stop)
+        cls.demo_server.base_url = cls.sim.url  # run.sh: 127.0.0.1:8899
+        cls.agent = cls.env.ref('crm_ameyo.demo_user_agent1')
+        cls.partner = cls.env['res.partner'].create({'name': 'Demo Dial Customer', 'phone': '+91 98450 77123'})
+
+    def setUp(self):
+        super().setUp()
+        if not self.demo_server:
+            self.skipTest('the demo data is not installed')
+        self.sim.reset()
+        seed_demo(self.sim)
+        self.sim.set_crm(self.base_url(), ring=0.2, login=True)
+
+    def dial_and_pop(self):
+        answer = self._call_kw('res.partner', 'action_ameyo_dial', [[self.partner.id]],
+                               self._login_cookies('agent1'), kwargs={'phone_field': 'phone'})
+        self.assertEqual(answer['result']['params']['type'], 'success', answer)
+        self.assertIn('Dial request sent to Ameyo', answer['result']['params']['message'])
+        with self.server_calls():
+            [thrown] = self.sim.wait_for_throws(1)
+        attempt = self.env['ameyo.call'].search([('user_id', '=', self.agent.id)], order='id desc', limit=1)
+        return thrown, attempt
+
+    def test_the_demo_dial_pops_with_the_agents_odoo_session(self):
+        self.assertEqual(self.demo_server.session_mode, 'cookie')
+        thrown, attempt = self.dial_and_pop()
+        self.assertIsNone(thrown['error'])
+        self.assertEqual(thrown['status'], 303, thrown)
+        self.assertIn(f'/odoo/contacts/{self.partner.id}', thrown['location'])
+        self.assertEqual((attempt.state, attempt.crt_object_id, attempt.partner_id, attempt.server_id),
+                         ('connected', thrown['crtObjectId'], self.partner, self.demo_server))
+        # the agent's web client: the call banner shows the live call
+        banner = self._call_kw('ameyo.call', 'get_current_call', [], self._login_cookies('agent1'))
+        self.assertEqual(banner['result']['id'], attempt.id, banner)
+
+    def test_without_the_agents_odoo_session_the_pop_meets_the_login_page(self):
+        """Why the simulator logs the agent in: in the session-cookie mode a pop without his session is Odoo's
+        login page, and the dial attempt stays an attempt; so is a refused login (a wrong password)."""
+        self.sim.set_crm(self.base_url(), ring=0.2)
+        thrown, attempt = self.dial_and_pop()
+        self.assertIn(thrown['status'], (302, 303), thrown)
+        self.assertIn('/web/login', thrown['location'])
+        self.assertEqual(attempt.state, 'dialing')
+        attempt._ameyo_update_state('dial_failed')
+        self.sim.reset()
+        self.sim.add_campaign('1', 'Inbound Sales')
+        self.sim.add_agent('agent1', password='not-the-odoo-password', campaigns=('1',))
+        self.sim.set_crm(self.base_url(), ring=0.2, login=True)
+        thrown, attempt = self.dial_and_pop()
+        self.assertEqual(thrown['error'], 'Odoo login refused')
+        self.assertIn('/web/login', thrown['location'])

@@ -120,6 +120,34 @@ class TestMessagePages(AmeyoHttpCase):
         self.assertTrue(any(re.match(r'/web/session/logout\?', href) for href in links.values()), links)
         self.assertEqual(links.get('Go to Odoo'), '/odoo')
 
+    def test_a_url_for_another_ameyo_user_says_what_ameyo_opened_for_whom(self):
+        """The workspace is no call; an Ameyo user ID no Odoo user has is named as such, with what to do."""
+        before = self.snapshot()
+        me = f'You are logged in to Odoo as {self.agent_a.name}, whose Ameyo user is t.agent-a@acme.'
+        unknown = ("If nobody is your Ameyo login, ask an administrator to set it as the Ameyo user ID of your Odoo "
+                   "user; otherwise log out and log in to Ameyo and Odoo as the same agent.")
+        known = 'Log out and log in as the Odoo user of t.agent-b@acme.'
+        expected = {
+            ('kb', 'nobody'): f'{me} Ameyo opened this workspace for nobody, an Ameyo user ID no Odoo user has. '
+                              f'{unknown}',
+            ('kb', self.agent_b): f'{me} This page is the Ameyo workspace of t.agent-b@acme. {known}',
+            ('customer', 'nobody'): f'{me} Ameyo sent this call for nobody, an Ameyo user ID no Odoo user has. '
+                                    f'Nothing was recorded. {unknown}',
+            ('customer', self.agent_b): f'{me} Ameyo sent this call for t.agent-b@acme. Nothing was recorded. {known}',
+        }
+        for (event, agent), words in expected.items():
+            with self.subTest(event=event, agent=agent):
+                status, message, links = self.page(self.throw(event, agent=agent))
+                self.assertEqual((status, message), (403, words))
+                self.assertTrue(any(re.match(r'/web/session/logout\?', href) for href in links.values()), links)
+        self.assertEqual(self.snapshot(), before)
+        # a user mapped to no Ameyo user says so
+        self.authenticate('t_supervisor', 't_supervisor')
+        _status, message, _links = self.page(self.throw('kb'))
+        self.assertTrue(message.startswith(
+            f'You are logged in to Odoo as {self.supervisor.name}, who is not mapped to an Ameyo user. This page is '
+            'the Ameyo workspace of t.agent-a@acme.'), message)
+
     def test_no_authentication_mode_goes_back_to_odoo(self):
         """The workspace URL would need the URL token, which a page never shows: Odoo's home instead."""
         self.server.sudo().write({'url_token': 'a-url-token-of-32-characters-xx', 'session_mode': 'none'})

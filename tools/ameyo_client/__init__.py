@@ -9,6 +9,6 @@ Every outbound request goes through the client's one transport.
 """
 
 from .answers import AmeyoResponse, ameyo_reason, audio_mimetype, dispose_answer, read_response
-from .api import MAX_VOICE_LOG_BYTES, REQUEST_ID_LENGTH, AmeyoClient, new_request_id
+from .api import MAX_VOICE_LOG_BYTES, PROBE_PATHS, REQUEST_ID_LENGTH, AmeyoClient, new_request_id
 from .errors import AmeyoError
-from .transport import AmeyoTransport
+from .transport import AmeyoTransport, normalize_base_url

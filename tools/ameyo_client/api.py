@@ -20,6 +20,8 @@ MAX_VOICE_LOG_BYTES = 64 * 1024 * 1024
 # What the probes of "Test connection" send: a session and a call that cannot exist, so nothing can be touched.
 PROBE_SESSION_ID = 'crm-ameyo-test'
 PROBE_CALL_ID = 'crm-ameyo-connection-test'
+# Where the first probe of "Test connection" asks, by API flavour (appended to the base URL).
+PROBE_PATHS = {'legacy': '/ameyowebaccess/command', 'rest': '/ameyorestapi/cc/campaigns/getAssigned'}
 
 
 def new_request_id():
@@ -268,17 +270,20 @@ class AmeyoClient:
 
     def probe_server(self):
         """One unauthenticated read with a session that cannot exist: the legacy ``ping-session`` or the REST
-        campaign list, as the server's flavour says. Return ``(answers_like_ameyo, http_status)``: whether the
-        answer has a shape only Ameyo gives. Raise :class:`AmeyoError` when the server cannot be reached (not
-        sent again: the admin clicks again)."""
-        if self.server.api_flavour == 'legacy':
+        campaign list (at ``PROBE_PATHS``), as the server's flavour says. Return ``(answers_like_ameyo,
+        http_status)``: whether the answer has a shape only Ameyo gives, and a status other than 404 (Ameyo knows
+        these APIs: a 404, whatever its body, says there is none at that path, e.g. a base URL whose path
+        doubles Ameyo's). Raise :class:`AmeyoError` when the server cannot be reached (not sent again: the admin
+        clicks again)."""
+        flavour = self.server.api_flavour
+        if flavour == 'legacy':
             probe = json.dumps({'sessionId': PROBE_SESSION_ID, 'sessionPushSeqNo': '0'})
-            response = self.transport.send('ping-session', 'POST', '/ameyowebaccess/command',
+            response = self.transport.send('ping-session', 'POST', PROBE_PATHS[flavour],
                                            params={'command': 'ping-session'}, form={'data': probe})
         else:
-            response = self.transport.send('campaigns', 'GET', '/ameyorestapi/cc/campaigns/getAssigned',
+            response = self.transport.send('campaigns', 'GET', PROBE_PATHS[flavour],
                                            headers={'sessionId': PROBE_SESSION_ID})
-        return answers_like_ameyo(response, self.server.api_flavour), response.status
+        return response.status != 404 and answers_like_ameyo(response, flavour), response.status
 
     def probe_token_policy(self):
         """Ask for the recording of a call that cannot exist with the token-policy headers; raise the

@@ -13,7 +13,9 @@ time and Ameyo's reason, masked and without any credential the client sent.
 import io
 import logging
 import os
+import re
 import time
+from urllib.parse import urlsplit, urlunsplit
 
 import requests
 
@@ -26,6 +28,22 @@ _logger = logging.getLogger(__name__)
 MAX_ERROR_BODY_BYTES = 64 * 1024
 STREAM_CHUNK_BYTES = 64 * 1024
 RETRY_DELAYS = (0.5, 1.5)
+# The roots of Ameyo's own APIs, which the client appends to the base URL: a base URL pasted with one of them
+# (http://host:8888/ameyorestapi/, or a whole API URL) would double it on every request (a 404).
+API_ROOT_RE = re.compile(r'/(?:ameyorestapi|ameyowebaccess|dacx)(?:/.*)?$', re.IGNORECASE)
+
+
+def normalize_base_url(url):
+    """``url`` as the base the client appends Ameyo's API paths to: without the trailing slash, and without an
+    Ameyo API path and what follows it (its query too). A path before it stays: the prefix a reverse proxy
+    may publish Ameyo under (``https://gateway.example.com/ameyo``)."""
+    url = url.strip()
+    parts = urlsplit(url)
+    path = parts.path.rstrip('/')
+    match = API_ROOT_RE.search(path)
+    if not match:
+        return urlunsplit(parts._replace(path=path))
+    return urlunsplit((parts.scheme, parts.netloc, path[:match.start()].rstrip('/'), '', ''))
 
 
 class AmeyoTransport:
