@@ -6,7 +6,8 @@ from .common import AmeyoTourCase
 @tagged('post_install', '-at_install')
 class TestWrongCallerTour(AmeyoTourCase):
     """The agent's path in headless Chromium: the pop opens the contact remembered for a shared number,
-    "Wrong caller?" in the call banner, the chooser, "None of these: new contact", the new contact saved."""
+    "Wrong caller?" in the call banner, the chooser, "None of these: new contact", the new contact saved; or
+    the chooser's Cancel, back to the contact."""
 
     @classmethod
     def setUpClass(cls):
@@ -31,3 +32,11 @@ class TestWrongCallerTour(AmeyoTourCase):
         self.assertEqual(leg.partner_id.name, 'Asha Newcaller')
         self.assertEqual(leg.partner_id.ameyo_phone_key, '9740011229')
         self.assertFalse(self.env['ameyo.phone.pick'].search([('phone_key', '=', '9740011229')]))
+
+    def test_wrong_caller_then_cancel(self):
+        call = self.sim.start_call('tour.picker@acme', '702', '9740011229')
+        self.start_tour(self.customer_url(call), 'crm_ameyo_wrong_caller_cancel_tour', login='tour_picker')
+        leg = self.env['ameyo.call'].search([('crt_object_id', '=', call['crtObjectId'])])
+        self.assertEqual(leg.partner_id, self.remembered)  # nothing changed
+        pick = self.env['ameyo.phone.pick'].search([('phone_key', '=', '9740011229')])
+        self.assertEqual((pick.res_id, pick.user_id), (self.remembered.id, self.other_agent))
