@@ -36,6 +36,7 @@ class TestDialTour(DialHttpCase):
         """The reason the form shows is the one the server gives when it refuses: the record's flag, a lead's
         contact's, or the number's on another record of the company."""
         Partner, Lead = self.env['res.partner'], self.env['crm.lead']
+        self.dialer.group_ids += self.env.ref('sales_team.group_sale_salesman_all_leads')  # reads the lead
         lead = Lead.create({'name': 'Kavya Rao: gold plan', 'partner_id': self.partner.id,
                             'phone': '+91 98450 12345'})
         twin = Partner.create({'name': 'Kavya R.', 'phone': '+91-98450-12345'})
