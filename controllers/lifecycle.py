@@ -48,7 +48,7 @@ class AmeyoLifecycle(http.Controller):
         outcome, records = leg._ameyo_resolve_pop(create_allowed=event == 'customer')
         leg._ameyo_notify_agent()
         if outcome == 'choose':
-            return self._chooser(leg, records)
+            return self._chooser(leg, records, back=self._back_to_workspace(server, agent))
         if outcome == 'no_number':
             return self._page(request.env._("No number"), request.env._(
                 "Ameyo sent no phone number for this call: Odoo looked nobody up and created nothing. The call "
@@ -63,11 +63,13 @@ class AmeyoLifecycle(http.Controller):
 
     @http.route('/ameyo/choose/<int:leg_id>', type='http', auth='user', methods=['GET'], sitemap=False)
     def ameyo_choose(self, leg_id, **_kwargs):
-        """The chooser again for the agent's live leg (the call banner's "Wrong caller")."""
+        """The chooser again for the agent's live leg (the call banner's "Wrong caller"); Cancel goes back to what
+        the call shows (its record, or the pop), nothing changed."""
         leg = self._live_leg(leg_id)
         if not leg:
             return self._not_your_live_call()
-        return self._chooser(leg, leg._ameyo_find_callers(leg._ameyo_pop_model()))
+        return self._chooser(leg, leg._ameyo_find_callers(leg._ameyo_pop_model()),
+                             back=(request.env._("Cancel"), leg._ameyo_pop_url()))
 
     @http.route('/ameyo/pick', type='http', auth='user', methods=['POST'], sitemap=False)
     def ameyo_pick(self, leg_id=None, res_model=None, res_id=None, **_kwargs):
@@ -103,9 +105,10 @@ class AmeyoLifecycle(http.Controller):
         return self._page(request.env._("Invalid choice"), request.env._(
             "This call is not yours, or it is over: only the agent on a call chooses its caller."), status=403)
 
-    def _chooser(self, leg, candidates):
+    def _chooser(self, leg, candidates, back=None):
         """Who is calling? The records with the caller's number (named whoever owns them, with their owner),
-        the one remembered for the number (who picked it, when), and "None of these"."""
+        the one remembered for the number (who picked it, when), "None of these", and the way back (``back``:
+        label and URL) without choosing."""
         model = leg._ameyo_pop_model()
         pick = leg._ameyo_remembered_pick(model)
         # what the agent may open himself is shown whole; of the others (another salesperson's pipeline, for an
@@ -114,7 +117,7 @@ class AmeyoLifecycle(http.Controller):
         return request.render('crm_ameyo.ameyo_chooser_page', {
             'leg': leg, 'candidates': candidates.sudo(), 'model': model, 'readable_ids': readable_ids,
             'pick': pick if pick.res_id in candidates.ids else pick.browse(),
-            'title': request.env._("Who is calling?")})
+            'back': back, 'title': request.env._("Who is calling?")})
 
     # ------------------------------------------------------------------
     # Pages

@@ -194,17 +194,32 @@ class AmeyoCallDialMixin(models.AbstractModel):
         if not e164:
             return result(env._("%(number)s is not a phone number Odoo can dial (read in %(country)s).",
                                 number=number, country=country.name or env._("no country")))
-        if record.ameyo_do_not_call or (record._name == 'crm.lead' and record.partner_id.ameyo_do_not_call):
-            return result(env._("%(record)s is marked \"Do not call\".", record=record.display_name))
-        if self._ameyo_number_do_not_call(e164, company):
-            return result(env._("%(number)s is marked \"Do not call\" on a contact or lead of %(company)s.",
-                                number=number, company=company.name))
+        do_not_call = self._ameyo_do_not_call_refusal(record, number, e164, company)
+        if do_not_call:
+            return result(do_not_call)
         if company.ameyo_dial_honour_blacklist and env['phone.blacklist'].sudo().search_count(
                 [('number', '=', e164), ('active', '=', True)], limit=1):
             return result(env._("%(number)s is on the opt-out list (phone blacklist).", number=number))
         if not campaign:
             return result()
         return result(campaign._ameyo_outside_calling_hours(self._ameyo_dial_timezones(record, e164, company)))
+
+    @api.model
+    def _ameyo_do_not_call_refusal(self, record, number, e164, company):
+        """Why ``number`` (``e164``, read) of ``record`` must not be dialed for ``company``, or '': ``record`` (or a
+        lead's contact) marked "Do not call", or the number marked so on a contact or lead of ``company`` or of
+        none. The dial gate's reason, and the Dial button's (``ameyo_do_not_call_reason`` of the caller mixin)."""
+        env = self.env
+        record = record.sudo()
+        if record.ameyo_do_not_call:
+            return env._("%(record)s is marked \"Do not call\".", record=record.display_name)
+        if record._name == 'crm.lead' and record.partner_id.ameyo_do_not_call:
+            return env._("%(contact)s, the contact of %(record)s, is marked \"Do not call\".",
+                         contact=record.partner_id.display_name, record=record.display_name)
+        if e164 and self._ameyo_number_do_not_call(e164, company):
+            return env._("%(number)s is marked \"Do not call\" on a contact or lead of %(company)s.",
+                         number=number, company=company.name)
+        return ''
 
     @api.model
     def _ameyo_number_do_not_call(self, e164, company):

@@ -25,6 +25,10 @@ class AmeyoCallerMixin(models.AbstractModel):
     ameyo_do_not_call = fields.Boolean(
         string="Do Not Call", tracking=True, copy=False,
         help="Click-to-dial refuses to call this customer. Set by Ameyo supervisors and sales managers.")
+    ameyo_do_not_call_reason = fields.Char(
+        string="Why Not Dial", compute='_compute_ameyo_do_not_call_reason',
+        help="Why click-to-dial refuses this number: this record, its contact, or another record with the number "
+             "is marked \"Do not call\". Shown on the Dial button, which it disables.")
     ameyo_live_agent_ids = fields.Many2many(
         'res.users', string="Agents On Call", compute='_compute_ameyo_live_agent_ids',
         search='_search_ameyo_live_agent_ids',
@@ -42,6 +46,18 @@ class AmeyoCallerMixin(models.AbstractModel):
         digits = key_digits(self.env)
         for record in self:
             record.ameyo_phone_key = phone_key(record.phone, digits)
+
+    @api.depends('phone', 'ameyo_do_not_call')
+    @api.depends_context('uid', 'allowed_company_ids')
+    def _compute_ameyo_do_not_call_reason(self):
+        # the dial gate's own reason (models/ameyo_call_dial.py), for the company the user would dial in
+        Call = self.env['ameyo.call']
+        company = Call._ameyo_dial_campaign().company_id or self.env.company
+        for record in self:
+            number = (record.phone or '').strip()
+            e164 = number and self.env['base']._phone_format(
+                number=number, country=Call._ameyo_dial_country(record.sudo()), force_format='E164')
+            record.ameyo_do_not_call_reason = Call._ameyo_do_not_call_refusal(record, number, e164, company) or False
 
     def _compute_ameyo_live_agent_ids(self):
         field_name = self._ameyo_pop_leg_field or self._ameyo_leg_field

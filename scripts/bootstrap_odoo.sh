@@ -90,6 +90,17 @@ _bo_apt() {
     "${as_root[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@" >>"$BO_LOG" 2>&1
 }
 
+# _bo_own_source PATH: PATH is the bootstrap folder's source (src/ or inside it) or the folder itself.
+_bo_own_source() {
+    local path dir
+    path="$(readlink -f "$1" 2>/dev/null)" || return 1
+    dir="$(readlink -f "$BO_DIR")"
+    case "$path" in
+        "$dir"|"$dir/src"|"$dir/src/"*) return 0 ;;
+    esac
+    return 1
+}
+
 # _bo_find_root FOLDER: the folder holding odoo/release.py, FOLDER itself or one level below.
 _bo_find_root() {
     local d
@@ -304,8 +315,14 @@ bootstrap_odoo() {
     fi
     printf '\n== %s: %s\n' "$(date '+%F %T')" "bootstrap by $BO_BASE" >>"$BO_LOG"
 
-    # 1. The source.
+    # 1. The source. ODOO_SRC naming this folder's own source (src/, or the folder itself) is that source as it
+    #    is: nothing to copy onto itself, whatever src.origin says.
     [ -z "${ODOO_SRC:-}" ] || origin_wanted="ODOO_SRC=$(readlink -f "$ODOO_SRC" || echo "$ODOO_SRC")"
+    if [ -n "$origin_wanted" ] && [ -f "$BO_DIR/src/odoo/release.py" ] && [ -f "$BO_DIR/src.origin" ] \
+            && _bo_own_source "$ODOO_SRC"; then
+        log "  ODOO_SRC=$ODOO_SRC is this folder's own source: used as it is (it came from $(cat "$BO_DIR/src.origin"))"
+        origin_wanted=""
+    fi
     reason=""
     if [ ! -f "$BO_DIR/src/odoo/release.py" ] || [ ! -f "$BO_DIR/src.origin" ]; then
         reason="no source yet"

@@ -4,7 +4,8 @@
 # Chromium tests included), an uninstall, the linters, and the Odoo 19 bootstrap
 # (scripts/test_bootstrap.sh; when python3 cannot import Odoo 19, this script installs it
 # first, see scripts/bootstrap_odoo.sh), and scripts/run.sh stopping everything on SIGTERM
-# (scripts/test_run_stop.sh). Ends with "N passed, M failed";
+# (scripts/test_run_stop.sh), and this script's own summary (scripts/test_summary.sh). Ends with
+# "N passed, M failed", whatever happens (a run stopped early says why and counts as a failure);
 # exits non-zero on any failure. A skipped test counts as a failure.
 #
 # The Odoo tests run under pytest-odoo, on the database the install left; TEST_RUNNER=odoo
@@ -15,8 +16,43 @@
 #   TEST_TAGS=/crm_ameyo:TestDispose.test_timeout_then_retry,/crm_ameyo:TestSso scripts/test.sh   # classes, methods)
 #   TEST_RUNNER=odoo scripts/test.sh                       # the Odoo tests through Odoo's runner
 #   KEEP=1 scripts/test.sh                                 # keep the temporary folder (database, logs) for inspection
+#   ONLY_ODOO_TESTS=1 scripts/test.sh                      # the install and the Odoo tests, none of the other checks
 
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+
+# Every way out prints the summary line: the checks, plus the run itself as a failure when it stopped
+# before its end (the reason is logged where it stopped; errexit's is where the ERR trap saw it).
+passed=0
+failed=0
+summary_printed=0
+stopped_at=""
+WORK_DIR=""
+set -E  # the ERR trap in functions and subshells too
+# shellcheck disable=SC2154  # set by bash
+trap '[[ $- != *e* ]] || stopped_at="${BASH_SOURCE[0]##*/} line $LINENO: $BASH_COMMAND"' ERR
+summary() {
+    echo "$passed passed, $failed failed"
+    summary_printed=1
+}
+cleanup() {
+    local rc=$?
+    if [ "$summary_printed" -eq 0 ]; then
+        [ -z "$stopped_at" ] || log "stopped by a failing command (exit $rc) at $stopped_at"
+        log "test.sh stopped before its end (exit $rc): the run counts as one failure"
+        failed=$((failed + 1))
+        summary
+        [ "$rc" -ne 0 ] || rc=1
+    fi
+    if [ -n "$WORK_DIR" ]; then
+        stop_postgres "$WORK_DIR/pg"
+        if [ "${KEEP:-0}" = "1" ]; then log "kept $WORK_DIR"; else rm -rf "$WORK_DIR"; fi
+    fi
+    exit "$rc"
+}
+trap cleanup EXIT
+
+TEST_RUNNER="${TEST_RUNNER:-pytest}"
+case "$TEST_RUNNER" in pytest|odoo) ;; *) log "TEST_RUNNER is pytest or odoo, not '$TEST_RUNNER'"; exit 2 ;; esac
 
 require_odoo
 ensure_dependencies
@@ -27,18 +63,21 @@ STAGE_DIR="$WORK_DIR/addons"
 DB="crm_ameyo_test"
 ODOO_LOG="$WORK_DIR/odoo.log"
 DATA_DIR="$WORK_DIR/data"  # filestore and sessions of the throw-away database
-cleanup() {
-    stop_postgres "$WORK_DIR/pg"
-    if [ "${KEEP:-0}" = "1" ]; then log "kept $WORK_DIR"; else rm -rf "$WORK_DIR"; fi
-}
-trap cleanup EXIT
 
 stage_addon "$STAGE_DIR"
 start_postgres "$WORK_DIR/pg" "$(free_port)"
 log "PostgreSQL on 127.0.0.1:$PG_PORT, Odoo log in $ODOO_LOG"
 
-passed=0
-failed=0
+# show_head LINES FILE WHAT: the first LINES lines of FILE on stderr, and how many more there are (a file,
+# not a pipe into head: head leaving early would kill the writer with SIGPIPE, exit 141, under pipefail).
+show_head() {
+    local lines total
+    lines="$1"
+    total="$(wc -l <"$2")"
+    head -n "$lines" "$2" >&2
+    [ "$total" -le "$lines" ] || log "... the $3 goes on for $((total - lines)) more lines, in $2 (KEEP=1 keeps it)"
+}
+
 check() {  # check NAME STATUS
     if [ "$2" -eq 0 ]; then passed=$((passed + 1)); log "PASS $1"; else failed=$((failed + 1)); log "FAIL $1"; fi
 }
@@ -59,8 +98,6 @@ shell_checks() {
     grep -qE '^(PASS|FAIL) ' <<<"$results" || check "$name reports its checks" 1
 }
 
-TEST_RUNNER="${TEST_RUNNER:-pytest}"
-case "$TEST_RUNNER" in pytest|odoo) ;; *) log "TEST_RUNNER is pytest or odoo, not '$TEST_RUNNER'"; exit 2 ;; esac
 HTTP_ARGS=(--http-interface=127.0.0.1 --http-port="$(free_port)" --workers=0 --max-cron-threads=0)
 
 # pytest_nodes: the pytest node ids of TEST_TAGS (comma-separated /crm_ameyo:Class[.method] specs), one a
@@ -97,8 +134,7 @@ if [ "$TEST_RUNNER" = pytest ] && [ -n "${TEST_TAGS:-}" ]; then
         log "TEST_TAGS=$TEST_TAGS is more than classes and methods: Odoo's runner takes this run"
         TEST_RUNNER=odoo
     elif [ "$nodes_rc" -ne 0 ]; then
-        echo "0 passed, 1 failed"
-        exit 1
+        exit 1  # pytest_nodes said why
     else
         mapfile -t nodes <<<"$node_list"
     fi
@@ -116,13 +152,13 @@ if [ "$TEST_RUNNER" = odoo ]; then
     if [ -z "$result_line" ]; then
         log "Odoo did not report a test result (exit $odoo_rc); last lines of its log:"
         tail -n 40 "$ODOO_LOG" >&2
-        echo "0 passed, 1 failed"
         exit 1
     fi
     read -r t_failed t_errors t_run < <(sed -E 's/.*: ([0-9]+) failed, ([0-9]+) error\(s\) of ([0-9]+) tests.*/\1 \2 \3/' <<<"$result_line")
     skipped_list="$(grep -E 'odoo\.addons\.crm_ameyo\.[^:]*: skipped ' "$ODOO_LOG" || true)"
     t_skipped="$(grep -c . <<<"$skipped_list" || true)"
-    grep -E '(ERROR|CRITICAL) [^ ]+ odoo|FAIL:|ERROR:' "$ODOO_LOG" | head -n 60 >&2 || true
+    grep -E '(ERROR|CRITICAL) [^ ]+ odoo|FAIL:|ERROR:' "$ODOO_LOG" >"$WORK_DIR/failures.log" || true
+    show_head 60 "$WORK_DIR/failures.log" "list of errors"
     # the install's own log: up to the first test of ours (tests provoke warnings on purpose, and assert on them)
     install_log="$(sed -n '/odoo\.addons\.crm_ameyo\.tests.*Starting /q;p' "$ODOO_LOG")"
     tests_rc=$odoo_rc
@@ -136,7 +172,6 @@ else
     if [ "$install_rc" -ne 0 ]; then
         log "the install failed (exit $install_rc); last lines of its log:"
         tail -n 40 "$WORK_DIR/install.log" >&2
-        echo "0 passed, 1 failed"
         exit 1
     fi
     install_log="$(cat "$WORK_DIR/install.log")"
@@ -165,7 +200,6 @@ CONF
     if [ ! -s "$WORK_DIR/pytest.xml" ]; then
         log "pytest did not report a test result (exit $tests_rc); last lines of its output:"
         tail -n 40 "$WORK_DIR/pytest.log" >&2
-        echo "0 passed, 1 failed"
         exit 1
     fi
     # one outcome a test, the worst of its subtests: failed (failure), error, skipped or passed
@@ -184,7 +218,9 @@ PY
 )" || log "pytest's JUnit report could not be read"
     read -r t_run t_failed t_errors t_skipped <<<"${counts:-0 0 0 0}"
     skipped_list="$(grep -E '^SKIPPED ' "$WORK_DIR/pytest.log" || true)"
-    sed -n '/^=* FAILURES =*$\|^=* ERRORS =*$/,/^=* short test summary/p' "$WORK_DIR/pytest.log" | head -n 200 >&2
+    sed -n '/^=* FAILURES =*$\|^=* ERRORS =*$/,/^=* short test summary/p' "$WORK_DIR/pytest.log" \
+        >"$WORK_DIR/failures.log"
+    show_head 200 "$WORK_DIR/failures.log" "failure report"
     grep -E '^(FAILED|ERROR) ' "$WORK_DIR/pytest.log" >&2 || true
 fi
 if [ "$t_skipped" -gt 0 ]; then
@@ -196,10 +232,15 @@ failed=$((t_failed + t_errors + t_skipped))
 [ "$tests_rc" -eq 0 ] || [ "$failed" -gt 0 ] || { log "the $TEST_RUNNER runner exited with $tests_rc"; failed=$((failed + 1)); }
 [ "$t_run" -gt 0 ] || { log "no Odoo test ran"; failed=$((failed + 1)); }
 log "Odoo tests ($TEST_RUNNER): $t_run run, $t_failed failed, $t_errors errors, $t_skipped skipped"
+if [ "${ONLY_ODOO_TESTS:-0}" = "1" ]; then
+    summary
+    [ "$failed" -eq 0 ] || exit 1
+    exit 0
+fi
 
 # 2. Our module must install without warnings of its own (missing ACLs, deprecated syntax...).
 warnings="$(grep -E ' (WARNING|ERROR|CRITICAL) ' <<<"$install_log" | grep -iE 'ameyo' || true)"
-[ -z "$warnings" ] || { log "warnings or errors about crm_ameyo in the Odoo log:"; printf '%s\n' "$warnings" | head -n 40 >&2; }
+[ -z "$warnings" ] || { log "warnings or errors about crm_ameyo in the Odoo log:"; head -n 40 <<<"$warnings" >&2; }
 check "no warning or error of crm_ameyo while installing" "$([ -z "$warnings" ]; echo $?)"
 
 # 3. Uninstall leaves no table or model behind.
@@ -239,5 +280,9 @@ shell_checks "the bootstrap test" "$REPO_DIR/scripts/test_bootstrap.sh" "$ODOO_R
 log "testing that scripts/run.sh stops everything on SIGTERM"
 PYTHON="$PYTHON" shell_checks "the run.sh SIGTERM test" "$REPO_DIR/scripts/test_run_stop.sh"
 
-echo "$passed passed, $failed failed"
-[ "$failed" -eq 0 ]
+# 7. This script's own summary line: a long failure report, a run refused before it starts (about a minute).
+log "testing that test.sh ends with its summary line, in a throw-away copy"
+PYTHON="$PYTHON" shell_checks "the summary line test" "$REPO_DIR/scripts/test_summary.sh"
+
+summary
+[ "$failed" -eq 0 ] || exit 1

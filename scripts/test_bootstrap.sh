@@ -6,7 +6,8 @@
 # With a python that cannot import Odoo (a virtual environment without the system's
 # site-packages, so without its .pth files, and no PYTHONPATH), require_odoo must:
 #   1. set Odoo up from the tree given as ODOO_SRC and hand over a python whose Odoo reports 19.0;
-#   2. a second time, reuse it: no pip run (PIP_LOG stays unwritten), nothing installed changes;
+#   2. a second time, reuse it: no pip run (PIP_LOG stays unwritten), nothing installed changes; the same
+#      with ODOO_SRC naming the folder's own source (not copied onto itself);
 #   3. without ODOO_SRC and with an unreachable repository, fail naming the step and ODOO_SRC;
 # and an archive given as ODOO_SRC is unpacked without its Enterprise folders.
 # Prints "PASS <check>" / "FAIL <check>" on stdout, the rest on stderr; exits non-zero on a failure.
@@ -87,6 +88,15 @@ changed="$(find "$cache/venv.stamp" "$cache/src.origin" "$cache/requirements.txt
 [ "$rc" -eq 0 ] && grep -qx "PYTHON=$venv_python" "$tmp/second.out" && grep -q 'Odoo 19 setup: reusing ' "$tmp/second.err" \
     && [ ! -e "$tmp/pip-second.log" ] && [ -z "$changed" ]
 result "a second run reuses the environment without reinstalling (pip not run)" $?
+
+# 2b. ODOO_SRC naming the folder's own source: used as it is, not copied onto itself, nothing reinstalled.
+src_inode="$(stat -c %i "$cache/src")"
+origin_before="$(cat "$cache/src.origin")"
+bootstrap own ODOO_SRC="$cache/src" PIP_LOG="$tmp/pip-own.log"
+[ "$rc" -eq 0 ] && grep -qx "PYTHON=$venv_python" "$tmp/own.out" && grep -q "is this folder's own source: used as it is" "$tmp/own.err" \
+    && [ "$(stat -c %i "$cache/src")" = "$src_inode" ] && [ "$(cat "$cache/src.origin")" = "$origin_before" ] \
+    && [ ! -e "$tmp/pip-own.log" ] && [ ! -e "$cache/src.new" ]
+result "ODOO_SRC naming the folder's own source reuses it as it is" $?
 
 # 3. No ODOO_SRC and a repository out of reach: the failure names the step and the remedy.
 cache="$tmp/offline"

@@ -6,7 +6,8 @@ from .common import AmeyoTourCase
 @tagged('post_install', '-at_install')
 class TestWrongCallerTour(AmeyoTourCase):
     """The agent's path in headless Chromium: the pop opens the contact remembered for a shared number,
-    "Wrong caller?" in the call banner, the chooser, "None of these: new contact", the new contact saved."""
+    "Wrong caller?" in the call banner, the chooser, "None of these: new contact", the new contact saved; or
+    the chooser's Cancel, back to the contact."""
 
     @classmethod
     def setUpClass(cls):
@@ -42,3 +43,11 @@ class TestWrongCallerTour(AmeyoTourCase):
         self.assertEqual((leg.partner_id.name, leg.state), ('Asha Newcaller', 'disposed'))
         note = leg.partner_id.message_ids.filtered(lambda message: 'Wants the gold plan' in str(message.body))
         self.assertEqual(len(note), 1, leg.partner_id.message_ids.mapped('body'))
+
+    def test_wrong_caller_then_cancel(self):
+        call = self.sim.start_call('tour.picker@acme', '702', '9740011229')
+        self.start_tour(self.customer_url(call), 'crm_ameyo_wrong_caller_cancel_tour', login='tour_picker')
+        leg = self.env['ameyo.call'].search([('crt_object_id', '=', call['crtObjectId'])])
+        self.assertEqual(leg.partner_id, self.remembered)  # nothing changed
+        pick = self.env['ameyo.phone.pick'].search([('phone_key', '=', '9740011229')])
+        self.assertEqual((pick.res_id, pick.user_id), (self.remembered.id, self.other_agent))

@@ -10,7 +10,11 @@ import { PhoneField, formPhoneField, phoneField } from "@web/views/fields/phone/
  * "Dial" next to a phone number: asks Ameyo, through the server, to call it for the user.
  * Shown only for users mapped to an Ameyo agent, on models that can dial (the server lists
  * both in the session: ``ameyo_dial_models``). One click sends one request: the button is
- * disabled meanwhile, and the record's unsaved changes are saved first.
+ * disabled meanwhile, and the record's unsaved changes are saved first. A number marked
+ * "Do not call" (``refusal``: the record's ``ameyo_do_not_call_reason``) shows the flag
+ * instead, disabled, the reason in its tooltip; the server refuses such a dial anyway.
+ * Whatever the dial opens (the dispose dialog of the call that makes the agent busy), the
+ * form reloads once it closes: its "On call" panel and "Dispose Call" button follow.
  */
 export class AmeyoDialButton extends Component {
     static template = "crm_ameyo.DialButton";
@@ -24,8 +28,12 @@ export class AmeyoDialButton extends Component {
         this.title = _t("Dial through Ameyo");
     }
 
+    get refusal() {
+        return this.props.refusal || "";
+    }
+
     async onClick() {
-        if (this.state.busy) {
+        if (this.state.busy || this.refusal) {
             return;
         }
         this.state.busy = true;
@@ -41,7 +49,9 @@ export class AmeyoDialButton extends Component {
             const action = await this.orm.call(record.resModel, "action_ameyo_dial", [[record.resId]], {
                 phone_field: this.props.name,
             });
-            await this.action.doAction(action);
+            await this.action.doAction(action, {
+                onClose: () => (record.isNew ? undefined : record.load()),
+            });
         } finally {
             this.state.busy = false;
         }
@@ -65,8 +75,12 @@ patch(PhoneField.prototype, {
         return (
             this.props.ameyoDial !== false &&
             Boolean(this.props.record.data[this.props.name]) &&
-            canAmeyoDial(this.props.record)
+            (canAmeyoDial(this.props.record) || Boolean(this.ameyoDialRefusal))
         );
+    },
+    /** Why Dial is refused ("Do not call"), when the view loads the reason. */
+    get ameyoDialRefusal() {
+        return this.props.record.data.ameyo_do_not_call_reason || "";
     },
 });
 

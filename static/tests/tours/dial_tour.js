@@ -1,5 +1,50 @@
 import { registry } from "@web/core/registry";
 
+const PHONE = ".o_form_view .o_field_widget[name=phone]";
+
+/**
+ * Odoo's phone field shows its Call and SMS links only under the pointer (or with the focus, which a tour
+ * can give): the Dial button must not move when they appear, or the click meant for Dial lands on SMS.
+ */
+function dialStaysInPlaceSteps() {
+    return [
+        {
+            content: "Where Dial is while the Call and SMS links are hidden (no pointer, no focus)",
+            trigger: `${PHONE}:not(:focus-within) .o_ameyo_dial_button`,
+            run() {
+                const sms = document.querySelector(`${PHONE} .o_field_phone_sms`);
+                if (sms.getBoundingClientRect().width) {
+                    throw new Error("The SMS link shows without hover or focus: this check would prove nothing");
+                }
+                window.ameyoDialPlace = this.anchor.getBoundingClientRect().toJSON();
+            },
+        },
+        {
+            content: "Focus the number: Odoo shows its Call and SMS links, as under the pointer",
+            trigger: `${PHONE} input`,
+            run() {
+                this.anchor.focus();
+            },
+        },
+        {
+            content: "Dial has not moved: a click where it was lands on it, not on SMS",
+            trigger: `${PHONE}:focus-within .o_field_phone_sms:visible`,
+            run() {
+                const button = document.querySelector(`${PHONE} .o_ameyo_dial_button`);
+                const before = window.ameyoDialPlace;
+                const now = button.getBoundingClientRect();
+                if (Math.round(now.x) !== Math.round(before.x) || Math.round(now.y) !== Math.round(before.y)) {
+                    throw new Error(`Dial moved from (${before.x}, ${before.y}) to (${now.x}, ${now.y})`);
+                }
+                const hit = document.elementFromPoint(before.x + before.width / 2, before.y + before.height / 2);
+                if (!button.contains(hit)) {
+                    throw new Error(`A click where Dial was lands on ${hit?.outerHTML.slice(0, 120)}`);
+                }
+            },
+        },
+    ];
+}
+
 /**
  * A sales user mapped to an Ameyo agent opens a contact, types an email (not saved), and
  * clicks "Dial" next to the number (beside the SMS button): the form saves itself, Ameyo
@@ -11,6 +56,7 @@ registry.category("web_tour.tours").add("crm_ameyo_dial_tour", {
             content: "The dial button sits next to the number, with the SMS button",
             trigger: ".o_form_view .o_field_widget[name=phone]:has(.o_field_phone_sms) .o_ameyo_dial_button",
         },
+        ...dialStaysInPlaceSteps(),
         {
             content: "Type an email without saving",
             trigger: ".o_form_view .o_field_widget[name=email] input",
@@ -47,6 +93,77 @@ registry.category("web_tour.tours").add("crm_ameyo_dial_list_tour", {
         {
             content: "Still on the list: the record did not open",
             trigger: "body:not(:has(.o_form_view)) .o_list_view",
+        },
+    ],
+});
+
+/**
+ * A contact marked "Do not call": where Dial was, the flag, disabled, the reason in its tooltip; nothing to
+ * click (the server refuses such a dial anyway).
+ */
+registry.category("web_tour.tours").add("crm_ameyo_dial_do_not_call_tour", {
+    steps: () => [
+        {
+            content: "The number shows the flag, disabled, with the reason",
+            trigger: `${PHONE} .o_ameyo_dial_refused[data-tooltip*='is marked "Do not call"'] button.o_ameyo_dial_button:disabled:contains(Do not call)`,
+        },
+        {
+            content: "No Dial to click",
+            trigger: `${PHONE}:not(:has(.o_ameyo_dial_button:enabled))`,
+        },
+        {
+            content: "The reason shows on hover",
+            trigger: `${PHONE} .o_ameyo_dial_refused`,
+            run: "hover",
+        },
+        {
+            content: "Odoo's tooltip gives the reason",
+            trigger: ".o_popover:contains(is marked \"Do not call\")",
+        },
+    ],
+});
+
+/**
+ * The agent is on a call with the contact the pop opened; he clicks Dial: Odoo refuses (he is busy) and opens
+ * the dispose dialog of that call; he disposes it: the form reloads, without "On call" nor "Dispose Call".
+ */
+registry.category("web_tour.tours").add("crm_ameyo_dial_busy_dispose_tour", {
+    steps: () => [
+        {
+            content: "The form shows the live call",
+            trigger: ".o_form_view:has(button[name=action_ameyo_dispose]) .o_ameyo_call_panel:contains(On call)",
+        },
+        {
+            content: "Dial the contact while on the call",
+            trigger: `${PHONE} .o_ameyo_dial_button`,
+            run: "click",
+        },
+        {
+            content: "Odoo refuses: dispose that call first",
+            trigger: ".o_notification:contains(Dispose that call first)",
+        },
+        {
+            content: "The dispose dialog of that call opened: open the codes",
+            trigger: ".modal .o_field_widget[name=disposition_id] .o_select_menu_toggler",
+            run: "click",
+        },
+        {
+            content: "Pick the outcome",
+            trigger: ".o_select_menu_item:contains(Sale)",
+            run: "click",
+        },
+        {
+            content: "Confirm",
+            trigger: ".modal button[name=action_confirm]",
+            run: "click",
+        },
+        {
+            content: "Odoo says the call is disposed",
+            trigger: ".o_notification:contains(Call disposed)",
+        },
+        {
+            content: "The form reloaded: no more \"Dispose Call\" nor \"On call\"",
+            trigger: ".o_form_view:not(:has(button[name=action_ameyo_dispose])):not(:has(.o_ameyo_call_panel)) .o_field_widget[name=phone]",
         },
     ],
 });

@@ -43,3 +43,36 @@ registry.category("web_tour.tours").add("crm_ameyo_wrong_caller_tour", {
         },
     ],
 });
+
+/**
+ * "Wrong caller?" by mistake: the chooser's Cancel takes the agent back to the record the call shows, in the
+ * web client, nothing changed.
+ */
+registry.category("web_tour.tours").add("crm_ameyo_wrong_caller_cancel_tour", {
+    steps: () => [
+        {
+            content: "The pop opened the remembered contact",
+            trigger: ".o_form_view .o_field_widget[name=name]:contains(Asha Rao), .o_form_view .o_field_widget[name=name] input:value(Asha Rao)",
+        },
+        {
+            content: "Wrong caller? from the call banner",
+            trigger: ".o_ameyo_call_banner .o_ameyo_wrong_caller",
+            run: "click",
+            expectUnloadPage: true,
+        },
+        {
+            content: "The chooser offers a way back: Cancel",
+            trigger: ".o_ameyo_chooser ~ div a.o_ameyo_back:contains(Cancel)",
+            run: "click",
+            expectUnloadPage: true,
+        },
+        {
+            content: "Back on the same contact, in the web client",
+            trigger: ".o_form_view .o_field_widget[name=name] input:value(Asha Rao)",
+        },
+        {
+            content: "The call banner is there",
+            trigger: ".o_ameyo_call_banner .o_ameyo_wrong_caller",
+        },
+    ],
+});
