@@ -1,5 +1,7 @@
 import { registry } from "@web/core/registry";
 
+import { disposeInWizardSteps } from "./tour_steps";
+
 /** Fail the tour unless what covers the guidance popover is the dialog (or its backdrop). */
 function popoverUnderDialog() {
     const popover = document.querySelector(".o_ameyo_guidance");
@@ -55,25 +57,7 @@ registry.category("web_tour.tours").add("crm_ameyo_call_panel_partner_tour", {
             content: "The wizard names the caller",
             trigger: ".modal .o_field_widget[name=caller]:contains(Meera Iyer)",
         },
-        {
-            content: "Open the disposition codes",
-            trigger: ".modal .o_field_widget[name=disposition_id] .o_select_menu_toggler",
-            run: "click",
-        },
-        {
-            content: "Pick the outcome",
-            trigger: ".o_select_menu_item:contains(Sale)",
-            run: "click",
-        },
-        {
-            content: "Confirm",
-            trigger: ".modal button[name=action_confirm]",
-            run: "click",
-        },
-        {
-            content: "Odoo says the call is disposed",
-            trigger: ".o_notification:contains(Call disposed)",
-        },
+        ...disposeInWizardSteps("Sale"),
         {
             content: "The panel is gone from the contact",
             trigger: ".o_form_view:not(:has(.o_ameyo_call_panel)) .o_field_widget[name=name]",

@@ -1,5 +1,7 @@
 import { registry } from "@web/core/registry";
 
+import { disposeInWizardSteps } from "./tour_steps";
+
 const PHONE = ".o_form_view .o_field_widget[name=phone]";
 
 /**
@@ -142,25 +144,7 @@ registry.category("web_tour.tours").add("crm_ameyo_dial_busy_dispose_tour", {
             content: "Odoo refuses: dispose that call first",
             trigger: ".o_notification:contains(Dispose that call first)",
         },
-        {
-            content: "The dispose dialog of that call opened: open the codes",
-            trigger: ".modal .o_field_widget[name=disposition_id] .o_select_menu_toggler",
-            run: "click",
-        },
-        {
-            content: "Pick the outcome",
-            trigger: ".o_select_menu_item:contains(Sale)",
-            run: "click",
-        },
-        {
-            content: "Confirm",
-            trigger: ".modal button[name=action_confirm]",
-            run: "click",
-        },
-        {
-            content: "Odoo says the call is disposed",
-            trigger: ".o_notification:contains(Call disposed)",
-        },
+        ...disposeInWizardSteps("Sale"),
         {
             content: "The form reloaded: no more \"Dispose Call\" nor \"On call\"",
             trigger: ".o_form_view:not(:has(button[name=action_ameyo_dispose])):not(:has(.o_ameyo_call_panel)) .o_field_widget[name=phone]",

@@ -1,5 +1,7 @@
 import { registry } from "@web/core/registry";
 
+import { disposeInWizardSteps } from "./tour_steps";
+
 /**
  * The agent's path: the screen-pop opened the caller's contact; he types an email
  * (not saved), clicks "Dispose Call" on the contact (the form saves itself), picks a
@@ -25,30 +27,7 @@ registry.category("web_tour.tours").add("crm_ameyo_dispose_tour", {
             trigger: ".o_form_view button[name=action_ameyo_dispose]",
             run: "click",
         },
-        {
-            content: "Open the disposition codes of the call's campaign",
-            trigger: ".modal .o_field_widget[name=disposition_id] .o_select_menu_toggler",
-            run: "click",
-        },
-        {
-            content: "Pick the outcome",
-            trigger: ".o_select_menu_item:contains(Sale)",
-            run: "click",
-        },
-        {
-            content: "Write a note",
-            trigger: ".modal .o_field_widget[name=notes] textarea",
-            run: "edit Wants the gold plan",
-        },
-        {
-            content: "Confirm",
-            trigger: ".modal button[name=action_confirm]",
-            run: "click",
-        },
-        {
-            content: "Odoo says the call is disposed",
-            trigger: ".o_notification:contains(Call disposed)",
-        },
+        ...disposeInWizardSteps("Sale", "Wants the gold plan"),
         {
             content: "The banner is gone",
             trigger: "body:not(:has(.o_ameyo_call_banner))",

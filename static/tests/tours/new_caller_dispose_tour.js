@@ -1,5 +1,7 @@
 import { registry } from "@web/core/registry";
 
+import { disposeInWizardSteps, newContactSteps } from "./tour_steps";
+
 /**
  * "None of these", then the outcome from the banner: the agent says the remembered contact is the wrong
  * caller, picks "None of these: new contact", types the caller's name in the prefilled form and, without
@@ -26,17 +28,7 @@ registry.category("web_tour.tours").add("crm_ameyo_new_caller_dispose_tour", {
             run: "click",
             expectUnloadPage: true,
         },
-        {
-            content: "None of these: a new contact",
-            trigger: ".o_ameyo_chooser_none button",
-            run: "click",
-            expectUnloadPage: true,
-        },
-        {
-            content: "A new contact, the number prefilled: type the caller's name",
-            trigger: ".o_form_view .o_field_widget[name=name] input",
-            run: "edit Asha Newcaller",
-        },
+        ...newContactSteps("Asha Newcaller"),
         {
             content: "Dispose from the banner, the form not saved",
             trigger: ".o_ameyo_call_banner .o_ameyo_dispose_button",
@@ -46,30 +38,7 @@ registry.category("web_tour.tours").add("crm_ameyo_new_caller_dispose_tour", {
             content: "The wizard names the new contact",
             trigger: ".modal .o_field_widget[name=caller]:contains(Asha Newcaller)",
         },
-        {
-            content: "Open the disposition codes",
-            trigger: ".modal .o_field_widget[name=disposition_id] .o_select_menu_toggler",
-            run: "click",
-        },
-        {
-            content: "Pick the outcome",
-            trigger: ".o_select_menu_item:contains(Sale)",
-            run: "click",
-        },
-        {
-            content: "Write a note",
-            trigger: ".modal .o_field_widget[name=notes] textarea",
-            run: "edit Wants the gold plan",
-        },
-        {
-            content: "Confirm",
-            trigger: ".modal button[name=action_confirm]",
-            run: "click",
-        },
-        {
-            content: "Odoo says the call is disposed",
-            trigger: ".o_notification:contains(Call disposed)",
-        },
+        ...disposeInWizardSteps("Sale", "Wants the gold plan"),
         {
             content: "Her chatter has the outcome",
             trigger: ".o-mail-Chatter .o-mail-Message:contains(Wants the gold plan)",

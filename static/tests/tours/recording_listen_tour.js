@@ -1,5 +1,7 @@
 import { registry } from "@web/core/registry";
 
+import { playRecordingSteps } from "./tour_steps";
+
 /**
  * A supervisor on a recording's own form (Contact Center > Recordings): nobody listened yet; he plays it there,
  * and "Listened By" lists his listen at once, without reloading the page.
@@ -14,17 +16,7 @@ registry.category("web_tour.tours").add("crm_ameyo_recording_listen_tour", {
             content: "Nobody listened yet",
             trigger: ".o_form_view:not(:has(.o_field_widget[name=access_ids] .o_data_row))",
         },
-        {
-            content: "Play it",
-            trigger: ".o_ameyo_recording_player audio",
-            run() {
-                this.anchor.play();
-            },
-        },
-        {
-            content: "It plays",
-            trigger: ".o_ameyo_recording_player.o_ameyo_recording_playing",
-        },
+        ...playRecordingSteps(),
         {
             content: "Listened By shows the listen, without a reload",
             trigger: ".o_field_widget[name=access_ids] .o_data_row:contains(Played)",

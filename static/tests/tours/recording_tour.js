@@ -1,5 +1,7 @@
 import { registry } from "@web/core/registry";
 
+import { playRecordingSteps } from "./tour_steps";
+
 /**
  * A supervisor on the caller's contact: the chatter's note links to the call (never to the
  * file); the call form loads nothing of the recording until it is played, then plays it inline and
@@ -20,17 +22,7 @@ registry.category("web_tour.tours").add("crm_ameyo_recording_tour", {
             content: "Opening the call loads nothing of the recording (no listen yet)",
             trigger: ".o_ameyo_recording_player:not(:has(.o_ameyo_recording_duration))",
         },
-        {
-            content: "Play it",
-            trigger: ".o_ameyo_recording_player audio",
-            run() {
-                this.anchor.play();
-            },
-        },
-        {
-            content: "It plays",
-            trigger: ".o_ameyo_recording_player.o_ameyo_recording_playing",
-        },
+        ...playRecordingSteps(),
         {
             content: "The browser read the recording: 3 seconds",
             trigger: ".o_ameyo_recording_player .o_ameyo_recording_duration:contains(0:03)",

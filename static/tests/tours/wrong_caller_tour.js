@@ -1,5 +1,7 @@
 import { registry } from "@web/core/registry";
 
+import { newContactSteps } from "./tour_steps";
+
 /**
  * "Wrong caller": the pop opened the contact remembered for a shared number; the agent says it is the
  * wrong caller from the call banner, sees on the chooser who remembered it, picks "None of these: new
@@ -21,17 +23,7 @@ registry.category("web_tour.tours").add("crm_ameyo_wrong_caller_tour", {
             content: "The chooser says who remembered the pick",
             trigger: ".o_ameyo_chooser_pick:contains(Remembered for this number)",
         },
-        {
-            content: "None of these: a new contact",
-            trigger: ".o_ameyo_chooser_none button",
-            run: "click",
-            expectUnloadPage: true,
-        },
-        {
-            content: "A new contact, the number prefilled: type the caller's name",
-            trigger: ".o_form_view .o_field_widget[name=name] input",
-            run: "edit Asha Newcaller",
-        },
+        ...newContactSteps("Asha Newcaller"),
         {
             content: "Save",
             trigger: ".o_form_view .o_form_button_save",
