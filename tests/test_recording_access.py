@@ -348,7 +348,8 @@ class TestRecordingTour(RecordingHttpCase):
         super().setUpClass()
         cls.partner = cls.env['res.partner'].create({'name': 'Tour Caller', 'phone': '+91 97400 55555'})
 
-    def play_from_the_chatter(self, fmt):
+    def fetched_call(self, fmt):
+        """A call of the tour's caller, over, its recording (in ``fmt``) fetched by the supervisor."""
         self.server.recording_format = fmt
         call = self.sim.start_call('t.agent-a@acme', '101', '9740055555')
         self.sim.hangup(call)
@@ -357,6 +358,10 @@ class TestRecordingTour(RecordingHttpCase):
         with mute_logger(CLIENT_LOGGER):
             leg.with_user(self.supervisor).action_fetch_recording()
         self.assertEqual(leg.recording_state, 'fetched')
+        return leg
+
+    def play_from_the_chatter(self, fmt):
+        leg = self.fetched_call(fmt)
         self.start_tour(f'/odoo/res.partner/{self.partner.id}', 'crm_ameyo_recording_tour', login='t_supervisor')
         # one play, one line: opening the call form is no listen (the player loads nothing before it plays)
         self.assertRecordValues(leg.recording_id.access_ids, [{'user_id': self.supervisor.id, 'kind': 'stream'}])
@@ -369,13 +374,7 @@ class TestRecordingTour(RecordingHttpCase):
 
     def test_listened_by_shows_a_play_on_the_recordings_form_at_once(self):
         """"Listened By" needed a reload: played on the recording's own form, the listen shows at once."""
-        self.server.recording_format = 'wav'
-        call = self.sim.start_call('t.agent-a@acme', '101', '9740055555')
-        self.sim.hangup(call)
-        leg = self.create_leg(call['crtObjectId'], self.agent_a, call['userCrtObjectId'], state='disposed',
-                              connected_at=fields.Datetime.now() - timedelta(minutes=10), partner_id=self.partner.id)
-        with mute_logger(CLIENT_LOGGER):
-            leg.with_user(self.supervisor).action_fetch_recording()
+        leg = self.fetched_call('wav')
         self.assertFalse(leg.recording_id.access_ids)
         self.start_tour(f'/odoo/ameyo-recordings/{leg.recording_id.id}', 'crm_ameyo_recording_listen_tour',
                         login='t_supervisor')
