@@ -185,3 +185,15 @@ bench_stop_odoo() {
 bench_psql() {
     PGOPTIONS='-c client_min_messages=warning' as_pg_user "$(find_pg_bin)/psql" -h 127.0.0.1 -p "$PG_PORT" -U postgres -d postgres -qtAc "$@"
 }
+
+# The shell tests' verdicts (test_bootstrap.sh, test_run_stop.sh, test_summary.sh): "PASS <subject>: <check>" or
+# "FAIL ...", which test.sh counts; CHECK_FAILURES counts the failures for the script's exit status.
+CHECK_FAILURES=0
+check_result() {  # check_result SUBJECT CHECK STATUS
+    if [ "$3" -eq 0 ]; then
+        echo "PASS $1: $2"
+    else
+        echo "FAIL $1: $2"
+        CHECK_FAILURES=$((CHECK_FAILURES + 1))
+    fi
+}

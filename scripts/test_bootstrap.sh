@@ -16,10 +16,7 @@
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 set +e  # checks fail, the script goes on; each bootstrap runs in a shell of its own with errexit
 
-failures=0
-result() {  # result CHECK STATUS
-    if [ "$2" -eq 0 ]; then echo "PASS bootstrap: $1"; else echo "FAIL bootstrap: $1"; failures=$((failures + 1)); fi
-}
+result() { check_result bootstrap "$1" "$2"; }  # result CHECK STATUS
 
 valid_tree() { [ -f "$1/odoo/release.py" ] && [ -d "$1/addons/web" ]; }
 tree="${1:-}"
@@ -122,4 +119,4 @@ sed 's/^/    /' "$tmp/archive.err" >&2
 result "an archive as ODOO_SRC is unpacked without its Enterprise folders" $?
 
 log "bootstrap timings: first run $first_took (copy of the tree, virtual environment, pip), second run $second_took (reused)"
-[ "$failures" -eq 0 ]
+[ "$CHECK_FAILURES" -eq 0 ]

@@ -9,10 +9,7 @@
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 set +e
 
-failures=0
-result() {  # result CHECK STATUS
-    if [ "$2" -eq 0 ]; then echo "PASS run.sh: $1"; else echo "FAIL run.sh: $1"; failures=$((failures + 1)); fi
-}
+result() { check_result run.sh "$1" "$2"; }  # result CHECK STATUS
 
 run_dir="$(mktemp -d /tmp/crm_ameyo_run_stop.XXXXXX)"
 chmod 755 "$run_dir"
@@ -72,4 +69,4 @@ if [ -n "$left" ]; then
     kill -KILL "$run_pid" 2>/dev/null
     while read -r pid _; do kill -KILL "$pid" 2>/dev/null; done <<<"$left"
 fi
-exit $((failures > 0))
+exit $((CHECK_FAILURES > 0))

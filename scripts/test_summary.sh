@@ -14,10 +14,7 @@
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 set +e
 
-failures=0
-result() {  # result CHECK STATUS
-    if [ "$2" -eq 0 ]; then echo "PASS test.sh: $1"; else echo "FAIL test.sh: $1"; failures=$((failures + 1)); fi
-}
+result() { check_result test.sh "$1" "$2"; }  # result CHECK STATUS
 
 tmp="$(mktemp -d /tmp/crm_ameyo_test_summary.XXXXXX)"
 chmod 755 "$tmp"
@@ -64,4 +61,4 @@ run_copy refused TEST_RUNNER=unittest
     && grep -q "TEST_RUNNER is pytest or odoo, not 'unittest'" "$tmp/refused.err"
 result "a run refused before it starts gives the reason and the summary line" $?
 
-[ "$failures" -eq 0 ]
+[ "$CHECK_FAILURES" -eq 0 ]
