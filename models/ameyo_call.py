@@ -361,10 +361,6 @@ class AmeyoCall(models.Model):
         agent = self.env['res.users'].browse(values.get('user_id') or self.env.uid)
         company = self.env['ameyo.server'].browse(values.get('server_id')).company_id
         stamps = self.browse()._ameyo_stamp_values(False, state, values, agent=agent, company=company)
-        if 'call_unit' not in values and state in ('preview', 'connected') and values.get('crt_object_id'):
-            # the pop passes it (it has the call's legs at hand); any other creator of a call's leg looks
-            stamps['call_unit'] = self._ameyo_call_unit(self.sudo().search([
-                ('server_id', '=', values.get('server_id')), ('crt_object_id', '=', values['crt_object_id'])]))
         with _setting(_writing_state):
             return self.create({**values, **stamps, 'state': state})
 
@@ -463,10 +459,6 @@ class AmeyoCall(models.Model):
             stamps.update(measure_values({**times, **stamps, **given}))
         return {name: value for name, value in stamps.items() if name not in values}
 
-    def _ameyo_set_ended(self):
-        """Ameyo gave the agent another call: these live legs are over in Ameyo."""
-        return self._ameyo_update_state('ended')
-
     # ------------------------------------------------------------------
     # Lifecycle URLs (called by the controller once it knows the agent)
     # ------------------------------------------------------------------
@@ -562,7 +554,7 @@ class AmeyoCall(models.Model):
              ('id', '!=', self.id)],
             ['state', *STAMP_FIELDS, 'user_id', 'server_id', 'company_id', 'campaign_id', 'recording_id',
              'create_date'])
-        earlier.with_context(mail_notrack=True)._ameyo_set_ended()
+        earlier.with_context(mail_notrack=True)._ameyo_update_state('ended')
 
     @api.model
     def _ameyo_given_by_ameyo(self, call_type, call_legs, agent):

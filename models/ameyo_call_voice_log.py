@@ -14,13 +14,11 @@ from datetime import timedelta
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError
 
+from ..const import ENDED_STATES
 from ..tools.notification import SOFT_RELOAD, notification, sentence
 
 _logger = logging.getLogger(__name__)
 
-# A leg expects a recording once its call is over for the agent: the outcome is saved (waiting for Ameyo)
-# or the leg is closed (the phases of ameyo_call.py).
-ENDED_PHASES = ('waiting', 'closed')
 
 
 class AmeyoCallVoiceLogMixin(models.AbstractModel):
@@ -51,7 +49,7 @@ class AmeyoCallVoiceLogMixin(models.AbstractModel):
     def _ameyo_expect_recording(self):
         """Give each leg of ``self`` that was connected and is over, and has no recording yet, its recording to
         fetch: pending, first asked for the server's delay from now (Ameyo writes the file after the call)."""
-        legs = self.filtered(lambda leg: leg.connected_at and leg.phase in ENDED_PHASES and not leg.recording_id)
+        legs = self.filtered(lambda leg: leg.connected_at and leg.state in ENDED_STATES and not leg.recording_id)
         if not legs:
             return
         now = fields.Datetime.now()

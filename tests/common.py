@@ -62,7 +62,12 @@ def create_call_leg(env, values):
     values = dict(values)
     state = values.pop('state', 'connected')
     initial = state if state in INITIAL_STATES else 'dialing' if state == 'dial_failed' else 'connected'
-    leg = env['ameyo.call'].sudo()._ameyo_create_leg(values, initial)
+    Call = env['ameyo.call'].sudo()
+    if initial != 'dialing' and values.get('crt_object_id') and 'call_unit' not in values:
+        # what the pop passes: whether another leg of the call counts it already
+        values['call_unit'] = Call._ameyo_call_unit(Call.search(
+            [('server_id', '=', values.get('server_id')), ('crt_object_id', '=', values['crt_object_id'])]))
+    leg = Call._ameyo_create_leg(values, initial)
     # the times the test gives win over the ones the transitions would stamp
     given = {name: values[name] for name in ('ended_at', 'closed_at', 'disposed_at', 'dispose_saved_at')
              if name in values}

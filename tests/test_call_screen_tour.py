@@ -53,6 +53,8 @@ class TestCallScreenTour(AmeyoTourCase):
     def test_panel_on_the_popped_lead(self):
         self.campaign.pop_target = 'lead'
         self.start_tour(self.pop_url('9740055667', '32'), 'crm_ameyo_call_panel_lead_tour', login='panel_agent')
+        leg = self.env['ameyo.call'].search([('phone', '=', '9740055667'), ('user_id', '=', self.agent.id)])
+        self.assertEqual((leg.lead_id, leg.pop_lead_id, leg.phase), (self.lead, self.lead, 'live'))
 
     def test_banner_names_a_new_caller(self):
         self.start_tour(self.pop_url('9740099881', '31'), 'crm_ameyo_new_caller_tour', login='panel_agent')

@@ -32,6 +32,8 @@ class TestAmeyoConstraints(AmeyoTransactionCase):
         self.create_leg('CRT-3', self.agent_a, 'U')
         create_call_leg(self.env, {'server_id': other.id, 'crt_object_id': 'CRT-3', 'user_crt_object_id': 'U',
                                    'user_id': self.agent_a.id})
+        legs = self.env['ameyo.call'].search([('crt_object_id', '=', 'CRT-3')])
+        self.assertEqual(legs.server_id, self.server | other)
 
     def test_ameyo_user_id_unique(self):
         self.assertUniqueViolation(lambda: self.agent_b.write({'ameyo_user_id': 't.agent-a@acme'}), 'res_users')
