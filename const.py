@@ -74,21 +74,20 @@ DIAL_APIS = [
 # with the hash key when one is set, else the agent's session) and "session first" (what Automatic did before
 # 19.0.1.7.0 on REST servers: the agent's session when Odoo knows one, else the hash key).
 DIAL_API_CHOICES = [
-    ('auto', 'Automatic: the hash key (clickToDialWithTokenAsync), else the agent\'s session (manualdial)'),
-    ('session_first', "The agent's session (manualdial) when Odoo knows one, else the hash key"),
+    ('auto', 'Automatic (clickToDialWithTokenAsync, else manualdial)'),
+    ('session_first', "Session first (manualdial when Odoo knows the agent's session, else the hash key)"),
     *DIAL_APIS,
 ]
 # How Odoo tells Ameyo a call is disposed (the server's Dispose API setting). The leg records the API it
 # used in its own dispose_api ('rest' = disposeCallForUser, 'legacy' = dacx/dispose, 'dispose_dial').
 DISPOSE_API_CHOICES = [
-    ('auto', "Automatic: disposeCallForUser (dispose token) while it is safe, else dacx/dispose "
-             "(the agent's session)"),
+    ('auto', 'Automatic (disposeCallForUser while it is safe, else dacx/dispose)'),
     ('for_user', 'disposeCallForUser only (the dispose token)'),
     ('dacx', "dacx/dispose only (the agent's Ameyo session)"),
 ]
 # How Odoo downloads recordings (the server's Recording API setting).
 RECORDING_API_CHOICES = [
-    ('auto', "Automatic: the downloadVoiceLog command (hash key), else the REST download (the agent's session)"),
-    ('webaccess', 'The downloadVoiceLog command (/ameyowebaccess/command, the hash key)'),
-    ('rest', "The REST download (/ameyorestapi/cc/downloadVoiceLog, the agent's session)"),
+    ('auto', 'Automatic (the downloadVoiceLog command, else the REST download)'),
+    ('webaccess', 'downloadVoiceLog command only (/ameyowebaccess/command, the hash key)'),
+    ('rest', "REST download only (/ameyorestapi/cc/downloadVoiceLog, the agent's session)"),
 ]
