@@ -70,3 +70,24 @@ DIAL_APIS = [
     ('token_async', 'The hash key, without waiting (clickToDialWithTokenAsync)'),
     ('token_sync', "The hash key, waiting for Ameyo's answer (clickToDialWithToken)"),
 ]
+# What the server's Dial API setting offers: the APIs above, Automatic (the guide's clickToDialWithTokenAsync
+# with the hash key when one is set, else the agent's session) and "session first" (what Automatic did before
+# 19.0.1.7.0 on REST servers: the agent's session when Odoo knows one, else the hash key).
+DIAL_API_CHOICES = [
+    ('auto', 'Automatic (clickToDialWithTokenAsync, else manualdial)'),
+    ('session_first', "Session first (manualdial when Odoo knows the agent's session, else the hash key)"),
+    *DIAL_APIS,
+]
+# How Odoo tells Ameyo a call is disposed (the server's Dispose API setting). The leg records the API it
+# used in its own dispose_api ('rest' = disposeCallForUser, 'legacy' = dacx/dispose, 'dispose_dial').
+DISPOSE_API_CHOICES = [
+    ('auto', 'Automatic (disposeCallForUser while it is safe, else dacx/dispose)'),
+    ('for_user', 'disposeCallForUser only (the dispose token)'),
+    ('dacx', "dacx/dispose only (the agent's Ameyo session)"),
+]
+# How Odoo downloads recordings (the server's Recording API setting).
+RECORDING_API_CHOICES = [
+    ('auto', 'Automatic (the downloadVoiceLog command, else the REST download)'),
+    ('webaccess', 'downloadVoiceLog command only (/ameyowebaccess/command, the hash key)'),
+    ('rest', "REST download only (/ameyorestapi/cc/downloadVoiceLog, the agent's session)"),
+]

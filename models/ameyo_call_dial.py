@@ -280,9 +280,10 @@ class AmeyoCallDialMixin(models.AbstractModel):
         session = server._ameyo_agent_session(user).session_id or None
         choice = server.dial_api
         if choice == 'auto':
-            if server.api_flavour == 'rest' and session:
-                return 'manualdial', session
-            choice = 'token_async'
+            # the guide's clickToDialWithTokenAsync when the hash key is set, else the agent's session
+            choice = 'token_async' if server.sudo().hash_key or not session else 'manualdial'
+        elif choice == 'session_first':
+            choice = 'manualdial' if session else 'token_async'
         if choice == 'manualdial':
             return ('manualdial', session) if session else (None, None)
         return choice, None

@@ -491,7 +491,7 @@ class AmeyoCallDisposeMixin(models.AbstractModel):
         return fields.Datetime.now() - saved < timedelta(seconds=wrap * WRAP_WINDOW_SHARE)
 
     def _ameyo_choose_dispose_api(self, background):
-        """The API to tell Ameyo with, as the server's flavour and the leg's situation allow, or None."""
+        """The API to tell Ameyo with, as the server's Dispose API and the leg's situation allow, or None."""
         self.ensure_one()
         session = self._ameyo_agent_session()
         if self.redial_phone and self.dispose_outcome_unknown:
@@ -499,12 +499,20 @@ class AmeyoCallDisposeMixin(models.AbstractModel):
             return 'legacy' if session else None
         if self.redial_phone:
             return 'dispose_dial' if session else None
-        if self.server_id.api_flavour == 'legacy':
+        # the server's Dispose API (const.DISPOSE_API_CHOICES): 'dacx' = dacx/dispose with the agent's session
+        choice = self.server_id.dispose_api
+        if choice == 'dacx':
             return 'legacy' if session else None
         # disposeCallForUser names no call: only while this leg is surely the agent's current call,
         # and never again after a send whose outcome is unknown
         can_name_none = self._ameyo_in_wrap_window() and not self._ameyo_has_newer_pop() \
             and not self.dispose_outcome_unknown
+        if choice == 'for_user':
+            return 'rest' if can_name_none else None
+        # Automatic: disposeCallForUser first (the guide's), dacx/dispose where it is not safe or in the background,
+        # or when the server has no dispose token
+        if session and not self.server_id.sudo().dispose_token:
+            return 'legacy'
         if not background and can_name_none:
             return 'rest'
         if session:
@@ -639,7 +647,8 @@ class AmeyoCallDisposeMixin(models.AbstractModel):
                 'user_id': user_ref, 'disposition_code': self.disposition_code,
                 'request_id': self.dispose_request_id, 'notes': self.notes,
                 'callback_time': self.callback_at and self.server_id._format_ameyo_datetime(self.callback_at),
-                'self_callback': self_callback, 'phone': self.phone if self.callback_at else None,
+                # the guide's sample carries the customer's phone with every dispose, not only with a callback
+                'self_callback': self_callback, 'phone': self.phone,
             }
         common = {
             'session_id': self._ameyo_agent_session(), 'campaign_id': self.ameyo_campaign_ref,

@@ -162,15 +162,35 @@ class AmeyoCallRecording(models.Model):
             self._ameyo_unavailable(self.error or self.env._(
                 "Not fetched within the %(days)s days Ameyo keeps recordings.", days=server.recording_retention_days))
             return
-        try:
-            data, mimetype = server._get_ameyo_client().download_voice_log(
-                call.crt_object_id, target_format=server.recording_format, campaign_id=call.ameyo_campaign_ref,
-                call_id=call.ameyo_call_id, session_id=call._ameyo_agent_session() or None,
-                api=server.api_flavour, max_bytes=server.recording_max_mb * 1024 * 1024)
-        except AmeyoError as error:
-            self._ameyo_failed(str(error.args[0]))
+        client = server._get_ameyo_client()
+        session = call._ameyo_agent_session() or None
+        for api_name in self._ameyo_recording_apis(server, session):
+            try:
+                data, mimetype = client.download_voice_log(
+                    call.crt_object_id, target_format=server.recording_format, campaign_id=call.ameyo_campaign_ref,
+                    call_id=call.ameyo_call_id, session_id=session, api=api_name,
+                    max_bytes=server.recording_max_mb * 1024 * 1024)
+            except AmeyoError as error:
+                # the next API only where Ameyo refused this one's credentials or has no such API: a download
+                # that may be under way (a timeout) is not doubled
+                failure = error
+                if error.kind == 'auth' or error.status == 404:
+                    continue
+                break
+            self._ameyo_store(data, mimetype)
             return
-        self._ameyo_store(data, mimetype)
+        self._ameyo_failed(str(failure.args[0]))
+
+    @api.model
+    def _ameyo_recording_apis(self, server, session):
+        """The voice-log APIs to ask, in order, as the server's Recording API (const.RECORDING_API_CHOICES) and the
+        agent's ``session`` allow: ``'webaccess'`` (the guide's downloadVoiceLog command, the hash key), ``'rest'``
+        (/ameyorestapi/cc/downloadVoiceLog, the agent's session)."""
+        if server.recording_api != 'auto':
+            return [server.recording_api]
+        if not server.sudo().hash_key:
+            return ['rest'] if session else ['webaccess']
+        return ['webaccess', 'rest'] if session else ['webaccess']
 
     def _ameyo_store(self, data, mimetype):
         """Keep ``data`` (audio, checked by the client) as this recording; tell the contact or lead."""

@@ -10,7 +10,7 @@ from odoo.tools import SQL, consteq
 
 from odoo.addons.base.models.res_partner import _tz_get
 
-from ..const import DIAL_APIS
+from ..const import DIAL_API_CHOICES, DISPOSE_API_CHOICES, RECORDING_API_CHOICES
 from ..tools.ameyo_client import PROBE_PATHS, AmeyoClient, AmeyoError, normalize_base_url
 from ..tools.ameyo_params import EVENTS, lifecycle_path
 from ..tools.notification import LINES_CLASS, SOFT_RELOAD, notification
@@ -68,7 +68,9 @@ class AmeyoServer(models.Model):
     api_flavour = fields.Selection(
         [('rest', 'REST (/ameyorestapi)'), ('legacy', 'Legacy (/ameyowebaccess)')],
         string="API Flavour", required=True, default='rest',
-        help="REST for Ameyo 4.x and later; Legacy for older servers that only answer /ameyowebaccess.")
+        help="REST for Ameyo 4.x and later; Legacy for older servers that only answer /ameyowebaccess. It decides "
+             "the APIs of the login, the logout and the first probe of Test connection; the dispose, dial and "
+             "recording APIs are chosen on their own (Ameyo APIs).")
 
     # Token-policy credentials (headers hash-key / policy-name / requesting-host).
     hash_key = fields.Char(
@@ -203,10 +205,30 @@ class AmeyoServer(models.Model):
         string="Single sign-on API (this server)", compute='_compute_integration_urls',
         help="The single sign-on API naming this server; Ameyo posts the same commands.")
 
+    # Ameyo APIs: each capability chosen on its own (Automatic starts from what the integration guide documents)
     dial_api = fields.Selection(
-        [('auto', 'Automatic'), *DIAL_APIS], string="Dial API", required=True, default='auto',
-        help="How Odoo asks Ameyo to dial. Automatic: with the agent's Ameyo session when Odoo knows one (REST "
-             "servers), else with the hash key (Credentials tab).")
+        DIAL_API_CHOICES, string="Dial API", required=True, default='auto',
+        help="How Odoo asks Ameyo to dial. Automatic: clickToDialWithTokenAsync with the hash key (Credentials "
+             "tab), as the integration guide documents; without a hash key, manualdial with the agent's Ameyo "
+             "session (the knowledge-base page tells Odoo the agent's session). Session first: manualdial when Odoo "
+             "knows the agent's session, else the hash key.")
+    dispose_api = fields.Selection(
+        DISPOSE_API_CHOICES, string="Dispose API", required=True, default='auto',
+        help="How Odoo tells Ameyo a call is disposed. Automatic: disposeCallForUser with the dispose "
+             "authorization token (Credentials tab), as the integration guide documents, while the call is surely "
+             "the agent's current one (within the campaign's wrap time, before the next call); else, and in the "
+             "background retries, dacx/dispose, which names the call, with the agent's Ameyo session.")
+    recording_api = fields.Selection(
+        RECORDING_API_CHOICES, string="Recording API", required=True, default='auto',
+        help="How Odoo downloads recordings. Automatic: the downloadVoiceLog command (/ameyowebaccess/command) "
+             "with the hash key (Credentials tab), as the integration guide documents; when Ameyo refuses it, or "
+             "without a hash key, the REST download (/ameyorestapi/cc/downloadVoiceLog) with the agent's Ameyo "
+             "session.")
+    self_callback_spelling = fields.Selection(
+        [('string', 'The strings "true"/"false" (as the integration guide\'s sample)'),
+         ('boolean', 'JSON booleans true/false')], string="Self-Callback Spelling", required=True, default='string',
+        help="How disposeCallForUser carries isSelfCallback. Change it only if this Ameyo server refuses the "
+             "guide's spelling.")
     dial_number_format = fields.Selection(
         [('national', 'National digits (9876543210)'), ('e164', 'E.164 without + (919876543210)'),
          ('e164_plus', 'E.164 with + (+919876543210)')], string="Dialed Number Format", required=True,
@@ -507,20 +529,138 @@ class AmeyoServer(models.Model):
                 "the port.", url=server.base_url, status=status))]
         checks = [('ok', self.env._("Ameyo server reached at %(url)s.", url=server.base_url))]
         # 2. token policy: a read with the token headers (a probe call id, so nothing can be touched).
-        if server.hash_key:
-            checks.append(self._ameyo_check_token_policy(client))
-        else:
-            checks.append(('warning', self.env._(
-                "No hash key: click-to-dial and recording downloads need the token-policy credentials "
-                "(Credentials tab).")))
+        token_check = self._ameyo_check_token_policy(client) if server.hash_key else None
+        checks.append(token_check or ('warning', self.env._(
+            "No hash key: click-to-dial and recording downloads need the token-policy credentials "
+            "(Credentials tab).")))
         # 3. admin login, used to sync campaigns and dispositions.
         if server.admin_user_id and server.admin_password:
             checks.append(self._ameyo_check_admin_login(client))
-        if not server.dispose_token and server.api_flavour == 'rest':
-            checks.append(('warning', self.env._(
-                "No dispose authorization token: Odoo cannot dispose calls in Ameyo for its agents "
-                "(disposeCallForUser).")))
+        # 4. per capability (Ameyo APIs): the API Odoo will use, and whether it answered
+        checks.append(self._ameyo_check_dispose_api(client))
+        checks.append(self._ameyo_check_dial_api(token_check))
+        checks.append(self._ameyo_check_recording_api(client, token_check))
         return checks
+
+    def _ameyo_probe_status(self, probe):
+        """``(answered, words)`` of a probe that returns an HTTP status: whether Ameyo has the API (any answer
+        but a 404), or why it could not be asked."""
+        try:
+            status = probe()
+        except AmeyoError as error:
+            return False, error.reason or error.args[0]
+        if status == 404:
+            return False, self.env._("HTTP 404: no such API at this base URL")
+        return True, self.env._("HTTP %s", status)
+
+    def _ameyo_check_dispose_api(self, client):
+        """``(status, message)`` of the Dispose API: disposeCallForUser asked for a user that cannot exist (with the
+        dispose token), dacx/dispose with a session and a call that cannot exist: no call can be disposed."""
+        server = self.sudo()
+        choice = server.dispose_api
+        lines, status = [], 'ok'
+        if choice in ('auto', 'for_user'):
+            if not server.dispose_token:
+                status = 'warning'
+                lines.append(self.env._(
+                    "No dispose authorization token: disposeCallForUser (the guide's dispose API) cannot be used "
+                    "(Credentials tab)."))
+            else:
+                try:
+                    accepted, reason = client.probe_dispose_token()
+                except AmeyoError as error:
+                    accepted, reason = False, error.reason or error.args[0]
+                if accepted:
+                    lines.append(self.env._(
+                        "disposeCallForUser with the dispose token: Ameyo accepts the token (asked for a user that "
+                        "cannot exist: %(reason)s).", reason=reason))
+                else:
+                    status = 'failed'
+                    lines.append(self.env._(
+                        "disposeCallForUser with the dispose token: Ameyo refused it (%(reason)s): check the "
+                        "dispose token and its header (Credentials tab).", reason=reason))
+        if choice in ('auto', 'dacx'):
+            answered, reason = self._ameyo_probe_status(client.probe_dacx_dispose)
+            if answered:
+                lines.append(self.env._(
+                    "dacx/dispose with the agent's Ameyo session: answered (asked with a session and a call that "
+                    "cannot exist: %(reason)s); the agents' own sessions are not checked here.", reason=reason))
+            else:
+                status = 'failed' if choice == 'dacx' or status == 'failed' else 'warning'
+                lines.append(self.env._("dacx/dispose did not answer (%(reason)s).", reason=reason))
+        intro = {
+            'auto': self.env._("Dispose (Automatic: disposeCallForUser while it is safe, else dacx/dispose):"),
+            'for_user': self.env._("Dispose (disposeCallForUser only):"),
+            'dacx': self.env._("Dispose (dacx/dispose only):"),
+        }[choice]
+        if status == 'warning' and not server.dispose_token and choice == 'auto':
+            # the line starts with the missing setting, as the other warnings do
+            return status, ' '.join([lines[0], intro, *lines[1:]])
+        return status, ' '.join([intro, *lines])
+
+    def _ameyo_check_dial_api(self, token_check):
+        """``(status, message)`` of the Dial API. Never probed with a dial (a probe could dial): the hash key is
+        the token-policy check's; an agent's session is the one their knowledge-base page gives."""
+        server = self.sudo()
+        choice = server.dial_api
+        not_probed = self.env._("Not sent as a probe: a dial request could dial.")
+        session_api = self.env._(
+            "manualdial with the agent's Ameyo session (known once their knowledge-base page opened).")
+        command = 'clickToDialWithToken' if choice == 'token_sync' else 'clickToDialWithTokenAsync'
+        if not server.hash_key:
+            token_state = ('warning', self.env._("no hash key (Credentials tab)"))
+        elif token_check[0] == 'failed':
+            token_state = ('failed', self.env._("Ameyo rejected the hash key (see above)"))
+        else:
+            token_state = ('ok', self.env._("Ameyo accepts the hash key"))
+        token_api = self.env._("%(command)s with the hash key: %(state)s.", command=command, state=token_state[1])
+        if choice == 'manualdial' or choice == 'auto' and not server.hash_key:
+            label = self.env._("Dial (Automatic):") if choice == 'auto' else self.env._("Dial (manualdial only):")
+            return 'ok', ' '.join([label, session_api, not_probed])
+        if choice == 'session_first':
+            return token_state[0], ' '.join(
+                [self.env._("Dial (session first):"), session_api, self.env._("Else"), token_api, not_probed])
+        label = self.env._("Dial (Automatic):") if choice == 'auto' else self.env._("Dial:")
+        return token_state[0], ' '.join([label, token_api, not_probed])
+
+    def _ameyo_check_recording_api(self, client, token_check):
+        """``(status, message)`` of the Recording API: the downloadVoiceLog command is the token-policy check's
+        (a call that cannot exist), the REST download is asked with a session and a call that cannot exist."""
+        server = self.sudo()
+        choice = server.recording_api
+        lines, statuses = [], []
+        if choice in ('auto', 'webaccess'):
+            if not server.hash_key:
+                statuses.append('warning')
+                lines.append(self.env._("The downloadVoiceLog command needs the hash key (Credentials tab)."))
+            elif token_check[0] == 'failed':
+                statuses.append('failed')
+                lines.append(self.env._("Ameyo rejected the hash key for the downloadVoiceLog command (see above)."))
+            else:
+                statuses.append('ok')
+                lines.append(self.env._("The downloadVoiceLog command (/ameyowebaccess/command) with the hash key: "
+                                        "answered."))
+        if choice in ('auto', 'rest'):
+            answered, reason = self._ameyo_probe_status(client.probe_rest_voice_log)
+            statuses.append('ok' if answered else 'failed' if choice == 'rest' else 'warning')
+            if answered:
+                lines.append(self.env._(
+                    "The REST download (/ameyorestapi/cc/downloadVoiceLog) with the agent's Ameyo session: answered "
+                    "(asked with a session and a call that cannot exist: %(reason)s).", reason=reason))
+            else:
+                lines.append(self.env._(
+                    "The REST download (/ameyorestapi/cc/downloadVoiceLog) did not answer (%(reason)s).",
+                    reason=reason))
+        if choice == 'auto' and 'ok' in statuses:
+            status = 'ok'  # one of the two is enough
+        else:
+            status = 'failed' if 'failed' in statuses else 'warning' if 'warning' in statuses else 'ok'
+        intro = {
+            'auto': self.env._("Recordings (Automatic: the downloadVoiceLog command, else the REST download):"),
+            'webaccess': self.env._("Recordings (the downloadVoiceLog command only):"),
+            'rest': self.env._("Recordings (the REST download only):"),
+        }[choice]
+        return status, ' '.join([intro, *lines])
 
     def _ameyo_check_token_policy(self, client):
         """``(status, message)`` of the token-policy check: Ameyo refusing a recording that cannot exist means it

@@ -42,6 +42,11 @@ def valid_callback_time(value) -> bool:
     return True
 
 
+def valid_self_callback(value) -> bool:
+    """``isSelfCallback`` as Ameyo reads it: absent, a JSON boolean, or the guide's strings "true"/"false"."""
+    return value is None or isinstance(value, bool) or (isinstance(value, str) and value.lower() in ('true', 'false'))
+
+
 class RestApi:
     """The REST endpoints on top of the simulator's state. Each returns a Reply."""
 
@@ -93,6 +98,8 @@ class RestApi:
             callback_time = params.get('callbackTime')
             if not wire.blank(callback_time) and not valid_callback_time(callback_time):
                 return wire.invalid_input('invalid callbackTime')
+            if not valid_self_callback(params.get('isSelfCallback')):
+                return wire.invalid_input('invalid isSelfCallback')
             request_id = body.get('requestId')
             if state.replayed_dispose(request_id):
                 return wire.text_reply('Dispose Successfully')

@@ -68,7 +68,7 @@ class TestAmeyoClient(AmeyoTransactionCase):
         self.assertEqual(sent.headers['authorization'], 'test-dispose-token-SECRET')
         self.assertEqual(json.loads(sent.body), {
             'userId': 'agent1', 'dispositionCodeName': 'Callback', 'requestId': request_id, 'notes': 'call me',
-            'dispositionParams': {'isSelfCallback': True, 'callbackTime': '2026-11-27 10:00:00', 'phone': '98765'},
+            'dispositionParams': {'isSelfCallback': 'true', 'callbackTime': '2026-11-27 10:00:00', 'phone': '98765'},
         })
 
     def test_dispose_token_header_is_configurable(self):

@@ -44,7 +44,7 @@ class TestConnectionAndSync(SimulatorCase):
         # one line per check, kept as lines by the notification's class
         lines = params['message'].strip().split('\n')
         self.assertEqual(params['className'], 'o_ameyo_notification_lines')
-        self.assertEqual(len(lines), 3, lines)
+        self.assertEqual(len(lines), 6, lines)  # and one per capability: dispose, dial, recordings
         self.assertTrue(lines[0].startswith('✔ Ameyo server reached'), lines)
         self.assertTrue(lines[1].startswith('✘ Ameyo rejected the hash key, policy name or requesting host'), lines)
         for api in ('click-to-dial (clickToDialWithToken)', 'recording downloads (downloadVoiceLog)', 'will fail'):
@@ -62,12 +62,14 @@ class TestConnectionAndSync(SimulatorCase):
     def test_test_connection_legacy_flavour(self):
         """A legacy server is probed with ping-session and logs in through /ameyowebaccess; it disposes with the
         agent's session, so no dispose token is no warning."""
-        self.server.write({'api_flavour': 'legacy'})
+        # the Ameyo APIs a Legacy server migrates to (post-server-apis)
+        self.server.write({'api_flavour': 'legacy', 'dispose_api': 'dacx', 'recording_api': 'webaccess',
+                           'dial_api': 'token_async'})
         self.server.sudo().dispose_token = False
         action = self.server.action_test_connection()
         params = action['params']
         self.assertEqual((params['type'], params['title']), ('success', 'Connection OK'), params['message'])
-        self.assertEqual(len(params['message'].strip().split('\n')), 3, params['message'])
+        self.assertEqual(len(params['message'].strip().split('\n')), 6, params['message'])
         self.assertEqual(len(self.sim.requests_for('command=ping-session')), 1)
         self.assertEqual(len(self.sim.requests_for('command=login')), 1)
         self.assertFalse(self.sim.requests_for('/ameyorestapi/'))

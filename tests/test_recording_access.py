@@ -21,7 +21,7 @@ class RecordingHttpCase(AmeyoHttpCase):
         cls.sim = cls.start_simulator()
         cls.sim.add_campaign('101', 'Test Campaign')
         cls.sim.add_agent('t.agent-a@acme', campaigns=('101',))
-        cls.server.write({'base_url': cls.sim.url, 'api_flavour': 'legacy'})
+        cls.server.write({'base_url': cls.sim.url, 'api_flavour': 'legacy', 'recording_api': 'webaccess'})
 
 
 @tagged('post_install', '-at_install')

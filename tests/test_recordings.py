@@ -23,8 +23,8 @@ class RecordingCase(SimulatorCase):
 
     def setUp(self):
         super().setUp()
-        self.server.write({'api_flavour': 'rest', 'recording_format': 'mp3', 'recording_delay_minutes': 5,
-                           'recording_retention_days': 7, 'recording_max_mb': 50})
+        self.server.write({'api_flavour': 'rest', 'recording_api': 'rest', 'recording_format': 'mp3',
+                           'recording_delay_minutes': 5, 'recording_retention_days': 7, 'recording_max_mb': 50})
         self.partner = self.env['res.partner'].create({'name': 'Meera Iyer', 'phone': '+91 97400 11223'})
         self.env['ameyo.agent.session'].search([]).unlink()
         self.env.flush_all()
@@ -110,7 +110,7 @@ class TestRecordingFetch(RecordingCase):
         self.assertEqual(len(self.voice_log_requests()), 2)
 
     def test_legacy_flavour_uses_the_token_headers(self):
-        self.server.write({'api_flavour': 'legacy', 'recording_format': 'wav'})
+        self.server.write({'api_flavour': 'legacy', 'recording_api': 'webaccess', 'recording_format': 'wav'})
         _call, leg = self.ended_leg()
         self.fetch(leg)
         self.assertEqual(leg.recording_id.mimetype, 'audio/wav')
@@ -307,7 +307,7 @@ class TestRecordingFetch(RecordingCase):
         _call, rest = self.ended_leg()
         with self.assertLogs(logging.getLogger(), level=logging.DEBUG) as captured:
             rest.with_user(self.agent_a).action_fetch_recording()
-            self.server.api_flavour = 'legacy'
+            self.server.write({'api_flavour': 'legacy', 'recording_api': 'webaccess'})
             _call, legacy = self.ended_leg()
             self.sim.set_voice_log(legacy.crt_object_id, body=HTML_LOGIN_PAGE)
             legacy.with_user(self.agent_a).action_fetch_recording()
@@ -320,7 +320,7 @@ class TestRecordingFetch(RecordingCase):
     def test_the_legacy_data_parameter_is_masked(self):
         """Without token-policy credentials the legacy download sends the agent's session in its JSON ``data``
         query parameter: in no log line, urllib3's request lines at DEBUG included."""
-        self.server.write({'api_flavour': 'legacy', 'hash_key': False})
+        self.server.write({'api_flavour': 'legacy', 'recording_api': 'webaccess', 'hash_key': False})
         self.server._ameyo_record_agent_session(self.agent_a, self.session_a)
         _call, leg = self.ended_leg()
         with self.capture_every_log() as captured:

@@ -20,6 +20,8 @@ MAX_VOICE_LOG_BYTES = 64 * 1024 * 1024
 # What the probes of "Test connection" send: a session and a call that cannot exist, so nothing can be touched.
 PROBE_SESSION_ID = 'crm-ameyo-test'
 PROBE_CALL_ID = 'crm-ameyo-connection-test'
+# The Ameyo user the dispose-token probe names: no agent has it, so disposeCallForUser finds no call to dispose.
+PROBE_USER_ID = 'crm-ameyo-connection-test-nobody'
 # Where the first probe of "Test connection" asks, by API flavour (appended to the base URL).
 PROBE_PATHS = {'legacy': '/ameyowebaccess/command', 'rest': '/ameyorestapi/cc/campaigns/getAssigned'}
 
@@ -122,6 +124,9 @@ class AmeyoClient:
                               self_callback=False, phone=None):
         """REST ``disposeCallForUser``: dispose whatever call ``user_id`` is on.
 
+        The body is the integration guide's sample: ``dispositionParams`` always carries ``isSelfCallback``
+        (the strings ``"true"``/``"false"``, or JSON booleans where the server's *Self-Callback Spelling*
+        says so), ``callbackTime`` (``""`` when none) and ``phone``.
         It names no call, so it is never retried here: a retry after Ameyo's wrap
         timeout would dispose the agent's next call. The caller owns that decision.
         """
@@ -130,11 +135,8 @@ class AmeyoClient:
             raise AmeyoError(self.env._(
                 "The Ameyo server %(server)s has no dispose authorization token.", server=server.name),
                 kind='auth', sent=False)
-        params = {'isSelfCallback': bool(self_callback)}
-        if callback_time:
-            params['callbackTime'] = callback_time
-        if phone:
-            params['phone'] = phone
+        params = {'isSelfCallback': self_callback_value(server, self_callback),
+                  'callbackTime': callback_time or '', 'phone': phone or ''}
         body = {'userId': user_id, 'dispositionCodeName': disposition_code, 'dispositionParams': params,
                 'requestId': request_id, 'notes': notes or ''}
         response = self.transport.send(
@@ -231,8 +233,8 @@ class AmeyoClient:
         """Return the recording of a call as ``(bytes, mimetype)``.
 
         ``api`` is ``'rest'`` (``GET /ameyorestapi/cc/downloadVoiceLog``: the agent's ``session_id`` in
-        the ``sessionId`` header, else the token-policy headers) or ``'legacy'``
-        (``GET /ameyowebaccess/command?command=downloadVoiceLog``: the token-policy headers, else the
+        the ``sessionId`` header, else the token-policy headers) or ``'webaccess'`` (the integration guide's
+        ``GET /ameyowebaccess/command?command=downloadVoiceLog``: the token-policy headers, else the
         agent's session in ``data``); by default REST when a session is given. The body is streamed
         within ``max_bytes`` (default ``MAX_VOICE_LOG_BYTES``) and the server's timeout. A download
         that may have reached Ameyo is not resent here (a slow voice-log server would hold the worker
@@ -240,7 +242,7 @@ class AmeyoClient:
         a non-audio body (empty, ``null``, an HTML login page, JSON): the bytes are checked, not the
         ``Content-Type``, before anything is returned (:meth:`~.answers.AnswerReader.expect_audio`).
         """
-        api = api or ('rest' if session_id else 'legacy')
+        api = api or ('rest' if session_id else 'webaccess')
         max_bytes = max_bytes or MAX_VOICE_LOG_BYTES
         self.transport.add_secret(session_id)
         if api == 'rest':
@@ -289,7 +291,48 @@ class AmeyoClient:
         """Ask for the recording of a call that cannot exist with the token-policy headers; raise the
         :class:`AmeyoError` of :meth:`download_voice_log` (``refused``: Ameyo accepted the headers and has no
         such recording; ``auth``: it rejected them)."""
-        self.download_voice_log(PROBE_CALL_ID)
+        self.download_voice_log(PROBE_CALL_ID, api='webaccess')
+
+    def probe_rest_voice_log(self):
+        """Ask the REST voice-log download for a call that cannot exist with a session that cannot exist; return
+        the answer's HTTP status (Ameyo refuses the session: the API is there; 404: it is not). Raise the
+        :class:`AmeyoError` of a server that cannot be reached."""
+        response = self.transport.send(
+            'downloadVoiceLog', 'GET', '/ameyorestapi/cc/downloadVoiceLog', headers={'sessionId': PROBE_SESSION_ID},
+            params={'crtObjectId': PROBE_CALL_ID, 'targetFormat': 'mp3'}, max_bytes=64 * 1024)
+        return response.status
+
+    def probe_dispose_token(self):
+        """``disposeCallForUser`` for a user that cannot exist (``PROBE_USER_ID``), with the dispose token: no call
+        can be disposed. Return ``(accepted, reason)``: whether Ameyo took the token (it answered about the user
+        or the call), and its words. Raise the :class:`AmeyoError` of a server that cannot be reached."""
+        server = self.server
+        body = {'userId': PROBE_USER_ID, 'dispositionCodeName': PROBE_CALL_ID, 'requestId': new_request_id(),
+                'notes': '', 'dispositionParams': {'isSelfCallback': self_callback_value(server, False),
+                                                   'callbackTime': '', 'phone': ''}}
+        response = self.transport.send(
+            'disposeCallForUser', 'POST', '/ameyorestapi/voice/disposeCallForUser',
+            headers={server.dispose_token_header or 'authorization': server.dispose_token}, json_body=body)
+        reason = self.answers.reason(response) or ''
+        lowered = reason.lower()
+        rejected = response.status in (401, 403, 404) or 'token' in lowered or 'session' in lowered
+        return not rejected, reason or str(response.status)
+
+    def probe_dacx_dispose(self):
+        """``GET /dacx/dispose`` naming a call that cannot exist with a session that cannot exist: nothing can be
+        disposed. Return the answer's HTTP status (Ameyo refuses the session: the API is there; 404: it is
+        not)."""
+        response = self.transport.send('dacx/dispose', 'GET', '/dacx/dispose', params={
+            'sessionId': PROBE_SESSION_ID, 'crtObjectId': PROBE_CALL_ID, 'userCrtObjectId': PROBE_CALL_ID,
+            'campaignId': '-1', 'customerId': '-1', 'dispositionCode': PROBE_CALL_ID, 'phone': ''})
+        return response.status
+
+
+def self_callback_value(server, self_callback):
+    """``isSelfCallback`` as the server spells it: the guide's strings ``"true"``/``"false"``, or JSON booleans."""
+    if server.self_callback_spelling == 'boolean':
+        return bool(self_callback)
+    return 'true' if self_callback else 'false'
 
 
 def _as_number(value):
