@@ -56,7 +56,8 @@ class ResUsers(models.Model):
             if user.ameyo_user_id:
                 user.ameyo_effective_user_id = user.ameyo_user_id
             elif user._origin.id and user.active and not user.share and user.login \
-                    and user._ameyo_user_for(user.login) == user._origin:  # an agent; not another's Ameyo ID
+                    and user._origin._has_group('crm_ameyo.group_ameyo_agent') \
+                    and user._ameyo_user_for(user.login) == user._origin:  # and the login not another's Ameyo ID
                 user.ameyo_effective_user_id = user.login
             else:
                 user.ameyo_effective_user_id = False

@@ -4,6 +4,7 @@ simulator; and the SSO logout's answers (unknown crmSessionId, one already ended
 
 import hashlib
 
+from odoo import Command
 from odoo.exceptions import ValidationError
 from odoo.tests import new_test_user, tagged
 
@@ -169,6 +170,12 @@ class TestEffectiveUserIdSso(AmeyoHttpCase):
         self.assertTrue(self.token_record(token).revoked)
         response = self.throw(agent='l.agent.renamed@acme', crmSessionId=token)
         self.assertEqual(response.status_code, 403)
+        # leaving the agent group (from the group's side) ends the mapping, and the token
+        self.login_agent.login = LOGIN
+        token = self.sso(command='login', userId=LOGIN, password=PASSWORD)['crmsessionid']
+        self.env.ref('crm_ameyo.group_ameyo_agent').user_ids = [Command.unlink(self.login_agent.id)]
+        self.assertTrue(self.token_record(token).revoked)
+        self.assertFalse(self.login_agent.ameyo_effective_user_id)
         # a non-agent's login logs nobody in
         new_test_user(self.env, login='l.seller@acme', password=PASSWORD, groups='sales_team.group_sale_salesman')
         answer = self.sso(command='login', userId='l.seller@acme', password=PASSWORD)
