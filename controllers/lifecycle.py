@@ -167,10 +167,10 @@ class AmeyoLifecycle(http.Controller):
         With the 'No authentication' mode that page wants the URL token, which a page never shows:
         None then, the page's own way back to Odoo's home (the agent's session is open by now).
         """
-        if server.session_mode == 'none' or not agent.ameyo_user_id:
+        if server.session_mode == 'none' or not agent.ameyo_effective_user_id:
             return None
         return (request.env._("Back to my workspace"),
-                lifecycle_path('kb', server.id) + '?' + urlencode({'userId': agent.ameyo_user_id}))
+                lifecycle_path('kb', server.id) + '?' + urlencode({'userId': agent.ameyo_effective_user_id}))
 
     def _page(self, title, message, status=200, links=(), back=None):
         """A message page; every one has a way back (``back``: label and URL; Odoo's home by default)."""

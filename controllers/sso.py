@@ -1,7 +1,8 @@
 """Ameyo's login/logout API, served by Odoo: POST /ameyo/sso.
 
 Ameyo calls it with ``command=login`` (userId, password) when the agent logs in to
-Ameyo and ``command=logout`` (crmSessionId) when he logs out. Every request form seen in
+Ameyo and ``command=logout`` (crmSessionId) when he logs out (the status says whether the
+CRM session is ended: an unknown crmSessionId fails, one already ended succeeds). Every request form seen in
 the wild is accepted: a raw XML body ``<request><command/>...</request>``, a form field
 ``requestXml`` with that XML, a JSON body, a form field ``request`` holding JSON. Names
 are case-insensitive. The answer uses the request's format. Nothing malformed or
@@ -90,7 +91,7 @@ class AmeyoSso(http.Controller):
                 server, values.get('userId'), values.get('password'), source)
             return render_sso_response(fmt, status, message, token)
         if command == 'logout':
-            if not request.env['ameyo.sso.token']._ameyo_sso_logout(values.get('crmSessionId'), source):
-                return render_sso_response(fmt, 'failed', 'Address not allowed')
-            return render_sso_response(fmt, 'success', 'Logout Successful', values.get('crmSessionId') or '')
+            token = values.get('crmSessionId') or ''
+            status, message = request.env['ameyo.sso.token']._ameyo_sso_logout(token, source)
+            return render_sso_response(fmt, status, message, token if status == 'success' else '')
         return render_sso_response(fmt, 'failed', 'Invalid command')

@@ -109,7 +109,7 @@ class AmeyoCallDialMixin(models.AbstractModel):
         def refuse(message, kind='warning', **options):
             return DialRefused(notification(env._("Not dialed"), message, kind, **options))
 
-        if user.share or not user.ameyo_user_id:
+        if user.share or not user.ameyo_effective_user_id:
             raise refuse(env._("Only Odoo users mapped to an Ameyo agent can dial through Ameyo: ask an "
                                 "administrator to set your Ameyo user ID."), 'danger')
         try:
@@ -297,7 +297,7 @@ class AmeyoCallDialMixin(models.AbstractModel):
             'server_id': server.id,
             'campaign_id': plan.campaign.id,
             'user_id': self.env.uid,
-            'ameyo_user_ref': self.env.user.ameyo_user_id,
+            'ameyo_user_ref': self.env.user.ameyo_effective_user_id,
             'ameyo_campaign_ref': plan.campaign.ameyo_campaign_id,
             'phone': plan.sent,
             'dial_phone_stored': plan.stored,
@@ -344,7 +344,7 @@ class AmeyoCallDialMixin(models.AbstractModel):
                     customer_record=customer_record)
             else:
                 answer = client.click_to_dial(
-                    user_id=self.env.user.ameyo_user_id, campaign_id=campaign.ameyo_campaign_id,
+                    user_id=self.env.user.ameyo_effective_user_id, campaign_id=campaign.ameyo_campaign_id,
                     phone=plan.sent, asynchronous=plan.api == 'token_async',
                     additional_params=additional_params, customer_record=customer_record)
         except AmeyoError as failure:

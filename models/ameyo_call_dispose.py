@@ -592,7 +592,7 @@ class AmeyoCallDisposeMixin(models.AbstractModel):
             self._ameyo_dispose_failed(self._ameyo_no_safe_api_reason(), retry=False)
             return None
         # the agent's own Ameyo user: never a value stored on the leg (disposeCallForUser acts on that user)
-        user_ref = self.user_id.ameyo_user_id
+        user_ref = self.user_id.ameyo_effective_user_id
         if not user_ref:
             self._ameyo_dispose_failed(self.env._("%(agent)s has no Ameyo user ID.", agent=self.user_id.name),
                                        retry=False)

@@ -871,8 +871,8 @@ class AmeyoServer(models.Model):
         both succeed.
         """
         self.ensure_one()
-        if not session_id or not user.ameyo_user_id \
-                or f'-ses-{user.ameyo_user_id.lower()}-' not in session_id.lower():
+        if not session_id or not user.ameyo_effective_user_id \
+                or f'-ses-{user.ameyo_effective_user_id.lower()}-' not in session_id.lower():
             return
         Session = self.env['ameyo.agent.session']
         Session.flush_model()

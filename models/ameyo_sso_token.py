@@ -33,6 +33,11 @@ _logger = logging.getLogger(__name__)
 TOKEN_LIFETIME = timedelta(hours=14)
 FAILED = ('failed', 'Invalid credentials', '')
 LOCKED = ('failed', 'Too many failed attempts, try again later', '')
+# the logout's answers (status, message)
+LOGGED_OUT = ('success', 'Logout Successful')
+ALREADY_ENDED = ('success', 'Logout Successful: the CRM session had already ended')
+UNKNOWN_SESSION = ('failed', 'Unknown crmSessionId: no CRM session was ended')
+NOT_ALLOWED = ('failed', 'Address not allowed')
 
 
 def hash_token(token):
@@ -161,14 +166,22 @@ class AmeyoSsoToken(models.Model):
     @api.model
     def _ameyo_sso_logout(self, token, source):
         """Ameyo's ``command=logout`` from address ``source``: revoke the token and end the Odoo sessions it
-        opened. Return False, and do nothing, when the token's server does not let ``source`` call it."""
+        opened. Return ``(status, message)``: the status says whether the CRM session is ended (the guide),
+        ``success`` also when it already was (the agent logged out of Odoo first, as the guide recommends, or
+        Odoo revoked it); ``failed`` for a crmSessionId Odoo never issued (or forgot, long expired), and
+        without doing anything when the token's server does not let ``source`` call it."""
         if not token or len(token) > 256:
-            return True
-        records = self.sudo().search([('token_hash', '=', hash_token(token)), ('revoked', '=', False)])
+            return UNKNOWN_SESSION
+        records = self.sudo().search([('token_hash', '=', hash_token(token))])
+        if not records:
+            return UNKNOWN_SESSION
         if any(not record.server_id._ameyo_sso_source_allowed(source) for record in records if record.server_id):
-            return False
-        records._revoke()
-        return True
+            return NOT_ALLOWED
+        live = records.filtered(lambda record: not record.revoked)
+        if not live:
+            return ALREADY_ENDED
+        live._revoke()
+        return LOGGED_OUT
 
     @api.autovacuum
     def _gc_expired(self):

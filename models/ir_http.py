@@ -43,7 +43,7 @@ class IrHttp(models.AbstractModel):
         info = super().session_info()
         user = self.env.user
         info['ameyo_dial_models'] = list(self._ameyo_dial_models()) \
-            if user and not user.share and user.ameyo_user_id else []
+            if user and not user.share and user.ameyo_effective_user_id else []
         return info
 
     @tools.ormcache()
@@ -192,7 +192,8 @@ class IrHttp(models.AbstractModel):
                 if reason:  # more rights than an agent's: say so, and which session mode to set instead
                     raise cls._ameyo_refusal(env._("Access refused"), reason, 403)
                 raise cls._ameyo_refusal(env._("Unknown agent"), env._(
-                    "No Ameyo agent of this server's company has the Ameyo user ID %(user)s.",
+                    "No Ameyo agent of this server's company has the Ameyo user ID (or, without one, the login) "
+                    "%(user)s.",
                     user=params['userId']), 403)
             cls._ameyo_check_no_silent_switch(agent)
             return agent, None
@@ -213,9 +214,10 @@ class IrHttp(models.AbstractModel):
         env = request.env
         theirs = params['userId']
         known = bool(env['res.users']._ameyo_user_for(theirs))
-        if user.ameyo_user_id:
+        mine = user.ameyo_effective_user_id
+        if mine:
             who = env._("You are logged in to Odoo as %(user)s, whose Ameyo user is %(mine)s.",
-                        user=user.name, mine=user.ameyo_user_id)
+                        user=user.name, mine=mine)
         else:
             who = env._("You are logged in to Odoo as %(user)s, who is not mapped to an Ameyo user.", user=user.name)
         workspace = event == 'kb'

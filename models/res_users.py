@@ -6,11 +6,13 @@ from odoo.exceptions import AccessDenied, ValidationError
 from ..tools.ameyo_params import AMEYO_ID_RE
 from ..tools.values import clean_values
 
-_CLEANERS = {'ameyo_user_id': str.strip}
+_CLEANERS = {'ameyo_user_id': lambda value: value.strip() or False}
 
 # writes of res.users that may change whether a user stands for an Ameyo agent (Odoo 19 writes groups through
 # group_ids; the sel_groups_/in_group_ names cover older-style group fields an addon may still send)
-_ENTITLEMENT_FIELDS = ('active', 'ameyo_user_id', 'group_ids')
+_ENTITLEMENT_FIELDS = ('active', 'ameyo_user_id', 'login', 'group_ids')
+# writes that may change a user's effective Ameyo user id (the field, else the agent's login)
+_EFFECTIVE_ID_FIELDS = ('ameyo_user_id', 'login')
 
 _DECOY_HASHES = {}
 
@@ -29,7 +31,12 @@ class ResUsers(models.Model):
 
     ameyo_user_id = fields.Char(
         string="Ameyo User ID", copy=False,
-        help="The agent's userId in Ameyo. Ameyo's URLs carrying it are logged to this user.")
+        help="The agent's userId in Ameyo, when it is not their Odoo login. Empty: an agent's Odoo login is "
+             "their Ameyo user ID (the integration guide's rule). Ameyo's URLs carrying it are logged to this user.")
+    ameyo_effective_user_id = fields.Char(
+        string="Effective Ameyo User ID", compute='_compute_ameyo_effective_user_id',
+        help="The Ameyo userId Odoo matches and sends for this user: the Ameyo User ID when set, else the "
+             "login of an active internal user in the Ameyo agent group; empty for anyone else.")
     ameyo_default_campaign_id = fields.Many2one(
         'ameyo.campaign', string="Default Ameyo Campaign",
         help="Campaign used for click-to-dial when no other campaign applies.")
@@ -39,6 +46,21 @@ class ResUsers(models.Model):
     _ameyo_user_id_uniq = models.UniqueIndex(
         '(lower(ameyo_user_id)) WHERE ameyo_user_id IS NOT NULL',
         "This Ameyo user ID is already mapped to another Odoo user.")
+    # an agent's login is their Ameyo user id when the field is empty: _ameyo_user_for and the login/ID clash
+    # check look logins up in any case (Odoo's own unique index on login is case-sensitive)
+    _ameyo_login_lower_idx = models.Index('(lower(login))')
+
+    @api.depends('ameyo_user_id', 'login', 'active', 'share', 'group_ids')
+    def _compute_ameyo_effective_user_id(self):
+        for user in self:
+            if user.ameyo_user_id:
+                user.ameyo_effective_user_id = user.ameyo_user_id
+            elif user._origin.id and user.active and not user.share and user.login \
+                    and user._origin._has_group('crm_ameyo.group_ameyo_agent') \
+                    and user._ameyo_user_for(user.login) == user._origin:  # and the login not another's Ameyo ID
+                user.ameyo_effective_user_id = user.login
+            else:
+                user.ameyo_effective_user_id = False
 
     @api.constrains('ameyo_user_id')
     def _check_ameyo_user_id(self):
@@ -48,20 +70,47 @@ class ResUsers(models.Model):
                     "The Ameyo user ID %(value)r may hold letters, digits and - _ . @ : only.",
                     value=user.ameyo_user_id))
 
+    @api.constrains('login', 'ameyo_user_id')
+    def _check_ameyo_login_clash(self):
+        """A login may not be another user's Ameyo User ID (in any case): an agent's login is their Ameyo user ID
+        when the field is empty, and one userId must name one user."""
+        self.flush_model(['login', 'ameyo_user_id'])
+        # two lookups, each by an index on lower() (one query with an OR would join the whole table)
+        self.env.cr.execute("""
+            (SELECT mine.id, theirs.id FROM res_users mine
+               JOIN res_users theirs ON lower(theirs.ameyo_user_id) = lower(mine.login) AND theirs.id != mine.id
+              WHERE mine.id = ANY(%(ids)s) LIMIT 1)
+            UNION ALL
+            (SELECT mine.id, theirs.id FROM res_users theirs
+               JOIN res_users mine ON lower(mine.login) = lower(theirs.ameyo_user_id) AND theirs.id != mine.id
+              WHERE theirs.id = ANY(%(ids)s) LIMIT 1)
+            LIMIT 1
+        """, {'ids': self.ids})
+        row = self.env.cr.fetchone()
+        if row:
+            login_user, id_user = self.sudo().with_context(active_test=False).browse(row)
+            raise ValidationError(self.env._(
+                "The login %(login)s of %(user)s is the Ameyo User ID of %(other)s. An agent whose Ameyo User ID "
+                "is empty is matched by their login, so a login may not be another user's Ameyo User ID: change "
+                "the login or the Ameyo User ID.",
+                login=login_user.login, user=login_user.name, other=id_user.name))
+
     @api.model_create_multi
     def create(self, vals_list):
         return super().create(clean_values(vals_list, _CLEANERS))
 
     def write(self, vals):
         clean_values([vals], _CLEANERS)
-        renamed = self.browse()
-        if 'ameyo_user_id' in vals:  # a token stood for the Ameyo user ID it was issued to
-            new_id = (vals['ameyo_user_id'] or '').lower()
-            renamed = self.filtered(lambda user: (user.ameyo_user_id or '').lower() != new_id)
+        before = {}
+        if any(name in vals for name in _EFFECTIVE_ID_FIELDS):  # a token stood for the Ameyo user ID it was issued to
+            before = {user.id: (user.ameyo_effective_user_id or '').lower() for user in self.sudo()}
         result = super().write(vals)
         Token = self.env['ameyo.sso.token']
-        if renamed:
-            Token._ameyo_revoke_user_tokens(renamed)
+        if before:
+            self.invalidate_recordset(['ameyo_effective_user_id'])
+            renamed = self.sudo().filtered(lambda user: (user.ameyo_effective_user_id or '').lower() != before[user.id])
+            if renamed:
+                Token._ameyo_revoke_user_tokens(renamed)
         if any(name in _ENTITLEMENT_FIELDS or name.startswith(('sel_groups_', 'in_group_')) for name in vals):
             Token._ameyo_revoke_unentitled(self)
         return result
@@ -73,19 +122,37 @@ class ResUsers(models.Model):
         return result
 
     def _ameyo_user_id_matches(self, ameyo_user_id):
-        """Is ``ameyo_user_id`` (as Ameyo sent it, in any case) this user's Ameyo user ID?"""
+        """Is ``ameyo_user_id`` (as Ameyo sent it, in any case) this user's effective Ameyo user ID?"""
         self.ensure_one()
-        return bool(self.ameyo_user_id) and self.ameyo_user_id.lower() == (ameyo_user_id or '').lower()
+        mine = self.sudo().ameyo_effective_user_id
+        return bool(mine) and mine.lower() == (ameyo_user_id or '').lower()
 
     @api.model
     def _ameyo_user_for(self, ameyo_user_id):
-        """The active internal user (as superuser) with this Ameyo user ID, in any case, or an empty one."""
-        self.env['res.users'].flush_model(['ameyo_user_id', 'active'])  # the query reads the table itself
-        self.env.cr.execute(
-            "SELECT id FROM res_users WHERE lower(ameyo_user_id) = lower(%s) AND active", [ameyo_user_id])
-        row = self.env.cr.fetchone()
-        user = self.sudo().browse(row[0] if row else [])
-        return user if not user.share else self.sudo().browse()
+        """The active internal user (as superuser) whose effective Ameyo user ID this is, in any case, or an empty
+        one: the user whose Ameyo User ID it is (archived: nobody); when no user has that Ameyo User ID, the
+        agent (active, internal, in the agent group) whose login it is, when exactly one is.
+
+        One query (both lookups use an index on lower()): the pop runs it on every call.
+        """
+        Users = self.env['res.users'].sudo()
+        if not ameyo_user_id:
+            return Users.browse()
+        Users.flush_model(['ameyo_user_id', 'login', 'active'])  # the query reads the table itself
+        self.env.cr.execute("""
+            (SELECT id, active, true FROM res_users WHERE lower(ameyo_user_id) = lower(%(key)s) LIMIT 1)
+            UNION ALL
+            (SELECT id, active, false FROM res_users
+              WHERE lower(login) = lower(%(key)s) AND (ameyo_user_id IS NULL OR ameyo_user_id = '') LIMIT 10)
+            ORDER BY 3 DESC
+        """, {'key': ameyo_user_id})
+        rows = self.env.cr.fetchall()
+        if rows and rows[0][2]:  # the Ameyo User ID field wins
+            user = Users.browse(rows[0][0] if rows[0][1] else [])
+            return user if not user.share else Users.browse()
+        agents = Users.browse([user_id for user_id, active, _by_field in rows if active]).filtered(
+            lambda user: not user.share and user._has_group('crm_ameyo.group_ameyo_agent'))
+        return agents if len(agents) == 1 else Users.browse()  # logins differing by case only: nobody
 
     @api.model
     def _ameyo_find_agent(self, ameyo_user_id, server):
@@ -142,14 +209,14 @@ class ResUsers(models.Model):
             user=ameyo_user_id, groups=', '.join(excess.mapped('full_name')))
 
     def _ameyo_sso_entitled(self):
-        """Does this user stand for an Ameyo agent SSO may log in: active, internal, mapped to an Ameyo user
-        ID, in the agent group (supervisors and administrators are, by implication)?"""
+        """Does this user stand for an Ameyo agent SSO may log in: active, internal, with an effective Ameyo
+        user ID, in the agent group (supervisors and administrators are, by implication)?"""
         self.ensure_one()
         return bool(self._ameyo_sso_entitled_users())
 
     def _ameyo_sso_entitled_users(self):
         agent_group = self.env.ref('crm_ameyo.group_ameyo_agent')
-        return self.sudo().filtered(lambda user: user.active and not user.share and user.ameyo_user_id
+        return self.sudo().filtered(lambda user: user.active and not user.share and user.ameyo_effective_user_id
                                     and agent_group in user.all_group_ids)
 
     def _ameyo_check_sso_password(self, password):

@@ -38,3 +38,4 @@ from . import test_phone_key_job
 from . import test_shared_numbers
 from . import test_several_servers
 from . import test_capability_apis
+from . import test_effective_user_id

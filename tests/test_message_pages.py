@@ -5,6 +5,8 @@ from urllib.parse import urlencode
 
 from lxml import html
 
+from odoo.tests import new_test_user
+
 from ..tools.ameyo_params import AmeyoParamError
 from .common import AmeyoHttpCase
 
@@ -141,11 +143,18 @@ class TestMessagePages(AmeyoHttpCase):
                 self.assertEqual((status, message), (403, words))
                 self.assertTrue(any(re.match(r'/web/session/logout\?', href) for href in links.values()), links)
         self.assertEqual(self.snapshot(), before)
-        # a user mapped to no Ameyo user says so
+        # a user mapped to no Ameyo user (not an agent: the login does not count) says so
+        seller = new_test_user(self.env, login='t_seller', groups='sales_team.group_sale_salesman')
+        self.authenticate('t_seller', 't_seller')
+        _status, message, _links = self.page(self.throw('kb'))
+        self.assertTrue(message.startswith(
+            f'You are logged in to Odoo as {seller.name}, who is not mapped to an Ameyo user. This page is '
+            'the Ameyo workspace of t.agent-a@acme.'), message)
+        # an agent without an Ameyo User ID is mapped by their login
         self.authenticate('t_supervisor', 't_supervisor')
         _status, message, _links = self.page(self.throw('kb'))
         self.assertTrue(message.startswith(
-            f'You are logged in to Odoo as {self.supervisor.name}, who is not mapped to an Ameyo user. This page is '
+            f'You are logged in to Odoo as {self.supervisor.name}, whose Ameyo user is t_supervisor. This page is '
             'the Ameyo workspace of t.agent-a@acme.'), message)
 
     def test_no_authentication_mode_goes_back_to_odoo(self):
