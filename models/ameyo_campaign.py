@@ -129,8 +129,9 @@ class AmeyoCampaign(models.Model):
             for queue in campaign.queue_ids.sorted(lambda queue: (queue.sequence, queue._origin.id or 0)):
                 by_name.setdefault(queue_name_key(queue.name), []).append(queue)
             campaign.queue_name_warning = ' '.join(
-                self.env._("%(count)s queues are named %(name)s: a URL naming it by queueName only (no queueId) "
-                           "reaches the first of them, Ameyo Queue ID %(ref)s.",
+                self.env._("%(count)s queues are named %(name)s (case-insensitive): a URL with this queueName and no "
+                           "queueId reaches only the first by sequence, Ameyo Queue ID %(ref)s. Rename or archive "
+                           "the others.",
                            count=len(queues), name=queues[0].name, ref=queues[0].ameyo_queue_id or '?')
                 for key, queues in by_name.items() if key and len(queues) > 1) or False
 
