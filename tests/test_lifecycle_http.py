@@ -249,3 +249,15 @@ class TestDisposeAndRedialFailuresHttp(AmeyoHttpCase):
         self.assertNotDisposed(leg, notice, 'invalid.session.id')
         self.assertIn('log in to Ameyo again', notice['message'])
         self.assertFalse(self.sim.dispositions_of(call))
+        # the agent logs in to Ameyo again (his knowledge-base page records the new session) and presses Retry
+        session = self.sim.login('t.agent-a@acme')
+        query = urlencode(self.sim.lifecycle_params(call, 'kb'))
+        self.assertEqual(self._http('GET', f'/ameyo/kb?{query}', cookies=self.cookies).status_code, 200)
+        self.assertEqual(self.server._ameyo_agent_session(self.agent_a).session_id, session)
+        with mute_logger(CLIENT_LOGGER, DISPOSE_LOGGER):
+            answer = self._call_kw('ameyo.call', 'action_send_dispose', [[leg.id]], self.cookies)
+        self.env.invalidate_all()
+        self.assertEqual(answer['result']['params']['title'], 'Call disposed, redialing', answer)
+        self.assertEqual((leg.state, leg.dispose_api), ('disposed', 'dispose_dial'))
+        self.assertEqual([entry['code'] for entry in self.sim.dispositions_of(call)], ['Sale'])
+        self.assertEqual(len(self.redials()), 1)
