@@ -53,6 +53,19 @@ class TestQueueNames(AmeyoHttpCase):
         self.assertRecordValues(leg.queue_id, [{'ameyo_queue_id': '13', 'name': 'Sales Queue'}])
         self.assertEqual(self.assertPops(self.throw(queueId='12', queueName='Whatever')).queue_id, self.sales)
 
+    def test_the_name_costs_the_pop_one_query(self):
+        """The pop is hot: its queue found by name in one query (the campaign's queues, by the campaign_id index),
+        as by its id."""
+        self.Queue.create([{'campaign_id': self.campaign.id, 'ameyo_queue_id': f'{number}', 'name': f'Queue {number}'}
+                           for number in range(20, 40)])
+        campaign = self.campaign.sudo()
+        for queue_id, queue_name in ((False, 'SALES QUEUE'), ('12', 'Sales Queue'), (False, 'Queue 33')):
+            with self.subTest(queueId=queue_id, queueName=queue_name):
+                self.env.invalidate_all()
+                with self.assertQueryCount(1):
+                    queue = campaign._ameyo_find_or_create_queue(queue_id, queue_name)
+                self.assertEqual(queue.name.lower(), queue_name.lower())
+
     def test_several_queues_of_one_name_first_by_sequence_and_the_campaign_warns(self):
         self.assertFalse(self.campaign.queue_name_warning)
         twin = self.Queue.create({'campaign_id': self.campaign.id, 'ameyo_queue_id': '14', 'name': 'sales queue',
