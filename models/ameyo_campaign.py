@@ -10,6 +10,7 @@ from odoo.tools import mute_logger
 from ..tools.ameyo_client import AmeyoError
 from ..tools.ameyo_params import AMEYO_ID_RE, TEXT_RE
 from ..tools.notification import SOFT_RELOAD, notification
+from .ameyo_queue import queue_name_key
 
 
 class AmeyoCampaign(models.Model):
@@ -48,6 +49,10 @@ class AmeyoCampaign(models.Model):
     guidance = fields.Html(help="Script or checklist shown to the agent during calls of this campaign.")
     disposition_ids = fields.One2many('ameyo.disposition', 'campaign_id', string="Disposition Plan")
     queue_ids = fields.One2many('ameyo.queue', 'campaign_id', string="Queues")
+    queue_name_warning = fields.Char(
+        compute='_compute_queue_name_warning',
+        help="Queues of the same name: a URL naming its queue by queueName only (no queueId) reaches the first "
+             "of them by sequence.")
     can_sync = fields.Boolean(related='server_id.can_sync')
 
     dial_hour_from = fields.Float(
@@ -117,9 +122,26 @@ class AmeyoCampaign(models.Model):
             else:
                 campaign.display_name = f'{campaign.name} [{campaign.ameyo_campaign_id}]'
 
-    def _ameyo_find_or_create_queue(self, queue_ref, queue_name):
-        """Return this campaign's queue for Ameyo's queueId (or queueName), creating it the first time.
+    @api.depends('queue_ids.name', 'queue_ids.sequence', 'queue_ids.ameyo_queue_id')
+    def _compute_queue_name_warning(self):
+        for campaign in self:
+            by_name = {}
+            for queue in campaign.queue_ids.sorted(lambda queue: (queue.sequence, queue._origin.id or 0)):
+                by_name.setdefault(queue_name_key(queue.name), []).append(queue)
+            campaign.queue_name_warning = ' '.join(
+                self.env._("%(count)s queues are named %(name)s (case-insensitive): a URL with this queueName and no "
+                           "queueId reaches only the first by sequence, Ameyo Queue ID %(ref)s. Rename or archive "
+                           "the others.",
+                           count=len(queues), name=queues[0].name, ref=queues[0].ameyo_queue_id or '?')
+                for key, queues in by_name.items() if key and len(queues) > 1) or False
 
+    def _ameyo_find_or_create_queue(self, queue_ref, queue_name):
+        """Return this campaign's queue for Ameyo's queueId, or for its queueName when the URL has no queueId,
+        creating it the first time.
+
+        With a queueId: the queue of that Ameyo queue ID. With its queueName only: the active queue of that name
+        (case-insensitive; several: the first by sequence, and the campaign form warns), else the queue whose
+        Ameyo queue ID is that name (created so by an earlier URL), else an archived queue of that name.
         A queue Odoo does not know yet is created once, with no mapping of its own,
         so the campaign's defaults apply until an admin configures it.
         """
@@ -127,9 +149,18 @@ class AmeyoCampaign(models.Model):
         if not self or not (queue_ref or queue_name):
             return Queue
         self.ensure_one()
+        if queue_ref:
+            queue = Queue.with_context(active_test=False).search(
+                [('campaign_id', '=', self.id), ('ameyo_queue_id', '=', queue_ref)], limit=1)
+        else:
+            # on the pop's path: the campaign's queues (a handful, by the campaign_id index) in one query
+            queues = Queue.with_context(active_test=False).search_fetch(
+                [('campaign_id', '=', self.id)], ['name', 'ameyo_queue_id', 'active'])
+            key = queue_name_key(queue_name)
+            named = queues.filtered(lambda queue: queue_name_key(queue.name) == key)
+            queue = named.filtered('active')[:1] or \
+                queues.filtered(lambda queue: queue.ameyo_queue_id == queue_name)[:1] or named[:1]
         queue_ref = queue_ref or queue_name
-        queue = Queue.with_context(active_test=False).search(
-            [('campaign_id', '=', self.id), ('ameyo_queue_id', '=', queue_ref)], limit=1)
         if queue or not TEXT_RE.match(queue_ref):
             return queue
         try:

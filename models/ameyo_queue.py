@@ -4,13 +4,20 @@ from odoo.exceptions import ValidationError
 from ..tools.ameyo_params import TEXT_RE
 
 
+def queue_name_key(name):
+    """How a queueName matches a queue's name: case-insensitive, surrounding spaces ignored."""
+    return (name or '').strip().casefold()
+
+
 class AmeyoQueue(models.Model):
     _name = 'ameyo.queue'
     _description = 'Ameyo Queue'
     _order = 'campaign_id, sequence, id'
     _check_company_auto = True
 
-    name = fields.Char(required=True, help="The queueName Ameyo sends.")
+    name = fields.Char(
+        required=True, help="The queueName Ameyo sends. A URL with a queueName and no queueId reaches the queue of "
+                             "this name (case-insensitive).")
     sequence = fields.Integer(default=10)
     active = fields.Boolean(default=True)
     campaign_id = fields.Many2one(

@@ -28,6 +28,8 @@ from . import test_measures
 from . import test_measures_browser
 from . import test_call_links_access
 from . import test_dispose_url_callback
+from . import test_queue_names
+from . import test_lifecycle_http
 from . import test_reader_scoping
 from . import test_call_state
 from . import test_attention
