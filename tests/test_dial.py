@@ -64,7 +64,8 @@ class TestDialApis(DialCase):
         self.server.dial_api = 'token_async'
         params = self.dial()
         self.assertEqual(params['type'], 'success', params['message'])
-        self.assertIn('Dial request sent to Ameyo: answer on your Ameyo client', params['message'])
+        self.assertIn('Dial request sent to Ameyo in campaign Test Campaign [101]', params['message'])
+        self.assertIn('answer on your Ameyo client (+91 97400 11223)', params['message'])
         [request] = self.sim.requests_for('clickToDialWithTokenAsync')
         self.assertEqual(request['headers']['hash-key'], 'test-hash-key-SECRET')
         self.assertEqual(request['headers']['requesting-host'], 'odoo.test')

@@ -4,7 +4,7 @@ from odoo import Command
 from odoo.exceptions import AccessError, ValidationError
 from odoo.tests import tagged
 
-from .common import run_migration
+from .common import CREDENTIALS, run_migration
 from .test_dial import AGENT, DialCase
 from .test_dial_http import DialHttpCase
 
@@ -187,6 +187,81 @@ class TestCustomerRecordConfiguration(CustomerRecordCase):
         self.assertEqual(self.sent_records()[0], [{'customerCode': '9740011223', 'name': 'Solar panels'}])
 
 
+class TestDialCampaign(DialCase):
+    """Which campaign a dial goes to: the user's default; else their latest call's; else their company's only one."""
+
+    def setUp(self):
+        super().setUp()
+        self.server.dial_api = 'token_async'
+        self.agent_a.ameyo_default_campaign_id = False
+        self.other = self.env['ameyo.campaign'].create({'server_id': self.server.id, 'ameyo_campaign_id': '102',
+                                                        'name': 'Other Campaign'})
+        self.sim.add_agent(AGENT, campaigns=('101', '102'))
+
+    def ended_leg(self, campaign, **values):
+        return self.create_leg(self.new_crt(), self.agent_a, campaign_id=campaign.id, server_id=campaign.server_id.id,
+                               state='disposed', **values)
+
+    def dialed_campaign(self, params):
+        self.assertEqual(params['type'], 'success', params['message'])
+        [request] = self.sim.requests_for('clickToDialWithTokenAsync')
+        return request['json']['campaignId'], params['message']
+
+    def test_the_default_campaign_first(self):
+        self.ended_leg(self.other)
+        self.agent_a.ameyo_default_campaign_id = self.campaign
+        campaign_id, message = self.dialed_campaign(self.dial())
+        self.assertEqual(campaign_id, '101')
+        self.assertIn('in campaign Test Campaign [101]', message)
+
+    def test_the_campaign_of_the_latest_call(self):
+        self.ended_leg(self.campaign)
+        self.ended_leg(self.other)
+        campaign_id, message = self.dialed_campaign(self.dial())
+        self.assertEqual(campaign_id, '102')
+        self.assertIn('Dial request sent to Ameyo in campaign Other Campaign [102]', message)
+        self.assertEqual(self.attempts().campaign_id, self.other)
+
+    def test_dial_attempts_are_not_calls(self):
+        self.ended_leg(self.other)
+        self.create_leg(False, self.agent_a, campaign_id=self.campaign.id, state='dial_failed')
+        self.assertEqual(self.dialed_campaign(self.dial())[0], '102')
+
+    def test_a_latest_call_on_an_archived_campaign_or_server_is_skipped(self):
+        self.ended_leg(self.campaign)
+        self.ended_leg(self.other)
+        self.other.active = False
+        self.assertEqual(self.dialed_campaign(self.dial())[0], '101')
+        # a later call on a campaign of an archived server: skipped too
+        server = self.env['ameyo.server'].create({'name': 'Closed Ameyo', 'base_url': 'http://127.0.0.1:2/',
+                                                  **CREDENTIALS})
+        closed = self.env['ameyo.campaign'].create({'server_id': server.id, 'ameyo_campaign_id': '103',
+                                                    'name': 'Closed Campaign'})
+        self.ended_leg(closed)
+        server.active = False
+        self.sim.reset()
+        self.sim.add_campaign('101', 'Test Campaign')
+        self.sim.add_agent(AGENT, campaigns=('101',))
+        self.assertEqual(self.dialed_campaign(self.dial())[0], '101')
+
+    def test_a_latest_call_of_another_company_is_skipped(self):
+        company, _agent = self.create_other_company_agent('Far Company', 't_far_agent', 't.far@acme')
+        server = self.env['ameyo.server'].create({'name': 'Far Ameyo', 'base_url': 'http://127.0.0.1:3/',
+                                                  'company_id': company.id, **CREDENTIALS})
+        far = self.env['ameyo.campaign'].create({'server_id': server.id, 'ameyo_campaign_id': '104',
+                                                 'name': 'Far Campaign'})
+        self.ended_leg(far)
+        self.assertRefused(self.dial(), 'warning', 'No Ameyo campaign to dial in')
+
+    def test_without_any_the_only_campaign_or_none(self):
+        self.env['ameyo.server'].search([('id', '!=', self.server.id)]).active = False  # the demo's
+        self.assertRefused(self.dial(), 'warning', 'No Ameyo campaign to dial in')
+        self.other.active = False
+        campaign_id, message = self.dialed_campaign(self.dial())
+        self.assertEqual(campaign_id, '101')
+        self.assertIn('in campaign Test Campaign [101]', message)
+
+
 @tagged('post_install', '-at_install')
 class TestCustomerRecordRpc(DialHttpCase):
     """The Dial button's RPC, as the web client sends it: the simulator receives the customerRecord through
@@ -204,6 +279,7 @@ class TestCustomerRecordRpc(DialHttpCase):
         answer = self._call_kw('res.partner', 'action_ameyo_dial', [[self.partner.id]],
                                self._login_cookies('h_dialer'), kwargs={'phone_field': 'phone'})
         self.assertEqual(answer['result']['params']['type'], 'success', answer)
+        self.assertIn('in campaign Dial Campaign [801]', answer['result']['params']['message'])
         [request] = self.sim.requests_for('clickToDialWithTokenAsync')
         self.assertEqual(request['headers']['hash-key'], 'dial-hash-key')
         self.assertEqual(request['json']['customerRecord'], {'customerCode': 'K-77', 'phone1': '9845012345'})
