@@ -59,7 +59,7 @@ class AmeyoCampaign(models.Model):
         help="Only when this campaign's customer table in Ameyo is keyed on another field than Phone1: the name of "
              "that field, one of the Customer Record lines. A dial whose value for it is empty is refused.")
     record_field_ids = fields.One2many(
-        'ameyo.campaign.record.field', 'campaign_id', string="Customer Record",
+        'ameyo.campaign.record.field', 'campaign_id', string="Customer Record", copy=True,
         help="What click-to-dial sends as customerRecord: the customer's record in this campaign's customer table, "
              "one line per field of that table. No line: no customerRecord (a table keyed on Phone1).")
     max_call_minutes = fields.Integer(

@@ -26,6 +26,7 @@ class AmeyoCampaignRecordField(models.Model):
     _order = 'campaign_id, sequence, id'
 
     campaign_id = fields.Many2one('ameyo.campaign', required=True, index=True, ondelete='cascade')
+    company_id = fields.Many2one(related='campaign_id.company_id', store=True, index=True, precompute=True)
     sequence = fields.Integer(default=10)
     ameyo_key = fields.Char(
         string="Ameyo Field", required=True,

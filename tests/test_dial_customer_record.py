@@ -147,6 +147,13 @@ class TestCustomerRecordConfiguration(CustomerRecordCase):
         with self.assertRaises(ValidationError):
             key_line.ameyo_key = 'code'
 
+    def test_a_copied_campaign_keeps_its_customer_record(self):
+        self.map_fields(customerCode=('ref', False), phone1='dialed')
+        copy = self.campaign.copy({'ameyo_campaign_id': '150'})
+        self.assertEqual(copy.record_field_ids.mapped('ameyo_key'), ['customerCode', 'phone1'])
+        self.assertEqual(copy.record_field_ids.filtered('is_key').ameyo_key, 'customerCode')
+        self.assertEqual(len(self.campaign.record_field_ids), 2)
+
     def test_managers_configure_agents_read(self):
         self.map_fields(customerCode=('ref', False))
         lines = self.campaign.record_field_ids
