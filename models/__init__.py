@@ -1,5 +1,6 @@
 from . import ameyo_server
 from . import ameyo_campaign
+from . import ameyo_campaign_record_field
 from . import ameyo_queue
 from . import ameyo_disposition
 # the abstract parts of a call leg first: ameyo.call lists them in its _inherit (none overrides another)

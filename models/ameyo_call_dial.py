@@ -58,6 +58,8 @@ class DialPlan:
     api: str
     session: str | None
     request_id: str
+    # the campaign's customerRecord, read as the dialing user (None: the campaign sends none, or not read yet)
+    customer_record: dict | None = None
 
 
 class DialRefused(Exception):
@@ -66,6 +68,25 @@ class DialRefused(Exception):
     def __init__(self, action):
         super().__init__(action.get('params', {}).get('message'))
         self.action = action
+
+
+def _customer_record_string(field, value):
+    """``value`` of ``field`` as the string Ameyo's customer table holds: a link's record name (as the form shows
+    it), a date or time in ISO (``2026-12-04``, ``2026-12-04 17:30:00``, UTC as Odoo stores it), ``true`` or
+    ``false``, a choice's key, a number as written; an empty value ''."""
+    if field.type == 'boolean':
+        return 'true' if value else 'false'
+    if field.type == 'many2one':
+        return value.sudo().display_name or ''  # the name the user sees on the form (Odoo shows it as superuser)
+    if field.type in ('integer', 'float', 'monetary'):
+        return str(value or 0)
+    if value is False or value is None:
+        return ''
+    if field.type == 'date':
+        return fields.Date.to_string(value)
+    if field.type == 'datetime':
+        return fields.Datetime.to_string(value)
+    return str(value)
 
 
 class AmeyoCallDialMixin(models.AbstractModel):
@@ -143,21 +164,83 @@ class AmeyoCallDialMixin(models.AbstractModel):
             raise refuse(env._("Odoo knows no live Ameyo session of yours, which the Ameyo server's dial API "
                                 "needs: log in to Ameyo (its knowledge-base page tells Odoo your session), "
                                 "then dial again."))
-        return DialPlan(campaign=campaign, server=server, stored=stored, e164=gate.e164,
-                        sent=server._ameyo_dial_format(gate.e164), api=api_name, session=session,
-                        request_id=new_request_id())
+        sent = server._ameyo_dial_format(gate.e164)
+        return DialPlan(campaign=campaign, server=server, stored=stored, e164=gate.e164, sent=sent, api=api_name,
+                        session=session, request_id=new_request_id(),
+                        customer_record=self._ameyo_dial_customer_record(record, campaign, sent))
 
     @api.model
     def _ameyo_dial_campaign(self):
-        """The campaign the current user dials in: his default one, or the only one he could mean."""
+        """The campaign the current user dials in, in this order: their default campaign; the campaign of their
+        latest call (popped leg, not a dial attempt) when its campaign and server are active; the only campaign
+        of their companies. Each within the user's companies; an empty recordset when none applies.
+
+        Read at dial time: the pop writes nothing for it (one indexed query on the user's legs)."""
         user = self.env.user
         Campaign = self.env['ameyo.campaign'].sudo()
         domain = [('server_id.active', '=', True), ('company_id', 'in', user.company_ids.ids)]
         default = user.sudo().ameyo_default_campaign_id
         if default and Campaign.search_count([('id', '=', default.id), *domain]):
             return default
+        latest = self.sudo().search([
+            ('user_id', '=', user.id), ('state', 'not in', ATTEMPT_STATES),
+            ('campaign_id.active', '=', True), ('campaign_id.server_id.active', '=', True),
+            ('campaign_id.company_id', 'in', user.company_ids.ids),
+        ], order='id desc', limit=1)
+        if latest:
+            return latest.campaign_id
         campaigns = Campaign.search([*domain, ('company_id', 'in', self.env.companies.ids)], limit=2)
         return campaigns if len(campaigns) == 1 else Campaign
+
+    @api.model
+    def _ameyo_dial_customer_record(self, record, campaign, sent):
+        """The ``customerRecord`` a dial of ``record`` in ``campaign`` sends (``sent``: the number as dialed): one
+        key per line of the campaign's Customer Record (``ameyo.campaign.record.field``), its value read AS THE
+        CURRENT USER (their access rights apply) and made a string as Ameyo's table holds it
+        (:func:`_customer_record_string`). None when the campaign has no line (a table keyed on Phone1).
+
+        A lead's line reads the lead's field, else (no field, or empty) the contact field on the lead's contact; a
+        contact's reads the contact field. Raise :class:`DialRefused` when a field may not be read, or when the
+        value of the campaign's key (``dial_customer_key``) is empty."""
+        env = self.env
+        lines = campaign.sudo().record_field_ids
+        if not lines:
+            return None
+
+        def refuse(message):
+            return DialRefused(notification(env._("Not dialed"), message, 'warning', sticky=True))
+
+        record = record.with_env(env)
+        lead = record if record._name == 'crm.lead' else env['crm.lead']
+        partner = record if record._name == 'res.partner' else record['partner_id'] \
+            if 'partner_id' in record._fields else env['res.partner']
+        values = {}
+        for line in lines:
+            if line.source == 'dialed_number':
+                values[line.ameyo_key] = sent
+                continue
+            value = ''
+            for holder, field in ((lead, line.lead_field_id), (partner, line.partner_field_id)):
+                if value or not holder or not field or field.name not in holder._fields:
+                    continue
+                odoo_field = holder._fields[field.name]
+                try:
+                    # checked, not left to the read: a value in the transaction's cache is read without a check
+                    holder.check_access('read')
+                    holder._check_field_access(odoo_field, 'read')
+                    value = _customer_record_string(odoo_field, holder[field.name])
+                except AccessError:
+                    raise refuse(env._(
+                        "You may not read %(field)s of %(record)s, which campaign %(campaign)s sends to Ameyo as "
+                        "%(key)s: ask an administrator.", field=field.field_description, record=holder.sudo(
+                        ).display_name, campaign=campaign.name, key=line.ameyo_key)) from None
+            values[line.ameyo_key] = value
+        key = campaign.dial_customer_key
+        if key and not values.get(key):
+            raise refuse(env._(
+                "%(record)s has no value for %(key)s, the key of the customer table of campaign %(campaign)s in "
+                "Ameyo: fill it in, then dial again.", record=record.display_name, key=key, campaign=campaign.name))
+        return values
 
     # ------------------------------------------------------------------
     # The dial gate: every number Ameyo is asked to dial passes it
@@ -330,12 +413,12 @@ class AmeyoCallDialMixin(models.AbstractModel):
         read here but in the transaction that stores the answer (its id and ``plan`` say what the request needs).
         """
         server, campaign = plan.server, plan.campaign
-        customer_record = None
-        if campaign.dial_customer_key:
-            customer_record = {campaign.dial_customer_key: plan.sent, 'name': record.display_name or ''}
         additional_params = {'recordId': f'{record._name},{record.id}', 'odooCallId': str(leg.id)}
         error, answer = None, {}
         try:
+            customer_record = plan.customer_record
+            if customer_record is None:  # a plan made elsewhere: the record is read here, as the same user
+                customer_record = self._ameyo_dial_customer_record(record, campaign, plan.sent)
             client = server.sudo()._get_ameyo_client()
             if plan.api == 'manualdial':
                 answer = client.manual_dial(
@@ -349,6 +432,8 @@ class AmeyoCallDialMixin(models.AbstractModel):
                     additional_params=additional_params, customer_record=customer_record)
         except AmeyoError as failure:
             error = failure
+        except DialRefused as refusal:
+            error = AmeyoError(str(refusal), kind='odoo', sent=False)
         except Exception:  # noqa: BLE001 (a failure inside Odoo: the user gets a message, the log the traceback)
             _logger.exception("Click-to-dial of Ameyo call leg %s failed in Odoo", leg.id)
             error = AmeyoError(self.env._("Odoo failed while asking Ameyo to dial; nothing was dialed."),
@@ -381,8 +466,8 @@ class AmeyoCallDialMixin(models.AbstractModel):
     def _ameyo_dial_notification(self, leg, error, plan):
         if not error:
             return notification(self.env._("Click-to-dial"), self.env._(
-                "Dial request sent to Ameyo: answer on your Ameyo client (%(number)s).", number=plan.stored),
-                'success')
+                "Dial request sent to Ameyo in campaign %(campaign)s: answer on your Ameyo client (%(number)s).",
+                campaign=plan.campaign.sudo().display_name, number=plan.stored), 'success')
         if error.outcome_unknown:
             return notification(self.env._("Dial request not confirmed"), self.env._(
                 "%(reason)s Watch your Ameyo client before dialing again.",

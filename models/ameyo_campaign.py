@@ -60,8 +60,13 @@ class AmeyoCampaign(models.Model):
                                            "Both times empty: any time.")
     dial_hour_to = fields.Float(string="Calling Hours To", help="Latest local time of the customer (e.g. 21:00).")
     dial_customer_key = fields.Char(
-        string="Customer Key Field", help="Only when this campaign's customer table in Ameyo is keyed on another "
-                                           "field than Phone1: the name of that field.")
+        string="Customer Key Field",
+        help="Only when this campaign's customer table in Ameyo is keyed on another field than Phone1: the name of "
+             "that field, one of the Customer Record lines. A dial whose value for it is empty is refused.")
+    record_field_ids = fields.One2many(
+        'ameyo.campaign.record.field', 'campaign_id', string="Customer Record", copy=True,
+        help="What click-to-dial sends as customerRecord: the customer's record in this campaign's customer table, "
+             "one line per field of that table. No line: no customerRecord (a table keyed on Phone1).")
     max_call_minutes = fields.Integer(
         string="Maximum Call Length (min)", default=60,
         help="A call still live (preview or connected) after this long needs a supervisor: the agent most "
@@ -89,6 +94,15 @@ class AmeyoCampaign(models.Model):
                 raise ValidationError(self.env._(
                     "The Ameyo campaign ID %(value)r may hold letters, digits and - _ . @ : only.",
                     value=campaign.ameyo_campaign_id))
+
+    @api.constrains('dial_customer_key', 'record_field_ids')
+    def _check_dial_customer_key(self):
+        for campaign in self:
+            key = campaign.dial_customer_key
+            if key and key not in campaign.record_field_ids.mapped('ameyo_key'):
+                raise ValidationError(self.env._(
+                    "Campaign %(campaign)s: its customer key field %(key)s needs a line of the customer record that "
+                    "says what Odoo sends for it (e.g. the number as dialed).", campaign=campaign.name, key=key))
 
     @api.model_create_multi
     def create(self, vals_list):

@@ -42,7 +42,8 @@ ROUTES = {
     ('POST', '/reset'): _ok(lambda state, data: state.reset()),
     ('POST', '/campaigns'): lambda state, data: state.add_campaign(
         data['campaignId'], data.get('name') or str(data['campaignId']), dispositions=data.get('dispositions') or (),
-        campaign_type=data.get('campaignType') or DEFAULT_CAMPAIGN_TYPE),
+        campaign_type=data.get('campaignType') or DEFAULT_CAMPAIGN_TYPE, customer_key=data.get('customerKey')),
+    ('GET', '/customer-records'): lambda state, data: state.customer_records(),
     ('POST', '/agents'): _add_agent,
     ('POST', '/login'): lambda state, data: {'userId': data['userId'], 'sessionId': state.login(data['userId'])},
     ('POST', '/logout'): _ok(lambda state, data: state.logout(data['sessionId'])),

@@ -88,6 +88,11 @@ class LegacyApi:
                 return wire.dial_failure('Phone number is empty')
             if not wire.DIAL_PHONE_RE.match(phone):
                 return wire.dial_failure(f'Invalid phone number {phone}')
+            refusal = state.customer_record_refusal(campaign_id, data.get('customerRecord'))
+            if refusal:
+                return wire.dial_failure(refusal)
+            state.remember_customer_record(request.param('command'), agent.user_id, campaign_id, phone,
+                                           data.get('customerRecord'))
 
             def dial():
                 with state.lock:

@@ -171,6 +171,10 @@ class RestApi:
         phone = str(body['phone']).strip()
         if not wire.DIAL_PHONE_RE.match(phone):
             return wire.dial_failure(f'Invalid phone number {phone}')
+        refusal = state.customer_record_refusal(campaign_id, body.get('customerRecord'))
+        if refusal:
+            return wire.dial_failure(refusal)
+        state.remember_customer_record('manualdial', agent.user_id, campaign_id, phone, body.get('customerRecord'))
         call = self._dial(agent, campaign_id, dict(body, phone=phone))
         state.dialed(call)
         result = {'result': 'success', 'reason': None, 'crtObjectId': call['crtObjectId']}

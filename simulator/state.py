@@ -78,6 +78,7 @@ class Campaign:
     name: str
     campaign_type: str
     codes: list[DispositionCode]
+    customer_key: str | None = None  # the key of the campaign's customer table, when it is not phone1
 
     def has_code(self, name: str | None) -> bool:
         return any(code.name == name for code in self.codes)
@@ -165,6 +166,7 @@ class SimulatorState:
             self.recording_delay, self.recording_failure_share = self._recording_defaults
             self._disposed_request_ids: dict[str, dict] = {}
             self._dial_request_ids: dict[str, dict] = {}
+            self._customer_records: list[dict] = []
             self._requests: list[dict] = []
             self._faults: list[Fault] = []
             self._crm: dict | None = None
@@ -173,14 +175,16 @@ class SimulatorState:
     # ---- campaigns, agents, sessions -------------------------------------------------------------
 
     def add_campaign(self, campaign_id, name: str, dispositions: Iterable = ('Sale', 'Callback'),
-                     campaign_type: str = DEFAULT_CAMPAIGN_TYPE) -> dict:
-        """Create (or replace) a campaign. ``dispositions`` are code names, or (name, classId) pairs."""
+                     campaign_type: str = DEFAULT_CAMPAIGN_TYPE, customer_key: str | None = None) -> dict:
+        """Create (or replace) a campaign. ``dispositions`` are code names, or (name, classId) pairs;
+        ``customer_key``: its customer table's key when it is not phone1 (a dial must then send a customerRecord
+        with a value for it)."""
         with self.lock:
             codes = []
             for item in dispositions:
                 code_name, class_id = (item, 1) if isinstance(item, str) else (item[0], int(item[1]))
                 codes.append(DispositionCode(next(self._counter), code_name, class_id))
-            campaign = Campaign(str(campaign_id), name, campaign_type, codes)
+            campaign = Campaign(str(campaign_id), name, campaign_type, codes, customer_key or None)
             self._campaigns[campaign.campaign_id] = campaign
             return campaign.as_json()
 
@@ -260,6 +264,12 @@ class SimulatorState:
         """Every leg, oldest first, with its state and dispositions."""
         with self.lock:
             return [leg.as_json() for leg in self._legs.values()]
+
+    def customer_records(self) -> list[dict]:
+        """The customerRecord of every dial Ameyo accepted, oldest first: ``{api, userId, campaignId, phone,
+        customerRecord}`` (customerRecord None when the dial sent none)."""
+        with self.lock:
+            return [dict(entry) for entry in self._customer_records]
 
     def set_voice_log(self, crt_object_id: str, body=None, fmt: str = 'mp3') -> None:
         """Store the voice log of a call. ``body`` None generates a small valid file of ``fmt``
@@ -465,6 +475,25 @@ class SimulatorState:
         if entry is not None:
             entry['replays'] += 1
         return entry is not None
+
+    def customer_record_refusal(self, campaign_id: str, customer_record) -> str | None:
+        """Why a dial in ``campaign_id`` with ``customer_record`` is refused, or None: a customerRecord that is
+        not an object of strings, or a campaign keyed on another field than phone1 without a value for it."""
+        if customer_record is not None and not (
+                isinstance(customer_record, dict)
+                and all(isinstance(key, str) and isinstance(value, str) for key, value in customer_record.items())):
+            return 'customerRecord must be an object of string values'
+        with self.lock:
+            campaign = self._campaigns.get(str(campaign_id))
+            key = campaign.customer_key if campaign else None
+        if key and not (customer_record or {}).get(key, '').strip():
+            return f'customerRecord has no value for {key}, the primary key of campaign {campaign_id}'
+        return None
+
+    def remember_customer_record(self, api: str, user_id: str, campaign_id: str, phone: str, customer_record) -> None:
+        with self.lock:
+            self._customer_records.append({'api': api, 'userId': user_id, 'campaignId': str(campaign_id),
+                                           'phone': phone, 'customerRecord': customer_record})
 
     def dial_result(self, request_id) -> dict | None:
         """The answer a dial with ``request_id`` got, or None."""

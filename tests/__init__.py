@@ -22,6 +22,7 @@ from . import test_dial
 from . import test_dial_http
 from . import test_dial_gate
 from . import test_dial_tour
+from . import test_dial_customer_record
 from . import test_pop_rules
 from . import test_pop_tour
 from . import test_measures

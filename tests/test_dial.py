@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 
 import pytz
 
-from odoo import fields
+from odoo import Command, fields
 from odoo.exceptions import AccessError
 from odoo.tests import new_test_user
 from odoo.tools import mute_logger
@@ -44,6 +44,9 @@ class DialCase(SimulatorCase):
         self.env.invalidate_all()
         return action['params']
 
+    def field(self, model, name):
+        return self.env['ir.model.fields']._get(model, name).id
+
     def attempts(self, user=None):
         return self.env['ameyo.call'].search([('user_id', '=', (user or self.agent_a).id),
                                               ('direction', '=', 'outbound')])
@@ -62,7 +65,8 @@ class TestDialApis(DialCase):
         self.server.dial_api = 'token_async'
         params = self.dial()
         self.assertEqual(params['type'], 'success', params['message'])
-        self.assertIn('Dial request sent to Ameyo: answer on your Ameyo client', params['message'])
+        self.assertIn('Dial request sent to Ameyo in campaign Test Campaign [101]', params['message'])
+        self.assertIn('answer on your Ameyo client (+91 97400 11223)', params['message'])
         [request] = self.sim.requests_for('clickToDialWithTokenAsync')
         self.assertEqual(request['headers']['hash-key'], 'test-hash-key-SECRET')
         self.assertEqual(request['headers']['requesting-host'], 'odoo.test')
@@ -87,7 +91,12 @@ class TestDialApis(DialCase):
 
     def test_manualdial_with_the_agent_session(self):
         self.server._ameyo_record_agent_session(self.agent_a, self.session_a)
-        self.campaign.dial_customer_key = 'customerCode'
+        # the campaign's table is keyed on customerCode: the lines a campaign of 19.0.1.6.0 gets (migration)
+        self.sim.add_campaign('101', 'Test Campaign', customer_key='customerCode')
+        self.campaign.write({'dial_customer_key': 'customerCode', 'record_field_ids': [
+            Command.create({'ameyo_key': 'customerCode', 'source': 'dialed_number'}),
+            Command.create({'ameyo_key': 'name', 'partner_field_id': self.field('res.partner', 'complete_name'),
+                            'lead_field_id': self.field('crm.lead', 'name')})]})
         self.assertEqual(self.dial()['type'], 'success')
         [request] = self.sim.requests_for('/voice/manualdial')
         self.assertEqual(request['headers']['sessionId'], self.session_a)
@@ -97,6 +106,8 @@ class TestDialApis(DialCase):
                                                                                   leg.dial_request_id))
         self.assertLessEqual(len(leg.dial_request_id), 21)
         self.assertEqual(body['customerRecord'], {'customerCode': '9740011223', 'name': 'Meera Iyer'})
+        self.assertEqual([(entry['api'], entry['customerRecord']) for entry in self.sim.customer_records()],
+                         [('manualdial', {'customerCode': '9740011223', 'name': 'Meera Iyer'})])
         self.assertEqual(leg.dial_api, 'manualdial')
         # Ameyo's answer named the call: the pop will find the attempt by it
         [sim_call] = [call for call in self.sim.calls() if call['userId'] == AGENT]

@@ -71,7 +71,7 @@ registry.category("web_tour.tours").add("crm_ameyo_dial_tour", {
         },
         {
             content: "Odoo says the request went to Ameyo",
-            trigger: ".o_notification:contains(Dial request sent to Ameyo: answer on your Ameyo client)",
+            trigger: ".o_notification:contains(Dial request sent to Ameyo in campaign)",
         },
         {
             content: "The form was saved",
