@@ -37,3 +37,4 @@ from . import test_test_modules
 from . import test_phone_key_job
 from . import test_shared_numbers
 from . import test_several_servers
+from . import test_redial
