@@ -13,6 +13,7 @@ which every path that makes Ameyo dial goes through (click-to-dial here, "Dispos
 """
 
 import logging
+import time
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import NamedTuple
@@ -372,15 +373,17 @@ class AmeyoCallDialMixin(models.AbstractModel):
         return choice, None
 
     @api.model
-    def _ameyo_dial_record_attempt(self, record, plan, activity=None):
+    def _ameyo_dial_record_attempt(self, record, plan, activity=None, user=None):
         """Create the attempt's leg in a transaction committed before the request: the pop may come first.
-        ``activity``: the "Call" activity it was dialed from."""
+        ``activity``: the "Call" activity it was dialed from; ``user``: the agent Ameyo dials for (default: the
+        current user, who pressed Dial)."""
         server = plan.server
+        user = user or self.env.user
         values = {
             'server_id': server.id,
             'campaign_id': plan.campaign.id,
-            'user_id': self.env.uid,
-            'ameyo_user_ref': self.env.user.ameyo_effective_user_id,
+            'user_id': user.id,
+            'ameyo_user_ref': user.ameyo_effective_user_id,
             'ameyo_campaign_ref': plan.campaign.ameyo_campaign_id,
             'phone': plan.sent,
             'dial_phone_stored': plan.stored,
@@ -405,9 +408,13 @@ class AmeyoCallDialMixin(models.AbstractModel):
         return self.sudo().browse(leg_id)
 
     @api.model
-    def _ameyo_dial_send(self, leg, record, plan):
+    def _ameyo_dial_send(self, leg, record, plan, user=None, not_ready_pauses=()):
         """Send the dial request; store Ameyo's answer on the leg (its own transaction). Return the
         :class:`AmeyoError`, or None when Ameyo accepted the request.
+
+        ``user``: the agent Ameyo dials for (default: the current user). ``not_ready_pauses``: while Ameyo
+        answers that the agent is not in ready state (a moment after a dispose), the request is sent again after
+        each of these pauses (seconds), then its last answer stands.
 
         ``leg`` was committed by another transaction: this one's snapshot may not see it, so nothing of it is
         read here but in the transaction that stores the answer (its id and ``plan`` say what the request needs).
@@ -420,16 +427,17 @@ class AmeyoCallDialMixin(models.AbstractModel):
             if customer_record is None:  # a plan made elsewhere: the record is read here, as the same user
                 customer_record = self._ameyo_dial_customer_record(record, campaign, plan.sent)
             client = server.sudo()._get_ameyo_client()
-            if plan.api == 'manualdial':
-                answer = client.manual_dial(
-                    session_id=plan.session, campaign_id=campaign.ameyo_campaign_id, phone=plan.sent,
-                    request_id=plan.request_id, additional_params=additional_params,
-                    customer_record=customer_record)
-            else:
-                answer = client.click_to_dial(
-                    user_id=self.env.user.ameyo_effective_user_id, campaign_id=campaign.ameyo_campaign_id,
-                    phone=plan.sent, asynchronous=plan.api == 'token_async',
-                    additional_params=additional_params, customer_record=customer_record)
+            for pause in (*not_ready_pauses, None):
+                try:
+                    answer = self._ameyo_dial_request(client, plan, user or self.env.user, additional_params,
+                                                      customer_record)
+                    break
+                except AmeyoError as failure:
+                    if pause is None or not _agent_not_ready(failure):
+                        raise
+                    _logger.info("Ameyo call leg %s: the agent is not in ready state yet; dialing again in %s s",
+                                 leg.id, pause)
+                    time.sleep(pause)
         except AmeyoError as failure:
             error = failure
         except DialRefused as refusal:
@@ -454,6 +462,21 @@ class AmeyoCallDialMixin(models.AbstractModel):
                 else:
                     attempt.write(values)
         return error
+
+    @api.model
+    def _ameyo_dial_request(self, client, plan, user, additional_params, customer_record):
+        """One dial request of ``plan`` for ``user`` with ``client``: Ameyo's answer, or raise its
+        :class:`AmeyoError`."""
+        campaign = plan.campaign
+        if plan.api == 'manualdial':
+            return client.manual_dial(
+                session_id=plan.session, campaign_id=campaign.ameyo_campaign_id, phone=plan.sent,
+                request_id=plan.request_id, additional_params=additional_params,
+                customer_record=customer_record)
+        return client.click_to_dial(
+            user_id=user.ameyo_effective_user_id, campaign_id=campaign.ameyo_campaign_id,
+            phone=plan.sent, asynchronous=plan.api == 'token_async',
+            additional_params=additional_params, customer_record=customer_record)
 
     @api.model
     def _ameyo_dial_reason(self, error, api_name):
@@ -502,6 +525,13 @@ class AmeyoCallDialMixin(models.AbstractModel):
             'dial_error': self.env._("Not answered or not placed: no call reached Odoo within %(minutes)s "
                                      "minutes.", minutes=int(DIAL_ADOPT_WINDOW.total_seconds() // 60)),
         })
+
+
+def _agent_not_ready(error):
+    """Did Ameyo refuse a dial because the agent is not in ready state (a moment after a dispose, Ameyo may not
+    have freed him yet)? A definite refusal only: an answer whose outcome is unknown is never sent again."""
+    return error.kind == 'refused' and not error.outcome_unknown \
+        and 'not in ready state' in (error.reason or '').lower()
 
 
 def _number_country_timezones(e164):

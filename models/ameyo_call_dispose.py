@@ -9,7 +9,16 @@ sent only while that can still be this leg: within a window shorter than the cam
 wrap timeout, and before the agent's next pop. Otherwise, and for background retries,
 Odoo uses ``dacx/dispose``, which names the call, when it knows the agent's Ameyo
 session; failing both, the agent is told to dispose in Ameyo. Every send carries the
-leg's one requestId. A send is claimed under a row lock and marked "sending" in a
+leg's one requestId.
+
+"Dispose and Redial" is one request, ``disposeAndManualDial``, when Odoo knows the agent's Ameyo
+session; without it, the dispose above, then, once Ameyo accepted it, the dial API
+(:meth:`_ameyo_send_redial`: the dial gate, a dial attempt leg the next pop adopts, a few tries
+while Ameyo has not freed the agent yet). Never a dial after a dispose whose outcome is unknown
+or refused, nor one the agent does not expect: a dispose the cron sends more than
+:data:`REDIAL_BACKGROUND_WINDOW` after the agent saved is made without its redial, and said so.
+
+A send is claimed under a row lock and marked "sending" in a
 transaction committed before the request leaves: no other worker sends the leg meanwhile,
 and a worker killed during the request leaves a leg known to be in an unknown state
 (``disposeCallForUser`` is then never sent again), not one that looks unsent.
@@ -17,6 +26,7 @@ and a worker killed during the request leaves a leg known to be in an unknown st
 
 import logging
 from contextlib import contextmanager
+from dataclasses import replace
 from datetime import timedelta
 
 import pytz
@@ -30,6 +40,7 @@ from ..tools.ameyo_client import AmeyoError, new_request_id
 from ..tools.ameyo_params import is_true, parse_callback_attribute
 from ..tools.db import own_transaction, wait_for_lock
 from ..tools.notification import CLOSE_DIALOG, LINES_CLASS, notification, sentence
+from .ameyo_call_dial import DialPlan
 
 _logger = logging.getLogger(__name__)
 
@@ -41,6 +52,12 @@ WRAP_WINDOW_SHARE = 0.8
 ORPHAN_DELAY = timedelta(seconds=30)
 # A send marked this long ago and still unanswered was cut off (its worker died): the leg may be taken again.
 SEND_TIMEOUT = timedelta(minutes=5)
+# The dial after a dispose: while Ameyo answers that the agent is not in ready state (it frees him a moment after
+# the dispose), the dial is sent again after these pauses (seconds): three tries, three seconds at most.
+REDIAL_NOT_READY_PAUSES = (1.0, 2.0)
+# A dispose the cron sends (the agent's tab closed, or a retry) dials only this soon after the agent saved: later,
+# a dial would surprise him (he may be on a break or gone), so the call is disposed without it and he is told.
+REDIAL_BACKGROUND_WINDOW = timedelta(minutes=2)
 
 
 class AmeyoCallDisposeMixin(models.AbstractModel):
@@ -69,7 +86,18 @@ class AmeyoCallDisposeMixin(models.AbstractModel):
     redial_refused = fields.Char(
         readonly=True, copy=False,
         help="Why Odoo disposed without the redial the agent asked for (the dial gate refused the number when "
-             "the dispose left: do not call, opt-out list, calling hours).")
+             "the dispose left: do not call, opt-out list, calling hours; the dispose's outcome unknown; sent by "
+             "the cron long after the agent asked).")
+    redial_outcome = fields.Selection(
+        [('with_dispose', "Sent with the dispose (disposeAndManualDial)"), ('dialing', "Dialing"),
+         ('failed', "Not dialed by Ameyo"), ('unconfirmed', "Not confirmed")],
+        readonly=True, copy=False,
+        help="What became of the redial: sent inside disposeAndManualDial, or asked of the dial API once Ameyo "
+             "accepted the dispose (then dialing, refused by Ameyo, or unanswered).")
+    redial_error = fields.Char(readonly=True, copy=False, help="Why Ameyo did not dial (or confirm) the redial.")
+    redial_attempt_id = fields.Many2one(
+        'ameyo.call', readonly=True, copy=False, ondelete='set null',
+        help="The dial attempt Odoo made after the dispose (the dial API), which the pop of the call adopts.")
     callback_user_id = fields.Many2one('res.users', string="Callback By", copy=False)
     callback_activity_id = fields.Many2one(
         'mail.activity', readonly=True, copy=False, ondelete='set null')
@@ -437,22 +465,9 @@ class AmeyoCallDisposeMixin(models.AbstractModel):
             return notification(title, '\n'.join(filter(None, lines)), kind, sticky=sticky, next_action=after,
                                 class_name=LINES_CLASS)
 
-        if self.state == 'disposed' and self.redial_refused:
-            return say(self.env._("Call disposed, not redialed"), [
-                self.env._("Saved in Odoo and Ameyo freed you for the next call."),
-                self.env._("Odoo did not redial: %(reason)s", reason=sentence(self.redial_refused))],
-                'warning', sticky=True)
-        if self.state == 'disposed' and self.redial_phone and self.dispose_outcome_unknown:
-            return say(self.env._("Call disposed, redial not confirmed"), [
-                self.env._("Saved in Odoo and in Ameyo."),
-                self.env._("Ameyo did not answer the redial of %(number)s: it may or may not be dialing.",
-                           number=self.redial_phone),
-                self.env._("Watch your Ameyo client before dialing again.")], 'warning', sticky=True)
-        if self.state == 'disposed' and self.redial_phone:
-            return say(self.env._("Call disposed, redialing"), [
-                self.env._("Saved in Odoo and in Ameyo."),
-                self.env._("Ameyo is dialing %(number)s: answer on your Ameyo client.", number=self.redial_phone)],
-                'success')
+        number = self.redial_phone
+        if self.state == 'disposed' and number:
+            return self._ameyo_redial_notification(say)
         if self.state == 'disposed':
             return say(self.env._("Call disposed"), [
                 self.env._("Saved in Odoo and Ameyo freed you for the next call.")], 'success')
@@ -461,10 +476,56 @@ class AmeyoCallDisposeMixin(models.AbstractModel):
                 self.env._("Your outcome is saved; Odoo is still telling Ameyo.")], 'warning')
         advice = self.env._("Odoo retries on its own; if Ameyo still shows the call, dispose it in Ameyo.") \
             if self.dispose_next_try else self.env._("Dispose the call in Ameyo.")
+        redial = []
+        if number and not self._ameyo_redial_maybe_dialed():
+            redial.append(self.env._("Nothing was dialed."))
+            if self.redial_refused:
+                redial.append(self.env._("Odoo will not redial %(number)s after this call: %(reason)s",
+                                         number=number, reason=sentence(self.redial_refused)))
         return say(self.env._("Saved in Odoo, not in Ameyo"), [
             self.env._("Your outcome and notes are saved in Odoo."),
             self.env._("The call is not disposed in Ameyo: %(reason)s", reason=sentence(self.dispose_error)),
-            advice], 'danger', sticky=True)
+            *redial, advice], 'danger', sticky=True)
+
+    def _ameyo_redial_notification(self, say):
+        """What became of the redial of this disposed leg, said to the agent (``say`` builds the notification)."""
+        self.ensure_one()
+        number, outcome = self.redial_phone, self.redial_outcome
+        if self.redial_refused:
+            return say(self.env._("Call disposed, not redialed"), [
+                self.env._("Saved in Odoo and Ameyo freed you for the next call."),
+                self.env._("Odoo did not redial %(number)s: %(reason)s", number=number,
+                           reason=sentence(self.redial_refused))], 'warning', sticky=True)
+        if outcome == 'with_dispose' and self.dispose_outcome_unknown:
+            return say(self.env._("Call disposed, redial not confirmed"), [
+                self.env._("Saved in Odoo and in Ameyo."),
+                self.env._("Ameyo did not answer the redial of %(number)s: it may or may not be dialing.",
+                           number=number),
+                self.env._("Watch your Ameyo client before dialing again.")], 'warning', sticky=True)
+        if outcome == 'with_dispose':
+            return say(self.env._("Call disposed, redialing"), [
+                self.env._("Saved in Odoo and in Ameyo."),
+                self.env._("Ameyo is dialing %(number)s: answer on your Ameyo client.", number=number)], 'success')
+        if outcome == 'dialing':
+            return say(self.env._("Call disposed, redialing"), [
+                self.env._("Saved in Odoo and disposed in Ameyo."),
+                self.env._("Dialing %(number)s: answer on your Ameyo client.", number=number)], 'success')
+        if outcome == 'unconfirmed':
+            return say(self.env._("Call disposed, redial not confirmed"), [
+                self.env._("Saved in Odoo and disposed in Ameyo."),
+                self.env._("Ameyo did not confirm the dial of %(number)s: %(reason)s", number=number,
+                           reason=sentence(self.redial_error)),
+                self.env._("Watch your Ameyo client before dialing again.")], 'warning', sticky=True)
+        if outcome == 'failed':
+            return say(self.env._("Call disposed, not redialed"), [
+                self.env._("Saved in Odoo and disposed in Ameyo."),
+                self.env._("Ameyo did not dial %(number)s: %(reason)s", number=number,
+                           reason=sentence(self.redial_error)),
+                self.env._("Dial it again from the contact once your Ameyo client shows you ready.")],
+                'warning', sticky=True)
+        return say(self.env._("Call disposed, not redialed"), [
+            self.env._("Saved in Odoo and disposed in Ameyo."),
+            self.env._("Odoo did not redial %(number)s.", number=number)], 'warning', sticky=True)
 
     def _ameyo_after_dispose_action(self):
         """Close the dialog; but a colleague's lead the agent could open only during the call would not reload
@@ -494,12 +555,14 @@ class AmeyoCallDisposeMixin(models.AbstractModel):
         """The API to tell Ameyo with, as the server's Dispose API and the leg's situation allow, or None."""
         self.ensure_one()
         session = self._ameyo_agent_session()
-        if self.redial_phone and self.dispose_outcome_unknown:
+        if self._ameyo_redial_maybe_dialed():
             # an earlier disposeAndManualDial may have dialed: never sent again, the call is named instead
             return 'legacy' if session else None
-        if self.redial_phone:
-            return 'dispose_dial' if session else None
-        # the server's Dispose API (const.DISPOSE_API_CHOICES): 'dacx' = dacx/dispose with the agent's session
+        if self._ameyo_redial_wanted() and session:
+            return 'dispose_dial'
+        # no redial, or no session for disposeAndManualDial: the dispose alone (the dial follows it,
+        # _ameyo_send_redial); the server's Dispose API (const.DISPOSE_API_CHOICES): 'dacx' = dacx/dispose with
+        # the agent's session
         choice = self.server_id.dispose_api
         if choice == 'dacx':
             return 'legacy' if session else None
@@ -552,6 +615,8 @@ class AmeyoCallDisposeMixin(models.AbstractModel):
                 error = failure
             with self._ameyo_transaction() as leg:
                 leg._ameyo_record_answer(api_name, error)
+            if api_name != 'dispose_dial':
+                self._ameyo_send_redial(error)
         except Exception as crash:  # noqa: BLE001 (one leg's failure must not stop the others, nor lose the leg)
             _logger.exception("Dispose of Ameyo call leg %s failed in Odoo", self.id)
             try:
@@ -579,15 +644,20 @@ class AmeyoCallDisposeMixin(models.AbstractModel):
                 "Odoo tried %(count)s times to tell Ameyo and never got to record its answer.",
                 count=self.dispose_attempts), retry=False)
             return None
-        api_name = self._ameyo_choose_dispose_api(background)
-        if api_name == 'dispose_dial':
+        if self._ameyo_redial_wanted():
             # the dial gate, again when the dispose leaves (the cron may send it hours later)
             refusal = self._ameyo_redial_refusal()
+            if not refusal and self.dispose_outcome_unknown:
+                refusal = self.env._("an earlier dispose of this call got no answer from Ameyo, and Odoo never "
+                                     "dials after a dispose it is not sure of.")
+            if not refusal and background and self._ameyo_redial_too_late():
+                refusal = self.env._(
+                    "Odoo told Ameyo in the background, more than %(minutes)s minutes after the outcome was saved, "
+                    "and never dials when the agent may not expect it.",
+                    minutes=int(REDIAL_BACKGROUND_WINDOW.total_seconds() // 60))
             if refusal:
-                self.write({'redial_phone': False, 'redial_refused': refusal[:500]})
-                self.message_post(body=self.env._(
-                    "Not redialed: %(reason)s Odoo disposes the call without the redial.", reason=sentence(refusal)))
-                api_name = self._ameyo_choose_dispose_api(background)
+                self._ameyo_drop_redial(refusal)
+        api_name = self._ameyo_choose_dispose_api(background)
         if not api_name:
             self._ameyo_dispose_failed(self._ameyo_no_safe_api_reason(), retry=False)
             return None
@@ -598,6 +668,8 @@ class AmeyoCallDisposeMixin(models.AbstractModel):
                                        retry=False)
             return None
         kwargs = self._ameyo_dispose_arguments(api_name, user_ref)
+        if api_name == 'dispose_dial':
+            self.redial_outcome = 'with_dispose'  # Ameyo dials on its own: Odoo never dials this redial
         self.write({
             'dispose_api': api_name,
             'dispose_attempts': self.dispose_attempts + 1,
@@ -610,20 +682,143 @@ class AmeyoCallDisposeMixin(models.AbstractModel):
 
     def _ameyo_redial_refusal(self, number=None):
         """Why the dial gate refuses to redial ``number`` (this leg's redial number by default) after this leg
-        (its customer, campaign, company), or ''.
+        (its customer, campaign, company), or ''."""
+        return self._ameyo_redial_gate(number).refusal
 
-        The number is read in the customer's own country, else in Ameyo's (the wizard offers the number
-        as Ameyo sent it)."""
+    def _ameyo_redial_gate(self, number=None):
+        """The dial gate's :class:`DialGate` on redialing ``number`` (this leg's redial number by default) after
+        this leg. The number is read in the customer's own country, else in Ameyo's (the wizard offers the
+        number as Ameyo sent it)."""
         self.ensure_one()
         leg = self.sudo()
         record = leg.lead_id or leg.partner_id
         country = record.country_id or leg._ameyo_home_country() or None
         return self._ameyo_dial_gate(number or leg.redial_phone, leg.campaign_id, record, company=leg.company_id,
-                                     country=country).refusal
+                                     country=country)
+
+    def _ameyo_redial_wanted(self):
+        """The agent asked for a redial that is neither sent nor refused yet."""
+        self.ensure_one()
+        return bool(self.redial_phone and not self.redial_refused and not self.redial_outcome)
+
+    def _ameyo_redial_too_late(self):
+        """The agent saved the outcome (asking for the redial) too long ago for a send in the background to dial."""
+        self.ensure_one()
+        saved = self.dispose_saved_at or self.write_date
+        return saved < fields.Datetime.now() - REDIAL_BACKGROUND_WINDOW
+
+    def _ameyo_redial_maybe_dialed(self):
+        """A disposeAndManualDial of this leg got no answer: Ameyo may have dialed (never sent, nor dialed,
+        again)."""
+        self.ensure_one()
+        return self.redial_outcome == 'with_dispose' and self.dispose_outcome_unknown
+
+    def _ameyo_drop_redial(self, reason):
+        """The redial the agent asked for is not made, for ``reason`` (a sentence): the dispose goes alone."""
+        self.ensure_one()
+        self.write({'redial_refused': reason[:500]})
+        self.message_post(body=self.env._(
+            "Not redialed: %(reason)s Odoo disposes the call without the redial.", reason=sentence(reason)))
+
+    # ------------------------------------------------------------------
+    # The redial after a dispose (no session of the agent for disposeAndManualDial)
+    # ------------------------------------------------------------------
+
+    def _ameyo_send_redial(self, error):
+        """Once Ameyo answered the dispose (``error``: None on success, else its :class:`AmeyoError`), dial the
+        redial number with the dial API, as the Dial button does: the dial gate, a dial attempt leg committed
+        before the request (the next pop adopts it), the answer stored on it; tried again for a few seconds while
+        Ameyo answers that the agent is not in ready state. Not dialed, and said so, when the dispose's outcome
+        is unknown, when the cron sends it long after the agent asked, or when the gate or the dial API say no.
+        """
+        self.ensure_one()
+        try:
+            self._ameyo_send_redial_once(error)
+        except Exception:  # noqa: BLE001 (the dispose is recorded: a failure here must not look like its own)
+            _logger.exception("The redial after Ameyo call leg %s failed in Odoo", self.id)
+            with self._ameyo_transaction() as leg:
+                if leg.redial_outcome == 'dialing' and not leg.redial_attempt_id.dial_requested_at:
+                    leg.write({'redial_outcome': 'failed', 'redial_error': self.env._(
+                        "Odoo failed before asking Ameyo to dial; nothing was dialed.")})
+
+    def _ameyo_send_redial_once(self, error):
+        self.ensure_one()
+        with self._ameyo_transaction() as leg:
+            wait_for_lock(leg)
+            if not leg._ameyo_redial_wanted() or leg.redial_attempt_id:
+                return
+            if error is not None and not (leg.state == 'disposed' or error.outcome_unknown):
+                return  # not disposed: nothing dialed (the notification says so), the agent may retry
+            ready = leg._ameyo_redial_plan(error)
+            if isinstance(ready, str):
+                leg._ameyo_drop_redial(ready)
+                return
+            # taken, committed: no other worker dials it (the redial is no longer wanted)
+            leg.write({'redial_outcome': 'dialing', 'redial_error': False})
+            record, plan = ready
+            record_ref, campaign_id, server_id = (record._name, record.id), plan.campaign.id, plan.server.id
+        # that transaction is over: the attempt and the request read the records in this one
+        env = self.env
+        record = env[record_ref[0]].sudo().browse(record_ref[1])
+        plan = replace(plan, campaign=env['ameyo.campaign'].sudo().browse(campaign_id),
+                       server=env['ameyo.server'].sudo().browse(server_id))
+        Call = env['ameyo.call']
+        attempt = Call._ameyo_dial_record_attempt(record, plan, user=self.user_id)
+        with self._ameyo_transaction() as leg:  # begun after the attempt's commit: it sees it
+            leg.redial_attempt_id = attempt.id
+        dial_error = Call._ameyo_dial_send(attempt, record, plan, user=self.user_id,
+                                           not_ready_pauses=REDIAL_NOT_READY_PAUSES)
+        with self._ameyo_transaction() as leg:
+            leg._ameyo_record_redial(plan, dial_error)
+
+    def _ameyo_redial_plan(self, error):
+        """``(record, DialPlan)`` of the redial after this leg's dispose, or the reason (a sentence) it is not
+        made."""
+        self.ensure_one()
+        env = self.env
+        number = self.redial_phone
+        if error is not None and error.outcome_unknown:
+            return env._("Ameyo did not answer the dispose (%(reason)s), and Odoo never dials after a dispose it "
+                         "is not sure of.", reason=str(error.args[0]).rstrip('.'))
+        if error is not None:
+            return env._("Ameyo answered that the call was already disposed, so Odoo cannot tell whether the agent "
+                         "is free.")
+        if self._ameyo_has_newer_pop():
+            return env._("another call reached the agent since this one.")
+        campaign, server = self.campaign_id, self.server_id
+        if not campaign.ameyo_campaign_id:
+            return env._("Odoo does not know the Ameyo campaign of this call.")
+        gate = self._ameyo_redial_gate()
+        if gate.refusal:
+            return gate.refusal
+        api_name, session = self._ameyo_dial_api(server, self.user_id)
+        if not api_name:
+            return env._("the server's dial API needs the agent's Ameyo session, which Odoo does not know.")
+        record = self.lead_id or self.partner_id
+        return record, DialPlan(campaign=campaign, server=server, stored=number, e164=gate.e164,
+                                sent=server._ameyo_dial_format(gate.e164), api=api_name, session=session,
+                                request_id=new_request_id())
+
+    def _ameyo_record_redial(self, plan, error):
+        """Note what Ameyo answered the redial (``error``: None when it accepted it) on the leg and its chatter."""
+        self.ensure_one()
+        number = self.redial_phone
+        if error is None:
+            self.write({'redial_outcome': 'dialing', 'redial_error': False})
+            body = self.env._("Disposed in Ameyo; dialing %(number)s (%(api)s).", number=number,
+                              api=self.redial_attempt_id.dial_api or plan.api)
+        else:
+            reason = self._ameyo_dial_reason(error, plan.api)
+            self.write({'redial_outcome': 'unconfirmed' if error.outcome_unknown else 'failed',
+                        'redial_error': reason[:500]})
+            body = self.env._("Disposed; Ameyo did not confirm the dial of %(number)s: %(reason)s", number=number,
+                              reason=sentence(reason)) if error.outcome_unknown else self.env._(
+                "Disposed; Ameyo did not dial %(number)s: %(reason)s", number=number, reason=sentence(reason))
+        self.message_post(body=body)
 
     def _ameyo_no_safe_api_reason(self):
         self.ensure_one()
-        if self.dispose_outcome_unknown and self.redial_phone:
+        if self._ameyo_redial_maybe_dialed():
             return self.env._(
                 "Ameyo did not answer an earlier dispose and redial, so it may have disposed the call and dialed "
                 "%(number)s; Odoo never sends it again (it could dial the customer twice), and has no Ameyo "
@@ -634,9 +829,31 @@ class AmeyoCallDisposeMixin(models.AbstractModel):
                 "Ameyo did not answer an earlier dispose, so it may have disposed the call; sending "
                 "disposeCallForUser again could dispose the agent's next call, and Odoo has no Ameyo session "
                 "of the agent to name this call.")
+        if self._ameyo_redial_wanted():
+            return self.env._(
+                "Odoo has no Ameyo session of the agent, which disposeAndManualDial and dacx/dispose need, and "
+                "cannot send disposeCallForUser (it names no call) safely: %(why)s",
+                why=self._ameyo_unnamed_dispose_obstacle())
         return self.env._(
             "Odoo cannot tell Ameyo safely any more (the wrap time is over or another call arrived, and "
             "Odoo has no Ameyo session of the agent to name this call).")
+
+    def _ameyo_unnamed_dispose_obstacle(self):
+        """Why disposeCallForUser, which names no call, is not sent for this leg now (a sentence)."""
+        self.ensure_one()
+        env = self.env
+        if self.dispose_outcome_unknown:
+            return env._("an earlier dispose got no answer, and sending one again could dispose the agent's next "
+                         "call.")
+        if self._ameyo_has_newer_pop():
+            return env._("another call reached the agent since this one, and it would be disposed instead.")
+        if not self.campaign_id.wrap_timeout:
+            return env._("the campaign's wrap time is not set in Odoo, so Odoo cannot tell whether this call is "
+                         "still the agent's current one.")
+        if not self._ameyo_in_wrap_window():
+            return env._("the call's wrap time in Ameyo (%(seconds)s s) is over or about to be.",
+                         seconds=self.campaign_id.wrap_timeout)
+        return env._("the server's dispose API needs the agent's Ameyo session.")
 
     def _ameyo_dispose_arguments(self, api_name, user_ref):
         """The keyword arguments of the client's method for ``api_name``, from what the leg holds."""
@@ -684,6 +901,8 @@ class AmeyoCallDisposeMixin(models.AbstractModel):
             # a definite answer says whether disposeCallForUser (disposeAndManualDial) acted; any other leaves
             # that unknown
             values['dispose_outcome_unknown'] = bool(error and error.outcome_unknown)
+        if api_name == 'dispose_dial' and error and not error.outcome_unknown:
+            values['redial_outcome'] = False  # Ameyo refused it: nothing was dialed, a retry may send it again
         self.write(values)
         if error is None or 'already disposed' in (error.reason or '').lower():  # a resend after a success
             self._ameyo_mark_disposed()
@@ -719,10 +938,12 @@ class AmeyoCallDisposeMixin(models.AbstractModel):
         if retry and attempts < MAX_DISPOSE_ATTEMPTS:
             delay = RETRY_BACKOFF_MINUTES[min(attempts, len(RETRY_BACKOFF_MINUTES) - 1)]
             next_try = fields.Datetime.now() + timedelta(minutes=delay)
+        note = self.env._("Not disposed in Ameyo: %(reason)s", reason=sentence(message))
+        if self.redial_phone and not self._ameyo_redial_maybe_dialed():
+            note = self.env._("%(note)s Nothing was dialed.", note=note)
         self._ameyo_update_state(
             'dispose_failed', {'dispose_error': message[:500], 'dispose_next_try': next_try,
-                               'dispose_sending_since': False},
-            message=self.env._("Not disposed in Ameyo: %(reason)s", reason=sentence(message)))
+                               'dispose_sending_since': False}, message=note)
 
     @api.model
     def _ameyo_retry_domain(self):

@@ -29,11 +29,21 @@ CONNECTION_FIELDS = frozenset({
     'admin_user_id',
 })
 # How Odoo authenticates the agents of a server's pages and who may frame or log in through them: theirs too.
-AUTHENTICATION_FIELDS = frozenset({'session_mode', 'frame_origins', 'sso_source_networks'})
+AUTHENTICATION_FIELDS = frozenset({'session_mode', 'frame_origins', 'sso_source_networks', 'agent_session_pattern'})
 SYSTEM_FIELDS = CONNECTION_FIELDS | AUTHENTICATION_FIELDS
 # Test connection: the failures of the token-policy probe that mean Ameyo rejected the headers or was not asked
 # (refused or bad_response: Ameyo took the headers and has no recording of the probe's call).
 TOKEN_PROBE_FAILURES = ('auth', 'unreachable', 'timeout', 'tls', 'server')
+# The agent's Ameyo session ids name him: <node>-<hex>-ses-<userId>-... (the agent session pattern's default).
+USER_ID_PLACEHOLDER = '{userId}'
+DEFAULT_AGENT_SESSION_PATTERN = '-ses-{userId}-'
+
+
+def _session_matcher(pattern, ameyo_user_ref):
+    """The compiled agent session ``pattern`` for the Ameyo user ``ameyo_user_ref`` (escaped: a user id is text,
+    not an expression), case-insensitive."""
+    expression = re.escape(ameyo_user_ref).join(pattern.split(USER_ID_PLACEHOLDER))
+    return re.compile(expression, re.IGNORECASE)
 
 
 def _network_lines(text):
@@ -119,6 +129,14 @@ class AmeyoServer(models.Model):
         help="How Odoo knows which agent a page Ameyo opens is for. Odoo session cookie: the agent logs in to Odoo "
              "once in Ameyo's browser. Single sign-on: Ameyo logs the agent in to Odoo when he logs in to Ameyo. "
              "No authentication: the URL token is enough (anyone with the URLs and the token can act as any agent).")
+    agent_session_pattern = fields.Char(
+        required=True, default=DEFAULT_AGENT_SESSION_PATTERN,
+        help="What an agent's Ameyo session id must contain for Odoo to keep it as that agent's session (used to "
+             "dispose with dacx/dispose, dispose and redial, dial and sync with it): a regular expression, searched "
+             "anywhere in the session id, case-insensitively, where {userId} stands for the agent's Ameyo user ID. "
+             "It stops one agent from handing Odoo another agent's session (a link with someone else's sessionId) "
+             "and acting with it. The default, -ses-{userId}-, is the shape Ameyo's session ids have; change it "
+             "only if this server's session ids name the user otherwise.")
     frame_origins = fields.Text(
         string="Allowed Embedding Origins",
         help="The web addresses allowed to show Odoo inside their page, one per line (https://host, with :port "
@@ -316,6 +334,25 @@ class AmeyoServer(models.Model):
                 raise ValidationError(self.env._(
                     "The 'No authentication' session mode requires a static URL token on %(server)s.",
                     server=server.name))
+
+    @api.constrains('agent_session_pattern')
+    def _check_agent_session_pattern(self):
+        for server in self:
+            pattern = server.agent_session_pattern or ''
+            if USER_ID_PLACEHOLDER not in pattern:
+                raise ValidationError(self.env._(
+                    "The agent session pattern of %(server)s must contain {userId} (the agent's Ameyo user ID): "
+                    "without it, any agent's session would be taken for any other agent's.", server=server.name))
+            try:
+                matcher = _session_matcher(pattern, 'agent')
+            except re.error as error:
+                raise ValidationError(self.env._(
+                    "The agent session pattern of %(server)s is not a valid regular expression (%(error)s).",
+                    server=server.name, error=error)) from None
+            if matcher.search(''):
+                raise ValidationError(self.env._(
+                    "The agent session pattern of %(server)s matches an empty session id: it must require the "
+                    "agent's user ID to be in the session id.", server=server.name))
 
     @api.model_create_multi
     def create(self, vals_list):
@@ -865,14 +902,13 @@ class AmeyoServer(models.Model):
     def _ameyo_record_agent_session(self, user, session_id):
         """Keep the agent's current Ameyo sessionId (a credential) where only the connector reads it.
 
-        Only a session id of the shape Ameyo gives this agent (``<node>-<hex>-ses-<userId>-…``)
+        Only a session id of the shape Ameyo gives this agent (:meth:`_ameyo_session_belongs_to`)
         replaces the one Odoo keeps: a stray or hand-made link does not overwrite the
         session Ameyo itself sent. Written in one statement, so two first requests at once
         both succeed.
         """
         self.ensure_one()
-        if not session_id or not user.ameyo_effective_user_id \
-                or f'-ses-{user.ameyo_effective_user_id.lower()}-' not in session_id.lower():
+        if not self._ameyo_session_belongs_to(user.ameyo_effective_user_id, session_id):
             return
         Session = self.env['ameyo.agent.session']
         Session.flush_model()
@@ -887,6 +923,22 @@ class AmeyoServer(models.Model):
                WHERE ameyo_agent_session.session_id IS DISTINCT FROM EXCLUDED.session_id""",
             user=user.id, server=self.id, session=session_id, uid=self.env.uid))
         Session.invalidate_model()
+
+    def _ameyo_session_belongs_to(self, ameyo_user_ref, session_id):
+        """Does the Ameyo session id ``session_id`` name the Ameyo user ``ameyo_user_ref`` (a string), as this
+        server's agent session pattern says (by default ``-ses-<userId>-``, anywhere, in any case)?
+
+        A shape, not a question to Ameyo: the session comes from a URL the agent's browser loaded, and Ameyo has
+        no API Odoo may call to say whose a session is without using it. What this stops is one agent recording
+        another agent's session (a link carrying someone else's sessionId) and Odoo acting with it."""
+        self.ensure_one()
+        if not ameyo_user_ref or not session_id:
+            return False
+        pattern = self.agent_session_pattern or DEFAULT_AGENT_SESSION_PATTERN
+        try:
+            return bool(_session_matcher(pattern, ameyo_user_ref).search(session_id))
+        except re.error:  # the constraint refuses such a pattern: never take a session on a broken one
+            return False
 
     def _ameyo_check_url_token(self, token):
         """Compare a URL's token with this server's static URL token, in constant time."""

@@ -71,6 +71,10 @@ The simulator's reading where the reference is silent:
   demo's session-cookie mode) it logs him in on Odoo's login page (his Ameyo userId and password) and
   sends the session cookie, as the agent's browser does once he logged in to Odoo. ``wait_for_throws``
   waits for those throws and returns what Odoo answered.
+* After a dispose Ameyo may take a moment to free the agent: ``set_not_ready_after_dispose(n)`` (``POST
+  /__sim__/not-ready {"dials": n}``) makes the agent's next ``n`` dial requests after each dispose answer
+  ``User is not in ready state`` (None: all of them; 0, the default: none). disposeAndManualDial's own dial
+  is Ameyo's and is not refused.
 * ``/dacx/dispose`` on an already disposed leg answers text ``Call already disposed``.
 * Lifecycle params omit keys whose value is None (e.g. queueId on an outbound call); the preview
   URL carries no userCrtObjectId (the reference lists it for connect and dispose only).

@@ -58,6 +58,7 @@ ROUTES = {
     ('POST', '/faults'): _ok(lambda state, data: state.inject(
         **{key: data[key] for key in FAULT_FIELDS if key in data})),
     ('DELETE', '/faults'): _ok(lambda state, data: state.clear_faults()),
+    ('POST', '/not-ready'): _ok(lambda state, data: state.set_not_ready_after_dispose(data.get('dials'))),
     ('POST', '/crm'): _ok(lambda state, data: state.set_crm(
         data.get('odooUrl'), sso_url=data.get('ssoUrl'), ring=float(data.get('ring', 1.0)),
         login=bool(data.get('login')))),

@@ -78,7 +78,7 @@ class LegacyApi:
             agent_state = state.state_of(agent)
             if agent_state == 'logged_out':
                 return wire.dial_failure('User is not logged in')
-            if agent_state != 'ready':
+            if agent_state != 'ready' or state.still_not_ready(agent):
                 return wire.dial_failure('User is not in ready state')
             campaign_id = str(data.get('campaignId') or '')
             if campaign_id not in state.campaign_ids_of(agent):

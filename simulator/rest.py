@@ -166,7 +166,7 @@ class RestApi:
         campaign_id = str(body['campaignId'])
         if campaign_id not in state.campaign_ids_of(agent):
             return wire.dial_failure(f'User is not assigned to campaign {campaign_id}')
-        if state.state_of(agent) != 'ready':
+        if state.state_of(agent) != 'ready' or state.still_not_ready(agent):
             return wire.dial_failure('User is not in ready state')
         phone = str(body['phone']).strip()
         if not wire.DIAL_PHONE_RE.match(phone):

@@ -96,6 +96,8 @@ class Agent:
     campaigns: list[str]
     is_admin: bool = False
     sessions: list[str] = field(default_factory=list)
+    # dial requests still answered "not in ready state" after his latest dispose (None: all of them)
+    not_ready_dials: int | None = 0
 
     def password_ok(self, password) -> bool:
         return secrets.compare_digest(str(password).encode(), self.password.encode())
@@ -171,6 +173,7 @@ class SimulatorState:
             self._faults: list[Fault] = []
             self._crm: dict | None = None
             self._throws: list[dict] = []
+            self._not_ready_after_dispose: int | None = 0
 
     # ---- campaigns, agents, sessions -------------------------------------------------------------
 
@@ -221,6 +224,27 @@ class SimulatorState:
         with self.lock:
             agent = self._agents.get(user_id)
             return agent.sessions[-1] if agent and agent.sessions else None
+
+    def set_not_ready_after_dispose(self, dials: int | None) -> None:
+        """After each dispose, the agent's next ``dials`` dial requests (clickToDialWithToken[Async],
+        manualdial) answer "User is not in ready state", as Ameyo does while it frees the agent; None: every
+        one until this is set again; 0 (the default): none."""
+        if dials is not None and (not isinstance(dials, int) or dials < 0):
+            raise ValueError('dials must be a number of dial requests (0 or more) or None')
+        with self.lock:
+            self._not_ready_after_dispose = dials
+            for agent in self._agents.values():
+                agent.not_ready_dials = 0
+
+    def still_not_ready(self, agent: Agent) -> bool:
+        """Whether the agent is still "not in ready state" after his latest dispose (a dial request asks: it
+        counts one)."""
+        if agent.not_ready_dials is None:
+            return True
+        if agent.not_ready_dials > 0:
+            agent.not_ready_dials -= 1
+            return True
+        return False
 
     # ---- calls -----------------------------------------------------------------------------------
 
@@ -464,6 +488,9 @@ class SimulatorState:
                  'requestId': request_id, 'via': via, 'time': time.time(), 'replays': 0}
         leg.dispositions.append(entry)
         leg.state = 'disposed'
+        agent = self._agents.get(leg.call['userId'])
+        if agent is not None:
+            agent.not_ready_dials = self._not_ready_after_dispose
         leg.ended_at = leg.ended_at or time.time()
         if request_id:
             self._disposed_request_ids[request_id] = entry
