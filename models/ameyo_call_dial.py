@@ -448,6 +448,9 @@ class AmeyoCallDialMixin(models.AbstractModel):
                                kind='odoo', sent=False)
         with own_transaction(self.env) as env:
             attempt = leg.with_env(env).sudo()
+            if error and error.session_rejected and plan.session:
+                # a dead session: the next dial chooses without it, until the agent's next Ameyo login
+                attempt.server_id._ameyo_forget_agent_session(attempt.user_id, plan.session)
             if attempt.state in DIALING_STATES:
                 values = {}
                 crt = answer.get('crtObjectId') if isinstance(answer, dict) else None

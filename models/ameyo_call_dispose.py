@@ -614,6 +614,9 @@ class AmeyoCallDisposeMixin(models.AbstractModel):
             except AmeyoError as failure:
                 error = failure
             with self._ameyo_transaction() as leg:
+                if error and error.session_rejected and kwargs.get('session_id'):
+                    # a dead session: the next send chooses without it, until the agent's next Ameyo login
+                    leg.server_id._ameyo_forget_agent_session(leg.user_id, kwargs['session_id'])
                 leg._ameyo_record_answer(api_name, error)
             if api_name != 'dispose_dial':
                 self._ameyo_send_redial(error)

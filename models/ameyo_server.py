@@ -739,6 +739,13 @@ class AmeyoServer(models.Model):
             domain.append(('user_id', '=', user.id))
         return self.env['ameyo.agent.session'].sudo().search(domain, limit=1)
 
+    def _ameyo_forget_agent_session(self, user, session_id):
+        """Drop the Ameyo session ``session_id`` Odoo holds on this server for ``user``, once Ameyo said it is
+        dead (``invalid.session.id``); a newer session recorded meanwhile stays."""
+        self.ensure_one()
+        self.env['ameyo.agent.session'].sudo().search([
+            ('server_id', '=', self.id), ('user_id', '=', user.id), ('session_id', '=', session_id)]).unlink()
+
     def _with_rest_session(self, callback):
         """Call ``callback(client, session_id)`` with an Ameyo REST session.
 

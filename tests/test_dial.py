@@ -127,6 +127,7 @@ class TestDialApis(DialCase):
         [leg] = self.attempts()
         self.assertEqual(leg.state, 'dial_failed')
         self.assertIn('invalid.session.id', leg.dial_error)
+        self.assertFalse(self.server._ameyo_agent_session(self.agent_a))  # the dead session is forgotten
 
     def test_number_formats(self):
         self.server.dial_api = 'token_sync'

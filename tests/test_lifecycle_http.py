@@ -248,6 +248,9 @@ class TestDisposeAndRedialFailuresHttp(AmeyoHttpCase):
         notice = self.dispose_and_redial(leg, self.disposition)
         self.assertNotDisposed(leg, notice, 'invalid.session.id')
         self.assertIn('log in to Ameyo again', notice['message'])
+        self.assertNotIn('hash key', notice['message'])  # the agent's session is dead: nothing for an admin
+        # Odoo forgets the dead session: the next send chooses without it
+        self.assertFalse(self.server._ameyo_agent_session(self.agent_a))
         self.assertFalse(self.sim.dispositions_of(call))
         # the agent logs in to Ameyo again (his knowledge-base page records the new session) and presses Retry
         session = self.sim.login('t.agent-a@acme')

@@ -86,6 +86,27 @@ class TestRedial(RedialCase):
         self.assertEqual(popped, attempt)
         self.assertEqual((attempt.state, attempt.crt_object_id), ('connected', dialed['crtObjectId']))
 
+    def test_a_dead_session_is_forgotten_and_the_retry_disposes_then_dials(self):
+        # the agent's Ameyo session Odoo knows died (Ameyo logged the agent out): disposeAndManualDial is refused
+        call, leg = self.pop(record_session=True)
+        self.sim.logout(self.sim.latest_session(AGENT))
+        notice = self.redial(leg)
+        self.assertEqual(leg.state, 'dispose_failed')
+        self.assertIn('invalid.session.id', leg.dispose_error)
+        self.assertNotice(notice, 'danger', 'Saved in Odoo, not in Ameyo', 'log in to Ameyo again')
+        self.assertNotIn('hash key', notice['message'])  # the agent's session is dead: nothing for an admin
+        self.assertFalse(self.server._ameyo_agent_session(self.agent_a), "the dead session is still used")
+        self.assertFalse(self.dials())
+        # Retry: without a session, the dispose API then the dial API, instead of the dead session again
+        self.sim.login(AGENT)
+        notice = self.send(leg)['params']
+        self.env.invalidate_all()
+        self.assertEqual((leg.state, leg.dispose_api, leg.redial_outcome), ('disposed', 'rest', 'dialing'))
+        self.assertEqual(len(self.sim.requests_for('disposeAndManualDial')), 1)
+        self.assertEqual([entry['via'] for entry in self.sim.dispositions_of(call)], ['disposeCallForUser'])
+        self.assertEqual(len(self.sim.wait_for_requests('clickToDialWithTokenAsync')), 1)
+        self.assertNotice(notice, 'success', 'Call disposed, redialing', f'Dialing {NUMBER}')
+
     def test_a_refused_dispose_dials_nothing(self):
         _call, leg = self.pop()
         self.confirm(leg, code='Not In Ameyo Plan', redial=True, redial_phone=NUMBER)

@@ -174,8 +174,14 @@ class AnswerReader:
                 "Ameyo server %(server)s did not answer %(api)s in time (HTTP %(status)s from a gateway); the "
                 "request may or may not have been carried out.", server=server, api=api_label, status=status),
                 kind='server', reason=reason, status=status, transient=True, outcome_unknown=True)
-        if status in (401, 403) or 'invalid.session.id' in reason_key or 'invalid session id' in reason_key \
-                or 'token' in reason_key and ('invalid' in reason_key or 'reject' in reason_key):
+        session_rejected = 'invalid.session.id' in reason_key or 'invalid session id' in reason_key
+        if session_rejected:
+            # the agent's Ameyo session is dead (logged out, timed out): only the agent can do something
+            message = self.env._(
+                "Ameyo server %(server)s no longer accepts the agent's Ameyo session for %(api)s (%(reason)s): "
+                "log in to Ameyo again.", server=server, api=api_label, reason=reason)
+            kind = 'auth'
+        elif status in (401, 403) or 'token' in reason_key and ('invalid' in reason_key or 'reject' in reason_key):
             message = self.env._(
                 "Ameyo server %(server)s rejected the credentials of %(api)s: %(reason)s. Check the hash key and "
                 "requesting host, the dispose token, or log in to Ameyo again.",
@@ -203,7 +209,7 @@ class AnswerReader:
             message = self.env._("Ameyo server %(server)s answered %(api)s with HTTP %(status)s and no reason.",
                                  server=server, api=api_label, status=status)
             kind = 'server' if status >= 500 else 'refused'
-        raise AmeyoError(message, kind=kind, reason=reason, status=status)
+        raise AmeyoError(message, kind=kind, reason=reason, status=status, session_rejected=session_rejected)
 
     def expect_json(self, api_label, response, types=(dict, list)):
         """Return the JSON of a successful answer (of one of ``types``), else raise."""

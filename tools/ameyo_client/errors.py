@@ -15,10 +15,12 @@ class AmeyoError(UserError):
     have been carried out although Odoo has no answer it can read as such: a
     read timeout, a connection dropped after sending, a gateway's 502/503/504,
     an answer that is neither a known success nor a known failure.
+    ``session_rejected`` (with ``auth``): Ameyo no longer accepts the agent's session the request carried
+    (``invalid.session.id``): the session is dead, only a new Ameyo login gives another.
     """
 
     def __init__(self, message, *, kind, reason=None, status=None, sent=True, transient=False,
-                 outcome_unknown=False):
+                 outcome_unknown=False, session_rejected=False):
         super().__init__(message)
         self.kind = kind
         self.reason = reason
@@ -26,3 +28,4 @@ class AmeyoError(UserError):
         self.sent = sent
         self.transient = transient
         self.outcome_unknown = outcome_unknown
+        self.session_rejected = session_rejected
