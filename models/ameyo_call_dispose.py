@@ -587,8 +587,11 @@ class AmeyoCallDisposeMixin(models.AbstractModel):
         self.ensure_one()
         return self.server_id._ameyo_agent_session(self.user_id).session_id or ''
 
-    def _ameyo_send_dispose(self, background):
+    def _ameyo_send_dispose(self, background, resend_without_dead_session=True):
         """Send this leg's dispose once, if it waits for Ameyo and no other worker has it; record the answer.
+        When Ameyo answers that the agent's session it carried is dead, Odoo forgets that session and, for an
+        agent waiting on it (``background`` False), sends once more at once without it (Ameyo refused the
+        first request outright: nothing was done, nothing can be done twice).
 
         Three steps, each durable on its own: the claim (row lock, then the "sending" mark, committed
         before the request leaves, so that a worker killed during the request leaves a leg known to be
@@ -597,7 +600,7 @@ class AmeyoCallDisposeMixin(models.AbstractModel):
         to abort the caller: the cron goes on with the next leg.
         """
         self.ensure_one()
-        claimed = False
+        claimed = resend = False
         try:
             with self._ameyo_transaction() as leg:
                 send = leg._ameyo_claim_send(background)
@@ -620,6 +623,8 @@ class AmeyoCallDisposeMixin(models.AbstractModel):
                 leg._ameyo_record_answer(api_name, error)
             if api_name != 'dispose_dial':
                 self._ameyo_send_redial(error)
+            resend = error and error.session_rejected and kwargs.get('session_id') and not background \
+                and resend_without_dead_session
         except Exception as crash:  # noqa: BLE001 (one leg's failure must not stop the others, nor lose the leg)
             _logger.exception("Dispose of Ameyo call leg %s failed in Odoo", self.id)
             try:
@@ -629,6 +634,8 @@ class AmeyoCallDisposeMixin(models.AbstractModel):
                 if not background:
                     raise
                 _logger.exception("The failure of Ameyo call leg %s could not be recorded", self.id)
+        if resend:
+            self._ameyo_send_dispose(background, resend_without_dead_session=False)
 
     def _ameyo_claim_send(self, background):
         """Take this leg for one send: return ``(api name, its arguments)``, or None when it is not to be sent.

@@ -182,9 +182,9 @@ class TestDisposeAndRedialFailuresHttp(AmeyoHttpCase):
         self.assertEqual(len(self.sim.requests_for('disposeAndManualDial')), 1)
         return answer['result']['params']
 
-    def assertNotDisposed(self, leg, notice, reason):
+    def assertNotDisposed(self, leg, notice, reason, api='dispose_dial'):
         """Ameyo said no: the leg failed for good (no retry, outcome known), the agent reads why and what to do."""
-        self.assertRecordValues(leg, [{'state': 'dispose_failed', 'dispose_api': 'dispose_dial',
+        self.assertRecordValues(leg, [{'state': 'dispose_failed', 'dispose_api': api,
                                        'dispose_outcome_unknown': False, 'dispose_next_try': False,
                                        'notes': 'Call me on the other number'}])
         self.assertIn(reason, leg.dispose_error)
@@ -243,16 +243,32 @@ class TestDisposeAndRedialFailuresHttp(AmeyoHttpCase):
         self.assertNotDisposed(leg, notice, f'invalid crtObjectId {leg.crt_object_id}')
 
     def test_invalid_session_id(self):
+        # Ameyo's client logged the agent in again, and no page told Odoo: the session Odoo knows is dead
         call, leg = self.pop()
-        self.sim.logout(self.sim.latest_session('t.agent-a@acme'))  # Ameyo ended the session Odoo knows
+        self.sim.logout(self.sim.latest_session('t.agent-a@acme'))
+        self.sim.login('t.agent-a@acme')
         notice = self.dispose_and_redial(leg, self.disposition)
-        self.assertNotDisposed(leg, notice, 'invalid.session.id')
-        self.assertIn('log in to Ameyo again', notice['message'])
-        self.assertNotIn('hash key', notice['message'])  # the agent's session is dead: nothing for an admin
-        # Odoo forgets the dead session: the next send chooses without it
+        # disposeAndManualDial was refused outright (invalid.session.id): Odoo forgot that session and, at once,
+        # disposed with the dispose API, then dialed with the dial API
         self.assertFalse(self.server._ameyo_agent_session(self.agent_a))
+        self.assertEqual((leg.state, leg.dispose_api, leg.redial_outcome), ('disposed', 'rest', 'dialing'))
+        self.assertEqual([(entry['code'], entry['via']) for entry in self.sim.dispositions_of(call)],
+                         [('Sale', 'disposeCallForUser')])
+        self.assertEqual((notice['type'], notice['title']), ('success', 'Call disposed, redialing'), notice)
+        self.assertEqual(len(self.sim.wait_for_requests('clickToDialWithTokenAsync')), 1)
+
+    def test_invalid_session_id_agent_logged_out(self):
+        call, leg = self.pop()
+        self.sim.logout(self.sim.latest_session('t.agent-a@acme'))  # Ameyo ended the agent's only session
+        notice = self.dispose_and_redial(leg, self.disposition)
+        # refused with the dead session, then without it (Ameyo has no call of the agent to dispose): nothing
+        # dialed, the dead session forgotten
+        self.assertNotDisposed(leg, notice, '', api='rest')
+        self.assertEqual(len(self.sim.requests_for('disposeCallForUser')), 1)
+        self.assertFalse(self.server._ameyo_agent_session(self.agent_a))
+        self.assertNotIn('hash key', notice['message'])
         self.assertFalse(self.sim.dispositions_of(call))
-        # the agent logs in to Ameyo again (his knowledge-base page records the new session) and presses Retry
+        # the agent logs in to Ameyo again (their knowledge-base page records the new session) and presses Retry
         session = self.sim.login('t.agent-a@acme')
         query = urlencode(self.sim.lifecycle_params(call, 'kb'))
         self.assertEqual(self._http('GET', f'/ameyo/kb?{query}', cookies=self.cookies).status_code, 200)

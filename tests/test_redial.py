@@ -86,26 +86,32 @@ class TestRedial(RedialCase):
         self.assertEqual(popped, attempt)
         self.assertEqual((attempt.state, attempt.crt_object_id), ('connected', dialed['crtObjectId']))
 
-    def test_a_dead_session_is_forgotten_and_the_retry_disposes_then_dials(self):
-        # the agent's Ameyo session Odoo knows died (Ameyo logged the agent out): disposeAndManualDial is refused
+    def test_a_dead_session_is_forgotten_and_the_dispose_then_dial_follows_at_once(self):
+        # the agent logged in to Ameyo again without a page telling Odoo: the session Odoo knows is dead
         call, leg = self.pop(record_session=True)
         self.sim.logout(self.sim.latest_session(AGENT))
-        notice = self.redial(leg)
-        self.assertEqual(leg.state, 'dispose_failed')
-        self.assertIn('invalid.session.id', leg.dispose_error)
-        self.assertNotice(notice, 'danger', 'Saved in Odoo, not in Ameyo', 'log in to Ameyo again')
-        self.assertNotIn('hash key', notice['message'])  # the agent's session is dead: nothing for an admin
-        self.assertFalse(self.server._ameyo_agent_session(self.agent_a), "the dead session is still used")
-        self.assertFalse(self.dials())
-        # Retry: without a session, the dispose API then the dial API, instead of the dead session again
         self.sim.login(AGENT)
-        notice = self.send(leg)['params']
-        self.env.invalidate_all()
-        self.assertEqual((leg.state, leg.dispose_api, leg.redial_outcome), ('disposed', 'rest', 'dialing'))
+        notice = self.redial(leg)
+        # disposeAndManualDial refused it outright (nothing done): Odoo forgot it and disposed, then dialed
         self.assertEqual(len(self.sim.requests_for('disposeAndManualDial')), 1)
+        self.assertFalse(self.server._ameyo_agent_session(self.agent_a), "the dead session is still used")
+        self.assertEqual((leg.state, leg.dispose_api, leg.redial_outcome), ('disposed', 'rest', 'dialing'))
         self.assertEqual([entry['via'] for entry in self.sim.dispositions_of(call)], ['disposeCallForUser'])
         self.assertEqual(len(self.sim.wait_for_requests('clickToDialWithTokenAsync')), 1)
         self.assertNotice(notice, 'success', 'Call disposed, redialing', f'Dialing {NUMBER}')
+
+    def test_a_dead_session_in_the_background_is_forgotten_not_resent(self):
+        _call, leg = self.pop(record_session=True)
+        self.sim.logout(self.sim.latest_session(AGENT))
+        self.confirm(leg)
+        leg.sudo().dispose_saved_at = fields.Datetime.now() - timedelta(hours=1)  # past the wrap window
+        self.run_cron()
+        self.env.invalidate_all()
+        self.assertEqual((leg.state, leg.dispose_api), ('dispose_failed', 'legacy'))
+        self.assertIn('log in to Ameyo again', leg.dispose_error)
+        self.assertNotIn('hash key', leg.dispose_error)  # the agent's session is dead: nothing for an admin
+        self.assertFalse(self.server._ameyo_agent_session(self.agent_a))
+        self.assertEqual(len(self.sim.requests_for('dacx/dispose')), 1)  # once: the cron resends nothing itself
 
     def test_a_refused_dispose_dials_nothing(self):
         _call, leg = self.pop()
