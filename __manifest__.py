@@ -1,6 +1,6 @@
 {
     'name': 'Ameyo Contact Center',
-    'version': '19.0.1.7.0',
+    'version': '19.0.1.8.0',
     'category': 'Sales/CRM',
     'sequence': 120,
     'summary': 'Screen-pop, disposition, click-to-dial and recordings for Ameyo agents',
