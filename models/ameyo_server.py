@@ -37,6 +37,9 @@ TOKEN_PROBE_FAILURES = ('auth', 'unreachable', 'timeout', 'tls', 'server')
 # The agent's Ameyo session ids name him: <node>-<hex>-ses-<userId>-... (the agent session pattern's default).
 USER_ID_PLACEHOLDER = '{userId}'
 DEFAULT_AGENT_SESSION_PATTERN = '-ses-{userId}-'
+# Session ids of another agent than 'agent', in the shapes Ameyo and custom patterns use: a pattern checked for
+# the agent 'agent' must accept none of them (an alternation or a wildcard in place of the user id would).
+OTHER_AGENT_SESSIONS = ('d928-d74d39ec-ses-someone.else-02c00f-10', 'someone.else:c0ffee', 'someone.else')
 
 
 def _session_matcher(pattern, ameyo_user_ref):
@@ -353,6 +356,11 @@ class AmeyoServer(models.Model):
                 raise ValidationError(self.env._(
                     "The agent session pattern of %(server)s matches an empty session id: it must require the "
                     "agent's user ID to be in the session id.", server=server.name))
+            if any(matcher.search(sample) for sample in OTHER_AGENT_SESSIONS):
+                raise ValidationError(self.env._(
+                    "The agent session pattern of %(server)s accepts a session id that names another agent "
+                    "(%(sample)s for the agent 'agent'): it must require the agent's own user ID.",
+                    server=server.name, sample=next(filter(matcher.search, OTHER_AGENT_SESSIONS))))
 
     @api.model_create_multi
     def create(self, vals_list):

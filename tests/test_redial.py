@@ -255,7 +255,7 @@ class TestAgentSessionPattern(DisposeCase):
         self.assertEqual(self.sessions(), ['T.Agent-A@acme:c0ffee'])
 
     def test_the_pattern_must_name_the_agent(self):
-        for pattern in ('-ses-', '{userId}|', '(-ses-{userId}', '.*'):
+        for pattern in ('-ses-', '{userId}|', '(-ses-{userId}', '.*', '{userId}|-ses-', '-ses-({userId}|[a-z.]+)-'):
             with self.subTest(pattern=pattern), self.assertRaises(ValidationError):
                 self.server.agent_session_pattern = pattern
                 self.server.flush_recordset()
