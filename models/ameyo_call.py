@@ -37,6 +37,7 @@ from ..const import (
 )
 from ..tools.phone_key import key_digits, phone_key
 from .ameyo_call_measures import measure_values
+from .ameyo_call_pop import found_caller_fields
 
 _logger = logging.getLogger(__name__)
 
@@ -256,9 +257,14 @@ class AmeyoCall(models.Model):
         # server's campaign (_ameyo_find_campaign), that campaign's queue and disposition. Odoo's check of them
         # (a domain evaluated per field) was a sixth of a pop's time: skipped inside the pop's own creation and
         # update of its leg (_ameyo_register_leg) only; the contact and lead stay checked there too.
+        # The caller the pop's own lookup found among the records of the leg's company or of none (the very
+        # condition Odoo checks) is not checked a second time either (ameyo_call_pop.py, _ameyo_link_found).
+        skipped = found_caller_fields.get()
         if _writing_server_values.get():
+            skipped = skipped | SERVER_VALUE_FIELDS | {'company_id'}
+        if skipped:
             names = self._fields if fnames is None else fnames
-            fnames = [name for name in names if name not in SERVER_VALUE_FIELDS and name != 'company_id'
+            fnames = [name for name in names if name not in skipped
                       and self._fields[name].relational and self._fields[name].check_company]
             if not fnames:
                 return
