@@ -121,9 +121,14 @@ def populate_legs(args):
             buffer.seek(0)
             cr.copy_expert(f"COPY ameyo_call ({', '.join(columns)}) FROM STDIN", buffer)
             done = min(args.legs, done + 100_000)
-        cr.execute("ANALYZE ameyo_call")
+    conn = connect(args)
+    conn.autocommit = True  # VACUUM runs outside a transaction
+    with conn.cursor() as cr:
+        # vacuumed and analyzed now, not by autovacuum in the middle of the measurement
+        cr.execute("VACUUM (ANALYZE) ameyo_call")
         cr.execute("SELECT count(*) FROM ameyo_call")
         total = cr.fetchone()[0]
+    conn.close()
     print(f'populated {args.legs:,} call legs over {len(agents)} agents in {time.monotonic() - started:.0f} s '
           f'({total:,} legs in the table)')
 
