@@ -3,7 +3,7 @@ own index (``<table>__ameyo_phone_key_index``) is replaced by one on both, on ``
 
 Built here, during the upgrade, with the definition and comment Odoo gives the model's ``models.Index`` (so Odoo
 keeps it instead of building it again at the end of the upgrade), and the time each build took logged: about
-2 s for 1,000,000 contacts on a 2-core machine (README, benchmark section). Odoo leaves an index a field no
+1.3 s for 1,000,000 contacts on a 2-core machine (README, benchmark section). Odoo leaves an index a field no
 longer declares in place: the old one is dropped here.
 """
 
