@@ -271,6 +271,10 @@ def measure_http(args):
 
 # What each query of a pop is for, by the first pattern its text matches.
 QUERY_PURPOSES = (
+    (r'orm_signaling_', 'Odoo\'s cache check (every request)'),
+    (r'pg_notify', 'wakes the websocket processes (bus)'),
+    (r'ameyo_call_recording', 'the ended leg\'s recording, to fetch'),
+    (r'UPDATE "?ameyo_call"? SET .*"state"', 'the agent\'s earlier leg ended (one statement)'),
     (r'FROM "?ir_model_data"?', 'an XML id (ref)'),
     (r'FROM "?res_users_apikeys|api_key', 'API keys'),
     (r'"res_users"\."id" = |FROM "res_users" WHERE|FROM "?res_users"? ', 'the session user (authentication, '
@@ -286,15 +290,16 @@ QUERY_PURPOSES = (
     (r'ameyo_agent_session', 'the agent\'s Ameyo session (sessionId)'),
     (r'ameyo_sso_token', 'the SSO token'),
     (r'INSERT INTO "?ameyo_call"?', 'creating the leg'),
-    (r'UPDATE "?ameyo_call"?', 'updating the leg (link to the caller)'),
-    (r'FROM "?ameyo_call"?', 'the leg (existing leg, dial attempt, callback origin)'),
+    (r'UPDATE "?ameyo_call"?', 'the leg linked to the caller, lookup trace'),
+    (r'FROM "?ameyo_call"?', 'the call\'s legs, the agent\'s live legs and attempts'),
     (r'ameyo_phone_pick', 'the remembered pick of a shared number'),
     (r'FROM "?res_partner"? .*ameyo_phone_key|"ameyo_phone_key" =', 'the caller lookup (indexed key)'),
-    (r'FROM "?res_partner"?', 'a contact\'s fields (the caller, the agent\'s partner)'),
+    (r'SELECT "res_partner"\."id", "res_partner"\."tz" FROM', 'the company\'s time zone (hour of day)'),
+    (r'FROM "?res_partner"?', 'a contact\'s fields (the caller)'),
     (r'FROM "?crm_lead"?', 'the caller lookup among leads'),
     (r'bus_bus', 'the call banner notification (bus)'),
     (r'res_country', 'the home country (number format)'),
-    (r'ir_act|ir_actions', 'the pop action'),
+    (r'ir_act|ir_actions', 'the path of the pop\'s action'),
     (r'SAVEPOINT|RELEASE|ROLLBACK TO', 'savepoint around the leg creation'),
     (r'pg_advisory|FOR UPDATE|FOR NO KEY UPDATE', 'a lock'),
     (r'mail_', 'mail (followers, tracking)'),
