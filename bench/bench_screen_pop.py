@@ -68,6 +68,71 @@ def populate(args):
     print(f'populated {args.partners:,} contacts in {time.monotonic() - started:.0f} s')
 
 
+def populate_legs(args):
+    """``args.legs`` call legs of the past year, inserted in bulk (COPY) into the run's database once its agents
+    exist: the legs' table grows fastest in a contact center (a year of a 100-seat center is millions of legs).
+    Spread over the agents, both campaigns' kinds of calls and the closed states a history holds (85% disposed,
+    10% ended without a disposition, 5% click-to-dial attempts that failed), numbers of the populated contacts
+    with their lookup keys, times and measures as the legs' transitions write them. None is live: the agents'
+    next pops find their own legs only."""
+    started = time.monotonic()
+    rng = random.Random(17)
+    with connect(args) as conn, conn.cursor() as cr:
+        cr.execute("SELECT id, company_id FROM ameyo_server ORDER BY id LIMIT 1")
+        server_id, company_id = cr.fetchone()
+        cr.execute("SELECT id FROM ameyo_campaign WHERE server_id = %s ORDER BY id LIMIT 1", (server_id,))
+        campaign_id = cr.fetchone()[0]
+        cr.execute("SELECT id FROM res_users WHERE ameyo_user_id IS NOT NULL ORDER BY id")
+        agents = [row[0] for row in cr.fetchall()]
+        year_start = time.time() - 365 * 86400
+        call_types = (('inbound.call.dial', 'inbound'), ('outbound.auto.dial', 'outbound'),
+                      ('outbound.manual.dial', 'outbound'), ('click.to.call.dial', 'outbound'))
+        columns = ('server_id', 'company_id', 'campaign_id', 'user_id', 'crt_object_id', 'user_crt_object_id',
+                   'direction', 'call_type', 'phone', 'phone_key', 'state', 'ameyo_assigned', 'ended_undisposed',
+                   'call_unit', 'popped_at', 'connected_at', 'ended_at', 'closed_at', 'disposed_at', 'talk_seconds',
+                   'talk_seconds_avg', 'wrap_seconds', 'wrap_seconds_avg', 'popped_hour', 'create_uid',
+                   'create_date', 'write_uid', 'write_date')
+        done = 0
+        while done < args.legs:
+            buffer = io.StringIO()
+            for index in range(done, min(args.legs, done + 100_000)):
+                agent = agents[index % len(agents)]
+                call_type, direction = call_types[rng.randrange(len(call_types))]
+                phone = SENT_FORMATS[index % len(SENT_FORMATS)](number(rng.randrange(max(args.partners, 1))))
+                popped = year_start + rng.random() * 365 * 86400
+                talk, wrap = rng.randrange(20, 600), rng.randrange(5, 120)
+                roll = rng.random()
+                stamp = lambda seconds: time.strftime('%Y-%m-%d %H:%M:%S', time.gmtime(seconds))  # noqa: E731
+                if roll < 0.05:  # a click-to-dial attempt no call came of
+                    row = (r'\N', r'\N', 'outbound', 'click.to.call.dial', 'dial_failed', 'f', 'f', 0, r'\N', r'\N',
+                           r'\N', stamp(popped + 180), r'\N', 0, 0, 0, 0, 0)
+                else:
+                    state = 'ended' if roll < 0.15 else 'disposed'
+                    crt = f'hist-vce-{index}'
+                    row = (crt, f'{crt}-uce', direction, call_type, state, 't', 't' if state == 'ended' else 'f', 1,
+                           stamp(popped), stamp(popped), stamp(popped + talk), stamp(popped + talk + wrap),
+                           stamp(popped + talk + wrap) if state == 'disposed' else r'\N', talk, talk, wrap, wrap,
+                           time.gmtime(popped).tm_hour)
+                crt, user_crt, direction, call_type, state, assigned, undisposed, unit, *times = row
+                values = (server_id, company_id, campaign_id, agent, crt, user_crt, direction, call_type, phone,
+                          phone_key(phone), state, assigned, undisposed, unit, *times, 1, stamp(popped), 1,
+                          stamp(popped))
+                buffer.write('\t'.join(map(str, values)) + '\n')
+            buffer.seek(0)
+            cr.copy_expert(f"COPY ameyo_call ({', '.join(columns)}) FROM STDIN", buffer)
+            done = min(args.legs, done + 100_000)
+    conn = connect(args)
+    conn.autocommit = True  # VACUUM runs outside a transaction
+    with conn.cursor() as cr:
+        # vacuumed and analyzed now, not by autovacuum in the middle of the measurement
+        cr.execute("VACUUM (ANALYZE) ameyo_call")
+        cr.execute("SELECT count(*) FROM ameyo_call")
+        total = cr.fetchone()[0]
+    conn.close()
+    print(f'populated {args.legs:,} call legs over {len(agents)} agents in {time.monotonic() - started:.0f} s '
+          f'({total:,} legs in the table)')
+
+
 def measure_lookups(args):
     rng = random.Random(7)
     with connect(args) as conn, conn.cursor() as cr:
@@ -86,7 +151,9 @@ def measure_lookups(args):
             cr.execute(query, (phone_key(sent), company_ids))
             found += bool(cr.fetchall())
         median, p95 = percentiles(timings)
-        print(f'\nCaller lookup on the indexed key, {args.partners:,} contacts, 500 numbers in mixed formats:')
+        cr.execute("SELECT count(*) FROM ameyo_call")
+        print(f'\nData: {args.partners:,} contacts, {cr.fetchone()[0]:,} call legs')
+        print(f'Caller lookup on the indexed key, {args.partners:,} contacts, 500 numbers in mixed formats:')
         print(f'  database time (planning + execution): median {median:.3f} ms, p95 {p95:.3f} ms; '
               f'found {found}/500; plan nodes: {", ".join(sorted(plan_nodes))}')
 
@@ -204,6 +271,10 @@ def measure_http(args):
 
 # What each query of a pop is for, by the first pattern its text matches.
 QUERY_PURPOSES = (
+    (r'orm_signaling_', 'Odoo\'s cache check (every request)'),
+    (r'pg_notify', 'wakes the websocket processes (bus)'),
+    (r'ameyo_call_recording', 'the ended leg\'s recording, to fetch'),
+    (r'UPDATE "?ameyo_call"? SET .*"state"', 'the agent\'s earlier leg ended (one statement)'),
     (r'FROM "?ir_model_data"?', 'an XML id (ref)'),
     (r'FROM "?res_users_apikeys|api_key', 'API keys'),
     (r'"res_users"\."id" = |FROM "res_users" WHERE|FROM "?res_users"? ', 'the session user (authentication, '
@@ -219,15 +290,16 @@ QUERY_PURPOSES = (
     (r'ameyo_agent_session', 'the agent\'s Ameyo session (sessionId)'),
     (r'ameyo_sso_token', 'the SSO token'),
     (r'INSERT INTO "?ameyo_call"?', 'creating the leg'),
-    (r'UPDATE "?ameyo_call"?', 'updating the leg (link to the caller)'),
-    (r'FROM "?ameyo_call"?', 'the leg (existing leg, dial attempt, callback origin)'),
+    (r'UPDATE "?ameyo_call"?', 'the leg linked to the caller, lookup trace'),
+    (r'FROM "?ameyo_call"?', 'the call\'s legs, the agent\'s live legs and attempts'),
     (r'ameyo_phone_pick', 'the remembered pick of a shared number'),
     (r'FROM "?res_partner"? .*ameyo_phone_key|"ameyo_phone_key" =', 'the caller lookup (indexed key)'),
-    (r'FROM "?res_partner"?', 'a contact\'s fields (the caller, the agent\'s partner)'),
+    (r'SELECT "res_partner"\."id", "res_partner"\."tz" FROM', 'the company\'s time zone (hour of day)'),
+    (r'FROM "?res_partner"?', 'a contact\'s fields (the caller)'),
     (r'FROM "?crm_lead"?', 'the caller lookup among leads'),
     (r'bus_bus', 'the call banner notification (bus)'),
     (r'res_country', 'the home country (number format)'),
-    (r'ir_act|ir_actions', 'the pop action'),
+    (r'ir_act|ir_actions', 'the path of the pop\'s action'),
     (r'SAVEPOINT|RELEASE|ROLLBACK TO', 'savepoint around the leg creation'),
     (r'pg_advisory|FOR UPDATE|FOR NO KEY UPDATE', 'a lock'),
     (r'mail_', 'mail (followers, tracking)'),
@@ -275,13 +347,14 @@ def profile_http(args):
         time.sleep(0.5)
         queries = logged_queries(log_since(args.profile_log, offset))
         total = sum(ms for ms, _sql in queries)
-        explained, seq_scans = explain(args, queries)
+        explained, seq_scans, plans = explain(args, queries)
         print(f'\nSQL queries of one warm {route} ({len(queries)} logged, {total:.2f} ms as Odoo timed them; '
               f'its SELECTs re-run with EXPLAIN ANALYZE: {explained:.2f} ms of database time, sequential scans: '
               f'{", ".join(sorted(seq_scans)) or "none"}):')
         if label == 'pop':
             for index, (ms, sql) in enumerate(queries, 1):
-                print(f'  {index:2d}. {ms:7.3f} ms  {purpose(sql):45.45} {sql[:110]}')
+                plan = f' [{plans[sql]}]' if plans.get(sql) else ''
+                print(f'  {index:2d}. {ms:7.3f} ms  {purpose(sql):45.45} {sql[:110]}{plan}')
         else:
             for ms, sql in sorted(queries, reverse=True)[:3]:
                 print(f'      slowest: {ms:8.3f} ms  {sql[:150]}')
@@ -293,6 +366,7 @@ def explain(args, queries):
     """Database time of the SELECTs among ``queries`` (EXPLAIN ANALYZE: planning + execution), and the
     tables they scan sequentially."""
     total, seq_scans = 0.0, set()
+    plans = {}
     with connect(args) as conn, conn.cursor() as cr:
         for _ms, sql in queries:
             if not sql.lstrip().upper().startswith('SELECT') or 'pg_notify' in sql:
@@ -305,7 +379,10 @@ def explain(args, queries):
             plan = cr.fetchone()[0][0]
             total += plan['Execution Time'] + plan['Planning Time']
             seq_scans.update(re.findall(r'"Node Type": "Seq Scan"[^{}]*?"Relation Name": "([^"]+)"', json.dumps(plan)))
-    return total, seq_scans
+            text = json.dumps(plan)
+            plans[sql] = ', '.join(sorted(set(re.findall(r'"Index Name": "([^"]+)"', text)))) \
+                or ('Seq Scan' if '"Seq Scan"' in text else '')
+    return total, seq_scans, plans
 
 
 def measure_concurrency(args):
@@ -344,7 +421,7 @@ def measure_concurrency(args):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument('command', choices=('populate', 'measure'))
+    parser.add_argument('command', choices=('populate', 'populate-legs', 'measure'))
     parser.add_argument('--db', required=True)
     parser.add_argument('--pg-port', type=int, required=True)
     parser.add_argument('--partners', type=int, default=1_000_000)
@@ -352,10 +429,13 @@ def main():
     parser.add_argument('--odoo-log')
     parser.add_argument('--profile-odoo', help='a one-process Odoo logging odoo.sql_db at DEBUG')
     parser.add_argument('--profile-log')
+    parser.add_argument('--legs', type=int, default=0, help='call legs populate-legs inserts')
     parser.add_argument('--quick', action='store_true', help='fewer rounds')
     args = parser.parse_args()
     if args.command == 'populate':
         populate(args)
+    elif args.command == 'populate-legs':
+        populate_legs(args)
     else:
         measure_lookups(args)
         measure_http(args)

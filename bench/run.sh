@@ -11,6 +11,8 @@
 # Prints figures, asserts nothing (the README records them). Variables:
 #   PARTNERS=1000000   contacts in the database (QUICK=1: 100,000 and fewer rounds, to try things out)
 #   AGENTS=100 CALLS=3 simulated agents and calls per agent (scale); ROUNDS=30 browser pairs (browser)
+#   LEGS=0             call legs of a past year inserted in the run's copy before measuring (LEGS=1000000: the
+#                      pop with a big legs' table; about a minute per million on the build machine)
 #   BENCH_CACHE=<dir>  where the PostgreSQL cluster with the populated template database and the data
 #                      directory are kept between runs (default ~/.cache/crm_ameyo/bench, as root
 #                      /var/tmp/crm_ameyo-bench); RESET_BENCH=1 rebuilds the template.
@@ -33,6 +35,7 @@ done
 QUICK="${QUICK:-0}"
 if [ "$QUICK" = "1" ]; then PARTNERS="${PARTNERS:-100000}"; else PARTNERS="${PARTNERS:-1000000}"; fi
 AGENTS="${AGENTS:-100}"
+LEGS="${LEGS:-0}"
 CALLS="${CALLS:-3}"
 if [ "$(id -u)" -eq 0 ]; then
     BENCH_CACHE="${BENCH_CACHE:-/var/tmp/crm_ameyo-bench}"  # PostgreSQL runs as postgres: not under /root
@@ -102,6 +105,11 @@ env.cr.execute("UPDATE res_users SET password = %s WHERE id = ANY(%s)",
 env.cr.commit()
 PY
 log "database $DB copied from the template and upgraded in $((SECONDS - started)) s"
+if [ "$LEGS" -gt 0 ]; then
+    # a year of call legs in the run's copy, now that its agents exist (the pop's figures with a big legs' table)
+    "$PYTHON" "$REPO_DIR/bench/bench_screen_pop.py" populate-legs --db "$DB" --pg-port "$PG_PORT" \
+        --partners "$PARTNERS" --legs "$LEGS"
+fi
 
 BENCH_ARGS=(--db "$DB" --pg-port "$PG_PORT" --partners "$PARTNERS")
 [ "$QUICK" = "1" ] && BENCH_ARGS+=(--quick)

@@ -37,6 +37,7 @@ from ..const import (
 )
 from ..tools.phone_key import key_digits, phone_key
 from .ameyo_call_measures import measure_values
+from .ameyo_call_pop import found_caller_fields
 
 _logger = logging.getLogger(__name__)
 
@@ -256,9 +257,14 @@ class AmeyoCall(models.Model):
         # server's campaign (_ameyo_find_campaign), that campaign's queue and disposition. Odoo's check of them
         # (a domain evaluated per field) was a sixth of a pop's time: skipped inside the pop's own creation and
         # update of its leg (_ameyo_register_leg) only; the contact and lead stay checked there too.
+        # The caller the pop's own lookup found among the records of the leg's company or of none (the very
+        # condition Odoo checks) is not checked a second time either (ameyo_call_pop.py, _ameyo_link_found).
+        skipped = found_caller_fields.get()
         if _writing_server_values.get():
+            skipped = skipped | SERVER_VALUE_FIELDS | {'company_id'}
+        if skipped:
             names = self._fields if fnames is None else fnames
-            fnames = [name for name in names if name not in SERVER_VALUE_FIELDS and name != 'company_id'
+            fnames = [name for name in names if name not in skipped
                       and self._fields[name].relational and self._fields[name].check_company]
             if not fnames:
                 return
@@ -436,9 +442,8 @@ class AmeyoCall(models.Model):
         stamps = {}
         if target_state in LIVE_STATES and not times['popped_at']:
             stamps['popped_at'] = now
-            user = agent if agent is not None else self.user_id
-            tz = user.tz or (company or self.company_id).partner_id.tz or 'UTC'
-            stamps['popped_hour'] = fields.Datetime.context_timestamp(self.with_context(tz=tz), now).hour
+            stamps['popped_hour'] = self._ameyo_local_hour(now, agent if agent is not None else self.user_id,
+                                                           company or self.company_id)
         if target_state == 'connected' and not times['connected_at']:
             stamps['connected_at'] = now
         connected = times['connected_at'] or stamps.get('connected_at')
@@ -459,6 +464,18 @@ class AmeyoCall(models.Model):
             stamps.update(measure_values({**times, **stamps, **given}))
         return {name: value for name, value in stamps.items() if name not in values}
 
+    @api.model
+    def _ameyo_local_hour(self, moment, user, company):
+        """The hour of ``moment`` in ``user``'s time zone, else ``company``'s, else UTC. On the pop's path: the
+        user's time zone as Odoo's own session context has it (``context_get``, cached per user, cleared when his
+        time zone changes), not a read of his whole partner; the company's only when he has none."""
+        tz = user.with_user(user).context_get().get('tz') if user else False
+        if not tz and company:
+            partner = company.partner_id
+            partner.fetch(['tz'])  # that column only, not the partner's whole row
+            tz = partner.tz
+        return fields.Datetime.context_timestamp(self.with_context(tz=tz or 'UTC'), moment).hour
+
     # ------------------------------------------------------------------
     # Lifecycle URLs (called by the controller once it knows the agent)
     # ------------------------------------------------------------------
@@ -478,10 +495,18 @@ class AmeyoCall(models.Model):
         Call = self.sudo().with_context(mail_create_nolog=True, mail_create_nosubscribe=True, mail_notrack=True,
                                         tracking_disable=True)
         crt, agent_leg = params['crtObjectId'], params.get('userCrtObjectId') or False
-        domain = [('server_id', '=', server.id), ('crt_object_id', '=', crt)]
-        # every leg of this call on this server (a handful), in one query: the agent's leg is among them, and
-        # the other agents' legs say whether Ameyo gave the call to this agent
-        call_legs = Call.search(domain)
+        # one query on the pop's path, on two indexes (the call's, the agent's states): every leg of this call on
+        # this server (a handful: the agent's leg is among them, and the other agents' legs say whether Ameyo gave
+        # the call to this agent), and the agent's live legs and open dial attempts on this server (a new call
+        # ends the live ones; a pop may adopt an attempt; most agents have one live leg and no attempt), fetched
+        # with what ending them reads (their times, what their recomputes read)
+        found = Call.search_fetch(
+            [('server_id', '=', server.id), '|', ('crt_object_id', '=', crt),
+             '&', ('user_id', '=', agent.id), ('state', 'in', (*LIVE_STATES, *DIALING_STATES))],
+            ['crt_object_id', 'user_crt_object_id', 'user_id', 'state', 'phone_key', 'dial_requested_at',
+             'call_type', 'ameyo_assigned', *STAMP_FIELDS, 'server_id', 'company_id', 'campaign_id',
+             'recording_id', 'create_date'])
+        call_legs = found.filtered(lambda candidate: candidate.crt_object_id == crt)
         if agent_leg:
             # his leg, else his preview leg of this call (a preview carries no agent leg)
             leg = call_legs.filtered(lambda candidate: candidate.user_crt_object_id == agent_leg)[:1] or \
@@ -492,7 +517,7 @@ class AmeyoCall(models.Model):
         if not leg and event in ('customer', 'preview', 'dispose'):
             # the call a click-to-dial of this agent asked for: its first URL (a pop, or Ameyo's dispose when no pop
             # reached Odoo) adopts that attempt
-            leg = Call._ameyo_dial_attempt_for(server, agent, crt, params.get('phone'))
+            leg = Call._ameyo_dial_attempt_for(server, agent, crt, params.get('phone'), found)
         if leg and leg.user_id and leg.user_id != agent:
             # an agent leg is one agent's: another agent naming it is not a transfer (that has its own leg)
             raise AccessError(self.env._("This call belongs to another agent. Nothing was recorded."))
@@ -538,22 +563,19 @@ class AmeyoCall(models.Model):
                 # the whole request, which then finds and updates it.
                 raise ConcurrencyError("concurrent creation of the same Ameyo call leg") from error
         if event in ('customer', 'preview'):
-            leg._ameyo_end_earlier_legs()
+            leg._ameyo_end_earlier_legs(found)
         return leg
 
-    def _ameyo_end_earlier_legs(self):
+    def _ameyo_end_earlier_legs(self, candidates):
         """Ameyo gives a busy agent no new call: their other live legs on this server are over (``ended``).
 
-        A dial attempt is not live (the pop that answers it adopts it); a leg disposed later by Ameyo's
-        dispose URL still records its disposition.
+        ``candidates``: legs that include the agent's live legs on this server (the pop found them with the
+        call's legs, in the same query, before this leg was written). A dial attempt is not live (the pop that
+        answers it adopts it); a leg disposed later by Ameyo's dispose URL still records its disposition.
         """
         self.ensure_one()
-        # on the pop's path: found with what ending them reads (their times, what their recomputes read), one query
-        earlier = self.sudo().search_fetch(
-            [('user_id', '=', self.user_id.id), ('server_id', '=', self.server_id.id), ('state', 'in', LIVE_STATES),
-             ('id', '!=', self.id)],
-            ['state', *STAMP_FIELDS, 'user_id', 'server_id', 'company_id', 'campaign_id', 'recording_id',
-             'create_date'])
+        earlier = candidates.filtered(lambda leg: leg.user_id == self.user_id and leg.server_id == self.server_id
+                                      and leg.state in LIVE_STATES and leg.id != self.id)
         earlier.with_context(mail_notrack=True)._ameyo_update_state('ended')
 
     @api.model

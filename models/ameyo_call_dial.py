@@ -507,16 +507,19 @@ class AmeyoCallDialMixin(models.AbstractModel):
     # ------------------------------------------------------------------
 
     @api.model
-    def _ameyo_dial_attempt_for(self, server, agent, crt, phone):
-        """The agent's recent dial attempt this pop is about: named by Ameyo's answer, else by its number."""
-        domain = [('server_id', '=', server.id), ('user_id', '=', agent.id), ('state', 'in', DIALING_STATES),
-                  ('dial_requested_at', '>=', fields.Datetime.now() - DIAL_ADOPT_WINDOW)]
-        # one query on the pop's path (most pops have no attempt at all): Ameyo's call id, else the number
+    def _ameyo_dial_attempt_for(self, server, agent, crt, phone, candidates):
+        """The agent's recent dial attempt this pop is about: named by Ameyo's answer, else by its number.
+
+        ``candidates``: legs that include the agent's open attempts on ``server`` (the pop finds them with the
+        call's own legs, in the query it makes anyway: most pops have no attempt at all, and pay nothing for it).
+        """
+        since = fields.Datetime.now() - DIAL_ADOPT_WINDOW
         key = phone_key(phone, key_digits(self.env))
-        named = [('crt_object_id', '=', crt)]
-        if key:
-            named = ['|', *named, '&', ('crt_object_id', '=', False), ('phone_key', '=', key)]
-        legs = self.search([*domain, *named], order='id desc', limit=MAX_ADOPTION_CANDIDATES)
+        legs = candidates.filtered(
+            lambda leg: leg.server_id == server and leg.user_id == agent and leg.state in DIALING_STATES
+            and leg.dial_requested_at and leg.dial_requested_at >= since
+            and (leg.crt_object_id == crt or (key and not leg.crt_object_id and leg.phone_key == key)))
+        legs = legs.sorted('id', reverse=True)[:MAX_ADOPTION_CANDIDATES]
         return legs.filtered(lambda leg: leg.crt_object_id == crt)[:1] or legs[:1]
 
     @api.model

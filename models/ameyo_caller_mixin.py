@@ -20,8 +20,8 @@ class AmeyoCallerMixin(models.AbstractModel):
     _ameyo_pop_leg_field = None
 
     ameyo_phone_key = fields.Char(
-        string="Phone Lookup Key", compute='_compute_ameyo_phone_key', store=True, index='btree_not_null',
-        copy=False, help="Trailing significant digits of the phone number, used to find callers.")
+        string="Phone Lookup Key", compute='_compute_ameyo_phone_key', store=True, copy=False,
+        help="Trailing significant digits of the phone number, used to find callers.")
     ameyo_do_not_call = fields.Boolean(
         string="Do Not Call", tracking=True, copy=False,
         help="Click-to-dial refuses to call this customer. Set by Ameyo supervisors and sales managers.")
@@ -40,6 +40,10 @@ class AmeyoCallerMixin(models.AbstractModel):
     ameyo_call_count = fields.Integer(
         string="Calls", compute='_compute_ameyo_call_count', groups='sales_team.group_sale_salesman',
         help="The calls with this customer the current user may see.")
+
+    # the pop's lookup (ameyo.call._ameyo_find_callers): the key and the company it filters on, in one index
+    # (it replaced the key's own index in 19.0.1.8.0; migrations/19.0.1.8.0 drops that one)
+    _ameyo_phone_key_company_idx = models.Index('(ameyo_phone_key, company_id) WHERE ameyo_phone_key IS NOT NULL')
 
     @api.depends('phone')
     def _compute_ameyo_phone_key(self):

@@ -13,7 +13,7 @@ from odoo.exceptions import ConcurrencyError
 from odoo.tests import new_test_user, tagged
 from odoo.tools import SQL, mute_logger
 
-from .common import AGENT_GROUPS, AmeyoHttpCase
+from .common import AGENT_GROUPS, AmeyoHttpCase, AmeyoTransactionCase, run_migration
 
 # Every lookup key the tests use: demo records holding one of them are cleared first.
 KEYS = ('9876543210', '9770998902', '9123456780', '9000000001', '9000000002', '9000000003')
@@ -445,6 +445,28 @@ class TestScreenPop(AmeyoHttpCase):
         leg = Call._ameyo_register_leg(self.server, params, 'customer', self.agent_a)
         self.assertEqual(Call.search([('crt_object_id', '=', crt)]), leg)
 
+    def test_pop_queries(self):
+        """A pop's own work (its leg, the end of the agent's earlier live leg, the lookup, the link, the banner) in
+        a fixed number of queries: a count, not a timing. 19.0.1.8.0 took out 3: the agent's dial attempts and
+        his live legs are found in the query that finds the call's legs (two searches less), and the hour of
+        day reads the agent's time zone from Odoo's cached session context (not his partner's row)."""
+        Call = self.env['ameyo.call']
+        partner = self.env['res.partner'].create({'name': 'Query Count Caller', 'phone': '9000000003'})
+
+        def pop():
+            params = self.pop_params(crt=self.new_crt(), phone='9000000003')
+            leg = Call._ameyo_register_leg(self.server, params, 'customer', self.agent_a).with_user(self.agent_a)
+            self.assertEqual(leg._ameyo_resolve_pop(), ('open', partner))
+            leg._ameyo_notify_agent()
+            self.env.flush_all()
+            return leg
+
+        earlier = pop()  # the agent's caches warm, and a live leg the next pop ends
+        self.env.invalidate_all()
+        with self.assertQueryCount(16):  # 19 before 19.0.1.8.0 (see the docstring)
+            pop()
+        self.assertEqual(earlier.state, 'ended')
+
     # ------------------------------------------------------------------
     # Bad input, authentication
     # ------------------------------------------------------------------
@@ -690,5 +712,33 @@ class TestScreenPop(AmeyoHttpCase):
         for name, plan in plans.items():
             with self.subTest(query=name):
                 self.assertRegex(plan, r'(Index Scan|Bitmap Index Scan|Index Only Scan)(?: using| on) '
-                                       r'res_partner__ameyo_phone_key_index', plan)
+                                       r'res_partner_ameyo_phone_key_company_idx', plan)
                 self.assertNotIn('Seq Scan', plan)
+
+
+class TestPhoneKeyIndex(AmeyoTransactionCase):
+    """The pop's lookup filters on the phone key and the company: one index on both, on contacts and leads
+    (19.0.1.8.0 replaced the key's own index by it, during the upgrade)."""
+
+    def indexes(self, table):
+        self.env.cr.execute(SQL("SELECT indexname, indexdef FROM pg_indexes WHERE tablename = %s "
+                                "AND indexdef LIKE %s", table, '%ameyo_phone_key%'))
+        return dict(self.env.cr.fetchall())
+
+    def test_index_and_migration(self):
+        for table in ('res_partner', 'crm_lead'):
+            new = f'{table}_ameyo_phone_key_company_idx'
+            self.assertEqual(list(self.indexes(table)), [new])
+            self.assertIn('(ameyo_phone_key, company_id) WHERE (ameyo_phone_key IS NOT NULL)', self.indexes(table)[new])
+            # as 19.0.1.7.0 left it: the key's own index
+            self.env.cr.execute(SQL("DROP INDEX %s", SQL.identifier(new)))
+            self.env.cr.execute(SQL("CREATE INDEX %s ON %s (ameyo_phone_key) WHERE ameyo_phone_key IS NOT NULL",
+                                    SQL.identifier(f'{table}__ameyo_phone_key_index'), SQL.identifier(table)))
+        run_migration(self.env.cr, '19.0.1.8.0', 'pre-phone-key-company-index', '19.0.1.7.0')
+        for table in ('res_partner', 'crm_lead'):
+            new = f'{table}_ameyo_phone_key_company_idx'
+            self.assertEqual(list(self.indexes(table)), [new])
+            # with the comment Odoo gives the model's index: Odoo keeps it, never builds it a second time
+            self.env.cr.execute(SQL("SELECT obj_description(%s::regclass, 'pg_class')", new))
+            self.assertEqual(self.env.cr.fetchone()[0],
+                             'INDEX (ameyo_phone_key, company_id) WHERE ameyo_phone_key IS NOT NULL')
