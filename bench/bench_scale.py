@@ -252,6 +252,18 @@ class Run:
                 self.think()  # until Ameyo gives him the next call
             except (StepError, requests.RequestException, ValueError, KeyError) as error:
                 self.error(step, error)
+                if step in ('pop', 'dispose'):
+                    self.finish_in_ameyo(call)
+
+    def finish_in_ameyo(self, call):
+        """Odoo failed the agent before his outcome was saved there: he ends and disposes the call in Ameyo's own
+        client (Ameyo would not give him another call before), as ``via`` 'agent in Ameyo'."""
+        with self.sim.lock:
+            leg = self.sim._leg_of(call)
+            if leg.state == 'in_call':
+                leg.end()
+            if leg.state != 'disposed':
+                self.sim.dispose(leg, 'Sale', 'agent in Ameyo')
 
     def pop(self, agent, url):
         response = agent.browse(url)
@@ -374,6 +386,7 @@ def kill_server_of_next_dispose(args, run, sim, node_pids, report):
                     os.kill(process.pid, signal.SIGKILL)
                 except ProcessLookupError:
                     pass
+            report['killed_wall'] = time.time()
             with run.lock:
                 run.killed_at = time.monotonic()
                 run.tabs_to_close = TABS_CLOSED
@@ -429,6 +442,8 @@ def report(args, run, elapsed, spray, first_leg, log_offsets, tabs, failover):
     states = dict(sql(args, "SELECT state, count(*) FROM ameyo_call WHERE id > %s AND user_id IN "
                             "(SELECT id FROM res_users WHERE login LIKE 'scale_agent%%') GROUP BY state", [first_leg]))
     disposes = collections.Counter(len(run.sim.dispositions_of(call)) for call, _index in run.calls)
+    in_ameyo = sum(1 for call, _index in run.calls
+                   for entry in run.sim.dispositions_of(call) if entry['via'] == 'agent in Ameyo')
     leg_counts = collections.Counter(len(legs_of[crt]) for crt in crts)
     heard = sum(1 for call, index in run.calls
                 if any(leg_id in tabs[index].heard for leg_id, _user in legs_of[call['crtObjectId']]))
@@ -437,13 +452,14 @@ def report(args, run, elapsed, spray, first_leg, log_offsets, tabs, failover):
     total = args.agents * args.calls
     dials = sum(1 for i in range(args.agents) for c in range(args.calls) if (i + c) % 5 == 0)
     print(f'\n{run.name}: {args.agents} agents x {args.calls} calls ({dials} click-to-dial), '
-          f'{args.partners:,} contacts, through nginx (HTTPS):')
+          f'{args.partners:,} contacts, through nginx (HTTPS); load average when it began {run.load:.2f}:')
     print(f'  calls completed: {done} of {total} in {elapsed:.1f} s: {done / elapsed:.2f} calls/s')
     print(f'  errors: {sum(run.errors.values())}' + (f' {dict(run.errors)}' if run.errors else ''))
     for sample in run.error_samples:
         print(f'      {sample}')
     print(f'  legs per call: {dict(sorted(leg_counts.items()))} (count of calls by legs); leg states: {states}')
-    print(f'  disposes Ameyo received per call: {dict(sorted(disposes.items()))} (count of calls by disposes)')
+    print(f'  disposes Ameyo received per call: {dict(sorted(disposes.items()))} (count of calls by disposes; '
+          f'{in_ameyo} by the agent in Ameyo\'s client after Odoo failed him)')
     print(f'  the other tab (websocket through the proxy) heard of {heard} of {len(run.calls)} calls; '
           f'{sum(tab.drops for tab in tabs)} connections dropped, '
           f'{sum(len(tab.reconnected_after) for tab in tabs)} reconnected')
@@ -502,7 +518,17 @@ def report_failover(args, run, failover, legs_of, tabs):
               [[call['crtObjectId'] for call, _index in run.calls]])
     if not cut:
         print('  the dispose in flight in the killed server: no leg left sending (see the states above)')
-        return
+    else:
+        report_cut_send(args, run, failover, tabs, cut, by_crt)
+    disposes = collections.Counter(len(run.sim.dispositions_of(call)) for call, _index in run.calls)
+    legs = collections.Counter(len(legs_of[call['crtObjectId']]) for call, _index in run.calls)
+    states = dict(sql(args, "SELECT state, count(*) FROM ameyo_call WHERE crt_object_id = ANY(%s) GROUP BY state",
+                      [[call['crtObjectId'] for call, _index in run.calls]]))
+    print(f'  in the end: legs per call {dict(sorted(legs.items()))}, disposes Ameyo received per call '
+          f'{dict(sorted(disposes.items()))}; leg states {states}')
+
+
+def report_cut_send(args, run, failover, tabs, cut, by_crt):
     # its send is taken as cut off SEND_TIMEOUT after it began: the bench moves that moment back instead of waiting
     sql(args, "UPDATE ameyo_call SET dispose_sending_since = dispose_sending_since - %s * interval '1 second' "
               "WHERE id = ANY(%s)", [SEND_TIMEOUT + 1, [leg_id for leg_id, _crt, _user in cut]])
@@ -510,17 +536,21 @@ def report_failover(args, run, failover, legs_of, tabs):
     for _ in range(40):
         run_dispose_cron(args)
         time.sleep(3)
-        rows = sql(args, "SELECT id, crt_object_id, state, dispose_outcome_unknown FROM ameyo_call WHERE id = ANY(%s)",
-                   [[leg_id for leg_id, _crt, _user in cut]])
-        if all(state != 'dispose_pending' for _id, _crt, state, _unknown in rows):
+        rows = sql(args, "SELECT id, crt_object_id, state, dispose_outcome_unknown, dispose_api, dispose_attempts "
+                         "FROM ameyo_call WHERE id = ANY(%s)", [[leg_id for leg_id, _crt, _user in cut]])
+        if all(row[2] != 'dispose_pending' for row in rows):
             break
-    for leg_id, crt, state, unknown in rows:
+    for leg_id, crt, state, unknown, api, attempts in rows:
         index = next(index for call, index in run.calls if call['crtObjectId'] == crt)
         agent = next(tab.agent for tab in tabs if tab.agent.index == index)
         attention = agent.rpc('ameyo.call', 'read', [[leg_id]], fields=['attention_reason', 'attention_text'])[0]
-        print(f'  the dispose in flight in the killed server (call {crt}): leg {state}, outcome unknown {unknown}, '
-              f'Needing Attention: {attention["attention_reason"] or "no"} ({attention["attention_text"] or ""}); '
-              f'Ameyo received {len(run.sim.dispositions_of(by_crt[crt]))} dispose(s), none resent by Odoo')
+        naming = [r for r in run.sim.requests_for('/dacx/dispose') if crt in r['target']]
+        answers = collections.Counter(str(r['status']) for r in naming)
+        print(f'  the dispose in flight in the killed server (call {crt}, {agent.login}): outcome unknown {unknown}; '
+              f'sends of the leg in all {attempts} (the first its disposeCallForUser, cut), the last by API {api}; '
+              f'{len(naming)} dacx/dispose naming the call (HTTP {dict(answers)}); leg {state}; Needing Attention: '
+              f'{attention["attention_reason"] or "no"} {attention["attention_text"] or ""}; Ameyo has '
+              f'{len(run.sim.dispositions_of(by_crt[crt]))} dispose(s) of the call')
 
 
 def main():
@@ -542,6 +572,7 @@ def main():
                         help='seconds into the failover run before the kill (default: a third of the calls)')
     parser.add_argument('--quick', action='store_true', help='at most 30 agents x 2 calls')
     args = parser.parse_args()
+    sys.stdout.reconfigure(line_buffering=True)  # each phase's figures as soon as they are known
     if args.quick:
         args.agents, args.calls = min(args.agents, 30), min(args.calls, 2)
     if args.kill_after is None:
@@ -570,6 +601,7 @@ def main():
             run = Run(args, sim, contacts[phase * pool_size:(phase + 1) * pool_size], disposition_id, base, name,
                       failover)
             kill = {}
+            run.load = os.getloadavg()[0]
             started = time.monotonic()
             with concurrent.futures.ThreadPoolExecutor(max_workers=args.agents + 2) as pool:
                 handled = [pool.submit(run.agent_calls, agent) for agent in agents]
