@@ -161,7 +161,7 @@ for mode in "${MODES[@]}"; do
                 -e "s#listen 80;#listen 127.0.0.1:$(free_port);#; s#listen 443 ssl;#listen 127.0.0.1:$PROXY_PORT ssl;#" \
                 -e "s#/etc/ssl/nginx/server\.crt#$WORK_DIR/proxy.crt#; s#/etc/ssl/nginx/server\.key#$WORK_DIR/proxy.key#" \
                 -e "s#/var/log/nginx/#$WORK_DIR/nginx-$servers/logs/#" "$REPO_DIR/deploy/odoo-nginx.conf" >"$site"
-            [ "$servers" = 1 ] && sed -i "/127\.0\.0\.1:\(${ports[2]}\|${ports[3]}\);/d" "$site"
+            [ "$servers" = 1 ] && sed -i "/127\.0\.0\.1:\(${ports[2]}\|${ports[3]}\)[ ;]/d" "$site"
             bench_nginx "$servers" "$site"
             proxies+=("https://127.0.0.1:$PROXY_PORT")
         done
