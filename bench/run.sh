@@ -5,8 +5,9 @@
 #                          #    SQL queries per pop and what each is for; caller lookup in the database
 #   bench/run.sh browser   # 2. what the agent waits for, headless Chromium (warm cache): customer URL
 #                          #    to the caller's name in the form, vs the record's own form URL, alternating
-#   bench/run.sh scale     # 3. two Odoo servers (--workers=2, crons on) sharing PostgreSQL and the data
-#                          #    directory, requests alternating, AGENTS agents on the simulator; one node beside
+#   bench/run.sh scale     # 3. deploy/ as it is: two Odoo servers (--workers=2, crons, websocket process,
+#                          #    proxy_mode, one data directory) behind a private nginx (installed from Debian
+#                          #    when missing), AGENTS agents on the simulator; one server, two, one killed
 #   bench/run.sh all
 # Prints figures, asserts nothing (the README records them). Variables:
 #   PARTNERS=1000000   contacts in the database (QUICK=1: 100,000 and fewer rounds, to try things out)
