@@ -5,8 +5,9 @@
 #                          #    SQL queries per pop and what each is for; caller lookup in the database
 #   bench/run.sh browser   # 2. what the agent waits for, headless Chromium (warm cache): customer URL
 #                          #    to the caller's name in the form, vs the record's own form URL, alternating
-#   bench/run.sh scale     # 3. two Odoo servers (--workers=2, crons on) sharing PostgreSQL and the data
-#                          #    directory, requests alternating, AGENTS agents on the simulator; one node beside
+#   bench/run.sh scale     # 3. deploy/ as it is: two Odoo servers (--workers=2, crons, websocket process,
+#                          #    proxy_mode, one data directory) behind a private nginx (installed from Debian
+#                          #    when missing), AGENTS agents on the simulator; one server, two, one killed
 #   bench/run.sh all
 # Prints figures, asserts nothing (the README records them). Variables:
 #   PARTNERS=1000000   contacts in the database (QUICK=1: 100,000 and fewer rounds, to try things out)
@@ -136,16 +137,47 @@ for mode in "${MODES[@]}"; do
             --rounds "${ROUNDS:-30}" --work-dir "$WORK_DIR"
         ;;
     scale)
-        # two servers on one database and one data directory; the one-node run uses the first only
-        urls=()
+        # the deployment of deploy/: two Odoo servers started with deploy/odoo.conf (--workers=2, a cron
+        # thread, proxy_mode, one data directory; their websocket process on a port of its own) behind the
+        # nginx site deploy/odoo-nginx.conf, run as it is: only its addresses, ports and paths replaced.
+        # Two private nginx: one proxies the first server only (the one-server run), one both.
+        ensure_nginx
+        # the Ameyo origin allowed to frame Odoo: the embedded session cookie is checked through the proxy
+        PGOPTIONS='-c client_min_messages=warning' as_pg_user "$(find_pg_bin)/psql" -h 127.0.0.1 -p "$PG_PORT" \
+            -U postgres -d "$DB" -qtAc "UPDATE ameyo_server SET frame_origins = 'https://ameyo.bench'" >/dev/null
+        set -a  # the servers' environment: deploy/odoo.env
+        # shellcheck source=deploy/odoo.env
+        source "$REPO_DIR/deploy/odoo.env"
+        set +a
+        ports=()
+        node_pids=()
         for node in 1 2; do
             HTTP_PORT="$(free_port)"
-            bench_odoo "$WORK_DIR/odoo-scale-node$node.log" "$HTTP_PORT" --workers=2 --max-cron-threads=1 \
-                --log-level=info
-            urls+=("http://127.0.0.1:$HTTP_PORT")
+            GEVENT_PORT="$(free_port)"
+            GEVENT_PORT="$GEVENT_PORT" bench_odoo "$WORK_DIR/odoo-scale-node$node.log" "$HTTP_PORT" \
+                -c "$REPO_DIR/deploy/odoo.conf" --workers=2 --max-cron-threads=1 --log-level=info
+            ports+=("$HTTP_PORT" "$GEVENT_PORT")
+            node_pids+=("${BENCH_PIDS[-1]}")
+        done
+        openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=127.0.0.1 -addext subjectAltName=IP:127.0.0.1 \
+            -keyout "$WORK_DIR/proxy.key" -out "$WORK_DIR/proxy.crt" >/dev/null 2>&1
+        proxies=()
+        for servers in 1 2; do
+            PROXY_PORT="$(free_port)"
+            site="$WORK_DIR/odoo-nginx-$servers.conf"
+            sed -e "s#10\.0\.0\.11:8069#127.0.0.1:${ports[0]}#; s#10\.0\.0\.11:8072#127.0.0.1:${ports[1]}#" \
+                -e "s#10\.0\.0\.12:8069#127.0.0.1:${ports[2]}#; s#10\.0\.0\.12:8072#127.0.0.1:${ports[3]}#" \
+                -e "s#listen 80;#listen 127.0.0.1:$(free_port);#; s#listen 443 ssl;#listen 127.0.0.1:$PROXY_PORT ssl;#" \
+                -e "s#/etc/ssl/nginx/server\.crt#$WORK_DIR/proxy.crt#; s#/etc/ssl/nginx/server\.key#$WORK_DIR/proxy.key#" \
+                -e "s#/var/log/nginx/#$WORK_DIR/nginx-$servers/logs/#" "$REPO_DIR/deploy/odoo-nginx.conf" >"$site"
+            [ "$servers" = 1 ] && sed -i "/127\.0\.0\.1:\(${ports[2]}\|${ports[3]}\)[ ;]/d" "$site"
+            bench_nginx "$servers" "$site"
+            proxies+=("https://127.0.0.1:$PROXY_PORT")
         done
         "$PYTHON" "$REPO_DIR/bench/bench_scale.py" "${BENCH_ARGS[@]}" --sim-port "$SIM_PORT" \
-            --agents "$AGENTS" --calls "$CALLS" --odoo "${urls[@]}" --odoo-logs "$WORK_DIR"/odoo-scale-node*.log
+            --agents "$AGENTS" --calls "$CALLS" --proxy "${proxies[@]}" --ca "$WORK_DIR/proxy.crt" \
+            --node-pids "${node_pids[@]}" --odoo-logs "$WORK_DIR"/odoo-scale-node*.log
+        bench_stop_nginx
         ;;
     esac
     bench_stop_odoo

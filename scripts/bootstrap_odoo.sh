@@ -8,7 +8,8 @@
 #     src/                the 19.0 Community source: odoo/ and addons/ (Enterprise code never enters)
 #     src.origin          where src/ came from (a git URL, or ODOO_SRC)
 #     requirements.txt    what pip installs: the source's requirements.txt, else this project's
-#                         requirements-odoo19.txt; cbor2 5.4.2 replaced by 5.6.5 in either
+#                         requirements-odoo19.txt; cbor2 5.4.2 replaced by 5.6.5 in either, and
+#                         zope.interface/zope.event pinned for gevent's pkg_resources (websocket)
 #     venv/               the virtual environment; a .pth file in it makes src/ importable
 #     venv.stamp          what venv/ was built from (python, requirements): a change reinstalls
 #     setup.log           the output of git, venv, apt-get and pip
@@ -269,7 +270,7 @@ _bo_pip_install() {
 
 # _bo_healthy: the environment imports Odoo 19.0 from our src/ and its main requirements.
 _bo_healthy() {
-    BO_SRC="$BO_DIR/src" "$BO_DIR/venv/bin/python" - >>"$BO_LOG" 2>&1 <<'PY'
+    BO_SRC="$BO_DIR/src" "$BO_DIR/venv/bin/python" - >>"$BO_LOG" 2>&1 <<'PY' || return 1
 import os
 import sys
 
@@ -284,6 +285,8 @@ where = os.path.realpath(odoo.release.__file__)
 if tuple(odoo.release.version_info[:2]) != (19, 0) or not where.startswith(src + os.sep):
     sys.exit(f"Odoo {odoo.release.version} from {where}, not 19.0 from {src}")
 PY
+    # the websocket (gevent) process of a multi-worker server starts: gevent's plugins load
+    "$BO_DIR/venv/bin/python" -c 'from gevent import monkey; monkey.patch_all()' >>"$BO_LOG" 2>&1
 }
 
 # bootstrap_odoo: make Odoo 19.0 importable in the cache folder's environment; PYTHON then is its
@@ -343,10 +346,20 @@ bootstrap_odoo() {
         fi
     fi
 
-    # 2. The requirements: the source's own, else ours; cbor2 5.4.2 does not build, 5.6.5 does.
+    # 2. The requirements: the source's own, else ours; cbor2 5.4.2 does not build, 5.6.5 does. And the
+    #    websocket (gevent) process of a multi-worker Odoo: gevent before 23 (Odoo pins 21.8.0/22.10.2 below
+    #    python 3.12) loads its plugins through pkg_resources, and the setuptools of such a venv (65) cannot
+    #    find zope.interface 8 / zope.event 6, whose wheels name their metadata folder zope_interface-*
+    #    (normalized): "DistributionNotFound: zope.interface" and no /websocket. Their last wheels with the
+    #    dotted name are pinned there.
     local req_from="$BO_DIR/src/requirements.txt"
     [ -f "$req_from" ] || req_from="$REPO_DIR/requirements-odoo19.txt"
-    sed -E 's/^cbor2==5\.4\.2([^0-9]|$)/cbor2==5.6.5\1/' "$req_from" >"$BO_DIR/requirements.txt.new"
+    {
+        sed -E 's/^cbor2==5\.4\.2([^0-9]|$)/cbor2==5.6.5\1/' "$req_from"
+        printf '%s\n' "# crm_ameyo bootstrap: gevent's dependencies as its pkg_resources finds them (Odoo's websocket process)" \
+            "zope.interface==7.2 ; sys_platform != 'win32' and python_version < '3.12'" \
+            "zope.event==5.0 ; sys_platform != 'win32' and python_version < '3.12'"
+    } >"$BO_DIR/requirements.txt.new"
     if cmp -s "$BO_DIR/requirements.txt.new" "$BO_DIR/requirements.txt"; then
         rm -f "$BO_DIR/requirements.txt.new"
     else

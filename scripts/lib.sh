@@ -143,13 +143,15 @@ bench_begin() {
 }
 
 bench_end() {
+    bench_stop_nginx
     bench_stop_odoo
     stop_postgres "$BENCH_PG_DIR"
     if [ "${KEEP:-0}" = "1" ]; then log "kept $WORK_DIR"; else rm -rf "$WORK_DIR"; fi
 }
 
 # bench_odoo LOG_FILE PORT OPTIONS...: an Odoo HTTP server of database $DB in the background on
-# 127.0.0.1:PORT (its websocket/gevent port a free one), logging to LOG_FILE; returns once it answers.
+# 127.0.0.1:PORT (its websocket/gevent port GEVENT_PORT, else a free one), logging to LOG_FILE; returns once
+# it answers. Its process id is the last of BENCH_PIDS.
 bench_odoo() {
     local log_file="$1" port="$2"
     shift 2
@@ -158,7 +160,7 @@ bench_odoo() {
     ODOO_LAUNCHER="$WORK_DIR/odoo-server"
     printf 'from odoo.cli.command import main\n\nmain()\n' >"$ODOO_LAUNCHER"
     odoo_argv -d "$DB" --db-filter="^$DB\$" --http-interface=127.0.0.1 --http-port="$port" \
-        --gevent-port="$(free_port)" --limit-time-real=600 "$@"
+        --gevent-port="${GEVENT_PORT:-$(free_port)}" --limit-time-real=600 "$@"
     ODOO_LAUNCHER=""
     "${ODOO_ARGV[@]}" >"$log_file" 2>&1 &  # its own process id, not a subshell's: bench_stop_odoo stops it
     BENCH_PIDS+=("$!")
@@ -179,6 +181,49 @@ bench_stop_odoo() {
         wait "$pid" 2>/dev/null || true
     done
     BENCH_PIDS=()
+}
+
+# ensure_nginx: nginx from Debian when missing (nginx-light, else nginx), in NGINX. The package may start the
+# system service: the benchmark never uses it (bench_nginx runs a private instance).
+ensure_nginx() {
+    NGINX="$(command -v nginx || echo /usr/sbin/nginx)"
+    [ -x "$NGINX" ] && return 0
+    log "installing nginx from Debian (apt-get install nginx-light)"
+    local sudo=()
+    [ "$(id -u)" -eq 0 ] || sudo=(sudo)
+    "${sudo[@]}" apt-get update -qq >/dev/null 2>&1 || true
+    DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y -qq nginx-light >/dev/null 2>&1 \
+        || DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y -qq nginx >/dev/null
+    NGINX="$(command -v nginx || echo /usr/sbin/nginx)"
+}
+
+# bench_nginx NAME SITE_FILE: a private nginx serving SITE_FILE (an nginx site: server blocks), with its own
+# prefix, configuration, pid file, logs and temporary folders in $WORK_DIR/nginx-NAME (not the system
+# service); bench_stop_nginx (bench_end) stops it.
+BENCH_NGINX_PREFIXES=()
+bench_nginx() {
+    local prefix="$WORK_DIR/nginx-$1" site="$2"
+    mkdir -p "$prefix/logs" "$prefix/tmp"
+    printf '%s\n' "worker_processes 1;" "pid $prefix/nginx.pid;" "error_log $prefix/logs/error.log warn;" \
+        "events { worker_connections 4096; }" "http {" "    access_log $prefix/logs/access.log;" \
+        "    client_body_temp_path $prefix/tmp/body;" "    proxy_temp_path $prefix/tmp/proxy;" \
+        "    fastcgi_temp_path $prefix/tmp/fastcgi;" "    uwsgi_temp_path $prefix/tmp/uwsgi;" \
+        "    scgi_temp_path $prefix/tmp/scgi;" "    include $site;" "}" >"$prefix/nginx.conf"
+    if ! "$NGINX" -p "$prefix" -c "$prefix/nginx.conf" -t >"$prefix/logs/check.log" 2>&1; then
+        log "nginx refuses $site:"
+        cat "$prefix/logs/check.log" >&2
+        return 1
+    fi
+    "$NGINX" -p "$prefix" -c "$prefix/nginx.conf" || return 1
+    BENCH_NGINX_PREFIXES+=("$prefix")
+}
+
+bench_stop_nginx() {
+    local prefix
+    for prefix in "${BENCH_NGINX_PREFIXES[@]}"; do
+        "$NGINX" -p "$prefix" -c "$prefix/nginx.conf" -s quit 2>/dev/null || true
+    done
+    BENCH_NGINX_PREFIXES=()
 }
 
 # bench_psql SQL...: psql as the superuser on the benchmark's cluster (quiet, unaligned).

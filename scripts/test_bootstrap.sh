@@ -5,7 +5,8 @@
 #                                           # $ODOO_SRC, else the tree python3's Odoo comes from
 # With a python that cannot import Odoo (a virtual environment without the system's
 # site-packages, so without its .pth files, and no PYTHONPATH), require_odoo must:
-#   1. set Odoo up from the tree given as ODOO_SRC and hand over a python whose Odoo reports 19.0;
+#   1. set Odoo up from the tree given as ODOO_SRC and hand over a python whose Odoo reports 19.0, and
+#      whose gevent starts (the websocket process of a multi-worker server);
 #   2. a second time, reuse it: no pip run (PIP_LOG stays unwritten), nothing installed changes; the same
 #      with ODOO_SRC naming the folder's own source (not copied onto itself);
 #   3. without ODOO_SRC and with an unreachable repository, fail naming the step and ODOO_SRC;
@@ -70,6 +71,10 @@ log "the environment's Odoo: '$version' from $origin"
 [ "$version" = "Odoo Server 19.0" ] && [ "$origin" = "$(readlink -f "$cache/src/odoo/release.py")" ] \
     && ! find "$cache/src" -maxdepth 2 -name enterprise | grep -q .
 result "the installed Odoo reports 19.0, from the cache folder, without Enterprise code" $?
+env -u PYTHONPATH "$venv_python" -c 'from gevent import monkey; monkey.patch_all()' >"$tmp/gevent.err" 2>&1
+rc=$?
+[ "$rc" -eq 0 ] || tail -n 3 "$tmp/gevent.err" >&2
+result "the environment starts a multi-worker Odoo's websocket process (gevent's plugins load)" "$rc"
 [ "$(grep -c 'Odoo 19 setup: .*: done in [0-9]*\.[0-9]s$' "$tmp/first.err")" -ge 4 ]
 result "each setup step says what it does and how long it took" $?
 

@@ -187,6 +187,7 @@ class _Handler(BaseHTTPRequestHandler):
                           _json_or_none(body) if form is None else None)
         target = path + ('?' + split.query if split.query else '')
         record = sim.record(request, target)
+        record['client'] = self.client_address  # (host, port): which process sent it (the scale bench's failover)
         try:
             self._serve(request, target, record, started)
         finally:
