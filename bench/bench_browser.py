@@ -11,8 +11,9 @@ loads the URL in its frame), in a rotating order, to:
 - a third record's own form with no call (no call panel): what the panel itself costs.
 Each is timed from the navigation to the record's name being visible in the form and, during a call,
 the call panel too (polled with document.querySelector over the DevTools protocol). Redirects are
-followed by the browser, whatever their chain. Contacts first, then leads (the campaign's pop target
-set to leads). Figures and the load average are printed, never asserted.
+followed by the browser, whatever their chain. Each measured record's number has earlier calls of other
+agents (``PAST_CALLS``), so the panel lists its last five. Contacts first, then leads (the campaign's pop
+target set to leads). Figures and the load average are printed, never asserted.
 """
 
 import argparse
@@ -141,6 +142,7 @@ def summary(values):
 
 
 POP_ACTION = 'crm_ameyo.ameyo_call_pop_action'
+PAST_CALLS = 8  # earlier calls of each measured record's number: the panel lists its last five
 # kind: (label, path, the call panel shows, the agent is on a call with the record before the navigation)
 KINDS = {'pop': ('customer URL', '/ameyo/customer?...', True),
          'direct': ('own form URL', '/odoo/{app}/<id>, on a call with it', True),
@@ -237,6 +239,7 @@ def main():
                    [[f'Bench Contact {index}' for index in indexes]])
         contacts = [(pid, name, number(int(name.rsplit(' ', 1)[1]))) for pid, name in cr.fetchall()]
     leads = create_leads(args, 100)
+    add_past_calls(args, contacts, leads)
 
     http = requests.Session()
     answer = http.post(f'{args.odoo}/web/session/authenticate', json={'jsonrpc': '2.0', 'params': {
@@ -259,6 +262,31 @@ def main():
         with psycopg2.connect(host='127.0.0.1', port=args.pg_port, user='odoo', dbname=args.db) as conn, \
                 conn.cursor() as cr:
             cr.execute("UPDATE ameyo_campaign SET pop_target = 'partner'")
+
+
+def add_past_calls(args, contacts, leads, per_record=PAST_CALLS):
+    """``per_record`` disposed calls of other agents in the past for each measured contact and lead (their
+    number, the record, an outcome and notes), as a repeat caller has: the call panel lists its five last
+    calls, not "First call from this caller"."""
+    with psycopg2.connect(host='127.0.0.1', port=args.pg_port, user='odoo', dbname=args.db) as conn, \
+            conn.cursor() as cr:
+        cr.execute("SELECT id, company_id FROM ameyo_server ORDER BY id LIMIT 1")
+        server_id, company_id = cr.fetchone()
+        cr.execute("SELECT id FROM ameyo_disposition ORDER BY id LIMIT 1")
+        disposition_id = cr.fetchone()[0]
+        cr.execute("SELECT id FROM res_users WHERE login LIKE 'scale_agent%%' ORDER BY id LIMIT 10")
+        agents = [row[0] for row in cr.fetchall()]
+        rows = [(server_id, company_id, phone, phone, record_id if field == 'partner_id' else None,
+                 record_id if field == 'lead_id' else None, agents[index % len(agents)], disposition_id,
+                 f'brw-past-{field}-{record_id}-{index}', f'Past call {index}: asked for a quote', index + 1)
+                for field, records in (('partner_id', contacts), ('lead_id', leads))
+                for record_id, _name, phone in records for index in range(per_record)]
+        cr.executemany(
+            "INSERT INTO ameyo_call (server_id, company_id, direction, state, phone, phone_key, partner_id, lead_id,"
+            " user_id, disposition_id, disposition_code, crt_object_id, notes, create_date, write_date, connected_at)"
+            " VALUES (%s, %s, 'inbound', 'disposed', %s, %s, %s, %s, %s, %s, 'Sale', %s, %s,"
+            " now() - make_interval(days => %s), now(), now() - make_interval(days => %s))",
+            [(*row, row[-1]) for row in rows])
 
 
 def create_leads(args, count):
