@@ -11,7 +11,9 @@ loads the URL in its frame), in a rotating order, to:
 - a third record's own form with no call (no call panel): what the panel itself costs.
 Each is timed from the navigation to the record's name being visible in the form and, during a call,
 the call panel too (polled with document.querySelector over the DevTools protocol). Redirects are
-followed by the browser, whatever their chain. Each measured record's number has earlier calls of other
+followed by the browser, whatever their chain. Each navigation starts from an idle page (``SETTLE``:
+the previous page's chatter and avatars loaded, the pop of a form's call sent), so no kind inherits
+another's tail. Each measured record's number has earlier calls of other
 agents (``PAST_CALLS``), so the panel lists its last five. Contacts first, then leads (the campaign's pop
 target set to leads). Figures and the load average are printed, never asserted.
 """
@@ -143,6 +145,7 @@ def summary(values):
 
 POP_ACTION = 'crm_ameyo.ameyo_call_pop_action'
 PAST_CALLS = 8  # earlier calls of each measured record's number: the panel lists its last five
+SETTLE = 0.5  # seconds of idle page before each navigation
 # kind: (label, path, the call panel shows, the agent is on a call with the record before the navigation)
 KINDS = {'pop': ('customer URL', '/ameyo/customer?...', True),
          'direct': ('own form URL', '/odoo/{app}/<id>, on a call with it', True),
@@ -193,6 +196,9 @@ def run_target(args, browser, http, target, records):
                 if kind == 'direct':
                     call_with(phone)
                 url = f'{base}/odoo/{app}/{record_id}'
+            # the previous page's own tail (its chatter, avatars, websocket) over before any navigation, the
+            # call made before a form's or action's: each kind starts from the same idle page
+            time.sleep(SETTLE)
             elapsed, timing = browser.open_until(url, name, panel=KINDS[kind][2])
             if round_index >= 2:
                 times[kind].append(elapsed)
