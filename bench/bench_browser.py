@@ -54,11 +54,13 @@ NAME_VISIBLE = """(() => {
 # where the time of the page went: its redirects, the document, and the web client's requests after it
 TIMING = """JSON.stringify((() => {
   const nav = performance.getEntriesByType('navigation')[0];
-  const rpcs = performance.getEntriesByType('resource').filter(
-      r => r.initiatorType === 'fetch' || r.initiatorType === 'xmlhttprequest').map(
-      r => new URL(r.name).pathname);
+  const calls = performance.getEntriesByType('resource').filter(
+      r => r.initiatorType === 'fetch' || r.initiatorType === 'xmlhttprequest');
+  const rpcs = calls.map(r => new URL(r.name).pathname);
+  const read = calls.filter(r => r.name.includes('/web_read'));
   return {redirects: nav.redirectCount, redirect: nav.redirectEnd - nav.redirectStart,
-          document: nav.responseEnd, loaded: nav.loadEventEnd, rpcs: rpcs};
+          document: nav.responseEnd, loaded: nav.loadEventEnd, rpcs: rpcs,
+          first_request: calls.length ? calls[0].startTime : 0, read: read.length ? read[0].responseEnd : 0};
 })())"""
 
 
@@ -220,7 +222,9 @@ def run_target(args, browser, http, target, records):
         last = timings[kind][-1]
         print(f'  {label}{" (panel)" if panel else ""}: redirects {last["redirects"]} taking median '
               f'{statistics.median(t["redirect"] for t in timings[kind]):.0f} ms; document received at median '
-              f'{statistics.median(t["document"] for t in timings[kind]):.0f} ms; web client requests: '
+              f'{statistics.median(t["document"] for t in timings[kind]):.0f} ms, its first request sent at '
+              f'{statistics.median(t["first_request"] for t in timings[kind]):.0f} ms, the form\'s record read at '
+              f'{statistics.median(t["read"] for t in timings[kind]):.0f} ms; web client requests: '
               f'{", ".join(last["rpcs"]) or "-"}')
 
 
