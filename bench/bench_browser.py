@@ -2,17 +2,25 @@
 
 Driven by bench/run.sh (``bench/run.sh browser``), which starts PostgreSQL and Odoo. Logged in as the
 bench agent, with a warm asset cache, each round navigates (a full page load, as Ameyo's agent client
-loads the URL in its frame) once to a customer URL Ameyo would send for a contact, and once straight to
-another contact's own form URL, in alternating order, and times each from the navigation to the
-contact's name being visible in the form (polled with document.querySelector over the DevTools
-protocol). Redirects are followed by the browser, whatever their chain. A third URL each round is
-the pop's server action on the previous round's leg (``/odoo/<leg>/action-…``, the first release's
-redirect target, kept for a prefilled new record): what that chain costs beside the pop's own.
-Then the same with leads (the campaign's pop target set to leads). Figures are printed, never asserted.
+loads the URL in its frame), in a rotating order, to:
+- a customer URL Ameyo would send for a record (the pop: a new leg, the lookup, the redirect);
+- another record's own form URL while the agent is on a live call with it (a pop of its number sent
+  just before, outside the timing, as the banner or a second tab would reopen it): the same form with
+  the same call panel, the like-with-like comparison the budget (1.05x) is about;
+- the pop's server action on a live leg (``/odoo/<leg>/action-…``, the path of a new prefilled record);
+- a third record's own form with no call (no call panel): what the panel itself costs.
+Each is timed from the navigation to the record's name being visible in the form and, during a call,
+the call panel too (polled with document.querySelector over the DevTools protocol). Redirects are
+followed by the browser, whatever their chain. Each navigation starts from an idle page (``SETTLE``:
+the previous page's chatter and avatars loaded, the pop of a form's call sent), so no kind inherits
+another's tail. Each measured record's number has earlier calls of other
+agents (``PAST_CALLS``), so the panel lists its last five. Contacts first, then leads (the campaign's pop
+target set to leads). Figures and the load average are printed, never asserted.
 """
 
 import argparse
 import json
+import os
 import random
 import shutil
 import signal
@@ -29,11 +37,14 @@ import uuid
 import psycopg2
 import requests
 import websocket
-from bench_screen_pop import AGENT_AMEYO_ID, AGENT_LOGIN, AGENT_PASSWORD, SENT_FORMATS, number
+from bench_screen_pop import AGENT_AMEYO_ID, AGENT_LOGIN, AGENT_PASSWORD, SENT_FORMATS, number, percentiles
 
 CHROMIUM_FLAGS = ('--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking',
                   '--disable-component-update', '--disable-sync', '--window-size=1366,900')
+# the name in the form and, during a call, the call panel (name and panel: %s, %s)
 NAME_VISIBLE = """(() => {
+  const panel = document.querySelector('.o_form_view .o_ameyo_call_panel');
+  if (%s && !(panel && panel.offsetParent !== null)) return false;
   for (const el of document.querySelectorAll(
       '.o_form_view .o_field_widget[name="name"] input, .o_form_view .o_field_widget[name="name"] textarea')) {
     if (el.value === %s && el.offsetParent !== null) return true;
@@ -43,11 +54,13 @@ NAME_VISIBLE = """(() => {
 # where the time of the page went: its redirects, the document, and the web client's requests after it
 TIMING = """JSON.stringify((() => {
   const nav = performance.getEntriesByType('navigation')[0];
-  const rpcs = performance.getEntriesByType('resource').filter(
-      r => r.initiatorType === 'fetch' || r.initiatorType === 'xmlhttprequest').map(
-      r => new URL(r.name).pathname);
+  const calls = performance.getEntriesByType('resource').filter(
+      r => r.initiatorType === 'fetch' || r.initiatorType === 'xmlhttprequest');
+  const rpcs = calls.map(r => new URL(r.name).pathname);
+  const read = calls.filter(r => r.name.includes('/web_read'));
   return {redirects: nav.redirectCount, redirect: nav.redirectEnd - nav.redirectStart,
-          document: nav.responseEnd, loaded: nav.loadEventEnd, rpcs: rpcs};
+          document: nav.responseEnd, loaded: nav.loadEventEnd, rpcs: rpcs,
+          first_request: calls.length ? calls[0].startTime : 0, read: read.length ? read[0].responseEnd : 0};
 })())"""
 
 
@@ -96,9 +109,10 @@ class Browser:
     def evaluate(self, expression):
         return self.send('Runtime.evaluate', expression=expression, returnByValue=True)['result'].get('value')
 
-    def open_until(self, url, name, timeout=300):  # a loaded 2-core machine takes tens of seconds a page
-        """Navigate to ``url``; the milliseconds until ``name`` shows in the form, and where they went."""
-        check = NAME_VISIBLE % json.dumps(name)
+    def open_until(self, url, name, panel=False, timeout=300):  # a loaded 2-core machine: tens of seconds a page
+        """Navigate to ``url``; the milliseconds until ``name`` shows in the form (with the call panel if
+        ``panel``), and where they went."""
+        check = NAME_VISIBLE % (json.dumps(panel), json.dumps(name))
         started = time.monotonic()
         self.send('Page.navigate', url=url)
         while time.monotonic() - started < timeout:
@@ -106,7 +120,7 @@ class Browser:
                 elapsed = (time.monotonic() - started) * 1000
                 return elapsed, json.loads(self.evaluate(TIMING))
             time.sleep(0.005)
-        raise SystemExit(f'{name!r} never showed after opening {url}; the page says: '
+        raise SystemExit(f'{name!r} (call panel: {panel}) never showed after opening {url}; the page says: '
                          f'{self.evaluate("document.body && document.body.innerText.slice(0, 300)")!r}')
 
     def close(self):
@@ -127,56 +141,90 @@ def customer_url(base_url, phone, sent_format):
 
 
 def summary(values):
-    return f'median {statistics.median(values):6.0f} ms, max {max(values):6.0f} ms'
+    median, p95 = percentiles(values)
+    return f'median {median:6.0f} ms, p95 {p95:6.0f} ms'
 
 
 POP_ACTION = 'crm_ameyo.ameyo_call_pop_action'
-LABELS = {'pop': ('customer URL', '/ameyo/customer?...'),
-          'action': ('server action', f'/odoo/<leg>/action-{POP_ACTION}'),
-          'direct': ('own form URL', None)}
+PAST_CALLS = 8  # earlier calls of each measured record's number: the panel lists its last five
+SETTLE = 0.5  # seconds of idle page before each navigation
+# kind: (label, path, the call panel shows, the agent is on a call with the record before the navigation)
+KINDS = {'pop': ('customer URL', '/ameyo/customer?...', True),
+         'direct': ('own form URL', '/odoo/{app}/<id>, on a call with it', True),
+         'action': ('server action', f'/odoo/<leg>/action-{POP_ACTION}', True),
+         'plain': ('own form URL', '/odoo/{app}/<id>, no call (no panel)', False)}
 
 
-def run_target(args, browser, target, records):
-    """Rounds of: a pop (the customer URL), the pop's server action on the previous round's leg (the
-    redirect chain of the first release, kept for a new prefilled record), another record's own form
-    URL, in a rotating order; print the figures."""
+def load_average():
+    return ' '.join(f'{value:.2f}' for value in os.getloadavg())
+
+
+def run_target(args, browser, http, target, records):
+    """Rounds of the four kinds of navigation (module docstring) in a rotating order; print the figures."""
     rng = random.Random(5)
-    base, leg = args.odoo, 'contacts' if target == 'partner' else 'crm'
+    base, app = args.odoo, 'contacts' if target == 'partner' else 'crm'
     with psycopg2.connect(host='127.0.0.1', port=args.pg_port, user='odoo', dbname=args.db) as conn, \
             conn.cursor() as cr:
         cr.execute("UPDATE ameyo_campaign SET pop_target = %s", [target])
-    times = {kind: [] for kind in LABELS}
-    timings = {kind: [] for kind in LABELS}
-    previous = None  # (crtObjectId, name) of the last round's pop
+
+    def call_with(phone):
+        """A pop of ``phone`` as Ameyo sends it, outside the timing (not followed): the agent's live leg with
+        the record, his previous one ended; the leg's id."""
+        crt, url = customer_url(base, phone, SENT_FORMATS[0])
+        answer = http.get(url, allow_redirects=False, timeout=300)
+        if answer.status_code != 303 and answer.status_code != 302:
+            raise SystemExit(f'the pop of {phone} answered {answer.status_code}: {answer.text[:300]}')
+        with psycopg2.connect(host='127.0.0.1', port=args.pg_port, user='odoo', dbname=args.db) as conn, \
+                conn.cursor() as cr:
+            cr.execute("SELECT id FROM ameyo_call WHERE crt_object_id = %s", [crt])
+            return cr.fetchone()[0]
+
+    times = {kind: [] for kind in KINDS}
+    timings = {kind: [] for kind in KINDS}
+    loads = [load_average()]
     for round_index in range(args.rounds + 2):  # two warm-up rounds first
-        (_pop_id, pop_name, pop_phone), (direct_id, direct_name, _phone) = rng.sample(records, 2)
-        crt, url = customer_url(base, pop_phone, SENT_FORMATS[round_index % len(SENT_FORMATS)])
-        steps = [('pop', url, pop_name), ('direct', f'{base}/odoo/{leg}/{direct_id}', direct_name)]
-        if previous:
-            with psycopg2.connect(host='127.0.0.1', port=args.pg_port, user='odoo', dbname=args.db) as conn, \
-                    conn.cursor() as cr:
-                cr.execute("SELECT id FROM ameyo_call WHERE crt_object_id = %s", [previous[0]])
-                steps.append(('action', f'{base}/odoo/{cr.fetchone()[0]}/action-{POP_ACTION}', previous[1]))
-        shift = round_index % len(steps)
-        for kind, step_url, name in steps[shift:] + steps[:shift]:
-            elapsed, timing = browser.open_until(step_url, name)
+        # records of no call for the form without a panel (never the one the agent is on a call with)
+        picked = dict(zip(KINDS, [*rng.sample(records[len(records) // 4:], len(KINDS) - 1),
+                                  rng.choice(records[:len(records) // 4])], strict=True))
+        kinds = list(KINDS)
+        shift = round_index % len(kinds)
+        for kind in kinds[shift:] + kinds[:shift]:
+            record_id, name, phone = picked[kind]
+            if kind == 'pop':
+                url = customer_url(base, phone, SENT_FORMATS[round_index % len(SENT_FORMATS)])[1]
+            elif kind == 'action':
+                url = f'{base}/odoo/{call_with(phone)}/action-{POP_ACTION}'
+            else:
+                if kind == 'direct':
+                    call_with(phone)
+                url = f'{base}/odoo/{app}/{record_id}'
+            # the previous page's own tail (its chatter, avatars, websocket) over before any navigation, the
+            # call made before a form's or action's: each kind starts from the same idle page
+            time.sleep(SETTLE)
+            elapsed, timing = browser.open_until(url, name, panel=KINDS[kind][2])
             if round_index >= 2:
                 times[kind].append(elapsed)
                 timings[kind].append(timing)
-        previous = (crt, pop_name)
-    LABELS['direct'] = ('own form URL', f'/odoo/{leg}/<id>')
+    loads.append(load_average())
     kind_name = 'Contacts' if target == 'partner' else 'Leads'
-    print(f'\n{kind_name} ({args.rounds} rounds, order rotating; from the navigation to the name visible in the form):')
-    for kind, (label, path) in LABELS.items():
-        print(f'  {label:13} {path:58} {summary(times[kind])}')
-    direct = statistics.median(times['direct'])
-    print(f'  ratio of medians to the own form URL: customer URL {statistics.median(times["pop"]) / direct:.3f}x '
-          f'(budget: 1.05x), server action {statistics.median(times["action"]) / direct:.3f}x')
-    for kind, (label, _path) in LABELS.items():
+    print(f'\n{kind_name} ({args.rounds} rounds, order rotating; from the navigation to the name visible in the form, '
+          f'and the call panel during a call; load average {loads[0]} before, {loads[1]} after):')
+    for kind, (label, path, _panel) in KINDS.items():
+        print(f'  {label:13} {path.format(app=app):58} {summary(times[kind])}')
+    direct, direct_p95 = percentiles(times['direct'])
+    pop, pop_p95 = percentiles(times['pop'])
+    action, action_p95 = percentiles(times['action'])
+    plain = percentiles(times['plain'])[0]
+    print(f'  customer URL / own form URL on a call: median {pop / direct:.3f}x, p95 {pop_p95 / direct_p95:.3f}x '
+          f'(budget: 1.05x); server action {action / direct:.3f}x, p95 {action_p95 / direct_p95:.3f}x; '
+          f'the form with its call panel / without: median {direct / plain:.3f}x')
+    for kind, (label, _path, panel) in KINDS.items():
         last = timings[kind][-1]
-        print(f'  {label}: redirects {last["redirects"]} taking median '
+        print(f'  {label}{" (panel)" if panel else ""}: redirects {last["redirects"]} taking median '
               f'{statistics.median(t["redirect"] for t in timings[kind]):.0f} ms; document received at median '
-              f'{statistics.median(t["document"] for t in timings[kind]):.0f} ms; web client requests: '
+              f'{statistics.median(t["document"] for t in timings[kind]):.0f} ms, its first request sent at '
+              f'{statistics.median(t["first_request"] for t in timings[kind]):.0f} ms, the form\'s record read at '
+              f'{statistics.median(t["read"] for t in timings[kind]):.0f} ms; web client requests: '
               f'{", ".join(last["rpcs"]) or "-"}')
 
 
@@ -201,6 +249,7 @@ def main():
                    [[f'Bench Contact {index}' for index in indexes]])
         contacts = [(pid, name, number(int(name.rsplit(' ', 1)[1]))) for pid, name in cr.fetchall()]
     leads = create_leads(args, 100)
+    add_past_calls(args, contacts, leads)
 
     http = requests.Session()
     answer = http.post(f'{args.odoo}/web/session/authenticate', json={'jsonrpc': '2.0', 'params': {
@@ -216,13 +265,38 @@ def main():
         browser.open_until(f'{args.odoo}/odoo/contacts/{contacts[0][0]}', contacts[0][1])
         print(f'Headless Chromium, warm asset cache, {args.partners:,} contacts, one Odoo process, '
               f'logged in as {AGENT_LOGIN}; the pop opens what the campaign says (contact, then lead).')
-        run_target(args, browser, 'partner', contacts)
-        run_target(args, browser, 'lead', leads)
+        run_target(args, browser, http, 'partner', contacts)
+        run_target(args, browser, http, 'lead', leads)
     finally:
         browser.close()
         with psycopg2.connect(host='127.0.0.1', port=args.pg_port, user='odoo', dbname=args.db) as conn, \
                 conn.cursor() as cr:
             cr.execute("UPDATE ameyo_campaign SET pop_target = 'partner'")
+
+
+def add_past_calls(args, contacts, leads, per_record=PAST_CALLS):
+    """``per_record`` disposed calls of other agents in the past for each measured contact and lead (their
+    number, the record, an outcome and notes), as a repeat caller has: the call panel lists its five last
+    calls, not "First call from this caller"."""
+    with psycopg2.connect(host='127.0.0.1', port=args.pg_port, user='odoo', dbname=args.db) as conn, \
+            conn.cursor() as cr:
+        cr.execute("SELECT id, company_id FROM ameyo_server ORDER BY id LIMIT 1")
+        server_id, company_id = cr.fetchone()
+        cr.execute("SELECT id FROM ameyo_disposition ORDER BY id LIMIT 1")
+        disposition_id = cr.fetchone()[0]
+        cr.execute("SELECT id FROM res_users WHERE login LIKE 'scale_agent%%' ORDER BY id LIMIT 10")
+        agents = [row[0] for row in cr.fetchall()]
+        rows = [(server_id, company_id, phone, phone, record_id if field == 'partner_id' else None,
+                 record_id if field == 'lead_id' else None, agents[index % len(agents)], disposition_id,
+                 f'brw-past-{field}-{record_id}-{index}', f'Past call {index}: asked for a quote', index + 1)
+                for field, records in (('partner_id', contacts), ('lead_id', leads))
+                for record_id, _name, phone in records for index in range(per_record)]
+        cr.executemany(
+            "INSERT INTO ameyo_call (server_id, company_id, direction, state, phone, phone_key, partner_id, lead_id,"
+            " user_id, disposition_id, disposition_code, crt_object_id, notes, create_date, write_date, connected_at)"
+            " VALUES (%s, %s, 'inbound', 'disposed', %s, %s, %s, %s, %s, %s, 'Sale', %s, %s,"
+            " now() - make_interval(days => %s), now(), now() - make_interval(days => %s))",
+            [(*row, row[-1]) for row in rows])
 
 
 def create_leads(args, count):

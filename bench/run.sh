@@ -4,7 +4,8 @@
 #   bench/run.sh pop       # 1. server time of the pop vs /web/session/check (and get_session_info),
 #                          #    SQL queries per pop and what each is for; caller lookup in the database
 #   bench/run.sh browser   # 2. what the agent waits for, headless Chromium (warm cache): customer URL
-#                          #    to the caller's name in the form, vs the record's own form URL, alternating
+#                          #    to the caller's name and the call panel in the form, vs the record's own
+#                          #    form URL during a call with it (the panel too), rotating; contacts, leads
 #   bench/run.sh scale     # 3. deploy/ as it is: two Odoo servers (--workers=2, crons, websocket process,
 #                          #    proxy_mode, one data directory) behind a private nginx (installed from Debian
 #                          #    when missing), AGENTS agents on the simulator; one server, two, one killed

@@ -12,12 +12,12 @@ from . import ameyo_call_dial
 from . import ameyo_call_attention
 from . import ameyo_call_history
 from . import ameyo_call_voice_log
+from . import ameyo_call_panel  # its legs' indexes; the caller mixin lists its panel in its _inherit too
 from . import ameyo_call
 from . import ameyo_agent_session
 from . import res_company
 from . import res_users
 from . import res_config_settings
-from . import ameyo_call_panel  # before the caller mixin, which lists it in its _inherit
 from . import ameyo_caller_mixin
 from . import res_partner
 from . import crm_lead

@@ -85,6 +85,7 @@ class AmeyoCall(models.Model):
         'ameyo.call.voice.log.mixin',  # ameyo_call_voice_log.py: the leg's recording (ameyo.call.recording)
         'ameyo.call.attention.mixin',  # ameyo_call_attention.py: Needing Attention
         'ameyo.call.history.mixin',  # ameyo_call_history.py: who reads which calls of a customer
+        'ameyo.call.panel.legs.mixin',  # ameyo_call_panel.py: the call panel's indexes of a caller's calls
     ]
     _order = 'create_date desc, id desc'
     _rec_name = 'crt_object_id'

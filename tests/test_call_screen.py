@@ -87,6 +87,53 @@ class TestCallPanel(AmeyoTransactionCase):
         self.assertIn('Call 5', panel)
         self.assertIn('and more in the chatter', panel)
 
+    def test_panel_queries_do_not_grow_with_the_calls(self):
+        """The last calls of a number are found on the legs' indexes of (number or record, creation, id), each
+        stopped at the panel's count: as many queries for 2 earlier calls as for 40 about other contacts and
+        leads of the number, with other agents and outcomes; the newest listed first, whichever way they are
+        the caller's (his number, his own record from another number)."""
+        sql = "SELECT indexdef FROM pg_indexes WHERE tablename = 'ameyo_call' AND indexname LIKE 'ameyo_call_panel_%%'"
+        self.env.cr.execute(sql)
+        self.assertEqual(sorted(row[0].split(' USING btree ')[1] for row in self.env.cr.fetchall()), [
+            '(lead_id, create_date, id) WHERE (lead_id IS NOT NULL)',
+            '(partner_id, create_date, id) WHERE (partner_id IS NOT NULL)',
+            '(phone_key, create_date, id) WHERE (phone_key IS NOT NULL)'])
+        agents = (self.agent_a, self.agent_b, self.supervisor)
+        outcomes = [self.disposition, *self.env['ameyo.disposition'].create([
+            {'campaign_id': self.campaign.id, 'code': f'Panel {index}', 'name': f'Panel outcome {index}'}
+            for index in range(3)])]
+
+        def earlier_calls(start, count):
+            for index in range(start, start + count):
+                kind = index % 3
+                record = {'partner_id': self.env['res.partner'].create(
+                    {'name': f'Shares the number {index}', 'phone': '+91 98765 43210'}).id} if kind == 0 else \
+                    {'lead_id': self.env['crm.lead'].create({'name': f'Lead of the number {index}',
+                                                             'phone': '98765 43210', 'user_id': self.agent_a.id}).id} \
+                    if kind == 1 else {'partner_id': self.caller.id, 'phone': '+91 90000 22222'}  # his, another number
+                self.create_leg(f'panel-grow-{index}', agents[index % 3], state='disposed', notes=f'Grow {index}',
+                                disposition_id=outcomes[index % 4].id, **record)
+
+        def panel_queries():
+            caller = self.caller.with_user(self.agent_a)
+            self.env.invalidate_all()
+            self.assertTrue(caller.ameyo_open_call_id)  # the form's own lookup, which Dispose Call needs anyway
+            before = self.env.cr.sql_log_count
+            panel = caller.ameyo_call_panel
+            return self.env.cr.sql_log_count - before, panel
+
+        earlier_calls(0, 3)
+        self.create_leg('panel-grow-live', self.agent_a, partner_id=self.caller.id, queue_id=self.queue.id)
+        self.panel(self.caller)  # templates compiled, languages loaded
+        few, _panel = panel_queries()
+        earlier_calls(3, 40)
+        self.panel(self.caller)  # the caches the creations cleared, warm again
+        many, panel = panel_queries()
+        self.assertEqual(many, few)
+        rows = html.fromstring(panel).xpath("//tr[hasclass('o_ameyo_panel_call')]")
+        self.assertEqual([row.xpath('td')[4].text_content() for row in rows],
+                         ['Grow 42', 'Grow 41', 'Grow 40', 'Grow 39', 'Grow 38'])
+
     def test_panel_falls_back_to_the_campaign_guidance(self):
         self.campaign.guidance = '<p>Campaign script.</p>'
         self.create_leg('panel-no-queue', self.agent_a, partner_id=self.caller.id)

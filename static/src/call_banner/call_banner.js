@@ -32,11 +32,12 @@ export class AmeyoCallBanner extends Component {
         this.action = useService("action");
         this.busService = useService("bus_service");
         this.state = useState({ call: false, isAgent: false, showGuidance: false });
-        onWillStart(async () => {
-            this.state.isAgent = await user.hasGroup("crm_ameyo.group_ameyo_agent");
-            if (this.state.isAgent) {
-                this.state.call = withMarkup(await this.orm.call("ameyo.call", "get_current_call", []));
-            }
+        // Not awaited: the web client mounts only once every systray item has started, and only then loads
+        // the page's own action (the form of the record the pop opened). The banner's two requests (is he
+        // an agent, his live call) used to come first, one after the other, on every page of every user;
+        // now they run beside the form's and the banner shows when they are back.
+        onWillStart(() => {
+            this.load();
         });
         this.busService.subscribe("crm_ameyo/call", (call) => {
             // news of an older leg (disposed late, say) does not hide the live call shown
@@ -46,6 +47,13 @@ export class AmeyoCallBanner extends Component {
             }
         });
         useBus(this.env.bus, "CRM_AMEYO:CALL_CHANGED", () => this.reload());
+    }
+
+    async load() {
+        this.state.isAgent = await user.hasGroup("crm_ameyo.group_ameyo_agent");
+        if (this.state.isAgent) {
+            await this.reload();
+        }
     }
 
     async reload() {
