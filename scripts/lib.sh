@@ -234,6 +234,14 @@ bench_psql() {
 # The shell tests' verdicts (test_bootstrap.sh, test_run_stop.sh, test_summary.sh): "PASS <subject>: <check>" or
 # "FAIL ...", which test.sh counts; CHECK_FAILURES counts the failures for the script's exit status.
 CHECK_FAILURES=0
+# scratch_dir NAME: SCRATCH_DIR, a new folder /tmp/crm_ameyo_NAME.XXXXXX that PostgreSQL's user can read,
+# removed when the script exits (KEEP=1 keeps it). For the shell tests' throw-away copies and run folders.
+scratch_dir() {
+    SCRATCH_DIR="$(mktemp -d "/tmp/crm_ameyo_$1.XXXXXX")"
+    chmod 755 "$SCRATCH_DIR"
+    [ "${KEEP:-0}" = "1" ] || trap 'rm -rf "$SCRATCH_DIR"' EXIT
+}
+
 check_result() {  # check_result SUBJECT CHECK STATUS
     if [ "$3" -eq 0 ]; then
         echo "PASS $1: $2"

@@ -32,8 +32,8 @@ if [ -z "$tree" ] || ! valid_tree "$tree"; then
 fi
 tree="$(cd "$tree" && pwd)"
 
-tmp="$(mktemp -d /tmp/crm_ameyo_bootstrap.XXXXXX)"
-[ "${KEEP:-0}" = "1" ] || trap 'rm -rf "$tmp"' EXIT
+scratch_dir bootstrap
+tmp="$SCRATCH_DIR"
 cache="$tmp/odoo"
 venv_python="$cache/venv/bin/python"
 

@@ -11,9 +11,8 @@ set +e
 
 result() { check_result run.sh "$1" "$2"; }  # result CHECK STATUS
 
-run_dir="$(mktemp -d /tmp/crm_ameyo_run_stop.XXXXXX)"
-chmod 755 "$run_dir"
-[ "${KEEP:-0}" = "1" ] || trap 'rm -rf "$run_dir"' EXIT
+scratch_dir run_stop
+run_dir="$SCRATCH_DIR"
 http_port="$(free_port)"; sim_port="$(free_port)"; pg_port="$(free_port)"
 
 # The processes of this run: any whose command line names the run folder (PostgreSQL's data folder,

@@ -16,9 +16,8 @@ set +e
 
 result() { check_result test.sh "$1" "$2"; }  # result CHECK STATUS
 
-tmp="$(mktemp -d /tmp/crm_ameyo_test_summary.XXXXXX)"
-chmod 755 "$tmp"
-[ "${KEEP:-0}" = "1" ] || trap 'rm -rf "$tmp"' EXIT
+scratch_dir test_summary
+tmp="$SCRATCH_DIR"
 copy="$tmp/crm_ameyo"
 rsync -a --exclude '.git' --exclude '__pycache__' --exclude '.ruff_cache' --exclude '/.run' "$REPO_DIR/" "$copy/"
 
