@@ -194,6 +194,13 @@ class AmeyoCallDialMixin(models.AbstractModel):
         return campaigns if len(campaigns) == 1 else Campaign
 
     @api.model
+    def _ameyo_dial_partner(self, record):
+        """The contact a dial of ``record`` is about: the contact itself, a lead's contact, else none."""
+        if record._name == 'res.partner':
+            return record
+        return record['partner_id'] if 'partner_id' in record._fields else self.env['res.partner']
+
+    @api.model
     def _ameyo_dial_customer_record(self, record, campaign, sent):
         """The ``customerRecord`` a dial of ``record`` in ``campaign`` sends (``sent``: the number as dialed): one
         key per line of the campaign's Customer Record (``ameyo.campaign.record.field``), its value read AS THE
@@ -213,9 +220,8 @@ class AmeyoCallDialMixin(models.AbstractModel):
 
         record = record.with_env(env)
         lead = record if record._name == 'crm.lead' else env['crm.lead']
-        partner = record if record._name == 'res.partner' else record['partner_id'] \
-            if 'partner_id' in record._fields else env['res.partner']
-        values = {}
+        partner = self._ameyo_dial_partner(record)
+        values, readable = {}, set()
         for line in lines:
             if line.source == 'dialed_number':
                 values[line.ameyo_key] = sent
@@ -227,7 +233,9 @@ class AmeyoCallDialMixin(models.AbstractModel):
                 odoo_field = holder._fields[field.name]
                 try:
                     # checked, not left to the read: a value in the transaction's cache is read without a check
-                    holder.check_access('read')
+                    if holder._name not in readable:  # once per record, not once per line
+                        holder.check_access('read')
+                        readable.add(holder._name)
                     holder._check_field_access(odoo_field, 'read')
                     value = _customer_record_string(odoo_field, holder[field.name])
                 except AccessError:
@@ -339,8 +347,7 @@ class AmeyoCallDialMixin(models.AbstractModel):
         contact's, or the lead's contact's), and, when it is missing or is not one of his number's country,
         every zone of that country (a time zone is typed by agents, the number's country is not); without
         either, the company's."""
-        partner = record if record._name == 'res.partner' else record['partner_id'] \
-            if 'partner_id' in record._fields else self.env['res.partner']
+        partner = self._ameyo_dial_partner(record)
         zones = [partner.tz] if partner.tz in pytz.all_timezones_set else []
         country_zones = _number_country_timezones(e164)
         if not (zones and zones[0] in country_zones):
@@ -395,8 +402,7 @@ class AmeyoCallDialMixin(models.AbstractModel):
             'dial_request_id': plan.request_id,
             'answered_activity_id': activity.id if activity else False,
         }
-        partner = record if record._name == 'res.partner' else record['partner_id'] \
-            if 'partner_id' in record._fields else self.env['res.partner']
+        partner = self._ameyo_dial_partner(record)
         for name, linked in (('partner_id', partner), ('lead_id', record if record._name == 'crm.lead' else None)):
             # a record of another company than the server's is dialed, not linked (the leg is the server's)
             if linked and linked.sudo().company_id in (server.company_id, self.env['res.company']):
@@ -419,18 +425,15 @@ class AmeyoCallDialMixin(models.AbstractModel):
         ``leg`` was committed by another transaction: this one's snapshot may not see it, so nothing of it is
         read here but in the transaction that stores the answer (its id and ``plan`` say what the request needs).
         """
-        server, campaign = plan.server, plan.campaign
+        server = plan.server
         additional_params = {'recordId': f'{record._name},{record.id}', 'odooCallId': str(leg.id)}
         error, answer = None, {}
         try:
-            customer_record = plan.customer_record
-            if customer_record is None:  # a plan made elsewhere: the record is read here, as the same user
-                customer_record = self._ameyo_dial_customer_record(record, campaign, plan.sent)
             client = server.sudo()._get_ameyo_client()
             for pause in (*not_ready_pauses, None):
                 try:
                     answer = self._ameyo_dial_request(client, plan, user or self.env.user, additional_params,
-                                                      customer_record)
+                                                      plan.customer_record)
                     break
                 except AmeyoError as failure:
                     if pause is None or not _agent_not_ready(failure):
@@ -440,8 +443,6 @@ class AmeyoCallDialMixin(models.AbstractModel):
                     time.sleep(pause)
         except AmeyoError as failure:
             error = failure
-        except DialRefused as refusal:
-            error = AmeyoError(str(refusal), kind='odoo', sent=False)
         except Exception:  # noqa: BLE001 (a failure inside Odoo: the user gets a message, the log the traceback)
             _logger.exception("Click-to-dial of Ameyo call leg %s failed in Odoo", leg.id)
             error = AmeyoError(self.env._("Odoo failed while asking Ameyo to dial; nothing was dialed."),

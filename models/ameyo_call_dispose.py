@@ -40,7 +40,7 @@ from ..tools.ameyo_client import AmeyoError, new_request_id
 from ..tools.ameyo_params import is_true, parse_callback_attribute
 from ..tools.db import own_transaction, wait_for_lock
 from ..tools.notification import CLOSE_DIALOG, LINES_CLASS, notification, sentence
-from .ameyo_call_dial import DialPlan
+from .ameyo_call_dial import DialPlan, DialRefused
 
 _logger = logging.getLogger(__name__)
 
@@ -621,7 +621,8 @@ class AmeyoCallDisposeMixin(models.AbstractModel):
                     # a dead session: the next send chooses without it, until the agent's next Ameyo login
                     leg.server_id._ameyo_forget_agent_session(leg.user_id, kwargs['session_id'])
                 leg._ameyo_record_answer(api_name, error)
-            if api_name != 'dispose_dial':
+                redial = api_name != 'dispose_dial' and leg._ameyo_redial_wanted()
+            if redial:  # most legs have none: no transaction of its own for them
                 self._ameyo_send_redial(error)
             resend = error and error.session_rejected and kwargs.get('session_id') and not background \
                 and resend_without_dead_session
@@ -805,9 +806,15 @@ class AmeyoCallDisposeMixin(models.AbstractModel):
         if not api_name:
             return env._("the server's dial API needs the agent's Ameyo session, which Odoo does not know.")
         record = self.lead_id or self.partner_id
-        return record, DialPlan(campaign=campaign, server=server, stored=number, e164=gate.e164,
-                                sent=server._ameyo_dial_format(gate.e164), api=api_name, session=session,
-                                request_id=new_request_id())
+        sent = server._ameyo_dial_format(gate.e164)
+        try:
+            # as the agent, as their own Dial button reads it
+            customer_record = self.with_user(self.user_id)._ameyo_dial_customer_record(record, campaign, sent)
+        except DialRefused as refusal:
+            return str(refusal)
+        return record, DialPlan(campaign=campaign, server=server, stored=number, e164=gate.e164, sent=sent,
+                                api=api_name, session=session, request_id=new_request_id(),
+                                customer_record=customer_record)
 
     def _ameyo_record_redial(self, plan, error):
         """Note what Ameyo answered the redial (``error``: None when it accepted it) on the leg and its chatter."""
