@@ -628,7 +628,7 @@ class TestDisposeWords(DisposeCase):
         self.assertTrue(lines[1].startswith('The call is not disposed in Ameyo: '), lines)
         self.assertTrue(lines[1].endswith('unknown campaign 2.'), lines)
         self.assertEqual(lines[2], 'Dispose the call in Ameyo.')
-        # disposed at last: the contact's chatter says so only once Ameyo took it
+        # disposed at last, once Ameyo takes it
         self.confirm(leg, notes='Call me on Monday')
         self.assertEqual(self.send(leg)['params']['type'], 'success')
         self.assertEqual(leg.state, 'disposed')

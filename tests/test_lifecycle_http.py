@@ -263,7 +263,7 @@ class TestDisposeAndRedialFailuresHttp(AmeyoHttpCase):
         notice = self.dispose_and_redial(leg, self.disposition)
         # refused with the dead session, then without it (Ameyo has no call of the agent to dispose): nothing
         # dialed, the dead session forgotten
-        self.assertNotDisposed(leg, notice, '', api='rest')
+        self.assertNotDisposed(leg, notice, 'no call to dispose for user', api='rest')
         self.assertEqual(len(self.sim.requests_for('disposeCallForUser')), 1)
         self.assertFalse(self.server._ameyo_agent_session(self.agent_a))
         self.assertNotIn('hash key', notice['message'])

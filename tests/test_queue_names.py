@@ -83,6 +83,7 @@ class TestQueueNames(AmeyoHttpCase):
         self.assertEqual(self.assertPops(self.throw(queueName='Sales Queue')).queue_id, self.sales)
         # the form shows the warning
         twin.active = True
+        self.assertTrue(self.campaign.queue_name_warning)
         arch = self.campaign.get_views([(False, 'form')])['views']['form']['arch']
         self.assertIn('queue_name_warning', arch)
 

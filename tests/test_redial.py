@@ -68,7 +68,8 @@ class TestRedial(RedialCase):
         self.assertEqual([entry['via'] for entry in self.sim.dispositions_of(call)], ['disposeCallForUser'])
         [dispose] = self.sim.requests_for('disposeCallForUser')
         [dial] = self.sim.wait_for_requests('clickToDialWithTokenAsync')
-        self.assertLess(dispose['time'], dial['time'])
+        requests = self.sim.requests
+        self.assertLess(requests.index(dispose), requests.index(dial))  # the order Ameyo received them in
         self.assertEqual((dial['json']['userId'], dial['json']['campaignId'], dial['json']['phone']),
                          (AGENT, '101', NUMBER))
         attempt = leg.redial_attempt_id
@@ -157,9 +158,7 @@ class TestRedial(RedialCase):
         _call, leg = self.pop()
         self.sim.set_not_ready_after_dispose(None)
         notice = self.redial(leg)
-        self.assertEqual(len(self.dials()), 3)  # three tries, a few seconds at most
-        [first, *_others, last] = self.dials()
-        self.assertLess(last['time'] - first['time'], 10)
+        self.assertEqual(len(self.dials()), 3)  # three tries
         self.assertEqual(leg.state, 'disposed')
         self.assertEqual((leg.redial_outcome, leg.redial_attempt_id.state), ('failed', 'dial_failed'))
         self.assertIn('User is not in ready state', leg.redial_error)
