@@ -231,9 +231,6 @@ bench_psql() {
     PGOPTIONS='-c client_min_messages=warning' as_pg_user "$(find_pg_bin)/psql" -h 127.0.0.1 -p "$PG_PORT" -U postgres -d postgres -qtAc "$@"
 }
 
-# The shell tests' verdicts (test_bootstrap.sh, test_run_stop.sh, test_summary.sh): "PASS <subject>: <check>" or
-# "FAIL ...", which test.sh counts; CHECK_FAILURES counts the failures for the script's exit status.
-CHECK_FAILURES=0
 # scratch_dir NAME: SCRATCH_DIR, a new folder /tmp/crm_ameyo_NAME.XXXXXX that PostgreSQL's user can read,
 # removed when the script exits (KEEP=1 keeps it). For the shell tests' throw-away copies and run folders.
 scratch_dir() {
@@ -242,6 +239,9 @@ scratch_dir() {
     [ "${KEEP:-0}" = "1" ] || trap 'rm -rf "$SCRATCH_DIR"' EXIT
 }
 
+# The shell tests' verdicts (test_bootstrap.sh, test_run_stop.sh, test_summary.sh): "PASS <subject>: <check>" or
+# "FAIL ...", which test.sh counts; CHECK_FAILURES counts the failures for the script's exit status.
+CHECK_FAILURES=0
 check_result() {  # check_result SUBJECT CHECK STATUS
     if [ "$3" -eq 0 ]; then
         echo "PASS $1: $2"
