@@ -18,6 +18,7 @@ What it checks, in README.md and docs/*.md:
   `ameyo.model.member` names a field or method the addon defines, and every snake_case name in
   backticks (`talk_seconds`, `pop_lead_id`, `_ameyo_update_state`) is a field or a method of
   the addon or appears in its code: renaming a field without its documentation fails here.
+And every image and relative link of the Apps page (static/description/index.html) exists.
 Prints one line per problem (file:line: what) and exits 1 when there is any.
 """
 import argparse
@@ -205,12 +206,24 @@ def check_file(repo, path, problems):
                 problems.append(f'{where}: the link {target}: no #{anchor} in {linked.name}')
 
 
+def check_html(path, problems):
+    """The images and relative links of an HTML page (the Apps page) exist."""
+    for number, line in enumerate(path.read_text(encoding='utf-8').split('\n'), 1):
+        for target in re.findall(r'\b(?:src|href)="([^"#]+)', line):
+            external = re.match(r'[a-z][a-z0-9+.-]*:|/', target)
+            if not external and not (path.parent / target).exists():
+                problems.append(f'{path.name}:{number}: {target} does not exist')
+
+
 def check(root):
     repo = Repository(root)
     problems = []
     for path in [root / 'README.md', *sorted((root / 'docs').glob('*.md'))]:
         if path.exists():
             check_file(repo, path, problems)
+    apps_page = root / 'static' / 'description' / 'index.html'
+    if apps_page.exists():
+        check_html(apps_page, problems)
     return problems
 
 
@@ -223,6 +236,7 @@ SELF_TEST_FILES = {
     'models/call.py': "class Call:\n    _name = 'ameyo.call'\n"
                       "    talk_seconds = fields.Integer()\n",
     'docs/guide.md': '# Guide\n\n## The call\'s banner (`x`)\n\n## Setup\n\n## Setup\n',
+    'static/description/index.html': '<img src="../../docs/guide.md"/><a href="https://x.org"/>',
 }
 SELF_TEST_GOOD = ('# Title\n\nSee [the banner](docs/guide.md#the-calls-banner-x),\n'
                   '[setup](docs/guide.md#setup-1), [top](#title) and ![a picture](docs/guide.md).\n'
@@ -258,6 +272,11 @@ def self_test():
         problems = check(root)
         if problems:
             failures.append('a truthful README was refused: ' + '; '.join(problems))
+        apps_page = root / 'static' / 'description' / 'index.html'
+        apps_page.write_text('<img src="none.png"/>\n', encoding='utf-8')
+        if not check(root):
+            failures.append('a missing image of the Apps page was not reported')
+        apps_page.write_text(SELF_TEST_FILES['static/description/index.html'], encoding='utf-8')
         for lie, markdown in SELF_TEST_LIES.items():
             readme = SELF_TEST_GOOD + '\n' + markdown + '\n'
             (root / 'README.md').write_text(readme, encoding='utf-8')
