@@ -12,6 +12,7 @@ What it checks, in README.md and docs/*.md:
 - every repository path named in a code block or in backticks (`scripts/...`, `bench/...`,
   `models/...`, `deploy/...`...) exists; `bench/run.sh` is given only measurements it knows;
   `VAR=value scripts/x.sh` names a variable the script (or `scripts/lib.sh`) reads;
+- every test named in Odoo's syntax (`/crm_ameyo:TestClass.test_method`) is in tests/;
 - every `python3 -m simulator SUBCOMMAND --option` names a subcommand and options of
   `simulator/cli.py`;
 - every model in backticks named `ameyo.*` is a model of the addon (`_name = '...'`), every
@@ -37,6 +38,7 @@ PATH_RE = re.compile(r'(?<![\w/.-])((?:%s|docs|\.ci)/[\w./<>*-]*|__manifest__\.p
                      % '|'.join(CODE_DIRS))
 LINK_RE = re.compile(r'!?\[((?:[^\[\]]|\[[^\]]*\])*)\]\(([^)\s]+)(?:\s+"[^"]*")?\)')
 SNAKE_RE = re.compile(r'_?[a-z][a-z0-9]*(?:_[a-z0-9]+)+')
+TEST_TAG_RE = re.compile(r'/crm_ameyo:(\w+)(?:\.(\w+))?')
 MODEL_MEMBER_RE = re.compile(r'(?<![\w.])(ameyo(?:\.[a-z_]+)*)\.(_?[a-z][a-z0-9_]*)')
 # names of Odoo itself (its options) that the documentation cites in backticks
 ODOO_NAMES = {'db_maxconn'}
@@ -84,7 +86,7 @@ class Repository:
 
     def __init__(self, root):
         self.root = root
-        self.models, self.members, self.words = set(), set(), set()
+        self.models, self.members, self.words, self.test_classes = set(), set(), set(), set()
         for path in sorted(root.rglob('*')):
             relative = path.relative_to(root).parts
             if not path.is_file() or relative[0] not in (*CODE_DIRS, '__manifest__.py', 'const.py'):
@@ -97,6 +99,8 @@ class Repository:
                 self.models.update(re.findall(r"^\s+_name = ['\"]([\w.]+)['\"]", text, re.M))
                 self.members.update(re.findall(r'^\s+(\w+) = fields\.', text, re.M))
                 self.members.update(re.findall(r'^\s+def (\w+)\(', text, re.M))
+                if relative[0] == 'tests':
+                    self.test_classes.update(re.findall(r'^class (\w+)\(', text, re.M))
         cli = root / 'simulator' / 'cli.py'
         self.simulator = {}
         if cli.exists():
@@ -156,10 +160,15 @@ def check_command(repo, command, where, problems):
 
 
 def check_names(repo, span, where, problems):
-    """The repository paths, models, fields and methods a backtick span (or code line) names."""
+    """The repository paths and test classes a backtick span (or code line) names."""
     for name in PATH_RE.findall(span):
         if not repo.path_exists(name):
             problems.append(f'{where}: no {name.rstrip(".,;:")} in the repository')
+    for test_class, method in TEST_TAG_RE.findall(span):
+        if test_class not in repo.test_classes:
+            problems.append(f'{where}: no test class {test_class} in tests/')
+        elif method and method not in repo.members:
+            problems.append(f'{where}: no test method {method} in tests/')
 
 
 def check_identifiers(repo, span, where, problems):
@@ -235,12 +244,14 @@ SELF_TEST_FILES = {
     'bench/run.sh': 'case "$mode" in pop|browser) ;; esac\n',
     'models/call.py': "class Call:\n    _name = 'ameyo.call'\n"
                       "    talk_seconds = fields.Integer()\n",
+    'tests/test_call.py': 'class TestCall(Case):\n    def test_pop(self):\n        pass\n',
     'docs/guide.md': '# Guide\n\n## The call\'s banner (`x`)\n\n## Setup\n\n## Setup\n',
     'static/description/index.html': '<img src="../../docs/guide.md"/><a href="https://x.org"/>',
 }
 SELF_TEST_GOOD = ('# Title\n\nSee [the banner](docs/guide.md#the-calls-banner-x),\n'
                   '[setup](docs/guide.md#setup-1), [top](#title) and ![a picture](docs/guide.md).\n'
-                  '`HTTP_PORT=8070 scripts/run.sh`, `talk_seconds`, `ameyo.call.talk_seconds`.\n\n'
+                  '`HTTP_PORT=8070 scripts/run.sh`, `talk_seconds`, `ameyo.call.talk_seconds`.\n'
+                  '`TEST_TAGS=/crm_ameyo:TestCall.test_pop,/crm_ameyo:TestCall`\n\n'
                   '```bash\nbench/run.sh pop browser   # two\n'
                   'python3 -m simulator throw \\\n    --phone 98   # a call\n```\n')
 SELF_TEST_LIES = {
@@ -257,6 +268,8 @@ SELF_TEST_LIES = {
     'a missing model': '`ameyo.nothing`',
     'a missing field of a model': '`ameyo.call.wrap_seconds`',
     'a renamed field': '`wrap_seconds`',
+    'a missing test class': '`/crm_ameyo:TestNothing`',
+    'a missing test method': '`/crm_ameyo:TestCall.test_nothing`',
 }
 
 
