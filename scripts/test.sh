@@ -269,6 +269,8 @@ set +e
 check "ruff" $?
 (cd "$STAGE_DIR" && "$PYTHON" -m pylint --rcfile="$REPO_DIR/.pylintrc-mandatory" crm_ameyo >&2)
 check "pylint-odoo mandatory checks" $?
+"$PYTHON" "$REPO_DIR/scripts/check_docs.py" >&2
+check "docs: links, commands and field names of README.md and docs/ (scripts/check_docs.py, self-test first)" $?
 set -e
 
 # 5. The Odoo 19 bootstrap (scripts/bootstrap_odoo.sh), offline: from the Odoo tree in use, with a
