@@ -139,7 +139,7 @@ class AmeyoCall(models.Model):
         help="Ameyo gave this call to this agent: the first leg of the call on its server, a leg of that same "
              "agent, or a transfer (Ameyo's callType transferred.*). Only then may the agent replay its "
              "recording; another agent naming a call that is not his gets a leg, never its recording.")
-    # written by _ameyo_update_state only (see write)
+    # set by _ameyo_create_leg, then moved by _ameyo_update_state only (see create and write)
     state = fields.Selection(CALL_STATES, required=True, default='connected', index=True, readonly=True,
                              tracking=True)
     phase = fields.Selection(
