@@ -50,9 +50,10 @@ STAMP_FIELDS = ('popped_at', 'connected_at', 'ended_at', 'closed_at', 'dispose_s
 TIME_FIELDS = frozenset({*STAMP_FIELDS, 'disposed_at', 'popped_hour', 'call_unit', 'talk_seconds', 'wrap_seconds',
                          'talk_seconds_avg', 'wrap_seconds_avg', 'odoo_dispose_seconds'})
 
-# Python context variables, which no RPC caller can set (a context key could be): set only inside
-# :meth:`AmeyoCall._ameyo_update_state` / :meth:`AmeyoCall._ameyo_create_leg` (the state may be written) and
-# inside the pop's own creation and update of its leg (Odoo's company check skips the server's own values).
+# Python context variables, which no RPC caller can set (a context key could be). ``_writing_state``:
+# set only inside :meth:`AmeyoCall._ameyo_update_state` / :meth:`AmeyoCall._ameyo_create_leg` (the
+# state may be written). ``_writing_server_values``: set only by the pop's writes of its leg in
+# :meth:`AmeyoCall._ameyo_register_leg` (what it skips, and why: :meth:`AmeyoCall._check_company`).
 _writing_state = ContextVar('crm_ameyo_writing_state', default=False)
 _writing_server_values = ContextVar('crm_ameyo_writing_server_values', default=False)
 
@@ -138,7 +139,7 @@ class AmeyoCall(models.Model):
         help="Ameyo gave this call to this agent: the first leg of the call on its server, a leg of that same "
              "agent, or a transfer (Ameyo's callType transferred.*). Only then may the agent replay its "
              "recording; another agent naming a call that is not his gets a leg, never its recording.")
-    # written by _ameyo_update_state only (see write)
+    # set by _ameyo_create_leg, then moved by _ameyo_update_state only (see create and write)
     state = fields.Selection(CALL_STATES, required=True, default='connected', index=True, readonly=True,
                              tracking=True)
     phase = fields.Selection(

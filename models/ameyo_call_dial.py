@@ -32,9 +32,9 @@ from ..tools.phone_key import key_digits, phone_key
 
 _logger = logging.getLogger(__name__)
 
-# How long after the request a pop may still adopt the attempt ("within a few minutes"); later it failed.
-# how many of the agent's open attempts a pop looks at (he rarely has more than one)
+# How many of the agent's open attempts a pop looks at, newest first (they rarely have more than one).
 MAX_ADOPTION_CANDIDATES = 5
+# How long after the request a pop may still adopt the attempt ("within a few minutes"); later it failed.
 DIAL_ADOPT_WINDOW = timedelta(minutes=3)
 # A live leg older than this is not taken as the agent's current call (its end may never have reached Odoo).
 LIVE_CALL_HORIZON = timedelta(hours=2)

@@ -31,9 +31,11 @@ import pytz
 
 from odoo import fields, models
 
+from ..tools.ameyo_params import DEFAULT_TIME_FORMAT
+
 # Ameyo's talk time: seconds, or HH:MM:SS; its end time: epoch milliseconds or seconds, or a date-time.
 _DURATION_RE = re.compile(r'^(?:(\d{1,9})|(\d{1,4}):([0-5]?\d):([0-5]?\d))$')
-_END_TIME_FORMATS = ('%Y-%m-%d %H:%M:%S', '%Y/%m/%d %H:%M:%S', '%Y-%m-%dT%H:%M:%S', '%d-%m-%Y %H:%M:%S')
+_END_TIME_FORMATS = (DEFAULT_TIME_FORMAT, '%Y/%m/%d %H:%M:%S', '%Y-%m-%dT%H:%M:%S', '%d-%m-%Y %H:%M:%S')
 _OFFSET_RE = re.compile(r'\s*([+-])(\d{2}):?(\d{2})$')
 
 

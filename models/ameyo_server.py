@@ -12,7 +12,7 @@ from odoo.addons.base.models.res_partner import _tz_get
 
 from ..const import DIAL_API_CHOICES, DISPOSE_API_CHOICES, RECORDING_API_CHOICES
 from ..tools.ameyo_client import PROBE_PATHS, AmeyoClient, AmeyoError, normalize_base_url
-from ..tools.ameyo_params import EVENTS, lifecycle_path
+from ..tools.ameyo_params import DEFAULT_TIME_FORMAT, EVENTS, lifecycle_path
 from ..tools.notification import LINES_CLASS, SOFT_RELOAD, notification
 from ..tools.values import clean_values
 
@@ -118,7 +118,7 @@ class AmeyoServer(models.Model):
         help="How this Ameyo server spells the id of the agent's part of the call when Odoo disposes a call. "
              "Change it only if disposing fails with an error about that name.")
     callback_time_format = fields.Char(
-        required=True, default='%Y-%m-%d %H:%M:%S',
+        required=True, default=DEFAULT_TIME_FORMAT,
         help="How Odoo writes callback dates and times for Ameyo, as a Python strftime pattern. The default "
              "(2026-11-25 17:30:00) is what Ameyo expects.")
     callback_tz = fields.Selection(
@@ -520,7 +520,7 @@ class AmeyoServer(models.Model):
         zone (or ``tz``, e.g. the customer's)."""
         self.ensure_one()
         localized = fields.Datetime.context_timestamp(self.with_context(tz=tz or self.callback_tz or 'UTC'), value)
-        return localized.strftime(self.callback_time_format or '%Y-%m-%d %H:%M:%S')
+        return localized.strftime(self.callback_time_format or DEFAULT_TIME_FORMAT)
 
     def action_test_connection(self):
         """Check that Ameyo is reachable and accepts our credentials; say exactly what is wrong otherwise.
