@@ -10,6 +10,8 @@ counts the same revenue twice. The calls with the customer on other records, or 
 An open opportunity's expected revenue belongs likewise to its last call (no time limit: it is still open).
 """
 
+from datetime import timedelta
+
 from odoo import api, fields, models, tools
 from odoo.tools import SQL
 
@@ -167,3 +169,75 @@ class AmeyoCampaignReport(models.Model):
             denominator=self._field_to_sql(self._table, denominator, query),
         )
 
+    @api.model
+    def _ameyo_load_demo(self):
+        """Demo data (``data/crm_ameyo_demo.xml``): calls of the demo agents in the two demo campaigns over the last
+        two months, and the opportunities they led to, so that the report has something to say. Made as the
+        connector makes legs (created in their first state, then disposed by the state machine)."""
+        ref = self.env.ref
+        now = fields.Datetime.now().replace(microsecond=0)
+        sales, collections = ref('crm_ameyo.demo_campaign_sales'), ref('crm_ameyo.demo_campaign_collections')
+        agent1, agent2 = ref('crm_ameyo.demo_user_agent1'), ref('crm_ameyo.demo_user_agent2')
+        queues = {'sales': ref('crm_ameyo.demo_queue_sales'), 'support': ref('crm_ameyo.demo_queue_support')}
+        dispositions = {code: ref(f'crm_ameyo.demo_disposition_{code}') for code in (
+            'sale', 'not_interested', 'sales_callback', 'wrong_number', 'ptp', 'paid', 'no_answer')}
+        partners = {name: ref(f'crm_ameyo.demo_partner_{name}') for name in ('neha', 'arjun', 'kavya', 'acme')}
+        Lead, Call = self.env['crm.lead'], self.env['ameyo.call'].sudo()
+        team = ref('sales_team.team_sales_department')
+
+        def opportunity(name, partner, revenue, user):
+            return Lead.create({'name': name, 'type': 'opportunity', 'partner_id': partner.id,
+                                'expected_revenue': revenue, 'user_id': user.id, 'team_id': team.id})
+
+        def leg(crt, agent, days_ago, campaign, disposition, partner, lead=False, queue=False, leg_ref=None,
+                later=0):
+            connected = now - timedelta(days=days_ago, hours=days_ago % 5, minutes=7 * (days_ago % 8) - later)
+            values = {
+                'server_id': campaign.server_id.id, 'crt_object_id': crt, 'user_crt_object_id': leg_ref or f'{crt}-1',
+                'campaign_id': campaign.id, 'queue_id': queue and queues[queue].id, 'user_id': agent.id,
+                'phone': partner.phone, 'partner_id': partner.id, 'lead_id': lead and lead.id,
+                'ameyo_assigned': True, 'disposition_id': dispositions[disposition].id,
+                'disposition_code': dispositions[disposition].code, 'popped_at': connected,
+                'connected_at': connected, 'call_unit': int(not Call.search_count([('crt_object_id', '=', crt)])),
+            }
+            call = Call._ameyo_create_leg(values, 'connected')
+            ended = connected + timedelta(seconds=95 + 11 * days_ago)
+            call._ameyo_update_state('disposed', {'ended_at': ended, 'closed_at': ended + timedelta(seconds=40),
+                                                  'disposed_at': ended + timedelta(seconds=40)})
+            return call
+
+        # the fleet renewal: Ravi's callback, then Asha's sale 12 days before the win (hers)
+        fleet = ref('crm_ameyo.demo_lead_fleet')
+        fleet.expected_revenue = 180000
+        leg('DEMO-RPT-01', agent2, 40, sales, 'sales_callback', partners['arjun'], fleet, 'sales')
+        leg('DEMO-RPT-02', agent1, 12, sales, 'sale', partners['arjun'], fleet, 'sales')
+        # Neha's warranty: created by Asha's call, transferred to Ravi who sold it (one call; his win)
+        warranty = opportunity("Extended warranty for Neha Kapoor", partners['neha'], 45000, agent1)
+        first = leg('DEMO-RPT-03', agent1, 20, sales, 'sales_callback', partners['neha'], warranty, 'support')
+        warranty.ameyo_origin_call_id = first
+        leg('DEMO-RPT-03', agent2, 20, sales, 'sale', partners['neha'], warranty, 'sales', leg_ref='DEMO-RPT-03-2',
+            later=6)
+        # Kavya's payment plan: a promise, then paid 25 days before the win (Ravi's, in Collections)
+        plan = opportunity("Payment plan for Kavya Iyer", partners['kavya'], 30000, agent2)
+        leg('DEMO-RPT-04', agent2, 50, collections, 'ptp', partners['kavya'], plan)
+        leg('DEMO-RPT-05', agent2, 33, collections, 'paid', partners['kavya'], plan)
+        # Acme's furniture: won 35 days after its only call: no call gets it (30 days)
+        furniture = opportunity("Office furniture for Acme Traders", partners['acme'], 95000, agent1)
+        leg('DEMO-RPT-06', agent1, 70, sales, 'sale', partners['acme'], furniture, 'sales')
+        # Acme's maintenance contract: still open, last called last week
+        maintenance = opportunity("Annual maintenance for Acme Traders", partners['acme'], 60000, agent1)
+        leg('DEMO-RPT-07', agent1, 6, sales, 'sales_callback', partners['acme'], maintenance, 'sales')
+        # calls that led nowhere
+        for number, (agent, days_ago, campaign, disposition, partner, queue) in enumerate((
+                (agent1, 3, sales, 'not_interested', 'neha', 'sales'),
+                (agent2, 9, sales, 'wrong_number', 'arjun', 'support'),
+                (agent1, 15, sales, 'not_interested', 'kavya', 'sales'),
+                (agent2, 27, collections, 'no_answer', 'acme', False),
+                (agent2, 44, collections, 'ptp', 'arjun', False),
+                (agent1, 52, sales, 'sales_callback', 'kavya', 'support'))):
+            leg(f'DEMO-RPT-{10 + number}', agent, days_ago, campaign, disposition, partners[partner], queue=queue)
+        won = {fleet: 9, warranty: 11, plan: 8, furniture: 35}
+        for lead in won:
+            lead.action_set_won()
+        for lead, days_ago in won.items():
+            lead.date_closed = now - timedelta(days=days_ago)
