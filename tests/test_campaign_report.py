@@ -13,8 +13,9 @@ class CampaignReportData:
     """Two campaigns, two agents; the calls and opportunities the tests count (``WON`` days before now):
 
     - a transfer: one Ameyo call, a leg of agent A then a leg of agent B;
-    - ``won_29``: called by agent A in the other campaign 40 days before its win, by agent B in the campaign 29 days
-      before it (its last call before the win), by agent A again after the win: the win is agent B's;
+    - ``won_29``: called by agent A in the other campaign 29 days and 6 hours before its win (within the 30 days
+      too), by agent B in the campaign 29 days before it (its last call before the win), by agent A again after the
+      win: the win is agent B's only;
     - ``won_31``: its last call, by agent A in the campaign, 31 days before its win: no call gets it (30 days);
     - ``open_opportunity``: open, last called by agent A in the other campaign; a lead created by a call of it.
     """
@@ -36,7 +37,7 @@ class CampaignReportData:
         cls.transfer_b = cls.report_leg('REPORT-TRANSFER', cls.agent_b,
                                         cls.won_at - timedelta(days=3, minutes=-4),
                                         user_crt_object_id='REPORT-TRANSFER-B')
-        cls.first_call_29 = cls.report_leg('REPORT-29-FIRST', cls.agent_a, cls.won_at - timedelta(days=40),
+        cls.first_call_29 = cls.report_leg('REPORT-29-FIRST', cls.agent_a, cls.won_at - timedelta(days=29, hours=6),
                                            campaign=cls.other_campaign, lead=cls.won_29)
         cls.last_call_29 = cls.report_leg('REPORT-29-LAST', cls.agent_b, cls.won_at - timedelta(days=29),
                                           lead=cls.won_29)
@@ -103,7 +104,8 @@ class TestCampaignReport(CampaignReportData, AmeyoTransactionCase):
 
     def test_win_belongs_to_the_last_call_within_the_days(self):
         """won_29 counts once, for agent B's call in the campaign (its last before the win, 29 days before it):
-        neither agent A's earlier call in the other campaign nor the call after the win; won_31 for no call."""
+        neither agent A's earlier call in the other campaign (within the 30 days too) nor the call after the win;
+        won_31 for no call."""
         self.assertEqual(self.won_29.won_status, 'won')
         credited = self.report().search([*self.in_test, ('won_count', '>', 0)])
         self.assertEqual(credited.call_id, self.last_call_29)
