@@ -204,6 +204,8 @@ class AmeyoCampaignReport(models.Model):
             ended = connected + timedelta(seconds=95 + 11 * days_ago)
             call._ameyo_update_state('disposed', {'ended_at': ended, 'closed_at': ended + timedelta(seconds=40),
                                                   'disposed_at': ended + timedelta(seconds=40)})
+            # the simulator never recorded these calls: no recording to fetch (nor missing in Needing Attention)
+            call.recording_id.unlink()
             return call
 
         # the fleet renewal: Ravi's callback, then Asha's sale 12 days before the win (hers)
