@@ -14,6 +14,7 @@
         # groups first: the access CSV and the record rules reference them
         'security/crm_ameyo_security.xml',
         'security/ir.model.access.csv',
+        'security/ameyo_campaign_report_security.xml',
         'data/ameyo_cron.xml',
         'views/ameyo_campaign_views.xml',
         'views/ameyo_server_views.xml',
@@ -34,6 +35,8 @@
         'views/ameyo_call_recording_views.xml',
         # the call analysis has its menu (Reporting) under the app's root menu
         'report/ameyo_call_report_views.xml',
+        # under the Reporting menu of the file above, and the CRM's
+        'report/ameyo_campaign_report_views.xml',
     ],
     'assets': {
         'web.assets_backend': [

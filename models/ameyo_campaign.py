@@ -74,6 +74,10 @@ class AmeyoCampaign(models.Model):
     dispose_pending_minutes = fields.Integer(
         string="Dispose Pending Alert (min)", default=10,
         help="A dispose saved in Odoo and still not told to Ameyo after this long needs a supervisor. 0: never.")
+    report_currency_id = fields.Many2one(related='company_id.currency_id', string="Report Currency")
+    report_won_revenue = fields.Monetary(
+        string="Won Revenue", compute='_compute_report_won_revenue', currency_field='report_currency_id',
+        help="The revenue of the opportunities won after a call of this campaign (the campaign report's rule).")
 
     _campaign_uniq = models.Constraint(
         'UNIQUE(server_id, ameyo_campaign_id)', "This Ameyo campaign ID is already configured on this server.")
@@ -86,6 +90,16 @@ class AmeyoCampaign(models.Model):
     _attention_minutes_positive = models.Constraint(
         'CHECK(max_call_minutes >= 0 AND dispose_pending_minutes >= 0)',
         "The attention delays of a campaign cannot be negative.")
+
+    @api.depends_context('uid', 'allowed_company_ids')
+    def _compute_report_won_revenue(self):
+        """The campaign report's won revenue, as the reader may read the report (none without its access)."""
+        Report = self.env['ameyo.campaign.report']
+        revenue = {}
+        if self.ids and Report.has_access('read'):
+            revenue = dict(Report._read_group([('campaign_id', 'in', self.ids)], ['campaign_id'], ['won_revenue:sum']))
+        for campaign in self:
+            campaign.report_won_revenue = revenue.get(campaign._origin, 0.0)
 
     @api.constrains('ameyo_campaign_id')
     def _check_ameyo_campaign_id(self):
@@ -224,6 +238,19 @@ class AmeyoCampaign(models.Model):
             server._with_rest_session(sync)
         return notification(self.env._("Disposition plans synchronized"), '\n'.join(report), 'success',
                             next_action=SOFT_RELOAD)
+
+    def action_view_campaign_report(self):
+        """The campaign report (``ameyo.campaign.report``) filtered on this campaign: a filter the reader may remove
+        to compare it with the others."""
+        self.ensure_one()
+        action = self.env['ir.actions.act_window']._for_xml_id('crm_ameyo.ameyo_campaign_report_action')
+        action['display_name'] = self.env._("What %(campaign)s Earns", campaign=self.name)
+        action['context'] = {
+            'search_default_campaign_id': self.id,
+            'pivot_row_groupby': ['user_id'],
+            'graph_groupbys': ['date:month'],
+        }
+        return action
 
     def _ameyo_outside_calling_hours(self, zones):
         """Why dialing now is outside this campaign's calling hours in one of ``zones``, or ''."""

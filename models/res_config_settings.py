@@ -20,6 +20,7 @@ class ResConfigSettings(models.TransientModel):
     ameyo_agents_replay = fields.Boolean(related='company_id.ameyo_agents_replay', readonly=False)
     ameyo_dial_honour_blacklist = fields.Boolean(
         related='company_id.ameyo_dial_honour_blacklist', readonly=False)
+    ameyo_attribution_days = fields.Integer(related='company_id.ameyo_attribution_days', readonly=False)
 
     @api.model
     def get_values(self):

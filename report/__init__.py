@@ -1,1 +1,2 @@
 from . import ameyo_shared_number
+from . import ameyo_campaign_report
