@@ -97,6 +97,9 @@ class TestDispositionActions(DispositionActionCase):
                     self.assertEqual(leg.sudo().crm_action_applied, code.lower() if code not in (
                         'Moved', 'Tag') else {'Moved': 'stage', 'Tag': 'tag'}[code])
                     self.assertFalse(leg.sudo().crm_action_error)
+                    # a lead with no UTM of its own gets the call's
+                    self.assertEqual((lead.source_id, lead.medium_id), (
+                        self.server.utm_source_id, self.env.ref('utm.utm_medium_phone')))
                     note = lead.message_ids.filtered(lambda message: 'Disposition' in str(message.body))[:1]
                     self.assertIn(f'data-oe-model="ameyo.call" data-oe-id="{leg.id}"', str(note.body))  # its call
                     self.assertToldAmeyo(call, leg, code)
@@ -247,6 +250,26 @@ class TestDispositionActionsHttp(AmeyoHttpCase):
         # thrown again: a replay, nothing applied twice
         self.throw('dispose', **params, dispositionCode='Sale')
         self.assertEqual(len(lead.message_ids.filtered(lambda message: 'Disposition Sale' in str(message.body))), 1)
+
+    def test_the_wizard_over_rpc_says_what_it_will_do_then_does_it_as_the_agent(self):
+        self.campaign.dispose_mode = 'dual'  # saved and disposed in Odoo, nothing sent to Ameyo
+        lead = self.lead()
+        leg = self.assertPops(self.throw(**self.pop_params(crt=self.new_crt())))
+        cookies = self._login_cookies('t_agent_a')
+        Wizard = 'ameyo.dispose.wizard'
+        created = self._call_kw(Wizard, 'create', [{'call_id': leg.id, 'disposition_id': self.disposition.id}],
+                                cookies)
+        wizard_id = created['result'][0] if isinstance(created['result'], list) else created['result']
+        [read] = self._call_kw(Wizard, 'read', [[wizard_id], ['crm_action_info', 'crm_action_warning']],
+                               cookies)['result']
+        self.assertEqual(read['crm_action_info'],
+                         "On confirm: move Rohan plan to the stage Call Qualified HTTP.")
+        self.assertFalse(read['crm_action_warning'])
+        answer = self._call_kw(Wizard, 'action_confirm', [[wizard_id]], cookies)
+        self.assertNotIn('error', answer, answer)
+        self.assertEqual(leg.state, 'disposed')
+        self.assertEqual(lead.stage_id, self.stage_qualified)
+        self.assertEqual(leg.crm_action_summary, "moved Rohan plan to the stage Call Qualified HTTP.")
 
     def test_ameyo_dispose_url_of_a_call_that_is_over_notes_the_refusal(self):
         lead = self.lead(stage_id=self.env['crm.stage'].create({'name': 'Start HTTP', 'sequence': 1}).id)
