@@ -12,6 +12,7 @@ from . import ameyo_call_dial
 from . import ameyo_call_attention
 from . import ameyo_call_history
 from . import ameyo_call_voice_log
+from . import ameyo_call_crm_action
 from . import ameyo_call_panel  # its legs' indexes; the caller mixin lists its panel in its _inherit too
 from . import ameyo_call
 from . import ameyo_agent_session

@@ -87,6 +87,7 @@ class AmeyoCall(models.Model):
         'ameyo.call.attention.mixin',  # ameyo_call_attention.py: Needing Attention
         'ameyo.call.history.mixin',  # ameyo_call_history.py: who reads which calls of a customer
         'ameyo.call.panel.legs.mixin',  # ameyo_call_panel.py: the call panel's indexes of a caller's calls
+        'ameyo.call.crm.action.mixin',  # ameyo_call_crm_action.py: what a disposition does to the caller's lead
     ]
     _order = 'create_date desc, id desc'
     _rec_name = 'crt_object_id'

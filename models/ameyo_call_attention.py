@@ -30,12 +30,13 @@ ATTENTION_REASONS = [
     ('ended', 'Ended without a dispose'),
     ('dial_failed', 'Dial failed'),
     ('callback_unparsed', 'Callback not understood'),
+    ('crm_action_refused', 'CRM action refused'),
     ('recording_unavailable', 'Recording missing'),
 ]
 # Which reasons each action resolves (the row's buttons and the bulk actions say the same).
 RETRY_REASONS = ('dispose_failed', 'dispose_pending')
 CLOSE_REASONS = ('dispose_failed', 'dispose_pending', 'stale_live')
-HANDLED_REASONS = ('ended', 'dial_failed', 'callback_unparsed', 'recording_unavailable')
+HANDLED_REASONS = ('ended', 'dial_failed', 'callback_unparsed', 'crm_action_refused', 'recording_unavailable')
 
 
 class AmeyoCallAttentionMixin(models.AbstractModel):
@@ -89,12 +90,14 @@ class AmeyoCallAttentionMixin(models.AbstractModel):
             'ended': Domain('ended_undisposed', '=', True) & not_handled,
             'dial_failed': Domain('state', '=', 'dial_failed') & not_handled,
             'callback_unparsed': Domain('callback_unparsed', '=', True) & not_handled,
+            # the disposition's CRM action was refused (ameyo_call_crm_action.py): to apply by hand on the lead
+            'crm_action_refused': Domain('crm_action_error', '!=', False) & not_handled,
             'recording_unavailable': Domain('recording_state', '=', 'unavailable') & in_window & not_handled,
         }
 
     @api.depends_context('uid')
     @api.depends('state', 'attention_due_at', 'attention_closed_at', 'callback_unparsed', 'recording_state',
-                 'dispose_error', 'dial_error')
+                 'dispose_error', 'dial_error', 'crm_action_error')
     def _compute_attention_reason(self):
         self.attention_reason = self.attention_text = False
         left = self.filtered('id')
@@ -145,6 +148,10 @@ class AmeyoCallAttentionMixin(models.AbstractModel):
         if reason == 'callback_unparsed':
             return self.env._("Ameyo scheduled a callback Odoo cannot read (%(attribute)s): plan it in Odoo.",
                               attribute=self.disposition_attribute or '-')
+        if reason == 'crm_action_refused':
+            return self.env._("The CRM action of disposition %(disposition)s was refused: %(error)s Apply it by hand "
+                              "on the lead.", disposition=self.disposition_id.name or self.disposition_code or '-',
+                              error=self.crm_action_error)
         if reason == 'recording_unavailable':
             return self.env._("No recording, while Ameyo should still keep it: %(error)s",
                               error=self.sudo().recording_id.error or '-')

@@ -193,6 +193,9 @@ class AmeyoCallDisposeMixin(models.AbstractModel):
                 'redial_phone': redial_phone or False,
                 'redial_refused': False,
             })
+        if mode != 'ameyo_only':
+            # as the agent, while the leg still opens the caller's lead to them (ameyo_call_crm_action.py)
+            self._ameyo_apply_disposition_action(disposition)
         # in every mode but Ameyo only, the first save is the outcome's time (the wrap window runs from it: saving
         # again does not reopen it), and ends the talk of a live leg
         if mode == 'crm_only':
@@ -325,6 +328,9 @@ class AmeyoCallDisposeMixin(models.AbstractModel):
         leg = self.sudo()
         code = params['dispositionCode']
         disposition = leg.campaign_id.disposition_ids.filtered(lambda d: d.code == code)[:1]
+        if leg.state != 'disposed' and leg.user_id:
+            # as the leg's agent, before the leg leaves its live state (ameyo_call_crm_action.py)
+            leg.with_user(leg.user_id).with_company(leg.company_id)._ameyo_apply_disposition_action(disposition)
         moved = leg._ameyo_update_state('disposed', {
             'disposition_code': code,
             'disposition_id': disposition.id,

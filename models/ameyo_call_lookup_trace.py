@@ -38,7 +38,7 @@ class AmeyoCallLookupMixin(models.AbstractModel):
                  'matches': candidates[:TRACE_RECORDS].ids, 'match_count': len(candidates)}
         if outcome == 'open':
             trace['chosen'] = records.id
-        if not candidates and self.phone_key and outcome != 'open':
+        if not candidates and self.phone_key and (outcome != 'open' or by == 'lost'):
             # records with the number the pop does not use: archived, or of another company
             trace['hidden'] = self.env[model].sudo().with_context(active_test=False).search_count(
                 [('ameyo_phone_key', '=', self.phone_key)])
@@ -109,6 +109,7 @@ class AmeyoCallLookupMixin(models.AbstractModel):
             'pick': self.env._("the record an agent chose earlier for this number"),
             'number': self.env._("the only match of the number"),
             'created': self.env._("a record created for the caller (the campaign creates one when nothing matches)"),
+            'lost': self.env._("the caller's lost lead (the campaign restores it when the call connects)"),
         }.get(trace.get('by'))
         if chosen and by:
             lines.append(self.env._("Opened %(name)s: %(by)s.", name=known.get(chosen, deleted)[0], by=by))

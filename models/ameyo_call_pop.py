@@ -110,6 +110,10 @@ class AmeyoCallPopMixin(models.AbstractModel):
             return 'open', chosen, 'pick' if len(candidates) > 1 else 'number', candidates
         if candidates:
             return 'choose', candidates, None, candidates
+        lost = self._ameyo_pop_lost_lead(create_allowed) if model == 'crm.lead' else None
+        if lost:  # restored, or shown as lost (ameyo_call_crm_action.py)
+            self._ameyo_link_found(lost)
+            return 'open', lost, 'lost', candidates
         if model == 'crm.lead':
             partners = self._ameyo_find_callers('res.partner')
             if len(partners) == 1:
@@ -117,6 +121,7 @@ class AmeyoCallPopMixin(models.AbstractModel):
         if create_allowed and self.phone_key and self._ameyo_creates_on_no_match():
             record = self.env[model].with_company(self.company_id).create(self._ameyo_new_record_values(model))
             self._ameyo_link(record)
+            self._ameyo_note_created_record(record)  # a lead: its call, UTM (ameyo_call_crm_action.py)
             return 'open', record, 'created', candidates
         return 'new', model, None, candidates
 

@@ -171,6 +171,7 @@ class AmeyoCallerMixin(models.AbstractModel):
             if leg and leg.user_id == self.env.user and not leg[self._ameyo_leg_field] \
                     and records.ameyo_phone_key == leg.phone_key:
                 leg._ameyo_link(records)
+                leg._ameyo_note_created_record(records)  # a lead: its call, UTM (ameyo_call_crm_action.py)
                 leg._ameyo_log_outcome_on_new_record(records)  # an outcome saved before the record was
                 leg._ameyo_notify_agent()  # the call banner shows the caller's name from now on
         return records

@@ -78,6 +78,17 @@ class AmeyoCampaign(models.Model):
     report_won_revenue = fields.Monetary(
         string="Won Revenue", compute='_compute_report_won_revenue', currency_field='report_currency_id',
         help="The revenue of the opportunities won after a call of this campaign (the campaign report's rule).")
+    lost_lead_pop = fields.Selection(
+        [('restore', 'Restore it'), ('new', 'Open a new lead')], string="Caller's Lost Lead", required=True,
+        default='restore',
+        help="When the screen-pop opens leads and the caller's only lead with the number is lost (archived): "
+             "restore it and open it (its chatter says it was lost, and why), or open a new lead, whose chatter "
+             "names the lost one.")
+    utm_campaign_id = fields.Many2one(
+        'utm.campaign', string="UTM Campaign", ondelete='set null',
+        help="The UTM campaign of the leads and opportunities this campaign's calls create, so that Odoo's "
+             "pipeline analysis and UTM reports group them. Empty: created with the campaign's name the first "
+             "time a call creates a lead.")
 
     _campaign_uniq = models.Constraint(
         'UNIQUE(server_id, ameyo_campaign_id)', "This Ameyo campaign ID is already configured on this server.")
@@ -251,6 +262,16 @@ class AmeyoCampaign(models.Model):
             'graph_groupbys': ['date:month'],
         }
         return action
+
+    def _ameyo_utm_campaign(self):
+        """This campaign's UTM campaign, created with its name the first time a call needs it (as superuser: the
+        agent whose call creates a lead configures no campaign)."""
+        self.ensure_one()
+        campaign = self.sudo()
+        if not campaign.utm_campaign_id:
+            campaign.utm_campaign_id = self.env['utm.campaign'].sudo().create(
+                {'title': campaign.name, 'is_auto_campaign': True})
+        return campaign.utm_campaign_id
 
     def _ameyo_outside_calling_hours(self, zones):
         """Why dialing now is outside this campaign's calling hours in one of ``zones``, or ''."""

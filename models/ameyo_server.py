@@ -256,6 +256,11 @@ class AmeyoServer(models.Model):
         default='national', help="How this Ameyo server expects the numbers it dials.")
     dial_prefix = fields.Char(
         string="Prefix Before Numbers", help="Digits put before every dialed number, e.g. 0 for an outside line.")
+    utm_source_id = fields.Many2one(
+        'utm.source', string="UTM Source", ondelete='set null',
+        help="The source of the leads and opportunities this server's calls create (with the medium Phone and "
+             "the campaign's UTM campaign), so that Odoo's pipeline analysis groups them. Empty: created with "
+             "the server's name the first time a call creates a lead.")
 
     _one_default = models.UniqueIndex(
         '(is_default) WHERE is_default', "Only one Ameyo server can be the default for plain URLs.")
@@ -380,6 +385,15 @@ class AmeyoServer(models.Model):
         if {'frame_origins', 'active', 'is_default'} & set(vals):
             self.env.registry.clear_cache()  # the embedding origins, the servers of plain URLs
         return result
+
+    def _ameyo_utm_source(self):
+        """This server's UTM source, created with its name the first time a call needs it (as superuser: the
+        agent whose call creates a lead configures no server)."""
+        self.ensure_one()
+        server = self.sudo()
+        if not server.utm_source_id:
+            server.utm_source_id = self.env['utm.source'].sudo().create({'name': server.name})
+        return server.utm_source_id
 
     def _ameyo_unmark_default(self, keep=None):
         """The default server for plain URLs is about to change: the previous one is no longer it."""

@@ -37,6 +37,9 @@ class AmeyoDisposeWizard(models.TransientModel):
              "salesperson.")
     redial = fields.Boolean(string="Dispose and Redial")
     redial_phone = fields.Char(string="Redial Number")
+    # what the disposition does to the caller's lead, with the agent's rights: what it will do, or why it cannot
+    crm_action_info = fields.Char(string="CRM Action", compute='_compute_crm_action_note')
+    crm_action_warning = fields.Char(string="CRM Action Warning", compute='_compute_crm_action_note')
 
     @api.model
     def default_get(self, fields_list):
@@ -58,6 +61,17 @@ class AmeyoDisposeWizard(models.TransientModel):
             record = call.lead_id or call.partner_id
             wizard.caller = Call._ameyo_names_for_reader(record)[record][0] if record else \
                 self.env._("No contact or lead")
+
+    @api.depends('call_id', 'disposition_id')
+    @api.depends_context('uid')
+    def _compute_crm_action_note(self):
+        # asked as the agent, while the call still opens the caller's lead to them: what the save will do
+        for wizard in self:
+            call = wizard.call_id
+            note, runs = call._ameyo_crm_action_preview(wizard.disposition_id) if call and \
+                wizard.dispose_mode != 'ameyo_only' else (False, True)
+            wizard.crm_action_info = runs and note
+            wizard.crm_action_warning = not runs and note
 
     @api.onchange('redial')
     def _onchange_redial(self):
