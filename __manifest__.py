@@ -23,7 +23,7 @@
         'views/res_users_views.xml',
         'views/res_config_settings_views.xml',
         'views/ameyo_pop_views.xml',
-        'views/ameyo_pages.xml',
+        'views/ameyo_pages_templates.xml',
         'views/ameyo_dispose_wizard_views.xml',
         'views/ameyo_attention_views.xml',
         'views/ameyo_call_panel_templates.xml',
