@@ -26,7 +26,6 @@
         'views/ameyo_pages_templates.xml',
         'views/ameyo_dispose_wizard_views.xml',
         'views/ameyo_attention_views.xml',
-        'views/ameyo_call_panel_templates.xml',
         'views/res_partner_views.xml',
         'report/ameyo_shared_number_views.xml',
         # menus last: they reference the actions above
