@@ -46,6 +46,11 @@
         'web.assets_tests': [
             'crm_ameyo/static/tests/tours/**/*',
         ],
+        # the JavaScript unit tests (hoot), run by tests/test_js_units.py
+        'web.assets_unit_tests': [
+            'crm_ameyo/static/tests/**/*',
+            ('remove', 'crm_ameyo/static/tests/tours/**/*'),
+        ],
     },
     'demo': [
         'data/crm_ameyo_demo.xml',

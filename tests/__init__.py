@@ -43,3 +43,4 @@ from . import test_several_servers
 from . import test_capability_apis
 from . import test_effective_user_id
 from . import test_redial
+from . import test_js_units
