@@ -11,7 +11,7 @@ from dateutil.relativedelta import relativedelta
 from freezegun import freeze_time
 
 from odoo import SUPERUSER_ID, api, fields
-from odoo.exceptions import AccessError, UserError
+from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tests import HttpCase, get_db_name, new_test_user
 
 from ..models.ameyo_call import CALL_STATES
@@ -350,6 +350,23 @@ class TestAmeyoCallbacks(AttentionCase):
 
 
 class TestLookupTrace(AttentionCase):
+
+    def test_upgrade_renames_the_field_in_the_old_views(self):
+        """An upgrade from 19.0.1.7.0: the call form is checked with the views that inherit it as the database
+        holds them, before the one with the Caller Lookup page is loaded again; the migration names the new
+        field in them, or the upgrade stops on the field that is gone."""
+        view = self.env.ref('crm_ameyo.ameyo_call_view_form_attention')
+        self.env.cr.execute("""UPDATE ir_ui_view SET arch_db = replace(arch_db::text, 'lookup_trace_display',
+                               'lookup_trace_html')::jsonb WHERE id = %s""", [view.id])
+        view.invalidate_recordset(['arch_db'])
+        self.assertIn('lookup_trace_html', view.arch_db)
+        with self.assertRaises(ValidationError):
+            view._check_xml()  # what stopped the upgrade
+        run_migration(self.env.cr, '19.0.1.8.0', 'pre-lookup-trace-display', '19.0.1.7.0')
+        view.invalidate_recordset(['arch_db'])
+        self.assertNotIn('lookup_trace_html', view.arch_db)
+        self.assertIn('name="lookup_trace_display"', view.arch_db)
+        view._check_xml()
 
     def test_one_match(self):
         _call, leg = self.pop()
