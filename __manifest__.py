@@ -24,10 +24,9 @@
         'views/res_users_views.xml',
         'views/res_config_settings_views.xml',
         'views/ameyo_pop_views.xml',
-        'views/ameyo_pages.xml',
+        'views/ameyo_pages_templates.xml',
         'views/ameyo_dispose_wizard_views.xml',
         'views/ameyo_attention_views.xml',
-        'views/ameyo_call_panel_templates.xml',
         'views/res_partner_views.xml',
         'report/ameyo_shared_number_views.xml',
         # menus last: they reference the actions above
@@ -49,6 +48,11 @@
         ],
         'web.assets_tests': [
             'crm_ameyo/static/tests/tours/**/*',
+        ],
+        # the JavaScript unit tests (hoot), run by tests/test_js_units.py
+        'web.assets_unit_tests': [
+            'crm_ameyo/static/tests/**/*',
+            ('remove', 'crm_ameyo/static/tests/tours/**/*'),
         ],
     },
     'demo': [

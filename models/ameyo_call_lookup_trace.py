@@ -3,11 +3,10 @@
 "Why did this number not pop Priya?" is answered from the call form. The pop's lookup
 (:meth:`_ameyo_resolve_pop`, in ameyo_call_pop.py) hands this file what it decided and the records it found,
 stored as one short JSON (``lookup_trace``): record ids, never names; a record is named when the trace is read,
-and only to a reader who may read it. The numbers several contacts or leads share, the cause of choosers, are a
-report: ``ameyo.shared.number`` in report/ameyo_shared_number.py.
+and only to a reader who may read it (``lookup_trace_display``: data for the reader, which the call form's
+``ameyo_lookup_trace`` widget, static/src/lookup_trace/, puts in words). The numbers several contacts or leads
+share, the cause of choosers, are a report: ``ameyo.shared.number`` in report/ameyo_shared_number.py.
 """
-
-from markupsafe import Markup, escape
 
 from odoo import api, fields, models
 
@@ -15,6 +14,8 @@ from ..tools.phone_key import key_digits
 
 # How many matching records a trace names.
 TRACE_RECORDS = 10
+# Why the pop opened the record it opened (the widget words each)
+BY_REASONS = ('dialed', 'callback', 'customer_id', 'pick', 'number', 'created', 'lost')
 
 
 class AmeyoCallLookupMixin(models.AbstractModel):
@@ -23,7 +24,9 @@ class AmeyoCallLookupMixin(models.AbstractModel):
     _description = "Ameyo Call Leg: Caller Lookup"
 
     lookup_trace = fields.Json(readonly=True, copy=False, help="How the pop looked the caller up (see below).")
-    lookup_trace_html = fields.Html(string="Caller Lookup", compute='_compute_lookup_trace_html', sanitize=False)
+    lookup_trace_display = fields.Json(
+        string="Caller Lookup", compute='_compute_lookup_trace_display',
+        help="How the pop looked the caller up, naming only the records you may read.")
 
     def _ameyo_store_lookup_trace(self, model, outcome, records, by, candidates):
         """Write what the pop's lookup decided, and why, on the leg (one short JSON). ``candidates``: the records
@@ -32,7 +35,7 @@ class AmeyoCallLookupMixin(models.AbstractModel):
         self.ensure_one()
         if candidates is None:
             candidates = self._ameyo_find_callers(model) if self.phone_key else self.env[model]
-        candidates = candidates.sudo()  # found whoever owns them; ids only: each reader gets the names he may read
+        candidates = candidates.sudo()  # found whoever owns them; ids only: each reader gets the names they may read
         trace = {'number': (self.phone or '').strip(), 'key': self.phone_key or '', 'digits': key_digits(self.env),
                  'model': model, 'outcome': outcome, 'by': by or 'none', 'hidden': 0,
                  'matches': candidates[:TRACE_RECORDS].ids, 'match_count': len(candidates)}
@@ -46,85 +49,69 @@ class AmeyoCallLookupMixin(models.AbstractModel):
 
     @api.depends('lookup_trace')
     @api.depends_context('uid', 'allowed_company_ids')
-    def _compute_lookup_trace_html(self):
+    def _compute_lookup_trace_display(self):
         for call in self:
-            call.lookup_trace_html = call._ameyo_lookup_trace_html()
+            call.lookup_trace_display = call._ameyo_lookup_trace_display()
 
-    def _ameyo_lookup_trace_html(self):
-        """The trace in plain words: the number as read, its lookup key, what matched and what was opened."""
+    def _ameyo_lookup_trace_display(self):
+        """The trace as the current user may read it: data only, no words but the records' names (the widget
+        words it). The number as read (``number_read``: ``none`` sent, ``masked``, too ``short`` to look up, or
+        its lookup ``key``), what matched (``matches``: the records the reader may read, in the pop's order, the
+        one opened marked; ``unreadable``: the others, as many as they are of each ``reason``, ``hidden`` or
+        ``deleted``, naming nothing of them; ``more``: those the trace did not keep), and what was opened
+        (``chosen``, named only to whoever may read it) and why (``by``)."""
         self.ensure_one()
         trace = self.lookup_trace
         if not trace:
             return False
-        kind = self.env._("contacts") if trace.get('model') == 'res.partner' else self.env._("leads")
         number = trace.get('number') or ''
-        lines = []
         if not number:
-            lines.append(self.env._("Ameyo sent no number for this call."))
+            number_read = 'none'
         elif any(char in 'Xx*' for char in number):
-            lines.append(self.env._("Ameyo masked the number (%(number)s): Odoo cannot look it up.", number=number))
+            number_read = 'masked'
         elif not trace.get('key'):
-            lines.append(self.env._("The number %(number)s has too few digits to look up.", number=number))
+            number_read = 'short'
         else:
-            lines.append(self.env._("Number received: %(number)s. Odoo compares its last %(digits)s digits: %(key)s.",
-                           number=number, digits=trace.get('digits'), key=trace['key']))
+            number_read = 'key'
         count = trace.get('match_count', 0)
         model = 'res.partner' if trace.get('model') == 'res.partner' else 'crm.lead'
         # ids (the [id, name] pairs of traces stored by earlier versions: their names are never shown), named as
-        # the reader may know them: those he may read in the pop's order, the others once each, in words that name
-        # nothing of them; the matches and the record opened in one access query
+        # the reader may know them: those they may read in the pop's order, the others once each, in words that
+        # name nothing of them; the matches and the record opened in one access query
         ids = [entry[0] if isinstance(entry, list) else entry for entry in trace.get('matches', []) if entry]
         chosen = trace.get('chosen')
         chosen = chosen[0] if isinstance(chosen, list) else chosen
         records = self.env[model].sudo().with_context(active_test=False).browse([*ids, *filter(None, [chosen])])
-        known = {record.id: name for record, name in self._ameyo_names_for_reader(records.exists()).items()}
-        deleted = (self.env._("a record since deleted"), False)
-        # one item a record (a contact's name may hold a comma: "Acme Traders, Rohan Das"), the one opened marked;
-        # the records the reader may not read once each, and how many they are
-        items, unreadable = [], {}
+        known = {record.id: (record.display_name if can_read else '', can_read)
+                 for record, (_name, can_read) in self._ameyo_names_for_reader(records.exists()).items()}
+
+        def shown(record_id):
+            """{'name': ...} of a record the reader may read, else {'reason': 'hidden' or 'deleted'}."""
+            if record_id not in known:
+                return {'name': '', 'reason': 'deleted'}
+            name, can_read = known[record_id]
+            return {'name': name, 'reason': ''} if can_read else {'name': '', 'reason': 'hidden'}
+
+        matches, unreadable = [], {}
         for record_id in ids:
-            name, can_read = known.get(record_id, deleted)
-            if not can_read:
-                unreadable[name] = unreadable.get(name, 0) + 1
-            elif record_id == chosen:
-                items.append(self.env._("%(name)s (opened)", name=name))
+            record = shown(record_id)
+            if record['reason']:
+                unreadable[record['reason']] = unreadable.get(record['reason'], 0) + 1
             else:
-                items.append(name)
-        items += [name if number == 1 else self.env._("%(name)s (%(count)s)", name=name, count=number)
-                  for name, number in unreadable.items()]
-        if count > len(ids):
-            items.append(self.env._("and %(count)s more", count=count - len(ids)))
-        if count:
-            lines.append((self.env._("%(count)s of the agent's %(kind)s have these digits:", count=count, kind=kind),
-                          items))
-        elif trace.get('key'):
-            hidden = trace.get('hidden', 0)
-            lines.append(self.env._("No %(kind)s with these digits that the agent may open.", kind=kind) + ' ' + (
-                self.env._("%(count)s have them but are archived or of another company.",
-                  count=hidden) if hidden else self.env._("None at all has them.")))
-        by = {
-            'dialed': self.env._("the record the agent dialed from"),
-            'callback': self.env._("the record of the call that scheduled this callback"),
-            'customer_id': self.env._("the contact linked to Ameyo's customer ID"),
-            'pick': self.env._("the record an agent chose earlier for this number"),
-            'number': self.env._("the only match of the number"),
-            'created': self.env._("a record created for the caller (the campaign creates one when nothing matches)"),
-            'lost': self.env._("the caller's lost lead (the campaign restores it when the call connects)"),
-        }.get(trace.get('by'))
-        if chosen and by:
-            lines.append(self.env._("Opened %(name)s: %(by)s.", name=known.get(chosen, deleted)[0], by=by))
-        elif trace.get('outcome') == 'choose':
-            lines.append(self.env._("The agent was asked to choose (several records share the number)."))
-        else:
-            lines.append(self.env._("Nothing matched: the agent got a new, prefilled form."))
-        return Markup('<ul class="mb-0">%s</ul>') % Markup('').join(self._ameyo_trace_item(line) for line in lines)
-
-    @api.model
-    def _ameyo_trace_item(self, line):
-        """One item of the trace: a sentence, or ``(sentence, [its items])``."""
-        if isinstance(line, str):
-            return Markup('<li>%s</li>') % escape(line)
-        text, items = line
-        return Markup('<li>%s<ul>%s</ul></li>') % (escape(text), Markup('').join(
-            Markup('<li>%s</li>') % escape(item) for item in items))
-
+                matches.append({**record, 'opened': record_id == chosen})
+        by = trace.get('by')
+        return {
+            'model': model,
+            'number': number,
+            'number_read': number_read,
+            'digits': trace.get('digits') or 0,
+            'key': trace.get('key') or '',
+            'match_count': count,
+            'matches': matches,
+            'unreadable': [{'reason': reason, 'count': number} for reason, number in unreadable.items()],
+            'more': max(count - len(ids), 0),
+            'hidden': trace.get('hidden', 0),  # records with the digits the pop does not use (archived, elsewhere)
+            'outcome': trace.get('outcome') or '',
+            'chosen': shown(chosen) if chosen else False,
+            'by': by if chosen and by in BY_REASONS else '',
+        }

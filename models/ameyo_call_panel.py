@@ -1,9 +1,6 @@
-from textwrap import shorten
-
 from odoo import api, fields, models
 from odoo.fields import Domain
 from odoo.tools import SQL, is_html_empty
-from odoo.tools.misc import get_lang
 
 from ..const import ATTEMPT_STATES, LIVE_STATES
 
@@ -32,12 +29,14 @@ class AmeyoCallerPanelMixin(models.AbstractModel):
 
     A non-stored field computed in the form's own read: no round trip of its own, and nothing but the
     open-call lookup the form already does when there is no live call. It is empty otherwise (the view hides it).
+    The field holds data (``_ameyo_call_panel_data``); the form's ``ameyo_call_panel`` widget
+    (static/src/call_panel/) lays it out and words it, as Odoo's tax totals on a sale order.
     """
     _name = 'ameyo.caller.panel.mixin'
     _description = "Ameyo Caller: Call Panel"
 
-    ameyo_call_panel = fields.Html(
-        string="Call Panel", compute='_compute_ameyo_call_panel', sanitize=False,
+    ameyo_call_panel = fields.Json(
+        string="Call Panel", compute='_compute_ameyo_call_panel',
         help="During your live call with this record: the guidance, the last calls of the number and the open "
              "activities.")
 
@@ -48,7 +47,7 @@ class AmeyoCallerPanelMixin(models.AbstractModel):
         pop_leg = pop_leg.filtered(lambda leg: leg.user_id == self.env.user).sudo(False)
         for record in self:
             leg = record.ameyo_open_call_id if record.id else pop_leg
-            record.ameyo_call_panel = record._ameyo_render_call_panel(leg) if leg.state in LIVE_STATES else False
+            record.ameyo_call_panel = record._ameyo_call_panel_data(leg) if leg.state in LIVE_STATES else False
 
     def _ameyo_panel_calls_domains(self, leg):
         """The earlier calls the panel may list during ``leg``, one domain for each way a call is of this caller:
@@ -61,12 +60,14 @@ class AmeyoCallerPanelMixin(models.AbstractModel):
                 domains.append(Domain('partner_id', '=', self.partner_id.id))
         return domains
 
-    def _ameyo_panel_call_rows(self, leg, date_format):
+    def _ameyo_panel_call_rows(self, leg):
         """The rows of the panel's last calls during ``leg``: the newest legs of the number that are over,
-        each marked with the record it was about (this one, another one by name, or none).
+        each marked with the record it was about (``about``: ``this`` one, an ``other`` one by its ``about_name``,
+        ``none``, or one the reader may not read: ``hidden``, which names nothing of it; ``about_model``: that
+        record's model). Dates are UTC (``date``): the widget shows them in the reader's time zone.
 
         Read as superuser: the other legs of a number are often other agents'. Restricted to the reader's
-        companies; a leg about a contact or lead the reader may not read (his record rules,
+        companies; a leg about a contact or lead the reader may not read (the reader's record rules,
         ``ameyo.call._ameyo_names_for_reader``) keeps its date and agent only, and names nothing of it.
 
         One query whatever the legs' table holds: the newest legs of each way a call is of this caller
@@ -74,12 +75,12 @@ class AmeyoCallerPanelMixin(models.AbstractModel):
         id) (``ameyo.call.panel.legs.mixin``) and stopped at the panel's count, then the newest of those. In the
         legs' order (creation, then id), not by id alone: for an order by id PostgreSQL may walk the whole table
         backwards on its primary key looking for the caller's legs, which costs 200 ms at 1,000,000 legs when
-        his many calls are old, against a tenth of a millisecond on these indexes; one query of the whole
+        the caller's many calls are old, against a tenth of a millisecond on these indexes; one query of the whole
         condition (an OR) would read every leg of the number and sort them.
         """
         self.ensure_one()
         Call = self.env['ameyo.call'].sudo()
-        # calls that are over: not dial attempts, not legs still marked live (his current one among them)
+        # calls that are over: not dial attempts, not legs still marked live (the agent's current one among them)
         over = Domain.AND([[('state', 'not in', (*ATTEMPT_STATES, *LIVE_STATES))],
                            [('company_id', 'in', self.env.companies.ids)]])
         order = 'create_date desc, id desc'
@@ -95,55 +96,57 @@ class AmeyoCallerPanelMixin(models.AbstractModel):
         # one access query per kind of record named (the reader's record rules)
         known = {**Call._ameyo_names_for_reader(calls.partner_id), **Call._ameyo_names_for_reader(calls.lead_id)}
         state_names = dict(Call._fields['state']._description_selection(self.env))
-        this = self.env._("This lead") if self._name == 'crm.lead' else self.env._("This contact")
         rows = []
         for call in calls:
             about = call.lead_id or call.partner_id
-            hidden = next((known[record][0] for record in (call.lead_id, call.partner_id)
+            hidden = next((record for record in (call.lead_id, call.partner_id)
                            if record and not known[record][1]), None)
-            is_this = bool(about) and not hidden and about._name == self._name and about.id == self.id
             if hidden:
-                where = hidden
+                kind = 'hidden'
             elif not about:
-                where = self.env._("No record")
+                kind = 'none'
             else:
-                where = this if is_this else known[about][0]
+                kind = 'this' if about._name == self._name and about.id == self.id else 'other'
             rows.append({
-                'date': fields.Datetime.context_timestamp(self, call.connected_at or call.create_date).strftime(
-                    date_format),
+                'id': call.id,
+                'date': fields.Datetime.to_string(call.connected_at or call.create_date),
                 'agent': call.user_id.name or '',
-                'about': where,
-                # another record, by its name: in plain type; this record, none, one not named: muted
-                'named': bool(about) and not hidden and not is_this,
+                'about': kind,
+                'about_name': known[about][0] if kind == 'other' else '',
+                'about_model': (hidden or about)._name if about else '',  # the words of a hidden one
+                # a call about a record the reader may not read: its date and agent only
                 'outcome': '' if hidden else (
                     call.disposition_id.name or call.disposition_code or state_names.get(call.state, '')),
-                'notes': '' if hidden else shorten(call.notes or '', 160, placeholder=' …'),
-                'full_notes': '' if hidden else call.notes or '',
+                'notes': '' if hidden else call.notes or '',
             })
         return rows
 
-    def _ameyo_render_call_panel(self, leg):
-        """The panel's HTML for the agent's live leg ``leg`` with this record."""
+    def _ameyo_call_panel_data(self, leg):
+        """What the panel shows during the agent's live leg ``leg`` with this record: data only (no markup, no
+        words but the records' own); the ``ameyo_call_panel`` widget words and lays it out. ``guidance`` is the
+        queue's (else the campaign's) script, an Html field's sanitized value; ``guidance_of`` says what has no
+        guidance when it is empty (``queue``, ``campaign`` or ``call``: Ameyo named neither)."""
         self.ensure_one()
         leg_sudo = leg.sudo()
-        lang = get_lang(self.env)  # the user's date and time formats, minutes precision (no babel per row)
-        date_format = f"{lang.date_format} {lang.time_format.replace(':%S', '')}"
-        # the record's open activities (his own read of the record allows them), one query, soonest first
+        # the record's open activities (the reader's own read of the record allows them), one query, soonest first
         activities = self.env['mail.activity'].sudo().search_fetch(
             [('res_model', '=', self._name), ('res_id', '=', self.id)] if self.id else [('id', '=', False)],
             ['date_deadline', 'summary', 'activity_type_id', 'user_id'],
             order='date_deadline, id', limit=PANEL_ACTIVITIES + 1)
         guidance = leg_sudo.guidance
-        return self.env['ir.qweb']._render('crm_ameyo.ameyo_call_panel', {
-            'leg': leg_sudo,
+        return {
+            'preview': leg_sudo.state == 'preview',
+            'phone': leg_sudo.phone or '',
             'queue': leg_sudo.queue_id.name or leg_sudo.ameyo_queue_ref or leg_sudo.campaign_id.name or '',
-            'guidance': False if is_html_empty(guidance) else guidance,
-            # what has no guidance: the queue, else the campaign, else the call (Ameyo named neither)
-            'no_guidance': self.env._("No guidance for this queue.") if leg_sudo.queue_id or leg_sudo.ameyo_queue_ref
-            else self.env._("No guidance for this campaign.") if leg_sudo.campaign_id or leg_sudo.ameyo_campaign_ref
-            else self.env._("No guidance for this call."),
-            'calls': self._ameyo_panel_call_rows(leg_sudo, date_format),
-            'activities': activities[:PANEL_ACTIVITIES],
+            'guidance': '' if is_html_empty(guidance) else str(guidance),
+            'guidance_of': 'queue' if leg_sudo.queue_id or leg_sudo.ameyo_queue_ref
+            else 'campaign' if leg_sudo.campaign_id or leg_sudo.ameyo_campaign_ref else 'call',
+            'calls': self._ameyo_panel_call_rows(leg_sudo),
+            'activities': [{
+                'id': activity.id,
+                'date_deadline': fields.Date.to_string(activity.date_deadline),
+                'summary': activity.summary or activity.activity_type_id.name or '',
+                'user': activity.user_id.name or '',
+            } for activity in activities[:PANEL_ACTIVITIES]],
             'more_activities': len(activities) > PANEL_ACTIVITIES,
-            'today': fields.Date.context_today(self),
-        })
+        }

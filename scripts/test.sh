@@ -6,7 +6,8 @@
 # first, see scripts/bootstrap_odoo.sh), and scripts/run.sh stopping everything on SIGTERM
 # (scripts/test_run_stop.sh), and this script's own summary (scripts/test_summary.sh). Ends with
 # "N passed, M failed", whatever happens (a run stopped early says why and counts as a failure);
-# exits non-zero on any failure. A skipped test counts as a failure.
+# exits non-zero on any failure. A skipped test counts as a failure. The JavaScript unit tests (hoot,
+# static/tests/*.test.js) run inside the Odoo tests (tests/test_js_units.py) and count one each.
 #
 # The Odoo tests run under pytest-odoo, on the database the install left; TEST_RUNNER=odoo
 # runs them through Odoo's own runner instead (installing and testing in one go).
@@ -96,6 +97,17 @@ shell_checks() {
         esac
     done <<<"$results"
     grep -qE '^(PASS|FAIL) ' <<<"$results" || check "$name reports its checks" 1
+}
+
+# count_hoot_tests LOG: hoot_passed, hoot_failed and hoot_failed_list (the failed tests' names) of this addon's
+# hoot tests, from the lines Odoo logged of the browser's console: [HOOT] Test "@crm_ameyo/..." passed (...) or
+# [HOOT] Test "@crm_ameyo/..." failed: (then why).
+count_hoot_tests() {
+    hoot_passed=0 hoot_failed=0 hoot_failed_list=""
+    [ -f "$1" ] || return 0
+    hoot_passed="$(grep -cE '\[HOOT\] Test "@crm_ameyo/.*" passed \(' "$1" || true)"
+    hoot_failed_list="$(grep -oE '\[HOOT\] Test "@crm_ameyo/.*" failed:' "$1" | sed -E 's/^\[HOOT\] Test (.*) failed:$/\1/' || true)"
+    hoot_failed="$(grep -c . <<<"$hoot_failed_list" || true)"
 }
 
 HTTP_ARGS=(--http-interface=127.0.0.1 --http-port="$(free_port)" --workers=0 --max-cron-threads=0)
@@ -232,6 +244,15 @@ failed=$((t_failed + t_errors + t_skipped))
 [ "$tests_rc" -eq 0 ] || [ "$failed" -gt 0 ] || { log "the $TEST_RUNNER runner exited with $tests_rc"; failed=$((failed + 1)); }
 [ "$t_run" -gt 0 ] || { log "no Odoo test ran"; failed=$((failed + 1)); }
 log "Odoo tests ($TEST_RUNNER): $t_run run, $t_failed failed, $t_errors errors, $t_skipped skipped"
+# The JavaScript unit tests (hoot): tests/test_js_units.py runs them in Chromium, whose console Odoo logs with
+# each test's outcome; each counts one, besides the Odoo test that ran them (which fails when one of them does).
+count_hoot_tests "$ODOO_LOG"
+if [ $((hoot_passed + hoot_failed)) -gt 0 ]; then
+    log "JavaScript unit tests (hoot): $hoot_passed passed, $hoot_failed failed"
+    [ "$hoot_failed" -eq 0 ] || { log "failed hoot tests:"; printf '%s\n' "$hoot_failed_list" >&2; }
+fi
+passed=$((passed + hoot_passed))
+failed=$((failed + hoot_failed))
 if [ "${ONLY_ODOO_TESTS:-0}" = "1" ]; then
     summary
     [ "$failed" -eq 0 ] || exit 1

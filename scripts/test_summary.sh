@@ -6,8 +6,10 @@
 #   1. an Odoo test that fails with a long report (thousands of lines, more than a pipe holds): test.sh
 #      shows the report's head, says where the rest is, counts the failure and exits 1 (not 141,
 #      SIGPIPE, with no summary);
-#   2. a run refused before it starts (TEST_RUNNER of a typo): the reason, then the summary line.
-# Needs PYTHON to import Odoo 19 (test.sh hands over its own); about a minute (one install).
+#   2. a run refused before it starts (TEST_RUNNER of a typo): the reason, then the summary line;
+#   3. JavaScript unit tests (hoot), two that pass and one that fails: each counts one in the summary line,
+#      besides the Odoo test that ran them, the failed one named.
+# Needs PYTHON to import Odoo 19 (test.sh hands over its own); about three minutes (two installs).
 # Prints "PASS <check>" / "FAIL <check>" on stdout, the rest on stderr; exits non-zero on a failure.
 
 # shellcheck source=scripts/lib.sh
@@ -59,5 +61,22 @@ run_copy refused TEST_RUNNER=unittest
 [ "$rc" -ne 0 ] && [ "$(tail -n 1 "$tmp/refused.out")" = "0 passed, 1 failed" ] \
     && grep -q "TEST_RUNNER is pytest or odoo, not 'unittest'" "$tmp/refused.err"
 result "a run refused before it starts gives the reason and the summary line" $?
+
+# 3. Hoot tests counted one by one: the copy's only hoot tests, two passing and one failing.
+rm -f "$copy"/static/tests/*.test.js
+cat >"$copy/static/tests/zz_summary.test.js" <<'JS'
+import { expect, test } from "@odoo/hoot";
+
+test("passes once", () => expect(1).toBe(1));
+test("passes twice", () => expect(2).toBe(2));
+test("fails on purpose", () => expect(1).toBe(2));
+JS
+log "a throw-away copy whose hoot tests are two that pass and one that fails (an install: about a minute)"
+run_copy hoot ONLY_ODOO_TESTS=1 TEST_TAGS=/crm_ameyo:TestJsUnits
+# TestJsUnits: test_no_test_is_focused passes, test_hoot fails (a hoot test failed); then the 3 hoot tests
+[ "$rc" -eq 1 ] && [ "$(tail -n 1 "$tmp/hoot.out")" = "3 passed, 2 failed" ] \
+    && grep -q 'JavaScript unit tests (hoot): 2 passed, 1 failed' "$tmp/hoot.err" \
+    && grep -q '^"@crm_ameyo/zz_summary/fails on purpose"$' "$tmp/hoot.err"
+result "hoot tests count one by one, a failed one named, and fail the run" $?
 
 [ "$CHECK_FAILURES" -eq 0 ]

@@ -45,3 +45,4 @@ from . import test_effective_user_id
 from . import test_redial
 from . import test_campaign_report
 from . import test_disposition_actions
+from . import test_js_units

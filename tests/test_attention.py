@@ -1,5 +1,6 @@
 """Supervision: the calls needing a hand (each reason and the action that resolves it, a supervisor's only),
 callbacks Ameyo scheduled (every dispositionAttribute form), the caller lookup trace and the shared numbers."""
+import json
 import re
 from ast import literal_eval
 from contextlib import contextmanager
@@ -10,7 +11,7 @@ from dateutil.relativedelta import relativedelta
 from freezegun import freeze_time
 
 from odoo import SUPERUSER_ID, api, fields
-from odoo.exceptions import AccessError, UserError
+from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tests import HttpCase, get_db_name, new_test_user
 
 from ..models.ameyo_call import CALL_STATES
@@ -350,13 +351,31 @@ class TestAmeyoCallbacks(AttentionCase):
 
 class TestLookupTrace(AttentionCase):
 
+    def test_upgrade_renames_the_field_in_the_old_views(self):
+        """An upgrade from 19.0.1.7.0: the call form is checked with the views that inherit it as the database
+        holds them, before the one with the Caller Lookup page is loaded again; the migration names the new
+        field in them, or the upgrade stops on the field that is gone."""
+        view = self.env.ref('crm_ameyo.ameyo_call_view_form_attention')
+        self.env.cr.execute("""UPDATE ir_ui_view SET arch_db = replace(arch_db::text, 'lookup_trace_display',
+                               'lookup_trace_html')::jsonb WHERE id = %s""", [view.id])
+        view.invalidate_recordset(['arch_db'])
+        self.assertIn('lookup_trace_html', view.arch_db)
+        with self.assertRaises(ValidationError):
+            view._check_xml()  # what stopped the upgrade
+        run_migration(self.env.cr, '19.0.1.8.0', 'pre-lookup-trace-display', '19.0.1.7.0')
+        view.invalidate_recordset(['arch_db'])
+        self.assertNotIn('lookup_trace_html', view.arch_db)
+        self.assertIn('name="lookup_trace_display"', view.arch_db)
+        view._check_xml()
+
     def test_one_match(self):
         _call, leg = self.pop()
         trace = leg.lookup_trace
         self.assertEqual((trace['by'], trace['key'], trace['match_count']), ('number', '9740011223', 1))
-        html = str(leg.lookup_trace_html)
-        self.assertIn('9740011223', html)
-        self.assertIn('Opened Meera Iyer: the only match of the number', html)
+        shown = leg.lookup_trace_display  # the widget words it: static/tests/lookup_trace.test.js
+        self.assertEqual((shown['number_read'], shown['key'], shown['digits']), ('key', '9740011223', 10))
+        # "Opened Meera Iyer: the only match of the number."
+        self.assertEqual((shown['chosen'], shown['by']), ({'name': 'Meera Iyer', 'reason': ''}, 'number'))
 
     def test_no_match_says_why(self):
         other_company = self.env['res.company'].create({'name': 'Elsewhere'})
@@ -364,12 +383,13 @@ class TestLookupTrace(AttentionCase):
                                         'company_id': other_company.id})
         _call, leg = self.pop(phone='9740055555')
         self.assertEqual((leg.lookup_trace['match_count'], leg.lookup_trace['hidden']), (0, 1))
-        html = str(leg.lookup_trace_html)
-        self.assertIn('No contacts with these digits that the agent may open', html)
-        self.assertIn('archived or of another company', html)
-        self.assertNotIn('Priya', html)  # the agent may read the trace: it names none he cannot see
+        shown = leg.lookup_trace_display
+        # "No contacts with these digits that the agent may open. 1 have them but are archived or of another company."
+        self.assertEqual((shown['model'], shown['match_count'], shown['hidden'], shown['matches']),
+                         ('res.partner', 0, 1, []))
+        self.assertNotIn('Priya', json.dumps(shown))  # the agent may read the trace: it names none they cannot see
         _call, nobody = self.pop(phone='9740066666')
-        self.assertIn('None at all has them', str(nobody.lookup_trace_html))
+        self.assertEqual(nobody.lookup_trace_display['hidden'], 0)  # "None at all has them."
 
     def test_a_created_record_is_named_as_created(self):
         """The pop's own decision is traced: a record it created is no hidden match of the number."""
@@ -378,7 +398,7 @@ class TestLookupTrace(AttentionCase):
         trace = leg.lookup_trace
         self.assertEqual((trace['by'], trace['match_count'], trace['hidden']), ('created', 0, 0))
         self.assertEqual(trace['chosen'], leg.partner_id.id)
-        self.assertIn('a record created for the caller', str(leg.lookup_trace_html))
+        self.assertEqual(leg.lookup_trace_display['by'], 'created')  # "a record created for the caller"
 
     def test_each_match_named_once_and_the_one_opened_marked(self):
         """A contact's name may hold a comma ("Acme Traders, Rohan Das"): one item a record, and the one the agent
@@ -391,19 +411,20 @@ class TestLookupTrace(AttentionCase):
         self.assertEqual(leg.lookup_trace['outcome'], 'choose')
         # the agent chose Rohan in the chooser: the pick opens him
         leg.sudo()._ameyo_store_lookup_trace('res.partner', 'open', rohan, 'pick', acme | rohan | neha)
-        html = str(leg.lookup_trace_html)
-        self.assertIn('3 of the agent&#39;s contacts have these digits:<ul><li>Acme Traders</li>'
-                      '<li>Acme Traders, Rohan Das (opened)</li><li>Neha Kapoor</li></ul>', html)
-        self.assertIn('Opened Acme Traders, Rohan Das: the record an agent chose earlier', html)
+        shown = leg.lookup_trace_display
+        self.assertEqual(shown['match_count'], 3)
+        self.assertEqual([(match['name'], match['opened']) for match in shown['matches']],
+                         [('Acme Traders', False), ('Acme Traders, Rohan Das', True), ('Neha Kapoor', False)])
+        self.assertEqual((shown['chosen']['name'], shown['by']), ('Acme Traders, Rohan Das', 'pick'))
 
     def test_several_matches_and_the_shared_numbers_report(self):
         self.env['res.partner'].create({'name': 'Meera Iyer (old)', 'phone': '097400 11223'})
         _call, leg = self.pop()
         self.assertEqual(leg.lookup_trace['outcome'], 'choose')
         self.assertEqual(leg.lookup_trace['match_count'], 2)
-        html = str(leg.lookup_trace_html)
-        self.assertIn('<li>Meera Iyer</li><li>Meera Iyer (old)</li>', html)
-        self.assertIn('asked to choose', html)
+        shown = leg.lookup_trace_display
+        self.assertEqual([match['name'] for match in shown['matches']], ['Meera Iyer', 'Meera Iyer (old)'])
+        self.assertEqual((shown['outcome'], shown['chosen']), ('choose', False))  # "asked to choose"
         self.env.flush_all()
         shared = self.env['ameyo.shared.number'].with_user(self.supervisor).search(
             [('phone_key', '=', '9740011223')])

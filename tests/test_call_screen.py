@@ -39,26 +39,34 @@ class TestCallPanel(AmeyoTransactionCase):
                                      user_id=cls.agent_a.id)
 
     def panel(self, record, user=None):
-        self.env.invalidate_all()  # the panel follows the leg: read it afresh, as the next form load does
-        return record.with_user(user or self.agent_a).ameyo_call_panel or ''
+        """The panel's data (the widget words it: static/tests/call_panel.test.js), read afresh as the next form
+        load does (the panel follows the leg); False without a live call."""
+        self.env.invalidate_all()
+        return record.with_user(user or self.agent_a).ameyo_call_panel
+
+    @staticmethod
+    def row(call):
+        """An earlier call of the panel as its columns: agent, about (a name, or the widget's kind of words),
+        outcome, notes."""
+        return [call['agent'], call['about_name'] or call['about'], call['outcome'], call['notes']]
 
     def test_panel_during_live_call(self):
         leg = self.create_leg('panel-live', self.agent_a, 'panel-live-leg', partner_id=self.caller.id,
                               queue_id=self.queue.id)
         panel = self.panel(self.caller)
-        for text in ('On call', 'Test Queue', 'Offer the gold plan first.', 'Asked for a brochure', 'Sale',
-                     self.agent_b.name, 'Send the brochure'):
-            self.assertIn(text, panel)
-        self.assertNotIn('Not this caller', panel)  # another number, another record: not this caller's
+        self.assertEqual((panel['preview'], panel['phone'], panel['queue'], panel['guidance']),
+                         (False, '+919876543210', 'Test Queue', '<p>Offer the gold plan first.</p>'))
+        self.assertEqual([(activity['summary'], activity['user']) for activity in panel['activities']],
+                         [('Send the brochure', self.agent_a.name)])
+        self.assertNotIn('Not this caller', json.dumps(panel))  # another number, another record: not this caller's
         # a leg still marked live (an earlier call never disposed, another agent's leg) is not a past call
         self.create_leg('panel-stale', self.supervisor, partner_id=self.caller.id, notes='Still marked live')
         panel = self.panel(self.caller)
-        self.assertNotIn('Still marked live', panel)
+        self.assertNotIn('Still marked live', json.dumps(panel))
         # last calls: date, agent, the record it was about, outcome, notes only (and never the live leg itself)
-        rows = html.fromstring(panel).xpath("//tr[hasclass('o_ameyo_panel_call')]")
-        self.assertEqual(len(rows), 1)
-        self.assertEqual([cell.text_content() for cell in rows[0].xpath('td')][1:],
-                         [self.agent_b.name, 'This contact', 'Sale', 'Asked for a brochure'])
+        self.assertEqual([self.row(call) for call in panel['calls']],
+                         [[self.agent_b.name, 'this', 'Sale', 'Asked for a brochure']])
+        self.assertTrue(panel['calls'][0]['date'])
         # another agent, not on a call with the caller, sees no panel
         self.assertFalse(self.panel(self.caller, self.agent_b))
         # disposed (or waiting for Ameyo): gone
@@ -67,7 +75,7 @@ class TestCallPanel(AmeyoTransactionCase):
             self.assertFalse(self.panel(self.caller), state)
         # in preview too
         self.create_leg('panel-preview', self.agent_a, partner_id=self.caller.id, state='preview')
-        self.assertIn('Preview', self.panel(self.caller))
+        self.assertTrue(self.panel(self.caller)['preview'])
 
     def test_panel_costs_a_few_queries(self):
         """In the form's own read, a fixed handful of small queries, whatever the number of calls shown."""
@@ -78,14 +86,15 @@ class TestCallPanel(AmeyoTransactionCase):
                                           user_id=self.agent_a.id)
         self.create_leg('panel-many-live', self.agent_a, partner_id=self.caller.id, queue_id=self.queue.id)
         caller = self.caller.with_user(self.agent_a)
-        self.panel(self.caller)  # templates compiled, languages loaded
+        self.panel(self.caller)  # languages loaded
         self.env.invalidate_all()
         self.assertTrue(caller.ameyo_open_call_id)  # the form's own lookup, which Dispose Call needs anyway
         before = self.env.cr.sql_log_count
         panel = caller.ameyo_call_panel
         self.assertLessEqual(self.env.cr.sql_log_count - before, 8)
-        self.assertIn('Call 5', panel)
-        self.assertIn('and more in the chatter', panel)
+        self.assertEqual(panel['calls'][0]['notes'], 'Call 5')
+        self.assertEqual(len(panel['activities']), 5)
+        self.assertTrue(panel['more_activities'])  # "and more in the chatter"
 
     def test_panel_queries_do_not_grow_with_the_calls(self):
         """The last calls of a number are found on the legs' indexes of (number or record, creation, id), each
@@ -124,37 +133,34 @@ class TestCallPanel(AmeyoTransactionCase):
 
         earlier_calls(0, 3)
         self.create_leg('panel-grow-live', self.agent_a, partner_id=self.caller.id, queue_id=self.queue.id)
-        self.panel(self.caller)  # templates compiled, languages loaded
+        self.panel(self.caller)  # languages loaded
         few, _panel = panel_queries()
         earlier_calls(3, 40)
         self.panel(self.caller)  # the caches the creations cleared, warm again
         many, panel = panel_queries()
         self.assertEqual(many, few)
-        rows = html.fromstring(panel).xpath("//tr[hasclass('o_ameyo_panel_call')]")
-        self.assertEqual([row.xpath('td')[4].text_content() for row in rows],
+        self.assertEqual([call['notes'] for call in panel['calls']],
                          ['Grow 42', 'Grow 41', 'Grow 40', 'Grow 39', 'Grow 38'])
 
     def test_panel_falls_back_to_the_campaign_guidance(self):
         self.campaign.guidance = '<p>Campaign script.</p>'
         self.create_leg('panel-no-queue', self.agent_a, partner_id=self.caller.id)
-        self.assertIn('Campaign script.', self.panel(self.caller))
+        self.assertEqual(self.panel(self.caller)['guidance'], '<p>Campaign script.</p>')
         self.campaign.guidance = False
-        self.assertIn('No guidance for this campaign.', self.panel(self.caller.with_env(self.env)))
+        panel = self.panel(self.caller.with_env(self.env))
+        self.assertEqual((panel['guidance'], panel['guidance_of']), ('', 'campaign'))  # "No guidance for this ..."
 
     def test_no_guidance_says_for_what(self):
         """No guidance is said of what the call has: its queue, else its campaign, else the call itself; what the
         editor leaves of an emptied script (a paragraph and a line break) is no guidance."""
         self.queue.guidance = '<p><br></p>'
         leg = self.create_leg('panel-empty-guidance', self.agent_a, partner_id=self.caller.id, queue_id=self.queue.id)
-        panel = html.fromstring(self.panel(self.caller))
-        [guidance] = panel.xpath("//div[hasclass('o_ameyo_panel_guidance')]")
-        self.assertEqual(guidance.text_content().strip(), 'No guidance for this queue.')
+        panel = self.panel(self.caller)
+        self.assertEqual((panel['guidance'], panel['guidance_of']), ('', 'queue'))
         leg._ameyo_update_state('disposed')
         self.create_leg('panel-no-campaign', self.agent_a, partner_id=self.caller.id, campaign_id=False)
-        panel = html.fromstring(self.panel(self.caller))
-        [guidance] = panel.xpath("//div[hasclass('o_ameyo_panel_guidance')]")
-        self.assertEqual(guidance.text_content().strip(), 'No guidance for this call.')
-        self.assertFalse(panel.xpath("//span[hasclass('o_ameyo_panel_queue')]"))
+        panel = self.panel(self.caller)
+        self.assertEqual((panel['guidance'], panel['guidance_of'], panel['queue']), ('', 'call', ''))
 
     def test_panel_on_lead_counts_its_contact_calls(self):
         lead = self.env['crm.lead'].create({'name': 'Gold plan', 'partner_id': self.caller.id,
@@ -163,8 +169,10 @@ class TestCallPanel(AmeyoTransactionCase):
         self.create_leg('panel-lead', self.agent_a, lead_id=lead.id, partner_id=self.caller.id,
                         queue_id=self.queue.id)
         panel = self.panel(lead)
-        for text in ('Offer the gold plan first.', 'Asked for a brochure', 'Book a demo'):
-            self.assertIn(text, panel)
+        self.assertEqual(panel['guidance'], '<p>Offer the gold plan first.</p>')
+        self.assertEqual([self.row(call) for call in panel['calls']],
+                         [[self.agent_b.name, 'Meera Iyer', 'Sale', 'Asked for a brochure']])
+        self.assertEqual([activity['summary'] for activity in panel['activities']], ['Book a demo'])
 
     def test_panel_lists_the_calls_of_the_number(self):
         """A repeat caller: the lead the pop opened has no call of its own, but the number called before, about
@@ -174,19 +182,17 @@ class TestCallPanel(AmeyoTransactionCase):
         self.create_leg('panel-number-none', self.agent_b, state='disposed', disposition_id=self.disposition.id,
                         disposition_code='Sale', notes='Popped before anyone was saved')
         self.create_leg('panel-number-lead', self.agent_a, lead_id=lead.id, queue_id=self.queue.id)
-        rows = html.fromstring(self.panel(lead)).xpath("//tr[hasclass('o_ameyo_panel_call')]")
-        about = [row.xpath('td')[2].text_content() for row in rows]
-        self.assertEqual(about, ['No record', 'Meera Iyer'])  # newest first
-        self.assertEqual([cell.text_content() for cell in rows[0].xpath('td')][3:],
-                         ['Sale', 'Popped before anyone was saved'])
-        self.assertNotIn('Not this caller', self.panel(lead))
+        calls = self.panel(lead)['calls']
+        self.assertEqual([self.row(call)[1] for call in calls], ['none', 'Meera Iyer'])  # newest first
+        self.assertEqual(self.row(calls[0])[2:], ['Sale', 'Popped before anyone was saved'])
+        self.assertNotIn('Not this caller', json.dumps(calls))
 
     def test_panel_on_the_record_a_pop_prefills(self):
         leg = self.create_leg('panel-new', self.agent_a, queue_id=self.queue.id, phone='9111122223')
         Partner = self.env['res.partner'].with_context(ameyo_pop_leg_id=leg.id)
         new = Partner.with_user(self.agent_a).new({'name': 'Neha', 'phone': '9111122223'})
-        self.assertIn('Offer the gold plan first.', new.ameyo_call_panel)
-        self.assertIn('First call from this caller.', new.ameyo_call_panel)
+        self.assertEqual(new.ameyo_call_panel['guidance'], '<p>Offer the gold plan first.</p>')
+        self.assertEqual(new.ameyo_call_panel['calls'], [])  # "First call from this caller."
         # another agent's leg named in the context shows nothing (and reveals nothing)
         self.assertFalse(Partner.with_user(self.agent_b).new({'name': 'Neha'}).ameyo_call_panel)
 
@@ -251,22 +257,22 @@ class TestCallPanel(AmeyoTransactionCase):
         self.create_leg('panel-hidden-lead', self.agent_b, partner_id=self.caller.id, lead_id=hidden_lead.id,
                         state='disposed', notes='About the secret deal')
         self.create_leg('panel-scoped-live', self.agent_a, partner_id=self.caller.id, queue_id=self.queue.id)
-        panel = self.panel(self.caller)
-        self.assertIn('Asked for a brochure', panel)  # his company's call about the contact: still listed
+        panel = json.dumps(self.panel(self.caller))
+        self.assertIn('Asked for a brochure', panel)  # the agent's company's call about the contact: still listed
         self.assertNotIn('Call of another company', panel)
         # the call about a colleague's lead: a call of this number, said so without naming the lead, nor its
         # outcome and notes
         self.assertNotIn('About the secret deal', panel)
         self.assertNotIn('Secret deal', panel)
-        rows = {row.xpath('td')[2].text_content(): [cell.text_content() for cell in row.xpath('td')]
-                for row in html.fromstring(panel).xpath("//tr[hasclass('o_ameyo_panel_call')]")}
-        self.assertEqual(rows['a lead of another salesperson'][3:], ['', ''])
+        rows = [self.row(call) + [call['about_model']] for call in self.panel(self.caller)['calls']]
+        self.assertEqual(rows, [[self.agent_b.name, 'hidden', '', '', 'crm.lead'],  # "a lead of another salesperson"
+                                [self.agent_b.name, 'this', 'Sale', 'Asked for a brochure', 'res.partner']])
         # a supervisor of both companies, reading as both, may know both
         self.supervisor.company_ids |= elsewhere
         self.create_leg('panel-scoped-live-sup', self.supervisor, partner_id=self.caller.id)
         panel = self.panel(self.caller.with_context(allowed_company_ids=[self.env.company.id, elsewhere.id]),
                            self.supervisor)
-        self.assertIn('Call of another company', panel)
+        self.assertIn('Call of another company', json.dumps(panel))
 
 
 @tagged('post_install', '-at_install')
@@ -414,7 +420,6 @@ class TestFloorHttp(AmeyoHttpCase):
         leg = self.assertPops(self.throw(campaignId=lead_campaign.ameyo_campaign_id))
         self.assertEqual(leg.lead_id, lead)
         [read] = self.call_kw('crm.lead', 'web_read', [[lead.id]], specification={'ameyo_call_panel': {}})
-        rows = html.fromstring(read['ameyo_call_panel']).xpath("//tr[hasclass('o_ameyo_panel_call')]")
-        self.assertEqual([[cell.text_content() for cell in row.xpath('td')][1:4] for row in rows],
+        self.assertEqual([[call['agent'], call['about_name'], call['outcome']]
+                          for call in read['ameyo_call_panel']['calls']],
                          [[self.agent_a.name, 'Meera Iyer', 'Sale']])
-        self.assertNotIn('First call from this caller', read['ameyo_call_panel'])

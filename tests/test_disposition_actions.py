@@ -294,8 +294,8 @@ class TestDispositionActionsHttp(AmeyoHttpCase):
         self.assertEqual(leg.lead_id, lead)
         self.assertRecordValues(lead, [{'active': True, 'won_status': 'pending'}])
         self.assertIn("It was lost (Too early)", str(lead.message_ids.mapped('body')))
-        self.assertIn("lost lead (the campaign restores it", leg.lookup_trace_html)
-        self.assertIn("1 have them but are archived", leg.lookup_trace_html)
+        trace = leg.lookup_trace_display
+        self.assertEqual((trace['by'], trace['chosen']['name'], trace['hidden']), ('lost', lead.display_name, 1))
 
         lead.action_set_lost(lost_reason_id=self.lost_reason.id)
         self.campaign.write({'lost_lead_pop': 'new', 'create_on_no_match': True})

@@ -31,9 +31,10 @@ class TestReaderScoping(AttentionCase):
                                        'phone': '+91 97400 21001'})
         self.assertFalse(self.other_lead.with_user(self.agent_a).has_access('read'))
 
-    def trace_html(self, leg, user=None):
+    def trace(self, leg, user=None):
+        """The trace's data as ``user`` reads it (the widget words it: static/tests/lookup_trace.test.js)."""
         self.env.invalidate_all()
-        return str((leg.with_user(user) if user else leg.sudo()).lookup_trace_html)
+        return (leg.with_user(user) if user else leg.sudo()).lookup_trace_display
 
     # ------------------------------------------------------------------
     # The lookup trace
@@ -45,21 +46,24 @@ class TestReaderScoping(AttentionCase):
         leg._ameyo_store_lookup_trace('crm.lead', 'choose', self.env['crm.lead'], None, leads)
         self.assertEqual(leg.lookup_trace['matches'], leads.ids)
         self.assertNotIn('deal', json.dumps(leg.lookup_trace))  # no name is stored
-        html = self.trace_html(leg, self.agent_a)
-        self.assertIn('Visible deal', html)
-        self.assertIn('a lead of another salesperson', html)
-        self.assertNotIn('Secret deal', html)
-        self.assertIn('Secret deal', self.trace_html(leg))  # who may read it is told its name
+        trace = self.trace(leg, self.agent_a)
+        # "Visible deal", then "a lead of another salesperson": nothing of the other lead, not even its id
+        self.assertEqual(trace['matches'], [{'name': 'Visible deal', 'reason': '', 'opened': False}])
+        self.assertEqual(trace['unreadable'], [{'reason': 'hidden', 'count': 1}])
+        self.assertNotIn('Secret deal', json.dumps(trace))
+        self.assertEqual([match['name'] for match in self.trace(leg)['matches']],
+                         ['Visible deal', 'Secret deal'])  # who may read it is told its name
         # the record the pop opened: named to whoever may read it only
         leg._ameyo_store_lookup_trace('crm.lead', 'open', self.other_lead, 'pick', leads)
         self.assertEqual(leg.lookup_trace['chosen'], self.other_lead.id)
-        html = self.trace_html(leg, self.agent_a)
-        self.assertIn('Opened a lead of another salesperson', html)
-        self.assertNotIn('Secret deal', html)
-        self.assertIn('Opened Secret deal', self.trace_html(leg))
+        trace = self.trace(leg, self.agent_a)
+        self.assertEqual(trace['chosen'], {'name': '', 'reason': 'hidden'})  # "Opened a lead of another salesperson"
+        self.assertNotIn('Secret deal', json.dumps(trace))
+        self.assertEqual(self.trace(leg)['chosen'], {'name': 'Secret deal', 'reason': ''})
         # a record deleted since
         self.own_lead.unlink()
-        self.assertIn('a record since deleted', self.trace_html(leg, self.agent_a))
+        self.assertEqual(self.trace(leg, self.agent_a)['unreadable'],
+                         [{'reason': 'deleted', 'count': 1}, {'reason': 'hidden', 'count': 1}])
 
     def test_a_trace_stored_with_names_shows_none_of_them(self):
         """Traces stored by earlier versions hold [id, name] pairs: their names are never shown."""
@@ -70,10 +74,10 @@ class TestReaderScoping(AttentionCase):
             'matches': [[self.own_lead.id, 'Visible deal'], [self.other_lead.id, 'Stale name of the secret deal']],
             'chosen': [self.other_lead.id, 'Stale name of the secret deal'],
         }
-        html = self.trace_html(leg, self.agent_a)
-        self.assertIn('Visible deal', html)
-        self.assertNotIn('secret deal', html.lower())
-        self.assertIn('Opened a lead of another salesperson', html)
+        trace = self.trace(leg, self.agent_a)
+        self.assertEqual([match['name'] for match in trace['matches']], ['Visible deal'])
+        self.assertNotIn('secret deal', json.dumps(trace).lower())
+        self.assertEqual(trace['chosen'], {'name': '', 'reason': 'hidden'})  # "Opened a lead of another salesperson"
 
     # ------------------------------------------------------------------
     # Shared Numbers

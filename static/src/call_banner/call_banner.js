@@ -15,7 +15,9 @@ function withMarkup(call) {
     if (!call || !call.live) {
         return false;
     }
-    return { ...call, guidance: isHtmlEmpty(call.guidance || "") ? false : markup(call.guidance) };
+    // as markup: isHtmlEmpty reads a plain string as text, in which "<p><br></p>" is not empty
+    const guidance = markup(call.guidance || "");
+    return { ...call, guidance: isHtmlEmpty(guidance) ? false : guidance };
 }
 
 /**
