@@ -169,7 +169,7 @@ def run_target(args, browser, http, target, records):
 
     def call_with(phone):
         """A pop of ``phone`` as Ameyo sends it, outside the timing (not followed): the agent's live leg with
-        the record, his previous one ended; the leg's id."""
+        the record, their previous one ended; the leg's id."""
         crt, url = customer_url(base, phone, SENT_FORMATS[0])
         answer = http.get(url, allow_redirects=False, timeout=300)
         if answer.status_code != 303 and answer.status_code != 302:
@@ -261,7 +261,7 @@ def main():
         host = urllib.parse.urlsplit(args.odoo).hostname
         browser.send('Network.setCookie', name='session_id', value=http.cookies['session_id'], domain=host,
                      path='/', httpOnly=True)
-        # a warm asset cache: the web client once, as the agent's browser has it from his last call
+        # a warm asset cache: the web client once, as the agent's browser has it from their last call
         browser.open_until(f'{args.odoo}/odoo/contacts/{contacts[0][0]}', contacts[0][1])
         print(f'Headless Chromium, warm asset cache, {args.partners:,} contacts, one Odoo process, '
               f'logged in as {AGENT_LOGIN}; the pop opens what the campaign says (contact, then lead).')

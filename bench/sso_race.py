@@ -95,7 +95,7 @@ def right_password(port, index):
 
 
 def sso_token(port, index):
-    """Log race.agent<index> in through SSO from Ameyo's address; return his crmSessionId."""
+    """Log race.agent<index> in through SSO from Ameyo's address; return their crmSessionId."""
     connection = http.client.HTTPConnection('127.0.0.1', port, timeout=300, source_address=(AMEYO, 0))
     try:
         connection.request('POST', '/ameyo/sso', headers={'Content-Type': 'text/xml'},

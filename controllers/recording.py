@@ -3,7 +3,7 @@
 The way people play a recording (its ``audio`` field is for system administrators only, so
 ``/web/content`` and RPC reads refuse it to everyone else): the user must read the leg, and its
 recording (``ameyo.call.recording``, whose record rules say who may play it: supervisors of the
-company, the leg's own agent when his company lets agents replay and Ameyo gave him the call); the
+company, the leg's own agent when their company lets agents replay and Ameyo gave them the call); the
 listen is recorded, then Odoo streams the file as superuser (range requests answered 206, as the
 browser's player asks them).
 

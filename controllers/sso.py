@@ -1,7 +1,7 @@
 """Ameyo's login/logout API, served by Odoo: POST /ameyo/sso.
 
 Ameyo calls it with ``command=login`` (userId, password) when the agent logs in to
-Ameyo and ``command=logout`` (crmSessionId) when he logs out (the status says whether the
+Ameyo and ``command=logout`` (crmSessionId) when they log out (the status says whether the
 CRM session is ended: an unknown crmSessionId fails, one already ended succeeds). Every request form seen in
 the wild is accepted: a raw XML body ``<request><command/>...</request>``, a form field
 ``requestXml`` with that XML, a JSON body, a form field ``request`` holding JSON. Names

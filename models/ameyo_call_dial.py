@@ -1,4 +1,4 @@
-"""Click-to-dial: a user asks Ameyo to call a number of a contact or lead for him.
+"""Click-to-dial: a user asks Ameyo to call a number of a contact or lead for them.
 
 The attempt is a call leg of its own (``direction`` outbound, state ``dialing``), committed
 before the request leaves, so that the pop of the call Ameyo places finds it and adopts it
@@ -111,7 +111,7 @@ class AmeyoCallDialMixin(models.AbstractModel):
     @api.model
     def _ameyo_dial(self, record, phone_field='phone', activity_id=None):
         """Ask Ameyo to call ``record``'s number in ``phone_field`` for the current user; return the
-        notification that tells him what happened. ``activity_id``: the "Call" activity of ``record`` the
+        notification that tells them what happened. ``activity_id``: the "Call" activity of ``record`` the
         user dialed from, which the call's dispose marks done (ameyo_call_dispose.py)."""
         try:
             plan = self._ameyo_dial_check(record, phone_field)
@@ -344,7 +344,7 @@ class AmeyoCallDialMixin(models.AbstractModel):
     @api.model
     def _ameyo_dial_timezones(self, record, e164, company=None):
         """The time zones calling hours must hold in (each of them: the stricter): the customer's own (the
-        contact's, or the lead's contact's), and, when it is missing or is not one of his number's country,
+        contact's, or the lead's contact's), and, when it is missing or is not one of their number's country,
         every zone of that country (a time zone is typed by agents, the number's country is not); without
         either, the company's."""
         partner = self._ameyo_dial_partner(record)
@@ -357,7 +357,7 @@ class AmeyoCallDialMixin(models.AbstractModel):
 
     @api.model
     def _ameyo_live_leg(self, user):
-        """The user's current call, when Odoo knows one (his latest popped leg, live, recent)."""
+        """The user's current call, when Odoo knows one (their latest popped leg, live, recent)."""
         leg = self.sudo().search([('user_id', '=', user.id), ('state', 'not in', ATTEMPT_STATES)],
                                  order='id desc', limit=1)
         started = leg.connected_at or leg.create_date
@@ -536,7 +536,7 @@ class AmeyoCallDialMixin(models.AbstractModel):
 
 def _agent_not_ready(error):
     """Did Ameyo refuse a dial because the agent is not in ready state (a moment after a dispose, Ameyo may not
-    have freed him yet)? A definite refusal only: an answer whose outcome is unknown is never sent again."""
+    have freed them yet)? A definite refusal only: an answer whose outcome is unknown is never sent again."""
     return error.kind == 'refused' and not error.outcome_unknown \
         and 'not in ready state' in (error.reason or '').lower()
 

@@ -32,7 +32,7 @@ class AmeyoCallHistoryMixin(models.AbstractModel):
             call.ameyo_customer_visible = call.partner_id.id in partners.ids or call.lead_id.id in leads.ids
 
     def _search_ameyo_customer_visible(self, operator, value):
-        """Legs whose contact or lead the current user may read (his record rules, even from a sudo search:
+        """Legs whose contact or lead the current user may read (their record rules, even from a sudo search:
         the record rule of ameyo.call is applied as superuser)."""
         if operator != 'in' or set(value) != {True}:
             return NotImplemented
@@ -41,8 +41,8 @@ class AmeyoCallHistoryMixin(models.AbstractModel):
 
     @api.model
     def _ameyo_caller_rule_domains(self):
-        """{caller field: the domain of legs whose value of it (a contact, a lead) the current user may read: his
-        record rules on that model, joined; None when he may read none}. The calls' "customer I can see" and the
+        """{caller field: the domain of legs whose value of it (a contact, a lead) the current user may read: their
+        record rules on that model, joined; None when they may read none}. The calls' "customer I can see" and the
         call panel's last calls build on it."""
         user_env = self.env(su=False)
         domains = {}

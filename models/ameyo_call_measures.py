@@ -119,7 +119,7 @@ class AmeyoCallMeasuresMixin(models.AbstractModel):
              "the first of the agent's save in Odoo, Ameyo's dispose URL and the agent's next call.")
     closed_at = fields.Datetime(
         readonly=True, copy=False,
-        help="When the leg stopped holding the agent: disposed (in Ameyo or by Odoo), ended by his next call, "
+        help="When the leg stopped holding the agent: disposed (in Ameyo or by Odoo), ended by their next call, "
              "or its dial failed.")
     talk_seconds = fields.Integer(
         string="Talk Time (s)", readonly=True, copy=False,

@@ -8,8 +8,8 @@ the server's flavour, keeps only bytes that are audio in the Binary field ``audi
 of this record, readable by system administrators only), and posts on the contact's or lead's
 chatter a note that links to the call, never the file. People play it through
 ``/ameyo/recording/<leg>`` (``controllers/recording.py``): the record rules of this model decide
-who may (supervisors of the company; the leg's own agent when his company lets agents replay their
-calls and Ameyo gave him the call), the listen is recorded, then Odoo streams the file. A failure is
+who may (supervisors of the company; the leg's own agent when their company lets agents replay their
+calls and Ameyo gave them the call), the listen is recorded, then Odoo streams the file. A failure is
 retried with backoff while Ameyo still keeps the file (the server's *Ameyo keeps recordings for*
 days, counted from the call); after that the recording is ``unavailable``, with the last reason,
 and never asked again. A daily cron deletes the audio older than the company's *Odoo keeps

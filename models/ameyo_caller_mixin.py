@@ -76,7 +76,7 @@ class AmeyoCallerMixin(models.AbstractModel):
         if operator != 'in':
             return NotImplemented
         # one indexed subquery, as superuser: a record rule asks it on every read of the model. It reads the
-        # pop's own link, never a field the agent can write on his leg.
+        # pop's own link, never a field the agent can write on their leg.
         field_name = self._ameyo_pop_leg_field or self._ameyo_leg_field
         return [('id', 'in', SQL(
             "(SELECT %s FROM ameyo_call WHERE user_id IN %s AND state IN %s AND %s IS NOT NULL)",

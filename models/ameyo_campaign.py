@@ -56,7 +56,7 @@ class AmeyoCampaign(models.Model):
     can_sync = fields.Boolean(related='server_id.can_sync')
 
     dial_hour_from = fields.Float(
-        string="Calling Hours From", help="Earliest local time of the customer to dial him (e.g. 09:00). "
+        string="Calling Hours From", help="Earliest local time of the customer to dial them (e.g. 09:00). "
                                            "Both times empty: any time.")
     dial_hour_to = fields.Float(string="Calling Hours To", help="Latest local time of the customer (e.g. 21:00).")
     dial_customer_key = fields.Char(

@@ -34,7 +34,7 @@ SYSTEM_FIELDS = CONNECTION_FIELDS | AUTHENTICATION_FIELDS
 # Test connection: the failures of the token-policy probe that mean Ameyo rejected the headers or was not asked
 # (refused or bad_response: Ameyo took the headers and has no recording of the probe's call).
 TOKEN_PROBE_FAILURES = ('auth', 'unreachable', 'timeout', 'tls', 'server')
-# The agent's Ameyo session ids name him: <node>-<hex>-ses-<userId>-... (the agent session pattern's default).
+# The agent's Ameyo session ids name them: <node>-<hex>-ses-<userId>-... (the agent session pattern's default).
 USER_ID_PLACEHOLDER = '{userId}'
 DEFAULT_AGENT_SESSION_PATTERN = '-ses-{userId}-'
 # Session ids of another agent than 'agent', in the shapes Ameyo and custom patterns use: a pattern checked for
@@ -130,7 +130,7 @@ class AmeyoServer(models.Model):
         [('none', 'No authentication (discouraged)'), ('cookie', 'Odoo session cookie'), ('sso', 'Single sign-on')],
         required=True, default='cookie',
         help="How Odoo knows which agent a page Ameyo opens is for. Odoo session cookie: the agent logs in to Odoo "
-             "once in Ameyo's browser. Single sign-on: Ameyo logs the agent in to Odoo when he logs in to Ameyo. "
+             "once in Ameyo's browser. Single sign-on: Ameyo logs the agent in to Odoo when they log in to Ameyo. "
              "No authentication: the URL token is enough (anyone with the URLs and the token can act as any agent).")
     agent_session_pattern = fields.Char(
         required=True, default=DEFAULT_AGENT_SESSION_PATTERN,
@@ -413,8 +413,8 @@ class AmeyoServer(models.Model):
         """Only system administrators change where and how the secrets are sent.
 
         An Ameyo administrator cannot read the hash key, the dispose token or the admin
-        password; pointing the base URL (or the TLS checks) at a host of his own would
-        hand them to him on the next request, so these fields are theirs alone.
+        password; pointing the base URL (or the TLS checks) at a host of their own would
+        hand the secrets to them on the next request, so these fields are the system administrators' alone.
         """
         changed = SYSTEM_FIELDS & set(vals)
         if not changed or self.env.su or self.env.user._is_system():

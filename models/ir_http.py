@@ -69,7 +69,7 @@ class IrHttp(models.AbstractModel):
     def _post_dispatch(cls, response):
         lifecycle = getattr(request, 'ameyo_lifecycle', None)
         if lifecycle and response.status_code < 400:
-            # a lifecycle URL's agent: his browser is logged in only now, the request answered with a success
+            # a lifecycle URL's agent: their browser is logged in only now, the request answered with a success
             cls._ameyo_open_session(lifecycle.agent, lifecycle.token)
         result = super()._post_dispatch(response)
         cls._ameyo_allow_embedding(response)
@@ -115,10 +115,10 @@ class IrHttp(models.AbstractModel):
         it reads the URL itself: the event, the parameters (parsed once) and the server; the
         result is kept on ``request.ameyo_lifecycle`` (:class:`LifecycleRequest`) for the
         controller. Cookie mode: the agent's Odoo session; without one, Odoo's login page,
-        which brings him back to this very URL (:class:`SessionExpiredException`). SSO mode:
+        which brings them back to this very URL (:class:`SessionExpiredException`). SSO mode:
         a valid crmSessionId names its user. No-auth mode: the server's URL token, then the
         agent of the server's company mapped to the URL's userId. In every mode the URL's
-        Ameyo userId must be the user's, and the server must belong to one of his companies:
+        Ameyo userId must be the user's, and the server must belong to one of their companies:
         a call is never logged to someone else.
 
         A refusal is the page that explains it, raised as an HTTPException carrying it (Odoo
@@ -162,7 +162,7 @@ class IrHttp(models.AbstractModel):
             raise cls._ameyo_refusal(env._("Access refused"), env._(
                 "This Ameyo server belongs to a company you do not work for. Nothing was recorded."), 403)
         if request.env.uid != agent.id:
-            request.update_env(user=agent.id)  # act as the agent; his browser session opens only on success
+            request.update_env(user=agent.id)  # act as the agent; their browser session opens only on success
         request.ameyo_lifecycle = LifecycleRequest(event, params, server, agent, token)
 
     @classmethod
@@ -209,8 +209,8 @@ class IrHttp(models.AbstractModel):
 
     @classmethod
     def _ameyo_wrong_user_message(cls, user, params, event):
-        """What the page says when the URL's Ameyo user is not the logged-in Odoo user: who he is, what Ameyo
-        opened (his workspace, or a call) for whom (an Ameyo user no Odoo user has, maybe), and what to do."""
+        """What the page says when the URL's Ameyo user is not the logged-in Odoo user: who they are, what Ameyo
+        opened (their workspace, or a call) for whom (an Ameyo user no Odoo user has, maybe), and what to do."""
         env = request.env
         theirs = params['userId']
         known = bool(env['res.users']._ameyo_user_for(theirs))
@@ -244,7 +244,7 @@ class IrHttp(models.AbstractModel):
         """A browser logged in to Odoo as someone else is not switched by a link: it asks first.
 
         Otherwise a link carrying another user's token, sent by mail or chat, would log the
-        victim's browser in as that user without his noticing.
+        victim's browser in as that user without their noticing.
         """
         current = request.session.uid
         if not current or current == user.id:

@@ -195,7 +195,7 @@ class ResUsers(models.Model):
 
     @api.model
     def _ameyo_no_auth_refusal(self, ameyo_user_id):
-        """Why the no-authentication mode opens no session for the user of ``ameyo_user_id`` when he has
+        """Why the no-authentication mode opens no session for the user of ``ameyo_user_id`` when they have
         more rights than an agent's (a translated text saying what to set instead), or None."""
         user = self._ameyo_user_for(ameyo_user_id)
         excess = user and user._ameyo_no_auth_excess_groups()
@@ -203,9 +203,9 @@ class ResUsers(models.Model):
             return None
         return self.env._(
             "The Odoo user of %(user)s has rights beyond an Ameyo agent's (%(groups)s). With the Ameyo server's "
-            "'No authentication' session mode the URL alone would open his Odoo session, so Odoo refuses it; "
+            "'No authentication' session mode the URL alone would open their Odoo session, so Odoo refuses it; "
             "nothing was recorded. Set the server's session mode to 'Odoo session cookie' or 'Single sign-on' "
-            "(the agent then logs in himself), or take these rights from the user.",
+            "(the agent then logs in themselves), or take these rights from the user.",
             user=ameyo_user_id, groups=', '.join(excess.mapped('full_name')))
 
     def _ameyo_sso_entitled(self):

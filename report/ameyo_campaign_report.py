@@ -213,7 +213,7 @@ class AmeyoCampaignReport(models.Model):
         fleet.expected_revenue = 180000
         leg('DEMO-RPT-01', agent2, 40, sales, 'sales_callback', partners['arjun'], fleet, 'sales')
         leg('DEMO-RPT-02', agent1, 12, sales, 'sale', partners['arjun'], fleet, 'sales')
-        # Neha's warranty: created by Asha's call, transferred to Ravi who sold it (one call; his win)
+        # Neha's warranty: created by Asha's call, transferred to Ravi who sold it (one call; Ravi's win)
         warranty = opportunity("Extended warranty for Neha Kapoor", partners['neha'], 45000, agent1)
         first = leg('DEMO-RPT-03', agent1, 20, sales, 'sales_callback', partners['neha'], warranty, 'support')
         warranty.ameyo_origin_call_id = first

@@ -1,5 +1,5 @@
 """Shared numbers: the numbers several contacts or several leads have (by their lookup key), the cause of the
-pop's choosers. A report of the records the reader may open in his companies, as Odoo's crm/report/ holds
+pop's choosers. A report of the records the reader may open in their companies, as Odoo's crm/report/ holds
 the CRM's analyses."""
 
 from odoo import fields, models, tools
@@ -16,7 +16,7 @@ KEY_ID_PATTERN = '^[0-9]{1,15}$'
 
 class AmeyoSharedNumber(models.Model):
     """Numbers several contacts or several leads share (by their lookup key): each pop of them asks the agent
-    to choose. A report, read-only, of the records the reader may open in his companies."""
+    to choose. A report, read-only, of the records the reader may open in their companies."""
     _name = 'ameyo.shared.number'
     _description = 'Ameyo Shared Number'
     _auto = False
@@ -43,8 +43,8 @@ class AmeyoSharedNumber(models.Model):
         tools.drop_view_if_exists(self.env.cr, self._table)
 
     def _ameyo_reader_ids(self, model, domain):
-        """The ids of ``model`` in the reader's companies (and of no company, unless ``model`` is a call) that he
-        may read, as a sub-select: his record rules (none for the superuser)."""
+        """The ids of ``model`` in the reader's companies (and of no company, unless ``model`` is a call) that they
+        may read, as a sub-select: their record rules (none for the superuser)."""
         Model = self.env[model].with_context(active_test=True)
         if not self.env.su and not Model.has_access('read'):
             return SQL("(SELECT NULL::int WHERE FALSE)")
@@ -53,8 +53,8 @@ class AmeyoSharedNumber(models.Model):
 
     @property
     def _table_query(self):
-        """The shared numbers among the records the reader may open in his companies: counts, calls and
-        remembered choices as he may know them (the report is the reader's, not a database view). Each
+        """The shared numbers among the records the reader may open in their companies: counts, calls and
+        remembered choices as they may know them (the report is the reader's, not a database view). Each
         reader's records are selected once (``records``), for the counts and for the remembered choices."""
         partners = self._ameyo_reader_ids('res.partner', [('ameyo_phone_key', '!=', False)])
         leads = self._ameyo_reader_ids('crm.lead', [('ameyo_phone_key', '!=', False)])

@@ -67,7 +67,7 @@ log "PostgreSQL on 127.0.0.1:$PG_PORT (data in $RUN_DIR/pg)"
 if [ -f "$REPO_DIR/simulator/__main__.py" ]; then
     # a package of the addon's folder, run from there (python3 -m simulator; standard library only);
     # --odoo: the customer URL of a call dialed from Odoo comes back after a short ring; --login: with the
-    # agent's Odoo session, as his browser has it in the demo server's session-cookie mode (README, section 4)
+    # agent's Odoo session, as their browser has it in the demo server's session-cookie mode (README, section 4)
     (cd "$REPO_DIR" && exec "$PYTHON" -m simulator serve --host 127.0.0.1 --port "$SIM_PORT" --demo \
         --odoo "http://localhost:$HTTP_PORT" --login) \
         >"$RUN_DIR/simulator.log" 2>&1 &

@@ -44,7 +44,7 @@ The simulator's reading where the reference is silent:
 * A forced login (REST ``forceLogin``, legacy ``force-login``, ``sim.login``) ends the user's
   older sessions, as Ameyo does; plain legacy ``login`` keeps them.
 * Dispositions are matched exactly (case-sensitive) against the campaign plan of the leg.
-* The "current leg" of an agent is his most recent leg that is not disposed. ``sim.start_call``
+* The "current leg" of an agent is their most recent leg that is not disposed. ``sim.start_call``
   does not refuse a busy agent (tests may want overlapping legs); the HTTP dial APIs do.
 * A transferred leg keeps the crtObjectId, customer, campaign, queue and callType of the original
   call and gets its own userCrtObjectId and callId.
@@ -66,10 +66,10 @@ The simulator's reading where the reference is silent:
 * A dial puts the agent in a call at once (no ringing state). When the simulator knows Odoo's URL
   (``set_crm``, ``serve --odoo``, ``POST /__sim__/crm``), it throws the customer URL of the dialed
   call at Odoo after a short ring (``callType=outbound.manual.dial``), as the agent's browser would;
-  with ``sso_url`` it first logs the agent in to Odoo's SSO API with his Ameyo password and appends
+  with ``sso_url`` it first logs the agent in to Odoo's SSO API with their Ameyo password and appends
   the ``crmSessionId`` it got; with ``login`` (``serve --login``, what ``scripts/run.sh`` does for the
-  demo's session-cookie mode) it logs him in on Odoo's login page (his Ameyo userId and password) and
-  sends the session cookie, as the agent's browser does once he logged in to Odoo. ``wait_for_throws``
+  demo's session-cookie mode) it logs them in on Odoo's login page (their Ameyo userId and password) and
+  sends the session cookie, as the agent's browser does once they logged in to Odoo. ``wait_for_throws``
   waits for those throws and returns what Odoo answered.
 * After a dispose Ameyo may take a moment to free the agent: ``set_not_ready_after_dispose(n)`` (``POST
   /__sim__/not-ready {"dials": n}``) makes the agent's next ``n`` dial requests after each dispose answer

@@ -87,7 +87,7 @@ def _send(url: str, session: dict, data: bytes | None = None, timeout: float = 3
 
 def odoo_login(odoo_url: str, login: str, password: str, timeout: float = 30.0) -> dict:
     """Log ``login`` in to Odoo through its login page, as an agent does once in Ameyo's browser (the
-    session-cookie mode); return the cookies of his Odoo session, or {} when Odoo refused."""
+    session-cookie mode); return the cookies of their Odoo session, or {} when Odoo refused."""
     session: dict = {}
     base = odoo_url.rstrip('/')
     _status, _headers, body = _send(f'{base}/web/login', session, timeout=timeout)
@@ -164,12 +164,12 @@ def parse_sso_response(http_status: int, body: bytes) -> dict:
 
 class AgentBrowser:
     """The agent's embedded browser and Ameyo's SSO client; mixed into the simulator, whose state
-    gives the agent's live Ameyo session (``latest_session``), his password and Odoo's URL (``crm``)."""
+    gives the agent's live Ameyo session (``latest_session``), their password and Odoo's URL (``crm``)."""
 
     def lifecycle_params(self, call: Mapping, event: str, **extra) -> dict:
         """The params Ameyo appends to the CRM URL of ``event`` ('kb', 'customer', 'preview', 'dispose').
 
-        The sessionId is the agent's live session (the call's own if he has none); ``extra``
+        The sessionId is the agent's live session (the call's own if they have none); ``extra``
         (dispositionCode, dispositionAttr, crmSessionId, or an override such as sessionId) is added."""
         return build_lifecycle_params(call, event, session_id=self.latest_session(call.get('userId')), **extra)
 

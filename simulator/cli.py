@@ -131,8 +131,8 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument('--odoo', help="Odoo's base URL: throw the customer URL of dialed calls there")
     serve.add_argument('--sso', action='store_true', help="log the agent in to Odoo's SSO API before a throw")
     serve.add_argument('--login', action='store_true',
-                       help="log the agent in on Odoo's login page (his Ameyo userId and password) before a throw "
-                            "and send his session cookie: the session-cookie mode, as scripts/run.sh's demo")
+                       help="log the agent in on Odoo's login page (their Ameyo userId and password) before a throw "
+                            "and send their session cookie: the session-cookie mode, as scripts/run.sh's demo")
     serve.add_argument('--ring', type=float, default=1.0, help='seconds between a dial and its customer URL')
     serve.add_argument('--recording-delay', type=float, default=0.0,
                        help='seconds after a call ends before its recording exists (default 0)')

@@ -96,7 +96,7 @@ class Agent:
     campaigns: list[str]
     is_admin: bool = False
     sessions: list[str] = field(default_factory=list)
-    # dial requests still answered "not in ready state" after his latest dispose (None: all of them)
+    # dial requests still answered "not in ready state" after their latest dispose (None: all of them)
     not_ready_dials: int | None = 0
 
     def password_ok(self, password) -> bool:
@@ -114,7 +114,7 @@ class Leg:
     ended_at: float | None = None  # when the agent's part of the call ended (time.time())
 
     def end(self) -> None:
-        """The agent's part of the call ends: he is in wrap until the leg is disposed."""
+        """The agent's part of the call ends: they are in wrap until the leg is disposed."""
         if self.state == 'in_call':
             self.state = 'wrap'
             self.ended_at = time.time()
@@ -192,7 +192,7 @@ class SimulatorState:
             return campaign.as_json()
 
     def add_agent(self, user_id: str, password: str = 'secret', campaigns: Iterable = ()) -> str:
-        """Create (or update) an agent assigned to ``campaigns``, log him in, return his sessionId."""
+        """Create (or update) an agent assigned to ``campaigns``, log them in, return their sessionId."""
         with self.lock:
             agent = self._agents.get(user_id)
             if agent is None:
@@ -202,7 +202,7 @@ class SimulatorState:
             return self.open_session(agent, force=True)
 
     def login(self, user_id: str, force: bool = True) -> str:
-        """Log ``user_id`` in and return the new sessionId; a forced login ends his older sessions."""
+        """Log ``user_id`` in and return the new sessionId; a forced login ends their older sessions."""
         with self.lock:
             return self.open_session(self._known_agent(user_id), force=force)
 
@@ -237,7 +237,7 @@ class SimulatorState:
                 agent.not_ready_dials = 0
 
     def still_not_ready(self, agent: Agent) -> bool:
-        """Whether the agent is still "not in ready state" after his latest dispose (a dial request asks: it
+        """Whether the agent is still "not in ready state" after their latest dispose (a dial request asks: it
         counts one)."""
         if agent.not_ready_dials is None:
             return True
@@ -250,7 +250,7 @@ class SimulatorState:
 
     def start_call(self, user_id: str, campaign_id, phone: str, customer_id='-1', call_type: str = 'inbound.call.dial',
                    queue_id=None, queue_name=None) -> dict:
-        """Connect a call to a logged-in agent and return the call dict of his leg."""
+        """Connect a call to a logged-in agent and return the call dict of their leg."""
         with self.lock:
             agent = self._logged_in_agent(user_id)
             if str(campaign_id) not in self._campaigns:
@@ -267,7 +267,7 @@ class SimulatorState:
             return self._open_leg(agent, call)
 
     def transfer(self, call: Mapping, to_user_id: str) -> dict:
-        """Transfer the call to another agent: the first agent goes to wrap, the receiver gets his own leg."""
+        """Transfer the call to another agent: the first agent goes to wrap, the receiver gets their own leg."""
         with self.lock:
             leg = self._leg_of(call)
             target = self._logged_in_agent(to_user_id)
@@ -387,9 +387,9 @@ class SimulatorState:
     def set_crm(self, odoo_url: str | None, sso_url: str | None = None, ring: float = 1.0,
                 cookies: dict | None = None, login: bool = False) -> None:
         """Throw the customer URL of every dialed call at ``odoo_url`` (``http://host:port``) after
-        ``ring`` seconds. ``sso_url``: log the agent in there first and append his crmSessionId;
-        ``login``: log the agent in to Odoo's login page first (his Ameyo userId and password as Odoo
-        login and password) and send his Odoo session cookie, as his browser in the session-cookie mode;
+        ``ring`` seconds. ``sso_url``: log the agent in there first and append their crmSessionId;
+        ``login``: log the agent in to Odoo's login page first (their Ameyo userId and password as Odoo
+        login and password) and send their Odoo session cookie, as their browser in the session-cookie mode;
         ``cookies``: sent along, as the agent's browser would. None stops the throws."""
         with self.lock:
             self._crm = {'odoo_url': odoo_url.rstrip('/'), 'sso_url': sso_url, 'ring': float(ring),
@@ -458,7 +458,7 @@ class SimulatorState:
         return 'wrap' if 'wrap' in states else 'ready'
 
     def open_session(self, agent: Agent, force: bool) -> str:
-        """A new session of ``agent``; a forced login ends his older ones."""
+        """A new session of ``agent``; a forced login ends their older ones."""
         if force:
             for session_id in agent.sessions:
                 self._sessions.pop(session_id, None)

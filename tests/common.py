@@ -161,7 +161,7 @@ class AmeyoCommon:
     def pop_params(self, event='customer', agent=None, crt=None, **extra):
         """The parameters Ameyo appends to the URL of ``event`` ('kb', 'customer', 'preview', 'dispose'),
         in its order, as the simulator builds them for a call it connected: the call ``crt`` (a new one
-        by default) from ``pop_phone`` to ``agent`` (agent_a) in campaign 101, his agent leg and his Ameyo
+        by default) from ``pop_phone`` to ``agent`` (agent_a) in campaign 101, their agent leg and their Ameyo
         session. ``agent`` is a user, or the Ameyo userId the URL names. ``extra`` adds parameters or
         overrides them (dispositionCode, queueId, crmSessionId, token...); None leaves one out."""
         agent = agent or self.agent_a
@@ -352,8 +352,8 @@ class AmeyoHttpMixin:
         return line.split(';', 1)[0].split('=', 1)[1]
 
     def sso_token(self, agent=None, password=None):
-        """Ameyo's server logs ``agent`` (agent_a; password: his login unless given) in through Odoo's
-        SSO API, as the simulator's SSO client does: his crmSessionId (the server must be in SSO mode)."""
+        """Ameyo's server logs ``agent`` (agent_a; password: their login unless given) in through Odoo's
+        SSO API, as the simulator's SSO client does: their crmSessionId (the server must be in SSO mode)."""
         agent = agent or self.agent_a
         with self.server_calls():
             answer = sso_login(f'{self.base_url()}/ameyo/sso', agent.ameyo_user_id, password or agent.login)

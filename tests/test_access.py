@@ -57,7 +57,7 @@ class TestAmeyoAccess(AmeyoTransactionCase):
 
     def test_recordings_for_supervisors(self):
         leg = self.create_leg('CRT-R', self.agent_a, 'U-R', state='disposed', connected_at=fields.Datetime.now())
-        self.env.company.ameyo_agents_replay = True  # the agent reads his leg's recording, not who listened
+        self.env.company.ameyo_agents_replay = True  # the agent reads their leg's recording, not who listened
         # who listened is for supervisors (playing itself: test_recording_access)
         with self.assertRaises(AccessError):
             leg.recording_id.with_user(self.agent_a).read(['access_ids'])

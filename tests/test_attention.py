@@ -131,7 +131,7 @@ class TestNeedingAttention(AttentionCase):
             with self.subTest(mode=mode):
                 self.campaign.dispose_mode = mode
                 _call, first = self.pop()
-                self.pop()  # Ameyo gives the agent his next call: the first is over
+                self.pop()  # Ameyo gives the agent their next call: the first is over
                 self.assertEqual(first.state, 'ended')
                 self.assertEqual(first.attention_reason, 'ended' if flagged else False)
                 self.assertEqual(first in self.attention(), flagged)
@@ -161,7 +161,7 @@ class TestNeedingAttention(AttentionCase):
         call = self.sim.start_call('t.agent-a@acme', '909', '9740011223')
         first = self.ameyo_url(call, 'customer')
         self.assertFalse(first.campaign_id)
-        self.pop()  # Ameyo gives the agent his next call
+        self.pop()  # Ameyo gives the agent their next call
         self.assertEqual(first.state, 'ended')
         self.assertEqual(first.attention_reason, 'ended')
         self.assertIn(first, self.attention())
@@ -409,7 +409,7 @@ class TestLookupTrace(AttentionCase):
         neha = partners.create({'name': 'Neha Kapoor', 'phone': '097400 44444'})
         _call, leg = self.pop(phone='9740044444')
         self.assertEqual(leg.lookup_trace['outcome'], 'choose')
-        # the agent chose Rohan in the chooser: the pick opens him
+        # the agent chose Rohan in the chooser: the pick opens Rohan
         leg.sudo()._ameyo_store_lookup_trace('res.partner', 'open', rohan, 'pick', acme | rohan | neha)
         shown = leg.lookup_trace_display
         self.assertEqual(shown['match_count'], 3)
@@ -517,7 +517,7 @@ class TestRetryDisposeOverHttp(HttpCase):
                 'disposition_code': code, 'dispose_request_id': f'req-{call["crtObjectId"]}',
                 'state': 'dispose_failed', 'dispose_saved_at': fields.Datetime.now(),
                 'dispose_error': 'Ameyo answered 500.', 'dispose_attempts': 1})
-            # the agent's Ameyo session, as his pop recorded it: Odoo may name the call (dacx/dispose)
+            # the agent's Ameyo session, as their pop recorded it: Odoo may name the call (dacx/dispose)
             env['ameyo.server'].browse(self.server_id)._ameyo_record_agent_session(leg.user_id, call['sessionId'])
             return call, leg.id
 

@@ -1,7 +1,7 @@
-"""What a leg's links open to its agent, tried as the attacker would: over Odoo's HTTP server, his own
-session, the calls the web client makes. The lead of his live call opens because the pop linked it, never
-because he wrote it on his leg; another agent's call named in a URL gives a leg, not its recording; no
-context key switches a check off; once the call is over, his pages still open."""
+"""What a leg's links open to its agent, tried as the attacker would: over Odoo's HTTP server, their own
+session, the calls the web client makes. The lead of their live call opens because the pop linked it, never
+because they wrote it on their leg; another agent's call named in a URL gives a leg, not its recording; no
+context key switches a check off; once the call is over, their pages still open."""
 
 from datetime import timedelta
 
@@ -48,21 +48,21 @@ class TestLeadLinksOfCalls(AmeyoHttpCase):
         return lead.with_user(self.agent_a).has_access('read')
 
     def test_an_agent_cannot_open_a_lead_by_writing_it_on_his_leg(self):
-        """On a live call, ``write(lead_id)`` over RPC is refused, and a lead on his leg that the pop did not
+        """On a live call, ``write(lead_id)`` over RPC is refused, and a lead on their leg that the pop did not
         link opens nothing (the record rule reads the pop's own link)."""
-        leg = self.assertPops(self.throw(phone='9000000909'))  # a contact campaign: no lead on his leg
+        leg = self.assertPops(self.throw(phone='9000000909'))  # a contact campaign: no lead on their leg
         self.assertEqual(leg.phase, 'live')
         answer = self._call_kw('ameyo.call', 'write', [[leg.id], {'lead_id': self.secret_lead.id}], self.cookies)
         self.assertEqual(answer.get('error', {}).get('data', {}).get('name'), 'odoo.exceptions.AccessError', answer)
         self.assertFalse(leg.lead_id)
         self.assertFalse(self.can_read(self.secret_lead))
-        # written there by someone else (a manager, an older version of Odoo): still closed to him
+        # written there by someone else (a manager, an older version of Odoo): still closed to them
         leg.lead_id = self.secret_lead
         self.assertFalse(self.can_read(self.secret_lead))
         answer = self._call_kw('crm.lead', 'web_read', [[self.secret_lead.id]], self.cookies,
                                kwargs={'specification': {'name': {}, 'expected_revenue': {}}})
         self.assertEqual(answer['error']['data']['name'], 'odoo.exceptions.AccessError', answer)
-        # nor may he take the lead over by writing its salesperson
+        # nor may they take the lead over by writing its salesperson
         answer = self._call_kw('crm.lead', 'write', [[self.secret_lead.id], {'user_id': self.agent_a.id}],
                                self.cookies)
         self.assertIn('error', answer)
@@ -72,7 +72,7 @@ class TestLeadLinksOfCalls(AmeyoHttpCase):
         own_lead = self.env['crm.lead'].create({'name': 'Mine', 'user_id': self.agent_a.id})
         leg = self.assertPops(self.throw(campaignId='404'))
         self.assertEqual((leg.lead_id, leg.pop_lead_id), (self.caller_lead, self.caller_lead))
-        # his own lead
+        # their own lead
         answer = self._call_kw('ameyo.call', 'write', [[leg.id], {'lead_id': own_lead.id}], self.cookies)
         self.assertTrue(answer.get('result'), answer)
         # back to the caller's lead, which the pop found for this number (another salesperson's)
@@ -96,7 +96,7 @@ class TestLeadLinksOfCalls(AmeyoHttpCase):
         self.assertEqual(leg.state, 'disposed')
         self.assertFalse(self.can_read(self.caller_lead))
         self.assertTrue(self.caller_lead.message_ids.filtered(lambda m: 'Wants the gold plan' in (m.body or '')))
-        # the banner, the workspace and the list of his calls
+        # the banner, the workspace and the list of their calls
         answer = self._call_kw('ameyo.call', 'get_current_call', [], self.cookies)
         self.assertNotIn('error', answer, answer)
         answer = self._call_kw('ameyo.call', 'web_search_read', [], self.cookies, kwargs={
@@ -153,7 +153,7 @@ class TestLeadLinksOfCalls(AmeyoHttpCase):
 
 @tagged('post_install', '-at_install')
 class TestRecordingOfAnotherAgentsCall(RecordingHttpCase):
-    """Agent A names agent B's call (its crtObjectId, read from a customer's history) in a URL of his own."""
+    """Agent A names agent B's call (its crtObjectId, read from a customer's history) in a URL of their own."""
 
     @classmethod
     def setUpClass(cls):
@@ -198,11 +198,11 @@ class TestRecordingOfAnotherAgentsCall(RecordingHttpCase):
                 self.assertIn(response.status_code, (403, 404), response.text[:300])
         answer = self._call_kw('ir.attachment', 'read', [[attachment.id], ['datas']], cookies)
         self.assertEqual(answer.get('error', {}).get('data', {}).get('name'), 'odoo.exceptions.AccessError', answer)
-        # the recording itself is hidden from him: it is not his call's
+        # the recording itself is hidden from them: it is not their call's
         answer = self._call_kw('ameyo.call.recording', 'read', [[recording.id], ['state']], cookies)
         self.assertEqual(answer.get('error', {}).get('data', {}).get('name'), 'odoo.exceptions.AccessError', answer)
         self.assertRecordValues(leg_b + forged, [{'ameyo_assigned': True}, {'ameyo_assigned': False}])
-        # B's own leg of his call: his to replay
+        # B's own leg of their call: theirs to replay
         self.assertTrue(self.fetch(leg_b, self.agent_b))
         self.env.invalidate_all()
         self.assertTrue(leg_b.with_user(self.agent_b).recording_url)
@@ -215,7 +215,7 @@ class TestRecordingOfAnotherAgentsCall(RecordingHttpCase):
         self.authenticate('t_agent_a', 't_agent_a')
         transfer = self.assertPops(self.throw(agent=self.agent_a, crt=crt, callType='transferred.to.campaign.dial'))
         self.assertTrue(transfer.ameyo_assigned)
-        # the same agent's next leg of a call Ameyo gave him (a preview, then the connect)
+        # the same agent's next leg of a call Ameyo gave them (a preview, then the connect)
         again = self.assertPops(self.throw(agent=self.agent_a, crt=crt, userCrtObjectId=f'{crt}-ses-second'))
         self.assertTrue(again.ameyo_assigned)
 

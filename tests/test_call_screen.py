@@ -100,7 +100,7 @@ class TestCallPanel(AmeyoTransactionCase):
         """The last calls of a number are found on the legs' indexes of (number or record, creation, id), each
         stopped at the panel's count: as many queries for 2 earlier calls as for 40 about other contacts and
         leads of the number, with other agents and outcomes; the newest listed first, whichever way they are
-        the caller's (his number, his own record from another number)."""
+        the caller's (their number, their own record from another number)."""
         sql = "SELECT indexdef FROM pg_indexes WHERE tablename = 'ameyo_call' AND indexname LIKE 'ameyo_call_panel_%%'"
         self.env.cr.execute(sql)
         self.assertEqual(sorted(row[0].split(' USING btree ')[1] for row in self.env.cr.fetchall()), [
@@ -119,7 +119,7 @@ class TestCallPanel(AmeyoTransactionCase):
                     {'name': f'Shares the number {index}', 'phone': '+91 98765 43210'}).id} if kind == 0 else \
                     {'lead_id': self.env['crm.lead'].create({'name': f'Lead of the number {index}',
                                                              'phone': '98765 43210', 'user_id': self.agent_a.id}).id} \
-                    if kind == 1 else {'partner_id': self.caller.id, 'phone': '+91 90000 22222'}  # his, another number
+                    if kind == 1 else {'partner_id': self.caller.id, 'phone': '+91 90000 22222'}  # theirs, other number
                 self.create_leg(f'panel-grow-{index}', agents[index % 3], state='disposed', notes=f'Grow {index}',
                                 disposition_id=outcomes[index % 4].id, **record)
 
@@ -176,7 +176,7 @@ class TestCallPanel(AmeyoTransactionCase):
 
     def test_panel_lists_the_calls_of_the_number(self):
         """A repeat caller: the lead the pop opened has no call of its own, but the number called before, about
-        a contact that shares it and with no record at all; calls of other numbers are not his."""
+        a contact that shares it and with no record at all; calls of other numbers are not theirs."""
         lead = self.env['crm.lead'].create({'name': 'Gold plan for Meera', 'phone': '98765 43210',
                                             'user_id': self.agent_a.id})
         self.create_leg('panel-number-none', self.agent_b, state='disposed', disposition_id=self.disposition.id,
@@ -319,7 +319,7 @@ class TestWorkspaceLive(AmeyoHttpCase):
 @tagged('post_install', '-at_install')
 class TestFloorHttp(AmeyoHttpCase):
     """What the agent meets through Odoo's HTTP stack, as the web client asks it: the panel of a repeat caller,
-    and the outcome of a call whose caller he typed as a new contact ("None of these")."""
+    and the outcome of a call whose caller they typed as a new contact ("None of these")."""
 
     pop_phone = '9000000931'
 

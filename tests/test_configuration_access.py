@@ -70,7 +70,7 @@ class TestConfigurationAccess(AmeyoHttpCase):
         self.server.invalidate_recordset()
         self.assertEqual(self.server.base_url, self.sim.url)
         self.assertTrue(self.server.verify_tls)
-        # what does not redirect a secret stays his to change
+        # what does not redirect a secret stays theirs to change
         answer = self._call_kw('ameyo.server', 'write', [[self.server.id], {'name': 'Renamed', 'timeout': 20}],
                                manager_cookies)
         self.assertTrue(answer.get('result'), answer)

@@ -235,7 +235,7 @@ class TestDialRefusals(DialCase):
 
     def test_ameyo_refusals(self):
         self.server.dial_api = 'token_sync'
-        self.sim.start_call(AGENT, '101', '9999999999')  # Ameyo knows he is busy, Odoo does not
+        self.sim.start_call(AGENT, '101', '9999999999')  # Ameyo knows they are busy, Odoo does not
         params = self.dial()
         self.assertRefused(params, 'danger', 'User is not in ready state', dialed=True)
         leg = self.attempts()

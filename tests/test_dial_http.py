@@ -131,7 +131,7 @@ class TestDemoDial(AmeyoHttpMixin, HttpCase):
         self.assertEqual(banner['result']['id'], attempt.id, banner)
 
     def test_without_the_agents_odoo_session_the_pop_meets_the_login_page(self):
-        """Why the simulator logs the agent in: in the session-cookie mode a pop without his session is Odoo's
+        """Why the simulator logs the agent in: in the session-cookie mode a pop without their session is Odoo's
         login page, and the dial attempt stays an attempt; so is a refused login (a wrong password)."""
         self.sim.set_crm(self.base_url(), ring=0.2)
         thrown, attempt = self.dial_and_pop()

@@ -107,7 +107,7 @@ class TestEffectiveUserIdPop(AmeyoHttpCase):
         self.assertEqual(session.session_id, session_id)
 
     def test_the_field_wins_over_the_login(self):
-        # agent_a has an Ameyo User ID: his login is not his Ameyo userId
+        # agent_a has an Ameyo User ID: their login is not their Ameyo userId
         self.authenticate('t_agent_a', 't_agent_a')
         before = self.snapshot()
         response = self.throw(agent='t_agent_a')

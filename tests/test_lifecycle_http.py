@@ -159,7 +159,7 @@ class TestDisposeAndRedialFailuresHttp(AmeyoHttpCase):
         self.cookies = self._login_cookies('t_agent_a')
 
     def pop(self, **params):
-        """Ameyo connects a call to the agent and his browser loads its customer URL: (call, leg)."""
+        """Ameyo connects a call to the agent and their browser loads its customer URL: (call, leg)."""
         call = self.sim.start_call('t.agent-a@acme', '101', self.pop_phone)
         query = urlencode(self.sim.lifecycle_params(call, 'customer', **params))
         leg = self.assertPops(self._http('GET', f'/ameyo/customer?{query}', cookies=self.cookies))

@@ -163,7 +163,7 @@ class TestCallHistory(AmeyoTransactionCase):
     def test_sales_user_reads_the_calls_of_customers_he_can_see(self):
         Call = self.env['ameyo.call'].with_user(self.sales)
         everything = self.of(*self.legs)
-        # every contact is his to see; leads: his own (and unassigned) only
+        # every contact is theirs to see; leads: their own (and unassigned) only
         visible = Call.search([('id', 'in', everything.ids)])
         self.assertEqual(visible, self.of('company', 'meera_in', 'meera_out', 'ravi', 'stranger', 'lead_mine',
                                           'lead_mine_2').with_user(self.sales))
@@ -181,7 +181,7 @@ class TestCallHistory(AmeyoTransactionCase):
         self.assertFalse(self.env['ameyo.call.recording'].with_user(self.sales).has_access('read'))
 
     def test_agent_reads_his_legs_and_his_customers_history(self):
-        """An agent is a sales user too: the history of a customer he can see, his own legs to work on."""
+        """An agent is a sales user too: the history of a customer they can see, their own legs to work on."""
         theirs = self.legs['meera_out'].with_user(self.agent_a)
         theirs.read(['notes'])  # agent B's call with Meera: in her history
         with self.assertRaises(AccessError):

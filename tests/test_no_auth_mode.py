@@ -35,7 +35,7 @@ class TestNoAuthMode(AmeyoHttpCase):
         cls.template_editor = new_test_user(
             cls.env, login='t_template_editor', groups=AGENT_GROUPS + ',mail.group_mail_template_editor',
             ameyo_user_id='t.template-editor@acme')
-        # an agent of two companies: Odoo adds its multi-company group (no privilege) to his groups by itself
+        # an agent of two companies: Odoo adds its multi-company group (no privilege) to their groups by itself
         cls.two_company_agent = new_test_user(
             cls.env, login='t_two_company_agent', groups=AGENT_GROUPS, ameyo_user_id='t.two-companies@acme',
             company_id=cls.server.company_id.id, company_ids=[cls.server.company_id.id, cls.other_company.id])
@@ -48,7 +48,7 @@ class TestNoAuthMode(AmeyoHttpCase):
         response = self._http('GET', self._url('kb', agent='T.AGENT-A@acme'))
         self.assertEqual(response.status_code, 200, response.text[:1000])
         sid = self.assertSessionOf(response, self.agent_a)
-        # his backend opens with that cookie
+        # their backend opens with that cookie
         self.assertEqual(self._http('GET', '/odoo', cookies={'session_id': sid}).status_code, 200)
         response = self._http('GET', self._url())
         self.assertEqual(response.status_code, 303, response.text[:1000])

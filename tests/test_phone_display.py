@@ -17,7 +17,7 @@ class TestCallerNumberDisplay(AmeyoTransactionCase):
             '+919876543210': '+91 98765 43210',
             '0091 98765-43210': '+91 98765 43210',
             '2240001234': '+91 22 4000 1234',       # a Mumbai landline
-            '+44 20 7946 0958': '+44 20 7946 0958',  # a foreign caller keeps his country
+            '+44 20 7946 0958': '+44 20 7946 0958',  # a foreign caller keeps their country
             '98765XXXXX': '',                       # masked: not the caller's number
             '12345': '12345',                       # not a number phonenumbers can read: as sent
         }

@@ -1,4 +1,4 @@
-"""The pop's rules through Odoo's HTTP stack: the caller found whoever owns him, no number, the chooser's way
+"""The pop's rules through Odoo's HTTP stack: the caller found whoever owns them, no number, the chooser's way
 out and "wrong caller", a new call ending the agent's previous leg, what a dispose URL keeps and notes, the
 queue's own pop settings, and the direct redirect of a pop to an existing record's form."""
 
@@ -62,7 +62,7 @@ class TestPopRules(AmeyoHttpCase):
 
     def test_own_documents_agent_finds_the_lead_of_another_salesperson(self):
         """Meera's lead belongs to another salesperson: found (no "Call from" duplicate), and the agent
-        works on it during his live leg only."""
+        works on it during their live leg only."""
         lead = self.env['crm.lead'].create({'name': 'Meera Kulkarni', 'phone': '+91 99887 76655',
                                             'user_id': self.owner.id, 'type': 'opportunity'})
         as_agent = lead.with_user(self.agent_a)
@@ -73,7 +73,7 @@ class TestPopRules(AmeyoHttpCase):
         self.assertEqual(leg.crt_object_id, crt)
         self.assertEqual(leg.lead_id, lead)
         self.assertEqual(self.env['crm.lead'].with_context(active_test=False).search_count([]), leads)
-        # during the call: he reads and edits it, in the web client as in the ORM
+        # during the call: they read and edit it, in the web client as in the ORM
         cookies = self._login_cookies('t_agent_a')
         answer = self._call_kw('crm.lead', 'web_save', [[lead.id], {'description': 'Wants a demo'}], cookies,
                                kwargs={'specification': {'name': {}}})
@@ -103,7 +103,7 @@ class TestPopRules(AmeyoHttpCase):
             {'call_id': leg.id, 'disposition_id': disposition.id, 'notes': 'Wants the gold plan'})
         result = wizard.action_confirm()
         self.assertEqual(leg.state, 'disposed')
-        # the lead's form would not reload for him: the notification leads on to his call
+        # the lead's form would not reload for them: the notification leads on to their call
         self.assertEqual(result['params']['next'], {
             'type': 'ir.actions.act_window', 'res_model': 'ameyo.call', 'res_id': leg.id,
             'views': [(False, 'form')], 'target': 'main'})
@@ -182,8 +182,8 @@ class TestPopRules(AmeyoHttpCase):
         pick = Pick.search([('phone_key', '=', '9000000911')])
         self.assertEqual((pick.res_id, pick.user_id), (second.id, self.agent_a))
 
-        # agent B's call from that number opens the pick; he says "wrong caller": the chooser names who
-        # remembered it and when, and his choice replaces it
+        # agent B's call from that number opens the pick; they say "wrong caller": the chooser names who
+        # remembered it and when, and their choice replaces it
         self.authenticate('t_agent_b', 't_agent_b')
         leg_b = self.assertPops(self.throw(agent=self.agent_b, phone='+91-90000-00911'))
         self.assertEqual(leg_b.partner_id, second)

@@ -1,5 +1,5 @@
-"""What a reader learns of records he may not open: the lookup trace stores ids and names only the records the
-reader may read; the Shared Numbers report counts the records of his companies he may open; the callback of
+"""What a reader learns of records they may not open: the lookup trace stores ids and names only the records the
+reader may read; the Shared Numbers report counts the records of their companies they may open; the callback of
 the dispose wizard goes to an internal agent or salesperson of the call's company only."""
 import json
 from datetime import timedelta
@@ -96,10 +96,10 @@ class TestReaderScoping(AttentionCase):
         # two contacts of another company
         Partner.create([{'name': f'Elsewhere {index}', 'phone': '+91 97400 21002', 'company_id': self.elsewhere.id}
                         for index in range(2)])
-        # two leads of another salesperson (the supervisor reads his own and unassigned leads only)
+        # two leads of another salesperson (the supervisor reads their own and unassigned leads only)
         self.env['crm.lead'].create([{'name': f'Hidden {index}', 'user_id': self.agent_b.id,
                                       'phone': '+91 97400 21003'} for index in range(2)])
-        # two contacts of his company, a call of each company
+        # two contacts of their company, a call of each company
         Partner.create([{'name': f'Here {index}', 'phone': '+91 97400 21004'} for index in range(2)])
         self.create_leg(self.new_crt(), self.agent_a, phone='9740021004')
         server_elsewhere = self.env['ameyo.server'].create({

@@ -88,7 +88,7 @@ class TestRecordingAccess(RecordingHttpCase):
                 self.assertForbidden(self.get(self.route, user))
         self.assertRefused(self.get(self.route))  # not logged in: the login page
         self.assertForbidden(self.get(f'/ameyo/recording/{self.leg.id + 100000}', self.supervisor))
-        # the company lets agents replay their own calls: the call's agent, and only him
+        # the company lets agents replay their own calls: the call's agent, and only them
         self.env.company.ameyo_agents_replay = True
         self.assertPlays(self.get(self.route, self.agent_a))
         self.assertForbidden(self.get(self.route, self.agent_b))
@@ -251,7 +251,7 @@ class TestRecordingAccess(RecordingHttpCase):
         self.assertFalse(self.recording.with_user(self.agent_b).has_access('read'))
         answer = self._call_kw('ameyo.call.recording', 'read', [[self.recording.id], ['state']], self.as_(self.agent_b))
         self.assertEqual(answer['error']['data']['name'], 'odoo.exceptions.AccessError', answer)
-        # the call's own agent, only while his company lets agents replay
+        # the call's own agent, only while their company lets agents replay
         self.env.company.ameyo_agents_replay = False
         self.assertFalse(Recording.with_user(self.agent_a).search([('id', '=', self.recording.id)]))
         # a supervisor writes Keep, and nothing else
@@ -329,7 +329,7 @@ class TestRecordingAccess(RecordingHttpCase):
                 answer = self._call_kw('ameyo.call', 'action_fetch_recording', [[self.leg.id]], self.as_(user))
                 self.assertNotIn('error', answer)
                 self.assertEqual(answer['result']['tag'], 'display_notification')
-        self.assertEqual(answer['result']['params']['type'], 'warning')  # his own call: it is already there
+        self.assertEqual(answer['result']['params']['type'], 'warning')  # their own call: it is already there
 
     def test_the_call_form_shows_the_player_to_whoever_may_play(self):
         self.assertEqual(self.leg.with_user(self.supervisor).recording_url, f'/ameyo/recording/{self.leg.id}')

@@ -394,7 +394,7 @@ class TestRecordingPurge(RecordingCase):
         leg.recording_id.with_user(self.supervisor).keep = True
         self.assertTrue(leg.recording_id.keep)
         self.assertIn('marked the recording Keep', str(leg.message_ids[0].body))
-        self.env.company.ameyo_agents_replay = True  # he reads it: writing is still not his
+        self.env.company.ameyo_agents_replay = True  # they read it: writing is still not theirs
         with self.assertRaises(AccessError):
             leg.recording_id.with_user(self.agent_a).keep = False
         # Keep, and nothing else: the rest is the fetch's

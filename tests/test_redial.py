@@ -33,7 +33,7 @@ class RedialCase(DisposeCase):
         return self.env['ameyo.call'].search([('user_id', '=', self.agent_a.id), ('direction', '=', 'outbound')])
 
     def redial(self, leg, number=NUMBER):
-        """The agent saves the outcome with "Dispose and Redial", then the client tells Ameyo: his notification."""
+        """The agent saves the outcome with "Dispose and Redial", then the client tells Ameyo: their notification."""
         self.confirm(leg, redial=True, redial_phone=number)
         result = self.send(leg)
         self.env.invalidate_all()

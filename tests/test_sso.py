@@ -194,7 +194,7 @@ class TestSso(SsoCase):
                                       ('password', 'wrong-password')]),
                 self._post_sso(form, [('command', 'login'), ('userId', 'nobody@acme'), ('password', PASSWORD_A)]),
                 self._post_sso(form, [('command', 'login'), ('userId', self.agent_a.ameyo_user_id)]),
-                # a user's Odoo login is not his Ameyo userId
+                # a user's Odoo login is not their Ameyo userId
                 self._post_sso(form, [('command', 'login'), ('userId', self.agent_a.login), ('password', PASSWORD_A)]),
             ]
             for answer in answers:
@@ -213,7 +213,7 @@ class TestSso(SsoCase):
 
     def test_two_factor_user_needs_an_api_key(self):
         agent = self.agent_totp
-        self._login(agent, PASSWORD_TOTP)  # before 2FA, his password works
+        self._login(agent, PASSWORD_TOTP)  # before 2FA, their password works
         agent.sudo().totp_secret = base64.b32encode(os.urandom(20)).decode()
         agent.invalidate_recordset()
         self.assertTrue(agent.totp_enabled)
@@ -407,7 +407,7 @@ class TestSso(SsoCase):
 
 @tagged('post_install', '-at_install')
 class TestSsoHardening(SsoCase):
-    """A password sprayer on the public SSO API, and the agents he must not lock out."""
+    """A password sprayer on the public SSO API, and the agents the sprayer must not lock out."""
 
     ATTACKER = '198.51.100.9'
 
@@ -762,7 +762,7 @@ class TestSsoHardening(SsoCase):
         sid = self._pop_session(token)
         agent_group.user_ids = [Command.unlink(self.agent_a.id)]
         self.assertTokenDead(token, sid)
-        # a supervisor is an agent by implication: his tokens live
+        # a supervisor is an agent by implication: their tokens live
         self.supervisor.write({'ameyo_user_id': 't.supervisor@acme', 'password': 'Supervisor-password-6'})
         token = self._login(self.supervisor, 'Supervisor-password-6')
         self.supervisor.group_ids = [Command.link(self.env.ref('sales_team.group_sale_manager').id)]

@@ -45,7 +45,7 @@ class AmeyoParamError(ValueError):
 
     ``params`` names the parameters at fault (all the missing ones at once), ``problem``
     says what is wrong ('missing', 'malformed', 'twice', 'encoding', 'digits', 'too_long');
-    :meth:`message` is the sentence shown to the agent, in his language.
+    :meth:`message` is the sentence shown to the agent, in their language.
     """
 
     def __init__(self, params, problem):
@@ -182,7 +182,7 @@ class LifecycleRequest:
     params: dict
     server: object  # ameyo.server (as superuser)
     agent: object  # res.users: whom the URL acts for
-    token: object = None  # the ameyo.sso.token that named him (SSO mode), else None
+    token: object = None  # the ameyo.sso.token that named them (SSO mode), else None
 
 
 def is_true(flag):

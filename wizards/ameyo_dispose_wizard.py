@@ -118,7 +118,7 @@ class AmeyoDisposeWizard(models.TransientModel):
         """Save the outcome (durable once this transaction commits), then have the client tell Ameyo."""
         self.ensure_one()
         call = self.call_id
-        # a leg the user only reads (a customer's history) is not his to dispose
+        # a leg the user only reads (a customer's history) is not theirs to dispose
         call.check_access('write')
         if call.campaign_id.dispose_mode != 'ameyo_only' and not self.disposition_id:
             raise UserError(self.env._("Choose a disposition."))

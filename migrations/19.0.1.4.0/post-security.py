@@ -3,13 +3,13 @@
 - ``pop_lead_id``, the lead the screen-pop linked to a leg, is what the agents' record rule on leads
   reads now (never ``lead_id``, which the agent may change). A live leg gets it from its ``lead_id``
   unless a user changed that link (a tracked change of ``lead_id``: the pop's own links are never
-  tracked), so an agent on a call during the upgrade keeps his caller's lead, and a lead written onto a
+  tracked), so an agent on a call during the upgrade keeps their caller's lead, and a lead written onto a
   leg by hand opens nothing. Ended legs need none: the rule reads live legs only.
-- ``ameyo_assigned``, whether Ameyo gave the call to the leg's agent (his recording replays only then):
+- ``ameyo_assigned``, whether Ameyo gave the call to the leg's agent (their recording replays only then):
   a leg of a call no other agent had a leg of before it, a leg of a transfer (callType
   ``transferred.*``), a later leg of an agent Ameyo gave the call to, or a click-to-dial attempt Ameyo
   never named (no recording to replay).
-- ``lookup_trace`` keeps record ids, no names (a reader is told only the names of the records he may read):
+- ``lookup_trace`` keeps record ids, no names (a reader is told only the names of the records they may read):
   the ``[id, name]`` pairs of ``matches`` and ``chosen`` stored before become their ids.
 """
 

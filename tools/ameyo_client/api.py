@@ -50,7 +50,7 @@ class AmeyoClient:
     # ------------------------------------------------------------------
 
     def login(self, user_id, password):
-        """Log ``user_id`` in to Ameyo and return his new ``sessionId``."""
+        """Log ``user_id`` in to Ameyo and return their new ``sessionId``."""
         label = self.env._("login")
         self.transport.add_secret(password)
         if self.server.api_flavour == 'legacy':

@@ -35,8 +35,8 @@ export class AmeyoCallBanner extends Component {
         this.busService = useService("bus_service");
         this.state = useState({ call: false, isAgent: false, showGuidance: false });
         // Not awaited: the web client mounts only once every systray item has started, and only then loads
-        // the page's own action (the form of the record the pop opened). The banner's two requests (is he
-        // an agent, his live call) used to come first, one after the other, on every page of every user;
+        // the page's own action (the form of the record the pop opened). The banner's two requests (is the user
+        // an agent, their live call) used to come first, one after the other, on every page of every user;
         // now they run beside the form's and the banner shows when they are back.
         onWillStart(() => {
             this.load();

@@ -13,7 +13,7 @@ function popoverUnderDialog() {
 }
 
 /**
- * The popped contact shows the call panel: the queue's guidance, the caller's last calls, his open
+ * The popped contact shows the call panel: the queue's guidance, the caller's last calls, their open
  * activities. The banner's guidance popover stays under a dialog. Once the call is disposed, the panel goes.
  */
 registry.category("web_tour.tours").add("crm_ameyo_call_panel_partner_tour", {
@@ -31,7 +31,7 @@ registry.category("web_tour.tours").add("crm_ameyo_call_panel_partner_tour", {
             trigger: ".o_ameyo_call_panel .o_ameyo_panel_call:contains(Tour Other Agent):contains(Not interested):contains(Asked for a brochure)",
         },
         {
-            content: "His open activities",
+            content: "Their open activities",
             trigger: ".o_ameyo_call_panel .o_ameyo_panel_activity:contains(Send the brochure)",
         },
         {
@@ -87,7 +87,7 @@ registry.category("web_tour.tours").add("crm_ameyo_call_panel_lead_tour", {
     ],
 });
 
-/** No record has the number: the agent types the caller's name and saves; the banner names him. */
+/** No record has the number: the agent types the caller's name and saves; the banner names them. */
 registry.category("web_tour.tours").add("crm_ameyo_new_caller_tour", {
     steps: () => [
         {

@@ -50,7 +50,7 @@ function dialStaysInPlaceSteps() {
 /**
  * A sales user mapped to an Ameyo agent opens a contact, types an email (not saved), and
  * clicks "Dial" next to the number (beside the SMS button): the form saves itself, Ameyo
- * gets the request, the user is told to answer on his Ameyo client.
+ * gets the request, the user is told to answer on their Ameyo client.
  */
 registry.category("web_tour.tours").add("crm_ameyo_dial_tour", {
     steps: () => [
@@ -126,8 +126,8 @@ registry.category("web_tour.tours").add("crm_ameyo_dial_do_not_call_tour", {
 });
 
 /**
- * The agent is on a call with the contact the pop opened; he clicks Dial: Odoo refuses (he is busy) and opens
- * the dispose dialog of that call; he disposes it: the form reloads, without "On call" nor "Dispose Call".
+ * The agent is on a call with the contact the pop opened; they click Dial: Odoo refuses (they are busy) and opens
+ * the dispose dialog of that call; they dispose it: the form reloads, without "On call" nor "Dispose Call".
  */
 registry.category("web_tour.tours").add("crm_ameyo_dial_busy_dispose_tour", {
     steps: () => [

@@ -3,9 +3,9 @@ import { registry } from "@web/core/registry";
 import { disposeInWizardSteps } from "./tour_steps";
 
 /**
- * The agent's path: the screen-pop opened the caller's contact; he types an email
- * (not saved), clicks "Dispose Call" on the contact (the form saves itself), picks a
- * code, writes a note, confirms, and sees the call disposed.
+ * The agent's path: the screen-pop opened the caller's contact; they type an email
+ * (not saved), click "Dispose Call" on the contact (the form saves itself), pick a
+ * code, write a note, confirm, and see the call disposed.
  */
 registry.category("web_tour.tours").add("crm_ameyo_dispose_tour", {
     steps: () => [

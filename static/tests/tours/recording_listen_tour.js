@@ -3,8 +3,8 @@ import { registry } from "@web/core/registry";
 import { playRecordingSteps } from "./tour_steps";
 
 /**
- * A supervisor on a recording's own form (Contact Center > Recordings): nobody listened yet; he plays it there,
- * and "Listened By" lists his listen at once, without reloading the page.
+ * A supervisor on a recording's own form (Contact Center > Recordings): nobody listened yet; they play it there,
+ * and "Listened By" lists their listen at once, without reloading the page.
  */
 registry.category("web_tour.tours").add("crm_ameyo_recording_listen_tour", {
     steps: () => [
