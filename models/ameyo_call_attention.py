@@ -132,6 +132,9 @@ class AmeyoCallAttentionMixin(models.AbstractModel):
         """Why this leg needs a person, in plain words addressed to a supervisor."""
         self.ensure_one()
         agent = self.user_id.name or self.env._("the agent")
+        if reason == 'dispose_failed' and self.dispose_outcome_unknown and not self.dispose_next_try:
+            return self.env._("Odoo does not know whether Ameyo disposed this call: %(error)s", error=self.dispose_error
+                              or '-')
         if reason == 'dispose_failed':
             return self.env._("The dispose did not reach Ameyo: %(error)s %(agent)s may be held in wrap until it "
                               "is retried or disposed in Ameyo.", error=self.dispose_error or '-', agent=agent)
