@@ -401,8 +401,9 @@ def profile_http(args):
         else:
             for ms, sql in sorted(queries, reverse=True)[:3]:
                 print(f'      slowest: {ms:8.3f} ms  {sql[:150]}')
-    print('  (queries inside a muted block, the leg\'s INSERT and the transaction\'s SELECT now(), are not logged: '
-          'the request log\'s count above has them; the NOTIFY that wakes the websocket processes after the commit '
+    print('  (queries inside a muted block, the leg\'s creation: its INSERT, the transaction\'s SELECT now() and, for '
+          'an agent with no time zone, the company\'s, are not logged: the request log\'s count above has them; the '
+          'NOTIFY that wakes the websocket processes after the commit '
           'goes on the connection the process keeps for it (tools/bus_notify.py), in neither)')
 
 

@@ -36,7 +36,7 @@ class AmeyoLifecycle(http.Controller):
             if event == 'dispose':
                 leg = Call._ameyo_register_leg(server, params, event, agent)
             else:
-                # a pop: its leg and what the agent sees (the agent's environment: his rights for the lookup)
+                # a pop: its leg and what the agent sees (the agent's environment: their rights for the lookup)
                 leg, outcome, records = Call._ameyo_pop_leg(server, params, event, agent)
         except NotYourCall as error:
             return self._page(request.env._("Not your call"), str(error.args[0]), status=403)

@@ -548,7 +548,7 @@ class AmeyoCall(models.Model):
         tz = user.with_user(user).context_get().get('tz') if user else False
         if not tz and company:
             # the company's partner's time zone alone, in one small query (not the company's and the partner's
-            # whole rows: the pop of an agent with no time zone of his own runs it on every call)
+            # whole rows: the pop of an agent with no time zone of their own runs it on every call)
             self.env['res.partner'].flush_model(['tz'])
             self.env['res.company'].flush_model(['partner_id'])
             self.env.cr.execute(SQL(
@@ -576,7 +576,7 @@ class AmeyoCall(models.Model):
     def _ameyo_pop_leg(self, server, params, event, agent):
         """A pop (the customer or preview URL): register its leg (:meth:`_ameyo_register_leg`) and decide what the
         agent sees (:meth:`_ameyo_resolve_pop`). Return ``(leg, outcome, records)``, the leg and the records in
-        this environment (the agent's: his rights decide a record the pop creates).
+        this environment (the agent's: their rights decide a record the pop creates).
 
         A new leg (most pops) is decided before it is written: the caller lookup runs on the leg as it will be
         (a draft, ``new()``), and its one ``INSERT`` carries the link and the lookup trace, no ``UPDATE`` after
@@ -716,7 +716,7 @@ class AmeyoCall(models.Model):
         return 'outbound' if (call_type or '').lower().startswith(('outbound.', 'click.to.call')) else 'inbound'
 
     def _ameyo_notify_agent(self):
-        """Tell the agent's open Odoo tabs about his live call (the call banner listens). The websocket processes
+        """Tell the agent's open Odoo tabs about their live call (the call banner listens). The websocket processes
         are woken after the commit on a connection this process keeps (tools/bus_notify.py), not a new one."""
         self.ensure_one()
         take_over_notify(self.env.cr)

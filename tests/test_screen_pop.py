@@ -461,11 +461,11 @@ class TestScreenPop(AmeyoHttpCase):
         """A pop's own work (its leg, the end of the agent's earlier live leg, the lookup, the link, the banner) in
         a fixed number of queries: a count, not a timing. 19.0.1.8.0 took out 3: the agent's dial attempts and
         his live legs are found in the query that finds the call's legs (two searches less), and the hour of
-        day reads the agent's time zone from Odoo's cached session context (not his partner's row); then more:
+        day reads the agent's time zone from Odoo's cached session context (not their partner's row); then more:
         the lookup runs before the leg's INSERT, which carries the link and the trace (no UPDATE after it),
         without a savepoint; the earlier leg's end and its recording in one statement; the action's path cached.
-        The pop runs as the agent, as the controller runs it, once his record rules are cached (as in a server
-        that served him before)."""
+        The pop runs as the agent, as the controller runs it, once their record rules are cached (as in a server
+        that served them before)."""
         Call = self.env['ameyo.call'].with_user(self.agent_a)  # as the controller runs it: as the agent
         partner = self.env['res.partner'].create({'name': 'Query Count Caller', 'phone': '9000000003'})
 
@@ -478,7 +478,7 @@ class TestScreenPop(AmeyoHttpCase):
             self.env.flush_all()
             return leg
 
-        pop()  # the server's caches warm (the campaigns' routes), then the agent's (his record rules)
+        pop()  # the server's caches warm (the campaigns' routes), then the agent's (their record rules)
         self.env.invalidate_all()
         earlier = pop()  # and a live leg the next pop ends
         self.env.invalidate_all()
@@ -490,7 +490,7 @@ class TestScreenPop(AmeyoHttpCase):
             return execute(cr, query, params, log_exceptions)
 
         with self.assertQueryCount(10), patch('odoo.sql_db.Cursor.execute', logged_execute):
-            # the agent, the call's and his live legs, the campaign, the server, the lookup, the caller, the
+            # the agent, the call's and their live legs, the campaign, the server, the lookup, the caller, the
             # company's time zone (the agent has none), the leg's INSERT, the earlier leg's end with its recording,
             # the banner's bus message (19 before 19.0.1.8.0, then 16, as this test counted them before the lookup
             # went before the INSERT, the earlier leg's end became one statement, the INSERT lost its savepoint)
