@@ -23,7 +23,8 @@ Meanwhile a sprayer sends 40 parallel wrong SSO passwords for one agent. Printed
 per call, disposes Ameyo received per call, SSO passwords checked past the limit, calls heard by the
 agents' other tab, calls per second and the median and p95 of each step. The failover phase also prints
 what the agents saw (errors, their window), the disposes the survivor's cron sent, and the dispose that was
-in flight in the killed server. Figures are printed, never asserted.
+in flight in the killed server (outcome unknown: the cron never sends it again, it waits in Needing Attention
+for a supervisor). Figures are printed, never asserted.
 """
 
 import argparse
@@ -546,8 +547,10 @@ def report_cut_send(args, run, failover, tabs, cut, by_crt):
         attention = agent.rpc('ameyo.call', 'read', [[leg_id]], fields=['attention_reason', 'attention_text'])[0]
         naming = [r for r in run.sim.requests_for('/dacx/dispose') if crt in r['target']]
         answers = collections.Counter(str(r['status']) for r in naming)
+        # the cron never sends a cut-off dispose again (by no API): its leg waits in Needing Attention, outcome
+        # unknown, for a supervisor; a resend would show here as a second send or a dacx/dispose naming the call
         print(f'  the dispose in flight in the killed server (call {crt}, {agent.login}): outcome unknown {unknown}; '
-              f'sends of the leg in all {attempts} (the first its disposeCallForUser, cut), the last by API {api}; '
+              f'sends of the leg in all {attempts} (the first the cut one, by API {api}; any other: a resend); '
               f'{len(naming)} dacx/dispose naming the call (HTTP {dict(answers)}); leg {state}; Needing Attention: '
               f'{attention["attention_reason"] or "no"} {attention["attention_text"] or ""}; Ameyo has '
               f'{len(run.sim.dispositions_of(by_crt[crt]))} dispose(s) of the call')

@@ -9,6 +9,7 @@ import concurrent.futures
 import importlib.util
 import io
 import json
+import os
 import pathlib
 import random
 import re
@@ -269,10 +270,52 @@ def measure_http(args):
               f'{medians["pop"][1] / medians[other][1]:.2f}x (client medians)')
 
 
+def process_tree_cpu(pid):
+    """CPU seconds (user + system) used so far by process ``pid`` and its children (Odoo's workers, its
+    websocket process), from /proc."""
+    tick = os.sysconf('SC_CLK_TCK')
+    total = 0.0
+    for stat in pathlib.Path('/proc').glob('[0-9]*/stat'):
+        try:
+            fields = stat.read_text().rsplit(')', 1)[1].split()
+        except OSError:  # ended meanwhile
+            continue
+        if stat.parent.name == str(pid) or fields[1] == str(pid):  # fields[1]: the parent's pid
+            total += (int(fields[11]) + int(fields[12])) / tick
+    return total
+
+
+def measure_cpu(args):
+    """Odoo's own CPU time per pop and per /web/session/check: a figure the machine's load moves far less than
+    the wall-clock times (another process waiting for the CPU does not count in it). Blocks of pops then checks,
+    twice, on the 4-worker server; CPU of its processes (the workers, the websocket process) over each block."""
+    rng = random.Random(17)
+    session = OdooSession(args.odoo, args.db)
+    rounds = 100 if args.quick else 400
+    spent = {'pop': [], 'check': []}
+    for _ in range(2):
+        for label in ('pop', 'check'):
+            before = process_tree_cpu(args.odoo_pid)
+            for index in range(rounds):
+                if label == 'pop':
+                    sent = SENT_FORMATS[index % len(SENT_FORMATS)](number(rng.randrange(args.partners)))
+                    response = session.pop(f'bench-cpu-{index}-{uuid.uuid4().hex[:6]}', sent)
+                    assert response.is_redirect, (response.status_code, response.text[:300])
+                else:
+                    session.rpc('/web/session/check')
+            spent[label].append((process_tree_cpu(args.odoo_pid) - before) / rounds * 1000)
+    pop, check = statistics.mean(spent['pop']), statistics.mean(spent['check'])
+    print(f'\nOdoo\'s CPU time (its processes, user + system), {rounds} pops then {rounds} checks, twice: '
+          f'{pop:.2f} ms a pop ({", ".join(f"{ms:.2f}" for ms in spent["pop"])}), {check:.2f} ms a '
+          f'/web/session/check ({", ".join(f"{ms:.2f}" for ms in spent["check"])}): pop / check {pop / check:.2f}x')
+
+
 # What each query of a pop is for, by the first pattern its text matches.
 QUERY_PURPOSES = (
     (r'orm_signaling_', 'Odoo\'s cache check (every request)'),
     (r'pg_notify', 'wakes the websocket processes (bus)'),
+    (r'^WITH moved', 'the agent\'s earlier leg ended, with its recording (one statement)'),
+    (r'SELECT partner\.tz FROM res_company', 'the company\'s time zone (hour of day: the agent has none)'),
     (r'ameyo_call_recording', 'the ended leg\'s recording, to fetch'),
     (r'UPDATE "?ameyo_call"? SET .*"state"', 'the agent\'s earlier leg ended (one statement)'),
     (r'FROM "?ir_model_data"?', 'an XML id (ref)'),
@@ -358,8 +401,10 @@ def profile_http(args):
         else:
             for ms, sql in sorted(queries, reverse=True)[:3]:
                 print(f'      slowest: {ms:8.3f} ms  {sql[:150]}')
-    print('  (queries inside a muted block, the leg\'s INSERT and the transaction\'s SELECT now(), are not logged: '
-          'the request log\'s count above has them)')
+    print('  (queries inside a muted block, the leg\'s creation: its INSERT, the transaction\'s SELECT now() and, for '
+          'an agent with no time zone, the company\'s, are not logged: the request log\'s count above has them; the '
+          'NOTIFY that wakes the websocket processes after the commit '
+          'goes on the connection the process keeps for it (tools/bus_notify.py), in neither)')
 
 
 def explain(args, queries):
@@ -427,6 +472,7 @@ def main():
     parser.add_argument('--partners', type=int, default=1_000_000)
     parser.add_argument('--odoo')
     parser.add_argument('--odoo-log')
+    parser.add_argument('--odoo-pid', type=int, help='its process id: its CPU time per pop and per check')
     parser.add_argument('--profile-odoo', help='a one-process Odoo logging odoo.sql_db at DEBUG')
     parser.add_argument('--profile-log')
     parser.add_argument('--legs', type=int, default=0, help='call legs populate-legs inserts')
@@ -439,6 +485,8 @@ def main():
     else:
         measure_lookups(args)
         measure_http(args)
+        if args.odoo_pid:
+            measure_cpu(args)
         if args.profile_odoo:
             profile_http(args)
         measure_concurrency(args)

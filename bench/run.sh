@@ -2,7 +2,8 @@
 # Screen-pop performance at 1,000,000 contacts (issue 14; design.md "Performance targets"). One command,
 # one measurement per argument (default: all three, in this order):
 #   bench/run.sh pop       # 1. server time of the pop vs /web/session/check (and get_session_info),
-#                          #    SQL queries per pop and what each is for; caller lookup in the database
+#                          #    Odoo's CPU time per pop and per check, SQL queries per pop and what each is
+#                          #    for; caller lookup in the database
 #   bench/run.sh browser   # 2. what the agent waits for, headless Chromium (warm cache): customer URL
 #                          #    to the caller's name and the call panel in the form, vs the record's own
 #                          #    form URL during a call with it (the panel too), rotating; contacts, leads
@@ -122,11 +123,12 @@ for mode in "${MODES[@]}"; do
         # 4 workers, as the README's first figures; then one worker with every SQL query logged
         HTTP_PORT="$(free_port)"
         bench_odoo "$WORK_DIR/odoo-pop.log" "$HTTP_PORT" --workers=4 --max-cron-threads=0 --log-level=info
+        POP_PID="${BENCH_PIDS[-1]}"
         PROFILE_PORT="$(free_port)"
         bench_odoo "$WORK_DIR/odoo-sql.log" "$PROFILE_PORT" --workers=0 --max-cron-threads=0 --log-level=info \
             --log-handler=odoo.sql_db:DEBUG
         "$PYTHON" "$REPO_DIR/bench/bench_screen_pop.py" measure "${BENCH_ARGS[@]}" \
-            --odoo "http://127.0.0.1:$HTTP_PORT" --odoo-log "$WORK_DIR/odoo-pop.log" \
+            --odoo "http://127.0.0.1:$HTTP_PORT" --odoo-log "$WORK_DIR/odoo-pop.log" --odoo-pid "$POP_PID" \
             --profile-odoo "http://127.0.0.1:$PROFILE_PORT" --profile-log "$WORK_DIR/odoo-sql.log"
         ;;
     browser)

@@ -12,9 +12,9 @@ import logging
 from urllib.parse import urlencode
 
 from odoo import fields, http
-from odoo.exceptions import AccessError
 from odoo.http import request
 
+from ..models.ameyo_call import NotYourCall
 from ..tools.ameyo_params import URL_PREFIX, lifecycle_path
 
 _logger = logging.getLogger(__name__)
@@ -31,9 +31,14 @@ class AmeyoLifecycle(http.Controller):
         if event == 'kb':
             server._ameyo_record_agent_session(agent, params.get('sessionId'))
             return self._workspace(server, agent, params)
+        Call = request.env['ameyo.call']
         try:
-            leg = request.env['ameyo.call']._ameyo_register_leg(server, params, event, agent)
-        except AccessError as error:
+            if event == 'dispose':
+                leg = Call._ameyo_register_leg(server, params, event, agent)
+            else:
+                # a pop: its leg and what the agent sees (the agent's environment: their rights for the lookup)
+                leg, outcome, records = Call._ameyo_pop_leg(server, params, event, agent)
+        except NotYourCall as error:
             return self._page(request.env._("Not your call"), str(error.args[0]), status=403)
         server._ameyo_record_agent_session(agent, params.get('sessionId'))
         if event == 'dispose':
@@ -44,8 +49,6 @@ class AmeyoLifecycle(http.Controller):
                 phone=leg.phone or leg.crt_object_id, code=params['dispositionCode']), status=200,
                 links=[(request.env._("Open the call"), f'/odoo/ameyo-calls/{leg.id}')],
                 back=self._back_to_workspace(server, agent))
-        leg = leg.with_env(request.env)  # the agent's environment: his rights and companies for the lookup
-        outcome, records = leg._ameyo_resolve_pop(create_allowed=event == 'customer')
         leg._ameyo_notify_agent()
         if outcome == 'choose':
             return self._chooser(leg, records, back=self._back_to_workspace(server, agent))

@@ -20,7 +20,7 @@ from psycopg2.errors import UniqueViolation
 
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, ConcurrencyError, UserError
-from odoo.tools import mute_logger
+from odoo.tools import SQL, mute_logger
 
 from ..const import (
     ATTEMPT_STATES,
@@ -35,6 +35,7 @@ from ..const import (
     STATE_PROGRESS,
     STATE_TRANSITIONS,
 )
+from ..tools.bus_notify import take_over_notify
 from ..tools.phone_key import key_digits, phone_key
 from .ameyo_call_measures import measure_values
 from .ameyo_call_pop import found_caller_fields
@@ -47,6 +48,10 @@ TRANSFER_CALL_TYPE_PREFIX = 'transferred.'
 SERVER_VALUE_FIELDS = frozenset({'server_id', 'campaign_id', 'queue_id', 'disposition_id'})
 # The times a leg's life stamps, and the measures computed from them (written together by a transition).
 STAMP_FIELDS = ('popped_at', 'connected_at', 'ended_at', 'closed_at', 'dispose_saved_at')
+# What the pop's end of an earlier leg writes besides its state (_ameyo_write_ended), in its statement's order; the
+# stored fields computed from the state, the recording it expects and the write stamps come with them.
+ENDED_WRITE_FIELDS = ('ended_at', 'closed_at', 'talk_seconds', 'talk_seconds_avg', 'wrap_seconds', 'wrap_seconds_avg',
+                      'odoo_dispose_seconds')
 TIME_FIELDS = frozenset({*STAMP_FIELDS, 'disposed_at', 'popped_hour', 'call_unit', 'talk_seconds', 'wrap_seconds',
                          'talk_seconds_avg', 'wrap_seconds_avg', 'odoo_dispose_seconds'})
 
@@ -58,13 +63,21 @@ _writing_state = ContextVar('crm_ameyo_writing_state', default=False)
 _writing_server_values = ContextVar('crm_ameyo_writing_server_values', default=False)
 
 
+class NotYourCall(AccessError):
+    """A lifecycle URL names another agent's leg: refused, nothing recorded (the controller says so)."""
+
+
 @contextmanager
-def _setting(variable):
-    token = variable.set(True)
+def _setting_to(variable, value):
+    token = variable.set(value)
     try:
         yield
     finally:
         variable.reset(token)
+
+
+def _setting(variable):
+    return _setting_to(variable, True)
 
 
 class AmeyoCall(models.Model):
@@ -288,10 +301,15 @@ class AmeyoCall(models.Model):
 
     @api.depends('state', 'campaign_id.dispose_mode')
     def _compute_ended_undisposed(self):
-        # a call of a campaign Odoo does not know is disposed as in the default mode (CRM only), as the save does
         for call in self:
-            mode = call.campaign_id.dispose_mode or 'crm_only'
-            call.ended_undisposed = call.state == 'ended' and mode in ODOO_DISPOSE_MODES
+            call.ended_undisposed = call._ameyo_ended_undisposed(call.state)
+
+    def _ameyo_ended_undisposed(self, state):
+        """Whether this leg in ``state`` ended without the disposition Odoo was to record (the compute of
+        ``ended_undisposed``, and :meth:`_ameyo_write_ended`). A call of a campaign Odoo does not know is
+        disposed as in the default mode (CRM only), as the save does."""
+        self.ensure_one()
+        return state == 'ended' and (self.campaign_id.dispose_mode or 'crm_only') in ODOO_DISPOSE_MODES
 
     @api.depends('phone')
     def _compute_phone_key(self):
@@ -425,16 +443,73 @@ class AmeyoCall(models.Model):
             if write:
                 batches[tuple(sorted(write.items(), key=lambda item: item[0]))].append(leg.id)
                 moved_ids.append(leg.id)
+        moved = self.sudo().browse(moved_ids)
+        if target_state == 'ended' and not (values or message or outcome_saved or ended_at) and (
+                self.env.context.get('mail_notrack') or self.env.context.get('tracking_disable')):
+            # the pop's end of the agent's earlier legs (the one way to 'ended'): one statement, recordings included
+            moved._ameyo_write_ended({leg_id: dict(write) for write, leg_ids in batches.items() for leg_id in leg_ids})
+            return moved.with_env(self.env)
         with _setting(_writing_state):
             for write, leg_ids in batches.items():
                 self.sudo().browse(leg_ids).write(dict(write))
-        moved = self.sudo().browse(moved_ids)
         if target_state in ENDED_STATES:
             moved._ameyo_expect_recording()  # the talk is over: Ameyo's voice log is to fetch (ameyo_call_voice_log.py)
         if message:
             for leg in moved:
                 leg.message_post(body=message)
         return moved.with_env(self.env)
+
+    def _ameyo_write_ended(self, writes):
+        """The move of these legs (as superuser) to ``ended`` that :meth:`_ameyo_update_state` decided (``writes``:
+        {leg id: the state, times and measures it writes}), with what the ORM would write with it (the stored
+        fields computed from them, the recording each connected leg now expects) in one SQL statement: the pop
+        ends the agent's earlier live leg on every call. Untracked, as the pop asks (``mail_notrack``).
+
+        :data:`ENDED_WRITE_FIELDS` lists what it writes; a stored field computed from them that it does not write
+        would be left stale: tests/test_call_state.py checks the registry for one.
+        """
+        if not self:
+            return
+        self.flush_recordset()
+        rows = []
+        for leg in self:
+            write = writes[leg.id]
+            if set(write) - {'state', *ENDED_WRITE_FIELDS}:
+                raise ValueError(f"the move of call leg {leg.id} to ended writes {sorted(write)}")
+            values = {name: write[name] if name in write else leg[name] for name in ENDED_WRITE_FIELDS}
+            rows.append(SQL(
+                "(%s, %s::timestamp, %s::timestamp, %s::int4, %s::int4, %s::int4, %s::int4, %s::int4, %s::bool, "
+                "%s::timestamp, %s::timestamp)", leg.id, *(None if values[name] is False else values[name]
+                                                          for name in ENDED_WRITE_FIELDS),
+                leg._ameyo_ended_undisposed('ended'), leg._ameyo_attention_due_at('ended') or None,
+                leg._ameyo_recording_first_try('ended') or None))
+        now, uid = self.env.cr.now(), self.env.uid
+        self.env.cr.execute(SQL(
+            """WITH moved (id, ended_at, closed_at, talk_seconds, talk_seconds_avg, wrap_seconds, wrap_seconds_avg,
+                           odoo_dispose_seconds, ended_undisposed, attention_due_at, recording_first_try)
+                    AS (VALUES %(rows)s),
+                    recording AS (
+                        INSERT INTO ameyo_call_recording (call_id, company_id, state, next_try,
+                                                          create_uid, create_date, write_uid, write_date)
+                        SELECT moved.id, ameyo_call.company_id, 'pending', moved.recording_first_try,
+                               %(uid)s, %(now)s, %(uid)s, %(now)s
+                          FROM moved JOIN ameyo_call ON ameyo_call.id = moved.id
+                         WHERE moved.recording_first_try IS NOT NULL
+                     RETURNING id, call_id)
+               UPDATE ameyo_call
+                  SET state = 'ended', ended_at = moved.ended_at, closed_at = moved.closed_at,
+                      talk_seconds = moved.talk_seconds, talk_seconds_avg = moved.talk_seconds_avg,
+                      wrap_seconds = moved.wrap_seconds, wrap_seconds_avg = moved.wrap_seconds_avg,
+                      odoo_dispose_seconds = moved.odoo_dispose_seconds, ended_undisposed = moved.ended_undisposed,
+                      attention_due_at = moved.attention_due_at,
+                      recording_id = COALESCE(recording.id, ameyo_call.recording_id),
+                      recording_state = CASE WHEN recording.id IS NULL THEN ameyo_call.recording_state
+                                             ELSE 'pending' END,
+                      write_uid = %(uid)s, write_date = %(now)s
+                 FROM moved LEFT JOIN recording ON recording.call_id = moved.id
+                WHERE ameyo_call.id = moved.id""",
+            rows=SQL(", ").join(rows), uid=uid, now=now))
+        self.invalidate_recordset()  # nothing else in the registry reads these fields (the test says so)
 
     def _ameyo_stamp_values(self, current, target_state, values, *, outcome_saved=False, ended_at=None, agent=None,
                             company=None):
@@ -474,9 +549,14 @@ class AmeyoCall(models.Model):
         time zone changes), not a read of his whole partner; the company's only when he has none."""
         tz = user.with_user(user).context_get().get('tz') if user else False
         if not tz and company:
-            partner = company.partner_id
-            partner.fetch(['tz'])  # that column only, not the partner's whole row
-            tz = partner.tz
+            # the company's partner's time zone alone, in one small query (not the company's and the partner's
+            # whole rows: the pop of an agent with no time zone of their own runs it on every call)
+            self.env['res.partner'].flush_model(['tz'])
+            self.env['res.company'].flush_model(['partner_id'])
+            self.env.cr.execute(SQL(
+                "SELECT partner.tz FROM res_company company JOIN res_partner partner ON partner.id = company.partner_id"
+                " WHERE company.id = %s", company.id))
+            tz = self.env.cr.fetchone()[0]
         return fields.Datetime.context_timestamp(self.with_context(tz=tz or 'UTC'), moment).hour
 
     # ------------------------------------------------------------------
@@ -492,12 +572,36 @@ class AmeyoCall(models.Model):
         carries no agent leg) takes over the agent's preview leg. Runs after the
         controller authenticated ``agent``.
         """
+        return self._ameyo_register(server, params, event, agent)[0]
+
+    @api.model
+    def _ameyo_pop_leg(self, server, params, event, agent):
+        """A pop (the customer or preview URL): register its leg (:meth:`_ameyo_register_leg`) and decide what the
+        agent sees (:meth:`_ameyo_resolve_pop`). Return ``(leg, outcome, records)``, the leg and the records in
+        this environment (the agent's: their rights decide a record the pop creates).
+
+        A new leg (most pops) is decided before it is written: the caller lookup runs on the leg as it will be
+        (a draft, ``new()``), and its one ``INSERT`` carries the link and the lookup trace, no ``UPDATE`` after
+        it. A leg the URL finds (a repeated throw, a preview's connect, an adopted dial attempt) is decided once
+        it is updated, as before.
+        """
+        leg, decision = self._ameyo_register(server, params, event, agent, decide=True)
+        leg = leg.with_env(self.env)
+        if decision is None:
+            decision = leg._ameyo_resolve_pop(create_allowed=event == 'customer')
+        return leg, *decision
+
+    @api.model
+    def _ameyo_register(self, server, params, event, agent, decide=False):
+        """:meth:`_ameyo_register_leg`, and with ``decide`` the pop's decision of a leg it creates: ``(leg,
+        (outcome, records))``, else ``(leg, None)``."""
         # a pop is on the agent's critical path: no creation message, follower or tracking for it
         # (tracking_disable: not even the agent's auto-subscription as follower of his leg's user_id), and
         # no company check of values that are the server's own (see _check_company)
         Call = self.sudo().with_context(mail_create_nolog=True, mail_create_nosubscribe=True, mail_notrack=True,
                                         tracking_disable=True)
         crt, agent_leg = params['crtObjectId'], params.get('userCrtObjectId') or False
+        decision = None
         # one query on the pop's path, on two indexes (the call's, the agent's states): every leg of this call on
         # this server (a handful: the agent's leg is among them, and the other agents' legs say whether Ameyo gave
         # the call to this agent), and the agent's live legs and open dial attempts on this server (a new call
@@ -523,7 +627,7 @@ class AmeyoCall(models.Model):
             leg = Call._ameyo_dial_attempt_for(server, agent, crt, params.get('phone'), found)
         if leg and leg.user_id and leg.user_id != agent:
             # an agent leg is one agent's: another agent naming it is not a transfer (that has its own leg)
-            raise AccessError(self.env._("This call belongs to another agent. Nothing was recorded."))
+            raise NotYourCall(self.env._("This call belongs to another agent. Nothing was recorded."))
         values = {'user_id': agent.id, 'ameyo_user_ref': params['userId']}
         # a URL updates what it carries: a dispose URL without campaign or queue keeps the leg's
         campaign = server._ameyo_find_campaign(params.get('campaignId')) if params.get('campaignId') or not leg \
@@ -557,17 +661,28 @@ class AmeyoCall(models.Model):
                           direction=self._ameyo_direction_of(values.get('call_type')),
                           call_unit=self._ameyo_call_unit(call_legs),
                           ameyo_assigned=self._ameyo_given_by_ameyo(values.get('call_type'), call_legs, agent))
+            found_links = frozenset()
+            if decide and state:
+                # the pop's decision on the leg as it will be (in this environment: the agent's), so that its
+                # INSERT carries the link and the trace; the draft's company and lookup key are the INSERT's too
+                draft = self.new({**values, 'state': state})
+                decision = draft._ameyo_resolve_pop(create_allowed=event == 'customer')
+                values.update(draft._ameyo_decided_values(), company_id=draft.company_id.id,
+                              phone_key=draft.phone_key)
+                found_links = draft._ameyo_links_of_company()
             try:
                 # a concurrent throw of the same URL is an expected race: no ERROR line for it
-                with self.env.cr.savepoint(), mute_logger('odoo.sql_db'), _setting(_writing_server_values):
+                with mute_logger('odoo.sql_db'), _setting(_writing_server_values), \
+                        _setting_to(found_caller_fields, found_links):
                     leg = Call._ameyo_create_leg(values, state or 'connected')
             except UniqueViolation as error:
-                # Another request created this leg after our transaction began: Odoo replays
-                # the whole request, which then finds and updates it.
+                # Another request created this leg after our transaction began: Odoo rolls this transaction back
+                # and replays the whole request, which then finds and updates it (no savepoint around the INSERT:
+                # two statements on every pop, for a transaction that is rolled back anyway)
                 raise ConcurrencyError("concurrent creation of the same Ameyo call leg") from error
         if event in ('customer', 'preview'):
             leg._ameyo_end_earlier_legs(found)
-        return leg
+        return leg, decision
 
     def _ameyo_end_earlier_legs(self, candidates):
         """Ameyo gives a busy agent no new call: their other live legs on this server are over (``ended``).
@@ -603,8 +718,10 @@ class AmeyoCall(models.Model):
         return 'outbound' if (call_type or '').lower().startswith(('outbound.', 'click.to.call')) else 'inbound'
 
     def _ameyo_notify_agent(self):
-        """Tell the agent's open Odoo tabs about his live call (the call banner listens)."""
+        """Tell the agent's open Odoo tabs about their live call (the call banner listens). The websocket processes
+        are woken after the commit on a connection this process keeps (tools/bus_notify.py), not a new one."""
         self.ensure_one()
+        take_over_notify(self.env.cr)
         self.env['bus.bus']._sendone(self.user_id.partner_id, 'crm_ameyo/call', self._ameyo_banner_data())
 
     def _ameyo_banner_data(self):

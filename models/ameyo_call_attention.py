@@ -61,15 +61,22 @@ class AmeyoCallAttentionMixin(models.AbstractModel):
                  'campaign_id.dispose_pending_minutes')
     def _compute_attention_due_at(self):
         for call in self:
-            campaign = call.campaign_id
-            minutes = campaign.max_call_minutes if campaign else 60
-            start = call.connected_at or call.create_date or fields.Datetime.now()
-            if call.state == 'dispose_pending':
-                minutes = campaign.dispose_pending_minutes if campaign else 10
-                start = call.dispose_saved_at or start
-            elif call.state not in LIVE_STATES:
-                minutes = 0
-            call.attention_due_at = start + timedelta(minutes=minutes) if minutes else False
+            call.attention_due_at = call._ameyo_attention_due_at(call.state)
+
+    def _ameyo_attention_due_at(self, state):
+        """When this leg, in ``state``, starts needing a supervisor (False: never): the compute of
+        ``attention_due_at``, and the pop's end of the agent's earlier legs (``ameyo.call._ameyo_write_ended``),
+        which writes it with the state in one statement."""
+        self.ensure_one()
+        campaign = self.campaign_id
+        minutes = campaign.max_call_minutes if campaign else 60
+        start = self.connected_at or self.create_date or fields.Datetime.now()
+        if state == 'dispose_pending':
+            minutes = campaign.dispose_pending_minutes if campaign else 10
+            start = self.dispose_saved_at or start
+        elif state not in LIVE_STATES:
+            minutes = 0
+        return start + timedelta(minutes=minutes) if minutes else False
 
     @api.model
     def _ameyo_attention_domains(self):
@@ -128,6 +135,9 @@ class AmeyoCallAttentionMixin(models.AbstractModel):
         """Why this leg needs a person, in plain words addressed to a supervisor."""
         self.ensure_one()
         agent = self.user_id.name or self.env._("the agent")
+        if reason == 'dispose_failed' and self.dispose_outcome_unknown and not self.dispose_next_try:
+            return self.env._("Odoo does not know whether Ameyo disposed this call: %(error)s", error=self.dispose_error
+                              or '-')
         if reason == 'dispose_failed':
             return self.env._("The dispose did not reach Ameyo: %(error)s %(agent)s may be held in wrap until it "
                               "is retried or disposed in Ameyo.", error=self.dispose_error or '-', agent=agent)

@@ -20,8 +20,10 @@ or refused, nor one the agent does not expect: a dispose the cron sends more tha
 
 A send is claimed under a row lock and marked "sending" in a
 transaction committed before the request leaves: no other worker sends the leg meanwhile,
-and a worker killed during the request leaves a leg known to be in an unknown state
-(``disposeCallForUser`` is then never sent again), not one that looks unsent.
+and a worker killed during the request leaves a leg known to be in an unknown state, not one
+that looks unsent: once the mark is older than :data:`SEND_TIMEOUT`, the retry cron moves the
+leg to Needing Attention (outcome unknown) and never sends it again on its own; a person's send
+(the agent's Retry, a supervisor's Retry Dispose) may, by an API that names the call.
 """
 
 import logging
@@ -73,10 +75,12 @@ class AmeyoCallDisposeMixin(models.AbstractModel):
     dispose_api = fields.Char(string="Dispose API Used", readonly=True, copy=False)
     dispose_attempts = fields.Integer(readonly=True, copy=False)
     dispose_outcome_unknown = fields.Boolean(
-        readonly=True, copy=False, help="A disposeCallForUser or disposeAndManualDial may have reached Ameyo "
-                                        "without an answer: it is never sent again for this leg (the first "
-                                        "could dispose the agent's next call, the second dial the customer "
-                                        "twice).")
+        readonly=True, copy=False, help="A dispose may have reached Ameyo without an answer (a disposeCallForUser "
+                                        "or disposeAndManualDial Ameyo did not answer, or any send cut off when "
+                                        "Odoo stopped): disposeCallForUser and disposeAndManualDial are never "
+                                        "sent again for this leg (the first could dispose the agent's next call, "
+                                        "the second dial the customer twice); the retry cron does not send a "
+                                        "cut-off dispose again at all.")
     dispose_sending_since = fields.Datetime(
         string="Sending Since", readonly=True, copy=False,
         help="Set while Odoo tells Ameyo, committed before the request leaves: still set after a few minutes, "
@@ -655,6 +659,15 @@ class AmeyoCallDisposeMixin(models.AbstractModel):
         self.ensure_one()
         if not self._ameyo_lock():
             return None
+        if self.dispose_sending_since:
+            # an earlier send was cut off before Ameyo's answer was recorded (its worker or server died: _ameyo_lock
+            # lets the leg be taken again once SEND_TIMEOUT passed): Ameyo may have acted on it, or not
+            self.dispose_outcome_unknown = True  # never disposeCallForUser again, nor a redial after it
+            if background:
+                # never resent on Odoo's own: Needing Attention, where a supervisor checks Ameyo and decides (Already
+                # Disposed in Ameyo, or Retry Dispose)
+                self._ameyo_dispose_cut_off()
+                return None
         if background and self.dispose_attempts >= MAX_DISPOSE_ATTEMPTS:
             # every earlier send was cut off before its answer was recorded (a worker killed mid-request)
             self._ameyo_dispose_failed(self.env._(
@@ -948,20 +961,35 @@ class AmeyoCallDisposeMixin(models.AbstractModel):
         self._ameyo_dispose_failed(self.env._(
             "Odoo failed while telling Ameyo (%(error)s).", error=type(crash).__name__), retry=True)
 
+    def _ameyo_dispose_cut_off(self):
+        """This leg's last send was cut off before Ameyo's answer was recorded: failed, outcome unknown, not retried
+        (the retry cron's way with it: Needing Attention says so, a supervisor decides)."""
+        self.ensure_one()
+        api = {'rest': 'disposeCallForUser', 'legacy': 'dacx/dispose',
+               'dispose_dial': 'disposeAndManualDial'}.get(self.dispose_api, self.dispose_api or '-')
+        self._ameyo_dispose_failed(self.env._(
+            "Odoo's %(api)s to Ameyo was cut off before Ameyo's answer was recorded (the Odoo server or worker "
+            "stopped): whether Ameyo disposed the call is unknown, and Odoo does not send it again on its own. If "
+            "Ameyo shows the call disposed, close it as already disposed in Ameyo; else retry the dispose.",
+            api=api), retry=False, unknown=True)
+
     def _ameyo_mark_disposed(self):
         """Ameyo accepted the dispose."""
         self.ensure_one()
         self._ameyo_update_state('disposed', {'dispose_sending_since': False})
         self._ameyo_notify_agent()  # the agent's other tabs drop the call banner
 
-    def _ameyo_dispose_failed(self, message, retry):
+    def _ameyo_dispose_failed(self, message, retry, unknown=False):
+        """Ameyo did not accept the dispose (``unknown``: Odoo does not know whether it did): ``message`` says why;
+        ``retry``: the cron sends it again later (a backoff, a few attempts)."""
         self.ensure_one()
         attempts = self.dispose_attempts
         next_try = False
         if retry and attempts < MAX_DISPOSE_ATTEMPTS:
             delay = RETRY_BACKOFF_MINUTES[min(attempts, len(RETRY_BACKOFF_MINUTES) - 1)]
             next_try = fields.Datetime.now() + timedelta(minutes=delay)
-        note = self.env._("Not disposed in Ameyo: %(reason)s", reason=sentence(message))
+        note = self.env._("Dispose outcome unknown in Ameyo: %(reason)s", reason=sentence(message)) if unknown \
+            else self.env._("Not disposed in Ameyo: %(reason)s", reason=sentence(message))
         if self.redial_phone and not self._ameyo_redial_maybe_dialed():
             note = self.env._("%(note)s Nothing was dialed.", note=note)
         self._ameyo_update_state(
@@ -970,14 +998,18 @@ class AmeyoCallDisposeMixin(models.AbstractModel):
 
     @api.model
     def _ameyo_retry_domain(self):
-        """Legs the cron sends: failed for a transient reason and due, or pending since their tab closed;
-        not while a send of them is under way."""
+        """Legs the cron takes: failed for a transient reason and due, or pending since their tab closed, when
+        no send of them is under way, to send; and those whose last send was cut off before Ameyo's answer was
+        recorded (marked SEND_TIMEOUT ago or more), whatever their state says, never to send: to Needing
+        Attention (:meth:`_ameyo_claim_send`)."""
         now = fields.Datetime.now()
         return [
             '|',
+            '&', ('state', 'in', WAITING_STATES), ('dispose_sending_since', '<', now - SEND_TIMEOUT),
+            '&', ('dispose_sending_since', '=', False),
+            '|',
             '&', ('state', '=', 'dispose_failed'), ('dispose_next_try', '<=', now),
             '&', ('state', '=', 'dispose_pending'), ('dispose_saved_at', '<=', now - ORPHAN_DELAY),
-            '|', ('dispose_sending_since', '=', False), ('dispose_sending_since', '<', now - SEND_TIMEOUT),
         ]
 
     @api.model

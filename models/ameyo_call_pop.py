@@ -10,7 +10,7 @@ lookup trace; :meth:`_ameyo_pop_url` and :meth:`action_open_pop` say what opens,
 
 from contextvars import ContextVar
 
-from odoo import api, fields, models
+from odoo import api, fields, models, tools
 from odoo.exceptions import UserError
 from odoo.tools import SQL
 from odoo.tools.safe_eval import safe_eval
@@ -19,6 +19,8 @@ from ..const import LIVE_STATES
 
 # How many candidates a chooser offers at most.
 MAX_CANDIDATES = 50
+# What the pop's decision writes on its leg (the caller, the callback's origin, the lookup trace).
+POP_DECISION_FIELDS = ('partner_id', 'lead_id', 'pop_lead_id', 'callback_origin_id', 'lookup_trace')
 # The leg's caller fields Odoo's company check may skip: set (a Python context variable, which no RPC caller can
 # set) only while the pop links a record its own lookup found among those of the leg's company or of none.
 found_caller_fields = ContextVar('crm_ameyo_found_caller_fields', default=frozenset())
@@ -142,7 +144,8 @@ class AmeyoCallPopMixin(models.AbstractModel):
         if not leg.callback_origin_id:
             # pending: no callback call answered it yet
             origin = leg.search([
-                ('phone_key', '=', self.phone_key), ('callback_at', '!=', False), ('id', '!=', self.id),
+                ('phone_key', '=', self.phone_key), ('callback_at', '!=', False),
+                *([('id', '!=', self.id)] if self.id else []),  # a draft (_ameyo_pop_leg) is no row yet
                 ('callback_call_ids', '=', False), ('server_id', '=', self.server_id.id),
             ], order='callback_at desc, id desc', limit=1)
             leg.callback_origin_id = origin
@@ -209,8 +212,28 @@ class AmeyoCallPopMixin(models.AbstractModel):
             if leg.ameyo_customer_id and not record.ameyo_customer_id:
                 record.sudo().ameyo_customer_id = leg.ameyo_customer_id
         else:
-            leg.write({'lead_id': record.id, 'pop_lead_id': record.id,
-                       'partner_id': record.partner_id.id or leg.partner_id.id})
+            values = {'lead_id': record.id, 'pop_lead_id': record.id,
+                      'partner_id': record.partner_id.id or leg.partner_id.id}
+            if leg.id:
+                leg.write(values)
+            else:
+                leg.update(values)  # a draft (_ameyo_pop_leg: the leg before its INSERT) takes them in its cache
+
+    def _ameyo_decided_values(self):
+        """What the pop's decision wrote on this draft leg (``new()``, :meth:`ameyo.call._ameyo_pop_leg`): the
+        values of the caller fields and the lookup trace its ``INSERT`` carries."""
+        self.ensure_one()
+        return {name: self._fields[name].convert_to_write(self[name], self) for name in POP_DECISION_FIELDS
+                if self[name]}
+
+    def _ameyo_links_of_company(self):
+        """The caller fields of this draft leg whose record is of the leg's company or of none: the condition
+        Odoo's company check evaluates again as a domain, checked here on the records themselves (the leg's
+        creation skips Odoo's check of them, as :meth:`_ameyo_link_found` does for a leg's update)."""
+        self.ensure_one()
+        company = self.sudo().company_id
+        return frozenset(name for name in ('partner_id', 'lead_id')
+                         if self[name] and self[name].sudo().company_id <= company)
 
     def _ameyo_link_found(self, record):
         """:meth:`_ameyo_link` for a record the pop's lookup found with :meth:`_ameyo_company_domain` (of the
@@ -290,9 +313,18 @@ class AmeyoCallPopMixin(models.AbstractModel):
             if action == self.env.ref('crm.crm_lead_action_pipeline', raise_if_not_found=False):
                 return f'/odoo/crm/{record.id}'  # the CRM app's own path (its "My Pipeline" runs this action)
             if action:
-                action.fetch(['path'])  # its path only, not the action's whole row (help texts, translations)
-                return f'/odoo/{action.path or f"action-{action.id}"}/{record.id}'
+                return f'/odoo/{self._ameyo_action_path(action.id)}/{record.id}'
         return f'/odoo/{self.id}/action-crm_ameyo.ameyo_call_pop_action'
+
+    @api.model
+    @tools.ormcache('action_id')
+    def _ameyo_action_path(self, action_id):
+        """The path of the window action ``action_id`` in the web client's URLs (its own path, else
+        ``action-<id>``): read once per process, its path only (not the action's whole row), kept until Odoo
+        clears its caches, which it does whenever an action changes."""
+        action = self.env['ir.actions.act_window'].sudo().browse(action_id)
+        action.fetch(['path'])
+        return action.path or f'action-{action_id}'
 
     def action_open_pop(self):
         """Open what the screen-pop opens (the pop URL, the call banner): this leg's contact or lead (or a

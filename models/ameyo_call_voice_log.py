@@ -49,15 +49,23 @@ class AmeyoCallVoiceLogMixin(models.AbstractModel):
     def _ameyo_expect_recording(self):
         """Give each leg of ``self`` that was connected and is over, and has no recording yet, its recording to
         fetch: pending, first asked for the server's delay from now (Ameyo writes the file after the call)."""
-        legs = self.filtered(lambda leg: leg.connected_at and leg.state in ENDED_STATES and not leg.recording_id)
+        legs = self.filtered(lambda leg: leg._ameyo_recording_first_try(leg.state))
         if not legs:
             return
-        now = fields.Datetime.now()
         recordings = self.env['ameyo.call.recording'].sudo().create([{
-            'call_id': leg.id, 'next_try': now + timedelta(minutes=leg.server_id.recording_delay_minutes),
+            'call_id': leg.id, 'next_try': leg._ameyo_recording_first_try(leg.state),
         } for leg in legs])
         for leg, recording in zip(legs.sudo(), recordings, strict=True):
             leg.recording_id = recording
+
+    def _ameyo_recording_first_try(self, state):
+        """When this leg, in ``state``, first asks Ameyo for its recording (the server's delay from now): a leg
+        that was connected and is over, with no recording yet; else False. :meth:`_ameyo_expect_recording`, and
+        the pop's end of the agent's earlier legs (``ameyo.call._ameyo_write_ended``) in one statement."""
+        self.ensure_one()
+        if not self.connected_at or state not in ENDED_STATES or self.recording_id:
+            return False
+        return fields.Datetime.now() + timedelta(minutes=self.server_id.recording_delay_minutes)
 
     def action_fetch_recording(self):
         """Fetch this leg's recording now (supervisors, and the call's own agent); say what happened.

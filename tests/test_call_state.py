@@ -13,6 +13,7 @@ from odoo.exceptions import UserError
 from odoo.tools import mute_logger
 
 from ..const import CALL_STATES, INITIAL_STATES, STATE_PROGRESS, STATE_TRANSITIONS
+from ..models.ameyo_call import ENDED_WRITE_FIELDS
 from .common import AmeyoHttpCase, create_call_leg
 
 T0 = fields.Datetime.from_string('2026-12-04 10:00:00')
@@ -83,6 +84,46 @@ class TestCallStateMachine(AmeyoHttpCase):
         self.assertRecordValues(leg, [{
             'state': 'disposed', 'ended_at': T0 + timedelta(seconds=90), 'closed_at': T0 + timedelta(seconds=120),
             'talk_seconds': 90, 'wrap_seconds': 30, 'wrap_seconds_avg': 30, 'odoo_dispose_seconds': 100}])
+
+    def test_the_pops_end_of_earlier_legs_writes_what_the_orm_writes(self):
+        """The pop ends the agent's earlier legs untracked, in one SQL statement with their recordings
+        (``_ameyo_write_ended``); a tracked move to ended goes through the ORM. Both write the same row: the
+        state, times and measures, the stored fields computed from them, the recording a connected leg expects."""
+        with freeze_time(T0) as clock:
+            legs = {kind: self.leg_in('connected') | self.leg_in('preview') for kind in ('orm', 'pop')}
+            clock.tick(timedelta(seconds=42))
+            legs['orm']._ameyo_update_state('ended')
+            with self.assertQueryCount(1):  # the legs, their recordings, the stored computes: one statement
+                moved = legs['pop'].with_context(mail_notrack=True)._ameyo_update_state('ended')
+        self.assertEqual(moved, legs['pop'])
+        names = ['state', 'popped_at', 'connected_at', 'ended_at', 'closed_at', 'talk_seconds', 'talk_seconds_avg',
+                 'wrap_seconds', 'wrap_seconds_avg', 'odoo_dispose_seconds', 'ended_undisposed', 'attention_due_at',
+                 'recording_state', 'phase', 'attention_reason']
+        for orm_leg, pop_leg in zip(legs['orm'], legs['pop'], strict=True):
+            with self.subTest(leg=orm_leg.connected_at and 'connected' or 'preview'):
+                expected = orm_leg.read(names)[0]
+                self.assertEqual(pop_leg.read(names)[0], {**expected, 'id': pop_leg.id})
+                self.assertEqual(bool(pop_leg.recording_id), bool(orm_leg.connected_at))
+                self.assertEqual([dict(values, id=0) for values in pop_leg.recording_id.read(
+                                     ['state', 'next_try', 'company_id'])],
+                                 [dict(values, id=0) for values in orm_leg.recording_id.read(
+                                     ['state', 'next_try', 'company_id'])])
+        self.assertEqual(legs['pop'][0].recording_id.call_id, legs['pop'][0])
+        self.assertTrue(legs['pop'][0].ended_undisposed)  # the campaign's outcome is Odoo's to record
+
+    def test_the_pops_end_of_earlier_legs_leaves_no_computed_field_stale(self):
+        """``_ameyo_write_ended`` writes in SQL what the ORM would compute from the fields it writes: a stored
+        field computed from them that it does not write would be left stale, and a field outside the leg reading
+        them would keep a stale cache (only the legs' is invalidated). Add it there if this fails."""
+        Call = self.env['ameyo.call']
+        written = {'state', 'recording_id', *ENDED_WRITE_FIELDS}
+        computed_there = {'ended_undisposed', 'attention_due_at', 'recording_state'}
+        for name in sorted(written):
+            for field in self.env.registry.get_dependent_fields(Call._fields[name]):
+                with self.subTest(field=name, dependent=str(field)):
+                    self.assertEqual(field.model_name, 'ameyo.call')
+                    if field.store:
+                        self.assertIn(field.name, written | computed_there)
 
     def test_replays_are_skipped_and_logged(self):
         leg = self.leg_in('disposed', disposition_code='Sale')

@@ -425,7 +425,16 @@ class TestDisposeUnknownOutcome(DisposeCase):
                     self.assertFalse(leg.dispose_next_try)
 
     def test_the_sending_mark_survives_a_worker_killed_mid_request(self):
-        call, leg = self.pop()
+        """The worker (the server) dies while Ameyo disposes: the leg is known to be under way, then, once the send
+        is taken as cut off, the cron never sends it again, not even by an API that names the call: Needing
+        Attention says its outcome is unknown, and a supervisor decides."""
+        for with_session in (False, True):
+            with self.subTest(agent_session=with_session):
+                self._check_a_worker_killed_mid_request(with_session)
+
+    def _check_a_worker_killed_mid_request(self, with_session):
+        call, leg = self.pop(record_session=with_session)
+        sent = len(self.sim.requests_for('disposeCallForUser'))
         self.confirm(leg)
         send = AmeyoClient.dispose_call_for_user
 
@@ -446,16 +455,33 @@ class TestDisposeUnknownOutcome(DisposeCase):
         self.assertEqual(result['params']['type'], 'warning')
         with self.assertRaises(UserError):
             self.confirm(leg, notes='Changed my mind')
-        self.assertEqual(len(self.sim.requests_for('disposeCallForUser')), 1)
-        # minutes later the cron takes the leg over: it cannot name the call, and does not send the other API
+        self.assertEqual(len(self.sim.requests_for('disposeCallForUser')), sent + 1)
+        # minutes later the cron takes the leg over: outcome unknown, to Needing Attention, sent again by no API
+        # (with the agent's session, dacx/dispose could name the call: still the supervisor's decision)
         now = fields.Datetime.now()
         leg.sudo().write({'dispose_saved_at': now - timedelta(minutes=7),
                           'dispose_sending_since': now - timedelta(minutes=6)})
         self.run_cron()
-        self.assertEqual(len(self.sim.requests_for('disposeCallForUser')), 1)
-        self.assertEqual(leg.state, 'dispose_failed')
-        self.assertIn('it may have disposed the call', leg.dispose_error)
+        self.assertEqual(len(self.sim.requests_for('disposeCallForUser')), sent + 1)
+        self.assertFalse([request for request in self.sim.requests_for('/dacx/dispose')
+                          if request['query'].get('crtObjectId') == [call['crtObjectId']]])
+        self.assertEqual((leg.state, leg.dispose_attempts, leg.dispose_next_try), ('dispose_failed', 1, False))
+        self.assertTrue(leg.dispose_outcome_unknown)
+        self.assertIn('cut off', leg.dispose_error)
+        self.assertIn('unknown', leg.dispose_error)
         self.assertFalse(leg.dispose_sending_since)
+        self.assertEqual(leg.sudo().attention_reason, 'dispose_failed')
+        self.assertIn('does not know whether Ameyo disposed', leg.sudo().attention_text)
+        self.assertTrue([message for message in leg.sudo().message_ids if 'Dispose outcome unknown' in message.body])
+        self.run_cron()  # and the next runs leave it there
+        self.assertEqual((leg.state, leg.dispose_attempts), ('dispose_failed', 1))
+        if with_session:
+            # the supervisor checks Ameyo and sends it again: dacx/dispose names the call, Ameyo says it is done
+            with mute_logger(CLIENT_LOGGER, DISPOSE_LOGGER):
+                leg.with_user(self.supervisor).action_attention_retry_dispose()
+            leg.invalidate_recordset()
+            self.assertEqual((leg.state, leg.dispose_api), ('disposed', 'legacy'))
+            self.assertEqual(len(self.sim.dispositions_of(call)), 1)
 
 
 class TestDisposeCron(DisposeCase):
@@ -541,23 +567,26 @@ class TestDisposeCron(DisposeCase):
         self.assertEqual((progress.done, progress.remaining), (1, 2))
 
     def test_a_leg_whose_sends_keep_dying_ends_failed(self):
-        """Each send of this leg kills its worker (say it runs out of memory): after the last attempt
-        the leg is failed with the reason, instead of pending forever."""
+        """Each send of this leg kills its worker (say it runs out of memory): the cron's next run finds the send
+        cut off and never sends it again (Ameyo may have disposed the call, even through dacx/dispose): the leg is
+        failed with the reason, outcome unknown, for a supervisor, instead of pending forever or sent again until
+        its attempts run out (as before 19.0.1.8.0)."""
         [leg] = self.orphans(1)
         start = fields.Datetime.now()
         with self.ameyo_client_replaced(dispose_legacy=WorkerKilled) as sends:
-            for run in range(1, 7):  # a cron run every 6 minutes: past the time a live send may take
+            for run in range(1, MAX_DISPOSE_ATTEMPTS + 2):  # a cron run every 6 minutes: past the time a send may take
                 with freeze_time(start + timedelta(minutes=6 * run)):
-                    if run <= MAX_DISPOSE_ATTEMPTS:
+                    if run == 1:
                         with self.worker_killed():
                             self.cron_pass()
                     else:
                         self.cron_pass()
-        self.assertEqual([kwargs['crt_object_id'] for _name, _args, kwargs in sends],
-                         [leg.crt_object_id] * MAX_DISPOSE_ATTEMPTS)
-        self.assertEqual(leg.state, 'dispose_failed')
-        self.assertIn(f'tried {MAX_DISPOSE_ATTEMPTS} times', leg.dispose_error)
+        self.assertEqual([kwargs['crt_object_id'] for _name, _args, kwargs in sends], [leg.crt_object_id])
+        self.assertEqual((leg.state, leg.dispose_attempts), ('dispose_failed', 1))
+        self.assertIn('dacx/dispose to Ameyo was cut off', leg.dispose_error)
+        self.assertTrue(leg.dispose_outcome_unknown)
         self.assertFalse(leg.dispose_next_try)
+        self.assertEqual(leg.sudo().attention_reason, 'dispose_failed')
 
 
 class TestDisposeAnswers(DisposeCase):

@@ -1,18 +1,24 @@
 """The screen-pop routes (/ameyo/kb, customer, preview, dispose, pick) through Odoo's HTTP stack."""
 
+import json
 import logging
 import re
+import select
+import time
 from concurrent.futures import ThreadPoolExecutor
 from unittest.mock import patch
 from urllib.parse import parse_qs, quote, urlencode, urlsplit
 
+import psycopg2
 import requests
 
 from odoo import fields
 from odoo.exceptions import ConcurrencyError
+from odoo.sql_db import Cursor, connection_info_for
 from odoo.tests import new_test_user, tagged
 from odoo.tools import SQL, mute_logger
 
+from ..tools import bus_notify
 from .common import AGENT_GROUPS, AmeyoHttpCase, AmeyoTransactionCase, run_migration
 
 # Every lookup key the tests use: demo records holding one of them are cleared first.
@@ -439,33 +445,68 @@ class TestScreenPop(AmeyoHttpCase):
             return find_campaign(server, campaign_ref)
 
         with patch.object(type(self.server), '_ameyo_find_campaign', racing_find_campaign), \
-                mute_logger('odoo.sql_db'), self.assertRaises(ConcurrencyError):
+                mute_logger('odoo.sql_db'), self.assertRaises(ConcurrencyError), self.env.cr.savepoint():
+            # the savepoint: Odoo rolls the request's aborted transaction back before its replay (no savepoint
+            # around the leg's INSERT since 19.0.1.8.0), which this one's rollback stands for, the other
+            # request's leg included
             Call._ameyo_register_leg(self.server, params, 'customer', self.agent_a)
-        # the transaction is still usable, and the retry finds the leg
+        self.assertFalse(Call.search([('crt_object_id', '=', crt)]))
+        # the other request committed its leg: the replay finds it and updates it
+        racing = self.create_leg(crt, self.agent_a, params['userCrtObjectId'])
         leg = Call._ameyo_register_leg(self.server, params, 'customer', self.agent_a)
+        self.assertEqual(leg, racing)
         self.assertEqual(Call.search([('crt_object_id', '=', crt)]), leg)
 
     def test_pop_queries(self):
         """A pop's own work (its leg, the end of the agent's earlier live leg, the lookup, the link, the banner) in
         a fixed number of queries: a count, not a timing. 19.0.1.8.0 took out 3: the agent's dial attempts and
         his live legs are found in the query that finds the call's legs (two searches less), and the hour of
-        day reads the agent's time zone from Odoo's cached session context (not his partner's row)."""
-        Call = self.env['ameyo.call']
+        day reads the agent's time zone from Odoo's cached session context (not their partner's row); then more:
+        the lookup runs before the leg's INSERT, which carries the link and the trace (no UPDATE after it),
+        without a savepoint; the earlier leg's end and its recording in one statement; the action's path cached.
+        The pop runs as the agent, as the controller runs it, once their record rules are cached (as in a server
+        that served them before)."""
+        Call = self.env['ameyo.call'].with_user(self.agent_a)  # as the controller runs it: as the agent
         partner = self.env['res.partner'].create({'name': 'Query Count Caller', 'phone': '9000000003'})
 
         def pop():
             params = self.pop_params(crt=self.new_crt(), phone='9000000003')
-            leg = Call._ameyo_register_leg(self.server, params, 'customer', self.agent_a).with_user(self.agent_a)
-            self.assertEqual(leg._ameyo_resolve_pop(), ('open', partner))
+            leg, outcome, record = Call._ameyo_pop_leg(self.server, params, 'customer', self.agent_a)
+            self.assertEqual((outcome, record), ('open', partner))
+            self.assertEqual(leg._ameyo_pop_url(), f'/odoo/contacts/{partner.id}')  # the action's path: cached
             leg._ameyo_notify_agent()
             self.env.flush_all()
             return leg
 
-        earlier = pop()  # the agent's caches warm, and a live leg the next pop ends
+        pop()  # the server's caches warm (the campaigns' routes), then the agent's (their record rules)
         self.env.invalidate_all()
-        with self.assertQueryCount(16):  # 19 before 19.0.1.8.0 (see the docstring)
-            pop()
+        earlier = pop()  # and a live leg the next pop ends
+        self.env.invalidate_all()
+        queries = []
+        execute = Cursor.execute
+
+        def logged_execute(cr, query, params=None, log_exceptions=True):
+            queries.append(' '.join(str(query.code if isinstance(query, SQL) else query).split()))
+            return execute(cr, query, params, log_exceptions)
+
+        with self.assertQueryCount(10), patch('odoo.sql_db.Cursor.execute', logged_execute):
+            # the agent, the call's and their live legs, the campaign, the server, the lookup, the caller, the
+            # company's time zone (the agent has none), the leg's INSERT, the earlier leg's end with its recording,
+            # the banner's bus message (19 before 19.0.1.8.0, then 16, as this test counted them before the lookup
+            # went before the INSERT, the earlier leg's end became one statement, the INSERT lost its savepoint)
+            leg = pop()
+        self.assertEqual(len(queries), 9, '\n'.join(queries))  # the bus message's INSERT: at the commit
         self.assertEqual(earlier.state, 'ended')
+        self.assertTrue(earlier.recording_id)
+        self.assertEqual(leg.partner_id, partner)
+        self.assertEqual(leg.lookup_trace['chosen'], partner.id)
+        # the new leg's INSERT carries its link and trace; the earlier leg's end and its recording: one statement
+        writes = [query for query in queries if query.startswith(('INSERT INTO "ameyo_call"', 'UPDATE', 'WITH'))]
+        self.assertEqual(len(writes), 2, writes)
+        self.assertIn('"lookup_trace"', writes[0])
+        self.assertIn('"partner_id"', writes[0])
+        self.assertIn('INSERT INTO ameyo_call_recording', writes[1])
+        self.assertNotIn('INSERT INTO "ameyo_call_recording"', ' '.join(queries))
 
     # ------------------------------------------------------------------
     # Bad input, authentication
@@ -742,3 +783,61 @@ class TestPhoneKeyIndex(AmeyoTransactionCase):
             self.env.cr.execute(SQL("SELECT obj_description(%s::regclass, 'pg_class')", new))
             self.assertEqual(self.env.cr.fetchone()[0],
                              'INDEX (ameyo_phone_key, company_id) WHERE ameyo_phone_key IS NOT NULL')
+
+
+class TestBannerNotification(AmeyoTransactionCase):
+    """The call banner's notification wakes the websocket processes (``NOTIFY imbus`` on the ``postgres`` database,
+    after the commit) on a connection the Odoo process keeps, not on a new one each time as Odoo's bus opens it;
+    and through Odoo's own way when that connection fails: never lost (tools/bus_notify.py)."""
+
+    def setUp(self):
+        super().setUp()
+        _dbname, info = connection_info_for('postgres')
+        self.listener = psycopg2.connect(**info)
+        self.listener.autocommit = True
+        self.addCleanup(self.listener.close)
+        with self.listener.cursor() as cr:
+            cr.execute('LISTEN imbus')  # as the websocket processes listen
+        self.leg = self.create_leg(self.new_crt(), self.agent_a, 'u-banner-1')
+        self.env.cr.postcommit.clear()  # what the fixtures' transaction would do after its commit: not this test's
+
+    def heard(self):
+        """The channels of the NOTIFY imbus the listener received within a few seconds."""
+        channels = []
+        deadline = time.monotonic() + 5
+        while not channels and time.monotonic() < deadline:
+            select.select([self.listener], [], [], 0.2)
+            self.listener.poll()
+            while self.listener.notifies:
+                channels += [tuple(channel) for channel in json.loads(self.listener.notifies.pop(0).payload)]
+        return channels
+
+    def notify_and_commit(self):
+        """The pop's notification, then what Odoo runs after the commit."""
+        self.leg._ameyo_notify_agent()
+        self.env.cr.postcommit.run()
+
+    def test_the_banner_notification_goes_on_a_kept_connection(self):
+        channel = (self.env.cr.dbname, 'res.partner', self.agent_a.partner_id.id)
+        with patch('odoo.sql_db.db_connect', side_effect=AssertionError("a new connection for the notification")):
+            self.notify_and_commit()
+            self.assertIn(channel, self.heard())
+            kept = bus_notify._kept['connection']
+            self.assertTrue(kept and not kept.closed)
+            self.notify_and_commit()  # the next one: the same connection
+            self.assertIn(channel, self.heard())
+            self.assertIs(bus_notify._kept['connection'], kept)
+
+    def test_a_broken_kept_connection_falls_back_to_odoos_way(self):
+        channel = (self.env.cr.dbname, 'res.partner', self.agent_a.partner_id.id)
+        self.notify_and_commit()
+        self.assertIn(channel, self.heard())
+        # PostgreSQL ends the kept connection's backend (a restart, an idle timeout): the notification still goes
+        with self.listener.cursor() as cr:
+            cr.execute('SELECT pg_terminate_backend(%s)', [bus_notify._kept['connection'].get_backend_pid()])
+        with mute_logger('odoo.addons.crm_ameyo.tools.bus_notify'):
+            self.notify_and_commit()
+        self.assertIn(channel, self.heard())
+        self.notify_and_commit()  # and the next one opens a new kept connection
+        self.assertIn(channel, self.heard())
+        self.assertFalse(bus_notify._kept['connection'].closed)
