@@ -38,7 +38,7 @@ from ..const import (
 from ..tools.bus_notify import take_over_notify
 from ..tools.phone_key import key_digits, phone_key
 from .ameyo_call_measures import measure_values
-from .ameyo_call_pop import found_caller_fields
+from .ameyo_call_pop import UNDECIDED, found_caller_fields
 
 _logger = logging.getLogger(__name__)
 
@@ -667,9 +667,12 @@ class AmeyoCall(models.Model):
                 # INSERT carries the link and the trace; the draft's company and lookup key are the INSERT's too
                 draft = self.new({**values, 'state': state})
                 decision = draft._ameyo_resolve_pop(create_allowed=event == 'customer')
-                values.update(draft._ameyo_decided_values(), company_id=draft.company_id.id,
-                              phone_key=draft.phone_key)
-                found_links = draft._ameyo_links_of_company()
+                if decision[0] == UNDECIDED:
+                    decision = None  # decided on the leg once it is written (_ameyo_pop_leg)
+                else:
+                    values.update(draft._ameyo_decided_values(), company_id=draft.company_id.id,
+                                  phone_key=draft.phone_key)
+                    found_links = draft._ameyo_links_of_company()
             try:
                 # a concurrent throw of the same URL is an expected race: no ERROR line for it
                 with mute_logger('odoo.sql_db'), _setting(_writing_server_values), \

@@ -329,14 +329,12 @@ class AmeyoCallCrmActionMixin(models.AbstractModel):
             self._get_html_link(title=self.env._("Open the call"))), subtype_xmlid='mail.mt_note')
         return lead
 
-    def _ameyo_pop_lost_lead(self, create_allowed):
+    def _ameyo_pop_lost_lead(self):
         """The caller's lost lead the pop opens when no active lead has the number, or an empty recordset: the
-        latest one, restored by a customer URL when the campaign restores lost leads (a preview shows it as
-        lost); none when the campaign opens a new lead instead (that lead names it)."""
+        latest one, when the campaign restores lost leads (the pop of a customer URL restores it with
+        :meth:`_ameyo_restore_lost_lead`, a preview shows it as lost); none when the campaign opens a new lead
+        instead (that lead names it)."""
         self.ensure_one()
         if (self.campaign_id.lost_lead_pop or 'restore') != 'restore':
             return self.env['crm.lead']
-        lost = self._ameyo_lost_leads()[:1]
-        if lost and create_allowed:
-            self._ameyo_restore_lost_lead(lost)
-        return lost.with_env(self.env)
+        return self._ameyo_lost_leads()[:1].with_env(self.env)

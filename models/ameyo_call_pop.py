@@ -21,6 +21,8 @@ from ..const import LIVE_STATES
 MAX_CANDIDATES = 50
 # What the pop's decision writes on its leg (the caller, the callback's origin, the lookup trace).
 POP_DECISION_FIELDS = ('partner_id', 'lead_id', 'pop_lead_id', 'callback_origin_id', 'lookup_trace')
+# The decision of a draft leg that must wait for the leg to exist (it would write a lead naming the leg).
+UNDECIDED = 'undecided'
 # The leg's caller fields Odoo's company check may skip: set (a Python context variable, which no RPC caller can
 # set) only while the pop links a record its own lookup found among those of the leg's company or of none.
 found_caller_fields = ContextVar('crm_ameyo_found_caller_fields', default=frozenset())
@@ -72,7 +74,8 @@ class AmeyoCallPopMixin(models.AbstractModel):
         self.ensure_one()
         model = self._ameyo_pop_model()
         outcome, records, by, candidates = self._ameyo_decide_pop(model, create_allowed)
-        self._ameyo_store_lookup_trace(model, outcome, records, by, candidates)  # ameyo_call_lookup_trace.py
+        if outcome != UNDECIDED:
+            self._ameyo_store_lookup_trace(model, outcome, records, by, candidates)  # ameyo_call_lookup_trace.py
         return outcome, records
 
     def _ameyo_decide_pop(self, model, create_allowed):
@@ -112,8 +115,15 @@ class AmeyoCallPopMixin(models.AbstractModel):
             return 'open', chosen, 'pick' if len(candidates) > 1 else 'number', candidates
         if candidates:
             return 'choose', candidates, None, candidates
-        lost = self._ameyo_pop_lost_lead(create_allowed) if model == 'crm.lead' else None
+        lost = self._ameyo_pop_lost_lead() if model == 'crm.lead' else self.env[model]
+        if not self.id and ((lost and create_allowed) or (not lost and create_allowed and self.phone_key
+                                                           and self._ameyo_creates_on_no_match())):
+            # a draft of the leg (the pop decides before the leg's INSERT): restoring the caller's lost lead or
+            # creating a record writes a lead that names the leg, so the decision waits for the leg to exist
+            return UNDECIDED, model, None, candidates
         if lost:  # restored, or shown as lost (ameyo_call_crm_action.py)
+            if create_allowed:
+                self._ameyo_restore_lost_lead(lost)
             self._ameyo_link_found(lost)
             return 'open', lost, 'lost', candidates
         if model == 'crm.lead':
