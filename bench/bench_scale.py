@@ -8,8 +8,8 @@ the first server only, one in front of both. This script then runs three phases 
 1. one server; 2. two servers; 3. two servers, one of them killed (SIGKILL, all its processes) in the
 middle of the run.
 
-Each simulated agent logs in to Odoo once, opens his "other tab" (a websocket on the proxy's /websocket,
-subscribed as Odoo's web client is; it counts the call banner's notifications) and handles his calls one
+Each simulated agent logs in to Odoo once, opens their "other tab" (a websocket on the proxy's /websocket,
+subscribed as Odoo's web client is; it counts the call banner's notifications) and handles their calls one
 after the other:
 
 * one call in five is a click-to-dial: ``action_ameyo_dial`` over JSON-RPC, as the Dial button sends it,
@@ -206,7 +206,7 @@ class Run:
             return next(self.contact_pool)
 
     def again(self, step, function, *args):
-        """A step the agent does once more when it failed during the failover (he reloads the page or presses
+        """A step the agent does once more when it failed during the failover (they reload the page or press
         the button again: Odoo answered an error, it wrote nothing the agent relies on); never a send."""
         try:
             return function(*args)
@@ -250,15 +250,15 @@ class Run:
                     self.send(agent, call_id)
                 with self.lock:
                     self.times['dispose'].append((time.monotonic() - started) * 1000)
-                self.think()  # until Ameyo gives him the next call
+                self.think()  # until Ameyo gives them the next call
             except (StepError, requests.RequestException, ValueError, KeyError) as error:
                 self.error(step, error)
                 if step in ('pop', 'dispose'):
                     self.finish_in_ameyo(call)
 
     def finish_in_ameyo(self, call):
-        """Odoo failed the agent before his outcome was saved there: he ends and disposes the call in Ameyo's own
-        client (Ameyo would not give him another call before), as ``via`` 'agent in Ameyo'."""
+        """Odoo failed the agent before their outcome was saved there: they end and dispose of the call in Ameyo's own
+        client (Ameyo would not give them another call before), as ``via`` 'agent in Ameyo'."""
         with self.sim.lock:
             leg = self.sim._leg_of(call)
             if leg.state == 'in_call':
@@ -460,7 +460,7 @@ def report(args, run, elapsed, spray, first_leg, log_offsets, tabs, failover):
         print(f'      {sample}')
     print(f'  legs per call: {dict(sorted(leg_counts.items()))} (count of calls by legs); leg states: {states}')
     print(f'  disposes Ameyo received per call: {dict(sorted(disposes.items()))} (count of calls by disposes; '
-          f'{in_ameyo} by the agent in Ameyo\'s client after Odoo failed him)')
+          f'{in_ameyo} by the agent in Ameyo\'s client after Odoo failed them)')
     print(f'  the other tab (websocket through the proxy) heard of {heard} of {len(run.calls)} calls; '
           f'{sum(tab.drops for tab in tabs)} connections dropped, '
           f'{sum(len(tab.reconnected_after) for tab in tabs)} reconnected')

@@ -100,7 +100,7 @@ class AmeyoLifecycle(http.Controller):
         return request.redirect(leg._ameyo_pop_url(), local=True)
 
     def _live_leg(self, leg_id):
-        """The current user's live leg ``leg_id`` (his record rule on legs), or an empty recordset."""
+        """The current user's live leg ``leg_id`` (their record rule on legs), or an empty recordset."""
         leg = request.env['ameyo.call'].search([('id', '=', leg_id), ('user_id', '=', request.env.uid)])
         return leg if leg.phase == 'live' else leg.browse()
 
@@ -114,7 +114,7 @@ class AmeyoLifecycle(http.Controller):
         label and URL) without choosing."""
         model = leg._ameyo_pop_model()
         pick = leg._ameyo_remembered_pick(model)
-        # what the agent may open himself is shown whole; of the others (another salesperson's pipeline, for an
+        # what the agents may open themselves is shown whole; of the others (another salesperson's pipeline, for an
         # "own documents only" agent) only the name and a hint, enough to choose
         readable_ids = {model: set(candidates._filtered_access('read').ids)}
         return request.render('crm_ameyo.ameyo_chooser_page', {
@@ -136,7 +136,7 @@ class AmeyoLifecycle(http.Controller):
         })
 
     def _workspace_lists(self, server, agent):
-        """What the workspace lists: the agent's calls and callbacks (as the agent: his own legs)."""
+        """What the workspace lists: the agent's calls and callbacks (as the agent: their own legs)."""
         Call = request.env['ameyo.call']
         return {
             'in_progress': Call.search([('user_id', '=', agent.id), ('phase', '=', 'live'),
@@ -165,7 +165,7 @@ class AmeyoLifecycle(http.Controller):
         return request.render('crm_ameyo.ameyo_workspace_lists', self._workspace_lists(server, agent))
 
     def _back_to_workspace(self, server, agent):
-        """The way back of a page shown to a known agent: his workspace (the knowledge-base page).
+        """The way back of a page shown to a known agent: their workspace (the knowledge-base page).
 
         With the 'No authentication' mode that page wants the URL token, which a page never shows:
         None then, the page's own way back to Odoo's home (the agent's session is open by now).

@@ -42,7 +42,7 @@ from .ameyo_call_pop import UNDECIDED, found_caller_fields
 
 _logger = logging.getLogger(__name__)
 
-# Ameyo's callType of a call transferred to this agent: a second agent's leg of a call is his only then.
+# Ameyo's callType of a call transferred to this agent: a second agent's leg of a call is theirs only then.
 TRANSFER_CALL_TYPE_PREFIX = 'transferred.'
 # The fields the pop fills from the server's own records (its company, campaign, queue, dispositions).
 SERVER_VALUE_FIELDS = frozenset({'server_id', 'campaign_id', 'queue_id', 'disposition_id'})
@@ -152,7 +152,7 @@ class AmeyoCall(models.Model):
         string="Given by Ameyo", readonly=True, copy=False,
         help="Ameyo gave this call to this agent: the first leg of the call on its server, a leg of that same "
              "agent, or a transfer (Ameyo's callType transferred.*). Only then may the agent replay its "
-             "recording; another agent naming a call that is not his gets a leg, never its recording.")
+             "recording; another agent naming a call that is not theirs gets a leg, never its recording.")
     # set by _ameyo_create_leg, then moved by _ameyo_update_state only (see create and write)
     state = fields.Selection(CALL_STATES, required=True, default='connected', index=True, readonly=True,
                              tracking=True)
@@ -237,7 +237,7 @@ class AmeyoCall(models.Model):
         return super().write(vals)
 
     def _ameyo_check_caller_values(self, vals):
-        """Refuse a contact or lead the current user names as a leg's caller unless he may read it himself,
+        """Refuse a contact or lead the current user names as a leg's caller unless they may read it themselves,
         or the pop found it for that leg's number. Odoo's many2one write never checks the target's access, and
         a leg's caller decides what the agent works on (its chatter, its activities) during the call."""
         for field_name, model in self.CALLER_FIELDS.items():
@@ -328,7 +328,7 @@ class AmeyoCall(models.Model):
 
     def _ameyo_caller_names(self):
         """{leg id: the name of its lead (else contact) as the current user may know it}: after the call, a
-        colleague's lead is closed to the agent again, and the pages of his calls must still open. Only the
+        colleague's lead is closed to the agent again, and the pages of their calls must still open. Only the
         records shown are checked: one access query per kind of record."""
         shown = {call.id: call.sudo().lead_id or call.sudo().partner_id for call in self}
         known = {}
@@ -339,8 +339,8 @@ class AmeyoCall(models.Model):
 
     @api.model
     def _ameyo_names_for_reader(self, records):
-        """{record: (its name as the current user may know it, whether he may read it)} of ``records`` (contacts
-        or leads of one model, as superuser): the record's name when he may read it, else words that name nothing
+        """{record: (its name as the current user may know it, whether they may read it)} of ``records`` (contacts
+        or leads of one model, as superuser): the record's name when they may read it, else words that name nothing
         of it ("a lead of another salesperson"). One access query."""
         if not records:
             return {}
@@ -545,8 +545,8 @@ class AmeyoCall(models.Model):
     @api.model
     def _ameyo_local_hour(self, moment, user, company):
         """The hour of ``moment`` in ``user``'s time zone, else ``company``'s, else UTC. On the pop's path: the
-        user's time zone as Odoo's own session context has it (``context_get``, cached per user, cleared when his
-        time zone changes), not a read of his whole partner; the company's only when he has none."""
+        user's time zone as Odoo's own session context has it (``context_get``, cached per user, cleared when their
+        time zone changes), not a read of their whole partner; the company's only when they have none."""
         tz = user.with_user(user).context_get().get('tz') if user else False
         if not tz and company:
             # the company's partner's time zone alone, in one small query (not the company's and the partner's
@@ -596,7 +596,7 @@ class AmeyoCall(models.Model):
         """:meth:`_ameyo_register_leg`, and with ``decide`` the pop's decision of a leg it creates: ``(leg,
         (outcome, records))``, else ``(leg, None)``."""
         # a pop is on the agent's critical path: no creation message, follower or tracking for it
-        # (tracking_disable: not even the agent's auto-subscription as follower of his leg's user_id), and
+        # (tracking_disable: not even the agent's auto-subscription as follower of their leg's user_id), and
         # no company check of values that are the server's own (see _check_company)
         Call = self.sudo().with_context(mail_create_nolog=True, mail_create_nosubscribe=True, mail_notrack=True,
                                         tracking_disable=True)
@@ -615,7 +615,7 @@ class AmeyoCall(models.Model):
              'recording_id', 'create_date'])
         call_legs = found.filtered(lambda candidate: candidate.crt_object_id == crt)
         if agent_leg:
-            # his leg, else his preview leg of this call (a preview carries no agent leg)
+            # their leg, else their preview leg of this call (a preview carries no agent leg)
             leg = call_legs.filtered(lambda candidate: candidate.user_crt_object_id == agent_leg)[:1] or \
                 call_legs.filtered(lambda candidate: not candidate.user_crt_object_id
                                    and candidate.user_id == agent and candidate.state == 'preview')[:1]
@@ -702,7 +702,7 @@ class AmeyoCall(models.Model):
     @api.model
     def _ameyo_given_by_ameyo(self, call_type, call_legs, agent):
         """Whether Ameyo gave this call to ``agent``, for a new leg of it, as far as a URL can tell
-        (``call_legs``: every leg of the call on this server): no other agent has a leg of it, Ameyo gave him an
+        (``call_legs``: every leg of the call on this server): no other agent has a leg of it, Ameyo gave them an
         earlier leg of it, or Ameyo says it transferred the call (callType ``transferred.*``). A URL naming
         another agent's call with a new agent leg gets a leg of its own, never that call's recording."""
         mine = call_legs.filtered(lambda leg: leg.user_id == agent)
@@ -742,9 +742,9 @@ class AmeyoCall(models.Model):
 
     @api.model
     def get_current_call(self):
-        """The agent's live call for the call banner: his latest leg, while it is in preview or connected.
+        """The agent's live call for the call banner: their latest leg, while it is in preview or connected.
 
-        Only the latest: once Ameyo gave him another call, older legs are over even if never disposed.
+        Only the latest: once Ameyo gave them another call, older legs are over even if never disposed.
         """
         leg = self.search([('user_id', '=', self.env.uid), ('state', 'not in', ATTEMPT_STATES)],
                           order='id desc', limit=1)

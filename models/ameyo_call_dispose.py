@@ -54,11 +54,11 @@ WRAP_WINDOW_SHARE = 0.8
 ORPHAN_DELAY = timedelta(seconds=30)
 # A send marked this long ago and still unanswered was cut off (its worker died): the leg may be taken again.
 SEND_TIMEOUT = timedelta(minutes=5)
-# The dial after a dispose: while Ameyo answers that the agent is not in ready state (it frees him a moment after
+# The dial after a dispose: while Ameyo answers that the agent is not in ready state (it frees them a moment after
 # the dispose), the dial is sent again after these pauses (seconds): three tries, three seconds at most.
 REDIAL_NOT_READY_PAUSES = (1.0, 2.0)
 # A dispose the cron sends (the agent's tab closed, or a retry) dials only this soon after the agent saved: later,
-# a dial would surprise him (he may be on a break or gone), so the call is disposed without it and he is told.
+# a dial would surprise them (they may be on a break or gone), so the call is disposed without it and they are told.
 REDIAL_BACKGROUND_WINDOW = timedelta(minutes=2)
 
 
@@ -176,9 +176,9 @@ class AmeyoCallDisposeMixin(models.AbstractModel):
         self._ameyo_check_owner()
         if self._ameyo_is_sending():  # its answer would land on what the agent saves now
             raise UserError(self.env._("Odoo is telling Ameyo about this call right now: try again in a moment."))
-        leg = self.sudo()  # the checks above authenticated the agent: the leg's fields are not his to write
+        leg = self.sudo()  # the checks above authenticated the agent: the leg's fields are not theirs to write
         if self.state == 'disposed' and self.campaign_id.dispose_mode not in ('ameyo_only', 'dual'):
-            # Ameyo disposed it (forced, at wrap timeout) while the agent was typing: keep what he wrote
+            # Ameyo disposed it (forced, at wrap timeout) while the agent was typing: keep what they wrote
             leg.write({'notes': notes})
             self._ameyo_log_outcome(disposition, notes, callback_at, callback_user)
             return False
@@ -274,7 +274,7 @@ class AmeyoCallDisposeMixin(models.AbstractModel):
         outcome before the record (Dispose from the banner on an unsaved form, or Ameyo disposed first), its
         chatter gets the outcome note, and the callback planned on the leg moves to it.
 
-        Called inside the record's creation, before Odoo subscribes its creator: nothing here subscribes him
+        Called inside the record's creation, before Odoo subscribes its creator: nothing here subscribes them
         (the note skips its author, the activity is moved, not scheduled again)."""
         self.ensure_one()
         leg = self.sudo()
@@ -289,7 +289,7 @@ class AmeyoCallDisposeMixin(models.AbstractModel):
                 record.sudo().message_subscribe(partner_ids=activity.user_id.partner_id.ids)
 
     def _ameyo_schedule_callback(self, callback_at, user, notes=False, by_ameyo=False):
-        """Plan the callback as a call activity of ``user`` on the contact or lead (else the leg), dated in his
+        """Plan the callback as a call activity of ``user`` on the contact or lead (else the leg), dated in their
         time zone; remember it on the leg. ``by_ameyo``: Ameyo owns it, and the activity says so."""
         self.ensure_one()
         local = fields.Datetime.context_timestamp(self.with_context(tz=user.tz or 'UTC'), callback_at)
@@ -315,7 +315,7 @@ class AmeyoCallDisposeMixin(models.AbstractModel):
         return [('share', '=', False), ('company_ids', 'in', companies.ids), ('all_group_ids', 'in', groups.ids)]
 
     def _ameyo_check_callback_user(self, user):
-        """Refuse ``user`` as the one who calls this leg's customer back, unless the domain above admits him."""
+        """Refuse ``user`` as the one who calls this leg's customer back, unless the domain above admits them."""
         self.ensure_one()
         company = self.sudo().company_id
         if user and not self.env['res.users'].sudo().search_count(
@@ -464,7 +464,7 @@ class AmeyoCallDisposeMixin(models.AbstractModel):
         )), 'danger', sticky=True, next_action=CLOSE_DIALOG, class_name=LINES_CLASS)
 
     def _ameyo_dispose_notification_agent(self):
-        """What became of the send, said to the agent: what happened to his leg (disposed, redialing, still being
+        """What became of the send, said to the agent: what happened to their leg (disposed, redialing, still being
         told, not disposed in Ameyo and why), one sentence a line."""
         self.ensure_one()
         self.invalidate_recordset()
@@ -539,7 +539,7 @@ class AmeyoCallDisposeMixin(models.AbstractModel):
 
     def _ameyo_after_dispose_action(self):
         """Close the dialog; but a colleague's lead the agent could open only during the call would not reload
-        once the call is disposed: open his call instead."""
+        once the call is disposed: open their call instead."""
         self.ensure_one()
         record = self.lead_id or self.partner_id
         if not record or record.has_access('read'):

@@ -39,7 +39,7 @@ class AmeyoCallPopMixin(models.AbstractModel):
         Found whoever owns them (an agent whose CRM rights are "own documents only" still finds the caller,
         never a duplicate): active records of the call's company or of none (a record of another company
         cannot be linked to this call), through the indexed lookup key, in a fixed order. Returned in the
-        agent's environment: linked to his live leg, a record rule lets him work on it.
+        agent's environment: linked to their live leg, a record rule lets them work on it.
         """
         self.ensure_one()
         if not self.phone_key:
@@ -87,7 +87,7 @@ class AmeyoCallPopMixin(models.AbstractModel):
         # The call the agent dialed from a contact or lead: that record, even when others share the number.
         dialed = self.lead_id if model == 'crm.lead' else self.partner_id
         if self.direction == 'outbound' and self.dial_requested_at and dialed:
-            # a record the agent could read when he dialed it (_ameyo_dial checks it): the pop's link now
+            # a record the agent could read when they dialed it (_ameyo_dial checks it): the pop's link now
             self._ameyo_link(dialed)
             return 'open', dialed.with_env(self.env), 'dialed', None
         origin = self._ameyo_link_callback_origin()
@@ -216,7 +216,7 @@ class AmeyoCallPopMixin(models.AbstractModel):
         """
         self.ensure_one()
         leg = self.sudo().with_context(tracking_disable=True)  # part of the pop: the leg's fields say it
-        record = record.sudo()  # found whoever owns it: the agent may work on it once it is his live leg's
+        record = record.sudo()  # found whoever owns it: the agent may work on it once it is their live leg's
         if record._name == 'res.partner':
             leg.partner_id = record
             if leg.ameyo_customer_id and not record.ameyo_customer_id:

@@ -5,7 +5,7 @@ keeps its state in a stored field that lists, filters and Needing Attention read
 (``recording_state``). A leg that was connected and is over gets its recording to fetch
 (:meth:`_ameyo_expect_recording`, called when the leg leaves its live state). *Fetch Recording*
 asks Ameyo at once; ``recording_url`` is where the current user plays it, empty when the record
-rules of the recording do not let him.
+rules of the recording do not let them.
 """
 
 import logging
@@ -36,7 +36,7 @@ class AmeyoCallVoiceLogMixin(models.AbstractModel):
     recording_url = fields.Char(
         compute='_compute_recording_url', string="Recording Player",
         help="Where the current user plays the recording (the recording route, which records each listen); "
-             "empty when he may not.")
+             "empty when they may not.")
 
     @api.depends('recording_state')
     @api.depends_context('uid')

@@ -52,7 +52,7 @@ class DisposeCase(SimulatorCase):
 
     def ameyo_url(self, call, event, agent=None, **extra):
         """What Odoo records when Ameyo throws the ``event`` URL of ``call`` (the simulator's own
-        parameters, ``extra`` added) for ``agent``, once the controller authenticated him: the leg."""
+        parameters, ``extra`` added) for ``agent``, once the controller authenticated them: the leg."""
         params = self.sim.lifecycle_params(call, event, **extra)
         leg = self.env['ameyo.call']._ameyo_register_leg(self.server, params, event, agent or self.agent_a)
         if event == 'dispose':
@@ -298,7 +298,7 @@ class TestDispose(DisposeCase):
 
 
 class TestDisposeRights(DisposeCase):
-    """Who disposes what: an agent his own legs, with the codes of their campaign; a supervisor any leg;
+    """Who disposes what: an agent their own legs, with the codes of their campaign; a supervisor any leg;
     and always as the leg's own agent in Ameyo."""
 
     def test_only_the_agent_or_a_supervisor_disposes(self):
@@ -318,7 +318,7 @@ class TestDisposeRights(DisposeCase):
             Call.create({'server_id': self.server.id, 'crt_object_id': 'forged', 'user_id': self.agent_a.id})
         with self.assertRaises(AccessError):
             leg.write({'ameyo_user_ref': 't.agent-b@acme', 'state': 'dispose_pending'})
-        leg.write({'notes': 'my own notes'})  # what an agent may change himself
+        leg.write({'notes': 'my own notes'})  # what agents may change themselves
         # even a leg that says another Ameyo user is disposed as its own agent's
         leg.sudo().ameyo_user_ref = 't.agent-b@acme'
         self.confirm(leg)
@@ -414,7 +414,7 @@ class TestDisposeUnknownOutcome(DisposeCase):
                 self.assertEqual((leg.state, leg.dispose_outcome_unknown), ('dispose_failed', True))
                 self.assertIn('may or may not have been carried out', leg.dispose_error)
                 self.assertNotIn('nginx', leg.dispose_error)
-                self.send(leg)  # the agent clicks Retry, within the wrap window, before his next call
+                self.send(leg)  # the agent clicks Retry, within the wrap window, before their next call
                 self.assertEqual(len(self.sim.requests_for('disposeCallForUser')), sent + 1)  # not resent
                 if with_session:  # the retry names the call instead, and Ameyo says it is done
                     self.assertEqual((leg.state, leg.dispose_api), ('disposed', 'legacy'))

@@ -125,7 +125,7 @@ class TestScreenPop(AmeyoHttpCase):
         leg = self.assertPops(self.throw(phone='9123456780', customerId='C-42'))
         self.assertEqual(leg.partner_id, partner)
         self.assertEqual(partner.ameyo_customer_id, 'C-42')
-        partner.phone = '+44 20 7946 0000'  # the number changed, Ameyo's customerId still names him
+        partner.phone = '+44 20 7946 0000'  # the number changed, Ameyo's customerId still names them
         leg = self.assertPops(self.throw(phone='9123456780', customerId='C-42'))
         self.assertEqual(leg.partner_id, partner)
 
@@ -393,7 +393,7 @@ class TestScreenPop(AmeyoHttpCase):
             response = self.throw(event, crt=crt, agent=self.agent_b, userCrtObjectId=leg.user_crt_object_id, **extra)
             self.assertEqual(response.status_code, 403, event)
         self.assertEqual((leg.user_id, leg.state), (self.agent_a, 'connected'))
-        # a transfer (his own agent leg) still gives him a leg of his own
+        # a transfer (their own agent leg) still gives them a leg of their own
         self.assertNotEqual(self.assertPops(self.throw(crt=crt, agent=self.agent_b)), leg)
 
     def test_same_url_twice_one_leg(self):
@@ -460,7 +460,7 @@ class TestScreenPop(AmeyoHttpCase):
     def test_pop_queries(self):
         """A pop's own work (its leg, the end of the agent's earlier live leg, the lookup, the link, the banner) in
         a fixed number of queries: a count, not a timing. 19.0.1.8.0 took out 3: the agent's dial attempts and
-        his live legs are found in the query that finds the call's legs (two searches less), and the hour of
+        their live legs are found in the query that finds the call's legs (two searches less), and the hour of
         day reads the agent's time zone from Odoo's cached session context (not their partner's row); then more:
         the lookup runs before the leg's INSERT, which carries the link and the trace (no UPDATE after it),
         without a savepoint; the earlier leg's end and its recording in one statement; the action's path cached.
@@ -661,7 +661,7 @@ class TestScreenPop(AmeyoHttpCase):
         self.assertEqual(response.status_code, 200)
         session = Session.search([('user_id', '=', self.agent_a.id), ('server_id', '=', self.server.id)])
         self.assertEqual(session.session_id, 'd928-61955288-ses-T.Agent-A@acme-2')
-        # an agent cannot read the session table himself
+        # agents cannot read the session table themselves
         self.assertFalse(self.env['ameyo.agent.session'].with_user(self.agent_a).has_access('read'))
 
     def test_dispose_url(self):
@@ -745,7 +745,7 @@ class TestScreenPop(AmeyoHttpCase):
         plans = {}
         self.env.cr.execute("EXPLAIN SELECT id FROM res_partner WHERE ameyo_phone_key = '9876543210'")
         plans['literal'] = '\n'.join(row[0] for row in self.env.cr.fetchall())
-        # the query the pop really runs, as the agent (active records, his companies, in order)
+        # the query the pop really runs, as the agent (active records, their companies, in order)
         query = Partner.with_user(self.agent_a)._search([('ameyo_phone_key', '=', '9876543210')], order='id',
                                                         limit=50)
         self.env.cr.execute(SQL("EXPLAIN %s", query.select()))
