@@ -100,7 +100,7 @@ class AmeyoCallDisposeMixin(models.AbstractModel):
              "accepted the dispose (then dialing, refused by Ameyo, or unanswered).")
     redial_error = fields.Char(readonly=True, copy=False, help="Why Ameyo did not dial (or confirm) the redial.")
     redial_attempt_id = fields.Many2one(
-        'ameyo.call', readonly=True, copy=False, ondelete='set null',
+        'ameyo.call', readonly=True, copy=False, ondelete='set null', index='btree_not_null',
         help="The dial attempt Odoo made after the dispose (the dial API), which the pop of the call adopts.")
     callback_user_id = fields.Many2one('res.users', string="Callback By", copy=False)
     callback_activity_id = fields.Many2one(

@@ -1,7 +1,8 @@
 """A call leg's recording (Ameyo's "voice log"): its own record, from the moment it is expected until it is purged.
 
 A leg expects a recording once its call was connected and is over for the agent
-(``ameyo.call.voice.log.mixin._ameyo_expect_recording``): its recording is created ``pending``,
+(``ameyo.call.voice.log.mixin._ameyo_expect_recording``, or, for the agent's earlier leg a pop ends, the
+same statement as that end: ``ameyo.call._ameyo_write_ended``): its recording is created ``pending``,
 with a first try after the server's delay (Ameyo writes the file after the call). The cron
 *Ameyo: fetch recordings* (and the leg's *Fetch Recording* button) asks Ameyo's voice-log API of
 the server's flavour, keeps only bytes that are audio in the Binary field ``audio`` (an attachment
