@@ -9,6 +9,8 @@
 3. Drives headless Chromium over the DevTools protocol (`websocket-client`), 1280x800, and writes:
    - agent_screen.png: a call popped on a contact, with the call banner and the call panel;
    - dial.png: the Dial button beside a contact's phone number, clicked, and Odoo's answer;
+   - campaign_revenue.png: what each campaign earns (the campaign report's pivot: calls, leads, won
+     opportunities and revenue by campaign);
    - analysis_graph.png and analysis_pivot.png: the supervisor's call analysis (calls by disposition
      and agent; calls, talk and wrap time by outcome and agent).
 Each PNG is kept under 200 KB (a palette of 256 colours when the full-colour one is larger).
@@ -314,6 +316,12 @@ def take(browser, admin, agents):
     browser.evaluate('document.querySelector(".o_pivot_flip_button").click()')
     browser.wait(visible('.o_pivot table th', 'Negative'), 'the flipped pivot')
     browser.screenshot('analysis_pivot.png')
+    # what each campaign earns: the campaign report's pivot (by campaign)
+    browser.open(f'{BASE}/odoo/action-crm_ameyo.ameyo_campaign_report_action', visible('.o_switch_view.o_pivot'),
+                 'the campaign report')
+    browser.evaluate('document.querySelector(".o_switch_view.o_pivot").click()')
+    browser.wait(visible('.o_pivot table th', 'Inbound Sales'), 'the campaign report pivot')
+    browser.screenshot('campaign_revenue.png')
 
 
 def main():
