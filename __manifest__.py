@@ -8,7 +8,8 @@
     'website': 'https://github.com/crm-ameyo/crm_ameyo',
     'license': 'LGPL-3',
     'depends': ['crm', 'phone_validation'],
-    # phone_validation formats numbers with it (without it, numbers stay as typed and Odoo warns at start)
+    # phone_validation formats numbers with it (without it, numbers stay as typed and Odoo warns at
+    # start)
     'external_dependencies': {'python': ['phonenumbers']},
     'data': [
         # groups first: the access CSV and the record rules reference them

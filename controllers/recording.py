@@ -3,8 +3,8 @@
 The way people play a recording (its ``audio`` field is for system administrators only, so
 ``/web/content`` and RPC reads refuse it to everyone else): the user must read the leg, and its
 recording (``ameyo.call.recording``, whose record rules say who may play it: supervisors of the
-company, the leg's own agent when their company lets agents replay and Ameyo gave them the call); the
-listen is recorded, then Odoo streams the file as superuser (range requests answered 206, as the
+company, the leg's own agent when their company lets agents replay and Ameyo gave them the call);
+the listen is recorded, then Odoo streams the file as superuser (range requests answered 206, as the
 browser's player asks them).
 
 One line in ``ameyo.recording.access`` per listen: a request without a Range, with a Range that
@@ -24,8 +24,8 @@ from odoo.http import request
 
 def is_a_seek(httprequest):
     """Whether the request asks only for a later part of the file: one byte range, as werkzeug reads
-    it, that does not start at the first byte. Any other Range is dropped from the request (the whole
-    file is sent: a new listen)."""
+    it, that does not start at the first byte. Any other Range is dropped from the request (the
+    whole file is sent: a new listen)."""
     if 'HTTP_RANGE' not in httprequest.environ:
         return False
     requested = httprequest.range  # None when werkzeug cannot read the header
@@ -36,9 +36,14 @@ def is_a_seek(httprequest):
 
 
 class AmeyoRecordingController(http.Controller):
-
-    @http.route('/ameyo/recording/<int:leg_id>', type='http', auth='user', methods=['GET'], sitemap=False,
-                readonly=False)
+    @http.route(
+        '/ameyo/recording/<int:leg_id>',
+        type='http',
+        auth='user',
+        methods=['GET'],
+        sitemap=False,
+        readonly=False,
+    )
     def ameyo_recording(self, leg_id, download=None, **_kwargs):
         leg = request.env['ameyo.call'].browse(leg_id).exists()
         if not leg:
@@ -54,9 +59,12 @@ class AmeyoRecordingController(http.Controller):
         downloading = (download or '').lower() in ('1', 'true')
         httprequest = request.httprequest
         if httprequest.method == 'GET':  # werkzeug also routes HEAD here: no content, no listen
-            recording._ameyo_log_access('download' if downloading else 'stream', seek=is_a_seek(httprequest))
-        stream = request.env['ir.binary']._get_stream_from(recording, 'audio', filename=recording.display_name,
-                                                           mimetype=recording.mimetype)
+            recording._ameyo_log_access(
+                'download' if downloading else 'stream', seek=is_a_seek(httprequest)
+            )
+        stream = request.env['ir.binary']._get_stream_from(
+            recording, 'audio', filename=recording.display_name, mimetype=recording.mimetype
+        )
         stream.max_age = 0  # personal data: the browser asks again, and the listen is recorded
         response = stream.get_response(as_attachment=downloading)
         response.headers['Cache-Control'] = 'private, no-store'

@@ -2,15 +2,16 @@
 
 Ameyo calls it with ``command=login`` (userId, password) when the agent logs in to
 Ameyo and ``command=logout`` (crmSessionId) when they log out (the status says whether the
-CRM session is ended: an unknown crmSessionId fails, one already ended succeeds). Every request form seen in
-the wild is accepted: a raw XML body ``<request><command/>...</request>``, a form field
-``requestXml`` with that XML, a JSON body, a form field ``request`` holding JSON. Names
-are case-insensitive. The answer uses the request's format. Nothing malformed or
-hostile gets past the parser, and no failure says whether the user exists.
+CRM session is ended: an unknown crmSessionId fails, one already ended succeeds). Every request form
+seen in the wild is accepted: a raw XML body ``<request><command/>...</request>``, a form field
+``requestXml`` with that XML, a JSON body, a form field ``request`` holding JSON. Names are
+case-insensitive. The answer uses the request's format. Nothing malformed or hostile gets past the
+parser, and no failure says whether the user exists.
 
 A body over 16 KiB is refused before it is read (Odoo would otherwise read up to its
 upload limit); a caller outside the server's SSO source networks is refused before any
-counter or password check (see models/ameyo_sso_token.py and models/ameyo_sso_throttle.py for the throttles).
+counter or password check (see models/ameyo_sso_token.py and models/ameyo_sso_throttle.py for the
+throttles).
 """
 
 import logging
@@ -30,16 +31,22 @@ DRAIN_BYTES = 64 * 1024
 
 
 def render_sso_response(fmt, status, message, token=''):
-    """The answer in the request's format: ``{"status", "message", "crmsessionid"}`` or ``<response>``."""
+    """The answer in the request's format: ``{"status", "message", "crmsessionid"}`` or
+    ``<response>``."""
     if fmt == 'json':
         return request.make_json_response(
             {'status': status, 'message': message, 'crmsessionid': token, 'crmSessionId': token},
             # the Content-Type as Ameyo's clients have always received it (no charset parameter)
-            headers=[('Content-Type', 'application/json'), ('Cache-Control', 'no-store')])
-    body = (f'<response><status>{escape(status)}</status><message>{escape(message)}</message>'
-            f'<crmSessionId>{escape(token)}</crmSessionId></response>')
-    return request.make_response(body, headers=[('Content-Type', 'application/xml; charset=utf-8'),
-                                                ('Cache-Control', 'no-store')])
+            headers=[('Content-Type', 'application/json'), ('Cache-Control', 'no-store')],
+        )
+    body = (
+        f'<response><status>{escape(status)}</status><message>{escape(message)}</message>'
+        f'<crmSessionId>{escape(token)}</crmSessionId></response>'
+    )
+    return request.make_response(
+        body,
+        headers=[('Content-Type', 'application/xml; charset=utf-8'), ('Cache-Control', 'no-store')],
+    )
 
 
 def refuse_oversized_body():
@@ -61,17 +68,29 @@ def refuse_oversized_body():
 
 
 class AmeyoSso(http.Controller):
-
-    @http.route(['/ameyo/sso', '/ameyo/<int:server_id>/sso'], type='http', auth='none', methods=['POST'],
-                csrf=False, save_session=False, readonly=False, sitemap=False, ameyo_raw_body=True,
-                ameyo_body_guard=refuse_oversized_body)
+    @http.route(
+        ['/ameyo/sso', '/ameyo/<int:server_id>/sso'],
+        type='http',
+        auth='none',
+        methods=['POST'],
+        csrf=False,
+        save_session=False,
+        readonly=False,
+        sitemap=False,
+        ameyo_raw_body=True,
+        ameyo_body_guard=refuse_oversized_body,
+    )
     def ameyo_sso(self, server_id=None, **_kwargs):
         httprequest = request.httprequest
         fmt = 'json' if 'json' in (httprequest.content_type or '') else 'xml'
         try:
             body = httprequest.get_data(cache=True)
-            form = httprequest.form if httprequest.mimetype in (
-                'application/x-www-form-urlencoded', 'multipart/form-data') else {}
+            form = (
+                httprequest.form
+                if httprequest.mimetype
+                in ('application/x-www-form-urlencoded', 'multipart/form-data')
+                else {}
+            )
             fmt, values = parse_sso_request(httprequest.mimetype or '', body, form)
         except (SsoRequestError, UnicodeDecodeError) as error:
             message = str(error) if isinstance(error, SsoRequestError) else 'Invalid request format'
@@ -80,15 +99,19 @@ class AmeyoSso(http.Controller):
         source = httprequest.remote_addr
         server = request.env['ameyo.server']._ameyo_sso_server(server_id)
         if server and not server._ameyo_sso_source_allowed(source):
-            _logger.info("Ameyo SSO call refused: %s is not in the SSO source networks of server %s",
-                         source, server.id)
+            _logger.info(
+                "Ameyo SSO call refused: %s is not in the SSO source networks of server %s",
+                source,
+                server.id,
+            )
             return render_sso_response(fmt, 'failed', 'Address not allowed')
         command = values.get('command', '').lower()
         if command == 'login':
             if not server:
                 return render_sso_response(fmt, 'failed', 'Single sign-on is not enabled')
             status, message, token = request.env['ameyo.sso.token']._ameyo_sso_login(
-                server, values.get('userId'), values.get('password'), source)
+                server, values.get('userId'), values.get('password'), source
+            )
             return render_sso_response(fmt, status, message, token)
         if command == 'logout':
             token = values.get('crmSessionId') or ''

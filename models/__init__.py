@@ -3,7 +3,9 @@ from . import ameyo_campaign
 from . import ameyo_campaign_record_field
 from . import ameyo_queue
 from . import ameyo_disposition
-# the abstract parts of a call leg first: ameyo.call lists them in its _inherit (none overrides another)
+
+# the abstract parts of a call leg first: ameyo.call lists them in its _inherit (none overrides
+# another)
 from . import ameyo_call_pop
 from . import ameyo_call_lookup_trace
 from . import ameyo_call_measures
@@ -13,7 +15,9 @@ from . import ameyo_call_attention
 from . import ameyo_call_history
 from . import ameyo_call_voice_log
 from . import ameyo_call_crm_action
-from . import ameyo_call_panel  # its legs' indexes; the caller mixin lists its panel in its _inherit too
+
+# its legs' indexes; the caller mixin lists its panel in its _inherit too
+from . import ameyo_call_panel
 from . import ameyo_call
 from . import ameyo_agent_session
 from . import res_company

@@ -9,6 +9,7 @@ class AmeyoAgentSession(models.Model):
     in this model, readable by system administrators only; the connector reads
     it with ``sudo()`` for the agent it acts for.
     """
+
     _name = 'ameyo.agent.session'
     _description = 'Ameyo Agent Session'
     _order = 'seen_at desc, id desc'
@@ -19,4 +20,5 @@ class AmeyoAgentSession(models.Model):
     seen_at = fields.Datetime(required=True, default=fields.Datetime.now)
 
     _user_server_uniq = models.Constraint(
-        'UNIQUE(user_id, server_id)', "An agent has one current Ameyo session per server.")
+        'UNIQUE(user_id, server_id)', "An agent has one current Ameyo session per server."
+    )

@@ -7,6 +7,7 @@ class AmeyoPhonePick(models.Model):
     The next pop for that number opens it directly (as long as it still matches
     and the agent may see it).
     """
+
     _name = 'ameyo.phone.pick'
     _description = 'Ameyo Caller Pick'
 
@@ -16,4 +17,5 @@ class AmeyoPhonePick(models.Model):
     user_id = fields.Many2one('res.users', string="Picked By", ondelete='set null')
 
     _key_model_uniq = models.Constraint(
-        'UNIQUE(phone_key, res_model)', "A number has one remembered pick per kind of record.")
+        'UNIQUE(phone_key, res_model)', "A number has one remembered pick per kind of record."
+    )

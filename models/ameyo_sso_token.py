@@ -55,7 +55,9 @@ class AmeyoSsoToken(models.Model):
     expires_at = fields.Datetime(required=True)
     revoked = fields.Boolean()
     session_identifiers = fields.Text(
-        help="Identifiers of the Odoo sessions this token opened, ended when Ameyo logs the agent out.")
+        help="Identifiers of the Odoo sessions this token opened, ended when Ameyo logs the agent "
+        "out."
+    )
 
     _token_hash_uniq = models.UniqueIndex('(token_hash)', "An SSO token is unique.")
 
@@ -63,12 +65,14 @@ class AmeyoSsoToken(models.Model):
     def _issue(self, user, server):
         """Create a token for ``user`` and return it in clear (the only time it exists in clear)."""
         token = secrets.token_urlsafe(32)
-        self.sudo().create({
-            'user_id': user.id,
-            'server_id': server.id if server else False,
-            'token_hash': hash_token(token),
-            'expires_at': fields.Datetime.now() + TOKEN_LIFETIME,
-        })
+        self.sudo().create(
+            {
+                'user_id': user.id,
+                'server_id': server.id if server else False,
+                'token_hash': hash_token(token),
+                'expires_at': fields.Datetime.now() + TOKEN_LIFETIME,
+            }
+        )
         return token
 
     @api.model
@@ -77,8 +81,13 @@ class AmeyoSsoToken(models.Model):
         if not token or len(token) > 256:
             return self.sudo().browse()
         record = self.sudo().search([('token_hash', '=', hash_token(token))], limit=1)
-        if not record or record.revoked or record.expires_at <= fields.Datetime.now() \
-                or not record.user_id._ameyo_sso_entitled() or (server is not None and record.server_id != server):
+        if (
+            not record
+            or record.revoked
+            or record.expires_at <= fields.Datetime.now()
+            or not record.user_id._ameyo_sso_entitled()
+            or (server is not None and record.server_id != server)
+        ):
             return self.sudo().browse()
         return record
 
@@ -102,26 +111,32 @@ class AmeyoSsoToken(models.Model):
 
     @api.model
     def _ameyo_revoke_user_tokens(self, users):
-        """Revoke every token of ``users`` not revoked yet (expired ones too: their sessions may live on)."""
+        """Revoke every token of ``users`` not revoked yet (expired ones too: their sessions may
+        live on)."""
         tokens = self.sudo().search([('user_id', 'in', users.ids), ('revoked', '=', False)])
         if tokens:
-            _logger.info("Ameyo SSO: %d token(s) of user(s) %s revoked", len(tokens), tokens.user_id.ids)
+            _logger.info(
+                "Ameyo SSO: %d token(s) of user(s) %s revoked", len(tokens), tokens.user_id.ids
+            )
             tokens._revoke()
 
     @api.model
     def _ameyo_revoke_unentitled(self, users=None):
-        """Revoke the tokens of users who no longer stand for an Ameyo agent (archived, without Ameyo user
-        ID, out of the agent group), among ``users`` or every user holding a token."""
+        """Revoke the tokens of users who no longer stand for an Ameyo agent (archived, without
+        Ameyo user ID, out of the agent group), among ``users`` or every user holding a token."""
         domain = [('revoked', '=', False)]
         if users is not None:
             domain.append(('user_id', 'in', users.ids))
         tokens = self.sudo().search(domain)
         if tokens:
-            self._ameyo_revoke_user_tokens(tokens.user_id - tokens.user_id._ameyo_sso_entitled_users())
+            self._ameyo_revoke_user_tokens(
+                tokens.user_id - tokens.user_id._ameyo_sso_entitled_users()
+            )
 
     @api.model
     def _ameyo_sso_login(self, server, user_key, password, source):
-        """Ameyo's ``command=login`` from address ``source``: return ``(status, message, crmSessionId)``.
+        """Ameyo's ``command=login`` from address ``source``: return ``(status, message,
+        crmSessionId)``.
 
         The caller already checked that ``source`` may call ``server``. The answer, and the
         work done (one password hash), are the same whether the user exists or not.
@@ -129,10 +144,11 @@ class AmeyoSsoToken(models.Model):
         if not user_key or not password or len(user_key) > 128 or len(password) > 1024:
             return FAILED
         if server.sso_source_networks:
-            # a listed address is Ameyo's: every agent logs in from there, Odoo's per-address cooldown
-            # would let a few agents' typos lock all of them out
+            # a listed address is Ameyo's: every agent logs in from there, Odoo's per-address
+            # cooldown would let a few agents' typos lock all of them out
             return self._ameyo_sso_attempt(server, user_key, password, source)
-        # any address may call: Odoo's per-address login cooldown applies, and failures here count toward it
+        # any address may call: Odoo's per-address login cooldown applies, and failures here count
+        # toward it
         result = LOCKED  # what a caller on cooldown gets
         try:
             with self.env['res.users']._assert_can_auth(user=user_key):
@@ -140,7 +156,9 @@ class AmeyoSsoToken(models.Model):
                 if result[0] != 'success':
                     raise AccessDenied()
         except AccessDenied:
-            _logger.debug("Ameyo SSO login refused (counted toward Odoo's per-address login cooldown)")
+            _logger.debug(
+                "Ameyo SSO login refused (counted toward Odoo's per-address login cooldown)"
+            )
         return result
 
     @api.model
@@ -155,7 +173,8 @@ class AmeyoSsoToken(models.Model):
         if user:
             valid = user._ameyo_check_sso_password(password)
         else:
-            valid = Users._ameyo_check_no_user_password(password)  # the same work: nothing tells who exists
+            # the same work: nothing tells who exists
+            valid = Users._ameyo_check_no_user_password(password)
         if not valid:
             _logger.info("Ameyo SSO login refused for an Ameyo user")
             return FAILED
@@ -165,17 +184,22 @@ class AmeyoSsoToken(models.Model):
 
     @api.model
     def _ameyo_sso_logout(self, token, source):
-        """Ameyo's ``command=logout`` from address ``source``: revoke the token and end the Odoo sessions it
-        opened. Return ``(status, message)``: the status says whether the CRM session is ended (the guide),
-        ``success`` also when it already was (the agent logged out of Odoo first, as the guide recommends, or
-        Odoo revoked it); ``failed`` for a crmSessionId Odoo never issued (or forgot, long expired), and
-        without doing anything when the token's server does not let ``source`` call it."""
+        """Ameyo's ``command=logout`` from address ``source``: revoke the token and end the Odoo
+        sessions it opened. Return ``(status, message)``: the status says whether the CRM session is
+        ended (the guide), ``success`` also when it already was (the agent logged out of Odoo first,
+        as the guide recommends, or Odoo revoked it); ``failed`` for a crmSessionId Odoo never
+        issued (or forgot, long expired), and without doing anything when the token's server does
+        not let ``source`` call it."""
         if not token or len(token) > 256:
             return UNKNOWN_SESSION
         records = self.sudo().search([('token_hash', '=', hash_token(token))])
         if not records:
             return UNKNOWN_SESSION
-        if any(not record.server_id._ameyo_sso_source_allowed(source) for record in records if record.server_id):
+        if any(
+            not record.server_id._ameyo_sso_source_allowed(source)
+            for record in records
+            if record.server_id
+        ):
             return NOT_ALLOWED
         live = records.filtered(lambda record: not record.revoked)
         if not live:
@@ -185,9 +209,17 @@ class AmeyoSsoToken(models.Model):
 
     @api.autovacuum
     def _gc_expired(self):
-        """Delete tokens expired over a day ago, but never one whose Odoo sessions may still be alive:
-        Ameyo's logout, however late, must still find it to end them."""
-        expired = self.sudo().search([('expires_at', '<', fields.Datetime.now() - timedelta(days=1))])
-        identifiers = {identifier for token in expired for identifier in (token.session_identifiers or '').split()}
+        """Delete tokens expired over a day ago, but never one whose Odoo sessions may still be
+        alive: Ameyo's logout, however late, must still find it to end them."""
+        expired = self.sudo().search(
+            [('expires_at', '<', fields.Datetime.now() - timedelta(days=1))]
+        )
+        identifiers = {
+            identifier
+            for token in expired
+            for identifier in (token.session_identifiers or '').split()
+        }
         alive = identifiers - set(root.session_store.get_missing_session_identifiers(identifiers))
-        expired.filtered(lambda token: not alive.intersection((token.session_identifiers or '').split())).unlink()
+        expired.filtered(
+            lambda token: not alive.intersection((token.session_identifiers or '').split())
+        ).unlink()

@@ -8,5 +8,8 @@ class ResPartner(models.Model):
     _ameyo_leg_children = True
 
     ameyo_customer_id = fields.Char(
-        string="Ameyo Customer ID", copy=False, index='btree_not_null',
-        help="The customerId Ameyo knows this contact by; set from the first call that names it.")
+        string="Ameyo Customer ID",
+        copy=False,
+        index='btree_not_null',
+        help="The customerId Ameyo knows this contact by; set from the first call that names it.",
+    )

@@ -22,20 +22,49 @@ What it checks, in README.md and docs/*.md:
 And every image and relative link of the Apps page (static/description/index.html) exists.
 Prints one line per problem (file:line: what) and exits 1 when there is any.
 """
+
 import argparse
 import pathlib
 import re
 import sys
 import tempfile
 
-CODE_DIRS = ('models', 'controllers', 'wizards', 'report', 'tools', 'views', 'security', 'data',
-             'static', 'migrations', 'simulator', 'scripts', 'bench', 'deploy', 'tests', 'i18n')
-CODE_SUFFIXES = {'.py', '.xml', '.js', '.csv', '.sql', '.sh', '.conf', '.env', '.scss', '.toml',
-                 '.cfg'}
+CODE_DIRS = (
+    'models',
+    'controllers',
+    'wizards',
+    'report',
+    'tools',
+    'views',
+    'security',
+    'data',
+    'static',
+    'migrations',
+    'simulator',
+    'scripts',
+    'bench',
+    'deploy',
+    'tests',
+    'i18n',
+)
+CODE_SUFFIXES = {
+    '.py',
+    '.xml',
+    '.js',
+    '.csv',
+    '.sql',
+    '.sh',
+    '.conf',
+    '.env',
+    '.scss',
+    '.toml',
+    '.cfg',
+}
 # repository paths named in the documentation start with one of these folders (or are these files)
-PATH_RE = re.compile(r'(?<![\w/.-])((?:%s|docs|\.ci)/[\w./<>*-]*|__manifest__\.py|const\.py'
-                     r'|requirements-[\w-]+\.txt|\.ruff\.toml|\.pylintrc-mandatory)'
-                     % '|'.join(CODE_DIRS))
+PATH_RE = re.compile(
+    r'(?<![\w/.-])((?:%s|docs|\.ci)/[\w./<>*-]*|__manifest__\.py|const\.py'
+    r'|requirements-[\w-]+\.txt|\.ruff\.toml|\.pylintrc-mandatory)' % '|'.join(CODE_DIRS)
+)
 LINK_RE = re.compile(r'!?\[((?:[^\[\]]|\[[^\]]*\])*)\]\(([^)\s]+)(?:\s+"[^"]*")?\)')
 SNAKE_RE = re.compile(r'_?[a-z][a-z0-9]*(?:_[a-z0-9]+)+')
 TEST_TAG_RE = re.compile(r'/crm_ameyo:(\w+)(?:\.(\w+))?')
@@ -134,8 +163,12 @@ def check_command(repo, command, where, problems):
     words = command.split()
     while words and re.fullmatch(r'[A-Z_][A-Z0-9_]*=\S*', words[0]):
         variable = words.pop(0).split('=')[0]
-        if words and PATH_RE.fullmatch(words[0]) and repo.path_exists(words[0]) \
-                and not repo.variable_read_by(variable, words[0]):
+        if (
+            words
+            and PATH_RE.fullmatch(words[0])
+            and repo.path_exists(words[0])
+            and not repo.variable_read_by(variable, words[0])
+        ):
             problems.append(f'{where}: {words[0]} does not read the variable {variable}')
     if not words:
         return
@@ -238,22 +271,24 @@ def check(root):
 
 SELF_TEST_FILES = {
     'simulator/cli.py': "    commands = parser.add_subparsers()\n"
-                        "    throw = commands.add_parser('throw')\n"
-                        "    throw.add_argument('--phone')\n",
+    "    throw = commands.add_parser('throw')\n"
+    "    throw.add_argument('--phone')\n",
     'scripts/run.sh': 'HTTP_PORT="${HTTP_PORT:-8069}"\n',
     'bench/run.sh': 'case "$mode" in pop|browser) ;; esac\n',
     'models/call.py': "class Call:\n    _name = 'ameyo.call'\n"
-                      "    talk_seconds = fields.Integer()\n",
+    "    talk_seconds = fields.Integer()\n",
     'tests/test_call.py': 'class TestCall(Case):\n    def test_pop(self):\n        pass\n',
     'docs/guide.md': '# Guide\n\n## The call\'s banner (`x`)\n\n## Setup\n\n## Setup\n',
     'static/description/index.html': '<img src="../../docs/guide.md"/><a href="https://x.org"/>',
 }
-SELF_TEST_GOOD = ('# Title\n\nSee [the banner](docs/guide.md#the-calls-banner-x),\n'
-                  '[setup](docs/guide.md#setup-1), [top](#title) and ![a picture](docs/guide.md).\n'
-                  '`HTTP_PORT=8070 scripts/run.sh`, `talk_seconds`, `ameyo.call.talk_seconds`.\n'
-                  '`TEST_TAGS=/crm_ameyo:TestCall.test_pop,/crm_ameyo:TestCall`\n\n'
-                  '```bash\nbench/run.sh pop browser   # two\n'
-                  'python3 -m simulator throw \\\n    --phone 98   # a call\n```\n')
+SELF_TEST_GOOD = (
+    '# Title\n\nSee [the banner](docs/guide.md#the-calls-banner-x),\n'
+    '[setup](docs/guide.md#setup-1), [top](#title) and ![a picture](docs/guide.md).\n'
+    '`HTTP_PORT=8070 scripts/run.sh`, `talk_seconds`, `ameyo.call.talk_seconds`.\n'
+    '`TEST_TAGS=/crm_ameyo:TestCall.test_pop,/crm_ameyo:TestCall`\n\n'
+    '```bash\nbench/run.sh pop browser   # two\n'
+    'python3 -m simulator throw \\\n    --phone 98   # a call\n```\n'
+)
 SELF_TEST_LIES = {
     'a link to a missing file': '[x](docs/missing.md)',
     'a link to a missing heading': '[x](docs/guide.md#no-such-heading)',
@@ -303,8 +338,11 @@ def self_test():
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     parser.add_argument('--self-test', action='store_true', help='only the self-test')
-    parser.add_argument('--root', type=pathlib.Path,
-                        help='the checkout to check (default: this one, after the self-test)')
+    parser.add_argument(
+        '--root',
+        type=pathlib.Path,
+        help='the checkout to check (default: this one, after the self-test)',
+    )
     args = parser.parse_args()
     if args.self_test:
         return 0 if self_test() else 1

@@ -48,10 +48,19 @@ SIM = f'http://127.0.0.1:{SIM_PORT}'
 DB = 'crm_ameyo'
 WIDTH, HEIGHT = 1280, 800
 MAX_BYTES = 200 * 1024
-CHROMIUM_FLAGS = ('--headless', '--no-sandbox', '--disable-gpu', '--no-first-run',
-                  '--disable-background-networking', '--disable-component-update', '--disable-sync',
-                  '--hide-scrollbars', '--force-device-scale-factor=1', '--lang=en-US',
-                  f'--window-size={WIDTH},{HEIGHT}')
+CHROMIUM_FLAGS = (
+    '--headless',
+    '--no-sandbox',
+    '--disable-gpu',
+    '--no-first-run',
+    '--disable-background-networking',
+    '--disable-component-update',
+    '--disable-sync',
+    '--hide-scrollbars',
+    '--force-device-scale-factor=1',
+    '--lang=en-US',
+    f'--window-size={WIDTH},{HEIGHT}',
+)
 # A day of calls for the analysis and the call panel:
 # (agent, campaign, number, disposition, talk seconds).
 # Campaign 1 (Inbound Sales) pops contacts; campaign 2 (Outbound Collections) pops leads.
@@ -82,17 +91,25 @@ class Odoo:
 
     def __init__(self, login):
         self.http = requests.Session()
-        answer = self.http.post(f'{BASE}/web/session/authenticate', json={
-            'jsonrpc': '2.0', 'params': {'db': DB, 'login': login, 'password': login}}, timeout=120)
+        answer = self.http.post(
+            f'{BASE}/web/session/authenticate',
+            json={'jsonrpc': '2.0', 'params': {'db': DB, 'login': login, 'password': login}},
+            timeout=120,
+        )
         answer.raise_for_status()
         if answer.json().get('error') or not answer.json()['result'].get('uid'):
             raise SystemExit(f'cannot log in as {login}: {answer.json()}')
         self.session_id = self.http.cookies['session_id']
 
     def call(self, model, method, *args, **kwargs):
-        answer = self.http.post(f'{BASE}/web/dataset/call_kw/{model}/{method}', json={
-            'jsonrpc': '2.0', 'params': {'model': model, 'method': method, 'args': args,
-                                         'kwargs': kwargs}}, timeout=120)
+        answer = self.http.post(
+            f'{BASE}/web/dataset/call_kw/{model}/{method}',
+            json={
+                'jsonrpc': '2.0',
+                'params': {'model': model, 'method': method, 'args': args, 'kwargs': kwargs},
+            },
+            timeout=120,
+        )
         answer.raise_for_status()
         if answer.json().get('error'):
             raise SystemExit(f'{model}.{method}: {answer.json()["error"]["data"]["message"]}')
@@ -107,14 +124,31 @@ class Odoo:
 
 def throw(event, user, campaign, phone=None, disposition=None):
     """The lifecycle URL Ameyo sends for this event (python3 -m simulator throw)."""
-    command = [sys.executable, '-m', 'simulator', 'throw', '--odoo', BASE, '--sim', SIM,
-               '--event', event, '--user', user, '--campaign', campaign]
+    command = [
+        sys.executable,
+        '-m',
+        'simulator',
+        'throw',
+        '--odoo',
+        BASE,
+        '--sim',
+        SIM,
+        '--event',
+        event,
+        '--user',
+        user,
+        '--campaign',
+        campaign,
+    ]
     if phone:
         command += ['--phone', phone]
     if disposition:
         command += ['--disposition', disposition]
-    return subprocess.run(command, cwd=REPO, check=True, capture_output=True,
-                          text=True).stdout.strip().splitlines()[-1]
+    return (
+        subprocess.run(command, cwd=REPO, check=True, capture_output=True, text=True)
+        .stdout.strip()
+        .splitlines()[-1]
+    )
 
 
 def dispose_in_ameyo(dispose_url):
@@ -132,29 +166,48 @@ def settle_simulator():
     state = requests.get(f'{SIM}/__sim__/state', timeout=30).json()
     for leg in state['calls']:
         if leg['state'] != 'disposed' and leg['campaignId'] in codes:
-            requests.get(f'{SIM}/dacx/dispose', params={
-                'sessionId': leg['sessionId'], 'crtObjectId': leg['crtObjectId'],
-                'userCrtObjectId': leg['userCrtObjectId'],
-                'dispositionCode': codes[leg['campaignId']]},
-                timeout=30)
+            requests.get(
+                f'{SIM}/dacx/dispose',
+                params={
+                    'sessionId': leg['sessionId'],
+                    'crtObjectId': leg['crtObjectId'],
+                    'userCrtObjectId': leg['userCrtObjectId'],
+                    'dispositionCode': codes[leg['campaignId']],
+                },
+                timeout=30,
+            )
 
 
 def start_demo():
     RUN_DIR.mkdir(parents=True, exist_ok=True)
-    env = dict(os.environ, CRM_AMEYO_RUN_DIR=str(RUN_DIR), HTTP_PORT=str(HTTP_PORT),
-               SIM_PORT=str(SIM_PORT), PG_RUN_PORT=str(PG_RUN_PORT), RESET='1')
+    env = dict(
+        os.environ,
+        CRM_AMEYO_RUN_DIR=str(RUN_DIR),
+        HTTP_PORT=str(HTTP_PORT),
+        SIM_PORT=str(SIM_PORT),
+        PG_RUN_PORT=str(PG_RUN_PORT),
+        RESET='1',
+    )
     log_path = RUN_DIR / 'screenshots-run.log'
     log(f'starting the demo (scripts/run.sh, a fresh database; log in {log_path})')
     with open(log_path, 'w') as run_log:
-        demo = subprocess.Popen(['bash', str(REPO / 'scripts' / 'run.sh')], env=env, stdout=run_log,
-                                stderr=subprocess.STDOUT, start_new_session=True)
+        demo = subprocess.Popen(
+            ['bash', str(REPO / 'scripts' / 'run.sh')],
+            env=env,
+            stdout=run_log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
     deadline = time.monotonic() + 1200
     while time.monotonic() < deadline:
         if demo.poll() is not None:
             raise SystemExit(f'scripts/run.sh stopped (exit {demo.returncode}): see {log_path}')
         try:
-            Odoo('admin').call('ir.module.module', 'search_count',
-                               [('name', '=', 'crm_ameyo'), ('state', '=', 'installed')])
+            Odoo('admin').call(
+                'ir.module.module',
+                'search_count',
+                [('name', '=', 'crm_ameyo'), ('state', '=', 'installed')],
+            )
             return demo
         except (requests.RequestException, SystemExit, KeyError):
             time.sleep(3)
@@ -174,10 +227,16 @@ class Browser:
     def __init__(self):
         self.profile = tempfile.mkdtemp(prefix='crm_ameyo-screenshots-chromium-')
         self.process = subprocess.Popen(
-            [shutil.which('chromium') or 'chromium', *CHROMIUM_FLAGS,
-             f'--remote-debugging-port={CDP_PORT}', f'--user-data-dir={self.profile}',
-             'about:blank'],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            [
+                shutil.which('chromium') or 'chromium',
+                *CHROMIUM_FLAGS,
+                f'--remote-debugging-port={CDP_PORT}',
+                f'--user-data-dir={self.profile}',
+                'about:blank',
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
         pages = []
         for _ in range(200):
             try:
@@ -191,13 +250,19 @@ class Browser:
             time.sleep(0.1)
         if not pages:
             raise SystemExit(f'Chromium did not start (DevTools port {CDP_PORT})')
-        self.ws = websocket.create_connection(pages[0]['webSocketDebuggerUrl'], timeout=120,
-                                              suppress_origin=True)
+        self.ws = websocket.create_connection(
+            pages[0]['webSocketDebuggerUrl'], timeout=120, suppress_origin=True
+        )
         self.next_id = 0
         self.send('Page.enable')
         self.send('Network.enable')
-        self.send('Emulation.setDeviceMetricsOverride', width=WIDTH, height=HEIGHT,
-                  deviceScaleFactor=1, mobile=False)
+        self.send(
+            'Emulation.setDeviceMetricsOverride',
+            width=WIDTH,
+            height=HEIGHT,
+            deviceScaleFactor=1,
+            mobile=False,
+        )
 
     def send(self, method, **params):
         self.next_id += 1
@@ -216,8 +281,13 @@ class Browser:
     def log_in(self, session):
         """The browser takes the session of ``session`` (an Odoo instance): its cookie."""
         self.send('Network.clearBrowserCookies')
-        self.send('Network.setCookie', name='session_id', value=session.session_id,
-                  domain='localhost', path='/')
+        self.send(
+            'Network.setCookie',
+            name='session_id',
+            value=session.session_id,
+            domain='localhost',
+            path='/',
+        )
 
     def wait(self, expression, what, timeout=120):
         deadline = time.monotonic() + timeout
@@ -257,8 +327,10 @@ class Browser:
 def visible(selector, text=None):
     """A JavaScript test: an element of ``selector`` is shown (and holds ``text``)."""
     check = f' && el.innerText.includes({json.dumps(text)})' if text else ''
-    return (f'[...document.querySelectorAll({json.dumps(selector)})]'
-            f'.some(el => el.offsetParent !== null{check})')
+    return (
+        f'[...document.querySelectorAll({json.dumps(selector)})]'
+        f'.some(el => el.offsetParent !== null{check})'
+    )
 
 
 def play_calls(agents):
@@ -274,18 +346,24 @@ def take(browser, admin, agents):
     # the agent's screen: a call popped on a contact, the call banner and the call panel
     browser.log_in(Odoo('agent1'))
     customer_url = throw('customer', 'agent1', '1', phone=POPPED_NUMBER)
-    browser.open(customer_url, visible('.o_form_view .o_field_widget[name="name"]') + ' && '
-                 + visible('.o_ameyo_call_banner') + ' && '
-                 + visible('.o_form_view', 'Greet the caller'),
-                 'the popped contact with its banner and call panel')
+    browser.open(
+        customer_url,
+        visible('.o_form_view .o_field_widget[name="name"]')
+        + ' && '
+        + visible('.o_ameyo_call_banner')
+        + ' && '
+        + visible('.o_form_view', 'Greet the caller'),
+        'the popped contact with its banner and call panel',
+    )
     browser.screenshot('agent_screen.png')
     # Ameyo disposes that call; the Dial button on another contact, clicked
     dispose_url = throw('dispose', 'agent1', '1', disposition='Sale')
     dispose_in_ameyo(dispose_url)
     agents['agent1'].open(f'{dispose_url}&talkTime=240')
     partner = admin.call('res.partner', 'search', [('name', '=', DIALED_NAME)], limit=1)
-    browser.open(f'{BASE}/odoo/contacts/{partner[0]}', visible('.o_ameyo_dial_button'),
-                 'the Dial button')
+    browser.open(
+        f'{BASE}/odoo/contacts/{partner[0]}', visible('.o_ameyo_dial_button'), 'the Dial button'
+    )
     browser.wait('!' + visible('.o_ameyo_call_banner'), 'the end of the earlier call in the banner')
     browser.evaluate('document.querySelector(".o_ameyo_dial_button").click()')
     browser.wait(visible('.o_notification', 'Dial request sent'), "Odoo's answer to the dial")
@@ -296,29 +374,42 @@ def take(browser, admin, agents):
     browser.screenshot('dial.png')
     # the supervisor's call analysis: calls by disposition and agent (graph), by outcome (pivot)
     browser.log_in(Odoo('supervisor'))
-    browser.open(f'{BASE}/odoo/ameyo-call-analysis', visible('.o_graph_renderer canvas'),
-                 'the call analysis graph')
+    browser.open(
+        f'{BASE}/odoo/ameyo-call-analysis',
+        visible('.o_graph_renderer canvas'),
+        'the call analysis graph',
+    )
     browser.evaluate('document.querySelector(".o_searchview_dropdown_toggler").click()')
     browser.wait(visible('.o_group_by_menu .o_menu_item'), 'the Group By menu')
     for label in ('Disposition', 'Agent'):
-        browser.evaluate(f'[...document.querySelectorAll(".o_group_by_menu .o_menu_item")]'
-                         f'.find(el => el.innerText.trim() === {json.dumps(label)}).click()')
+        browser.evaluate(
+            f'[...document.querySelectorAll(".o_group_by_menu .o_menu_item")]'
+            f'.find(el => el.innerText.trim() === {json.dumps(label)}).click()'
+        )
         time.sleep(1)
     browser.evaluate('document.querySelector(".o_searchview_dropdown_toggler").click()')
-    browser.wait('!' + visible('.o_group_by_menu') + ' && ' + visible('.o_graph_renderer canvas'),
-                 'the graph grouped by disposition and agent')
+    browser.wait(
+        '!' + visible('.o_group_by_menu') + ' && ' + visible('.o_graph_renderer canvas'),
+        'the graph grouped by disposition and agent',
+    )
     browser.screenshot('analysis_graph.png')
-    browser.open(f'{BASE}/odoo/ameyo-call-analysis', visible('.o_switch_view.o_pivot'),
-                 'the call analysis')
+    browser.open(
+        f'{BASE}/odoo/ameyo-call-analysis', visible('.o_switch_view.o_pivot'), 'the call analysis'
+    )
     browser.evaluate('document.querySelector(".o_switch_view.o_pivot").click()')
-    browser.wait(visible('.o_pivot table') + ' && ' + visible('.o_pivot_flip_button'),
-                 'the call analysis pivot')
+    browser.wait(
+        visible('.o_pivot table') + ' && ' + visible('.o_pivot_flip_button'),
+        'the call analysis pivot',
+    )
     browser.evaluate('document.querySelector(".o_pivot_flip_button").click()')
     browser.wait(visible('.o_pivot table th', 'Negative'), 'the flipped pivot')
     browser.screenshot('analysis_pivot.png')
     # what each campaign earns: the campaign report's pivot (by campaign)
-    browser.open(f'{BASE}/odoo/action-crm_ameyo.ameyo_campaign_report_action', visible('.o_switch_view.o_pivot'),
-                 'the campaign report')
+    browser.open(
+        f'{BASE}/odoo/action-crm_ameyo.ameyo_campaign_report_action',
+        visible('.o_switch_view.o_pivot'),
+        'the campaign report',
+    )
     browser.evaluate('document.querySelector(".o_switch_view.o_pivot").click()')
     browser.wait(visible('.o_pivot table th', 'Inbound Sales'), 'the campaign report pivot')
     browser.screenshot('campaign_revenue.png')
@@ -326,8 +417,11 @@ def take(browser, admin, agents):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
-    parser.add_argument('--reuse', action='store_true',
-                        help=f'use the demo already running on {BASE} (and {SIM}); do not stop it')
+    parser.add_argument(
+        '--reuse',
+        action='store_true',
+        help=f'use the demo already running on {BASE} (and {SIM}); do not stop it',
+    )
     args = parser.parse_args()
     demo = None if args.reuse else start_demo()
     if args.reuse:

@@ -288,6 +288,8 @@ check "uninstall removes every table, model and column" "$([ "$uninstall_line" =
 set +e
 (cd "$REPO_DIR" && "$PYTHON" -m ruff check --quiet . >&2)
 check "ruff" $?
+(cd "$REPO_DIR" && "$PYTHON" -m ruff format --check --quiet . >&2)
+check "ruff format" $?
 (cd "$STAGE_DIR" && "$PYTHON" -m pylint --rcfile="$REPO_DIR/.pylintrc-mandatory" crm_ameyo >&2)
 check "pylint-odoo mandatory checks" $?
 "$PYTHON" "$REPO_DIR/scripts/check_docs.py" >&2

@@ -10,21 +10,21 @@ Endpoints (every request to them is recorded, including the rejected ones):
 
 REST, ``/ameyorestapi/...`` (JSON bodies; errors use ``RESTAPIErrorResponseEntity``
 ``{"message", "code", "info", "status"}``)
-    ``POST voice/disposeCallForUser``, ``POST voice/disposeAndManualDial``, ``POST voice/manualdial``,
-    ``GET cc/dispositionCodes/getByCampaign``, ``GET cc/campaigns/getAssigned``,
-    ``GET cc/downloadVoiceLog``, ``POST userLogin/login``, ``POST session/userLogin``,
-    ``POST session/userLogout``.
+    ``POST voice/disposeCallForUser``, ``POST voice/disposeAndManualDial``, ``POST
+    voice/manualdial``, ``GET cc/dispositionCodes/getByCampaign``, ``GET cc/campaigns/getAssigned``,
+    ``GET cc/downloadVoiceLog``, ``POST userLogin/login``, ``POST session/userLogin``, ``POST
+    session/userLogout``.
 Legacy, ``/ameyowebaccess/command[/]?command=<name>`` (form field ``data`` = JSON, or ``&data=``)
     ``clickToDialWithTokenAsync``, ``clickToDialWithToken``, ``downloadVoiceLog``, ``ping-session``,
     ``login``, ``force-login``, ``logout``.
 Legacy dispose, ``GET /dacx/dispose[/]``.
 Control API, ``/__sim__/...`` (no auth, loopback only, neither recorded nor subject to faults).
 
-Modules, one a concern: ``state`` (credentials, campaigns, agents and sessions, call legs, voice logs,
-recorded requests, faults), ``rest`` and ``legacy`` (the endpoints), ``control`` (the control API),
-``browser`` (Ameyo calling the CRM: lifecycle URLs, SSO), ``server`` (the simulator object, HTTP
-and TLS, faults), ``cli`` (``python3 -m simulator serve|throw``, run from the addon's folder) and
-``wire`` (requests, replies, Ameyo's answer shapes and bodies). What tests use is exported here.
+Modules, one a concern: ``state`` (credentials, campaigns, agents and sessions, call legs, voice
+logs, recorded requests, faults), ``rest`` and ``legacy`` (the endpoints), ``control`` (the control
+API), ``browser`` (Ameyo calling the CRM: lifecycle URLs, SSO), ``server`` (the simulator object,
+HTTP and TLS, faults), ``cli`` (``python3 -m simulator serve|throw``, run from the addon's folder)
+and ``wire`` (requests, replies, Ameyo's answer shapes and bodies). What tests use is exported here.
 
 The simulator's reading where the reference is silent:
 
@@ -59,35 +59,64 @@ The simulator's reading where the reference is silent:
 * ``getByCampaign`` on a campaign the session may not see (unknown, or not assigned) is the 403
   ``invalid.session.id`` the reference reports per campaign.
 * The dial APIs (``manualdial``, ``clickToDialWithToken[Async]``) answer failures as
-  ``{"result": "failed", "reason": ...}`` (the vendor guide's "success or failed"): ``User not found``,
-  ``User is not logged in``, ``User is not in ready state`` (busy), ``User is not assigned to campaign
-  <id>``, ``Phone number is empty``, ``Invalid phone number <n>`` (other than digits with an optional
-  leading +, 3 to 16 digits). A dead ``sessionId`` on ``manualdial`` is the REST ``invalid.session.id``.
+  ``{"result": "failed", "reason": ...}`` (the vendor guide's "success or failed"): ``User not
+  found``, ``User is not logged in``, ``User is not in ready state`` (busy), ``User is not assigned
+  to campaign <id>``, ``Phone number is empty``, ``Invalid phone number <n>`` (other than digits
+  with an optional leading +, 3 to 16 digits). A dead ``sessionId`` on ``manualdial`` is the REST
+  ``invalid.session.id``.
 * A dial puts the agent in a call at once (no ringing state). When the simulator knows Odoo's URL
   (``set_crm``, ``serve --odoo``, ``POST /__sim__/crm``), it throws the customer URL of the dialed
   call at Odoo after a short ring (``callType=outbound.manual.dial``), as the agent's browser would;
-  with ``sso_url`` it first logs the agent in to Odoo's SSO API with their Ameyo password and appends
-  the ``crmSessionId`` it got; with ``login`` (``serve --login``, what ``scripts/run.sh`` does for the
-  demo's session-cookie mode) it logs them in on Odoo's login page (their Ameyo userId and password) and
-  sends the session cookie, as the agent's browser does once they logged in to Odoo. ``wait_for_throws``
-  waits for those throws and returns what Odoo answered.
-* After a dispose Ameyo may take a moment to free the agent: ``set_not_ready_after_dispose(n)`` (``POST
-  /__sim__/not-ready {"dials": n}``) makes the agent's next ``n`` dial requests after each dispose answer
-  ``User is not in ready state`` (None: all of them; 0, the default: none). disposeAndManualDial's own dial
-  is Ameyo's and is not refused.
+  with ``sso_url`` it first logs the agent in to Odoo's SSO API with their Ameyo password and
+  appends the ``crmSessionId`` it got; with ``login`` (``serve --login``, what ``scripts/run.sh``
+  does for the demo's session-cookie mode) it logs them in on Odoo's login page (their Ameyo userId
+  and password) and sends the session cookie, as the agent's browser does once they logged in to
+  Odoo. ``wait_for_throws`` waits for those throws and returns what Odoo answered.
+* After a dispose Ameyo may take a moment to free the agent: ``set_not_ready_after_dispose(n)``
+  (``POST /__sim__/not-ready {"dials": n}``) makes the agent's next ``n`` dial requests after each
+  dispose answer ``User is not in ready state`` (None: all of them; 0, the default: none).
+  disposeAndManualDial's own dial is Ameyo's and is not refused.
 * ``/dacx/dispose`` on an already disposed leg answers text ``Call already disposed``.
 * Lifecycle params omit keys whose value is None (e.g. queueId on an outbound call); the preview
   URL carries no userCrtObjectId (the reference lists it for connect and dispose only).
 """
 
-from .browser import LIFECYCLE_EVENTS, build_lifecycle_params, parse_sso_response, sso_login, sso_logout
+from .browser import (
+    LIFECYCLE_EVENTS,
+    build_lifecycle_params,
+    parse_sso_response,
+    sso_login,
+    sso_logout,
+)
 from .cli import seed_demo
 from .server import AmeyoSimulator, server_ssl_context
 from .state import AGENT_STATES, Credentials
-from .wire import HTML_500, HTML_LOGIN_PAGE, make_mp3, make_wav, recording_mp3, recording_wav, sniff_content_type
+from .wire import (
+    HTML_500,
+    HTML_LOGIN_PAGE,
+    make_mp3,
+    make_wav,
+    recording_mp3,
+    recording_wav,
+    sniff_content_type,
+)
 
 __all__ = [
-    'AGENT_STATES', 'HTML_500', 'HTML_LOGIN_PAGE', 'LIFECYCLE_EVENTS', 'AmeyoSimulator', 'Credentials',
-    'build_lifecycle_params', 'make_mp3', 'make_wav', 'parse_sso_response', 'seed_demo', 'server_ssl_context',
-    'recording_mp3', 'recording_wav', 'sniff_content_type', 'sso_login', 'sso_logout',
+    'AGENT_STATES',
+    'HTML_500',
+    'HTML_LOGIN_PAGE',
+    'LIFECYCLE_EVENTS',
+    'AmeyoSimulator',
+    'Credentials',
+    'build_lifecycle_params',
+    'make_mp3',
+    'make_wav',
+    'parse_sso_response',
+    'seed_demo',
+    'server_ssl_context',
+    'recording_mp3',
+    'recording_wav',
+    'sniff_content_type',
+    'sso_login',
+    'sso_logout',
 ]

@@ -1,5 +1,6 @@
-"""Ameyo's legacy APIs: ``/ameyowebaccess/command[/]?command=<name>`` (form field ``data`` = JSON, or
-``&data=``; errors are HTTP 200 ``{"status": "error", "reason", "details"}``) and ``GET /dacx/dispose``."""
+"""Ameyo's legacy APIs: ``/ameyowebaccess/command[/]?command=<name>`` (form field ``data`` = JSON,
+or ``&data=``; errors are HTTP 200 ``{"status": "error", "reason", "details"}``) and ``GET
+/dacx/dispose``."""
 
 import json
 import logging
@@ -59,7 +60,7 @@ class LegacyApi:
         """The agent of the ``sessionId`` in ``data``, or None."""
         return self.state.session_agent(data.get('sessionId')) if isinstance(data, dict) else None
 
-    # ---- dial ----------------------------------------------------------------------------------------
+    # ---- dial ------------------------------------------------------------------------------------
 
     def click_to_dial_async(self, request: Request, data) -> Reply:
         return self.click_to_dial(request, data, asynchronous=True)
@@ -69,8 +70,10 @@ class LegacyApi:
         if not state.credentials.token_policy_ok(request):
             return wire.legacy_invalid_token()
         if not isinstance(data, dict):
-            return wire.legacy_error('Invalid data',
-                                     str(data) if isinstance(data, Exception) else 'data is not an object')
+            return wire.legacy_error(
+                'Invalid data',
+                str(data) if isinstance(data, Exception) else 'data is not an object',
+            )
         with state.lock:
             agent = state.agent(data.get('userId'))
             if agent is None:
@@ -91,25 +94,41 @@ class LegacyApi:
             refusal = state.customer_record_refusal(campaign_id, data.get('customerRecord'))
             if refusal:
                 return wire.dial_failure(refusal)
-            state.remember_customer_record(request.param('command'), agent.user_id, campaign_id, phone,
-                                           data.get('customerRecord'))
+            state.remember_customer_record(
+                request.param('command'),
+                agent.user_id,
+                campaign_id,
+                phone,
+                data.get('customerRecord'),
+            )
 
             def dial():
                 with state.lock:
                     try:
-                        call = state.start_call(agent.user_id, campaign_id, phone, call_type='outbound.manual.dial')
+                        call = state.start_call(
+                            agent.user_id, campaign_id, phone, call_type='outbound.manual.dial'
+                        )
                     except ValueError as error:
-                        # the agent logged out meanwhile: the asynchronous dial fails silently, as Ameyo's does
-                        _logger.info('asynchronous click-to-dial of %s not connected: %s', agent.user_id, error)
+                        # the agent logged out meanwhile: the asynchronous dial fails silently, as
+                        # Ameyo's does
+                        _logger.info(
+                            'asynchronous click-to-dial of %s not connected: %s',
+                            agent.user_id,
+                            error,
+                        )
                         return
                     state.dialed(call)
 
             if not asynchronous:
                 dial()
-        return wire.Reply(200, wire.json_bytes({'result': 'success', 'reason': None}), 'application/json',
-                          after=dial if asynchronous else None)
+        return wire.Reply(
+            200,
+            wire.json_bytes({'result': 'success', 'reason': None}),
+            'application/json',
+            after=dial if asynchronous else None,
+        )
 
-    # ---- voice log, sessions -------------------------------------------------------------------------
+    # ---- voice log, sessions ---------------------------------------------------------------------
 
     def voice_log(self, request: Request, data) -> Reply:
         state = self.state
@@ -121,7 +140,9 @@ class LegacyApi:
                     return wire.legacy_invalid_token()
             if not isinstance(data, dict) or wire.blank(data.get('crtObjectId')):
                 return wire.Reply(200, b'null', 'application/json')
-            return wire.file_reply(state.voice_log(data['crtObjectId'], data.get('targetFormat')), data['crtObjectId'])
+            return wire.file_reply(
+                state.voice_log(data['crtObjectId'], data.get('targetFormat')), data['crtObjectId']
+            )
 
     def ping_session(self, request: Request, data) -> Reply:
         with self.state.lock:
@@ -149,7 +170,7 @@ class LegacyApi:
             self.state.logout(str(data['sessionId']))
         return wire.text_reply('ok')
 
-    # ---- dacx dispose ----------------------------------------------------------------------------------
+    # ---- dacx dispose ----------------------------------------------------------------------------
 
     def dacx_dispose(self, request: Request) -> Reply:
         state = self.state
@@ -167,6 +188,11 @@ class LegacyApi:
             campaign = state.campaign(leg.call['campaignId'])
             if campaign is None or not campaign.has_code(code):
                 return wire.text_reply('Disposition code not in plan')
-            state.dispose(leg, code, 'dacx/dispose', attribute=param('dispositionAttr'),
-                          self_callback=param('selfCallback'))
+            state.dispose(
+                leg,
+                code,
+                'dacx/dispose',
+                attribute=param('dispositionAttr'),
+                self_callback=param('selfCallback'),
+            )
         return wire.text_reply('Dispose Successfully')

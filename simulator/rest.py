@@ -1,4 +1,5 @@
-"""Ameyo's REST API, ``/ameyorestapi/...``: JSON bodies, errors in Ameyo's RESTAPIErrorResponseEntity."""
+"""Ameyo's REST API, ``/ameyorestapi/...``: JSON bodies, errors in Ameyo's
+RESTAPIErrorResponseEntity."""
 
 import functools
 import re
@@ -18,8 +19,9 @@ CALLBACK_TIME_RE = re.compile(r'^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}$')
 
 
 def with_agent_session(endpoint):
-    """An endpoint the agent's ``sessionId`` header authenticates: it runs under the state's lock with
-    the request's JSON object and that agent; a dead or missing session is ``invalid.session.id``."""
+    """An endpoint the agent's ``sessionId`` header authenticates: it runs under the state's lock
+    with the request's JSON object and that agent; a dead or missing session is
+    ``invalid.session.id``."""
 
     @functools.wraps(endpoint)
     def authenticated(api, request: Request) -> Reply:
@@ -43,8 +45,13 @@ def valid_callback_time(value) -> bool:
 
 
 def valid_self_callback(value) -> bool:
-    """``isSelfCallback`` as Ameyo reads it: absent, a JSON boolean, or the guide's strings "true"/"false"."""
-    return value is None or isinstance(value, bool) or (isinstance(value, str) and value.lower() in ('true', 'false'))
+    """``isSelfCallback`` as Ameyo reads it: absent, a JSON boolean, or the guide's strings
+    "true"/"false"."""
+    return (
+        value is None
+        or isinstance(value, bool)
+        or (isinstance(value, str) and value.lower() in ('true', 'false'))
+    )
 
 
 class RestApi:
@@ -85,7 +92,11 @@ class RestApi:
         with state.lock:
             caller = state.session_agent(request.headers.get('sessionId'))
             if caller is None and not state.credentials.dispose_token_ok(request):
-                return wire.invalid_session() if request.headers.get('sessionId') is not None else wire.invalid_token()
+                return (
+                    wire.invalid_session()
+                    if request.headers.get('sessionId') is not None
+                    else wire.invalid_token()
+                )
             user_id, code = body.get('userId'), body.get('dispositionCodeName')
             if wire.blank(user_id):
                 return wire.missing('userId')
@@ -112,8 +123,15 @@ class RestApi:
             refusal = self._plan_refusal(leg, code)
             if refusal:
                 return refusal
-            state.dispose(leg, code, 'disposeCallForUser', callback_time=callback_time or None,
-                          self_callback=params.get('isSelfCallback'), notes=body.get('notes'), request_id=request_id)
+            state.dispose(
+                leg,
+                code,
+                'disposeCallForUser',
+                callback_time=callback_time or None,
+                self_callback=params.get('isSelfCallback'),
+                notes=body.get('notes'),
+                request_id=request_id,
+            )
         return wire.text_reply('Dispose Successfully')
 
     @with_agent_session
@@ -131,7 +149,9 @@ class RestApi:
         if state.replayed_dispose(request_id):
             return wire.text_reply('ok')
         crt = body['crtObjectId']
-        leg = state.named_leg(agent.user_id, crt, body.get('userCRTObjectId') or body.get('userCrtObjectId'))
+        leg = state.named_leg(
+            agent.user_id, crt, body.get('userCRTObjectId') or body.get('userCrtObjectId')
+        )
         if leg is None:
             return wire.rest_error(512, 'invalid.crt.object.id', 0, f'invalid crtObjectId {crt}')
         if leg.state == 'disposed':
@@ -151,7 +171,7 @@ class RestApi:
             return wire.not_in_plan(code, leg.call['campaignId'])
         return None
 
-    # ---- dial --------------------------------------------------------------------------------------
+    # ---- dial ------------------------------------------------------------------------------------
 
     @with_agent_session
     def manual_dial(self, request: Request, body: dict, agent: Agent) -> Reply:
@@ -174,7 +194,9 @@ class RestApi:
         refusal = state.customer_record_refusal(campaign_id, body.get('customerRecord'))
         if refusal:
             return wire.dial_failure(refusal)
-        state.remember_customer_record('manualdial', agent.user_id, campaign_id, phone, body.get('customerRecord'))
+        state.remember_customer_record(
+            'manualdial', agent.user_id, campaign_id, phone, body.get('customerRecord')
+        )
         call = self._dial(agent, campaign_id, dict(body, phone=phone))
         state.dialed(call)
         result = {'result': 'success', 'reason': None, 'crtObjectId': call['crtObjectId']}
@@ -184,11 +206,15 @@ class RestApi:
     def _dial(self, agent: Agent, campaign_id: str, body: dict) -> dict:
         """Connect the manual dial of ``body`` (phone, customerId) to the agent."""
         customer_id = body.get('customerId')
-        return self.state.start_call(agent.user_id, campaign_id, str(body['phone']),
-                                     customer_id='-1' if customer_id is None else customer_id,
-                                     call_type='outbound.manual.dial')
+        return self.state.start_call(
+            agent.user_id,
+            campaign_id,
+            str(body['phone']),
+            customer_id='-1' if customer_id is None else customer_id,
+            call_type='outbound.manual.dial',
+        )
 
-    # ---- plan, campaigns, voice log ------------------------------------------------------------------
+    # ---- plan, campaigns, voice log --------------------------------------------------------------
 
     @with_agent_session
     def disposition_codes(self, request: Request, body: dict, agent: Agent) -> Reply:
@@ -206,8 +232,12 @@ class RestApi:
     def assigned_campaigns(self, request: Request, body: dict, agent: Agent) -> Reply:
         campaign_ids = self.state.campaign_ids_of(agent)
         if not campaign_ids:
-            return wire.rest_error(512, 'user.not.assigned.to.any.campaign', 0, 'user not assigned to any campaign')
-        return wire.json_reply([self.state.campaign(campaign_id).as_json() for campaign_id in campaign_ids])
+            return wire.rest_error(
+                512, 'user.not.assigned.to.any.campaign', 0, 'user not assigned to any campaign'
+            )
+        return wire.json_reply(
+            [self.state.campaign(campaign_id).as_json() for campaign_id in campaign_ids]
+        )
 
     def voice_log(self, request: Request) -> Reply:
         state = self.state
@@ -225,7 +255,7 @@ class RestApi:
                 return wire.not_found()
             return wire.file_reply(state.voice_log(crt, request.param('targetFormat')), crt)
 
-    # ---- sessions ------------------------------------------------------------------------------------
+    # ---- sessions --------------------------------------------------------------------------------
 
     def login(self, request: Request) -> Reply:
         state = self.state
@@ -241,15 +271,24 @@ class RestApi:
                 return wire.rest_error(403, 'invalid.credentials', 0, 'Incorrect password')
             session_id = state.open_session(agent, force=bool(body.get('forceLogin', True)))
         if request.path.rstrip('/').endswith('/session/userLogin'):
-            return wire.json_reply({'userId': user_id, 'terminalInfo': body.get('terminalInfo'),
-                                    'sessionId': session_id})
-        return wire.json_reply({
-            'requestId': secrets.token_hex(8),
-            'contactCenterId': 1,
-            'userSessionInfo': {'sessionId': session_id, 'userId': user_id},
-            'authenticationState': {'authPolicyVsUserInfo': {'auth.type.passwd': {'loginProperties': {}}}},
-            'configurations': {},
-        })
+            return wire.json_reply(
+                {
+                    'userId': user_id,
+                    'terminalInfo': body.get('terminalInfo'),
+                    'sessionId': session_id,
+                }
+            )
+        return wire.json_reply(
+            {
+                'requestId': secrets.token_hex(8),
+                'contactCenterId': 1,
+                'userSessionInfo': {'sessionId': session_id, 'userId': user_id},
+                'authenticationState': {
+                    'authPolicyVsUserInfo': {'auth.type.passwd': {'loginProperties': {}}}
+                },
+                'configurations': {},
+            }
+        )
 
     @with_agent_session
     def logout(self, request: Request, body: dict, agent: Agent) -> Reply:

@@ -23,7 +23,8 @@ _logger = logging.getLogger(__name__)
 
 LOOPBACK_HOSTS = ('127.0.0.1', 'localhost', '::1')
 REST_PREFIX = '/ameyorestapi/'
-QUIET_ERRORS = (ConnectionError, TimeoutError, ssl.SSLError)  # a client gone away, a TLS handshake refused
+# a client gone away, a TLS handshake refused
+QUIET_ERRORS = (ConnectionError, TimeoutError, ssl.SSLError)
 
 
 class AmeyoSimulator(AgentBrowser, SimulatorState):
@@ -34,11 +35,22 @@ class AmeyoSimulator(AgentBrowser, SimulatorState):
     ``recording_failure_share``: when and how its own calls' recordings exist (package docstring).
     The other keywords are the credentials Ameyo checks (see ``Credentials``)."""
 
-    def __init__(self, host: str = '127.0.0.1', port: int = 0, *, ssl_context: ssl.SSLContext | None = None,
-                 log_requests: bool = False, recording_delay: float = 0.0, recording_failure_share: float = 0.0,
-                 **credentials):
+    def __init__(
+        self,
+        host: str = '127.0.0.1',
+        port: int = 0,
+        *,
+        ssl_context: ssl.SSLContext | None = None,
+        log_requests: bool = False,
+        recording_delay: float = 0.0,
+        recording_failure_share: float = 0.0,
+        **credentials,
+    ):
         if host not in LOOPBACK_HOSTS:
-            raise ValueError(f'AmeyoSimulator listens on loopback only ({", ".join(LOOPBACK_HOSTS)}), not {host!r}')
+            raise ValueError(
+                f'AmeyoSimulator listens on loopback only ({", ".join(LOOPBACK_HOSTS)}), not '
+                f'{host!r}'
+            )
         self.host = host
         self.port = port
         self.ssl_context = ssl_context
@@ -59,7 +71,9 @@ class AmeyoSimulator(AgentBrowser, SimulatorState):
         server.simulator = self
         self._server = server
         self.port = server.server_address[1]
-        self._thread = threading.Thread(target=server.serve_forever, name='ameyo-simulator', daemon=True)
+        self._thread = threading.Thread(
+            target=server.serve_forever, name='ameyo-simulator', daemon=True
+        )
         self._thread.start()
         return self
 
@@ -120,7 +134,9 @@ class _Server(ThreadingHTTPServer):
 
     def handle_error(self, request, client_address):
         if isinstance(sys.exc_info()[1], QUIET_ERRORS):
-            return  # a timeout test, a dropped connection, a client refusing the certificate: nothing to report
+            # a timeout test, a dropped connection, a client refusing the certificate: nothing to
+            # report
+            return
         super().handle_error(request, client_address)
 
 
@@ -183,11 +199,19 @@ class _Handler(BaseHTTPRequestHandler):
         if 'application/x-www-form-urlencoded' in (self.headers.get('Content-Type') or '').lower():
             parsed = urllib.parse.parse_qs(body.decode('utf-8', 'replace'), keep_blank_values=True)
             form = {key: values[0] for key, values in parsed.items()}
-        request = Request(self.command, path, query, self.headers, body, form,
-                          _json_or_none(body) if form is None else None)
+        request = Request(
+            self.command,
+            path,
+            query,
+            self.headers,
+            body,
+            form,
+            _json_or_none(body) if form is None else None,
+        )
         target = path + ('?' + split.query if split.query else '')
         record = sim.record(request, target)
-        record['client'] = self.client_address  # (host, port): which process sent it (the scale bench's failover)
+        # (host, port): which process sent it (the scale bench's failover)
+        record['client'] = self.client_address
         try:
             self._serve(request, target, record, started)
         finally:
@@ -211,7 +235,10 @@ class _Handler(BaseHTTPRequestHandler):
                     reply.after()
                 return
         if fault is not None and (fault.status is not None or fault.body is not None):
-            carried, reply = reply, wire.forced_reply(fault.status, fault.body, fault.content_type, fault.chunked)
+            carried, reply = (
+                reply,
+                wire.forced_reply(fault.status, fault.body, fault.content_type, fault.chunked),
+            )
             reply.after = carried.after if carried is not None else None
         elif reply is None:
             reply = self._dispatch(request)
@@ -224,7 +251,8 @@ class _Handler(BaseHTTPRequestHandler):
     def _dispatch(self, request: Request) -> Reply:
         try:
             return self.server.simulator.serve(request)
-        except Exception:  # a bug in the double answers like Tomcat, and its traceback goes to the log
+        # a bug in the double answers like Tomcat, and its traceback goes to the log
+        except Exception:
             _logger.exception('the simulator failed on %s %s', request.method, request.path)
             return wire.html_reply(wire.HTML_500, 500)
 
@@ -241,7 +269,7 @@ class _Handler(BaseHTTPRequestHandler):
             self.end_headers()
             if self.command != 'HEAD' and reply.chunked:
                 for start in range(0, len(reply.body), 16384):
-                    piece = reply.body[start:start + 16384]
+                    piece = reply.body[start : start + 16384]
                     self.wfile.write(b'%x\r\n%s\r\n' % (len(piece), piece))
                 self.wfile.write(b'0\r\n\r\n')
             elif self.command != 'HEAD':

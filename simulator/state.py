@@ -1,5 +1,5 @@
-"""What the simulated Ameyo server knows: credentials, campaigns, agents and their sessions, call legs,
-voice logs, the requests it received and the faults it was told to play.
+"""What the simulated Ameyo server knows: credentials, campaigns, agents and their sessions, call
+legs, voice logs, the requests it received and the faults it was told to play.
 
 Every method takes the state's lock (a reentrant one): an endpoint that checks, then acts, holds
 ``state.lock`` around both."""
@@ -28,9 +28,28 @@ from .wire import (
 AGENT_STATES = ('ready', 'in_call', 'wrap', 'logged_out')
 NODE_ID = 'd928'
 DEFAULT_CAMPAIGN_TYPE = 'Interactive Voice Application'
-CALL_KEYS = ('crtObjectId', 'userCrtObjectId', 'callId', 'campaignId', 'phone', 'customerId', 'userId', 'sessionId',
-             'callType', 'queueId', 'queueName')
-SHARED_CALL_KEYS = ('crtObjectId', 'campaignId', 'phone', 'customerId', 'callType', 'queueId', 'queueName')
+CALL_KEYS = (
+    'crtObjectId',
+    'userCrtObjectId',
+    'callId',
+    'campaignId',
+    'phone',
+    'customerId',
+    'userId',
+    'sessionId',
+    'callType',
+    'queueId',
+    'queueName',
+)
+SHARED_CALL_KEYS = (
+    'crtObjectId',
+    'campaignId',
+    'phone',
+    'customerId',
+    'callType',
+    'queueId',
+    'queueName',
+)
 
 
 @dataclass
@@ -48,8 +67,11 @@ class Credentials:
     def token_policy_ok(self, request: Request) -> bool:
         """The three token-policy headers (names in any case) hold exactly the configured values."""
         headers = request.headers
-        return (headers.get('hash-key') == self.hash_key and headers.get('policy-name') == self.policy_name
-                and headers.get('requesting-host') == self.requesting_host)
+        return (
+            headers.get('hash-key') == self.hash_key
+            and headers.get('policy-name') == self.policy_name
+            and headers.get('requesting-host') == self.requesting_host
+        )
 
     def dispose_token_ok(self, request: Request) -> bool:
         """The dispose token header holds the token (``Bearer`` prefix allowed)."""
@@ -68,8 +90,11 @@ class DispositionCode:
     class_id: int
 
     def as_json(self) -> dict:
-        return {'dispositionCodeId': self.code_id, 'dispositionCodeName': self.name,
-                'dispositionClassId': self.class_id}
+        return {
+            'dispositionCodeId': self.code_id,
+            'dispositionCodeName': self.name,
+            'dispositionClassId': self.class_id,
+        }
 
 
 @dataclass
@@ -78,15 +103,24 @@ class Campaign:
     name: str
     campaign_type: str
     codes: list[DispositionCode]
-    customer_key: str | None = None  # the key of the campaign's customer table, when it is not phone1
+    # the key of the campaign's customer table, when it is not phone1
+    customer_key: str | None = None
 
     def has_code(self, name: str | None) -> bool:
         return any(code.name == name for code in self.codes)
 
     def as_json(self) -> dict:
-        campaign_id = int(self.campaign_id) if INTEGER_RE.match(self.campaign_id) else self.campaign_id
-        return {'campaignId': campaign_id, 'campaignName': self.name, 'campaignType': self.campaign_type,
-                'description': f'{self.name} (simulated)', 'processId': 1, 'contactCenterId': 1}
+        campaign_id = (
+            int(self.campaign_id) if INTEGER_RE.match(self.campaign_id) else self.campaign_id
+        )
+        return {
+            'campaignId': campaign_id,
+            'campaignName': self.name,
+            'campaignType': self.campaign_type,
+            'description': f'{self.name} (simulated)',
+            'processId': 1,
+            'contactCenterId': 1,
+        }
 
 
 @dataclass
@@ -96,7 +130,8 @@ class Agent:
     campaigns: list[str]
     is_admin: bool = False
     sessions: list[str] = field(default_factory=list)
-    # dial requests still answered "not in ready state" after their latest dispose (None: all of them)
+    # dial requests still answered "not in ready state" after their latest dispose (None: all of
+    # them)
     not_ready_dials: int | None = 0
 
     def password_ok(self, password) -> bool:
@@ -120,7 +155,11 @@ class Leg:
             self.ended_at = time.time()
 
     def as_json(self) -> dict:
-        return {**self.call, 'state': self.state, 'dispositions': [dict(entry) for entry in self.dispositions]}
+        return {
+            **self.call,
+            'state': self.state,
+            'dispositions': [dict(entry) for entry in self.dispositions],
+        }
 
 
 @dataclass
@@ -143,22 +182,32 @@ class Fault:
 
 
 class SimulatorState:
-    """Campaigns, agents, sessions, calls, voice logs, recorded requests and faults, behind one lock."""
+    """Campaigns, agents, sessions, calls, voice logs, recorded requests and faults, behind one
+    lock."""
 
-    def __init__(self, credentials: Credentials, recording_delay: float = 0.0, recording_failure_share: float = 0.0):
+    def __init__(
+        self,
+        credentials: Credentials,
+        recording_delay: float = 0.0,
+        recording_failure_share: float = 0.0,
+    ):
         self.credentials = credentials
-        # voice logs of the simulator's own calls: how long after a leg ends its recording exists, and
-        # which share of calls answer a non-audio 200 instead (reset() restores these values)
+        # voice logs of the simulator's own calls: how long after a leg ends its recording exists,
+        # and which share of calls answer a non-audio 200 instead (reset() restores these values)
         self._recording_defaults = (float(recording_delay), float(recording_failure_share))
         self.lock = threading.RLock()
-        self.changed = threading.Condition(self.lock)  # notified when a request is done, a call thrown
+        # notified when a request is done, a call thrown
+        self.changed = threading.Condition(self.lock)
         self._server_hex = secrets.token_hex(4)
         self._counter = itertools.count(1)
         self.reset()
 
     def reset(self) -> None:
-        """Back to an empty state (credentials kept): no campaigns, agents, calls, requests, faults."""
-        admin = Agent(self.credentials.admin_user_id, self.credentials.admin_password, [], is_admin=True)
+        """Back to an empty state (credentials kept): no campaigns, agents, calls, requests,
+        faults."""
+        admin = Agent(
+            self.credentials.admin_user_id, self.credentials.admin_password, [], is_admin=True
+        )
         with self.lock:
             self._campaigns: dict[str, Campaign] = {}
             self._agents: dict[str, Agent] = {admin.user_id: admin}
@@ -177,22 +226,31 @@ class SimulatorState:
 
     # ---- campaigns, agents, sessions -------------------------------------------------------------
 
-    def add_campaign(self, campaign_id, name: str, dispositions: Iterable = ('Sale', 'Callback'),
-                     campaign_type: str = DEFAULT_CAMPAIGN_TYPE, customer_key: str | None = None) -> dict:
-        """Create (or replace) a campaign. ``dispositions`` are code names, or (name, classId) pairs;
-        ``customer_key``: its customer table's key when it is not phone1 (a dial must then send a customerRecord
-        with a value for it)."""
+    def add_campaign(
+        self,
+        campaign_id,
+        name: str,
+        dispositions: Iterable = ('Sale', 'Callback'),
+        campaign_type: str = DEFAULT_CAMPAIGN_TYPE,
+        customer_key: str | None = None,
+    ) -> dict:
+        """Create (or replace) a campaign. ``dispositions`` are code names, or (name, classId)
+        pairs; ``customer_key``: its customer table's key when it is not phone1 (a dial must then
+        send a customerRecord with a value for it)."""
         with self.lock:
             codes = []
             for item in dispositions:
-                code_name, class_id = (item, 1) if isinstance(item, str) else (item[0], int(item[1]))
+                code_name, class_id = (
+                    (item, 1) if isinstance(item, str) else (item[0], int(item[1]))
+                )
                 codes.append(DispositionCode(next(self._counter), code_name, class_id))
             campaign = Campaign(str(campaign_id), name, campaign_type, codes, customer_key or None)
             self._campaigns[campaign.campaign_id] = campaign
             return campaign.as_json()
 
     def add_agent(self, user_id: str, password: str = 'secret', campaigns: Iterable = ()) -> str:
-        """Create (or update) an agent assigned to ``campaigns``, log them in, return their sessionId."""
+        """Create (or update) an agent assigned to ``campaigns``, log them in, return their
+        sessionId."""
         with self.lock:
             agent = self._agents.get(user_id)
             if agent is None:
@@ -202,7 +260,8 @@ class SimulatorState:
             return self.open_session(agent, force=True)
 
     def login(self, user_id: str, force: bool = True) -> str:
-        """Log ``user_id`` in and return the new sessionId; a forced login ends their older sessions."""
+        """Log ``user_id`` in and return the new sessionId; a forced login ends their older
+        sessions."""
         with self.lock:
             return self.open_session(self._known_agent(user_id), force=force)
 
@@ -226,9 +285,9 @@ class SimulatorState:
             return agent.sessions[-1] if agent and agent.sessions else None
 
     def set_not_ready_after_dispose(self, dials: int | None) -> None:
-        """After each dispose, the agent's next ``dials`` dial requests (clickToDialWithToken[Async],
-        manualdial) answer "User is not in ready state", as Ameyo does while it frees the agent; None: every
-        one until this is set again; 0 (the default): none."""
+        """After each dispose, the agent's next ``dials`` dial requests
+        (clickToDialWithToken[Async], manualdial) answer "User is not in ready state", as Ameyo does
+        while it frees the agent; None: every one until this is set again; 0 (the default): none."""
         if dials is not None and (not isinstance(dials, int) or dials < 0):
             raise ValueError('dials must be a number of dial requests (0 or more) or None')
         with self.lock:
@@ -237,8 +296,8 @@ class SimulatorState:
                 agent.not_ready_dials = 0
 
     def still_not_ready(self, agent: Agent) -> bool:
-        """Whether the agent is still "not in ready state" after their latest dispose (a dial request asks: it
-        counts one)."""
+        """Whether the agent is still "not in ready state" after their latest dispose (a dial
+        request asks: it counts one)."""
         if agent.not_ready_dials is None:
             return True
         if agent.not_ready_dials > 0:
@@ -248,8 +307,16 @@ class SimulatorState:
 
     # ---- calls -----------------------------------------------------------------------------------
 
-    def start_call(self, user_id: str, campaign_id, phone: str, customer_id='-1', call_type: str = 'inbound.call.dial',
-                   queue_id=None, queue_name=None) -> dict:
+    def start_call(
+        self,
+        user_id: str,
+        campaign_id,
+        phone: str,
+        customer_id='-1',
+        call_type: str = 'inbound.call.dial',
+        queue_id=None,
+        queue_name=None,
+    ) -> dict:
         """Connect a call to a logged-in agent and return the call dict of their leg."""
         with self.lock:
             agent = self._logged_in_agent(user_id)
@@ -267,7 +334,8 @@ class SimulatorState:
             return self._open_leg(agent, call)
 
     def transfer(self, call: Mapping, to_user_id: str) -> dict:
-        """Transfer the call to another agent: the first agent goes to wrap, the receiver gets their own leg."""
+        """Transfer the call to another agent: the first agent goes to wrap, the receiver gets their
+        own leg."""
         with self.lock:
             leg = self._leg_of(call)
             target = self._logged_in_agent(to_user_id)
@@ -280,7 +348,8 @@ class SimulatorState:
             self._leg_of(call).end()
 
     def dispositions_of(self, call: Mapping) -> list[dict]:
-        """The dispositions recorded for that leg: code, attribute, callbackTime, notes, requestId, via, ..."""
+        """The dispositions recorded for that leg: code, attribute, callbackTime, notes, requestId,
+        via, ..."""
         with self.lock:
             return [dict(entry) for entry in self._leg_of(call).dispositions]
 
@@ -290,14 +359,15 @@ class SimulatorState:
             return [leg.as_json() for leg in self._legs.values()]
 
     def customer_records(self) -> list[dict]:
-        """The customerRecord of every dial Ameyo accepted, oldest first: ``{api, userId, campaignId, phone,
-        customerRecord}`` (customerRecord None when the dial sent none)."""
+        """The customerRecord of every dial Ameyo accepted, oldest first: ``{api, userId,
+        campaignId, phone, customerRecord}`` (customerRecord None when the dial sent none)."""
         with self.lock:
             return [dict(entry) for entry in self._customer_records]
 
     def set_voice_log(self, crt_object_id: str, body=None, fmt: str = 'mp3') -> None:
         """Store the voice log of a call. ``body`` None generates a small valid file of ``fmt``
-        ('mp3' or 'wav'); bytes/str are served as given (failure bodies: b'', b'null', HTML, JSON)."""
+        ('mp3' or 'wav'); bytes/str are served as given (failure bodies: b'', b'null', HTML,
+        JSON)."""
         if body is None:
             if fmt not in ('mp3', 'wav'):
                 raise ValueError(f'unknown voice-log format {fmt!r}')
@@ -309,7 +379,8 @@ class SimulatorState:
 
     @property
     def requests(self) -> list[dict]:
-        """Every recorded request, oldest first (method, path, query, headers, body, form, json, status, time)."""
+        """Every recorded request, oldest first (method, path, query, headers, body, form, json,
+        status, time)."""
         with self.lock:
             return list(self._requests)
 
@@ -318,14 +389,24 @@ class SimulatorState:
         with self.lock:
             return [record for record in self._requests if path_substring in record['target']]
 
-    def inject(self, match: str, status: int | None = None, body=None, content_type: str | None = None,
-               delay: float = 0.0, drop: bool = False, times: int | None = 1, carry_out: bool = False,
-               chunked: bool = False) -> None:
-        """Make the next ``times`` requests whose path or ``?command=`` contains ``match`` misbehave.
+    def inject(
+        self,
+        match: str,
+        status: int | None = None,
+        body=None,
+        content_type: str | None = None,
+        delay: float = 0.0,
+        drop: bool = False,
+        times: int | None = 1,
+        carry_out: bool = False,
+        chunked: bool = False,
+    ) -> None:
+        """Make the next ``times`` requests whose path or ``?command=`` contains ``match``
+        misbehave.
 
         They wait ``delay`` seconds, then either the connection is dropped without an answer
-        (``drop``), or ``status``/``body`` is answered instead of the real answer, or (neither given)
-        they are served normally. ``times`` None means forever. Faults are consumed in order.
+        (``drop``), or ``status``/``body`` is answered instead of the real answer, or (neither
+        given) they are served normally. ``times`` None means forever. Faults are consumed in order.
 
         ``carry_out``: Ameyo does the work first (the request is served, e.g. the call is disposed),
         then the fault replaces its answer: a proxy that timed out (``status=504``), a connection
@@ -335,19 +416,35 @@ class SimulatorState:
         if times is not None and times < 1:
             raise ValueError('times must be a positive number or None')
         with self.lock:
-            self._faults.append(Fault(match, status, body, content_type, float(delay), bool(drop), times,
-                                      bool(carry_out), bool(chunked)))
+            self._faults.append(
+                Fault(
+                    match,
+                    status,
+                    body,
+                    content_type,
+                    float(delay),
+                    bool(drop),
+                    times,
+                    bool(carry_out),
+                    bool(chunked),
+                )
+            )
 
-    def wait_for_requests(self, path_substring: str, count: int = 1, timeout: float = 10.0) -> list[dict]:
-        """Wait until ``count`` requests matching ``path_substring`` (as requests_for) are done: answered or
-        dropped, after any delay a fault gave them, and their asynchronous work run. Return them; raise
-        TimeoutError when they are not done within ``timeout`` seconds."""
+    def wait_for_requests(
+        self, path_substring: str, count: int = 1, timeout: float = 10.0
+    ) -> list[dict]:
+        """Wait until ``count`` requests matching ``path_substring`` (as requests_for) are done:
+        answered or dropped, after any delay a fault gave them, and their asynchronous work run.
+        Return them; raise TimeoutError when they are not done within ``timeout`` seconds."""
+
         def done():
             return [record for record in self.requests_for(path_substring) if record['done']]
 
         with self.changed:
             if not self.changed.wait_for(lambda: len(done()) >= count, timeout=timeout):
-                raise TimeoutError(f'{len(done())} of {count} requests to {path_substring!r} done in {timeout} s')
+                raise TimeoutError(
+                    f'{len(done())} of {count} requests to {path_substring!r} done in {timeout} s'
+                )
             return done()
 
     def request_done(self, record: dict) -> None:
@@ -374,26 +471,53 @@ class SimulatorState:
         return None
 
     def record(self, request: Request, target: str) -> dict:
-        """Record ``request``; return the record (``status`` is set once answered, ``done`` once dealt with)."""
-        record = {'method': request.method, 'path': request.path, 'query': request.query,
-                  'headers': dict(request.headers.items()), 'body': request.body, 'form': request.form,
-                  'json': request.json, 'status': None, 'time': time.time(), 'target': target, 'done': False}
+        """Record ``request``; return the record (``status`` is set once answered, ``done`` once
+        dealt with)."""
+        record = {
+            'method': request.method,
+            'path': request.path,
+            'query': request.query,
+            'headers': dict(request.headers.items()),
+            'body': request.body,
+            'form': request.form,
+            'json': request.json,
+            'status': None,
+            'time': time.time(),
+            'target': target,
+            'done': False,
+        }
         with self.lock:
             self._requests.append(record)
         return record
 
     # ---- dialed calls thrown back at Odoo --------------------------------------------------------
 
-    def set_crm(self, odoo_url: str | None, sso_url: str | None = None, ring: float = 1.0,
-                cookies: dict | None = None, login: bool = False) -> None:
+    def set_crm(
+        self,
+        odoo_url: str | None,
+        sso_url: str | None = None,
+        ring: float = 1.0,
+        cookies: dict | None = None,
+        login: bool = False,
+    ) -> None:
         """Throw the customer URL of every dialed call at ``odoo_url`` (``http://host:port``) after
         ``ring`` seconds. ``sso_url``: log the agent in there first and append their crmSessionId;
-        ``login``: log the agent in to Odoo's login page first (their Ameyo userId and password as Odoo
-        login and password) and send their Odoo session cookie, as their browser in the session-cookie mode;
-        ``cookies``: sent along, as the agent's browser would. None stops the throws."""
+        ``login``: log the agent in to Odoo's login page first (their Ameyo userId and password as
+        Odoo login and password) and send their Odoo session cookie, as their browser in the
+        session-cookie mode; ``cookies``: sent along, as the agent's browser would. None stops the
+        throws."""
         with self.lock:
-            self._crm = {'odoo_url': odoo_url.rstrip('/'), 'sso_url': sso_url, 'ring': float(ring),
-                         'cookies': dict(cookies or {}), 'login': bool(login)} if odoo_url else None
+            self._crm = (
+                {
+                    'odoo_url': odoo_url.rstrip('/'),
+                    'sso_url': sso_url,
+                    'ring': float(ring),
+                    'cookies': dict(cookies or {}),
+                    'login': bool(login),
+                }
+                if odoo_url
+                else None
+            )
 
     def crm(self) -> dict | None:
         """Where dialed calls are thrown (set_crm), or None."""
@@ -401,8 +525,8 @@ class SimulatorState:
             return dict(self._crm) if self._crm else None
 
     def wait_for_throws(self, count: int, timeout: float = 30.0) -> list[dict]:
-        """Wait until ``count`` dialed calls were thrown at Odoo (or ``timeout``); return every throw:
-        ``{userId, crtObjectId, phone, status, location, error}``."""
+        """Wait until ``count`` dialed calls were thrown at Odoo (or ``timeout``); return every
+        throw: ``{userId, crtObjectId, phone, status, location, error}``."""
         with self.changed:
             self.changed.wait_for(lambda: len(self._throws) >= count, timeout=timeout)
             return [dict(entry) for entry in self._throws]
@@ -418,19 +542,30 @@ class SimulatorState:
         """A JSON-able dump of everything (session ids included: this is a test double)."""
         with self.lock:
             return {
-                'campaigns': [{**campaign.as_json(), 'dispositions': [code.as_json() for code in campaign.codes]}
-                              for campaign in self._campaigns.values()],
+                'campaigns': [
+                    {
+                        **campaign.as_json(),
+                        'dispositions': [code.as_json() for code in campaign.codes],
+                    }
+                    for campaign in self._campaigns.values()
+                ],
                 'agents': [
-                    {'userId': agent.user_id, 'state': self.state_of(agent), 'isAdmin': agent.is_admin,
-                     'campaigns': self.campaign_ids_of(agent), 'sessions': list(agent.sessions)}
-                    for agent in self._agents.values()],
+                    {
+                        'userId': agent.user_id,
+                        'state': self.state_of(agent),
+                        'isAdmin': agent.is_admin,
+                        'campaigns': self.campaign_ids_of(agent),
+                        'sessions': list(agent.sessions),
+                    }
+                    for agent in self._agents.values()
+                ],
                 'sessions': dict(self._sessions),
                 'calls': [leg.as_json() for leg in self._legs.values()],
                 'voiceLogs': sorted(self._voice_logs),
                 'faults': [fault.as_json() for fault in self._faults],
             }
 
-    # ---- for the endpoints (they hold the lock around a check and what follows it) ----------------
+    # ---- for the endpoints (they hold the lock around a check and what follows it) ---------------
 
     def agent(self, user_id: str | None) -> Agent | None:
         return self._agents.get(user_id or '')
@@ -463,29 +598,62 @@ class SimulatorState:
             for session_id in agent.sessions:
                 self._sessions.pop(session_id, None)
             agent.sessions = []
-        session_id = f'{NODE_ID}-{self._server_hex}-ses-{agent.user_id}-{secrets.token_hex(3)}-{next(self._counter)}'
+        session_id = (
+            f'{NODE_ID}-{self._server_hex}-ses-{agent.user_id}-{secrets.token_hex(3)}-'
+            f'{next(self._counter)}'
+        )
         agent.sessions.append(session_id)
         self._sessions[session_id] = agent.user_id
         return session_id
 
     def current_leg(self, user_id: str) -> Leg | None:
         """The agent's most recent leg that is not disposed."""
-        open_legs = [leg for leg in self._legs.values() if leg.call['userId'] == user_id and leg.state != 'disposed']
+        open_legs = [
+            leg
+            for leg in self._legs.values()
+            if leg.call['userId'] == user_id and leg.state != 'disposed'
+        ]
         return max(open_legs, key=lambda leg: leg.seq) if open_legs else None
 
-    def named_leg(self, user_id: str, crt_object_id: str | None, user_crt_object_id: str | None) -> Leg | None:
-        """The agent's latest leg of the call ``crt_object_id`` (that agent leg when named), or None."""
-        legs = [leg for leg in self._legs.values()
-                if crt_object_id and leg.call['crtObjectId'] == crt_object_id and leg.call['userId'] == user_id
-                and (not user_crt_object_id or leg.call['userCrtObjectId'] == user_crt_object_id)]
+    def named_leg(
+        self, user_id: str, crt_object_id: str | None, user_crt_object_id: str | None
+    ) -> Leg | None:
+        """The agent's latest leg of the call ``crt_object_id`` (that agent leg when named), or
+        None."""
+        legs = [
+            leg
+            for leg in self._legs.values()
+            if crt_object_id
+            and leg.call['crtObjectId'] == crt_object_id
+            and leg.call['userId'] == user_id
+            and (not user_crt_object_id or leg.call['userCrtObjectId'] == user_crt_object_id)
+        ]
         return max(legs, key=lambda leg: leg.seq) if legs else None
 
-    def dispose(self, leg: Leg, code: str, via: str, attribute=None, callback_time=None, self_callback=None,
-                notes=None, request_id=None) -> dict:
-        """Dispose ``leg`` with ``code`` (received through the API ``via``); remember its requestId."""
-        entry = {'code': code, 'attribute': attribute if attribute is not None else callback_time,
-                 'callbackTime': callback_time, 'selfCallback': self_callback, 'notes': notes,
-                 'requestId': request_id, 'via': via, 'time': time.time(), 'replays': 0}
+    def dispose(
+        self,
+        leg: Leg,
+        code: str,
+        via: str,
+        attribute=None,
+        callback_time=None,
+        self_callback=None,
+        notes=None,
+        request_id=None,
+    ) -> dict:
+        """Dispose ``leg`` with ``code`` (received through the API ``via``); remember its
+        requestId."""
+        entry = {
+            'code': code,
+            'attribute': attribute if attribute is not None else callback_time,
+            'callbackTime': callback_time,
+            'selfCallback': self_callback,
+            'notes': notes,
+            'requestId': request_id,
+            'via': via,
+            'time': time.time(),
+            'replays': 0,
+        }
         leg.dispositions.append(entry)
         leg.state = 'disposed'
         agent = self._agents.get(leg.call['userId'])
@@ -504,23 +672,39 @@ class SimulatorState:
         return entry is not None
 
     def customer_record_refusal(self, campaign_id: str, customer_record) -> str | None:
-        """Why a dial in ``campaign_id`` with ``customer_record`` is refused, or None: a customerRecord that is
-        not an object of strings, or a campaign keyed on another field than phone1 without a value for it."""
+        """Why a dial in ``campaign_id`` with ``customer_record`` is refused, or None: a
+        customerRecord that is not an object of strings, or a campaign keyed on another field than
+        phone1 without a value for it."""
         if customer_record is not None and not (
-                isinstance(customer_record, dict)
-                and all(isinstance(key, str) and isinstance(value, str) for key, value in customer_record.items())):
+            isinstance(customer_record, dict)
+            and all(
+                isinstance(key, str) and isinstance(value, str)
+                for key, value in customer_record.items()
+            )
+        ):
             return 'customerRecord must be an object of string values'
         with self.lock:
             campaign = self._campaigns.get(str(campaign_id))
             key = campaign.customer_key if campaign else None
         if key and not (customer_record or {}).get(key, '').strip():
-            return f'customerRecord has no value for {key}, the primary key of campaign {campaign_id}'
+            return (
+                f'customerRecord has no value for {key}, the primary key of campaign {campaign_id}'
+            )
         return None
 
-    def remember_customer_record(self, api: str, user_id: str, campaign_id: str, phone: str, customer_record) -> None:
+    def remember_customer_record(
+        self, api: str, user_id: str, campaign_id: str, phone: str, customer_record
+    ) -> None:
         with self.lock:
-            self._customer_records.append({'api': api, 'userId': user_id, 'campaignId': str(campaign_id),
-                                           'phone': phone, 'customerRecord': customer_record})
+            self._customer_records.append(
+                {
+                    'api': api,
+                    'userId': user_id,
+                    'campaignId': str(campaign_id),
+                    'phone': phone,
+                    'customerRecord': customer_record,
+                }
+            )
 
     def dial_result(self, request_id) -> dict | None:
         """The answer a dial with ``request_id`` got, or None."""
@@ -537,7 +721,8 @@ class SimulatorState:
         return self._own_recording(crt_object_id, target_format) if body is None else body
 
     def _own_recording(self, crt: str, target_format=None) -> bytes:
-        """The simulator's recording of call ``crt``, or the non-audio body Ameyo answers instead."""
+        """The simulator's recording of call ``crt``, or the non-audio body Ameyo answers
+        instead."""
         legs = [leg for leg in self._legs.values() if leg.call['crtObjectId'] == crt]
         if not legs:
             return b''
@@ -567,8 +752,13 @@ class SimulatorState:
     def _open_leg(self, agent: Agent, shared: dict) -> dict:
         session_id = agent.sessions[-1]
         n = next(self._counter)
-        call = dict(shared, userCrtObjectId=f'{session_id}-uce-webrtc_{agent.user_id}-{n}',
-                    callId=f'{NODE_ID}-{self._server_hex}-vcall-{n}', userId=agent.user_id, sessionId=session_id)
+        call = dict(
+            shared,
+            userCrtObjectId=f'{session_id}-uce-webrtc_{agent.user_id}-{n}',
+            callId=f'{NODE_ID}-{self._server_hex}-vcall-{n}',
+            userId=agent.user_id,
+            sessionId=session_id,
+        )
         call = {key: call[key] for key in CALL_KEYS}
         self._legs[call['userCrtObjectId']] = Leg(call, 'in_call', n)
         return dict(call)

@@ -1,4 +1,5 @@
-"""What goes over the wire: a parsed request, a reply, Ameyo's answer shapes and the bodies it serves."""
+"""What goes over the wire: a parsed request, a reply, Ameyo's answer shapes and the bodies it
+serves."""
 
 import http.client
 import io
@@ -13,7 +14,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 HTML_500 = (
-    '<html><head><title>Apache Tomcat - Error report</title></head><body><h1>HTTP Status 500 - </h1>'
+    '<html><head><title>Apache Tomcat - Error report</title></head><body><h1>HTTP Status 500 - '
+    '</h1>'
     '<p>java.lang.NullPointerException</p></body></html>'
 )
 HTML_LOGIN_PAGE = (
@@ -24,12 +26,14 @@ HTML_LOGIN_PAGE = (
     '<button type="submit">Login</button></form></div></body></html>'
 )
 INTEGER_RE = re.compile(r'^-?\d+$')
-DIAL_PHONE_RE = re.compile(r'^\+?\d{3,16}$')  # what the dial APIs accept: digits, an optional leading +
+# what the dial APIs accept: digits, an optional leading +
+DIAL_PHONE_RE = re.compile(r'^\+?\d{3,16}$')
 TOKEN_HEADERS = ('hash-key', 'policy-name', 'requesting-host')
 REASONS = {512: 'Internal Error'}  # the status line Ameyo's Tomcat sends for its own status
 
 
 # ---- bodies ------------------------------------------------------------------------------------
+
 
 def json_bytes(value) -> bytes:
     """Serialise ``value`` compactly, as Ameyo's Jackson does."""
@@ -66,8 +70,10 @@ def make_wav(seconds: float = 0.25, rate: int = 8000, tone_hz: float = 0) -> byt
     buffer = io.BytesIO()
     frames = int(seconds * rate)
     if tone_hz:
-        samples = b''.join(struct.pack('<h', int(8000 * math.sin(2 * math.pi * tone_hz * index / rate)))
-                           for index in range(frames))
+        samples = b''.join(
+            struct.pack('<h', int(8000 * math.sin(2 * math.pi * tone_hz * index / rate)))
+            for index in range(frames)
+        )
     else:
         samples = b'\x00\x00' * frames
     with wave.open(buffer, 'wb') as wav:
@@ -136,12 +142,16 @@ def now_ms() -> int:
 
 def mask_target(path: str, query: Mapping[str, list[str]]) -> str:
     """The request target for the log: the path, the legacy command, every other value masked."""
-    parts = [f'{key}={value}' if key == 'command' else f'{key}=***'
-             for key, values in query.items() for value in values]
+    parts = [
+        f'{key}={value}' if key == 'command' else f'{key}=***'
+        for key, values in query.items()
+        for value in values
+    ]
     return path + ('?' + '&'.join(parts) if parts else '')
 
 
 # ---- requests and replies ------------------------------------------------------------------------
+
 
 @dataclass
 class Request:
@@ -201,7 +211,8 @@ def file_reply(body: bytes, name: str) -> Reply:
     return Reply(200, body, content_type, headers)
 
 
-# ---- Ameyo's answers ---------------------------------------------------------------------------------
+# ---- Ameyo's answers -----------------------------------------------------------------------------
+
 
 def rest_error(status: int, message: str | None, code: int, info: str | None) -> Reply:
     """Ameyo's RESTAPIErrorResponseEntity."""
@@ -233,8 +244,12 @@ def method_not_allowed() -> Reply:
 
 
 def not_in_plan(code, campaign_id) -> Reply:
-    return rest_error(512, 'disposition.code.not.in.plan', 0,
-                      f'disposition code {code} is not in the disposition plan of campaign {campaign_id}')
+    return rest_error(
+        512,
+        'disposition.code.not.in.plan',
+        0,
+        f'disposition code {code} is not in the disposition plan of campaign {campaign_id}',
+    )
 
 
 def no_call_to_dispose() -> Reply:
@@ -255,7 +270,9 @@ def dial_failure(reason: str) -> Reply:
     return json_reply({'result': 'failed', 'reason': reason})
 
 
-def forced_reply(status: int | None, body, content_type: str | None, chunked: bool = False) -> Reply:
+def forced_reply(
+    status: int | None, body, content_type: str | None, chunked: bool = False
+) -> Reply:
     """The answer an injected fault forces: Ameyo's HTML 500 page, the REST envelope of another
     error status, an empty 200, or the body given; ``chunked``: without a Content-Length."""
     status = 200 if status is None else status

@@ -5,7 +5,6 @@ from .common import AmeyoTransactionCase, create_call_leg
 
 
 class TestAmeyoAccess(AmeyoTransactionCase):
-
     def test_agent_cannot_read_server_secrets(self):
         server = self.server.with_user(self.agent_a)
         self.assertEqual(server.name, 'Test Ameyo')
@@ -27,7 +26,8 @@ class TestAmeyoAccess(AmeyoTransactionCase):
             self.campaign.with_user(self.agent_a).write({'dispose_mode': 'forced'})
         with self.assertRaises(AccessError):
             self.env['ameyo.disposition'].with_user(self.agent_a).create(
-                {'campaign_id': self.campaign.id, 'code': 'X', 'name': 'X'})
+                {'campaign_id': self.campaign.id, 'code': 'X', 'name': 'X'}
+            )
         with self.assertRaises(AccessError):
             self.campaign.with_user(self.supervisor).write({'name': 'Renamed'})
         self.campaign.with_user(self.manager).write({'name': 'Renamed'})
@@ -36,7 +36,9 @@ class TestAmeyoAccess(AmeyoTransactionCase):
         leg_a = self.create_leg('CRT-A', self.agent_a, 'U-A')
         leg_b = self.create_leg('CRT-B', self.agent_b, 'U-B')
         Call = self.env['ameyo.call']
-        self.assertEqual(Call.with_user(self.agent_a).search([('id', 'in', (leg_a | leg_b).ids)]), leg_a)
+        self.assertEqual(
+            Call.with_user(self.agent_a).search([('id', 'in', (leg_a | leg_b).ids)]), leg_a
+        )
         with self.assertRaises(AccessError):
             leg_b.with_user(self.agent_a).read(['phone'])
         with self.assertRaises(AccessError):
@@ -45,19 +47,27 @@ class TestAmeyoAccess(AmeyoTransactionCase):
             leg_a.with_user(self.agent_a).unlink()
 
     def test_supervisor_sees_every_leg(self):
-        legs = self.create_leg('CRT-A', self.agent_a, 'U-A') | self.create_leg('CRT-B', self.agent_b, 'U-B')
-        self.assertEqual(self.env['ameyo.call'].with_user(self.supervisor).search([('id', 'in', legs.ids)]), legs)
+        legs = self.create_leg('CRT-A', self.agent_a, 'U-A') | self.create_leg(
+            'CRT-B', self.agent_b, 'U-B'
+        )
+        self.assertEqual(
+            self.env['ameyo.call'].with_user(self.supervisor).search([('id', 'in', legs.ids)]), legs
+        )
 
     def test_agent_session_is_private(self):
         session = self.env['ameyo.agent.session'].create(
-            {'user_id': self.agent_a.id, 'server_id': self.server.id, 'session_id': 'sess-SECRET'})
+            {'user_id': self.agent_a.id, 'server_id': self.server.id, 'session_id': 'sess-SECRET'}
+        )
         for user in (self.agent_a, self.supervisor, self.manager):
             with self.assertRaises(AccessError):
                 session.with_user(user).read(['session_id'])
 
     def test_recordings_for_supervisors(self):
-        leg = self.create_leg('CRT-R', self.agent_a, 'U-R', state='disposed', connected_at=fields.Datetime.now())
-        self.env.company.ameyo_agents_replay = True  # the agent reads their leg's recording, not who listened
+        leg = self.create_leg(
+            'CRT-R', self.agent_a, 'U-R', state='disposed', connected_at=fields.Datetime.now()
+        )
+        # the agent reads their leg's recording, not who listened
+        self.env.company.ameyo_agents_replay = True
         # who listened is for supervisors (playing itself: test_recording_access)
         with self.assertRaises(AccessError):
             leg.recording_id.with_user(self.agent_a).read(['access_ids'])
@@ -68,11 +78,15 @@ class TestAmeyoAccess(AmeyoTransactionCase):
     def test_multi_company(self):
         other_company = self.env['res.company'].create({'name': 'Other Co'})
         other_server = self.env['ameyo.server'].create(
-            {'name': 'Other', 'base_url': 'http://127.0.0.1:3', 'company_id': other_company.id})
+            {'name': 'Other', 'base_url': 'http://127.0.0.1:3', 'company_id': other_company.id}
+        )
         other_campaign = self.env['ameyo.campaign'].create(
-            {'server_id': other_server.id, 'ameyo_campaign_id': '1', 'name': 'Theirs'})
-        leg = create_call_leg(self.env, {'server_id': other_server.id, 'crt_object_id': 'X',
-                                         'user_id': self.supervisor.id})
+            {'server_id': other_server.id, 'ameyo_campaign_id': '1', 'name': 'Theirs'}
+        )
+        leg = create_call_leg(
+            self.env,
+            {'server_id': other_server.id, 'crt_object_id': 'X', 'user_id': self.supervisor.id},
+        )
         self.assertEqual(other_campaign.company_id, other_company)
         supervisor = self.supervisor.with_user(self.supervisor)
         self.assertFalse(supervisor.env['ameyo.server'].search([('id', '=', other_server.id)]))

@@ -1,7 +1,8 @@
-"""Each Ameyo API chosen on its own (issue 22, point 1): the server's Dispose API, Dial API and Recording API,
-their Automatic choices and fallbacks, the API the simulator actually received, the migration of existing
-servers, and Test Connection's line per capability. And disposeCallForUser's body as the guide's sample (point 7)
-in both spellings of isSelfCallback."""
+"""Each Ameyo API chosen on its own (issue 22, point 1): the server's Dispose API, Dial API and
+Recording API, their Automatic choices and fallbacks, the API the simulator actually received, the
+migration of existing servers, and Test Connection's line per capability. And disposeCallForUser's
+body as the guide's sample (point 7) in both spellings of isSelfCallback."""
+
 from datetime import timedelta
 
 from odoo import fields
@@ -14,7 +15,6 @@ from .test_recordings import RecordingCase
 
 
 class TestDisposeApiChoice(DisposeCase):
-
     def dispose(self, *, record_session=True, **values):
         call, leg = self.pop(record_session=record_session)
         self.confirm(leg, **values)
@@ -28,9 +28,12 @@ class TestDisposeApiChoice(DisposeCase):
         self.assertFalse(self.sim.requests_for('/dacx/dispose'))
         [request] = self.sim.requests_for('disposeCallForUser')
         self.assertEqual(request['headers']['authorization'], CREDENTIALS['dispose_token'])
-        # the guide's sample: every key of dispositionParams, isSelfCallback as a string, no callback: ""
-        self.assertEqual(request['json']['dispositionParams'],
-                         {'isSelfCallback': 'false', 'callbackTime': '', 'phone': leg.phone})
+        # the guide's sample: every key of dispositionParams, isSelfCallback as a string, no
+        # callback: ""
+        self.assertEqual(
+            request['json']['dispositionParams'],
+            {'isSelfCallback': 'false', 'callbackTime': '', 'phone': leg.phone},
+        )
         self.assertEqual(self.sim.dispositions_of(call)[0]['via'], 'disposeCallForUser')
 
     def test_self_callback_in_both_spellings(self):
@@ -38,23 +41,33 @@ class TestDisposeApiChoice(DisposeCase):
         for spelling, expected in (('string', 'true'), ('boolean', True)):
             with self.subTest(spelling=spelling):
                 self.server.self_callback_spelling = spelling
-                call, leg = self.dispose(code='Callback', callback_at=callback_at, callback_user_id=self.agent_a.id)
+                call, leg = self.dispose(
+                    code='Callback', callback_at=callback_at, callback_user_id=self.agent_a.id
+                )
                 self.assertEqual(leg.state, 'disposed', leg.dispose_error)
                 request = self.sim.requests_for('disposeCallForUser')[-1]
                 params = request['json']['dispositionParams']
                 self.assertIs(type(params['isSelfCallback']), type(expected))
                 self.assertEqual(params['isSelfCallback'], expected)
                 self.assertTrue(params['callbackTime'])
-                [disposition] = self.sim.dispositions_of(call)  # the simulator took it, as a real Ameyo does
+                # the simulator took it, as a real Ameyo does
+                [disposition] = self.sim.dispositions_of(call)
                 self.assertEqual(disposition['selfCallback'], expected)
         # what no Ameyo reads is refused by the simulator: it does check the spelling
         self.sim.start_call(AGENT, '101', '9740011229')
         with mute_logger(CLIENT_LOGGER):
             refused = self.client.transport.send(
-                'disposeCallForUser', 'POST', '/ameyorestapi/voice/disposeCallForUser',
+                'disposeCallForUser',
+                'POST',
+                '/ameyorestapi/voice/disposeCallForUser',
                 headers={'authorization': CREDENTIALS['dispose_token']},
-                json_body={'userId': AGENT, 'dispositionCodeName': 'Sale', 'requestId': 'r-bad',
-                           'dispositionParams': {'isSelfCallback': 'maybe'}})
+                json_body={
+                    'userId': AGENT,
+                    'dispositionCodeName': 'Sale',
+                    'requestId': 'r-bad',
+                    'dispositionParams': {'isSelfCallback': 'maybe'},
+                },
+            )
         self.assertEqual(refused.status, 400)
 
     def test_automatic_falls_back_to_dacx_without_a_dispose_token(self):
@@ -62,7 +75,9 @@ class TestDisposeApiChoice(DisposeCase):
         call, leg = self.dispose()
         self.assertEqual((leg.state, leg.dispose_api), ('disposed', 'legacy'))
         self.assertFalse(self.sim.requests_for('disposeCallForUser'))
-        self.assertEqual(self.sim.requests_for('/dacx/dispose')[0]['query']['crtObjectId'], [call['crtObjectId']])
+        self.assertEqual(
+            self.sim.requests_for('/dacx/dispose')[0]['query']['crtObjectId'], [call['crtObjectId']]
+        )
 
     def test_automatic_falls_back_to_dacx_past_the_wrap_window(self):
         call, leg = self.pop(record_session=True)
@@ -99,7 +114,6 @@ class TestDisposeApiChoice(DisposeCase):
 
 
 class TestDialApiChoice(DialCase):
-
     def test_automatic_is_the_guides_token_dial_even_with_a_session(self):
         self.server.dial_api = 'auto'
         self.server._ameyo_record_agent_session(self.agent_a, self.session_a)
@@ -126,7 +140,6 @@ class TestDialApiChoice(DialCase):
 
 
 class TestRecordingApiChoice(RecordingCase):
-
     def setUp(self):
         super().setUp()
         self.server.recording_api = 'auto'
@@ -137,27 +150,33 @@ class TestRecordingApiChoice(RecordingCase):
         self.fetch(leg)
         self.assertEqual(leg.recording_state, 'fetched')
         [request] = self.voice_log_requests()
-        self.assertEqual((request['path'], request['query']['command']),
-                         ('/ameyowebaccess/command', ['downloadVoiceLog']))
+        self.assertEqual(
+            (request['path'], request['query']['command']),
+            ('/ameyowebaccess/command', ['downloadVoiceLog']),
+        )
         self.assertEqual(request['headers']['hash-key'], CREDENTIALS['hash_key'])
         self.assertNotIn(self.session_a, request['target'])
 
     def test_automatic_falls_back_to_the_rest_download_with_the_session(self):
         self.server._ameyo_record_agent_session(self.agent_a, self.session_a)
-        self.server.requesting_host = 'not-registered.example.com'  # Ameyo refuses the token headers
+        # Ameyo refuses the token headers
+        self.server.requesting_host = 'not-registered.example.com'
         _call, leg = self.ended_leg()
         self.fetch(leg)
         self.assertEqual(leg.recording_state, 'fetched')
         command, rest = self.voice_log_requests()
         self.assertEqual(command['path'], '/ameyowebaccess/command')
-        self.assertEqual((rest['path'], rest['headers']['sessionId']),
-                         ('/ameyorestapi/cc/downloadVoiceLog', self.session_a))
+        self.assertEqual(
+            (rest['path'], rest['headers']['sessionId']),
+            ('/ameyorestapi/cc/downloadVoiceLog', self.session_a),
+        )
         # without the agent's session there is nothing to fall back on: the refusal is recorded
         self.env['ameyo.agent.session'].search([]).unlink()
         _call, leg = self.ended_leg()
         self.fetch(leg)
         self.assertEqual(leg.recording_state, 'pending')
-        self.assertIn('Invalid token', leg.recording_id.error or '')  # Ameyo's words on the token headers
+        # Ameyo's words on the token headers
+        self.assertIn('Invalid token', leg.recording_id.error or '')
         self.assertEqual(len(self.voice_log_requests()), 3)
 
     def test_automatic_without_a_hash_key_uses_the_rest_download(self):
@@ -171,7 +190,10 @@ class TestRecordingApiChoice(RecordingCase):
 
     def test_each_api_alone(self):
         self.server._ameyo_record_agent_session(self.agent_a, self.session_a)
-        for choice, path in (('rest', '/ameyorestapi/cc/downloadVoiceLog'), ('webaccess', '/ameyowebaccess/command')):
+        for choice, path in (
+            ('rest', '/ameyorestapi/cc/downloadVoiceLog'),
+            ('webaccess', '/ameyowebaccess/command'),
+        ):
             with self.subTest(choice=choice):
                 self.server.recording_api = choice
                 before = len(self.voice_log_requests())
@@ -186,32 +208,55 @@ class TestRecordingApiChoice(RecordingCase):
         _call, leg = self.ended_leg()
         self.fetch(leg)
         self.assertEqual(leg.recording_state, 'pending')
-        self.assertEqual([request['path'] for request in self.voice_log_requests()[before:]],
-                         ['/ameyowebaccess/command'])
+        self.assertEqual(
+            [request['path'] for request in self.voice_log_requests()[before:]],
+            ['/ameyowebaccess/command'],
+        )
 
 
 class TestServerApisMigration(AmeyoTransactionCase):
-
     def test_existing_servers_keep_their_apis(self):
         Server = self.env['ameyo.server']
-        legacy = Server.create({'name': 'Old legacy', 'base_url': 'http://127.0.0.1:1', 'api_flavour': 'legacy'})
-        rest = Server.create({'name': 'Old rest', 'base_url': 'http://127.0.0.1:1', 'api_flavour': 'rest'})
-        chosen = Server.create({'name': 'Old rest, sync dial', 'base_url': 'http://127.0.0.1:1',
-                                'api_flavour': 'rest', 'dial_api': 'token_sync'})
+        legacy = Server.create(
+            {'name': 'Old legacy', 'base_url': 'http://127.0.0.1:1', 'api_flavour': 'legacy'}
+        )
+        rest = Server.create(
+            {'name': 'Old rest', 'base_url': 'http://127.0.0.1:1', 'api_flavour': 'rest'}
+        )
+        chosen = Server.create(
+            {
+                'name': 'Old rest, sync dial',
+                'base_url': 'http://127.0.0.1:1',
+                'api_flavour': 'rest',
+                'dial_api': 'token_sync',
+            }
+        )
         # the new columns as the upgrade fills them: their defaults
-        self.assertEqual((legacy.dispose_api, legacy.recording_api, legacy.dial_api, legacy.self_callback_spelling),
-                         ('auto', 'auto', 'auto', 'string'))
+        self.assertEqual(
+            (
+                legacy.dispose_api,
+                legacy.recording_api,
+                legacy.dial_api,
+                legacy.self_callback_spelling,
+            ),
+            ('auto', 'auto', 'auto', 'string'),
+        )
         self.env.flush_all()
         run_migration(self.env.cr, '19.0.1.7.0', 'post-server-apis', '19.0.1.6.0')
         self.env.invalidate_all()
         fields_ = ('dispose_api', 'recording_api', 'dial_api', 'self_callback_spelling')
-        self.assertEqual([legacy[name] for name in fields_], ['dacx', 'webaccess', 'token_async', 'boolean'])
-        self.assertEqual([rest[name] for name in fields_], ['auto', 'rest', 'session_first', 'boolean'])
-        self.assertEqual([chosen[name] for name in fields_], ['auto', 'rest', 'token_sync', 'boolean'])
+        self.assertEqual(
+            [legacy[name] for name in fields_], ['dacx', 'webaccess', 'token_async', 'boolean']
+        )
+        self.assertEqual(
+            [rest[name] for name in fields_], ['auto', 'rest', 'session_first', 'boolean']
+        )
+        self.assertEqual(
+            [chosen[name] for name in fields_], ['auto', 'rest', 'token_sync', 'boolean']
+        )
 
 
 class TestConnectionPerCapability(SimulatorCase):
-
     def lines(self):
         with mute_logger(CLIENT_LOGGER):
             action = self.server.action_test_connection()
@@ -229,12 +274,21 @@ class TestConnectionPerCapability(SimulatorCase):
         self.assertIn('disposeCallForUser with the dispose token: Ameyo accepts the token', dispose)
         self.assertIn('dacx/dispose with the agent\'s Ameyo session: answered', dispose)
         dial = self.line(lines, 'Dial (Automatic')
-        self.assertIn('clickToDialWithTokenAsync with the hash key: Ameyo accepts the hash key', dial)
+        self.assertIn(
+            'clickToDialWithTokenAsync with the hash key: Ameyo accepts the hash key', dial
+        )
         self.assertIn('Not sent as a probe: a dial request could dial.', dial)
         recordings = self.line(lines, 'Recordings (Automatic')
-        self.assertIn('The downloadVoiceLog command (/ameyowebaccess/command) with the hash key: answered', recordings)
-        self.assertIn('/ameyorestapi/cc/downloadVoiceLog) with the agent\'s Ameyo session: answered', recordings)
-        # the probes touched nothing: a user, a session and a call that cannot exist; no dial was asked for
+        self.assertIn(
+            'The downloadVoiceLog command (/ameyowebaccess/command) with the hash key: answered',
+            recordings,
+        )
+        self.assertIn(
+            '/ameyorestapi/cc/downloadVoiceLog) with the agent\'s Ameyo session: answered',
+            recordings,
+        )
+        # the probes touched nothing: a user, a session and a call that cannot exist; no dial was
+        # asked for
         [probe] = self.sim.requests_for('disposeCallForUser')
         self.assertEqual(probe['json']['userId'], 'crm-ameyo-connection-test-nobody')
         self.assertEqual(probe['status'], 512)
@@ -244,7 +298,9 @@ class TestConnectionPerCapability(SimulatorCase):
     def test_a_refused_dispose_token_and_a_missing_rest_download(self):
         self.server.sudo().dispose_token = 'wrong-token'
         self.server.recording_api = 'rest'
-        self.sim.inject('/cc/downloadVoiceLog', status=404, body='Not Found', content_type='text/plain')
+        self.sim.inject(
+            '/cc/downloadVoiceLog', status=404, body='Not Found', content_type='text/plain'
+        )
         params, lines = self.lines()
         self.assertEqual(params['title'], 'Ameyo is reachable, but some APIs will fail')
         dispose = self.line(lines, 'Dispose (Automatic')
@@ -255,12 +311,16 @@ class TestConnectionPerCapability(SimulatorCase):
         self.assertIn('did not answer (HTTP 404', recordings)
 
     def test_session_apis_alone(self):
-        self.server.write({'dispose_api': 'dacx', 'dial_api': 'manualdial', 'recording_api': 'webaccess'})
+        self.server.write(
+            {'dispose_api': 'dacx', 'dial_api': 'manualdial', 'recording_api': 'webaccess'}
+        )
         params, lines = self.lines()
         self.assertEqual(params['type'], 'success', params['message'])
         self.assertTrue(self.line(lines, 'Dispose (dacx/dispose only)').startswith('✔'))
         self.assertFalse(self.sim.requests_for('disposeCallForUser'))
         dial = self.line(lines, 'Dial (manualdial only)')
         self.assertIn('Not sent as a probe', dial)
-        self.assertTrue(self.line(lines, 'Recordings (the downloadVoiceLog command only)').startswith('✔'))
+        self.assertTrue(
+            self.line(lines, 'Recordings (the downloadVoiceLog command only)').startswith('✔')
+        )
         self.assertFalse(self.sim.requests_for('/cc/downloadVoiceLog'))

@@ -1,4 +1,6 @@
-"""Disposition end to end against the simulator: save first, then Ameyo; nothing lost when it says no."""
+"""Disposition end to end against the simulator: save first, then Ameyo; nothing lost when it says
+no."""
+
 import time
 from contextlib import contextmanager
 from datetime import timedelta
@@ -23,18 +25,26 @@ class WorkerKilled(BaseException):
 
 
 class DisposeCase(SimulatorCase):
-
     def setUp(self):
         super().setUp()
         self.env['ir.config_parameter'].sudo().set_param('crm_ameyo.phone_key_digits', 10)
         self.server.write({'callback_tz': 'Asia/Kolkata', 'api_flavour': 'rest'})
         self.campaign.write({'dispose_mode': 'crm_only', 'wrap_timeout': 60})
-        self.env['ameyo.disposition'].create([
-            {'campaign_id': self.campaign.id, 'code': 'Callback', 'name': 'Call back', 'is_callback': True},
-            {'campaign_id': self.campaign.id, 'code': 'Not In Ameyo Plan', 'name': 'Odoo only'},
-        ])
+        self.env['ameyo.disposition'].create(
+            [
+                {
+                    'campaign_id': self.campaign.id,
+                    'code': 'Callback',
+                    'name': 'Call back',
+                    'is_callback': True,
+                },
+                {'campaign_id': self.campaign.id, 'code': 'Not In Ameyo Plan', 'name': 'Odoo only'},
+            ]
+        )
         # a number of its own (the demo data may hold others)
-        self.partner = self.env['res.partner'].create({'name': 'Meera Iyer', 'phone': '+91 97400 11223'})
+        self.partner = self.env['res.partner'].create(
+            {'name': 'Meera Iyer', 'phone': '+91 97400 11223'}
+        )
         self.env['ameyo.agent.session'].search([('user_id', '=', self.agent_a.id)]).unlink()
         # the send and the cron open transactions of their own: in tests, savepoints of this one
         self.env.flush_all()
@@ -52,17 +62,23 @@ class DisposeCase(SimulatorCase):
 
     def ameyo_url(self, call, event, agent=None, **extra):
         """What Odoo records when Ameyo throws the ``event`` URL of ``call`` (the simulator's own
-        parameters, ``extra`` added) for ``agent``, once the controller authenticated them: the leg."""
+        parameters, ``extra`` added) for ``agent``, once the controller authenticated them: the
+        leg."""
         params = self.sim.lifecycle_params(call, event, **extra)
-        leg = self.env['ameyo.call']._ameyo_register_leg(self.server, params, event, agent or self.agent_a)
+        leg = self.env['ameyo.call']._ameyo_register_leg(
+            self.server, params, event, agent or self.agent_a
+        )
         if event == 'dispose':
             leg._ameyo_record_disposition(params)
         return leg
 
     def confirm(self, leg, code='Sale', notes='Wants the gold plan', **values):
         disposition = self.campaign.disposition_ids.filtered(lambda d: d.code == code)
-        wizard = self.env['ameyo.dispose.wizard'].with_user(leg.env.user).create(
-            {'call_id': leg.id, 'disposition_id': disposition.id, 'notes': notes, **values})
+        wizard = (
+            self.env['ameyo.dispose.wizard']
+            .with_user(leg.env.user)
+            .create({'call_id': leg.id, 'disposition_id': disposition.id, 'notes': notes, **values})
+        )
         return wizard.action_confirm()
 
     def send(self, leg):
@@ -71,9 +87,9 @@ class DisposeCase(SimulatorCase):
 
     @contextmanager
     def worker_killed(self):
-        """The block is cut off as a killed worker is. Not Odoo's assertRaises: that one rolls back a
-        savepoint, and the transactions the send committed are savepoints inside it in tests, while
-        nothing undoes a commit in production."""
+        """The block is cut off as a killed worker is. Not Odoo's assertRaises: that one rolls back
+        a savepoint, and the transactions the send committed are savepoints inside it in tests,
+        while nothing undoes a commit in production."""
         try:
             yield
         except WorkerKilled:
@@ -86,20 +102,24 @@ class DisposeCase(SimulatorCase):
 
 
 class TestDispose(DisposeCase):
-
     def test_notes_keep_their_line_breaks_in_the_chatter(self):
         _call, leg = self.pop()
         self.confirm(leg, notes='Sale Ordered\n20 units <b>by Friday</b>')
         body = str(self.partner.message_ids[0].body)
-        # saved, Ameyo not told yet: the note does not say "disposed" (tests below: what happened to the leg)
-        self.assertRegex(body, r'Outcome of call 9740011223: Sale<br\s*/?>Sale Ordered<br\s*/?>'
-                               r'20 units &lt;b&gt;by Friday&lt;/b&gt;')
+        # saved, Ameyo not told yet: the note does not say "disposed" (tests below: what happened to
+        # the leg)
+        self.assertRegex(
+            body,
+            r'Outcome of call 9740011223: Sale<br\s*/?>Sale Ordered<br\s*/?>'
+            r'20 units &lt;b&gt;by Friday&lt;/b&gt;',
+        )
         self.assertEqual(str(leg.sudo().message_ids[0].body), body)
 
     def test_crm_only_saves_first_then_frees_the_agent(self):
         call, leg = self.pop()
         self.assertEqual(leg.partner_id, self.partner)
-        self.sim.hangup(call)  # the customer hung up: Ameyo holds the agent in wrap until the dispose
+        # the customer hung up: Ameyo holds the agent in wrap until the dispose
+        self.sim.hangup(call)
         self.assertEqual(self.sim.agent_state('t.agent-a@acme'), 'wrap')
         action = self.confirm(leg)
         # saved, Ameyo not told yet: the client sends the second request
@@ -114,7 +134,9 @@ class TestDispose(DisposeCase):
         self.assertEqual(leg.dispose_api, 'rest')
         self.assertEqual(self.sim.agent_state('t.agent-a@acme'), 'ready')
         [disposition] = self.sim.dispositions_of(call)
-        self.assertEqual((disposition['code'], disposition['requestId']), ('Sale', leg.dispose_request_id))
+        self.assertEqual(
+            (disposition['code'], disposition['requestId']), ('Sale', leg.dispose_request_id)
+        )
         self.assertLessEqual(len(leg.dispose_request_id), 21)
         with self.assertRaises(UserError):
             leg.action_dispose()  # a disposed leg cannot be disposed again by mistake
@@ -123,7 +145,9 @@ class TestDispose(DisposeCase):
         call, leg = self.pop()
         self.agent_a.tz = 'Europe/Paris'
         callback_at = fields.Datetime.now().replace(microsecond=0) + timedelta(days=1)
-        self.confirm(leg, code='Callback', callback_at=callback_at, callback_user_id=self.agent_b.id)
+        self.confirm(
+            leg, code='Callback', callback_at=callback_at, callback_user_id=self.agent_b.id
+        )
         self.assertEqual(leg.callback_at, callback_at)
         self.assertTrue(leg.disposition_attribute.startswith('local-'))
         activity = self.partner.activity_ids
@@ -131,23 +155,32 @@ class TestDispose(DisposeCase):
         self.send(leg)
         self.assertEqual(leg.state, 'disposed')
         [disposition] = self.sim.dispositions_of(call)
-        expected = (callback_at + timedelta(hours=5, minutes=30)).strftime('%Y-%m-%d %H:%M:%S')  # Asia/Kolkata
+        # Asia/Kolkata
+        expected = (callback_at + timedelta(hours=5, minutes=30)).strftime('%Y-%m-%d %H:%M:%S')
         self.assertEqual(disposition['callbackTime'], expected)
-        self.assertEqual(disposition['selfCallback'], 'false')  # another agent calls back (the guide's spelling)
+        # another agent calls back (the guide's spelling)
+        self.assertEqual(disposition['selfCallback'], 'false')
 
     def test_callback_call_links_the_call_that_scheduled_it(self):
-        twin = self.env['res.partner'].create({'name': 'Meera Iyer (office)', 'phone': '097400-11223'})
+        twin = self.env['res.partner'].create(
+            {'name': 'Meera Iyer (office)', 'phone': '097400-11223'}
+        )
         call, leg = self.pop()
         self.assertFalse(leg.partner_id)  # two contacts share the number: the agent picks
         leg._ameyo_link(twin)
         callback_at = fields.Datetime.now().replace(microsecond=0) + timedelta(hours=2)
-        self.confirm(leg, code='Callback', callback_at=callback_at, callback_user_id=self.agent_a.id)
+        self.confirm(
+            leg, code='Callback', callback_at=callback_at, callback_user_id=self.agent_a.id
+        )
         self.send(leg)
-        self.sim.start_call('t.agent-a@acme', '101', '09740011223', call_type='outbound.callback.dial')
+        self.sim.start_call(
+            't.agent-a@acme', '101', '09740011223', call_type='outbound.callback.dial'
+        )
         callback_leg = self.ameyo_url(self.sim.calls()[-1], 'customer')
         outcome, record = callback_leg.with_user(self.agent_a)._ameyo_resolve_pop()
         self.assertEqual(callback_leg.callback_origin_id, leg.sudo())
-        self.assertEqual((outcome, record), ('open', twin))  # the contact of the call that scheduled it
+        # the contact of the call that scheduled it
+        self.assertEqual((outcome, record), ('open', twin))
 
     def test_refusal_keeps_everything_and_says_why(self):
         call, leg = self.pop()
@@ -158,7 +191,9 @@ class TestDispose(DisposeCase):
         self.assertEqual(result['params']['type'], 'danger')
         self.assertIn('Dispose the call in Ameyo', result['params']['message'])
         self.assertFalse(leg.dispose_next_try)  # a refusal is not retried
-        self.assertEqual((leg.notes, leg.disposition_code), ('Customer asked for a quote', 'Not In Ameyo Plan'))
+        self.assertEqual(
+            (leg.notes, leg.disposition_code), ('Customer asked for a quote', 'Not In Ameyo Plan')
+        )
         self.assertEqual(self.sim.agent_state('t.agent-a@acme'), 'in_call')
         # the agent fixes the code and confirms again: same requestId, now accepted
         request_id = leg.dispose_request_id
@@ -189,7 +224,8 @@ class TestDispose(DisposeCase):
     def test_timeout_then_retry(self):
         call, leg = self.pop(record_session=True)
         self.confirm(leg)
-        self.sim.inject('disposeCallForUser', delay=1)  # Ameyo disposes, but answers after the client gave up
+        # Ameyo disposes, but answers after the client gave up
+        self.sim.inject('disposeCallForUser', delay=1)
         with self.ameyo_timeout(0.3):
             self.send(leg)
         self.assertEqual(leg.state, 'dispose_failed')
@@ -222,7 +258,8 @@ class TestDispose(DisposeCase):
         call, leg = self.pop()
         self.campaign.wrap_timeout = 30
         self.confirm(leg)
-        leg.sudo().dispose_saved_at = fields.Datetime.now() - timedelta(seconds=25)  # 0.8 x 30 s is over
+        # 0.8 x 30 s is over
+        leg.sudo().dispose_saved_at = fields.Datetime.now() - timedelta(seconds=25)
         result = self.send(leg)
         self.assertEqual(result['params']['type'], 'danger')
         self.assertFalse(self.sim.requests_for('disposeCallForUser'))
@@ -239,8 +276,9 @@ class TestDispose(DisposeCase):
         self.assertEqual(self.sim.agent_state('t.agent-a@acme'), 'ready')
 
     def test_ameyo_accepts_then_odoo_fails(self):
-        """Ameyo disposed, Odoo failed to record it: no second disposeCallForUser (it could dispose the
-        agent's next call); the retry names the call, Ameyo says it is done, the leg ends disposed, once."""
+        """Ameyo disposed, Odoo failed to record it: no second disposeCallForUser (it could dispose
+        the agent's next call); the retry names the call, Ameyo says it is done, the leg ends
+        disposed, once."""
         call, leg = self.pop(record_session=True)
         self.confirm(leg)
         call_class = type(self.env['ameyo.call'])
@@ -258,24 +296,30 @@ class TestDispose(DisposeCase):
         self.assertEqual(len(self.sim.dispositions_of(call)), 1)
 
     def test_legacy_flavour_and_dispose_and_redial(self):
-        self.server.write({'api_flavour': 'legacy', 'dispose_api': 'dacx'})  # what a Legacy server migrates to
+        # what a Legacy server migrates to
+        self.server.write({'api_flavour': 'legacy', 'dispose_api': 'dacx'})
         call, leg = self.pop(record_session=True)
         self.confirm(leg)
         self.send(leg)
         self.assertEqual((leg.state, leg.dispose_api), ('disposed', 'legacy'))
-        self.assertEqual(self.sim.requests_for('/dacx/dispose')[0]['query']['crtObjectId'], [call['crtObjectId']])
+        self.assertEqual(
+            self.sim.requests_for('/dacx/dispose')[0]['query']['crtObjectId'], [call['crtObjectId']]
+        )
         self.server.write({'api_flavour': 'rest', 'dispose_api': 'auto'})
         call, leg = self.pop(phone='9740011223', record_session=True)
         self.confirm(leg, redial=True, redial_phone='9000000001')
         self.send(leg)
         self.assertEqual((leg.state, leg.dispose_api), ('disposed', 'dispose_dial'))
         self.assertEqual(self.sim.agent_state('t.agent-a@acme'), 'in_call')  # the redial started
-        self.assertEqual(self.send(leg)['params']['type'], 'success')  # said once more: nothing to send
+        # said once more: nothing to send
+        self.assertEqual(self.send(leg)['params']['type'], 'success')
         notice = leg._ameyo_dispose_notification_agent()['params']
         self.assertEqual(notice['title'], 'Call disposed, redialing')
         self.assertIn('Ameyo is dialing 9000000001', notice['message'])
-        self.assertEqual(self.sim.requests_for('disposeAndManualDial')[0]['json']['requestId'],
-                         leg.dispose_request_id)
+        self.assertEqual(
+            self.sim.requests_for('disposeAndManualDial')[0]['json']['requestId'],
+            leg.dispose_request_id,
+        )
 
     def test_legacy_without_agent_session_says_what_to_do(self):
         self.server.write({'api_flavour': 'legacy', 'dispose_api': 'dacx'})
@@ -289,7 +333,8 @@ class TestDispose(DisposeCase):
         call, leg = self.pop()
         partner = self.partner.with_user(self.agent_a)
         self.assertEqual(partner.ameyo_open_call_id, leg)
-        partner.write({'email': 'meera@example.com'})  # what the form's save does before the object button
+        # what the form's save does before the object button
+        partner.write({'email': 'meera@example.com'})
         action = partner.action_ameyo_dispose()
         self.assertEqual(action['res_model'], 'ameyo.dispose.wizard')
         self.assertEqual(action['context']['default_call_id'], leg.id)
@@ -298,13 +343,15 @@ class TestDispose(DisposeCase):
 
 
 class TestDisposeRights(DisposeCase):
-    """Who disposes what: an agent their own legs, with the codes of their campaign; a supervisor any leg;
-    and always as the leg's own agent in Ameyo."""
+    """Who disposes what: an agent their own legs, with the codes of their campaign; a supervisor
+    any leg; and always as the leg's own agent in Ameyo."""
 
     def test_only_the_agent_or_a_supervisor_disposes(self):
         call, leg = self.pop()
         with self.assertRaises(AccessError):
-            self.env['ameyo.dispose.wizard'].with_user(self.agent_b).create({'call_id': leg.id}).action_confirm()
+            self.env['ameyo.dispose.wizard'].with_user(self.agent_b).create(
+                {'call_id': leg.id}
+            ).action_confirm()
         supervisor_leg = leg.with_user(self.supervisor)
         self.confirm(supervisor_leg, notes='By the supervisor')
         self.assertEqual(leg.state, 'dispose_pending')
@@ -315,7 +362,9 @@ class TestDisposeRights(DisposeCase):
         call, leg = self.pop()
         Call = self.env['ameyo.call'].with_user(self.agent_a)
         with self.assertRaises(AccessError):
-            Call.create({'server_id': self.server.id, 'crt_object_id': 'forged', 'user_id': self.agent_a.id})
+            Call.create(
+                {'server_id': self.server.id, 'crt_object_id': 'forged', 'user_id': self.agent_a.id}
+            )
         with self.assertRaises(AccessError):
             leg.write({'ameyo_user_ref': 't.agent-b@acme', 'state': 'dispose_pending'})
         leg.write({'notes': 'my own notes'})  # what agents may change themselves
@@ -323,23 +372,30 @@ class TestDisposeRights(DisposeCase):
         leg.sudo().ameyo_user_ref = 't.agent-b@acme'
         self.confirm(leg)
         self.send(leg)
-        self.assertEqual(self.sim.requests_for('disposeCallForUser')[-1]['json']['userId'], 't.agent-a@acme')
+        self.assertEqual(
+            self.sim.requests_for('disposeCallForUser')[-1]['json']['userId'], 't.agent-a@acme'
+        )
         self.assertFalse(self.sim.dispositions_of(call_b))
 
     def test_disposition_of_another_campaign_is_refused(self):
         other = self.env['ameyo.campaign'].create(
-            {'server_id': self.server.id, 'ameyo_campaign_id': '777', 'name': 'Other'})
-        foreign = self.env['ameyo.disposition'].create({'campaign_id': other.id, 'code': 'Foreign', 'name': 'F'})
+            {'server_id': self.server.id, 'ameyo_campaign_id': '777', 'name': 'Other'}
+        )
+        foreign = self.env['ameyo.disposition'].create(
+            {'campaign_id': other.id, 'code': 'Foreign', 'name': 'F'}
+        )
         call, leg = self.pop()
-        wizard = self.env['ameyo.dispose.wizard'].with_user(self.agent_a).create(
-            {'call_id': leg.id, 'disposition_id': foreign.id})
+        wizard = (
+            self.env['ameyo.dispose.wizard']
+            .with_user(self.agent_a)
+            .create({'call_id': leg.id, 'disposition_id': foreign.id})
+        )
         with self.assertRaises(UserError):
             wizard.action_confirm()
         self.assertEqual(leg.state, 'connected')
 
 
 class TestDisposeModes(DisposeCase):
-
     def test_dual_entry_saves_without_calling_ameyo_then_ameyo_dispose_url_lands_on_the_leg(self):
         self.campaign.dispose_mode = 'dual'
         call, leg = self.pop()
@@ -349,7 +405,9 @@ class TestDisposeModes(DisposeCase):
         self.assertFalse(self.sim.requests_for('disposeCallForUser'))
         same = self.ameyo_url(call, 'dispose', dispositionCode='Sale')
         self.assertEqual(same, leg.sudo())
-        self.assertEqual(self.env['ameyo.call'].search_count([('crt_object_id', '=', call['crtObjectId'])]), 1)
+        self.assertEqual(
+            self.env['ameyo.call'].search_count([('crt_object_id', '=', call['crtObjectId'])]), 1
+        )
         self.assertEqual(leg.notes, 'Dual notes')
 
     def test_forced_dispose_keeps_notes(self):
@@ -364,31 +422,50 @@ class TestDisposeModes(DisposeCase):
 
     def test_notes_survive_a_forced_dispose_while_typing(self):
         call, leg = self.pop()
-        wizard = self.env['ameyo.dispose.wizard'].with_user(self.agent_a).create({
-            'call_id': leg.id, 'disposition_id': self.disposition.id, 'notes': 'Typed while Ameyo timed out'})
-        self.ameyo_url(call, 'dispose', dispositionCode='Not Interested')  # Ameyo's wrap timeout disposed it
+        wizard = (
+            self.env['ameyo.dispose.wizard']
+            .with_user(self.agent_a)
+            .create(
+                {
+                    'call_id': leg.id,
+                    'disposition_id': self.disposition.id,
+                    'notes': 'Typed while Ameyo timed out',
+                }
+            )
+        )
+        # Ameyo's wrap timeout disposed it
+        self.ameyo_url(call, 'dispose', dispositionCode='Not Interested')
         action = wizard.action_confirm()
         self.assertEqual(action['params']['type'], 'warning')
-        self.assertEqual((leg.state, leg.disposition_code, leg.notes),
-                         ('disposed', 'Not Interested', 'Typed while Ameyo timed out'))
+        self.assertEqual(
+            (leg.state, leg.disposition_code, leg.notes),
+            ('disposed', 'Not Interested', 'Typed while Ameyo timed out'),
+        )
         self.assertFalse(self.sim.requests_for('disposeCallForUser'))
 
     def test_ameyo_only_offers_notes_only(self):
         self.campaign.dispose_mode = 'ameyo_only'
         call, leg = self.pop()
-        wizard = self.env['ameyo.dispose.wizard'].with_user(self.agent_a).create(
-            {'call_id': leg.id, 'notes': 'Only notes'})
+        wizard = (
+            self.env['ameyo.dispose.wizard']
+            .with_user(self.agent_a)
+            .create({'call_id': leg.id, 'notes': 'Only notes'})
+        )
         wizard.action_confirm()
-        self.assertEqual((leg.state, leg.notes, leg.disposition_code), ('connected', 'Only notes', False))
+        self.assertEqual(
+            (leg.state, leg.notes, leg.disposition_code), ('connected', 'Only notes', False)
+        )
         self.assertFalse(self.sim.requests_for('dispose'))
 
 
 class TestDisposeUnknownOutcome(DisposeCase):
-    """A send whose outcome Odoo cannot know is never followed by a second disposeCallForUser: it names
-    no call, and once Ameyo disposed this one it would dispose the agent's next."""
+    """A send whose outcome Odoo cannot know is never followed by a second disposeCallForUser: it
+    names no call, and once Ameyo disposed this one it would dispose the agent's next."""
 
-    GATEWAY_PAGE = ('<html><head><title>%(status)s Bad Gateway</title></head><body><center><h1>%(status)s</h1>'
-                    '</center><hr><center>nginx</center></body></html>')
+    GATEWAY_PAGE = (
+        '<html><head><title>%(status)s Bad Gateway</title></head><body><center><h1>%(status)s</h1>'
+        '</center><hr><center>nginx</center></body></html>'
+    )
 
     def test_no_second_dispose_call_for_user_after_an_unknown_outcome(self):
         call, leg = self.pop()
@@ -407,15 +484,23 @@ class TestDisposeUnknownOutcome(DisposeCase):
                 call, leg = self.pop(record_session=with_session)
                 self.confirm(leg)
                 sent = len(self.sim.requests_for('disposeCallForUser'))
-                self.sim.inject('disposeCallForUser', status=status, body=self.GATEWAY_PAGE % {'status': status},
-                                content_type='text/html', carry_out=True)
+                self.sim.inject(
+                    'disposeCallForUser',
+                    status=status,
+                    body=self.GATEWAY_PAGE % {'status': status},
+                    content_type='text/html',
+                    carry_out=True,
+                )
                 self.send(leg)
-                self.assertEqual(self.sim.agent_state('t.agent-a@acme'), 'ready')  # Ameyo did dispose
+                # Ameyo did dispose
+                self.assertEqual(self.sim.agent_state('t.agent-a@acme'), 'ready')
                 self.assertEqual((leg.state, leg.dispose_outcome_unknown), ('dispose_failed', True))
                 self.assertIn('may or may not have been carried out', leg.dispose_error)
                 self.assertNotIn('nginx', leg.dispose_error)
-                self.send(leg)  # the agent clicks Retry, within the wrap window, before their next call
-                self.assertEqual(len(self.sim.requests_for('disposeCallForUser')), sent + 1)  # not resent
+                # the agent clicks Retry, within the wrap window, before their next call
+                self.send(leg)
+                # not resent
+                self.assertEqual(len(self.sim.requests_for('disposeCallForUser')), sent + 1)
                 if with_session:  # the retry names the call instead, and Ameyo says it is done
                     self.assertEqual((leg.state, leg.dispose_api), ('disposed', 'legacy'))
                     self.assertEqual(len(self.sim.dispositions_of(call)), 1)
@@ -425,9 +510,10 @@ class TestDisposeUnknownOutcome(DisposeCase):
                     self.assertFalse(leg.dispose_next_try)
 
     def test_the_sending_mark_survives_a_worker_killed_mid_request(self):
-        """The worker (the server) dies while Ameyo disposes: the leg is known to be under way, then, once the send
-        is taken as cut off, the cron never sends it again, not even by an API that names the call: Needing
-        Attention says its outcome is unknown, and a supervisor decides."""
+        """The worker (the server) dies while Ameyo disposes: the leg is known to be under way,
+        then, once the send is taken as cut off, the cron never sends it again, not even by an API
+        that names the call: Needing Attention says its outcome is unknown, and a supervisor
+        decides."""
         for with_session in (False, True):
             with self.subTest(agent_session=with_session):
                 self._check_a_worker_killed_mid_request(with_session)
@@ -447,7 +533,9 @@ class TestDisposeUnknownOutcome(DisposeCase):
         leg.invalidate_recordset()
         self.assertEqual(self.sim.agent_state('t.agent-a@acme'), 'ready')
         # what was committed before the request left: the send is under way, its outcome unknown
-        self.assertEqual((leg.state, leg.dispose_attempts, leg.dispose_api), ('dispose_pending', 1, 'rest'))
+        self.assertEqual(
+            (leg.state, leg.dispose_attempts, leg.dispose_api), ('dispose_pending', 1, 'rest')
+        )
         self.assertTrue(leg.dispose_outcome_unknown)
         self.assertTrue(leg.dispose_sending_since)
         # meanwhile the agent clicks Retry, or saves again: neither touches a send under way
@@ -456,27 +544,46 @@ class TestDisposeUnknownOutcome(DisposeCase):
         with self.assertRaises(UserError):
             self.confirm(leg, notes='Changed my mind')
         self.assertEqual(len(self.sim.requests_for('disposeCallForUser')), sent + 1)
-        # minutes later the cron takes the leg over: outcome unknown, to Needing Attention, sent again by no API
-        # (with the agent's session, dacx/dispose could name the call: still the supervisor's decision)
+        # minutes later the cron takes the leg over: outcome unknown, to Needing Attention, sent
+        # again by no API (with the agent's session, dacx/dispose could name the call: still the
+        # supervisor's decision)
         now = fields.Datetime.now()
-        leg.sudo().write({'dispose_saved_at': now - timedelta(minutes=7),
-                          'dispose_sending_since': now - timedelta(minutes=6)})
+        leg.sudo().write(
+            {
+                'dispose_saved_at': now - timedelta(minutes=7),
+                'dispose_sending_since': now - timedelta(minutes=6),
+            }
+        )
         self.run_cron()
         self.assertEqual(len(self.sim.requests_for('disposeCallForUser')), sent + 1)
-        self.assertFalse([request for request in self.sim.requests_for('/dacx/dispose')
-                          if request['query'].get('crtObjectId') == [call['crtObjectId']]])
-        self.assertEqual((leg.state, leg.dispose_attempts, leg.dispose_next_try), ('dispose_failed', 1, False))
+        self.assertFalse(
+            [
+                request
+                for request in self.sim.requests_for('/dacx/dispose')
+                if request['query'].get('crtObjectId') == [call['crtObjectId']]
+            ]
+        )
+        self.assertEqual(
+            (leg.state, leg.dispose_attempts, leg.dispose_next_try), ('dispose_failed', 1, False)
+        )
         self.assertTrue(leg.dispose_outcome_unknown)
         self.assertIn('cut off', leg.dispose_error)
         self.assertIn('unknown', leg.dispose_error)
         self.assertFalse(leg.dispose_sending_since)
         self.assertEqual(leg.sudo().attention_reason, 'dispose_failed')
         self.assertIn('does not know whether Ameyo disposed', leg.sudo().attention_text)
-        self.assertTrue([message for message in leg.sudo().message_ids if 'Dispose outcome unknown' in message.body])
+        self.assertTrue(
+            [
+                message
+                for message in leg.sudo().message_ids
+                if 'Dispose outcome unknown' in message.body
+            ]
+        )
         self.run_cron()  # and the next runs leave it there
         self.assertEqual((leg.state, leg.dispose_attempts), ('dispose_failed', 1))
         if with_session:
-            # the supervisor checks Ameyo and sends it again: dacx/dispose names the call, Ameyo says it is done
+            # the supervisor checks Ameyo and sends it again: dacx/dispose names the call, Ameyo
+            # says it is done
             with mute_logger(CLIENT_LOGGER, DISPOSE_LOGGER):
                 leg.with_user(self.supervisor).action_attention_retry_dispose()
             leg.invalidate_recordset()
@@ -505,24 +612,51 @@ class TestDisposeCron(DisposeCase):
         self.env.invalidate_all()
 
     def test_one_bad_leg_does_not_stop_the_cron(self):
-        """A CA bundle missing on this Odoo node for one server, a charset Python does not know in one
-        answer: each leg is dealt with, the run succeeds, and the leg that cannot be sent says why."""
-        other = self.env['ameyo.server'].create({
-            'name': 'Ameyo (other node)', 'base_url': self.sim.url.replace('http://', 'https://'),
-            'verify_tls': True, 'ca_bundle': '/nonexistent/crm_ameyo/ameyo-ca.pem',
-            'dispose_token': 'test-dispose-token-SECRET'})
-        other_campaign = self.env['ameyo.campaign'].create({
-            'server_id': other.id, 'ameyo_campaign_id': '101', 'name': 'Other node', 'dispose_mode': 'crm_only',
-            'wrap_timeout': 60})
-        stranded = create_call_leg(self.env, {
-            'server_id': other.id, 'crt_object_id': 'd928-other-vce-1', 'user_crt_object_id': 'd928-other-uce-1',
-            'campaign_id': other_campaign.id, 'ameyo_campaign_ref': '101', 'user_id': self.agent_b.id,
-            'phone': '9740011000', 'state': 'dispose_pending', 'disposition_code': 'Sale',
-            'dispose_request_id': 'req-other-node-1',
-            'dispose_saved_at': fields.Datetime.now() - timedelta(seconds=40)})
+        """A CA bundle missing on this Odoo node for one server, a charset Python does not know in
+        one answer: each leg is dealt with, the run succeeds, and the leg that cannot be sent says
+        why."""
+        other = self.env['ameyo.server'].create(
+            {
+                'name': 'Ameyo (other node)',
+                'base_url': self.sim.url.replace('http://', 'https://'),
+                'verify_tls': True,
+                'ca_bundle': '/nonexistent/crm_ameyo/ameyo-ca.pem',
+                'dispose_token': 'test-dispose-token-SECRET',
+            }
+        )
+        other_campaign = self.env['ameyo.campaign'].create(
+            {
+                'server_id': other.id,
+                'ameyo_campaign_id': '101',
+                'name': 'Other node',
+                'dispose_mode': 'crm_only',
+                'wrap_timeout': 60,
+            }
+        )
+        stranded = create_call_leg(
+            self.env,
+            {
+                'server_id': other.id,
+                'crt_object_id': 'd928-other-vce-1',
+                'user_crt_object_id': 'd928-other-uce-1',
+                'campaign_id': other_campaign.id,
+                'ameyo_campaign_ref': '101',
+                'user_id': self.agent_b.id,
+                'phone': '9740011000',
+                'state': 'dispose_pending',
+                'disposition_code': 'Sale',
+                'dispose_request_id': 'req-other-node-1',
+                'dispose_saved_at': fields.Datetime.now() - timedelta(seconds=40),
+            },
+        )
         legs = self.orphans(2)
-        self.sim.inject('/dacx/dispose', status=200, body='Dispose Successfully', carry_out=True,
-                        content_type='text/plain; charset=x-ameyo-unknown')
+        self.sim.inject(
+            '/dacx/dispose',
+            status=200,
+            body='Dispose Successfully',
+            carry_out=True,
+            content_type='text/plain; charset=x-ameyo-unknown',
+        )
         cron = self.run_cron()
         self.assertEqual(cron.failure_count, 0)
         self.assertEqual(legs.mapped('state'), ['disposed', 'disposed'])
@@ -552,36 +686,50 @@ class TestDisposeCron(DisposeCase):
     def test_the_cron_reports_what_is_left(self):
         legs = self.orphans(3)
         cron = self.env.ref('crm_ameyo.ir_cron_ameyo_retry_dispose')
-        progress = self.env['ir.cron.progress'].create({'cron_id': cron.id, 'remaining': 0, 'done': 0})
-        self.cron_pass(limit=2, cron_id=cron.id, ir_cron_progress_id=progress.id,
-                       cron_end_time=time.monotonic() + 3600)
+        progress = self.env['ir.cron.progress'].create(
+            {'cron_id': cron.id, 'remaining': 0, 'done': 0}
+        )
+        self.cron_pass(
+            limit=2,
+            cron_id=cron.id,
+            ir_cron_progress_id=progress.id,
+            cron_end_time=time.monotonic() + 3600,
+        )
         self.assertEqual(legs.mapped('state'), ['disposed', 'disposed', 'dispose_pending'])
         self.assertEqual((progress.done, progress.remaining), (2, 1))  # Odoo runs it again at once
 
     def test_the_cron_stops_when_its_time_is_up(self):
         legs = self.orphans(3)
         cron = self.env.ref('crm_ameyo.ir_cron_ameyo_retry_dispose')
-        progress = self.env['ir.cron.progress'].create({'cron_id': cron.id, 'remaining': 0, 'done': 0})
-        self.cron_pass(cron_id=cron.id, ir_cron_progress_id=progress.id, cron_end_time=time.monotonic())
+        progress = self.env['ir.cron.progress'].create(
+            {'cron_id': cron.id, 'remaining': 0, 'done': 0}
+        )
+        self.cron_pass(
+            cron_id=cron.id, ir_cron_progress_id=progress.id, cron_end_time=time.monotonic()
+        )
         self.assertEqual(legs.mapped('state'), ['disposed', 'dispose_pending', 'dispose_pending'])
         self.assertEqual((progress.done, progress.remaining), (1, 2))
 
     def test_a_leg_whose_sends_keep_dying_ends_failed(self):
-        """Each send of this leg kills its worker (say it runs out of memory): the cron's next run finds the send
-        cut off and never sends it again (Ameyo may have disposed the call, even through dacx/dispose): the leg is
-        failed with the reason, outcome unknown, for a supervisor, instead of pending forever or sent again until
-        its attempts run out (as before 19.0.1.8.0)."""
+        """Each send of this leg kills its worker (say it runs out of memory): the cron's next run
+        finds the send cut off and never sends it again (Ameyo may have disposed the call, even
+        through dacx/dispose): the leg is failed with the reason, outcome unknown, for a supervisor,
+        instead of pending forever or sent again until its attempts run out (as before
+        19.0.1.8.0)."""
         [leg] = self.orphans(1)
         start = fields.Datetime.now()
         with self.ameyo_client_replaced(dispose_legacy=WorkerKilled) as sends:
-            for run in range(1, MAX_DISPOSE_ATTEMPTS + 2):  # a cron run every 6 minutes: past the time a send may take
+            # a cron run every 6 minutes: past the time a send may take
+            for run in range(1, MAX_DISPOSE_ATTEMPTS + 2):
                 with freeze_time(start + timedelta(minutes=6 * run)):
                     if run == 1:
                         with self.worker_killed():
                             self.cron_pass()
                     else:
                         self.cron_pass()
-        self.assertEqual([kwargs['crt_object_id'] for _name, _args, kwargs in sends], [leg.crt_object_id])
+        self.assertEqual(
+            [kwargs['crt_object_id'] for _name, _args, kwargs in sends], [leg.crt_object_id]
+        )
         self.assertEqual((leg.state, leg.dispose_attempts), ('dispose_failed', 1))
         self.assertIn('dacx/dispose to Ameyo was cut off', leg.dispose_error)
         self.assertTrue(leg.dispose_outcome_unknown)
@@ -596,8 +744,12 @@ class TestDisposeAnswers(DisposeCase):
         """Never "Ameyo refused the dispose: success"."""
         call, leg = self.pop()
         self.confirm(leg)
-        self.sim.inject('disposeCallForUser', status=200, body={'status': 'success', 'message': 'success'},
-                        carry_out=True)
+        self.sim.inject(
+            'disposeCallForUser',
+            status=200,
+            body={'status': 'success', 'message': 'success'},
+            carry_out=True,
+        )
         result = self.send(leg)
         self.assertEqual((result['params']['type'], leg.state), ('success', 'disposed'))
         self.assertFalse(leg.dispose_error)
@@ -606,18 +758,25 @@ class TestDisposeAnswers(DisposeCase):
     def test_an_answer_odoo_does_not_know_leaves_the_outcome_unknown(self):
         call, leg = self.pop()
         self.confirm(leg)
-        self.sim.inject('disposeCallForUser', status=200, body='Request queued', content_type='text/plain',
-                        carry_out=True)
+        self.sim.inject(
+            'disposeCallForUser',
+            status=200,
+            body='Request queued',
+            content_type='text/plain',
+            carry_out=True,
+        )
         self.send(leg)
         self.assertEqual((leg.state, leg.dispose_outcome_unknown), ('dispose_failed', True))
         self.assertIn('neither a success nor a failure', leg.dispose_error)
-        self.send(leg)  # the agent clicks Retry: disposeCallForUser may have acted, it is not sent again
+        # the agent clicks Retry: disposeCallForUser may have acted, it is not sent again
+        self.send(leg)
         self.assertEqual(len(self.sim.requests_for('disposeCallForUser')), 1)
 
     def test_an_error_page_is_summarised_for_the_agent(self):
         call, leg = self.pop()
         self.confirm(leg)
-        self.sim.inject('disposeCallForUser', status=500)  # Tomcat's error report of a NullPointerException
+        # Tomcat's error report of a NullPointerException
+        self.sim.inject('disposeCallForUser', status=500)
         result = self.send(leg)
         self.assertIn('had an internal error (HTTP 500)', result['params']['message'])
         for quoted in ('Tomcat', 'Error report', 'NullPointerException'):
@@ -626,10 +785,12 @@ class TestDisposeAnswers(DisposeCase):
 
 
 class TestDisposeWords(DisposeCase):
-    """What the chatter and the agent read says what happened to the leg, one sentence after another."""
+    """What the chatter and the agent read says what happened to the leg, one sentence after
+    another."""
 
     def assertSentences(self, params, count):
-        """A notification of ``count`` lines (its class keeps them), each a sentence ending with a full stop."""
+        """A notification of ``count`` lines (its class keeps them), each a sentence ending with a
+        full stop."""
         self.assertEqual(params.get('className'), LINES_CLASS)
         lines = params['message'].split('\n')
         self.assertEqual(len(lines), count, params['message'])
@@ -639,13 +800,18 @@ class TestDisposeWords(DisposeCase):
 
     def test_a_refused_dispose_is_not_said_disposed(self):
         _call, leg = self.pop()
-        self.sim.inject('disposeCallForUser', status=400, body={'status': 'failure',
-                                                                'message': 'unknown campaign 2'})
+        self.sim.inject(
+            'disposeCallForUser',
+            status=400,
+            body={'status': 'failure', 'message': 'unknown campaign 2'},
+        )
         self.confirm(leg, notes='Call me on Monday')
         result = self.send(leg)
         self.assertEqual(leg.state, 'dispose_failed')
         # the contact's note: the outcome saved, not a dispose that did not happen
-        [note] = self.partner.message_ids.filtered(lambda message: 'Call me on Monday' in str(message.body))
+        [note] = self.partner.message_ids.filtered(
+            lambda message: 'Call me on Monday' in str(message.body)
+        )
         self.assertIn('Outcome of call 9740011223: Sale', str(note.body))
         bodies = ' '.join(str(body) for body in leg.sudo().message_ids.mapped('body'))
         self.assertNotIn('disposed:', bodies)
@@ -667,27 +833,44 @@ class TestDisposeWords(DisposeCase):
         _call, leg = self.pop()
         self.confirm(leg, notes='Happy customer')
         self.assertEqual(leg.state, 'disposed')
-        [note] = self.partner.message_ids.filtered(lambda message: 'Happy customer' in str(message.body))
+        [note] = self.partner.message_ids.filtered(
+            lambda message: 'Happy customer' in str(message.body)
+        )
         self.assertIn('Call 9740011223 disposed: Sale', str(note.body))
 
     def test_the_recording_notification_separates_its_sentences(self):
-        """Ameyo answered null for the recording: its reason is a sentence of its own before what Odoo does."""
-        self.server.write({'recording_format': 'mp3', 'recording_delay_minutes': 5, 'recording_retention_days': 7})
+        """Ameyo answered null for the recording: its reason is a sentence of its own before what
+        Odoo does."""
+        self.server.write(
+            {'recording_format': 'mp3', 'recording_delay_minutes': 5, 'recording_retention_days': 7}
+        )
         call = self.sim.start_call('t.agent-a@acme', '101', '9740011223')
         self.sim.hangup(call)
-        leg = self.create_leg(call['crtObjectId'], self.agent_a, call['userCrtObjectId'], ameyo_campaign_ref='101',
-                              ameyo_call_id=call['callId'], state='disposed', partner_id=self.partner.id,
-                              connected_at=fields.Datetime.now() - timedelta(minutes=10))
+        leg = self.create_leg(
+            call['crtObjectId'],
+            self.agent_a,
+            call['userCrtObjectId'],
+            ameyo_campaign_ref='101',
+            ameyo_call_id=call['callId'],
+            state='disposed',
+            partner_id=self.partner.id,
+            connected_at=fields.Datetime.now() - timedelta(minutes=10),
+        )
         self.sim.set_voice_log(leg.crt_object_id, body=b'null')
         with mute_logger(CLIENT_LOGGER, 'odoo.addons.crm_ameyo.models.ameyo_call_recording'):
             params = leg.with_user(self.agent_a).action_fetch_recording()['params']
-        self.assertEqual((params['title'], leg.recording_state), ('Recording not fetched yet', 'pending'))
-        self.assertTrue(params['message'].endswith('(Ameyo answered null). Odoo tries again on its own.'),
-                        params['message'])
+        self.assertEqual(
+            (params['title'], leg.recording_state), ('Recording not fetched yet', 'pending')
+        )
+        self.assertTrue(
+            params['message'].endswith('(Ameyo answered null). Odoo tries again on its own.'),
+            params['message'],
+        )
 
 
 class TestCallbackActivityDone(DisposeCase):
-    """A call placed from a "Call" activity's Dial button, once its outcome is saved, marks that activity done."""
+    """A call placed from a "Call" activity's Dial button, once its outcome is saved, marks that
+    activity done."""
 
     def setUp(self):
         super().setUp()
@@ -696,12 +879,18 @@ class TestCallbackActivityDone(DisposeCase):
         self.agent_a.ameyo_default_campaign_id = self.campaign
         self.partner.country_id = self.env.ref('base.in')
         self.activity = self.partner.activity_schedule(
-            'mail.mail_activity_data_call', summary='Call back Meera', user_id=self.agent_a.id)
+            'mail.mail_activity_data_call', summary='Call back Meera', user_id=self.agent_a.id
+        )
 
     def dial_from(self, activity_id, record=None):
-        """The activity's Dial button (static/src/dial_button/activity_dial.js), then the pop of the call placed."""
+        """The activity's Dial button (static/src/dial_button/activity_dial.js), then the pop of the
+        call placed."""
         with mute_logger(CLIENT_LOGGER):
-            action = (record or self.partner).with_user(self.agent_a).action_ameyo_dial(activity_id=activity_id)
+            action = (
+                (record or self.partner)
+                .with_user(self.agent_a)
+                .action_ameyo_dial(activity_id=activity_id)
+            )
         self.assertEqual(action['params']['type'], 'success', action['params']['message'])
         self.env.invalidate_all()
         [call] = [call for call in self.sim.calls() if call['userId'] == 't.agent-a@acme'][-1:]
@@ -714,9 +903,12 @@ class TestCallbackActivityDone(DisposeCase):
         self.assertEqual(leg.sudo().answered_activity_id, self.activity)
         self.assertTrue(self.activity.active)
         self.confirm(leg, notes='Called back, sold')
-        self.assertFalse(self.activity.active)  # done: Odoo keeps it archived, and says so on the chatter
+        # done: Odoo keeps it archived, and says so on the chatter
+        self.assertFalse(self.activity.active)
         self.assertFalse(self.partner.activity_ids)
-        done = self.partner.message_ids.filtered(lambda message: 'Outcome: Sale' in str(message.body))
+        done = self.partner.message_ids.filtered(
+            lambda message: 'Outcome: Sale' in str(message.body)
+        )
         self.assertEqual(done.author_id, self.agent_a.partner_id)
 
     def test_ameyos_dispose_url_marks_it_done_too(self):
@@ -728,8 +920,9 @@ class TestCallbackActivityDone(DisposeCase):
 
     def test_an_activity_of_another_record_is_not_touched(self):
         other = self.env['res.partner'].create({'name': 'Someone Else', 'phone': '+91 90000 11111'})
-        foreign = other.activity_schedule('mail.mail_activity_data_call', summary='Not this one',
-                                          user_id=self.agent_a.id)
+        foreign = other.activity_schedule(
+            'mail.mail_activity_data_call', summary='Not this one', user_id=self.agent_a.id
+        )
         _call, leg = self.dial_from(foreign.id)
         self.assertFalse(leg.sudo().answered_activity_id)
         self.confirm(leg)

@@ -23,7 +23,8 @@ AGENT_UI_HOST = '127.0.0.2'  # another site than Odoo's 127.0.0.1: the iframe is
 
 
 def _unlimited_address_space():
-    """Odoo caps its own address space (limit_memory_hard); Chromium needs none (as Odoo's own test browser)."""
+    """Odoo caps its own address space (limit_memory_hard); Chromium needs none (as Odoo's own test
+    browser)."""
     resource.setrlimit(resource.RLIMIT_AS, (resource.RLIM_INFINITY, resource.RLIM_INFINITY))
 
 
@@ -63,28 +64,60 @@ class TestEmbeddedPop(HttpCase):
         cls.addClassCleanup(cls.agent_ui.server_close)
         cls.addClassCleanup(cls.agent_ui.shutdown)
         cls.agent_ui_origin = f'http://{AGENT_UI_HOST}:{cls.agent_ui.server_address[1]}'
-        cls.server = cls.env['ameyo.server'].create({
-            'name': 'Embedded Ameyo', 'base_url': cls.sim.url, 'session_mode': 'sso',
-            'frame_origins': cls.agent_ui_origin,
-        })
-        cls.env['ameyo.campaign'].create({'server_id': cls.server.id, 'ameyo_campaign_id': '801', 'name': 'Embedded'})
-        cls.agent = new_test_user(cls.env, login='embed_agent', password='embed-agent-pw-1',
-                                  groups='crm_ameyo.group_ameyo_agent', ameyo_user_id='embed.agent@acme')
-        cls.partner = cls.env['res.partner'].create({'name': 'Framed Caller', 'phone': '+91 97400 55667'})
+        cls.server = cls.env['ameyo.server'].create(
+            {
+                'name': 'Embedded Ameyo',
+                'base_url': cls.sim.url,
+                'session_mode': 'sso',
+                'frame_origins': cls.agent_ui_origin,
+            }
+        )
+        cls.env['ameyo.campaign'].create(
+            {'server_id': cls.server.id, 'ameyo_campaign_id': '801', 'name': 'Embedded'}
+        )
+        cls.agent = new_test_user(
+            cls.env,
+            login='embed_agent',
+            password='embed-agent-pw-1',
+            groups='crm_ameyo.group_ameyo_agent',
+            ameyo_user_id='embed.agent@acme',
+        )
+        cls.partner = cls.env['res.partner'].create(
+            {'name': 'Framed Caller', 'phone': '+91 97400 55667'}
+        )
 
     def read_iframe(self, url, expression, timeout=60):
         """Open ``url`` in a fresh headless Chromium; evaluate ``expression`` inside its cross-site
         iframe (a target of its own) until it returns something truthy, and return that."""
-        chromium = shutil.which('chromium') or shutil.which('chromium-browser') or shutil.which('google-chrome')
+        chromium = (
+            shutil.which('chromium')
+            or shutil.which('chromium-browser')
+            or shutil.which('google-chrome')
+        )
         self.assertTrue(chromium, "Chromium is needed for this test (scripts/test.sh installs it)")
         profile = tempfile.mkdtemp(prefix='crm_ameyo_chromium_')
         self.addCleanup(shutil.rmtree, profile, ignore_errors=True)
         process = subprocess.Popen(
-            [chromium, '--headless', '--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage',
-             '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run',
-             '--remote-allow-origins=*', f'--user-data-dir={profile}', '--remote-debugging-port=0',
-             '--window-size=1300,900', url],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, preexec_fn=_unlimited_address_space)
+            [
+                chromium,
+                '--headless',
+                '--no-sandbox',
+                '--disable-gpu',
+                '--disable-dev-shm-usage',
+                '--disable-background-networking',
+                '--disable-component-update',
+                '--disable-sync',
+                '--no-first-run',
+                '--remote-allow-origins=*',
+                f'--user-data-dir={profile}',
+                '--remote-debugging-port=0',
+                '--window-size=1300,900',
+                url,
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            preexec_fn=_unlimited_address_space,
+        )
         deadline = time.monotonic() + timeout
         try:
             port_file = pathlib.Path(profile, 'DevToolsActivePort')
@@ -98,8 +131,16 @@ class TestEmbeddedPop(HttpCase):
 
             def command(method, session=None, **params):
                 message_id = next(ids)
-                devtools.send(json.dumps({'id': message_id, 'method': method, 'params': params,
-                                          **({'sessionId': session} if session else {})}))
+                devtools.send(
+                    json.dumps(
+                        {
+                            'id': message_id,
+                            'method': method,
+                            'params': params,
+                            **({'sessionId': session} if session else {}),
+                        }
+                    )
+                )
                 while True:
                     message = json.loads(devtools.recv())
                     if message.get('id') == message_id:
@@ -108,12 +149,21 @@ class TestEmbeddedPop(HttpCase):
             result = None
             while time.monotonic() < deadline and not result:
                 time.sleep(0.5)
-                frames = [target for target in command('Target.getTargets')['targetInfos']
-                          if target['type'] == 'iframe' and target['url'].startswith(self.base_url())]
+                frames = [
+                    target
+                    for target in command('Target.getTargets')['targetInfos']
+                    if target['type'] == 'iframe' and target['url'].startswith(self.base_url())
+                ]
                 for frame in frames:
-                    session = command('Target.attachToTarget', targetId=frame['targetId'], flatten=True)['sessionId']
-                    evaluated = command('Runtime.evaluate', session=session, expression=expression,
-                                        returnByValue=True)
+                    session = command(
+                        'Target.attachToTarget', targetId=frame['targetId'], flatten=True
+                    )['sessionId']
+                    evaluated = command(
+                        'Runtime.evaluate',
+                        session=session,
+                        expression=expression,
+                        returnByValue=True,
+                    )
                     result = evaluated.get('result', {}).get('value') or result
             return result
         finally:
@@ -122,24 +172,36 @@ class TestEmbeddedPop(HttpCase):
 
     def test_pop_renders_in_a_cross_site_iframe(self):
         # this Chromium carries no test cookie: let its requests in, and release the test lock
-        with self.allow_requests(all_requests=True), patch.object(self, 'http_request_allow_all', True):
+        with (
+            self.allow_requests(all_requests=True),
+            patch.object(self, 'http_request_allow_all', True),
+        ):
             # Ameyo logs the agent in: Odoo's SSO endpoint answers a crmSessionId
-            login = self.sim.sso_login(f'{self.base_url()}/ameyo/sso', 'embed.agent@acme', 'embed-agent-pw-1')
+            login = self.sim.sso_login(
+                f'{self.base_url()}/ameyo/sso', 'embed.agent@acme', 'embed-agent-pw-1'
+            )
             self.assertEqual(login['status'], 'success', login)
             call = self.sim.start_call('embed.agent@acme', '801', '9740055667')
-            params = dict(self.sim.lifecycle_params(call, 'customer'), crmSessionId=login['crmSessionId'])
+            params = dict(
+                self.sim.lifecycle_params(call, 'customer'), crmSessionId=login['crmSessionId']
+            )
             odoo_url = f'{self.base_url()}/ameyo/customer?{urlencode(params)}'
             self.agent_ui.page = (
                 f'<html><body><h1>Ameyo agent UI</h1><iframe id="crm" src="{escape(odoo_url)}" '
-                'style="width: 1200px; height: 800px"></iframe></body></html>').encode()
+                'style="width: 1200px; height: 800px"></iframe></body></html>'
+            ).encode()
 
             # inside the iframe (another site), the web client shows the caller's contact form
-            shown = self.read_iframe(f'{self.agent_ui_origin}/', """(() => {
+            shown = self.read_iframe(
+                f'{self.agent_ui_origin}/',
+                """(() => {
                 const name = document.querySelector('.o_form_view .o_field_widget[name=name]');
                 const banner = document.querySelector('.o_ameyo_call_banner');
-                const value = name && (name.textContent.trim() || name.querySelector('input')?.value);
+                const value = name && (name.textContent.trim() ||
+                    name.querySelector('input')?.value);
                 return value && banner ? [value, banner.textContent] : null;
-            })()""")
+            })()""",
+            )
         self.assertTrue(shown, "the contact form did not render in the iframe")
         name, banner = shown
         self.assertEqual(name.strip(), 'Framed Caller')

@@ -1,4 +1,6 @@
-"""Who may play a call's recording, over HTTP as each role, through every route that reads attachments."""
+"""Who may play a call's recording, over HTTP as each role, through every route that reads
+attachments."""
+
 import inspect
 import re
 from datetime import timedelta
@@ -13,7 +15,8 @@ from .common import CLIENT_LOGGER, AmeyoHttpCase
 
 
 class RecordingHttpCase(AmeyoHttpCase):
-    """The test server on a simulator that records its calls (legacy API), agent A on campaign 101."""
+    """The test server on a simulator that records its calls (legacy API), agent A on campaign
+    101."""
 
     @classmethod
     def setUpClass(cls):
@@ -21,29 +24,42 @@ class RecordingHttpCase(AmeyoHttpCase):
         cls.sim = cls.start_simulator()
         cls.sim.add_campaign('101', 'Test Campaign')
         cls.sim.add_agent('t.agent-a@acme', campaigns=('101',))
-        cls.server.write({'base_url': cls.sim.url, 'api_flavour': 'legacy', 'recording_api': 'webaccess'})
+        cls.server.write(
+            {'base_url': cls.sim.url, 'api_flavour': 'legacy', 'recording_api': 'webaccess'}
+        )
 
 
 @tagged('post_install', '-at_install')
 class TestRecordingAccess(RecordingHttpCase):
-
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
         cls.server.recording_format = 'mp3'
         cls.sales = new_test_user(cls.env, login='t_sales', groups='sales_team.group_sale_salesman')
-        cls.partner = cls.env['res.partner'].create({'name': 'Meera Iyer', 'phone': '+91 97400 11223'})
+        cls.partner = cls.env['res.partner'].create(
+            {'name': 'Meera Iyer', 'phone': '+91 97400 11223'}
+        )
         call = cls.sim.start_call('t.agent-a@acme', '101', '9740011223')
         cls.sim.hangup(call)
-        cls.leg = cls.create_leg(call['crtObjectId'], cls.agent_a, call['userCrtObjectId'], state='disposed',
-                                 connected_at=fields.Datetime.now() - timedelta(minutes=10),
-                                 partner_id=cls.partner.id)
+        cls.leg = cls.create_leg(
+            call['crtObjectId'],
+            cls.agent_a,
+            call['userCrtObjectId'],
+            state='disposed',
+            connected_at=fields.Datetime.now() - timedelta(minutes=10),
+            partner_id=cls.partner.id,
+        )
         with mute_logger(CLIENT_LOGGER):
             cls.leg.with_user(cls.supervisor).action_fetch_recording()
         cls.recording = cls.leg.recording_id
         # the file: Odoo's attachment of the recording's ``audio`` field
-        cls.attachment = cls.env['ir.attachment'].search([
-            ('res_model', '=', 'ameyo.call.recording'), ('res_id', '=', cls.recording.id), ('res_field', '=', 'audio')])
+        cls.attachment = cls.env['ir.attachment'].search(
+            [
+                ('res_model', '=', 'ameyo.call.recording'),
+                ('res_id', '=', cls.recording.id),
+                ('res_field', '=', 'audio'),
+            ]
+        )
 
     def setUp(self):
         super().setUp()
@@ -74,10 +90,14 @@ class TestRecordingAccess(RecordingHttpCase):
         return f'/ameyo/recording/{self.leg.id}'
 
     def accesses(self, before):
-        return [(access.user_id, access.kind) for access in self.recording.access_ids.sorted('id')[before:]]
+        return [
+            (access.user_id, access.kind)
+            for access in self.recording.access_ids.sorted('id')[before:]
+        ]
 
     def csrf_token(self, cookies):
-        """The CSRF token Odoo gives the pages of the session ``cookies`` (read from the web client's page)."""
+        """The CSRF token Odoo gives the pages of the session ``cookies`` (read from the web
+        client's page)."""
         page = self._http('GET', '/odoo', cookies=cookies)
         return re.search(r'csrf_token: "([^"]+)"', page.text).group(1)
 
@@ -95,25 +115,32 @@ class TestRecordingAccess(RecordingHttpCase):
         self.assertForbidden(self.get(self.route, self.sales))
 
     def test_web_content_refuses_a_recording_to_everyone(self):
-        """Only the recording route serves it to people (it records the listen): /web/content, /web/image refuse
-        the file, as an attachment or as the recording's ``audio`` field, even to a supervisor, even to the call's
-        agent allowed to replay; a system administrator reads the field (Odoo's own rule, not ours)."""
+        """Only the recording route serves it to people (it records the listen): /web/content,
+        /web/image refuse the file, as an attachment or as the recording's ``audio`` field, even to
+        a supervisor, even to the call's agent allowed to replay; a system administrator reads the
+        field (Odoo's own rule, not ours)."""
         self.env.company.ameyo_agents_replay = True
         attachment, recording = self.attachment.id, self.recording.id
         for user in (self.supervisor, self.agent_a, self.agent_b, self.sales, None):
-            for path in (f'/web/content/{attachment}', f'/web/content/{attachment}?download=true',
-                         f'/web/content/ir.attachment/{attachment}/raw',
-                         f'/web/content/ir.attachment/{attachment}/datas',
-                         f'/web/image/{attachment}?download=true',
-                         f'/web/content/ameyo.call.recording/{recording}/audio',
-                         f'/web/content/ameyo.call.recording/{recording}/audio?download=true'):
+            for path in (
+                f'/web/content/{attachment}',
+                f'/web/content/{attachment}?download=true',
+                f'/web/content/ir.attachment/{attachment}/raw',
+                f'/web/content/ir.attachment/{attachment}/datas',
+                f'/web/image/{attachment}?download=true',
+                f'/web/content/ameyo.call.recording/{recording}/audio',
+                f'/web/content/ameyo.call.recording/{recording}/audio?download=true',
+            ):
                 with self.subTest(user=user and user.login, path=path):
                     self.assertRefused(self.get(path, user))
-            with self.subTest(user=user and user.login, path='/web/image'):  # Odoo's placeholder image
+            # Odoo's placeholder image
+            with self.subTest(user=user and user.login, path='/web/image'):
                 response = self.get(f'/web/image/{attachment}', user)
                 self.assertNotIn(recording_mp3()[:64], response.content)
                 self.assertEqual(response.status_code, 200)
-                self.assertTrue(response.headers['Content-Type'].startswith('image/'), response.headers)
+                self.assertTrue(
+                    response.headers['Content-Type'].startswith('image/'), response.headers
+                )
         self.assertFalse(self.recording.access_ids)
         # the field is the system administrators': the refusals above are about who asks
         admin = self.env.ref('base.user_admin')
@@ -121,37 +148,60 @@ class TestRecordingAccess(RecordingHttpCase):
         self.assertPlays(self.get(f'/web/content/ameyo.call.recording/{recording}/audio', admin))
 
     def test_access_tokens_do_not_open_a_recording(self):
-        """Odoo serves an attachment to anyone holding its token, as superuser: no user can give a recording's
-        file one (writing the attachment is writing the ``audio`` field), no search or chatter hands one out
-        (Odoo hides a field's attachments from searches), and a made-up token opens nothing."""
+        """Odoo serves an attachment to anyone holding its token, as superuser: no user can give a
+        recording's file one (writing the attachment is writing the ``audio`` field), no search or
+        chatter hands one out (Odoo hides a field's attachments from searches), and a made-up token
+        opens nothing."""
         for user in (self.supervisor, self.agent_a):
             with self.subTest(user=user.login):
-                answer = self._call_kw('ir.attachment', 'generate_access_token', [[self.attachment.id]],
-                                       self.as_(user))
-                self.assertEqual(answer.get('error', {}).get('data', {}).get('name'), 'odoo.exceptions.AccessError',
-                                 answer)
+                answer = self._call_kw(
+                    'ir.attachment', 'generate_access_token', [[self.attachment.id]], self.as_(user)
+                )
+                self.assertEqual(
+                    answer.get('error', {}).get('data', {}).get('name'),
+                    'odoo.exceptions.AccessError',
+                    answer,
+                )
         self.attachment.invalidate_recordset()
         self.assertFalse(self.attachment.access_token)
         for user in (None, self.agent_b, self.sales, self.supervisor):
             with self.subTest(user=user and user.login):
-                self.assertForbidden(self.get(f'/web/content/{self.attachment.id}?access_token=made-up-token', user))
+                self.assertForbidden(
+                    self.get(f'/web/content/{self.attachment.id}?access_token=made-up-token', user)
+                )
 
     def test_the_mail_zip_route_refuses_a_recording(self):
-        """/mail/attachment/zip streams the attachments it is given as the user: never a recording."""
-        other = self.env['ir.attachment'].create({'name': 'notes.txt', 'raw': b'call notes', 'res_model': 'ameyo.call',
-                                                  'res_id': self.leg.id})
+        """/mail/attachment/zip streams the attachments it is given as the user: never a
+        recording."""
+        other = self.env['ir.attachment'].create(
+            {
+                'name': 'notes.txt',
+                'raw': b'call notes',
+                'res_model': 'ameyo.call',
+                'res_id': self.leg.id,
+            }
+        )
         for user in (self.supervisor, self.agent_a):
             with self.subTest(user=user.login):
                 cookies = self.as_(user)
-                form = {'file_ids': str(self.attachment.id), 'zip_name': 'calls.zip',
-                        'csrf_token': self.csrf_token(cookies)}
+                form = {
+                    'file_ids': str(self.attachment.id),
+                    'zip_name': 'calls.zip',
+                    'csrf_token': self.csrf_token(cookies),
+                }
                 response = self._http('POST', '/mail/attachment/zip', data=form, cookies=cookies)
                 self.assertForbidden(response)
                 form['file_ids'] = f'{other.id},{self.attachment.id}'
-                self.assertForbidden(self._http('POST', '/mail/attachment/zip', data=form, cookies=cookies))
+                self.assertForbidden(
+                    self._http('POST', '/mail/attachment/zip', data=form, cookies=cookies)
+                )
         # the route itself works (the token is right): another attachment of the call is zipped
         cookies = self.as_(self.supervisor)
-        form = {'file_ids': str(other.id), 'zip_name': 'calls.zip', 'csrf_token': self.csrf_token(cookies)}
+        form = {
+            'file_ids': str(other.id),
+            'zip_name': 'calls.zip',
+            'csrf_token': self.csrf_token(cookies),
+        }
         response = self._http('POST', '/mail/attachment/zip', data=form, cookies=cookies)
         self.assertEqual(response.status_code, 200, response.text[:300])
         self.assertEqual(response.content[:2], b'PK')
@@ -162,7 +212,9 @@ class TestRecordingAccess(RecordingHttpCase):
         response = self._http('GET', self.route, cookies=cookies, headers={'Range': 'bytes=100-'})
         self.assertEqual(response.status_code, 206, response.text[:200])
         self.assertEqual(response.content, data[100:])
-        self.assertEqual(response.headers['Content-Range'], f'bytes 100-{len(data) - 1}/{len(data)}')
+        self.assertEqual(
+            response.headers['Content-Range'], f'bytes 100-{len(data) - 1}/{len(data)}'
+        )
         response = self._http('GET', self.route, cookies=cookies, headers={'Range': 'bytes=0-99'})
         self.assertEqual((response.status_code, response.content), (206, data[:100]))
         response = self.get(self.route, self.supervisor)
@@ -177,41 +229,64 @@ class TestRecordingAccess(RecordingHttpCase):
 
     def test_rpc_on_ir_attachment(self):
         export = self.env.ref('base.group_allow_export')
-        (self.supervisor | self.agent_a | self.agent_b | self.sales).write({'group_ids': [Command.link(export.id)]})
+        (self.supervisor | self.agent_a | self.agent_b | self.sales).write(
+            {'group_ids': [Command.link(export.id)]}
+        )
         self.env.company.ameyo_agents_replay = True  # agent A reads the recording: not its file
         attachment = self.attachment.id
         for user in (self.supervisor, self.agent_a, self.agent_b, self.sales):
             with self.subTest(user=user.login):
                 cookies = self.as_(user)
                 # searches list the file to nobody (Odoo hides the attachments of fields)
-                for domain in ([('res_model', '=', 'ameyo.call')], [('res_model', '=', 'ameyo.call.recording')],
-                               [('mimetype', '=like', 'audio/%')]):
-                    found = self._call_kw('ir.attachment', 'search_read', [domain], cookies, {'fields': ['id']})
-                    self.assertNotIn(attachment, [row['id'] for row in found.get('result') or []], found)
+                for domain in (
+                    [('res_model', '=', 'ameyo.call')],
+                    [('res_model', '=', 'ameyo.call.recording')],
+                    [('mimetype', '=like', 'audio/%')],
+                ):
+                    found = self._call_kw(
+                        'ir.attachment', 'search_read', [domain], cookies, {'fields': ['id']}
+                    )
+                    self.assertNotIn(
+                        attachment, [row['id'] for row in found.get('result') or []], found
+                    )
                 # its content, for no one: only the recording route serves it
                 for method, args, kwargs in (
-                        ('read', [[attachment], ['datas']], {}),
-                        ('read', [[attachment], ['raw']], {}),
-                        ('read', [[attachment], ['db_datas']], {}),
-                        ('read', [[attachment]], {}),
-                        ('web_read', [[attachment]], {'specification': {'datas': {}}}),
-                        ('export_data', [[attachment], ['datas']], {})):
+                    ('read', [[attachment], ['datas']], {}),
+                    ('read', [[attachment], ['raw']], {}),
+                    ('read', [[attachment], ['db_datas']], {}),
+                    ('read', [[attachment]], {}),
+                    ('web_read', [[attachment]], {'specification': {'datas': {}}}),
+                    ('export_data', [[attachment], ['datas']], {}),
+                ):
                     with self.subTest(method=method, args=args):
                         read = self._call_kw('ir.attachment', method, args, cookies, kwargs)
                         self.assertNotIn('result', read)
-                        self.assertEqual(read['error']['data']['name'], 'odoo.exceptions.AccessError', read)
+                        self.assertEqual(
+                            read['error']['data']['name'], 'odoo.exceptions.AccessError', read
+                        )
                 # a search by id finds it for nobody, and reads no content either
-                read = self._call_kw('ir.attachment', 'search_read', [[('id', '=', attachment)]], cookies,
-                                     {'fields': ['name', 'datas']})
+                read = self._call_kw(
+                    'ir.attachment',
+                    'search_read',
+                    [[('id', '=', attachment)]],
+                    cookies,
+                    {'fields': ['name', 'datas']},
+                )
                 self.assertFalse(read.get('result'), read)
                 # nor its name, read directly
-                read = self._call_kw('ir.attachment', 'read', [[attachment], ['name', 'file_size']], cookies)
+                read = self._call_kw(
+                    'ir.attachment', 'read', [[attachment], ['name', 'file_size']], cookies
+                )
                 self.assertNotIn('result', read)
                 # the recording's audio field: system administrators only
-                read = self._call_kw('ameyo.call.recording', 'read', [[self.recording.id], ['audio']], cookies)
+                read = self._call_kw(
+                    'ameyo.call.recording', 'read', [[self.recording.id], ['audio']], cookies
+                )
                 self.assertEqual(read['error']['data']['name'], 'odoo.exceptions.AccessError', read)
         # what a supervisor reads of the recording: all but the file
-        read = self._call_kw('ameyo.call.recording', 'read', [[self.recording.id]], self.as_(self.supervisor))
+        read = self._call_kw(
+            'ameyo.call.recording', 'read', [[self.recording.id]], self.as_(self.supervisor)
+        )
         self.assertEqual(read['result'][0]['file_size'], len(recording_mp3()), read)
         self.assertNotIn('audio', read['result'][0])
         # in Python too, as any user but the superuser
@@ -226,15 +301,22 @@ class TestRecordingAccess(RecordingHttpCase):
         self.assertEqual(self.attachment.sudo().raw, recording_mp3())
 
     def test_no_search_of_attachments_is_ours(self):
-        """Odoo hides a field's attachments from every search: no override of this addon adds a subquery to every
-        attachment search of every user, nor streams attachments its own way."""
+        """Odoo hides a field's attachments from every search: no override of this addon adds a
+        subquery to every attachment search of every user, nor streams attachments its own way."""
         for model in ('ir.attachment', 'ir.binary'):
-            ours = [cls for cls in type(self.env[model]).__mro__
-                    if cls.__module__.startswith('odoo.addons.crm_ameyo')]
+            ours = [
+                cls
+                for cls in type(self.env[model]).__mro__
+                if cls.__module__.startswith('odoo.addons.crm_ameyo')
+            ]
             self.assertFalse(ours, f'{model} is overridden by {ours}')
         # the test can fail: a class of ours in a model's MRO is found
-        self.assertTrue(any(cls.__module__.startswith('odoo.addons.crm_ameyo')
-                            for cls in type(self.env['res.company']).__mro__))
+        self.assertTrue(
+            any(
+                cls.__module__.startswith('odoo.addons.crm_ameyo')
+                for cls in type(self.env['res.company']).__mro__
+            )
+        )
         search = type(self.env['ir.attachment'])._search
         self.assertFalse(inspect.getmodule(search).__name__.startswith('odoo.addons.crm_ameyo'))
         # a normal user's search of attachments: the recording's file is hidden all the same
@@ -245,37 +327,67 @@ class TestRecordingAccess(RecordingHttpCase):
     def test_a_recording_hidden_from_an_agent_of_another_leg(self):
         Recording = self.env['ameyo.call.recording']
         self.env.company.ameyo_agents_replay = True
-        self.assertEqual(Recording.with_user(self.agent_a).search([('id', '=', self.recording.id)]),
-                         self.recording.with_user(self.agent_a))
+        self.assertEqual(
+            Recording.with_user(self.agent_a).search([('id', '=', self.recording.id)]),
+            self.recording.with_user(self.agent_a),
+        )
         self.assertFalse(Recording.with_user(self.agent_b).search([('id', '=', self.recording.id)]))
         self.assertFalse(self.recording.with_user(self.agent_b).has_access('read'))
-        answer = self._call_kw('ameyo.call.recording', 'read', [[self.recording.id], ['state']], self.as_(self.agent_b))
+        answer = self._call_kw(
+            'ameyo.call.recording', 'read', [[self.recording.id], ['state']], self.as_(self.agent_b)
+        )
         self.assertEqual(answer['error']['data']['name'], 'odoo.exceptions.AccessError', answer)
         # the call's own agent, only while their company lets agents replay
         self.env.company.ameyo_agents_replay = False
         self.assertFalse(Recording.with_user(self.agent_a).search([('id', '=', self.recording.id)]))
         # a supervisor writes Keep, and nothing else
         cookies = self.as_(self.supervisor)
-        answer = self._call_kw('ameyo.call.recording', 'write', [[self.recording.id], {'keep': True}], cookies)
+        answer = self._call_kw(
+            'ameyo.call.recording', 'write', [[self.recording.id], {'keep': True}], cookies
+        )
         self.assertIs(answer.get('result'), True, answer)
-        for values in ({'state': 'purged'}, {'audio': False}, {'call_id': self.leg.id}, {'error': 'x'}):
+        for values in (
+            {'state': 'purged'},
+            {'audio': False},
+            {'call_id': self.leg.id},
+            {'error': 'x'},
+        ):
             with self.subTest(values=values):
-                answer = self._call_kw('ameyo.call.recording', 'write', [[self.recording.id], values], cookies)
-                self.assertEqual(answer['error']['data']['name'], 'odoo.exceptions.AccessError', answer)
-        for method, args in (('create', [{'call_id': self.leg.id}]), ('unlink', [[self.recording.id]])):
+                answer = self._call_kw(
+                    'ameyo.call.recording', 'write', [[self.recording.id], values], cookies
+                )
+                self.assertEqual(
+                    answer['error']['data']['name'], 'odoo.exceptions.AccessError', answer
+                )
+        for method, args in (
+            ('create', [{'call_id': self.leg.id}]),
+            ('unlink', [[self.recording.id]]),
+        ):
             with self.subTest(method=method):
                 answer = self._call_kw('ameyo.call.recording', method, args, cookies)
-                self.assertEqual(answer['error']['data']['name'], 'odoo.exceptions.AccessError', answer)
+                self.assertEqual(
+                    answer['error']['data']['name'], 'odoo.exceptions.AccessError', answer
+                )
         self.recording.invalidate_recordset()
         self.assertRecordValues(self.recording, [{'state': 'fetched', 'keep': True}])
         self.assertEqual(self.attachment.sudo().raw, recording_mp3())
 
     def test_the_chatters(self):
         """The call's attachment box lists the recording to nobody (its download would go through
-        /web/content, which refuses it: the call form plays it); the contact's chatter has a note that links to
-        the call and carries no file."""
-        params = {'fetch_params': [['mail.thread', {'thread_model': 'ameyo.call', 'thread_id': self.leg.id,
-                                                     'request_list': ['attachments']}]]}
+        /web/content, which refuses it: the call form plays it); the contact's chatter has a note
+        that links to the call and carries no file."""
+        params = {
+            'fetch_params': [
+                [
+                    'mail.thread',
+                    {
+                        'thread_model': 'ameyo.call',
+                        'thread_id': self.leg.id,
+                        'request_list': ['attachments'],
+                    },
+                ]
+            ]
+        }
         for user in (self.supervisor, self.agent_a):
             with self.subTest(user=user.login):
                 data = self._rpc('/mail/data', params, cookies=self.as_(user))['result']
@@ -300,22 +412,37 @@ class TestRecordingAccess(RecordingHttpCase):
         play()
         play(query='?download=1')
         play('bytes=4000-')  # the rest of the same play: not counted again
-        play('bytes=-500')  # the end of the file (the player reads the duration there): the same play
-        self.assertEqual(self.accesses(before), [(self.supervisor, 'stream'), (self.supervisor, 'download')])
+        # the end of the file (the player reads the duration there): the same play
+        play('bytes=-500')
+        self.assertEqual(
+            self.accesses(before), [(self.supervisor, 'stream'), (self.supervisor, 'download')]
+        )
         self.get(self.route, self.agent_b)  # refused: nothing to record
         self.assertEqual(len(self.accesses(before)), 2)
         cookies.update(self.as_(self.supervisor))  # the test server keeps one session at a time
-        # a range from byte 0 is a new play, however it is written; a Range Odoo cannot serve as one byte
-        # range too (it sends the whole file then)
-        for range_header in ('bytes=0-', 'bytes=00-', 'BYTES=0-', 'Bytes = 0-1000', 'bytes=0-99,4000-',
-                             'bytes=garbage', 'bytes=4000', 'seconds=0-', 'bytes 4000-', ''):
+        # a range from byte 0 is a new play, however it is written; a Range Odoo cannot serve as one
+        # byte range too (it sends the whole file then)
+        for range_header in (
+            'bytes=0-',
+            'bytes=00-',
+            'BYTES=0-',
+            'Bytes = 0-1000',
+            'bytes=0-99,4000-',
+            'bytes=garbage',
+            'bytes=4000',
+            'seconds=0-',
+            'bytes 4000-',
+            '',
+        ):
             with self.subTest(range=range_header):
                 count = len(self.accesses(before))
                 play(range_header)
                 self.assertEqual(len(self.accesses(before)), count + 1)
         self.assertEqual({kind for _user, kind in self.accesses(before)[2:]}, {'stream'})
         # a seek long after the user's last listen of the call is a listen of its own
-        self.recording.access_ids.sudo().write({'accessed_at': fields.Datetime.now() - timedelta(hours=2)})
+        self.recording.access_ids.sudo().write(
+            {'accessed_at': fields.Datetime.now() - timedelta(hours=2)}
+        )
         count = len(self.accesses(before))
         play('bytes=4000-')
         play('bytes=5000-')
@@ -326,13 +453,18 @@ class TestRecordingAccess(RecordingHttpCase):
     def test_fetch_over_rpc_is_a_notification_for_everyone(self):
         for user in (self.sales, self.agent_b, self.agent_a):
             with self.subTest(user=user.login):
-                answer = self._call_kw('ameyo.call', 'action_fetch_recording', [[self.leg.id]], self.as_(user))
+                answer = self._call_kw(
+                    'ameyo.call', 'action_fetch_recording', [[self.leg.id]], self.as_(user)
+                )
                 self.assertNotIn('error', answer)
                 self.assertEqual(answer['result']['tag'], 'display_notification')
-        self.assertEqual(answer['result']['params']['type'], 'warning')  # their own call: it is already there
+        # their own call: it is already there
+        self.assertEqual(answer['result']['params']['type'], 'warning')
 
     def test_the_call_form_shows_the_player_to_whoever_may_play(self):
-        self.assertEqual(self.leg.with_user(self.supervisor).recording_url, f'/ameyo/recording/{self.leg.id}')
+        self.assertEqual(
+            self.leg.with_user(self.supervisor).recording_url, f'/ameyo/recording/{self.leg.id}'
+        )
         self.assertFalse(self.leg.with_user(self.agent_a).recording_url)
         self.env.company.ameyo_agents_replay = True
         self.leg.invalidate_recordset(['recording_url'])
@@ -346,15 +478,24 @@ class TestRecordingTour(RecordingHttpCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.partner = cls.env['res.partner'].create({'name': 'Tour Caller', 'phone': '+91 97400 55555'})
+        cls.partner = cls.env['res.partner'].create(
+            {'name': 'Tour Caller', 'phone': '+91 97400 55555'}
+        )
 
     def fetched_call(self, fmt):
-        """A call of the tour's caller, over, its recording (in ``fmt``) fetched by the supervisor."""
+        """A call of the tour's caller, over, its recording (in ``fmt``) fetched by the
+        supervisor."""
         self.server.recording_format = fmt
         call = self.sim.start_call('t.agent-a@acme', '101', '9740055555')
         self.sim.hangup(call)
-        leg = self.create_leg(call['crtObjectId'], self.agent_a, call['userCrtObjectId'], state='disposed',
-                              connected_at=fields.Datetime.now() - timedelta(minutes=10), partner_id=self.partner.id)
+        leg = self.create_leg(
+            call['crtObjectId'],
+            self.agent_a,
+            call['userCrtObjectId'],
+            state='disposed',
+            connected_at=fields.Datetime.now() - timedelta(minutes=10),
+            partner_id=self.partner.id,
+        )
         with mute_logger(CLIENT_LOGGER):
             leg.with_user(self.supervisor).action_fetch_recording()
         self.assertEqual(leg.recording_state, 'fetched')
@@ -362,9 +503,14 @@ class TestRecordingTour(RecordingHttpCase):
 
     def play_from_the_chatter(self, fmt):
         leg = self.fetched_call(fmt)
-        self.start_tour(f'/odoo/res.partner/{self.partner.id}', 'crm_ameyo_recording_tour', login='t_supervisor')
-        # one play, one line: opening the call form is no listen (the player loads nothing before it plays)
-        self.assertRecordValues(leg.recording_id.access_ids, [{'user_id': self.supervisor.id, 'kind': 'stream'}])
+        self.start_tour(
+            f'/odoo/res.partner/{self.partner.id}', 'crm_ameyo_recording_tour', login='t_supervisor'
+        )
+        # one play, one line: opening the call form is no listen (the player loads nothing before it
+        # plays)
+        self.assertRecordValues(
+            leg.recording_id.access_ids, [{'user_id': self.supervisor.id, 'kind': 'stream'}]
+        )
 
     def test_wav_plays_on_the_call_form(self):
         self.play_from_the_chatter('wav')
@@ -373,9 +519,15 @@ class TestRecordingTour(RecordingHttpCase):
         self.play_from_the_chatter('mp3')
 
     def test_listened_by_shows_a_play_on_the_recordings_form_at_once(self):
-        """"Listened By" needed a reload: played on the recording's own form, the listen shows at once."""
+        """ "Listened By" needed a reload: played on the recording's own form, the listen shows at
+        once."""
         leg = self.fetched_call('wav')
         self.assertFalse(leg.recording_id.access_ids)
-        self.start_tour(f'/odoo/ameyo-recordings/{leg.recording_id.id}', 'crm_ameyo_recording_listen_tour',
-                        login='t_supervisor')
-        self.assertRecordValues(leg.recording_id.access_ids, [{'user_id': self.supervisor.id, 'kind': 'stream'}])
+        self.start_tour(
+            f'/odoo/ameyo-recordings/{leg.recording_id.id}',
+            'crm_ameyo_recording_listen_tour',
+            login='t_supervisor',
+        )
+        self.assertRecordValues(
+            leg.recording_id.access_ids, [{'user_id': self.supervisor.id, 'kind': 'stream'}]
+        )

@@ -59,14 +59,21 @@ class AmeyoParamError(ValueError):
         param = self.param
         if self.problem == 'missing':
             if len(self.params) > 1:
-                return env._("The parameters %(params)s are missing from the URL.",
-                             params=format_list(env, self.params))
+                return env._(
+                    "The parameters %(params)s are missing from the URL.",
+                    params=format_list(env, self.params),
+                )
             return env._("The parameter %(param)s is missing from the URL.", param=param)
         if self.problem == 'malformed':
-            return env._("The parameter %(param)s must be %(format)s.", param=param,
-                         format=env._(PARAMETERS[param][2]))
+            return env._(
+                "The parameter %(param)s must be %(format)s.",
+                param=param,
+                format=env._(PARAMETERS[param][2]),
+            )
         if self.problem == 'twice':
-            return env._("The parameter %(param)s appears twice with different values.", param=param)
+            return env._(
+                "The parameter %(param)s appears twice with different values.", param=param
+            )
         if self.problem == 'encoding':
             return env._("The parameter %(param)s is not valid UTF-8 text.", param=param)
         if self.problem == 'digits':
@@ -79,21 +86,50 @@ PARAMETERS = {
     'sessionId': (('sessionid',), _LONG_ID_RE, _lt('an Ameyo session id')),
     'campaignId': (('campaignid',), _SHORT_ID_RE, _lt('a campaign id (letters, digits, . _ -)')),
     'crtObjectId': (('crtobjectid',), _LONG_ID_RE, _lt('an Ameyo call id')),
-    'userCrtObjectId': (('usercrtobjectid',), _LONG_ID_RE, _lt("the Ameyo id of the agent's part of the call")),
-    'userCrtObjectIds': (('usercrtobjectids',), _ID_LIST_RE, _lt("a list of Ameyo ids of the agent's calls")),
+    'userCrtObjectId': (
+        ('usercrtobjectid',),
+        _LONG_ID_RE,
+        _lt("the Ameyo id of the agent's part of the call"),
+    ),
+    'userCrtObjectIds': (
+        ('usercrtobjectids',),
+        _ID_LIST_RE,
+        _lt("a list of Ameyo ids of the agent's calls"),
+    ),
     'userId': (('userid',), AMEYO_ID_RE, _lt('an Ameyo user id')),
     'customerId': (('customerid',), _CUSTOMER_ID_RE, _lt('an Ameyo customer id')),
-    'phone': (('phone',), _PHONE_RE, _lt('a phone number (digits, +, spaces, brackets, dots, dashes)')),
-    'queueId': (('queueid',), TEXT_RE, _lt('a queue id without special characters such as < > or quotes')),
-    'queueName': (('queuename',), TEXT_RE,
-                  _lt('a queue name without special characters such as < > or quotes')),
+    'phone': (
+        ('phone',),
+        _PHONE_RE,
+        _lt('a phone number (digits, +, spaces, brackets, dots, dashes)'),
+    ),
+    'queueId': (
+        ('queueid',),
+        TEXT_RE,
+        _lt('a queue id without special characters such as < > or quotes'),
+    ),
+    'queueName': (
+        ('queuename',),
+        TEXT_RE,
+        _lt('a queue name without special characters such as < > or quotes'),
+    ),
     'callType': (('calltype',), _CALL_TYPE_RE, _lt('an Ameyo call type such as inbound.call.dial')),
-    'crmSessionId': (('crmsessionid',), _TOKEN_RE, _lt('the Odoo session token that single sign-on gave Ameyo')),
+    'crmSessionId': (
+        ('crmsessionid',),
+        _TOKEN_RE,
+        _lt('the Odoo session token that single sign-on gave Ameyo'),
+    ),
     'token': (('token',), _TOKEN_RE, _lt("the URL token set on the Ameyo server in Odoo")),
-    'dispositionCode': (('dispositioncode', 'disposition'), TEXT_RE,
-                        _lt('a disposition code without special characters such as < > or quotes')),
-    'dispositionAttribute': (('dispositionattribute', 'dispositionattr'), TEXT_RE,
-                             _lt('a disposition attribute such as local-2026-11-25 10:00:00')),
+    'dispositionCode': (
+        ('dispositioncode', 'disposition'),
+        TEXT_RE,
+        _lt('a disposition code without special characters such as < > or quotes'),
+    ),
+    'dispositionAttribute': (
+        ('dispositionattribute', 'dispositionattr'),
+        TEXT_RE,
+        _lt('a disposition attribute such as local-2026-11-25 10:00:00'),
+    ),
     'selfCallback': (('selfcallback',), _FLAG_RE, _lt('true or false')),
     # timing some dispose URLs carry (models/ameyo_call_measures.py reads them)
     'talkTime': (('talktime',), re.compile(r'^[0-9:.]{1,16}$'), _lt('seconds or HH:MM:SS')),
@@ -103,14 +139,15 @@ PARAMETERS = {
 LENIENT = frozenset({'talkTime', 'callEndTime'})
 _ALIASES = {alias: name for name, (aliases, _re, _desc) in PARAMETERS.items() for alias in aliases}
 
-# The pages Ameyo's agent client loads, under one prefix: /ameyo/<event>, or /ameyo/<server id>/<event>
-# for a database serving several Ameyo servers. A contract with Ameyo's configuration.
+# The pages Ameyo's agent client loads, under one prefix: /ameyo/<event>, or /ameyo/<server
+# id>/<event> for a database serving several Ameyo servers. A contract with Ameyo's configuration.
 URL_PREFIX = '/ameyo'
 EVENTS = ('kb', 'customer', 'preview', 'dispose')
 
 
 def lifecycle_path(event, server_id=None):
-    """The path of Odoo's page for ``event`` (a lifecycle event, or 'sso'), naming the server if given."""
+    """The path of Odoo's page for ``event`` (a lifecycle event, or 'sso'), naming the server if
+    given."""
     return f'{URL_PREFIX}/{server_id}/{event}' if server_id else f'{URL_PREFIX}/{event}'
 
 
@@ -166,8 +203,9 @@ def parse_lifecycle_params(query_items, event, query_string=''):
 def parse_lifecycle_request(httprequest, event):
     """The known parameters of the lifecycle request ``httprequest`` for ``event`` (see
     :func:`parse_lifecycle_params`, which raises :class:`AmeyoParamError`)."""
-    return parse_lifecycle_params(list(httprequest.args.items(multi=True)), event,
-                                  httprequest.query_string.decode('latin-1'))
+    return parse_lifecycle_params(
+        list(httprequest.args.items(multi=True)), event, httprequest.query_string.decode('latin-1')
+    )
 
 
 @dataclass(frozen=True)
@@ -193,22 +231,24 @@ def is_true(flag):
 # ----------------------------------------------------------------------
 # Callback attributes (dispositionAttribute): one grammar, both directions
 # ----------------------------------------------------------------------
-# The dispose wizard writes them (Odoo tells Ameyo), Ameyo's dispose URL sends them back (a callback the
-# agent scheduled in Ameyo): ``local-<time>`` in the Ameyo server's time zone, ``customer-<time>`` in the
-# customer's, both in the server's callback time format; ``after-DD-MM-YYYY HH:mm:ss``, an offset from the
-# dispose (days, months, years, hours, minutes, seconds; 3 days 2 h: after-03-00-0000 02:00:00).
+# The dispose wizard writes them (Odoo tells Ameyo), Ameyo's dispose URL sends them back (a callback
+# the agent scheduled in Ameyo): ``local-<time>`` in the Ameyo server's time zone,
+# ``customer-<time>`` in the customer's, both in the server's callback time format;
+# ``after-DD-MM-YYYY HH:mm:ss``, an offset from the dispose (days, months, years, hours, minutes,
+# seconds; 3 days 2 h: after-03-00-0000 02:00:00).
 CALLBACK_FORMS = ('local', 'customer', 'after')
 _AFTER_RE = re.compile(r'^(\d{1,3})-(\d{1,2})-(\d{1,4}) (\d{1,3}):(\d{1,2}):(\d{1,2})$')
 DEFAULT_TIME_FORMAT = '%Y-%m-%d %H:%M:%S'
-# The callback times Odoo can place: a day from Python's limits, so that no time zone pushes one out of range
-# (after-00-00-9999 00:00:01, local-0001-01-01 00:00:00 are unreadable, kept verbatim, never an error).
+# The callback times Odoo can place: a day from Python's limits, so that no time zone pushes one out
+# of range (after-00-00-9999 00:00:01, local-0001-01-01 00:00:00 are unreadable, kept verbatim,
+# never an error).
 CALLBACK_MIN = datetime.min + timedelta(days=1)
 CALLBACK_MAX = datetime.max - timedelta(days=1)
 
 
 def format_callback_attribute(form, when):
-    """The attribute of a callback: ``form`` 'local' or 'customer' with ``when`` the time already formatted
-    in its zone (the server's format), or 'after' with ``when`` a number of hours."""
+    """The attribute of a callback: ``form`` 'local' or 'customer' with ``when`` the time already
+    formatted in its zone (the server's format), or 'after' with ``when`` a number of hours."""
     if form == 'after':
         days, hours = divmod(int(when), 24)
         return f'after-{days:02d}-00-0000 {hours:02d}:00:00'
@@ -218,9 +258,9 @@ def format_callback_attribute(form, when):
 
 
 def parse_callback_attribute(attribute, time_format=DEFAULT_TIME_FORMAT):
-    """Read a callback attribute: ``(form, value)``, the value a naive datetime in the form's zone ('local',
-    'customer') or a :class:`relativedelta` from the dispose ('after'); None when it is not one Odoo can
-    read (the caller keeps it verbatim). Never raises."""
+    """Read a callback attribute: ``(form, value)``, the value a naive datetime in the form's zone
+    ('local', 'customer') or a :class:`relativedelta` from the dispose ('after'); None when it is
+    not one Odoo can read (the caller keeps it verbatim). Never raises."""
     form, _sep, rest = (attribute or '').strip().partition('-')
     form, rest = form.lower(), rest.strip()
     if form not in CALLBACK_FORMS or not rest:
@@ -231,15 +271,18 @@ def parse_callback_attribute(attribute, time_format=DEFAULT_TIME_FORMAT):
             return None
         days, months, years, hours, minutes, seconds = (int(part) for part in match.groups())
         try:
-            delay = relativedelta(years=years, months=months, days=days, hours=hours, minutes=minutes,
-                                  seconds=seconds)
+            delay = relativedelta(
+                years=years, months=months, days=days, hours=hours, minutes=minutes, seconds=seconds
+            )
             reached = datetime.now() + delay
         except (OverflowError, ValueError):
             return None  # a delay beyond the dates Odoo can place
         if reached > CALLBACK_MAX:
             return None
         return (form, delay) if any(match.groups()) and delay != relativedelta() else None
-    for pattern in dict.fromkeys((time_format or DEFAULT_TIME_FORMAT, DEFAULT_TIME_FORMAT, '%Y-%m-%d %H:%M')):
+    for pattern in dict.fromkeys(
+        (time_format or DEFAULT_TIME_FORMAT, DEFAULT_TIME_FORMAT, '%Y-%m-%d %H:%M')
+    ):
         try:
             value = datetime.strptime(rest, pattern)
         except ValueError:

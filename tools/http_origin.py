@@ -4,7 +4,8 @@ from urllib.parse import urlsplit
 
 
 def request_origin(headers, prefer='Origin'):
-    """``scheme://host[:port]`` (lower case) of the request's Origin header, else its Referer; '' if none.
+    """``scheme://host[:port]`` (lower case) of the request's Origin header, else its Referer; '' if
+    none.
 
     ``prefer='Referer'`` reads the Referer first: an iframe navigation carries the embedding
     page there (browsers send Origin on it only in some cases).

@@ -17,8 +17,17 @@ import logging
 import re
 
 # Query parameters whose value is a credential, matched case-insensitively.
-SECRET_PARAMETERS = ('sessionid', 'crmsessionid', 'token', 'password', 'hash-key', 'hash_key', 'access_token')
-# Query parameters whose whole value is masked: the legacy API's JSON arguments (the session id inside).
+SECRET_PARAMETERS = (
+    'sessionid',
+    'crmsessionid',
+    'token',
+    'password',
+    'hash-key',
+    'hash_key',
+    'access_token',
+)
+# Query parameters whose whole value is masked: the legacy API's JSON arguments (the session id
+# inside).
 ARGUMENT_PARAMETERS = ('data',)
 
 # A pop URL also travels percent-encoded (once or more) inside another URL: the
@@ -29,16 +38,22 @@ _EQUALS = rf'(?:=|{_ENCODED}3D)'
 _SECRET_NAMES = '|'.join(re.escape(name) for name in SECRET_PARAMETERS)
 _MASKED_NAMES = '|'.join(re.escape(name) for name in (*SECRET_PARAMETERS, *ARGUMENT_PARAMETERS))
 _SECRET_VALUE_RE = re.compile(
-    rf'(?i)({_SEPARATOR}(?:{_MASKED_NAMES}){_EQUALS})(?:(?!{_ENCODED}(?:26|3B))[^&;\s"])*')
-# "sessionId": "value" in JSON (or 'sessionId': 'value' in a repr), raw or percent-encoded ("+" for a space).
+    rf'(?i)({_SEPARATOR}(?:{_MASKED_NAMES}){_EQUALS})(?:(?!{_ENCODED}(?:26|3B))[^&;\s"])*'
+)
+# "sessionId": "value" in JSON (or 'sessionId': 'value' in a repr), raw or percent-encoded ("+" for
+# a space).
 _QUOTE = rf'(?:["\']|{_ENCODED}(?:22|27))'
 _SECRET_PAIR_RE = re.compile(
-    rf'(?i)({_QUOTE}(?:{_SECRET_NAMES}){_QUOTE}(?:\s|\+|{_ENCODED}20)*(?::|{_ENCODED}3A)(?:\s|\+|{_ENCODED}20)*'
-    rf'{_QUOTE})(?:(?!{_ENCODED}(?:22|27))[^"\'\s&])*')
+    rf'(?i)({_QUOTE}(?:{_SECRET_NAMES}){_QUOTE}(?:\s|\+|{_ENCODED}20)*(?::|{_ENCODED}3A)(?:\s|\+|'
+    rf'{_ENCODED}20)*'
+    rf'{_QUOTE})(?:(?!{_ENCODED}(?:22|27))[^"\'\s&])*'
+)
 # Request lines that may carry Ameyo credentials: our routes (werkzeug's request log) and
 # Ameyo's own APIs (urllib3 logs each outbound request line at DEBUG level), also as the
 # encoded redirect target of another page.
-_PATH_MARKER_RE = re.compile(rf'(?i)(?:/|{_ENCODED}2F)(?:ameyo|ameyorestapi|ameyowebaccess|dacx)(?:/|{_ENCODED}2F)')
+_PATH_MARKER_RE = re.compile(
+    rf'(?i)(?:/|{_ENCODED}2F)(?:ameyo|ameyorestapi|ameyowebaccess|dacx)(?:/|{_ENCODED}2F)'
+)
 
 
 def mask_secrets(text):
@@ -55,7 +70,9 @@ class AmeyoSecretFilter(logging.Filter):
 
     def filter(self, record):
         if isinstance(record.args, tuple) and record.args:
-            record.args = tuple(mask_secrets(arg) if _concerns_ameyo(arg) else arg for arg in record.args)
+            record.args = tuple(
+                mask_secrets(arg) if _concerns_ameyo(arg) else arg for arg in record.args
+            )
         if _concerns_ameyo(record.msg):
             record.msg = mask_secrets(record.msg)
         return True

@@ -16,7 +16,8 @@ import re
 
 DEFAULT_KEY_DIGITS = 10
 MIN_KEY_DIGITS = 4
-# The bounds of the setting: a key is never longer than MAX_KEY_DIGITS (report/ameyo_shared_number.py relies on it).
+# The bounds of the setting: a key is never longer than MAX_KEY_DIGITS
+# (report/ameyo_shared_number.py relies on it).
 MIN_SETTING_DIGITS = 6
 MAX_KEY_DIGITS = 15
 # The count in force for lookups, and the one Settings asked for while the job rewrites the keys.
@@ -28,13 +29,14 @@ _MASK_RE = re.compile(r'[Xx*]')
 
 
 def phone_key(number, digits=DEFAULT_KEY_DIGITS):
-    """Return the lookup key of ``number`` (a string of ASCII digits), or False when it has too few digits
-    or is masked (Ameyo's maskingEnabled sends 98XXXXXX10: its digits name no one)."""
+    """Return the lookup key of ``number`` (a string of ASCII digits), or False when it has too few
+    digits or is masked (Ameyo's maskingEnabled sends 98XXXXXX10: its digits name no one)."""
     if not number or _MASK_RE.search(number):
         return False
     all_digits = _NON_DIGITS_RE.sub('', number)
     if not all_digits.isascii():
-        # digits of another script (Arabic-Indic, Devanagari...) are the same number: one key for both
+        # digits of another script (Arabic-Indic, Devanagari...) are the same number: one key for
+        # both
         all_digits = ''.join(str(int(char)) for char in _DIGIT_RE.findall(all_digits))
     if len(all_digits) >= digits:
         return all_digits[-digits:]
@@ -44,8 +46,8 @@ def phone_key(number, digits=DEFAULT_KEY_DIGITS):
 
 
 def bounded_digits(value):
-    """A number of digits as the setting takes it: an integer between the bounds, the default when unset or
-    not a number."""
+    """A number of digits as the setting takes it: an integer between the bounds, the default when
+    unset or not a number."""
     try:
         digits = int(value) if value else DEFAULT_KEY_DIGITS
     except ValueError:
@@ -54,8 +56,8 @@ def bounded_digits(value):
 
 
 def key_digits(env):
-    """The number of significant digits in force for lookups: the stored keys have it (while the job rewrites
-    them for another count, this one stays in force until the job has finished)."""
+    """The number of significant digits in force for lookups: the stored keys have it (while the job
+    rewrites them for another count, this one stays in force until the job has finished)."""
     return bounded_digits(env['ir.config_parameter'].sudo().get_param(DIGITS_PARAM))
 
 

@@ -1,4 +1,5 @@
-"""The body of an SSO call from Ameyo, read and validated (plain Python, beside the lifecycle parser).
+"""The body of an SSO call from Ameyo, read and validated (plain Python, beside the lifecycle
+parser).
 
 Every request form seen in the wild is accepted: a raw XML body ``<request><command/>...</request>``
 (also when declared as form data, as Java clients post it), a form field ``requestXml`` with that
@@ -12,15 +13,27 @@ import json
 from lxml import etree
 
 MAX_BODY_BYTES = 16 * 1024
-_XML_PARSER = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False,
-                              remove_comments=True, remove_pis=True)
-FIELDS = {'command': 'command', 'userid': 'userId', 'password': 'password', 'crmsessionid': 'crmSessionId'}
+_XML_PARSER = etree.XMLParser(
+    resolve_entities=False,
+    no_network=True,
+    load_dtd=False,
+    huge_tree=False,
+    remove_comments=True,
+    remove_pis=True,
+)
+FIELDS = {
+    'command': 'command',
+    'userid': 'userId',
+    'password': 'password',
+    'crmsessionid': 'crmSessionId',
+}
 
 
 class SsoRequestError(ValueError):
     """The body is not a request Odoo understands; the message says why (safe to show to Ameyo).
 
-    ``fmt`` is the format the answer must use when the request's format is known ('xml' or 'json')."""
+    ``fmt`` is the format the answer must use when the request's format is known ('xml' or
+    'json')."""
 
     def __init__(self, message, fmt=None):
         super().__init__(message)
@@ -28,7 +41,8 @@ class SsoRequestError(ValueError):
 
 
 def parse_sso_request(content_type, body, form):
-    """Return ``(format, {command, userId, password, crmSessionId})`` from any accepted request form."""
+    """Return ``(format, {command, userId, password, crmSessionId})`` from any accepted request
+    form."""
     # form fields are parsed before the controller runs: their size counts as the body's
     if len(body) > MAX_BODY_BYTES or sum(len(value) for value in form.values()) > MAX_BODY_BYTES:
         raise SsoRequestError('Request too large')
@@ -60,7 +74,8 @@ def _normalize(pairs):
             else:
                 raise SsoRequestError(f'Invalid value for {name}', 'json')
         value = (value or '').strip()
-        if any(ord(char) < 32 for char in value):  # NUL and other controls: never a user id or password
+        # NUL and other controls: never a user id or password
+        if any(ord(char) < 32 for char in value):
             raise SsoRequestError(f'Invalid value for {name}')
         values[name] = value
     return values
@@ -79,7 +94,8 @@ def _parse_json(text):
 
 
 def _parse_xml(text):
-    lowered = text.lower()  # the whole text (at most MAX_BODY_BYTES): a DTD may follow a long comment
+    # the whole text (at most MAX_BODY_BYTES): a DTD may follow a long comment
+    lowered = text.lower()
     # no DTD, no entity: billion laughs and external entities never reach the parser
     if '<!doctype' in lowered or '<!entity' in lowered:
         raise SsoRequestError('Invalid XML format')
@@ -89,4 +105,6 @@ def _parse_xml(text):
         raise SsoRequestError('Invalid XML format') from error
     if any(len(child) for child in root_element):
         raise SsoRequestError('Invalid XML format')
-    return _normalize((child.tag, child.text) for child in root_element if isinstance(child.tag, str))
+    return _normalize(
+        (child.tag, child.text) for child in root_element if isinstance(child.tag, str)
+    )

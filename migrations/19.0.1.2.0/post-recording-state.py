@@ -15,11 +15,13 @@ def migrate(cr, version):
         UPDATE ameyo_call AS call
            SET recording_state = 'unavailable',
                recording_next_try = NULL,
-               recording_error = 'Older than the days Ameyo keeps recordings when Odoo started fetching them.'
+               recording_error =
+                   'Older than the days Ameyo keeps recordings when Odoo started fetching them.'
           FROM ameyo_server AS server
          WHERE server.id = call.server_id
            AND call.recording_state = 'pending'
-           AND call.connected_at < (now() AT TIME ZONE 'UTC') - make_interval(days => server.recording_retention_days)
+           AND call.connected_at < (now() AT TIME ZONE 'UTC') - make_interval(days =>
+               server.recording_retention_days)
     """)
     if sql.table_exists(cr, 'ameyo_call_recording_rel'):
         cr.execute("""
@@ -33,6 +35,7 @@ def migrate(cr, version):
             UPDATE ameyo_call AS call
                SET recording_state = 'fetched', recording_next_try = NULL, recording_error = NULL
              WHERE EXISTS (SELECT 1 FROM ir_attachment AS attachment
-                            WHERE attachment.res_model = 'ameyo.call' AND attachment.res_id = call.id
+                            WHERE attachment.res_model = 'ameyo.call' AND attachment.res_id =
+                                call.id
                               AND attachment.mimetype LIKE 'audio/%')
         """)

@@ -1,9 +1,9 @@
 """19.0.1.3.0: Needing Attention lists every leg that needs a person.
 
 Failed dials were only a filter before: the ones older than a day are history nobody will act on any
-more, so they are marked handled at the upgrade (no user: the upgrade did it), and the list starts with
-what is current. Everything else (failed or pending disposes, stale live calls, missing recordings) is
-listed as it is.
+more, so they are marked handled at the upgrade (no user: the upgrade did it), and the list starts
+with what is current. Everything else (failed or pending disposes, stale live calls, missing
+recordings) is listed as it is.
 """
 
 

@@ -1,9 +1,12 @@
 """19.0.1.3.0: the times and measures of the legs logged before, where their events allow.
 
 - popped: the leg's creation (a pop created it); for an adopted dial attempt, its connect;
-- ended: the first of the outcome's save in Odoo and the dispose, for a connected leg no longer live;
-- closed: the dispose, for a disposed leg (a leg ended by the next pop, or a failed dial, kept no time);
-- the seconds, the first leg of each call (``call_unit``), the disposition's outcome, the hour of the pop.
+- ended: the first of the outcome's save in Odoo and the dispose, for a connected leg no longer
+  live;
+- closed: the dispose, for a disposed leg (a leg ended by the next pop, or a failed dial, kept no
+  time);
+- the seconds, the first leg of each call (``call_unit``), the disposition's outcome, the hour of
+  the pop.
 
 In SQL, in batches of legs by id, so that a large call log upgrades in bounded statements.
 """
@@ -32,8 +35,10 @@ ARGUMENTS = {
 }
 # templates of one batch (%(low)s to %(high)s), given ARGUMENTS
 STATEMENTS = [
-    """UPDATE ameyo_call SET popped_at = CASE WHEN dial_requested_at IS NULL THEN create_date ELSE connected_at END
-            WHERE popped_at IS NULL AND state NOT IN %(attempts)s AND id BETWEEN %(low)s AND %(high)s""",
+    """UPDATE ameyo_call SET popped_at = CASE WHEN dial_requested_at IS NULL THEN create_date ELSE
+        connected_at END
+            WHERE popped_at IS NULL AND state NOT IN %(attempts)s AND id BETWEEN %(low)s AND
+                %(high)s""",
     """UPDATE ameyo_call SET ended_at = LEAST(dispose_saved_at, disposed_at)
             WHERE ended_at IS NULL AND connected_at IS NOT NULL AND state NOT IN %(live)s
               AND id BETWEEN %(low)s AND %(high)s""",
@@ -54,7 +59,8 @@ STATEMENTS = [
             WHERE disposition.id = call.disposition_id AND call.id BETWEEN %(low)s AND %(high)s""",
     # the hour in the agent's time zone (else the company's), when PostgreSQL knows that zone
     """UPDATE ameyo_call AS call
-              SET popped_hour = EXTRACT(HOUR FROM (call.popped_at AT TIME ZONE 'UTC') AT TIME ZONE zone.name)
+              SET popped_hour = EXTRACT(HOUR FROM (call.popped_at AT TIME ZONE 'UTC') AT TIME ZONE
+                  zone.name)
              FROM (SELECT leg.id, COALESCE(agent.tz, company_partner.tz, 'UTC') AS name
                      FROM ameyo_call AS leg
                 LEFT JOIN res_users AS users ON users.id = leg.user_id
@@ -74,10 +80,15 @@ def migrate(cr, version):
     if low is None:
         return
     # the first leg of each call, once for all batches
-    cr.execute(SQL("""CREATE TEMP TABLE ameyo_measures_first_leg ON COMMIT DROP AS
+    cr.execute(
+        SQL(
+            """CREATE TEMP TABLE ameyo_measures_first_leg ON COMMIT DROP AS
                       SELECT server_id, crt_object_id, min(id) AS id FROM ameyo_call
                        WHERE crt_object_id IS NOT NULL AND state NOT IN %s
-                       GROUP BY server_id, crt_object_id""", ATTEMPT_STATES))
+                       GROUP BY server_id, crt_object_id""",
+            ATTEMPT_STATES,
+        )
+    )
     cr.execute("CREATE INDEX ON ameyo_measures_first_leg (server_id, crt_object_id)")
     for start in range(low, high + 1, BATCH):
         for statement in STATEMENTS:

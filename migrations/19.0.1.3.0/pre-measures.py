@@ -14,8 +14,15 @@ COLUMNS = {
     'outcome': 'varchar',
 }
 # integers start at 0, as the ORM writes them (an empty integer is 0 in Odoo)
-INTEGER_COLUMNS = ('talk_seconds', 'wrap_seconds', 'talk_seconds_avg', 'wrap_seconds_avg',
-                   'odoo_dispose_seconds', 'call_unit', 'popped_hour')
+INTEGER_COLUMNS = (
+    'talk_seconds',
+    'wrap_seconds',
+    'talk_seconds_avg',
+    'wrap_seconds_avg',
+    'odoo_dispose_seconds',
+    'call_unit',
+    'popped_hour',
+)
 
 
 def migrate(cr, version):
@@ -27,5 +34,13 @@ def migrate(cr, version):
     for name in INTEGER_COLUMNS:
         if not sql.column_exists(cr, 'ameyo_call', name):
             # a constant default fills existing rows without rewriting the table (PostgreSQL 11+)
-            cr.execute(sql.SQL("ALTER TABLE ameyo_call ADD COLUMN %s int4 DEFAULT 0", sql.SQL.identifier(name)))
-            cr.execute(sql.SQL("ALTER TABLE ameyo_call ALTER COLUMN %s DROP DEFAULT", sql.SQL.identifier(name)))
+            cr.execute(
+                sql.SQL(
+                    "ALTER TABLE ameyo_call ADD COLUMN %s int4 DEFAULT 0", sql.SQL.identifier(name)
+                )
+            )
+            cr.execute(
+                sql.SQL(
+                    "ALTER TABLE ameyo_call ALTER COLUMN %s DROP DEFAULT", sql.SQL.identifier(name)
+                )
+            )

@@ -1,7 +1,7 @@
 """The one place through which Odoo calls Ameyo, in three parts.
 
-- :mod:`.transport`: how a request reaches Ameyo (one HTTP session, timeouts, TLS, retries, size caps),
-  transport failures as :class:`AmeyoError`, logs without any secret;
+- :mod:`.transport`: how a request reaches Ameyo (one HTTP session, timeouts, TLS, retries, size
+  caps), transport failures as :class:`AmeyoError`, logs without any secret;
 - :mod:`.answers`: what Ameyo's answers say, whatever their shape, and the failure they describe;
 - :mod:`.api`: :class:`AmeyoClient`, one method per Ameyo API (what the models call).
 

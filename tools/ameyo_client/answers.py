@@ -1,10 +1,11 @@
 """Reading Ameyo's answers, whatever their shape.
 
-Ameyo answers in JSON (the REST envelope ``{message, code, info, status}``, the legacy ``{status, reason}``,
-the dial's ``{result, reason}``), in plain text (quoted or not, in any case), with HTML pages (a login page,
-Tomcat's error report) and with audio; its failures come with HTTP 200 as often as not. This module reads
-an answer once (:func:`read_response`), says what it means (success, failure, not known), finds Ameyo's
-reason in it, and turns a failed answer into the :class:`AmeyoError` that says so (:class:`AnswerReader`).
+Ameyo answers in JSON (the REST envelope ``{message, code, info, status}``, the legacy ``{status,
+reason}``, the dial's ``{result, reason}``), in plain text (quoted or not, in any case), with HTML
+pages (a login page, Tomcat's error report) and with audio; its failures come with HTTP 200 as often
+as not. This module reads an answer once (:func:`read_response`), says what it means (success,
+failure, not known), finds Ameyo's reason in it, and turns a failed answer into the
+:class:`AmeyoError` that says so (:class:`AnswerReader`).
 """
 
 import codecs
@@ -24,7 +25,10 @@ FAILURE_WORDS = {'error', 'failure', 'failed', 'fail'}
 # Plain-text failures of the legacy APIs ("Invalid session Id", "Invalid crtObjectId",
 # "Disposition code not in plan", "Call already disposed"), and any text that says it failed.
 _FAILURE_TEXT_RE = re.compile(
-    r'^invalid\b|\bnot in (?:the )?plan\b|\balready disposed\b|\b(?:error|exception|fail(?:ed|ure)?)\b', re.I)
+    r'^invalid\b|\bnot in (?:the )?plan\b|\balready '
+    r'disposed\b|\b(?:error|exception|fail(?:ed|ure)?)\b',
+    re.I,
+)
 _HTML_TITLE_RE = re.compile(r'<title[^>]*>(.*?)</title>|<h1[^>]*>(.*?)</h1>', re.I | re.S)
 _TAG_RE = re.compile(r'<[^>]+>')
 
@@ -32,19 +36,23 @@ _TAG_RE = re.compile(r'<[^>]+>')
 @dataclass
 class AmeyoResponse:
     """What Ameyo answered, read once whatever its shape."""
+
     status: int
     content_type: str
     body: bytes
-    data: object = None          # parsed JSON, when the body is JSON
-    text: str = ''               # the body as text (empty for binary)
+    data: object = None  # parsed JSON, when the body is JSON
+    text: str = ''  # the body as text (empty for binary)
 
     @property
     def is_html(self):
-        return 'html' in self.content_type or self.text.lstrip()[:15].lower().startswith(('<!doctype', '<html'))
+        return 'html' in self.content_type or self.text.lstrip()[:15].lower().startswith(
+            ('<!doctype', '<html')
+        )
 
 
 def read_response(response):
-    """Return an :class:`AmeyoResponse` for a ``requests`` response, parsing JSON when it is JSON."""
+    """Return an :class:`AmeyoResponse` for a ``requests`` response, parsing JSON when it is
+    JSON."""
     content_type = (response.headers.get('Content-Type') or '').split(';')[0].strip().lower()
     body = response.content or b''
     result = AmeyoResponse(status=response.status_code, content_type=content_type, body=body)
@@ -61,7 +69,8 @@ def read_response(response):
 
 
 def _known_encoding(name):
-    """The charset an answer declares when Python knows it, else UTF-8 (a wrong label must not lose the answer)."""
+    """The charset an answer declares when Python knows it, else UTF-8 (a wrong label must not lose
+    the answer)."""
     try:
         return codecs.lookup(name).name if name else 'utf-8'
     except LookupError:
@@ -69,16 +78,19 @@ def _known_encoding(name):
 
 
 def is_transient_answer(response):
-    """Whether an answer says Ameyo (or a gateway before it) failed for now: a gateway's 502/503/504, or
-    Ameyo's own 512 of a login that could not fetch the user."""
+    """Whether an answer says Ameyo (or a gateway before it) failed for now: a gateway's
+    502/503/504, or Ameyo's own 512 of a login that could not fetch the user."""
     return response.status in TRANSIENT_STATUSES or (
-        response.status == 512 and isinstance(response.data, dict)
-        and response.data.get('message') in TRANSIENT_MESSAGES)
+        response.status == 512
+        and isinstance(response.data, dict)
+        and response.data.get('message') in TRANSIENT_MESSAGES
+    )
 
 
 def answers_like_ameyo(response, api_flavour):
     """Whether an answer to an unauthenticated probe has the shape only Ameyo gives: the legacy
-    ``ping-session``'s ``{alive}`` or ``{status: error}``, the REST error envelope ``{message, code, ...}``."""
+    ``ping-session``'s ``{alive}`` or ``{status: error}``, the REST error envelope ``{message, code,
+    ...}``."""
     data = response.data
     if not isinstance(data, dict):
         return False
@@ -88,7 +100,8 @@ def answers_like_ameyo(response, api_flavour):
 
 
 def dispose_answer(response):
-    """Read an answer whose shape Ameyo does not pin down: ``'success'``, ``'failure'`` or None (not known).
+    """Read an answer whose shape Ameyo does not pin down: ``'success'``, ``'failure'`` or None (not
+    known).
 
     Success: HTTP 2xx with ``ok``, ``success`` or ``Dispose Successfully`` as plain text, quoted
     or not, or JSON whose ``result`` or ``status`` is one of them; in any case. Failure: any other
@@ -105,7 +118,12 @@ def dispose_answer(response):
             word = value.strip().lower() if isinstance(value, str) else None
             if word in SUCCESS_WORDS:
                 return 'success'
-            if word in FAILURE_WORDS or isinstance(value, int) and not isinstance(value, bool) and value >= 400:
+            if (
+                word in FAILURE_WORDS
+                or isinstance(value, int)
+                and not isinstance(value, bool)
+                and value >= 400
+            ):
                 return 'failure'
         return None
     if data is not None:  # a JSON list or null: no shape Ameyo is known to answer a dispose with
@@ -140,16 +158,18 @@ def ameyo_reason(response):
         body = _TAG_RE.sub(' ', response.text)
         # an uncaught Java exception shows its class name in the page body
         exception = re.search(r'\b(?:java|javax)\.[\w.]+(?:Exception|Error)\b', body)
-        text = ' '.join(filter(None, (_TAG_RE.sub('', text).strip(), exception and exception.group(0))))
+        text = ' '.join(
+            filter(None, (_TAG_RE.sub('', text).strip(), exception and exception.group(0)))
+        )
         return mask_secrets(text)[:300] or None
     text = response.text.strip()
     return mask_secrets(text)[:300] if text else None
 
 
 class AnswerReader:
-    """What a client makes of Ameyo's answers: a success returned, a failure raised as the :class:`AmeyoError`
-    that names the server and keeps Ameyo's reason, without any credential the client sent (Ameyo may echo
-    them: ``transport.scrub``)."""
+    """What a client makes of Ameyo's answers: a success returned, a failure raised as the
+    :class:`AmeyoError` that names the server and keeps Ameyo's reason, without any credential the
+    client sent (Ameyo may echo them: ``transport.scrub``)."""
 
     def __init__(self, transport):
         self.env = transport.env
@@ -157,7 +177,8 @@ class AnswerReader:
         self.transport = transport
 
     def reason(self, response):
-        """Ameyo's reason for a failure (:func:`ameyo_reason`) without the client's credentials, or None."""
+        """Ameyo's reason for a failure (:func:`ameyo_reason`) without the client's credentials, or
+        None."""
         return self.transport.scrub(ameyo_reason(response))
 
     def fail(self, api_label, response):
@@ -169,59 +190,104 @@ class AnswerReader:
         status = response.status
         reason_key = (reason or '').lower()
         if status in TRANSIENT_STATUSES:
-            # a gateway or proxy in front of Ameyo gave up waiting: Ameyo may have done the work anyway
-            raise AmeyoError(self.env._(
-                "Ameyo server %(server)s did not answer %(api)s in time (HTTP %(status)s from a gateway); the "
-                "request may or may not have been carried out.", server=server, api=api_label, status=status),
-                kind='server', reason=reason, status=status, transient=True, outcome_unknown=True)
+            # a gateway or proxy in front of Ameyo gave up waiting: Ameyo may have done the work
+            # anyway
+            raise AmeyoError(
+                self.env._(
+                    "Ameyo server %(server)s did not answer %(api)s in time (HTTP %(status)s from "
+                    "a gateway); the request may or may not have been carried out.",
+                    server=server,
+                    api=api_label,
+                    status=status,
+                ),
+                kind='server',
+                reason=reason,
+                status=status,
+                transient=True,
+                outcome_unknown=True,
+            )
         session_rejected = 'invalid.session.id' in reason_key or 'invalid session id' in reason_key
         if session_rejected:
-            # the agent's Ameyo session is dead (logged out, timed out): only the agent can do something
+            # the agent's Ameyo session is dead (logged out, timed out): only the agent can do
+            # something
             message = self.env._(
-                "Ameyo server %(server)s no longer accepts the agent's Ameyo session for %(api)s (%(reason)s): "
-                "log in to Ameyo again.", server=server, api=api_label, reason=reason)
+                "Ameyo server %(server)s no longer accepts the agent's Ameyo session for %(api)s "
+                "(%(reason)s): log in to Ameyo again.",
+                server=server,
+                api=api_label,
+                reason=reason,
+            )
             kind = 'auth'
-        elif status in (401, 403) or 'token' in reason_key and ('invalid' in reason_key or 'reject' in reason_key):
+        elif (
+            status in (401, 403)
+            or 'token' in reason_key
+            and ('invalid' in reason_key or 'reject' in reason_key)
+        ):
             message = self.env._(
-                "Ameyo server %(server)s rejected the credentials of %(api)s: %(reason)s. Check the hash key and "
-                "requesting host, the dispose token, or log in to Ameyo again.",
-                server=server, api=api_label, reason=reason or self.env._("HTTP %s", status))
+                "Ameyo server %(server)s rejected the credentials of %(api)s: %(reason)s. Check "
+                "the hash key and requesting host, the dispose token, or log in to Ameyo again.",
+                server=server,
+                api=api_label,
+                reason=reason or self.env._("HTTP %s", status),
+            )
             kind = 'auth'
         elif response.is_html and status >= 500:
-            # the page's title is for the log (Tomcat's "Error report ... NullPointerException"), not for agents
-            message = self.env._("Ameyo server %(server)s had an internal error (HTTP %(status)s) on %(api)s.",
-                                 server=server, status=status, api=api_label)
+            # the page's title is for the log (Tomcat's "Error report ... NullPointerException"),
+            # not for agents
+            message = self.env._(
+                "Ameyo server %(server)s had an internal error (HTTP %(status)s) on %(api)s.",
+                server=server,
+                status=status,
+                api=api_label,
+            )
             kind = 'server'
         elif response.is_html:
             message = self.env._(
-                "Ameyo server %(server)s answered %(api)s with a web page instead of data (HTTP %(status)s): "
-                "check the base URL and the credentials.", server=server, api=api_label, status=status)
+                "Ameyo server %(server)s answered %(api)s with a web page instead of data (HTTP "
+                "%(status)s): check the base URL and the credentials.",
+                server=server,
+                api=api_label,
+                status=status,
+            )
             kind = 'bad_response'
         elif reason and (status < 500 or status == 512 or isinstance(response.data, dict)):
             # 4xx, Ameyo's own 512, or any JSON reason: Ameyo understood the request and said no.
             message = self.env._("Ameyo refused %(api)s: %(reason)s", api=api_label, reason=reason)
             kind = 'refused'
         elif reason:
-            message = self.env._("Ameyo server %(server)s failed on %(api)s (HTTP %(status)s): %(reason)s",
-                                 server=server, api=api_label, status=status, reason=reason)
+            message = self.env._(
+                "Ameyo server %(server)s failed on %(api)s (HTTP %(status)s): %(reason)s",
+                server=server,
+                api=api_label,
+                status=status,
+                reason=reason,
+            )
             kind = 'server'
         else:
-            message = self.env._("Ameyo server %(server)s answered %(api)s with HTTP %(status)s and no reason.",
-                                 server=server, api=api_label, status=status)
+            message = self.env._(
+                "Ameyo server %(server)s answered %(api)s with HTTP %(status)s and no reason.",
+                server=server,
+                api=api_label,
+                status=status,
+            )
             kind = 'server' if status >= 500 else 'refused'
-        raise AmeyoError(message, kind=kind, reason=reason, status=status, session_rejected=session_rejected)
+        raise AmeyoError(
+            message, kind=kind, reason=reason, status=status, session_rejected=session_rejected
+        )
 
     def expect_json(self, api_label, response, types=(dict, list)):
         """Return the JSON of a successful answer (of one of ``types``), else raise."""
         if response.status != 200 or not isinstance(response.data, types):
             self.fail(api_label, response)
         if isinstance(response.data, dict) and (
-                response.data.get('status') == 'error' or response.data.get('result') == 'failure'):
+            response.data.get('status') == 'error' or response.data.get('result') == 'failure'
+        ):
             self.fail(api_label, response)
         return response.data
 
     def expect_done(self, api_label, response, names_call):
-        """Return when the answer is one of Ameyo's success shapes (:func:`dispose_answer`), else raise.
+        """Return when the answer is one of Ameyo's success shapes (:func:`dispose_answer`), else
+        raise.
 
         An answer that is neither a known success nor a known failure is an unknown outcome when
         the request names no call (``disposeCallForUser``: it may have acted, and is never sent
@@ -231,38 +297,61 @@ class AnswerReader:
         if answer == 'success':
             return
         if answer is None and not names_call:
-            raise AmeyoError(self.env._(
-                "Ameyo answered %(api)s with %(answer)s, which is neither a success nor a failure Odoo knows: "
-                "the request may or may not have been carried out.", api=api_label,
-                answer=self.summary(response)),
-                kind='bad_response', reason=self.reason(response), status=response.status, outcome_unknown=True)
+            raise AmeyoError(
+                self.env._(
+                    "Ameyo answered %(api)s with %(answer)s, which is neither a success nor a "
+                    "failure Odoo knows: the request may or may not have been carried out.",
+                    api=api_label,
+                    answer=self.summary(response),
+                ),
+                kind='bad_response',
+                reason=self.reason(response),
+                status=response.status,
+                outcome_unknown=True,
+            )
         if answer is None:
-            raise AmeyoError(self.env._("Ameyo did not confirm %(api)s; it answered %(answer)s.", api=api_label,
-                                        answer=self.summary(response)),
-                             kind='refused', reason=self.reason(response), status=response.status)
+            raise AmeyoError(
+                self.env._(
+                    "Ameyo did not confirm %(api)s; it answered %(answer)s.",
+                    api=api_label,
+                    answer=self.summary(response),
+                ),
+                kind='refused',
+                reason=self.reason(response),
+                status=response.status,
+            )
         self.fail(api_label, response)
 
     def expect_dial(self, api_label, response):
-        """Return Ameyo's answer to a dial when it says success (``{"result": "success"}``), else raise.
+        """Return Ameyo's answer to a dial when it says success (``{"result": "success"}``), else
+        raise.
 
-        An answer that is neither a known success nor a known failure leaves the outcome unknown: Ameyo
-        may be dialing. The caller must not dial again on its own.
+        An answer that is neither a known success nor a known failure leaves the outcome unknown:
+        Ameyo may be dialing. The caller must not dial again on its own.
         """
         answer = dispose_answer(response)
         if answer == 'success':
             return response.data if isinstance(response.data, dict) else {'result': 'success'}
         if answer is None:
-            raise AmeyoError(self.env._(
-                "Ameyo answered %(api)s with %(answer)s, which is neither a success nor a failure Odoo knows: "
-                "the call may or may not be placed.", api=api_label, answer=self.summary(response)),
-                kind='bad_response', reason=self.reason(response), status=response.status, outcome_unknown=True)
+            raise AmeyoError(
+                self.env._(
+                    "Ameyo answered %(api)s with %(answer)s, which is neither a success nor a "
+                    "failure Odoo knows: the call may or may not be placed.",
+                    api=api_label,
+                    answer=self.summary(response),
+                ),
+                kind='bad_response',
+                reason=self.reason(response),
+                status=response.status,
+                outcome_unknown=True,
+            )
         self.fail(api_label, response)
 
     def expect_audio(self, crt_object_id, response):
         """Return ``(bytes, mimetype)`` when a voice-log answer is audio, else raise.
 
-        Ameyo answers failures with HTTP 200 and a non-audio body (empty, ``null``, an HTML login page,
-        JSON): the bytes are checked, not the ``Content-Type``.
+        Ameyo answers failures with HTTP 200 and a non-audio body (empty, ``null``, an HTML login
+        page, JSON): the bytes are checked, not the ``Content-Type``.
         """
         mimetype = audio_mimetype(response.body)
         if response.status == 200 and mimetype:
@@ -275,21 +364,35 @@ class AnswerReader:
         elif response.body.strip() == b'null':
             reason = self.env._("no recording (Ameyo answered null)")
         elif starts_like_audio(response.body[:16]):
-            # a WAV header without samples, an ID3 tag without an MPEG frame after it: nothing to play
+            # a WAV header without samples, an ID3 tag without an MPEG frame after it: nothing to
+            # play
             reason = self.env._("not an audio file (an audio header with no sound after it)")
         else:
             reason = self.reason(response) or self.env._("not an audio file")
             lowered = reason.lower()
-            # a login page, or an error about the token or session: Ameyo did not accept our credentials
-            if response.is_html and 'login' in lowered or isinstance(response.data, dict) and (
-                    'token' in lowered or 'session' in lowered):
+            # a login page, or an error about the token or session: Ameyo did not accept our
+            # credentials
+            if (
+                response.is_html
+                and 'login' in lowered
+                or isinstance(response.data, dict)
+                and ('token' in lowered or 'session' in lowered)
+            ):
                 kind = 'auth'
-        raise AmeyoError(self.env._("Ameyo has no recording for call %(call)s: %(reason)s",
-                                    call=crt_object_id, reason=reason),
-                         kind=kind, reason=reason, status=response.status)
+        raise AmeyoError(
+            self.env._(
+                "Ameyo has no recording for call %(call)s: %(reason)s",
+                call=crt_object_id,
+                reason=reason,
+            ),
+            kind=kind,
+            reason=reason,
+            status=response.status,
+        )
 
     def summary(self, response):
-        """A few words on an answer, fit for the agent: Ameyo's text (masked, short), never a web page."""
+        """A few words on an answer, fit for the agent: Ameyo's text (masked, short), never a web
+        page."""
         if not response.text.strip():
             return self.env._("an empty answer (HTTP %s)", response.status)
         if response.is_html:
@@ -301,11 +404,13 @@ class AnswerReader:
 # Audio: what a voice log must be before it is stored
 # ----------------------------------------------------------------------
 
+
 def audio_mimetype(data):
     """Return the mimetype of ``data`` when it is audio, else None.
 
-    Audio is a RIFF/WAVE file with a ``data`` chunk that holds samples, or an MPEG audio frame header
-    (after any ID3v2 tags): a WAV header alone, or an ID3 tag with nothing playable after it, is not.
+    Audio is a RIFF/WAVE file with a ``data`` chunk that holds samples, or an MPEG audio frame
+    header (after any ID3v2 tags): a WAV header alone, or an ID3 tag with nothing playable after it,
+    is not.
     """
     if _is_wav(data):
         return 'audio/wav'
@@ -315,8 +420,8 @@ def audio_mimetype(data):
 
 
 def starts_like_audio(head):
-    """Whether the first bytes of a body are those of an audio file (streaming: the rest is checked at
-    the end by :func:`audio_mimetype`)."""
+    """Whether the first bytes of a body are those of an audio file (streaming: the rest is checked
+    at the end by :func:`audio_mimetype`)."""
     if head[:4] == b'RIFF' and head[8:12] == b'WAVE':
         return True
     if head[:3] == b'ID3':
@@ -329,19 +434,29 @@ def _is_wav(data):
         return False
     offset = 12
     while offset + 8 <= len(data):
-        chunk_id, size = data[offset:offset + 4], int.from_bytes(data[offset + 4:offset + 8], 'little')
+        chunk_id, size = (
+            data[offset : offset + 4],
+            int.from_bytes(data[offset + 4 : offset + 8], 'little'),
+        )
         if chunk_id == b'data':
-            # samples follow the chunk's header (a streamed WAV may declare its size 0 or 0xFFFFFFFF)
+            # samples follow the chunk's header (a streamed WAV may declare its size 0 or
+            # 0xFFFFFFFF)
             return len(data) > offset + 8
         offset += 8 + size + (size & 1)
     return False
 
 
 def _id3_tag_size(data, offset):
-    """The size of the ID3v2 tag at ``offset`` (header, footer included), or None when there is none."""
-    header = data[offset:offset + 10]
-    if len(header) < 10 or header[:3] != b'ID3' or header[3] == 0xFF or header[4] == 0xFF \
-            or any(byte & 0x80 for byte in header[6:10]):
+    """The size of the ID3v2 tag at ``offset`` (header, footer included), or None when there is
+    none."""
+    header = data[offset : offset + 10]
+    if (
+        len(header) < 10
+        or header[:3] != b'ID3'
+        or header[3] == 0xFF
+        or header[4] == 0xFF
+        or any(byte & 0x80 for byte in header[6:10])
+    ):
         return None
     size = (header[6] << 21) | (header[7] << 14) | (header[8] << 7) | header[9]
     footer = 10 if header[5] & 0x10 else 0
@@ -358,7 +473,7 @@ def _id3_end(data):
 
 def _is_mpeg_frame(data, offset):
     """Whether a valid MPEG audio frame header is at ``offset``."""
-    header = data[offset:offset + 4]
+    header = data[offset : offset + 4]
     if len(header) < 4 or header[0] != 0xFF or (header[1] & 0xE0) != 0xE0:  # frame sync
         return False
     version, layer = (header[1] >> 3) & 0x03, (header[1] >> 1) & 0x03

@@ -24,30 +24,33 @@ from .errors import AmeyoError
 
 _logger = logging.getLogger(__name__)
 
-# How much of a streamed answer that is not audio is read (enough to say why), in chunks of this size.
+# How much of a streamed answer that is not audio is read (enough to say why), in chunks of this
+# size.
 MAX_ERROR_BODY_BYTES = 64 * 1024
 STREAM_CHUNK_BYTES = 64 * 1024
 RETRY_DELAYS = (0.5, 1.5)
-# The roots of Ameyo's own APIs, which the client appends to the base URL: a base URL pasted with one of them
-# (http://host:8888/ameyorestapi/, or a whole API URL) would double it on every request (a 404).
+# The roots of Ameyo's own APIs, which the client appends to the base URL: a base URL pasted with
+# one of them (http://host:8888/ameyorestapi/, or a whole API URL) would double it on every request
+# (a 404).
 API_ROOT_RE = re.compile(r'/(?:ameyorestapi|ameyowebaccess|dacx)(?:/.*)?$', re.IGNORECASE)
 
 
 def normalize_base_url(url):
-    """``url`` as the base the client appends Ameyo's API paths to: without the trailing slash, and without an
-    Ameyo API path and what follows it (its query too). A path before it stays: the prefix a reverse proxy
-    may publish Ameyo under (``https://gateway.example.com/ameyo``)."""
+    """``url`` as the base the client appends Ameyo's API paths to: without the trailing slash, and
+    without an Ameyo API path and what follows it (its query too). A path before it stays: the
+    prefix a reverse proxy may publish Ameyo under (``https://gateway.example.com/ameyo``)."""
     url = url.strip()
     parts = urlsplit(url)
     path = parts.path.rstrip('/')
     match = API_ROOT_RE.search(path)
     if not match:
         return urlunsplit(parts._replace(path=path))
-    return urlunsplit((parts.scheme, parts.netloc, path[:match.start()].rstrip('/'), '', ''))
+    return urlunsplit((parts.scheme, parts.netloc, path[: match.start()].rstrip('/'), '', ''))
 
 
 class AmeyoTransport:
-    """Sends requests to one Ameyo server, as its ``ameyo.server`` record (read with sudo) configures."""
+    """Sends requests to one Ameyo server, as its ``ameyo.server`` record (read with sudo)
+    configures."""
 
     def __init__(self, server):
         server.ensure_one()
@@ -61,15 +64,24 @@ class AmeyoTransport:
             self.verify = server.ca_bundle or True
         self.session = requests.Session()
         # Every credential this client sends, scrubbed from any text it logs or shows.
-        self._secrets = {value for value in (server.hash_key, server.dispose_token, server.admin_password,
-                                             server.url_token) if value}
+        self._secrets = {
+            value
+            for value in (
+                server.hash_key,
+                server.dispose_token,
+                server.admin_password,
+                server.url_token,
+            )
+            if value
+        }
 
     # ------------------------------------------------------------------
     # Credentials
     # ------------------------------------------------------------------
 
     def add_secret(self, value):
-        """Remember a credential the client sends (a password, a session id): never logged, never shown."""
+        """Remember a credential the client sends (a password, a session id): never logged, never
+        shown."""
         if value:
             self._secrets.add(value)
 
@@ -87,8 +99,14 @@ class AmeyoTransport:
         server = self.server
         if not server.hash_key:
             raise AmeyoError(
-                self.env._("The Ameyo server %(server)s has no hash key: set it on the server's Credentials tab.",
-                           server=server.name), kind='auth', sent=False)
+                self.env._(
+                    "The Ameyo server %(server)s has no hash key: set it on the server's "
+                    "Credentials tab.",
+                    server=server.name,
+                ),
+                kind='auth',
+                sent=False,
+            )
         return {
             'hash-key': server.hash_key,
             'policy-name': server.policy_name or 'token-based-authorization-policy',
@@ -99,8 +117,19 @@ class AmeyoTransport:
     # Sending
     # ------------------------------------------------------------------
 
-    def send(self, api, method, path, *, headers=None, params=None, json_body=None, form=None,
-             idempotent=False, max_bytes=None):
+    def send(
+        self,
+        api,
+        method,
+        path,
+        *,
+        headers=None,
+        params=None,
+        json_body=None,
+        form=None,
+        idempotent=False,
+        max_bytes=None,
+    ):
         """Send one request and return an :class:`~.answers.AmeyoResponse`.
 
         A request that never reached Ameyo (connection refused, connect timeout) is
@@ -121,12 +150,21 @@ class AmeyoTransport:
             try:
                 try:
                     raw = self.session.request(
-                        method, url, headers=headers, params=params, json=json_body, data=form,
-                        timeout=self.timeout, verify=self.verify, allow_redirects=False,
-                        stream=max_bytes is not None)
+                        method,
+                        url,
+                        headers=headers,
+                        params=params,
+                        json=json_body,
+                        data=form,
+                        timeout=self.timeout,
+                        verify=self.verify,
+                        allow_redirects=False,
+                        stream=max_bytes is not None,
+                    )
                 except requests.exceptions.RequestException as exc:
                     raise self._transport_error(exc) from None
-                except Exception as exc:  # noqa: BLE001 (a missing CA bundle, a bad header: the caller gets a message)
+                # a missing CA bundle, a bad header: the caller gets a message
+                except Exception as exc:  # noqa: BLE001
                     raise self._unexpected_error(exc, answered=False) from None
                 try:
                     response = self._read(raw, max_bytes, started)
@@ -138,7 +176,8 @@ class AmeyoTransport:
                     raise self._unexpected_error(exc, answered=True) from None
             except AmeyoError as error:
                 self._log(api, None, started, error.kind)
-                # Nothing reached Ameyo: any request may be sent again. Otherwise only idempotent ones.
+                # Nothing reached Ameyo: any request may be sent again. Otherwise only idempotent
+                # ones.
                 if last_attempt or not error.transient or (error.sent and not idempotent):
                     raise
             else:
@@ -157,9 +196,9 @@ class AmeyoTransport:
             raw.close()
 
     def _read_capped(self, raw, max_bytes, started):
-        """Read a streamed body into one buffer (never held twice): at most ``max_bytes``, all of it within
-        the server's timeout from the request's start; of a body that is not audio, only its first
-        ``MAX_ERROR_BODY_BYTES`` (enough to say why), whatever its ``Content-Type`` claims."""
+        """Read a streamed body into one buffer (never held twice): at most ``max_bytes``, all of it
+        within the server's timeout from the request's start; of a body that is not audio, only its
+        first ``MAX_ERROR_BODY_BYTES`` (enough to say why), whatever its ``Content-Type`` claims."""
         declared = raw.headers.get('Content-Length') or ''
         if declared.isdigit() and int(declared) > max_bytes:
             raise self._too_large(max_bytes)
@@ -170,9 +209,16 @@ class AmeyoTransport:
                 raise self._too_large(max_bytes)
             buffer.write(chunk)
             if time.monotonic() - started > self.timeout:
-                raise AmeyoError(self.env._(
-                    "Ameyo server %(server)s did not send the whole recording within %(timeout)s s.",
-                    server=self.server.name, timeout=self.timeout), kind='timeout', transient=True)
+                raise AmeyoError(
+                    self.env._(
+                        "Ameyo server %(server)s did not send the whole recording within "
+                        "%(timeout)s s.",
+                        server=self.server.name,
+                        timeout=self.timeout,
+                    ),
+                    kind='timeout',
+                    transient=True,
+                )
             if audio is None:
                 head += chunk[:16]
                 if len(head) >= 12:
@@ -182,81 +228,178 @@ class AmeyoTransport:
         return buffer.getvalue()
 
     def _too_large(self, max_bytes):
-        return AmeyoError(self.env._(
-            "Ameyo sent a recording larger than %(size)s MB: it was not stored.",
-            size=round(max_bytes / (1024 * 1024), 2)), kind='bad_response')
+        return AmeyoError(
+            self.env._(
+                "Ameyo sent a recording larger than %(size)s MB: it was not stored.",
+                size=round(max_bytes / (1024 * 1024), 2),
+            ),
+            kind='bad_response',
+        )
 
     # ------------------------------------------------------------------
     # Failures and logs
     # ------------------------------------------------------------------
 
     def _transport_error(self, exc):
-        """Map a ``requests`` exception to an :class:`AmeyoError` (never quoting it: it holds the URL)."""
+        """Map a ``requests`` exception to an :class:`AmeyoError` (never quoting it: it holds the
+        URL)."""
         server = self.server.name
         if isinstance(exc, requests.exceptions.SSLError):
-            return AmeyoError(self.env._(
-                "The TLS certificate of Ameyo server %(server)s is not trusted. Install its CA bundle on the "
-                "Odoo server and set its path on the server record.", server=server), kind='tls', sent=False)
+            return AmeyoError(
+                self.env._(
+                    "The TLS certificate of Ameyo server %(server)s is not trusted. Install its CA "
+                    "bundle on the Odoo server and set its path on the server record.",
+                    server=server,
+                ),
+                kind='tls',
+                sent=False,
+            )
         if isinstance(exc, requests.exceptions.ConnectTimeout):
-            return AmeyoError(self.env._(
-                "Ameyo server %(server)s did not accept the connection within %(timeout)s s.",
-                server=server, timeout=self.timeout), kind='timeout', sent=False, transient=True)
+            return AmeyoError(
+                self.env._(
+                    "Ameyo server %(server)s did not accept the connection within %(timeout)s s.",
+                    server=server,
+                    timeout=self.timeout,
+                ),
+                kind='timeout',
+                sent=False,
+                transient=True,
+            )
         if isinstance(exc, requests.exceptions.ReadTimeout):
-            return AmeyoError(self.env._(
-                "Ameyo server %(server)s did not answer within %(timeout)s s; the request may or may not "
-                "have been carried out.", server=server, timeout=self.timeout), kind='timeout', transient=True,
-                outcome_unknown=True)
-        if isinstance(exc, requests.exceptions.ConnectionError) and _connection_was_established(exc):
-            return AmeyoError(self.env._(
-                "Ameyo server %(server)s closed the connection without answering; the request may or may not "
-                "have been carried out.", server=server), kind='unreachable', transient=True,
-                outcome_unknown=True)
+            return AmeyoError(
+                self.env._(
+                    "Ameyo server %(server)s did not answer within %(timeout)s s; the request may "
+                    "or may not have been carried out.",
+                    server=server,
+                    timeout=self.timeout,
+                ),
+                kind='timeout',
+                transient=True,
+                outcome_unknown=True,
+            )
+        if isinstance(exc, requests.exceptions.ConnectionError) and _connection_was_established(
+            exc
+        ):
+            return AmeyoError(
+                self.env._(
+                    "Ameyo server %(server)s closed the connection without answering; the request "
+                    "may or may not have been carried out.",
+                    server=server,
+                ),
+                kind='unreachable',
+                transient=True,
+                outcome_unknown=True,
+            )
         if isinstance(exc, requests.exceptions.ConnectionError):
-            return AmeyoError(self.env._(
-                "Ameyo server %(server)s is unreachable at %(url)s (connection refused or unknown host).",
-                server=server, url=self.base_url), kind='unreachable', sent=False, transient=True)
-        if isinstance(exc, requests.exceptions.ChunkedEncodingError | requests.exceptions.ContentDecodingError):
+            return AmeyoError(
+                self.env._(
+                    "Ameyo server %(server)s is unreachable at %(url)s (connection refused or "
+                    "unknown host).",
+                    server=server,
+                    url=self.base_url,
+                ),
+                kind='unreachable',
+                sent=False,
+                transient=True,
+            )
+        if isinstance(
+            exc, requests.exceptions.ChunkedEncodingError | requests.exceptions.ContentDecodingError
+        ):
             return self._unexpected_error(exc, answered=True)
-        return AmeyoError(self.env._(
-            "The request to Ameyo server %(server)s failed: %(error)s.", server=server,
-            error=type(exc).__name__), kind='unreachable', sent=False)
+        return AmeyoError(
+            self.env._(
+                "The request to Ameyo server %(server)s failed: %(error)s.",
+                server=server,
+                error=type(exc).__name__,
+            ),
+            kind='unreachable',
+            sent=False,
+        )
 
     def _unexpected_error(self, exc, answered):
-        """Map any other failure to an :class:`AmeyoError` with a plain message (never the exception's text).
+        """Map any other failure to an :class:`AmeyoError` with a plain message (never the
+        exception's text).
 
         ``answered``: Ameyo answered and Odoo could not read the answer, so the outcome is unknown.
         """
         server = self.server.name
-        if isinstance(exc, OSError) and isinstance(self.verify, str) and not os.path.isfile(self.verify):
-            return AmeyoError(self.env._(
-                "The CA bundle set on Ameyo server %(server)s is not on this Odoo server: check its CA Bundle "
-                "Path.", server=server), kind='tls', sent=False)
-        _logger.warning("Ameyo server %s: unexpected %s while %s", self.server.id, type(exc).__name__,
-                        'reading the answer' if answered else 'sending the request')
+        if (
+            isinstance(exc, OSError)
+            and isinstance(self.verify, str)
+            and not os.path.isfile(self.verify)
+        ):
+            return AmeyoError(
+                self.env._(
+                    "The CA bundle set on Ameyo server %(server)s is not on this Odoo server: "
+                    "check its CA Bundle Path.",
+                    server=server,
+                ),
+                kind='tls',
+                sent=False,
+            )
+        _logger.warning(
+            "Ameyo server %s: unexpected %s while %s",
+            self.server.id,
+            type(exc).__name__,
+            'reading the answer' if answered else 'sending the request',
+        )
         if answered:
-            return AmeyoError(self.env._(
-                "Ameyo server %(server)s answered, but Odoo could not read the answer (%(error)s); the request "
-                "may or may not have been carried out.", server=server, error=type(exc).__name__),
-                kind='bad_response', outcome_unknown=True)
+            return AmeyoError(
+                self.env._(
+                    "Ameyo server %(server)s answered, but Odoo could not read the answer "
+                    "(%(error)s); the request may or may not have been carried out.",
+                    server=server,
+                    error=type(exc).__name__,
+                ),
+                kind='bad_response',
+                outcome_unknown=True,
+            )
         # raised inside the HTTP library: whether anything reached Ameyo is not known
-        return AmeyoError(self.env._(
-            "Odoo could not send the request to Ameyo server %(server)s (%(error)s).", server=server,
-            error=type(exc).__name__), kind='unreachable', outcome_unknown=True)
+        return AmeyoError(
+            self.env._(
+                "Odoo could not send the request to Ameyo server %(server)s (%(error)s).",
+                server=server,
+                error=type(exc).__name__,
+            ),
+            kind='unreachable',
+            outcome_unknown=True,
+        )
 
     def _log(self, api, response, started, error_kind=None):
         elapsed = (time.monotonic() - started) * 1000
         if response is None:
-            _logger.warning("Ameyo %s on server %s: %s after %.0f ms", api, self.server.id, error_kind, elapsed)
+            _logger.warning(
+                "Ameyo %s on server %s: %s after %.0f ms", api, self.server.id, error_kind, elapsed
+            )
         elif response.status >= 400:
-            _logger.warning("Ameyo %s on server %s: HTTP %s in %.0f ms (%s)", api, self.server.id,
-                            response.status, elapsed, self.scrub(ameyo_reason(response)) or 'no reason given')
+            _logger.warning(
+                "Ameyo %s on server %s: HTTP %s in %.0f ms (%s)",
+                api,
+                self.server.id,
+                response.status,
+                elapsed,
+                self.scrub(ameyo_reason(response)) or 'no reason given',
+            )
         else:
-            _logger.info("Ameyo %s on server %s: HTTP %s in %.0f ms", api, self.server.id, response.status, elapsed)
+            _logger.info(
+                "Ameyo %s on server %s: HTTP %s in %.0f ms",
+                api,
+                self.server.id,
+                response.status,
+                elapsed,
+            )
 
 
 def _connection_was_established(exc):
     """Tell a dropped connection (request possibly received) from one that was never opened."""
     text = repr(exc.args[0]) if exc.args else ''
-    never_opened = ('NewConnectionError', 'Connection refused', 'Name or service not known',
-                    'nodename nor servname', 'Failed to resolve', 'No route to host', 'Network is unreachable')
+    never_opened = (
+        'NewConnectionError',
+        'Connection refused',
+        'Name or service not known',
+        'nodename nor servname',
+        'Failed to resolve',
+        'No route to host',
+        'Network is unreachable',
+    )
     return not any(marker in text for marker in never_opened)
