@@ -45,7 +45,7 @@ registry.category("web_tour.tours").add("crm_ameyo_call_panel_partner_tour", {
         },
         {
             content: "Dispose from the contact: a dialog opens",
-            trigger: ".o_form_view button[name=action_ameyo_dispose]",
+            trigger: ".o_form_view button[name=action_ameyo_dispose]:enabled",
             run: "click",
         },
         {

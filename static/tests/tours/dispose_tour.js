@@ -24,7 +24,7 @@ registry.category("web_tour.tours").add("crm_ameyo_dispose_tour", {
         },
         {
             content: "Dispose from the contact",
-            trigger: ".o_form_view button[name=action_ameyo_dispose]",
+            trigger: ".o_form_view button[name=action_ameyo_dispose]:enabled",
             run: "click",
         },
         ...disposeInWizardSteps("Sale", "Wants the gold plan"),

@@ -26,7 +26,8 @@ export function disposeInWizardSteps(code, notes = "") {
             : []),
         {
             content: "Confirm",
-            trigger: ".modal button[name=action_confirm]",
+            // enabled: Odoo disables the form's buttons while the outcome's onchange runs (a click then does nothing)
+            trigger: ".modal button[name=action_confirm]:enabled",
             run: "click",
         },
         {
